@@ -1,0 +1,14 @@
+import type { RoundKind } from '../schemas/records.ts';
+
+/** Object keys of DESIGN.md section 4, in one place. Shard ids are zero-padded to 5 digits. */
+export const shardName = (shard: number): string => `shard-${String(shard).padStart(5, '0')}`;
+
+export const layout = {
+  images: (c: string, shard: number) => `${c}/images/${shardName(shard)}.parquet`,
+  raw: (c: string, round: number, specialist: string, shard: number) => `${c}/round-${round}/raw/${specialist}/${shardName(shard)}.parquet`,
+  kind: (c: string, round: number, kind: RoundKind, shard: number) => `${c}/round-${round}/${kind}/${shardName(shard)}.parquet`,
+  done: (c: string, round: number, stage: string, shard: number) => `${c}/round-${round}/_done/${stage.replaceAll(':', '_')}/${shardName(shard)}.json`,
+  manifest: (c: string, round: number) => `${c}/round-${round}/_manifest.json`,
+  roundPrefix: (c: string, round: number) => `${c}/round-${round}/`,
+  exportShard: (c: string, round: number, split: string, n: number) => `${c}/export/round-${round}/${split}-${String(n).padStart(5, '0')}.parquet`,
+};

@@ -1,0 +1,33 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * One interface over a local folder and an S3 prefix (DESIGN.md section 4). Keys are relative,
+ * '/'-separated (e.g. `demo/round-0/text/shard-00003.parquet`). Every write is atomic: a reader
+ * sees the whole old object, the whole new one, or nothing (temp + rename locally; one PUT or a
+ * completed multipart upload on S3).
+ */
+export interface Storage {
+  /** Where this storage points, for messages: `file:///abs/path` or `s3://bucket/prefix` (never credentials). */
+  readonly url: string;
+  /** Write the whole object atomically. A stream body is uploaded without being held in memory. */
+  put(key: string, body: Uint8Array | string | Readable, opts?: { contentType?: string }): Promise<void>;
+  /** Read a whole object. Throws NotFoundError when it does not exist. */
+  get(key: string): Promise<Uint8Array>;
+  /** Read bytes [start, end) of an object (for Parquet footers and column chunks). */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array>;
+  /** Stream an object. */
+  getStream(key: string): Promise<Readable>;
+  /** Size in bytes, or null when the object does not exist. */
+  head(key: string): Promise<{ size: number } | null>;
+  exists(key: string): Promise<boolean>;
+  /** Every key under a prefix, paginated underneath, in lexicographic order. */
+  list(prefix: string): AsyncIterable<string>;
+  delete(key: string): Promise<void>;
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+  constructor(readonly url: string, readonly key: string) {
+    super(`storage ${url}: no object at "${key}"`);
+  }
+}
