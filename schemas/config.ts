@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/**
+ * The config file (`fld.config.json` or `.yaml`) plus environment. Every field has a documented
+ * default, so an empty file is a valid config; unknown keys are refused so that a typo stops the
+ * command before any work starts instead of being ignored.
+ */
+export const EngineConfig = z
+  .object({
+    /** Where shards live: a folder or `s3://bucket/prefix`. Env: FLD_STORAGE. @default ".fld/data" */
+    storage: z.string().min(1).default('.fld/data'),
+    /** Env: REDIS_URL. @default "redis://127.0.0.1:6379" */
+    redis: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+    /** Hash tag shared by all queues of a flow, so they work on Redis Cluster. @default "{fld}" */
+    queuePrefix: z.string().regex(/^\{[^{}]+\}$/, 'must be a hash tag such as "{fld}"').default('{fld}'),
+    /** Images per shard, fixed at enqueue. @default 1000 */
+    shardSize: z.number().int().min(1).max(100_000).default(1000),
+    /** Shards in flight per collection and round. @default 8 */
+    window: z.number().int().min(1).max(10_000).default(8),
+    /** Images per inference mini-batch inside a shard job. @default 8 */
+    batchSize: z.number().int().min(1).max(1024).default(8),
+    /** Filter thresholds; validated by the filters' own schema. @default {} */
+    filters: z.record(z.string(), z.unknown()).default({}),
+    /** Specialist name -> model folder or registry name. @default {} */
+    specialists: z.record(z.string(), z.string()).default({}),
+    /** Training stage command (see docs/training-stage.md); null uses the reference trainer. @default null */
+    trainCommand: z.string().nullable().default(null),
+  })
+  .strict();
+export type EngineConfig = z.infer<typeof EngineConfig>;
+
+/** Environment variables that override config fields (credentials stay in the AWS SDK's own chain). */
+export const ENV_OVERRIDES: Record<string, keyof EngineConfig> = {
+  FLD_STORAGE: 'storage',
+  REDIS_URL: 'redis',
+};
