@@ -4,7 +4,7 @@
  * in `ignored`. The rules, and where they deliberately differ from MSP and transformers.js, are in
  * docs/florence2-parsing.md.
  */
-import { type Box, type ImageSize, type Quad, checkImageSize, dequantiseBox, dequantiseQuad } from './loc-codec.ts';
+import { type Box, type ImageSize, type Quad, checkImageSize, dequantiseCoord, dequantiseQuad } from './loc-codec.ts';
 import { dropNonAscii, labelBeforeRun, lastLine, locRuns, stripSequenceTokens } from './florence2-tokens.ts';
 import { GROUNDING_BLACKLIST } from './florence2-grounding-blacklist.ts';
 
@@ -67,7 +67,8 @@ export function parseBoxes(text: string, type: BoxesResult['type'], size: ImageS
       }
     }
     const boxes: Box[] = [];
-    for (let i = 0; i < n; i++) boxes.push(dequantiseBox(run.bins.slice(4 * i, 4 * i + 4), size));
+    const b = run.bins;
+    for (let i = 0; i < 4 * n; i += 4) boxes.push([dequantiseCoord(b[i], size.width), dequantiseCoord(b[i + 1], size.height), dequantiseCoord(b[i + 2], size.width), dequantiseCoord(b[i + 3], size.height)]);
     out.groups.push({ label, boxes });
     for (const b of boxes) {
       out.boxes.push(b);
