@@ -3,20 +3,14 @@
  * Florence2Processor.post_process_generation on the same builder strings (the anchor, same run).
  * `FLD_BENCH_N` sets the number of strings per type (default 20000).
  */
-import { CLIPImageProcessor, Florence2Processor } from '@huggingface/transformers';
-import { DEFAULT_TASKS } from '../schemas/florence2-tasks.ts';
 import { parseGeneration } from '../schemas/florence2-parse.ts';
 import { groundingExample, ocrWithRegionExample, odExample } from '../schemas/florence2-targets.ts';
 import type { ImageSize } from '../schemas/loc-codec.ts';
+import { tjsFlorence2Processor } from '../test/schemas/tjs-florence2.ts';
 import { OCR_TEXTS, WORDS, int, pick, randomBox, randomQuad, randomSize, rng } from '../test/schemas/florence2-fixtures.ts';
 
 const N = Number(process.env.FLD_BENCH_N ?? 20000);
-const maps = { tasks_answer_post_processing_type: {} as Record<string, string>, task_prompts_without_inputs: {} as Record<string, string>, task_prompts_with_input: {} as Record<string, string> };
-for (const s of DEFAULT_TASKS.values()) {
-  maps.tasks_answer_post_processing_type[s.token] = s.postProcessing;
-  (s.takesInput ? maps.task_prompts_with_input : maps.task_prompts_without_inputs)[s.token] = s.prompt;
-}
-const tjs = new Florence2Processor({}, { image_processor: new CLIPImageProcessor({ do_resize: true, ...maps }) }, null);
+const tjs = tjsFlorence2Processor();
 
 const r = rng(1);
 type Row = { text: string; size: ImageSize };

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLIPImageProcessor, Florence2Processor } from '@huggingface/transformers';
 import { DEFAULT_TASKS, constructPrompt } from '../../schemas/florence2-tasks.ts';
+import { tjsFlorence2Processor } from './tjs-florence2.ts';
 import { parseGeneration } from '../../schemas/florence2-parse.ts';
 import { GROUNDING_BLACKLIST } from '../../schemas/florence2-grounding-blacklist.ts';
 import { denseRegionCaptionExample, groundingExample, ocrWithRegionExample, odExample, regionProposalExample, textExample } from '../../schemas/florence2-targets.ts';
@@ -21,22 +21,7 @@ const TASK: Record<Type, string> = {
   ocr: '<OCR_WITH_REGION>', pure_text: '<CAPTION>',
 };
 
-/** The processor as transformers.js builds it from a preprocessor_config.json carrying the three task maps. */
-function tjsProcessor(): Florence2Processor {
-  const maps = { tasks_answer_post_processing_type: {} as Record<string, string>, task_prompts_without_inputs: {} as Record<string, string>, task_prompts_with_input: {} as Record<string, string> };
-  for (const s of DEFAULT_TASKS.values()) {
-    maps.tasks_answer_post_processing_type[s.token] = s.postProcessing;
-    (s.takesInput ? maps.task_prompts_with_input : maps.task_prompts_without_inputs)[s.token] = s.prompt;
-  }
-  // The onnx-community preprocessor_config.json values (florence2.md section 1) plus the task maps.
-  const config = {
-    do_resize: true, size: { height: 768, width: 768 }, resample: 3, do_center_crop: false, do_rescale: true,
-    rescale_factor: 1 / 255, do_normalize: true, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225],
-    ...maps,
-  };
-  return new Florence2Processor({}, { image_processor: new CLIPImageProcessor(config) }, null);
-}
-const TJS = tjsProcessor();
+const TJS = tjsFlorence2Processor();
 
 interface Boxes {
   labels: string[];
