@@ -7,7 +7,8 @@
  *   then the remaining bins;
  * - OD and dense region captions are grouped by label, groups in label order (UTF-16 code units, no
  *   locale), each label written once and followed by all its boxes (`wheel<4 locs><4 locs>`, the form
- *   pretrained Florence-2 emits; the model card's `car, door, door, wheel, wheel` is label-sorted);
+ *   pretrained Florence-2 emits; published outputs such as `car, door handle, wheel, wheel` are
+ *   label-sorted, their two wheels in y0 order);
  * - grounding phrases in order of their span in the caption (given order when spans tie or are absent);
  * - polygons keep their given order and vertex order.
  * Duplicates are kept: removing them is a filter's decision, not the serialiser's.
