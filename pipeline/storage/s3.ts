@@ -124,13 +124,23 @@ export class S3Storage implements Storage {
     }
     // Upload reads the stream part by part (at most partSize x queueSize in memory), sends a body
     // shorter than one part as a single PutObject and anything longer as a multipart upload.
-    await this.call('put', key, () => new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key, Body: body, ContentType },
-      partSize: this.opts.partSize,
-      queueSize: this.opts.queueSize,
-      leavePartsOnError: false,
-    }).done());
+    let sourceError: Error | undefined;
+    body.once('error', (e) => { sourceError = e; });
+    try {
+      await this.call('put', key, () => new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key, Body: body, ContentType },
+        partSize: this.opts.partSize,
+        queueSize: this.opts.queueSize,
+        leavePartsOnError: false,
+      }).done());
+    } catch (e) {
+      // When the body stream broke, that is the cause to report, not whatever the abort of the
+      // multipart upload then answered (lib-storage throws the abort's error if it fails).
+      if (!sourceError) throw e;
+      const abort = e instanceof StorageError && !e.message.includes(sourceError.message) ? `; then: ${e.message}` : '';
+      throw new StorageError(this.url, 'put', key, `the body stream failed: ${sourceError.message}${abort}`, false);
+    }
   }
 
   async get(key: string): Promise<Uint8Array> {
