@@ -3,7 +3,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { NotFoundError, StorageError, type Storage } from './storage.ts';
 import { checkKey, checkPrefix } from './keys.ts';
 import { checkRange } from './local.ts';
@@ -110,8 +110,12 @@ export class S3Storage implements Storage {
     } catch (e) {
       const d = describeS3Error(e, this.secrets);
       if (d.notFound) throw new NotFoundError(this.url, key);
-      throw new StorageError(this.url, op, key, `${d.text} (endpoint ${this.endpoint}, ${d.attempts ?? '?'} attempt(s) of at most ${this.opts.maxAttempts})`, d.retryable);
+      throw new StorageError(this.url, op, key, `${d.text} (${this.where(d.attempts)})`, d.retryable);
     }
+  }
+
+  private where(attempts: number | undefined): string {
+    return `endpoint ${this.endpoint}${attempts !== undefined ? `, ${attempts} attempt(s) of at most ${this.opts.maxAttempts}` : ''}`;
   }
 
   async put(key: string, body: Uint8Array | string | Readable, opts?: { contentType?: string }): Promise<void> {
@@ -171,10 +175,18 @@ export class S3Storage implements Storage {
 
   async getStream(key: string): Promise<Readable> {
     const Key = this.full(key);
-    return this.call('getStream', key, async () => {
+    const body = await this.call('getStream', key, async () => {
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
       return r.Body as Readable;
     });
+    // A connection lost mid-body surfaces on the stream; give it the same words as any other failure.
+    const out = new PassThrough();
+    body.on('error', (e) => {
+      const d = describeS3Error(e, this.secrets);
+      out.destroy(new StorageError(this.url, 'getStream', key, `${d.text} while reading the body (${this.where(undefined)})`, true));
+    });
+    out.on('close', () => { if (!body.readableEnded) body.destroy(); });
+    return body.pipe(out);
   }
 
   async head(key: string): Promise<{ size: number } | null> {

@@ -9,7 +9,10 @@
  *
  * s3rver accepts the credentials S3RVER / S3RVER; other ones are refused (InvalidAccessKeyId).
  * Known s3rver gaps (real S3 differs): it lists in file-system walk order, not byte order, when a
- * key and a folder share a stem ('ls-x/..' vs 'ls/..'); it has no AbortMultipartUpload (HTTP 405).
+ * key and a folder share a stem ('ls-x/..' vs 'ls/..'); it has no AbortMultipartUpload (HTTP 405);
+ * it writes a PUT in place, so concurrent PUTs of one key can leave mixed bytes and a reader can
+ * see a PUT half-written (S3 is atomic, last writer wins). Write different content to one key at
+ * once only where the test expects that.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
