@@ -32,7 +32,8 @@ export class LocalStorage implements Storage {
   private fail(op: string, key: string, e: unknown): never {
     if (e instanceof StorageError || e instanceof NotFoundError) throw e;
     const err = e as NodeJS.ErrnoException;
-    if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR') throw new NotFoundError(this.url, key);
+    // A folder is not an object (S3 has none): reading one is NotFound, like a missing key.
+    if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR' || err?.code === 'EISDIR') throw new NotFoundError(this.url, key);
     const retryable = ['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EIO', 'ENOSPC'].includes(err?.code ?? '');
     throw new StorageError(this.url, op, key, `${err?.code ?? 'error'}: ${err?.message ?? String(e)}`, retryable);
   }
@@ -106,6 +107,10 @@ export class LocalStorage implements Storage {
     try {
       // Opening first makes a missing key a NotFoundError here, not a later stream 'error'.
       const fh = await open(p, 'r');
+      if (!(await fh.stat()).isFile()) {
+        await fh.close();
+        throw new NotFoundError(this.url, key);
+      }
       return fh.createReadStream();
     } catch (e) {
       this.fail('getStream', key, e);
@@ -163,6 +168,8 @@ export class LocalStorage implements Storage {
     try {
       await rm(p, { force: true });
     } catch (e) {
+      // Deleting a folder-like key is a no-op, as on S3.
+      if (['EISDIR', 'ERR_FS_EISDIR'].includes((e as NodeJS.ErrnoException)?.code ?? '')) return;
       this.fail('delete', key, e);
     }
   }

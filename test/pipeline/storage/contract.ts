@@ -65,6 +65,11 @@ export function storageContract(name: string, s: () => Storage, o: { byteOrderAc
     // A folder-like prefix is not an object.
     await s().put('del/sub/y', 'y');
     assert.equal(await s().exists('del/sub'), false);
+    await assert.rejects(s().get('del/sub'), NotFoundError);
+    await assert.rejects(s().getStream('del/sub'), NotFoundError);
+    await assert.rejects(s().getRange('del/sub', 0, 1), NotFoundError);
+    await s().delete('del/sub');
+    assert.equal(await s().exists('del/sub/y'), true);
   });
 
   test(`${name}: list is recursive, sorted, exact, and honours folder and partial prefixes`, async () => {
