@@ -70,6 +70,21 @@ try {
     async () => drain((await st.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'anchor.bin' }))).Body as Readable));
   row(`S3Storage.getStream ${MB} MiB on s3rver`, sGet, 'raw GetObject', rawGet);
 
+  // Peak resident-memory growth while a stream put runs (s3rver lives in another process).
+  const peak = async (f: () => Promise<unknown>): Promise<number> => {
+    globalThis.gc?.();
+    const base = process.memoryUsage().rss;
+    let top = base;
+    const t = setInterval(() => { top = Math.max(top, process.memoryUsage().rss); }, 5);
+    await f();
+    clearInterval(t);
+    top = Math.max(top, process.memoryUsage().rss);
+    return (top - base) / (1 << 20);
+  };
+  const lMem = await peak(() => local.put('b/mem.bin', chunks()));
+  const sMem = await peak(() => st.put('b/mem.bin', chunks()));
+  rows.push([`peak RSS growth during a ${MB} MiB stream put: LocalStorage ${lMem.toFixed(0)} MiB, S3Storage ${sMem.toFixed(0)} MiB`, `object size ${MB} MiB`, (sMem / MB).toFixed(2)]);
+
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as AddressInfo).port;
@@ -86,7 +101,7 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-console.log(`best of ${REPS}; ratio = figure / anchor (throughput: above 1 is faster than the anchor; last row: time)`);
+console.log(`best of ${REPS}; ratio = figure / anchor (throughput rows: above 1 is faster than the anchor; memory row: growth / object size; last row: time / time)`);
 console.log('figure | anchor | ratio');
 console.log('---|---|---');
 for (const r of rows) console.log(r.join(' | '));

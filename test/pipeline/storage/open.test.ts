@@ -55,6 +55,23 @@ test('openStorage: s3://bucket/prefix takes endpoint, region and credentials fro
   }
 });
 
+test('openStorage: without credentials in the options the standard AWS chain reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY', async () => {
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+  const st = openStorage(`s3://${s3.bucket}/chain`, { env: { FLD_S3_ENDPOINT: s3.endpoint } });
+  try {
+    await st.put('k.txt', 'via the chain');
+    assert.equal(Buffer.from(await st.get('k.txt')).toString(), 'via the chain');
+  } finally {
+    await st.close();
+    for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+});
+
 test('openStorage: options beat the environment; AWS without an endpoint keeps the SDK checksum default', async () => {
   const st = openStorage('s3://bkt', { env: { FLD_S3_ENDPOINT: 'http://127.0.0.1:1', FLD_S3_CHECKSUMS: 'when_supported' }, endpoint: s3.endpoint, forcePathStyle: false });
   const aws = openStorage('s3://bkt/p', { env: {}, region: 'us-west-2' });
