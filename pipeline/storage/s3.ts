@@ -139,6 +139,8 @@ export class S3Storage implements Storage {
         leavePartsOnError: false,
       }).done());
     } catch (e) {
+      // A failed put consumes its body: release whatever the source holds (a file descriptor...).
+      body.destroy();
       // When the body stream broke, that is the cause to report, not whatever the abort of the
       // multipart upload then answered (lib-storage throws the abort's error if it fails).
       if (!sourceError) throw e;

@@ -135,6 +135,10 @@ test('S3Storage: a refused endpoint fails after bounded retries, naming endpoint
       });
     }
     await assert.rejects(listAll(st, 'x/'), (e: unknown) => e instanceof StorageError && e.message.includes(endpoint));
+    // A stream body of a failed put is released, not left open.
+    const src = bytesStream(1 << 20, 9);
+    await assert.rejects(st.put('x/s.bin', src), (e: unknown) => e instanceof StorageError && /ECONNREFUSED/.test(e.message));
+    assert.equal(src.destroyed, true);
   } finally {
     await st.close();
   }
