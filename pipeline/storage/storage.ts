@@ -31,3 +31,21 @@ export class NotFoundError extends Error {
     super(`storage ${url}: no object at "${key}"`);
   }
 }
+
+/**
+ * Any other storage failure, after retries. The message names the storage, the operation and the
+ * key (never credentials); `retryable` says whether trying the whole job again later may help
+ * (connection errors, timeouts, 5xx) or not (bad key, access denied, bad request).
+ */
+export class StorageError extends Error {
+  override name = 'StorageError';
+  constructor(
+    readonly url: string,
+    readonly op: string,
+    readonly key: string,
+    detail: string,
+    readonly retryable: boolean,
+  ) {
+    super(`storage ${url}: ${op}${key ? ` "${key}"` : ''} failed: ${detail}`);
+  }
+}
