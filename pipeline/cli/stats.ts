@@ -16,7 +16,7 @@ interface Opts { round: number; collection?: string; root?: string; diff?: numbe
 
 function storageRoot(opt: string | undefined): string {
   const root = opt ?? process.env.FLD_STORAGE ?? '.fld';
-  if (/^s3:\/\//i.test(root)) throw new StatsInputError(`fld stats: reads a local storage root for now; ${root} is on S3 (copy the round locally first)`);
+  if (/^s3:\/\//i.test(root)) throw new StatsInputError(`stats: reads a local storage root for now; ${root} is on S3 (copy the round locally first)`);
   return root.replace(/^file:\/\//, '');
 }
 

@@ -52,20 +52,20 @@ async function checkShardMetadata(db: StatsDb, root: string, files: string[], ki
   try {
     meta = await db.rows(`SELECT file_name, decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${fileList(files)})`);
   } catch (e) {
-    throw new StatsInputError(`fld stats: cannot read the Parquet metadata of the ${kind} shards: ${(e as Error).message}`);
+    throw new StatsInputError(`stats: cannot read the Parquet metadata of the ${kind} shards: ${(e as Error).message}`);
   }
   for (const f of files) {
     const name = relative(root, f);
     const kv = new Map(meta.filter((m) => m.file_name === f).map((m) => [m.k, m.v]));
-    if (!kv.has('schema_version')) throw new StatsInputError(`fld stats: shard ${name} has no schema_version in its Parquet metadata`);
+    if (!kv.has('schema_version')) throw new StatsInputError(`stats: shard ${name} has no schema_version in its Parquet metadata`);
     try {
       checkSchemaVersion(`shard ${name}`, kv.get('schema_version'));
     } catch (e) {
-      if (e instanceof SchemaVersionError) throw new StatsInputError(`fld stats: ${e.message}`);
+      if (e instanceof SchemaVersionError) throw new StatsInputError(`stats: ${e.message}`);
       throw e;
     }
     if (kind !== 'image' && kv.get('kind') !== kind) {
-      throw new StatsInputError(`fld stats: shard ${name} says kind ${JSON.stringify(kv.get('kind') ?? null)} but lies in the ${kind} folder`);
+      throw new StatsInputError(`stats: shard ${name} says kind ${JSON.stringify(kv.get('kind') ?? null)} but lies in the ${kind} folder`);
     }
   }
 }

@@ -59,7 +59,7 @@ export function filterStats(doneDir: string, root: string): FilterStats {
         marker = validate(Marker, JSON.parse(readFileSync(path, 'utf8')), what);
       } catch (e) {
         const msg = e instanceof SyntaxError ? `${what} is not valid JSON: ${e.message}` : (e as Error).message;
-        throw new StatsInputError(`fld stats: ${msg}`);
+        throw new StatsInputError(`stats: ${msg}`);
       }
       done.shards++;
       if (!marker.stats) continue;

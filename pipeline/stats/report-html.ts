@@ -24,7 +24,7 @@ th{background:#f4f4f4}.n{text-align:right;font-variant-numeric:tabular-nums}.not
 .warn{background:#fff6e0;border-left:4px solid #e0a000;padding:.5em 1em}figure{margin:1em 0}img{max-width:100%}`;
 
 export function reportHtml(s: RoundStats, plots: Plot[]): string {
-  const title = `fld stats: collection "${s.collection}", round ${s.round}${s.diff ? ` (diff vs round ${s.diff.from_round})` : ''}`;
+  const title = `stats: collection "${s.collection}", round ${s.round}${s.diff ? ` (diff vs round ${s.diff.from_round})` : ''}`;
   const warnings = s.warnings.length ? `<div class="warn"><h2>Notes</h2><ul>${s.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>` : '';
   const tables = reportTables(s).map((t, i) => tableHtml(t, `table-${i}`)).join('\n');
   const figures = plots.map((p) => `<figure id="plot-${p.id}"><figcaption><h2>${esc(p.title)}</h2></figcaption>

@@ -46,19 +46,19 @@ function pickCollection(root: string, round: number, collection: string | undefi
   if (collection !== undefined) return collection;
   const withRound = readdirSync(root).filter((c) => isDir(join(root, c, `round-${round}`))).sort();
   if (withRound.length === 1) return withRound[0];
-  if (withRound.length === 0) throw new StatsInputError(`fld stats: no collection under ${root} has a round ${round}`);
-  throw new StatsInputError(`fld stats: several collections under ${root} have a round ${round} (${withRound.join(', ')}); pass --collection`);
+  if (withRound.length === 0) throw new StatsInputError(`stats: no collection under ${root} has a round ${round}`);
+  throw new StatsInputError(`stats: several collections under ${root} have a round ${round} (${withRound.join(', ')}); pass --collection`);
 }
 
 export function locateRound(rootArg: string, collectionArg: string | undefined, round: number): RoundFiles {
   const root = resolve(rootArg);
-  if (!isDir(root)) throw new StatsInputError(`fld stats: storage root ${root} does not exist`);
+  if (!isDir(root)) throw new StatsInputError(`stats: storage root ${root} does not exist`);
   const collection = pickCollection(root, round, collectionArg);
   const roundDir = join(root, layout.roundPrefix(collection, round));
   if (!isDir(roundDir)) {
     const have = roundsOf(join(root, collection));
     const found = have.length ? `rounds found: ${have.join(', ')}` : 'it has no rounds';
-    throw new StatsInputError(`fld stats: collection "${collection}" under ${root} has no round ${round} (${found})`);
+    throw new StatsInputError(`stats: collection "${collection}" under ${root} has no round ${round} (${found})`);
   }
   const shards = Object.fromEntries(ROUND_KINDS.map((k) => [k, listShards(join(roundDir, k))])) as Record<RoundKind, string[]>;
   const images = listShards(join(root, collection, 'images'));
@@ -68,12 +68,12 @@ export function locateRound(rootArg: string, collectionArg: string | undefined, 
     try {
       manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
     } catch (e) {
-      throw new StatsInputError(`fld stats: manifest ${manifestPath} is not valid JSON: ${(e as Error).message}`);
+      throw new StatsInputError(`stats: manifest ${manifestPath} is not valid JSON: ${(e as Error).message}`);
     }
     try {
       checkSchemaVersion(`manifest ${manifestPath}`, manifest.schema_version);
     } catch (e) {
-      throw new StatsInputError(`fld stats: ${(e as Error).message}`);
+      throw new StatsInputError(`stats: ${(e as Error).message}`);
     }
   }
   return { root, collection, round, shards, images, doneDir: join(roundDir, '_done'), manifest };

@@ -45,7 +45,7 @@ export async function computeRoundStats(opts: StatsOptions): Promise<RoundStats>
     const where = `round ${opts.round} of collection "${files.collection}" under ${files.root}`;
     const annotationShards = files.shards.text.length + files.shards.region_text.length + files.shards.text_phrase_region.length;
     if (ov.text + ov.region_text + ov.text_phrase_region === 0) {
-      throw new StatsInputError(`fld stats: ${where} is empty: no annotation rows in ${annotationShards} annotation shard(s)` +
+      throw new StatsInputError(`stats: ${where} is empty: no annotation rows in ${annotationShards} annotation shard(s)` +
         (ov.errors ? ` (${ov.errors} error rows)` : ''));
     }
     const warnings: string[] = [];

@@ -37,9 +37,9 @@ const t2b = { ...text('img2', 't2', 'brief', 'two blue squares sit near a tall t
 const t5 = text('img3', 't5', 'brief', 'a green line', 'florence2@1', [1, 1, 0, 0, 2.0, 0.0]);
 
 // Boxes and what they give on img1 (100x100) / img2 (200x100), worked out in stats.test.ts.
-const B1: Box = [10, 10, 30, 55];
-const B2: Box = [50, 50, 90, 62];
-const B3: Box = [0, 0, 100, 90];
+const B1: Box = [12, 10, 32, 55];
+const B2: Box = [52, 50, 92, 62];
+const B3: Box = [2, 0, 102, 93];
 const r1 = region('img1', 'r1', 'object', B1, 'circle', 'a red circle', 'detector@1', 0.9);
 const r2 = region('img1', 'r2', 'text', B2, 'HELLO WORLD', null, 'ocr@1', 0.8);
 const r3 = region('img2', 'r3', 'object', B3, 'blue square', 'two blue squares near a tree', 'detector@1', null, ['detector@1', 'grounding@1']);
@@ -50,7 +50,7 @@ const p1 = phrase('img1', 't1', 'brief', 'a red circle', 0, [B1], 'grounding@1')
 const p2 = phrase('img1', 't3', 'detailed', 'A red circle', 0, [B1], 'grounding@1');
 const p3 = phrase('img1', 't3', 'detailed', 'the long green line', 24, [[0, 80, 100, 85], [0, 90, 100, 95]], 'grounding@1');
 const p4 = phrase('img2', 't2', 'brief', 'two blue squares', 0, [B3], 'grounding@1');
-const p5 = phrase('img2', 't4', 'more_detailed', 'a tall tree', 57, [[150, 10, 190, 95]], 'florence2@0');
+const p5 = phrase('img2', 't4', 'more_detailed', 'a tall tree', 57, [[152, 10, 192, 95]], 'florence2@0');
 const p6 = phrase('img3', 't5', 'brief', 'a green line', 0, [[10, 20, 60, 120]], 'florence2@1');
 
 const inRound = <T>(round: number, rows: T[]) => rows.map((r) => ({ ...r, round }));
