@@ -1,10 +1,9 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { relative } from 'node:path';
 import { ROUND_KINDS, type RoundKind } from '../../schemas/records.ts';
-import { SchemaVersionError, checkSchemaVersion } from '../../schemas/version.ts';
 import { IMAGE_SQL_COLUMNS, SQL_COLUMNS } from './columns.ts';
-import { StatsInputError } from './errors.ts';
 import type { RoundFiles } from './round-files.ts';
+import { checkShards } from './shard-check.ts';
+import { fileList } from './sql.ts';
 
 /** A DuckDB connection plus a helper returning plain rows (BIGINTs as numbers: counts fit easily). */
 export class StatsDb {
@@ -42,33 +41,6 @@ function toPlain(v: unknown): unknown {
   return v;
 }
 
-export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-const fileList = (files: string[]): string => `[${files.map(sqlString).join(', ')}]`;
-
-/** Each shard's key-value metadata must say `schema_version` = ours and `kind` = its folder. */
-async function checkShardMetadata(db: StatsDb, root: string, files: string[], kind: string): Promise<void> {
-  if (files.length === 0) return;
-  let meta: { file_name: string; k: string; v: string }[];
-  try {
-    meta = await db.rows(`SELECT file_name, decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${fileList(files)})`);
-  } catch (e) {
-    throw new StatsInputError(`stats: cannot read the Parquet metadata of the ${kind} shards: ${(e as Error).message}`);
-  }
-  for (const f of files) {
-    const name = relative(root, f);
-    const kv = new Map(meta.filter((m) => m.file_name === f).map((m) => [m.k, m.v]));
-    if (!kv.has('schema_version')) throw new StatsInputError(`stats: shard ${name} has no schema_version in its Parquet metadata`);
-    try {
-      checkSchemaVersion(`shard ${name}`, kv.get('schema_version'));
-    } catch (e) {
-      if (e instanceof SchemaVersionError) throw new StatsInputError(`stats: ${e.message}`);
-      throw e;
-    }
-    if (kind !== 'image' && kv.get('kind') !== kind) {
-      throw new StatsInputError(`stats: shard ${name} says kind ${JSON.stringify(kv.get('kind') ?? null)} but lies in the ${kind} folder`);
-    }
-  }
-}
 
 function viewSql(files: string[], columns: Record<string, string>): string {
   const cols = Object.entries(columns).map(([c, t]) => (files.length ? `CAST("${c}" AS ${t}) AS "${c}"` : `NULL::${t} AS "${c}"`));
@@ -83,10 +55,8 @@ function viewSql(files: string[], columns: Record<string, string>): string {
  * so every query runs on every round.
  */
 export async function registerRound(db: StatsDb, files: RoundFiles, prefix: string): Promise<void> {
-  for (const kind of ROUND_KINDS) {
-    await checkShardMetadata(db, files.root, files.shards[kind], kind);
-  }
-  await checkShardMetadata(db, files.root, files.images, 'image');
+  for (const kind of ROUND_KINDS) await checkShards(db, files.root, files.shards[kind], kind, SQL_COLUMNS[kind]);
+  await checkShards(db, files.root, files.images, 'image', IMAGE_SQL_COLUMNS);
   for (const kind of ROUND_KINDS) {
     await db.run(`CREATE OR REPLACE VIEW ${prefix}${kind} AS ${viewSql(files.shards[kind], SQL_COLUMNS[kind as RoundKind])}`);
   }

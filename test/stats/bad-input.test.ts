@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDoneMarker, writeRoundShard } from './fixture-writer.ts';
@@ -58,4 +58,13 @@ test('a done marker whose stats do not have the documented shape is refused nami
   await writeRoundShard(root, 'fx', 0, 'text', 0, [text]);
   writeDoneMarker(root, 'fx', 0, 'merge', 0, { stats: { text_rules: { total: 3, kept: -1, dropped: {} } } });
   await refused(['--root', root, '--round', '0'], /done marker fx\/round-0\/_done\/merge\/shard-00000\.json: field "stats\.text_rules\.kept"/);
+});
+
+test('a shard that lacks a column, or is not Parquet, is refused by name', async () => {
+  const root = fresh();
+  await writeRoundShard(root, 'fx', 0, 'text', 0, [text]);
+  await writeRoundShard(root, 'fx', 0, 'region_text', 0, [], { dropColumns: ['sources', 'brief'] });
+  await refused(['--root', root, '--round', '0'], /shard fx\/round-0\/region_text\/shard-00000\.parquet lacks column\(s\) brief, sources of a region_text shard/);
+  writeFileSync(join(root, 'fx', 'round-0', 'region_text', 'shard-00000.parquet'), 'not parquet');
+  await refused(['--root', root, '--round', '0'], /cannot read the region_text shards as Parquet: .*shard-00000\.parquet/);
 });

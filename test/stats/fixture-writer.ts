@@ -11,7 +11,7 @@ import type { RecordOf, RoundKind } from '../../schemas/records.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { layout } from '../../pipeline/layout.ts';
 import { SQL_COLUMNS } from '../../pipeline/stats/columns.ts';
-import { sqlString } from '../../pipeline/stats/db.ts';
+import { sqlString } from '../../pipeline/stats/sql.ts';
 
 const IMAGE_COLUMNS: Record<keyof RecordOf<'image'>, string> = {
   image_id: 'VARCHAR', uri: 'VARCHAR', width: 'INTEGER', height: 'INTEGER', collection: 'VARCHAR', shard: 'INTEGER',
@@ -48,12 +48,15 @@ async function writeParquet(path: string, columns: Record<string, string>, rows:
 export interface ShardOpts {
   /** Write another schema_version (for the refusal tests). */
   schemaVersion?: string;
+  /** Leave these columns out (for the refusal tests). */
+  dropColumns?: string[];
 }
 
 export async function writeRoundShard<K extends RoundKind>(
   root: string, collection: string, round: number, kind: K, shard: number, rows: RecordOf<K>[], opts: ShardOpts = {},
 ): Promise<void> {
-  await writeParquet(join(root, layout.kind(collection, round, kind, shard)), SQL_COLUMNS[kind], rows,
+  const columns = Object.fromEntries(Object.entries(SQL_COLUMNS[kind]).filter(([c]) => !opts.dropColumns?.includes(c)));
+  await writeParquet(join(root, layout.kind(collection, round, kind, shard)), columns, rows,
     { schema_version: opts.schemaVersion ?? String(SCHEMA_VERSION), kind });
 }
 
