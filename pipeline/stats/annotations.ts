@@ -90,9 +90,10 @@ export async function table2(db: StatsDb, p: string): Promise<Table2Row[]> {
     `SELECT granularity AS g, count(DISTINCT (image_id, text_id)) AS texts, count(*) AS n, avg(ntok(phrase)) AS rtok
        FROM ${p}text_phrase_region GROUP BY 1`), 'g');
   const tprTok = byKey(await db.rows<{ g: string; tok: number | null }>(
-    `SELECT d.granularity AS g, avg(ntok(t.text)) AS tok
+    // Counting tokens before the join, not after, is ten times faster in DuckDB 1.5 (bench/stats).
+    `SELECT d.granularity AS g, avg(t.tok) AS tok
        FROM (SELECT DISTINCT image_id, text_id, granularity FROM ${p}text_phrase_region) d
-       JOIN ${p}text t USING (image_id, text_id) GROUP BY 1`), 'g');
+       JOIN (SELECT image_id, text_id, ntok(text) AS tok FROM ${p}text) t USING (image_id, text_id) GROUP BY 1`), 'g');
   for (const g of GRANULARITIES) {
     const r = tpr.get(g);
     rows.push({
