@@ -1,11 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { renameSync, writeFileSync } from 'node:fs';
 import { StatsInputError } from '../stats/errors.ts';
-import { spatialPlots } from '../stats/plots.ts';
-import { reportHtml } from '../stats/report-html.ts';
-import { reportTables } from '../stats/report-tables.ts';
-import { computeRoundStats } from '../stats/round-stats.ts';
-import { printTable } from '../stats/table.ts';
 
 const roundNumber = (v: string): number => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`a round is a whole number >= 0, got "${v}"`);
@@ -31,8 +26,15 @@ export function register(program: Command): void {
     .option('--json', 'print the stats as JSON (for scripts) instead of tables')
     .option('--html <file>', 'also write a self-contained HTML report with the tables and plots')
     .action(async (opts: Opts) => {
+      // Loaded here, not at the top: every `fld` command registers this one, and DuckDB and Vega
+      // take a second to load that `fld --help` or `fld enqueue` should not pay.
+      const { computeRoundStats } = await import('../stats/round-stats.ts');
+      const { reportTables } = await import('../stats/report-tables.ts');
+      const { printTable } = await import('../stats/table.ts');
       const stats = await computeRoundStats({ root: storageRoot(opts.root), collection: opts.collection, round: opts.round, diff: opts.diff });
       if (opts.html) {
+        const { spatialPlots } = await import('../stats/plots.ts');
+        const { reportHtml } = await import('../stats/report-html.ts');
         const html = reportHtml(stats, await spatialPlots(stats.spatial));
         const tmp = `${opts.html}.tmp-${process.pid}`;
         writeFileSync(tmp, html);

@@ -56,7 +56,9 @@ async function render(spec: TopLevelSpec): Promise<Buffer> {
   return sharp(Buffer.from(svg), { density: 144 }).flatten({ background: '#ffffff' }).png().toBuffer();
 }
 
+/** The three figures; none when the round has no boxes (an empty chart would say nothing). */
 export async function spatialPlots(s: SpatialStats): Promise<Plot[]> {
+  if (Object.values(s.boxes).every((n) => n === 0)) return [];
   const specs: [string, string, TopLevelSpec][] = [
     ['area', 'Box area (fraction of the image)', histogram('Box area distribution', 'box area / image area', s.area, [0, 1])],
     ['aspect', 'Log aspect ratio', histogram('Log aspect ratio distribution', 'ln(width / height)', s.log_aspect, s.log_aspect_range)],

@@ -27,7 +27,7 @@ export function reportHtml(s: RoundStats, plots: Plot[]): string {
   const title = `stats: collection "${s.collection}", round ${s.round}${s.diff ? ` (diff vs round ${s.diff.from_round})` : ''}`;
   const warnings = s.warnings.length ? `<div class="warn"><h2>Notes</h2><ul>${s.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>` : '';
   const tables = reportTables(s).map((t, i) => tableHtml(t, `table-${i}`)).join('\n');
-  const figures = plots.map((p) => `<figure id="plot-${p.id}"><figcaption><h2>${esc(p.title)}</h2></figcaption>
+  const figures = plots.length === 0 ? '<p>No boxes in this round, so no plots.</p>' : plots.map((p) => `<figure id="plot-${p.id}"><figcaption><h2>${esc(p.title)}</h2></figcaption>
 <img alt="${esc(p.title)}" src="data:image/png;base64,${p.png.toString('base64')}"></figure>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${CSS}</style></head>

@@ -34,6 +34,8 @@ test('a missing round names the collection and the rounds there are', async () =
   await writeRoundShard(root, 'fx', 1, 'text', 0, [{ ...text, round: 1 }]);
   await refused(['--root', root, '--collection', 'fx', '--round', '7'], /collection "fx" under .* has no round 7 \(rounds found: 0, 1\)/);
   await refused(['--root', root, '--round', '7'], /no collection under .* has a round 7/);
+  await writeRoundShard(root, 'other', 0, 'text', 0, [text]);
+  await refused(['--root', root, '--round', '0'], /several collections under .* have a round 0 \(fx, other\); pass --collection/);
   await refused(['--root', join(root, 'nowhere'), '--round', '0'], /storage root .*nowhere does not exist/);
 });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFixture } from './fixture-rounds.ts';
+import { writeRoundShard } from './fixture-writer.ts';
 import { fld } from './run-fld.ts';
 
 let root: string;
@@ -44,4 +45,18 @@ test('--html writes a self-contained report with the tables and decodable PNG pl
     // Not a blank canvas: some pixels are dark (axes, text), most are the white background.
     assert.ok(stats.channels[0].min < 100 && stats.channels[0].max === 255, `${alt} looks blank`);
   }
+});
+
+test('a round without boxes gets a report that says so instead of empty plots', async () => {
+  const textOnly = join(root, 'text-only');
+  await writeRoundShard(textOnly, 'c', 0, 'text', 0, [{
+    image_id: 'i', round: 0, text_id: 't', granularity: 'brief', text: 'a b', source: 's', score: null, sources: ['s'],
+    objects: 1, attributes: 0, actions: 0, proper_nouns: 0, object_complexity: 1, action_complexity: 0,
+  }]);
+  const out = join(textOnly, 'report.html');
+  const r = await fld(['stats', '--root', textOnly, '--round', '0', '--html', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const html = readFileSync(out, 'utf8');
+  assert.match(html, /No boxes in this round, so no plots\./);
+  assert.doesNotMatch(html, /<img/);
 });
