@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeDoneMarker, writeRoundShard } from './fixture-writer.ts';
+import { writeDoneMarker, writeManifest, writeRoundShard } from './fixture-writer.ts';
 import { fld } from './run-fld.ts';
 
 /** Bad input to `fld stats`: one clear message on stderr, exit code 2, nothing on stdout. */
@@ -53,6 +53,9 @@ test('a shard of another schema_version is refused by name', async () => {
   await writeRoundShard(root, 'fx', 0, 'text', 0, [text]);
   await writeRoundShard(root, 'fx', 0, 'text', 1, [{ ...text, image_id: 'img2' }], { schemaVersion: '2' });
   await refused(['--root', root, '--round', '0'], /shard fx\/round-0\/text\/shard-00001\.parquet: schema_version "2" is not supported \(this fld-engine reads schema_version 1\)/);
+  await writeRoundShard(root, 'fx', 1, 'text', 0, [{ ...text, round: 1 }]);
+  writeManifest(root, 'fx', 1, { schema_version: 3 });
+  await refused(['--root', root, '--round', '1'], /manifest .*fx\/round-1\/_manifest\.json: schema_version 3 is not supported/);
 });
 
 test('a done marker whose stats do not have the documented shape is refused naming the file and field', async () => {
