@@ -11,14 +11,14 @@ function overviewTable(s: RoundStats): Table {
   const per = (n: number) => fmtAvg(o.images ? n / o.images : null);
   const kinds = Object.entries(o.region_kinds).map(([k, n]) => `${k} ${n}`).join(', ');
   const rows = [
-    ['images (with any annotation)', fmtInt(o.images), '', `${s.shards.text}/${s.shards.region_text}/${s.shards.text_phrase_region} shards (text/region/phrase)`],
+    ['images (with any annotation)', fmtInt(o.images), '', `shards: ${s.shards.text} text, ${s.shards.region_text} region_text, ${s.shards.text_phrase_region} text_phrase_region`],
     ['text annotations', fmtInt(o.text), per(o.text), ''],
     ['region-text annotations', fmtInt(o.region_text), per(o.region_text), kinds],
     ['text-phrase-region annotations', fmtInt(o.text_phrase_region), per(o.text_phrase_region), `${o.text_phrase_region_boxes} boxes`],
-    ['error rows', fmtInt(o.errors), '', `${s.shards.errors} shards`],
+    ['error rows', fmtInt(o.errors), '', `shards: ${s.shards.errors} errors`],
   ];
   if (o.collection_images !== null) rows.push(['image records in the collection', fmtInt(o.collection_images), '', '']);
-  return { title: `Round ${s.round} of collection "${s.collection}"`, headers: ['', 'count', 'per image', ''], numeric: [false, true, true, false], rows };
+  return { title: `Round ${s.round} of collection "${s.collection}"`, headers: ['', 'count', 'per image', 'notes'], numeric: [false, true, true, false], rows };
 }
 
 function table2(s: RoundStats): Table {
