@@ -1,0 +1,51 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { renameSync, writeFileSync } from 'node:fs';
+import { StatsInputError } from '../stats/errors.ts';
+
+const roundNumber = (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`a round is a whole number >= 0, got "${v}"`);
+  return Number(v);
+};
+
+interface Opts { round: number; collection?: string; root?: string; diff?: number; json?: boolean; html?: string }
+
+function storageRoot(opt: string | undefined): string {
+  const root = opt ?? process.env.FLD_STORAGE ?? '.fld';
+  if (/^s3:\/\//i.test(root)) throw new StatsInputError(`stats: reads a local storage root for now; ${root} is on S3 (copy the round locally first)`);
+  return root.replace(/^file:\/\//, '');
+}
+
+export function register(program: Command): void {
+  program
+    .command('stats')
+    .description("tables (the paper's Tables 2 and 3, filter pass rates, per-source counts) and Figure 5 plots for one round")
+    .requiredOption('--round <R>', 'the round to describe', roundNumber)
+    .option('--collection <name>', 'the collection (default: the only one under the root that has this round)')
+    .option('--root <dir>', 'local storage root (default: $FLD_STORAGE, else .fld)')
+    .option('--diff <R0>', 'also show what the round added, removed and changed versus round R0', roundNumber)
+    .option('--json', 'print the stats as JSON (for scripts) instead of tables')
+    .option('--html <file>', 'also write a self-contained HTML report with the tables and plots')
+    .action(async (opts: Opts) => {
+      // Loaded here, not at the top: every `fld` command registers this one, and DuckDB and Vega
+      // take a second to load that `fld --help` or `fld enqueue` should not pay.
+      const { computeRoundStats } = await import('../stats/round-stats.ts');
+      const { reportTables } = await import('../stats/report-tables.ts');
+      const { printTable } = await import('../stats/table.ts');
+      const stats = await computeRoundStats({ root: storageRoot(opts.root), collection: opts.collection, round: opts.round, diff: opts.diff });
+      if (opts.html) {
+        const { spatialPlots } = await import('../stats/plots.ts');
+        const { reportHtml } = await import('../stats/report-html.ts');
+        const html = reportHtml(stats, await spatialPlots(stats.spatial));
+        const tmp = `${opts.html}.tmp-${process.pid}`;
+        writeFileSync(tmp, html);
+        renameSync(tmp, opts.html);
+      }
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(stats, null, 2) + '\n');
+        return;
+      }
+      const text = reportTables(stats).map(printTable).join('\n\n');
+      const notes = stats.warnings.length ? `\n\nNotes:\n${stats.warnings.map((w) => `- ${w}`).join('\n')}` : '';
+      process.stdout.write(`${text}${notes}${opts.html ? `\n\nHTML report: ${opts.html}` : ''}\n`);
+    });
+}
