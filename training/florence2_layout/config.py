@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from .tokenizer import ByteTokenizer
 
@@ -144,12 +144,15 @@ def dims_from_config(cfg: Dict) -> ModelDims:
     return ModelDims(**cfg["fld_dims"])
 
 
-def construct_prompt(task_and_input: str) -> str:
+def construct_prompt(task_and_input: str, preprocessor: Optional[Dict] = None) -> str:
     """The processor's prompt substitution (transformers.js `construct_prompts`): an exact task token
-    without input, else the first task-with-input token found, else the text unchanged."""
-    if task_and_input in TASK_PROMPTS_WITHOUT_INPUTS:
-        return TASK_PROMPTS_WITHOUT_INPUTS[task_and_input]
-    for task, prompt in TASK_PROMPTS_WITH_INPUT.items():
+    without input, else the first task-with-input token found, else the text unchanged. The maps come
+    from preprocessor_config.json when given."""
+    without = (preprocessor or {}).get("task_prompts_without_inputs", TASK_PROMPTS_WITHOUT_INPUTS)
+    with_input = (preprocessor or {}).get("task_prompts_with_input", TASK_PROMPTS_WITH_INPUT)
+    if task_and_input in without:
+        return without[task_and_input]
+    for task, prompt in with_input.items():
         if task in task_and_input:
             return prompt.replace("{input}", task_and_input).replace(task, "")
     return task_and_input
