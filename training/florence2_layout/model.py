@@ -209,3 +209,9 @@ def shift_tokens_right(labels: torch.Tensor, pad_id: int, decoder_start_id: int)
     out[:, 1:] = labels[:, :-1]
     out[:, 0] = decoder_start_id
     return out.masked_fill(out == -100, pad_id)
+
+
+def seq2seq_loss(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+    """Mean token cross-entropy over labels that are not -100 (pad labels set to -100 by the caller)."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100,
+                           label_smoothing=label_smoothing)
