@@ -41,6 +41,10 @@ export function tinyFlorence2Folder(seed = 0): string {
   const dir = join(REPO_ROOT, '.cache', `florence2-tiny-${sourcesHash()}-s${seed}`);
   if (existsSync(join(dir, 'onnx', 'decoder_model_merged_fp16.onnx'))) return dir;
   mkdirSync(dirname(dir), { recursive: true });
+  // folders built from older exporter sources are stale: drop them so .cache/ does not grow
+  for (const old of readdirSync(dirname(dir)).filter((f) => f.startsWith('florence2-tiny-') && !f.startsWith(`florence2-tiny-${sourcesHash()}`))) {
+    rmSync(join(dirname(dir), old), { recursive: true, force: true });
+  }
   const tmp = `${dir}.build-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   runPython('export_onnx', [tmp, '--seed', String(seed)]);

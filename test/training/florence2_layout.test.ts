@@ -5,7 +5,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -270,17 +270,27 @@ test('Python and transformers.js tokenize every prompt and suffix of a sample ex
   assert.ok(rows.length >= 50);
   const processor = (await AutoProcessor.from_pretrained(dir)) as Florence2Processor;
   const tokenizer = await AutoTokenizer.from_pretrained(dir);
-  const texts = rows.flatMap((r) => [r.suffix, processor.construct_prompts(r.prefix)[0]]);
-  const stdin = texts.map((t) => JSON.stringify(t)).join('\n') + '\n';
-  const pyIds = runPython('tokenizer', [join(dir, 'tokenizer.json')], stdin).trim().split('\n').map((l) => JSON.parse(l) as number[]);
-  assert.equal(pyIds.length, texts.length);
-  for (let i = 0; i < texts.length; i++) {
-    const js = tokenizer.encode(texts[i]);
-    assert.deepEqual(js, pyIds[i], `ids differ for ${JSON.stringify(texts[i])}`);
+  const tokenizerJson = join(dir, 'tokenizer.json');
+  const python = (strings: string[], flags: string[]) => runPython('tokenizer', [tokenizerJson, ...flags], strings.map((t) => JSON.stringify(t)).join('\n') + '\n')
+    .trim().split('\n').map((l) => JSON.parse(l) as number[]);
+
+  const suffixIds = python(rows.map((r) => r.suffix), []);
+  const promptIds = python(rows.map((r) => r.prefix), ['--prompt']);
+  assert.equal(suffixIds.length, rows.length);
+  assert.equal(promptIds.length, rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const { suffix, prefix } = rows[i];
+    const js = tokenizer.encode(suffix);
+    assert.deepEqual(js, suffixIds[i], `suffix ids differ for ${JSON.stringify(suffix)}`);
+    // the processor's prompt (task token -> English, input spliced in), tokenized as the processor does
+    const prompt = processor.construct_prompts(prefix)[0];
+    assert.notEqual(prompt, prefix, `${prefix}: the task maps were not applied`);
+    assert.deepEqual(tokenizer.encode(prompt), promptIds[i], `prompt ids differ for ${JSON.stringify(prefix)}`);
     // loc tokens are single tokens, found by name in the vocabulary
-    const locs = texts[i].match(/<loc_\d{1,3}>/g) ?? [];
-    for (const loc of locs) assert.ok(js.includes(tokenizer.convert_tokens_to_ids(loc)), `${loc} not one token`);
-    assert.equal(tokenizer.decode(js), `<s>${texts[i]}</s>`, `round trip of ${JSON.stringify(texts[i])}`);
+    for (const loc of suffix.match(/<loc_\d{1,3}>/g) ?? []) {
+      assert.ok(js.includes(tokenizer.convert_tokens_to_ids(loc)), `${loc} is not one token`);
+    }
+    assert.equal(tokenizer.decode(js), `<s>${suffix}</s>`, `round trip of ${JSON.stringify(suffix)}`);
   }
   assert.equal(tokenizer.get_vocab().size, cfg.vocab_size);
 });
@@ -296,4 +306,18 @@ test('the PyTorch beam search with one beam picks the greedy tokens; three beams
   for (let b = 0; b < three.length; b++) {
     assert.ok(three[b].score >= one[b].score - 1e-6, `beam score ${three[b].score} < greedy ${one[b].score}`);
   }
+});
+
+test('the exporter refuses bad dimensions by name before writing anything', () => {
+  const work = mkdtempSync(join(tmpdir(), 'fld-f2-bad-'));
+  const dims = join(work, 'dims.json');
+  writeFileSync(dims, JSON.stringify({ d_model: 130, attention_heads: 4 }));
+  const out = join(work, 'model');
+  assert.throws(() => runPython('export_onnx', [out, '--dims', dims]), /d_model 130 is not divisible by attention_heads 4/);
+  assert.deepEqual(readdirSync(work), ['dims.json']);
+  writeFileSync(dims, JSON.stringify({ image_size: 300 }));
+  assert.throws(() => runPython('export_onnx', [out, '--dims', dims]), /image_size 300 is not a multiple of the stem stride 32/);
+  writeFileSync(dims, JSON.stringify({ max_position_embeddings: 60 }));
+  assert.throws(() => runPython('export_onnx', [out, '--dims', dims]), /max_position_embeddings 60 leaves no room for a prompt after the 65 image tokens/);
+  assert.deepEqual(readdirSync(work), ['dims.json']);
 });

@@ -74,6 +74,9 @@ class ModelDims:
             raise ValueError(f"image_size {self.image_size} is not a multiple of the stem stride {self.patch_stride}")
         if self.d_model % self.attention_heads:
             raise ValueError(f"d_model {self.d_model} is not divisible by attention_heads {self.attention_heads}")
+        if self.max_position_embeddings <= self.num_image_tokens:
+            raise ValueError(f"max_position_embeddings {self.max_position_embeddings} leaves no room for a prompt "
+                             f"after the {self.num_image_tokens} image tokens")
         if len(self.vision_channels) != 4:
             raise ValueError(f"vision_channels needs 4 stages (strides 4, 2, 2, 2), got {self.vision_channels}")
 

@@ -183,12 +183,21 @@ class ByteTokenizer:
 
 
 def main(argv: List[str]) -> int:
-    """`tokenizer.py TOKENIZER_JSON < lines.jsonl`: prints the ids of each JSON string, one JSON list a line."""
+    """`tokenizer.py TOKENIZER_JSON [--prompt] < lines.jsonl`: prints the ids of each JSON string, one
+    JSON list a line. With --prompt each string is a task prefix (`<OD>`, `<REGION_TO_DESCRIPTION><loc_1>...`)
+    turned into the processor's prompt first, with the maps from the folder's preprocessor_config.json."""
+    import os
     import sys
+    from .config import construct_prompt
     tok = ByteTokenizer.from_file(argv[0])
+    pre = None
+    if "--prompt" in argv[1:]:
+        with open(os.path.join(os.path.dirname(argv[0]), "preprocessor_config.json"), encoding="utf-8") as f:
+            pre = json.load(f)
     for line in sys.stdin:
         if line.strip():
-            print(json.dumps(tok.encode(json.loads(line))))
+            text = json.loads(line)
+            print(json.dumps(tok.encode(construct_prompt(text, pre) if pre is not None else text)))
     return 0
 
 
