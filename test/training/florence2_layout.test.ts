@@ -3,9 +3,9 @@
  * the public onnx-community export, in onnxruntime-node and in transformers.js, and its ONNX graphs
  * compute what the PyTorch model computes.
  */
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync as mkdtempFs, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -15,6 +15,14 @@ import {
 import { REPO_ROOT, runPython, tinyFlorence2Folder } from '../helpers/florence2-tiny.ts';
 
 env.allowRemoteModels = false;
+
+const temps: string[] = [];
+function mkdtempSync(prefix: string): string {
+  const d = mkdtempFs(prefix);
+  temps.push(d);
+  return d;
+}
+after(() => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
 
 const GRAPHS = ['vision_encoder', 'embed_tokens', 'encoder_model', 'decoder_model_merged'] as const;
 type Meta = { name: string; type: string; shape: (number | string)[] };
@@ -37,7 +45,7 @@ before(() => {
 });
 
 /** The I/O that florence2.md section 1 publishes, with this folder's sizes read from config.json. */
-function expectedIO(): Record<(typeof GRAPHS)[number], { inputs: Meta[]; outputs: Meta[] }> {
+function expectedIO(cfg: any, pre: any): Record<(typeof GRAPHS)[number], { inputs: Meta[]; outputs: Meta[] }> {
   const t = cfg.text_config;
   const D = t.d_model, H = t.decoder_attention_heads, hd = D / H, V = cfg.vocab_size, N = cfg.num_image_tokens;
   const size = pre.size.height;
@@ -92,16 +100,31 @@ function meta(list: readonly ort.InferenceSession.ValueMetadata[]): Meta[] {
   });
 }
 
-test('onnxruntime-node loads all four graphs, fp32 and fp16, with the published names, dtypes and shapes', async () => {
-  const want = expectedIO();
+async function checkIO(folder: string, suffixes: string[]) {
+  const json = (f: string) => JSON.parse(readFileSync(join(folder, f), 'utf8'));
+  const want = expectedIO(json('config.json'), json('preprocessor_config.json'));
   for (const g of GRAPHS) {
-    for (const suffix of ['', '_fp16']) {
-      const s = await ort.InferenceSession.create(join(dir, 'onnx', `${g}${suffix}.onnx`));
+    for (const suffix of suffixes) {
+      const s = await ort.InferenceSession.create(join(folder, 'onnx', `${g}${suffix}.onnx`));
       assert.deepEqual(meta(s.inputMetadata), want[g].inputs, `${g}${suffix} inputs`);
       assert.deepEqual(meta(s.outputMetadata), want[g].outputs, `${g}${suffix} outputs`);
       await s.release();
     }
   }
+}
+
+test('onnxruntime-node loads all four graphs, fp32 and fp16, with the published names, dtypes and shapes', async () => {
+  await checkIO(dir, ['', '_fp16']);
+});
+
+test('other dimensions (stride 16, d_model 64, 2 heads, 3 decoder layers) give the same layout, sizes from the configs', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'fld-f2-dims-'));
+  writeFileSync(join(work, 'dims.json'), JSON.stringify({ patch_stride: 16, d_model: 64, attention_heads: 2, decoder_layers: 3, ffn_dim: 128 }));
+  runPython('export_onnx', [join(work, 'model'), '--dims', join(work, 'dims.json'), '--no-fp16']);
+  const other = JSON.parse(readFileSync(join(work, 'model', 'config.json'), 'utf8'));
+  assert.equal(other.num_image_tokens, 1 + (256 / 16) ** 2);
+  assert.equal(other.text_config.decoder_layers, 3);
+  await checkIO(join(work, 'model'), ['']);
 });
 
 test('the merged decoder is an If on use_cache_branch; fp16 files hold float16 weights and keep float32 I/O', () => {

@@ -59,7 +59,7 @@ class ModelDims:
     """The architecture knobs. `vocab_size` comes from the tokenizer, never from here."""
     image_size: int = 256
     vision_channels: List[int] = field(default_factory=lambda: [32, 64, 96, 128])
-    patch_stride: int = 32  # the conv stem's total stride: 4 * 2 * 2 * 2
+    patch_stride: int = 32  # the conv stem's total stride: 4 * 2 * 2 * (patch_stride / 16); 16 or 32
     d_model: int = 128
     encoder_layers: int = 2
     decoder_layers: int = 2
@@ -70,6 +70,8 @@ class ModelDims:
     dropout: float = 0.1
 
     def __post_init__(self):
+        if self.patch_stride not in (16, 32):
+            raise ValueError(f"patch_stride {self.patch_stride} is not one the conv stem can make (16 or 32)")
         if self.image_size % self.patch_stride:
             raise ValueError(f"image_size {self.image_size} is not a multiple of the stem stride {self.patch_stride}")
         if self.d_model % self.attention_heads:
@@ -78,7 +80,7 @@ class ModelDims:
             raise ValueError(f"max_position_embeddings {self.max_position_embeddings} leaves no room for a prompt "
                              f"after the {self.num_image_tokens} image tokens")
         if len(self.vision_channels) != 4:
-            raise ValueError(f"vision_channels needs 4 stages (strides 4, 2, 2, 2), got {self.vision_channels}")
+            raise ValueError(f"vision_channels needs 4 stages, got {self.vision_channels}")
 
     @property
     def grid(self) -> int:

@@ -102,6 +102,7 @@ def export_graphs(model: Florence2Tiny, work: str) -> Dict[str, onnx.ModelProto]
     d = model.dims
     n, h, hd, D = d.decoder_layers, d.attention_heads, d.head_dim, d.d_model
     b, s, t, L = 2, 5, 3, d.num_image_tokens + 5
+    was_training = model.training
     model.eval()
     out: Dict[str, onnx.ModelProto] = {}
     with torch.no_grad():
@@ -138,6 +139,7 @@ def export_graphs(model: Florence2Tiny, work: str) -> Dict[str, onnx.ModelProto]
         with_past = _export(_DecoderWithPast(model), (torch.randn(b, 1, D), mask, *past_t), f"{work}/dwp.onnx",
                             ["inputs_embeds", "encoder_attention_mask", *past], ["logits", *dec_present], axes_wp)
 
+    model.train(was_training)
     by_name = {i.name: i for i in list(no_past.graph.input) + list(with_past.graph.input)}
     merged_inputs = [by_name["inputs_embeds"], by_name["encoder_hidden_states"], by_name["encoder_attention_mask"]]
     merged_inputs += [by_name[p] for p in past]

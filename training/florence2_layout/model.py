@@ -25,7 +25,7 @@ KV = Tuple[torch.Tensor, torch.Tensor]
 
 
 class VisionEncoder(nn.Module):
-    """A conv stem of total stride 32 standing in for DaViT: [B,3,H,W] -> [B, 1 + (H/32)*(W/32), D]."""
+    """A conv stem of total stride s (16 or 32) standing in for DaViT: [B,3,H,W] -> [B, 1 + (H/s)*(W/s), D]."""
 
     def __init__(self, dims: ModelDims):
         super().__init__()
@@ -34,7 +34,7 @@ class VisionEncoder(nn.Module):
             nn.Conv2d(3, c[0], 7, stride=4, padding=3), nn.GELU(),
             nn.Conv2d(c[0], c[1], 3, stride=2, padding=1), nn.GELU(),
             nn.Conv2d(c[1], c[2], 3, stride=2, padding=1), nn.GELU(),
-            nn.Conv2d(c[2], c[3], 3, stride=2, padding=1),
+            nn.Conv2d(c[2], c[3], 3, stride=dims.patch_stride // 16, padding=1),
         )
         self.pos_embed = nn.Parameter(torch.randn(1, dims.grid * dims.grid, c[3]) * 0.02)
         # Florence-2's image_projection + image_proj_norm, inside the exported vision encoder.
