@@ -124,8 +124,8 @@ def generation_config(tok: ByteTokenizer) -> dict:
     return dict(
         bos_token_id=tok.bos_id, decoder_start_token_id=tok.eos_id, eos_token_id=tok.eos_id,
         forced_bos_token_id=tok.bos_id, forced_eos_token_id=tok.eos_id, pad_token_id=tok.pad_id,
-        early_stopping=True, no_repeat_ngram_size=3, num_beams=3, max_length=1024,
-    )
+        early_stopping=True, no_repeat_ngram_size=3, num_beams=3,
+    )  # no max_length, like the real file: runners must pass max_new_tokens (transformers.js defaults to 20)
 
 
 def preprocessor_config(dims: ModelDims) -> dict:

@@ -133,10 +133,12 @@ def beam_search(model: Florence2Tiny, enc: torch.Tensor, enc_mask: torch.Tensor,
             k = min(2 * num_beams, int(torch.isfinite(flat).sum()))
             top = torch.topk(flat, k)
             nxt_beams, origin = [], []
-            for val, idx in zip(top.values.tolist(), top.indices.tolist()):
+            for rank, (val, idx) in enumerate(zip(top.values.tolist(), top.indices.tolist())):
                 src, tokid = divmod(idx, scores.shape[1])
                 seq = beams[src][0] + [tokid]
                 if tokid == s.eos_token_id:
+                    if rank >= num_beams:  # transformers: an EOS outside the top num_beams does not finish
+                        continue
                     gen_len = len(seq) - 1
                     finished.append((seq, val, val / (gen_len ** s.length_penalty)))
                 else:
