@@ -155,7 +155,7 @@ function pytorchSample(): { sample: Sample; pixels: Float32Array } {
   runPython('decode', [dir, '--sample', out, '--steps', '8']);
   const sample = JSON.parse(readFileSync(join(out, 'sample.json'), 'utf8')) as Sample;
   const buf = readFileSync(join(out, 'pixel_values.f32'));
-  cachedSample = { sample, pixels: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4) };
+  cachedSample = { sample, pixels: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)) };
   return cachedSample;
 }
 
@@ -191,7 +191,8 @@ async function onnxVersusPytorch(suffix: string, sample: Sample, pixels: Float32
   const { last_hidden_state } = await s.encoder_model.run({ inputs_embeds: new ort.Tensor('float32', embeds, [B, L, D]), attention_mask: mask });
   const lhs = last_hidden_state.data as Float32Array;
   const lhsSlice = sample.last_hidden_state.flatMap((rows, b) => rows.flatMap((r, t) => r.map((_, k) => lhs[(b * L + t) * D + k])));
-  const encoder = maxDiff(lhsSlice, sample.last_hidden_state.flat(2));
+  const imgSlice = sample.image_features.flatMap((rows, b) => rows.flatMap((r, t) => r.map((_, k) => img[(b * N + t) * D + k])));
+  const encoder = Math.max(maxDiff(imgSlice, sample.image_features.flat(2)), maxDiff(lhsSlice, sample.last_hidden_state.flat(2)));
 
   const hd = D / H;
   const empty = (n: number) => new ort.Tensor('float32', new Float32Array(0), [n, H, 0, hd]);
