@@ -1,0 +1,206 @@
+"""A byte-level tokenizer in the Florence-2 (BART) layout, small enough for the demo model.
+
+The vocabulary is the four BART specials, the Florence-2 added special tokens (task tags and
+`<loc_0>`..`<loc_999>`), then one token per byte in GPT-2's byte-to-unicode alphabet. With no BPE
+merges every byte of plain text is one token, so HF `tokenizers` (what transformers.js runs) and this
+file agree by construction; the test in `test/training/florence2_layout.test.ts` checks that they do.
+
+Ids are looked up by name from the vocabulary; nothing outside `build_vocab` knows where a token sits.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Dict, Iterable, List
+
+BART_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
+# florence2.md section 2, in the real tokenizer's order (the misspelling is the real token's).
+FLORENCE2_TAGS = [
+    "<od>", "</od>", "<ocr>", "</ocr>",
+    "<cap>", "</cap>", "<ncap>", "</ncap>", "<dcap>", "</dcap>", "<grounding>", "</grounding>",
+    "<seg>", "</seg>", "<sep>", "<region_cap>", "</region_cap>", "<region_to_desciption>",
+    "</region_to_desciption>", "<proposal>", "</proposal>", "<poly>", "</poly>", "<and>",
+]
+NUM_LOC_BINS = 1000
+MASK = "<mask>"
+
+
+@lru_cache(maxsize=1)
+def bytes_to_unicode() -> Dict[int, str]:
+    """GPT-2's reversible byte -> printable character map (the one HF ByteLevel uses)."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
+
+
+def special_tokens() -> List[str]:
+    return BART_SPECIALS + FLORENCE2_TAGS + [f"<loc_{i}>" for i in range(NUM_LOC_BINS)] + [MASK]
+
+
+def build_vocab() -> Dict[str, int]:
+    vocab: Dict[str, int] = {}
+    for tok in special_tokens():
+        vocab[tok] = len(vocab)
+    for b in range(256):
+        vocab[bytes_to_unicode()[b]] = len(vocab)
+    return vocab
+
+
+class ByteTokenizer:
+    """Encodes like HF tokenizers with this vocabulary: added tokens matched leftmost-longest, the
+    rest as UTF-8 bytes, wrapped in `<s>` ... `</s>` (RobertaProcessing, as BART's tokenizer does)."""
+
+    def __init__(self, vocab: Dict[str, int], added: Iterable[str]):
+        self.vocab = dict(vocab)
+        self.inv = {i: t for t, i in self.vocab.items()}
+        self.added = sorted(set(added), key=len, reverse=True)
+        self._added_set = set(self.added)
+        self._byte_ids = [self.vocab[bytes_to_unicode()[b]] for b in range(256)]
+        self._byte_of = {i: b for b, i in enumerate(self._byte_ids)}
+        self.bos_id = self.vocab["<s>"]
+        self.pad_id = self.vocab["<pad>"]
+        self.eos_id = self.vocab["</s>"]
+        self.unk_id = self.vocab["<unk>"]
+
+    @classmethod
+    def default(cls) -> "ByteTokenizer":
+        return cls(build_vocab(), special_tokens())
+
+    @classmethod
+    def from_file(cls, path: str) -> "ByteTokenizer":
+        with open(path, encoding="utf-8") as f:
+            spec = json.load(f)
+        model = spec.get("model", {})
+        if model.get("type") != "BPE" or model.get("merges"):
+            raise ValueError(f"{path}: expected a byte-level BPE tokenizer without merges, got type={model.get('type')!r} with {len(model.get('merges') or [])} merges")
+        return cls(model["vocab"], [t["content"] for t in spec.get("added_tokens", [])])
+
+    def __len__(self) -> int:
+        return len(self.vocab)
+
+    def token_id(self, token: str) -> int:
+        if token not in self.vocab:
+            raise KeyError(f"token {token!r} is not in the vocabulary")
+        return self.vocab[token]
+
+    def loc_id(self, n: int) -> int:
+        return self.token_id(f"<loc_{n}>")
+
+    def _split(self, text: str) -> List[str]:
+        """Leftmost-longest split on added tokens, as tokenizers' AddedVocabulary does."""
+        parts: List[str] = []
+        start = i = 0
+        while i < len(text):
+            hit = None
+            if text[i] == "<":
+                for tok in self.added:
+                    if text.startswith(tok, i):
+                        hit = tok
+                        break
+            if hit is None:
+                i += 1
+                continue
+            if start < i:
+                parts.append(text[start:i])
+            parts.append(hit)
+            i += len(hit)
+            start = i
+        if start < len(text):
+            parts.append(text[start:])
+        return parts
+
+    def encode(self, text: str, add_special_tokens: bool = True) -> List[int]:
+        ids: List[int] = [self.bos_id] if add_special_tokens else []
+        for part in self._split(text):
+            if part in self._added_set:
+                ids.append(self.vocab[part])
+            else:
+                ids.extend(self._byte_ids[b] for b in part.encode("utf-8"))
+        if add_special_tokens:
+            ids.append(self.eos_id)
+        return ids
+
+    def decode(self, ids: Iterable[int], skip_special_tokens: bool = False) -> str:
+        out: List[str] = []
+        pending = bytearray()
+        for i in ids:
+            i = int(i)
+            if i in self._byte_of:
+                pending.append(self._byte_of[i])
+                continue
+            if pending:
+                out.append(pending.decode("utf-8", errors="replace"))
+                pending = bytearray()
+            tok = self.inv.get(i)
+            if tok is None:
+                raise KeyError(f"token id {i} is outside the vocabulary of {len(self.vocab)}")
+            if skip_special_tokens and tok in self._added_set:
+                continue
+            out.append(tok)
+        if pending:
+            out.append(pending.decode("utf-8", errors="replace"))
+        return "".join(out)
+
+    def to_hf_json(self) -> dict:
+        """The tokenizer.json (HF tokenizers format) that transformers.js loads."""
+        added = [
+            {"id": self.vocab[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+             "normalized": False, "special": True}
+            for t in sorted(self._added_set, key=lambda t: self.vocab[t])
+        ]
+        return {
+            "version": "1.0",
+            "truncation": None,
+            "padding": None,
+            "added_tokens": added,
+            "normalizer": None,
+            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+            "post_processor": {"type": "RobertaProcessing", "sep": ["</s>", self.eos_id], "cls": ["<s>", self.bos_id],
+                               "trim_offsets": True, "add_prefix_space": False},
+            "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+            "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": "",
+                      "end_of_word_suffix": "", "fuse_unk": False, "byte_fallback": False,
+                      "vocab": self.vocab, "merges": []},
+        }
+
+    def tokenizer_config(self, max_length: int) -> dict:
+        extra = [t for t in sorted(self._added_set, key=lambda t: self.vocab[t]) if t not in BART_SPECIALS + [MASK]]
+        return {
+            "tokenizer_class": "BartTokenizer",
+            "model_max_length": max_length,
+            "add_prefix_space": False,
+            "bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>",
+            "cls_token": "<s>", "sep_token": "</s>", "mask_token": MASK,
+            "additional_special_tokens": extra,
+            "clean_up_tokenization_spaces": False,
+        }
+
+
+def main(argv: List[str]) -> int:
+    """`tokenizer.py TOKENIZER_JSON [--prompt] < lines.jsonl`: prints the ids of each JSON string, one
+    JSON list a line. With --prompt each string is a task prefix (`<OD>`, `<REGION_TO_DESCRIPTION><loc_1>...`)
+    turned into the processor's prompt first, with the maps from the folder's preprocessor_config.json."""
+    import os
+    import sys
+    from .config import construct_prompt
+    tok = ByteTokenizer.from_file(argv[0])
+    pre = None
+    if "--prompt" in argv[1:]:
+        with open(os.path.join(os.path.dirname(argv[0]), "preprocessor_config.json"), encoding="utf-8") as f:
+            pre = json.load(f)
+    for line in sys.stdin:
+        if line.strip():
+            text = json.loads(line)
+            print(json.dumps(tok.encode(construct_prompt(text, pre) if pre is not None else text)))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    raise SystemExit(main(sys.argv[1:]))
