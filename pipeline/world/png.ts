@@ -1,0 +1,52 @@
+import { zlibSync } from 'fflate';
+
+/**
+ * PNG encoder for 8-bit RGB. Compression is fflate (pure JavaScript, pinned), so the bytes are the
+ * same on every machine; node:zlib's output depends on the zlib build that Node ships.
+ */
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(bytes: Uint8Array, start: number, end: number): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.length + 12);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, body.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(body, 8);
+  view.setUint32(8 + body.length, crc32(out, 4, 8 + body.length));
+  return out;
+}
+
+export function encodePng(rgb: Uint8ClampedArray | Uint8Array, width: number, height: number): Buffer {
+  const stride = width * 3;
+  // Filter "Sub" on every row: flat shapes and backgrounds become runs of zeros.
+  const raw = new Uint8Array((stride + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const o = y * (stride + 1);
+    const s = y * stride;
+    raw[o] = 1;
+    for (let i = 0; i < 3; i++) raw[o + 1 + i] = rgb[s + i];
+    for (let i = 3; i < stride; i++) raw[o + 1 + i] = (rgb[s + i] - rgb[s + i - 3]) & 0xff;
+  }
+  const ihdr = new Uint8Array(13);
+  const v = new DataView(ihdr.buffer);
+  v.setUint32(0, width);
+  v.setUint32(4, height);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type RGB
+  const signature = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw, { level: 6 })), chunk('IEND', new Uint8Array(0))]);
+}

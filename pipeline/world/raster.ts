@@ -1,0 +1,121 @@
+import type { Outline } from './geometry.ts';
+
+/**
+ * A small deterministic rasteriser: RGB canvas, nonzero fill with anti-aliasing from 4 sub-scanlines
+ * per row and exact horizontal coverage. Pure arithmetic on doubles, so the pixels are the same on
+ * every machine (no native renderer whose version or SIMD path could change them).
+ */
+export type Rgb = readonly [number, number, number];
+
+const SUB = 4;
+
+export class Canvas {
+  readonly data: Uint8ClampedArray;
+  private readonly cov: Float64Array;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.data = new Uint8ClampedArray(width * height * 3);
+    this.cov = new Float64Array(width + 2);
+  }
+
+  /** Fills every pixel through fn(x, y) -> rgb. */
+  paint(fn: (x: number, y: number) => Rgb): void {
+    const d = this.data;
+    let k = 0;
+    for (let y = 0; y < this.height; y++) {
+      for (let x = 0; x < this.width; x++) {
+        const c = fn(x, y);
+        d[k++] = c[0];
+        d[k++] = c[1];
+        d[k++] = c[2];
+      }
+    }
+  }
+
+  /** Fills an outline (nonzero rule) with `colour` at opacity `alpha`. */
+  fill(outline: Outline, colour: Rgb, alpha = 1): void {
+    const xs: number[] = [];
+    const ys: number[] = [];
+    let ymin = Infinity;
+    let ymax = -Infinity;
+    for (const c of outline) {
+      const n = c.length;
+      for (let i = 0; i < n; i += 2) {
+        xs.push(c[i], c[(i + 2) % n]);
+        ys.push(c[i + 1], c[(i + 3) % n]);
+        if (c[i + 1] < ymin) ymin = c[i + 1];
+        if (c[i + 1] > ymax) ymax = c[i + 1];
+      }
+    }
+    const row0 = Math.max(0, Math.floor(ymin));
+    const row1 = Math.min(this.height - 1, Math.floor(ymax));
+    const edges = xs.length / 2;
+    const cross: number[] = [];
+    const cov = this.cov;
+    const w = this.width;
+    for (let row = row0; row <= row1; row++) {
+      cov.fill(0);
+      let touched = false;
+      for (let s = 0; s < SUB; s++) {
+        const sy = row + (s + 0.5) / SUB;
+        cross.length = 0;
+        for (let e = 0; e < edges; e++) {
+          const ya = ys[2 * e];
+          const yb = ys[2 * e + 1];
+          if (ya === yb) continue;
+          const up = yb > ya;
+          const lo = up ? ya : yb;
+          const hi = up ? yb : ya;
+          if (sy < lo || sy >= hi) continue;
+          const xa = xs[2 * e];
+          const xb = xs[2 * e + 1];
+          cross.push(xa + ((sy - ya) * (xb - xa)) / (yb - ya), up ? 1 : -1);
+        }
+        if (cross.length === 0) continue;
+        const order = [...Array(cross.length / 2).keys()].sort((i, j) => cross[2 * i] - cross[2 * j] || cross[2 * i + 1] - cross[2 * j + 1]);
+        let winding = 0;
+        let start = 0;
+        for (const i of order) {
+          const x = cross[2 * i];
+          const before = winding;
+          winding += cross[2 * i + 1];
+          if (before === 0 && winding !== 0) start = x;
+          else if (before !== 0 && winding === 0) {
+            addSpan(cov, w, start, x, 1 / SUB);
+            touched = true;
+          }
+        }
+      }
+      if (!touched) continue;
+      const d = this.data;
+      let k = row * w * 3;
+      for (let x = 0; x < w; x++, k += 3) {
+        const c = cov[x];
+        if (c <= 0) continue;
+        const a = (c >= 1 ? 1 : c) * alpha;
+        d[k] = d[k] + (colour[0] - d[k]) * a;
+        d[k + 1] = d[k + 1] + (colour[1] - d[k + 1]) * a;
+        d[k + 2] = d[k + 2] + (colour[2] - d[k + 2]) * a;
+      }
+    }
+  }
+}
+
+/** Adds weight * (covered length) to each pixel column that [xa, xb) covers. */
+function addSpan(cov: Float64Array, w: number, xa: number, xb: number, weight: number): void {
+  if (xa < 0) xa = 0;
+  if (xb > w) xb = w;
+  if (xb <= xa) return;
+  const ia = Math.floor(xa);
+  const ib = Math.floor(xb);
+  if (ia === ib) {
+    cov[ia] += (xb - xa) * weight;
+    return;
+  }
+  cov[ia] += (ia + 1 - xa) * weight;
+  for (let i = ia + 1; i < ib; i++) cov[i] += weight;
+  if (ib < w) cov[ib] += (xb - ib) * weight;
+}
