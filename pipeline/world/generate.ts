@@ -7,7 +7,8 @@ import { COLLECTION_DIR, MANIFEST, type ManifestLine } from './manifest.ts';
 import { renderPng } from './render.ts';
 import { Rng } from './rng.ts';
 import { sampleScene } from './scene.ts';
-import { addToTruth, emptyTruth } from './truth.ts';
+import { Worker } from 'node:worker_threads';
+import { TRUTH_TABLES, addToTruth, emptyTruth, type Truth } from './truth.ts';
 import { WORLD_INFO, truthDir, writeTruth, readWorldInfo, type WorldInfo } from './truth-store.ts';
 
 export const GENERATOR = 'fld-world@1';
@@ -24,8 +25,10 @@ export interface GenerateOptions {
   altTextFraction: number;
   /** Fraction of images whose manifest line carries pre-existing (noisy) boxes. */
   boxesFraction: number;
+  /** Worker threads drawing images; the output does not depend on it. */
+  workers: number;
 }
-export const GENERATE_DEFAULTS = { width: 256, height: 256, wordProbability: 0.4, altTextFraction: 0.5, boxesFraction: 0 };
+export const GENERATE_DEFAULTS = { width: 256, height: 256, wordProbability: 0.4, altTextFraction: 0.5, boxesFraction: 0, workers: 2 };
 
 export function checkGenerateOptions(o: GenerateOptions): void {
   const bad = (what: string, v: unknown) => new WorldArgumentError(`world generate: ${what}, got ${JSON.stringify(v)}`);
@@ -35,6 +38,7 @@ export function checkGenerateOptions(o: GenerateOptions): void {
   for (const [k, v] of [['--word-probability', o.wordProbability], ['--alt-text-fraction', o.altTextFraction], ['--boxes-fraction', o.boxesFraction]] as const) {
     if (!(v >= 0 && v <= 1)) throw bad(`${k} must be between 0 and 1`, v);
   }
+  if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 64) throw bad('--workers must be a whole number from 1 to 64', o.workers);
 }
 
 /** The folder must be creatable and writable, and hold nothing or the same world (so a rerun is idempotent). */
@@ -59,6 +63,59 @@ function prepareFolder(o: GenerateOptions): void {
   }
 }
 
+export interface ImagePart {
+  truth: Truth;
+  line: ManifestLine;
+}
+
+/** Draws and writes image i and returns its truth rows and manifest line; a pure function of (options, i). */
+export function makeImage(o: GenerateOptions, i: number): ImagePart {
+  const scene = sampleScene(o.seed, i, { width: o.width, height: o.height, wordProbability: o.wordProbability });
+  const uri = `images/${scene.image_id}.png`;
+  writeAtomic(join(o.out, COLLECTION_DIR, uri), renderPng(scene, o.seed));
+  const truth = emptyTruth();
+  addToTruth(truth, scene, uri, captionsOf(scene));
+  const side = Rng.forImage(o.seed, 'collection', i);
+  const line: ManifestLine = { uri };
+  if (side.chance(o.altTextFraction)) line.alt_text = briefCaption(perturbScene(scene, { ...DEFAULT_NOISE, captionMissingObject: 0.3, captionWrongColour: 0.2 }, side)).text;
+  if (side.chance(o.boxesFraction)) {
+    line.boxes = labelsOf(scene, DEFAULT_NOISE, side).region_text.filter((r) => r.kind === 'object').map((r) => ({ box: r.box, category: r.phrase }));
+  }
+  return { truth, line };
+}
+
+// Workers run TypeScript through tsx the way bin/fld.js does: register the loader, then import.
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./generate-worker.ts', import.meta.url).href)}); });`;
+
+/** Images in index order; with `workers` > 1 they are drawn in worker threads (each image is independent). */
+async function makeImages(o: GenerateOptions, onProgress?: (done: number, total: number) => void): Promise<ImagePart[]> {
+  const workers = Math.max(1, Math.min(o.workers, o.images));
+  if (workers === 1) {
+    const parts: ImagePart[] = [];
+    for (let i = 0; i < o.images; i++) {
+      parts.push(makeImage(o, i));
+      onProgress?.(i + 1, o.images);
+    }
+    return parts;
+  }
+  const parts: ImagePart[] = new Array(o.images);
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: workers }, (_, k) =>
+      new Promise<void>((resolve, reject) => {
+        const w = new Worker(WORKER_BOOT, { eval: true, workerData: { options: o, first: k, step: workers } });
+        w.on('message', (m: { index: number; part: ImagePart }) => {
+          parts[m.index] = m.part;
+          onProgress?.(++done, o.images);
+        });
+        w.on('error', reject);
+        w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`world generate: worker ${k} exited with code ${code}`))));
+      }),
+    ),
+  );
+  return parts;
+}
+
 export interface GenerateResult {
   images: number;
   objects: number;
@@ -73,20 +130,10 @@ export async function generateWorld(o: GenerateOptions, onProgress?: (done: numb
   const t0 = performance.now();
   const truth = emptyTruth();
   const manifest: ManifestLine[] = [];
-  const sceneOptions = { width: o.width, height: o.height, wordProbability: o.wordProbability };
-  for (let i = 0; i < o.images; i++) {
-    const scene = sampleScene(o.seed, i, sceneOptions);
-    const uri = `images/${scene.image_id}.png`;
-    writeAtomic(join(o.out, COLLECTION_DIR, uri), renderPng(scene, o.seed));
-    addToTruth(truth, scene, uri, captionsOf(scene));
-    const side = Rng.forImage(o.seed, 'collection', i);
-    const line: ManifestLine = { uri };
-    if (side.chance(o.altTextFraction)) line.alt_text = briefCaption(perturbScene(scene, { ...DEFAULT_NOISE, captionMissingObject: 0.3, captionWrongColour: 0.2 }, side)).text;
-    if (side.chance(o.boxesFraction)) {
-      line.boxes = labelsOf(scene, DEFAULT_NOISE, side).region_text.filter((r) => r.kind === 'object').map((r) => ({ box: r.box, category: r.phrase }));
-    }
-    manifest.push(line);
-    onProgress?.(i + 1, o.images);
+  const parts = await makeImages(o, onProgress);
+  for (const p of parts) {
+    for (const t of TRUTH_TABLES) (truth[t] as unknown[]).push(...(p.truth[t] as unknown[]));
+    manifest.push(p.line);
   }
   writeAtomic(join(o.out, COLLECTION_DIR, MANIFEST), manifest.map((l) => JSON.stringify(l)).join('\n') + '\n');
   await writeTruth(o.out, truth);

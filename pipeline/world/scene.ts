@@ -118,6 +118,18 @@ function shapesOverlap(a: WorldObject, b: WorldObject, minPixels: number): boole
 
 const inside = (b: Box, w: number, h: number, margin: number) => b[0] >= margin && b[1] >= margin && b[2] <= w - margin && b[3] <= h - margin;
 
+/**
+ * A word drawn with its pen at (tx, ty) on the baseline, rotated by `angle` about that point. The quad
+ * is the tight box of the glyph outlines in the word's own frame, turned with it: clockwise from top-left.
+ */
+export function makeWord(word_id: string, text: string, colour: WordColour, font_size: number, angle: number, tx: number, ty: number): WorldWord {
+  const laid = layoutText(text, font_size);
+  const local = outlineBox(laid.outline);
+  const corners = [local[0], local[1], local[2], local[1], local[2], local[3], local[0], local[3]];
+  const quad = transformOutline([corners], angle, tx, ty)[0];
+  return { word_id, text, colour, font_size, angle, quad, box: outlineBox([quad]), outline: transformOutline(laid.outline, angle, tx, ty) };
+}
+
 export function sampleScene(seed: number, index: number, options: SceneOptions = DEFAULT_SCENE_OPTIONS): Scene {
   const { width: W, height: H } = options;
   const S = Math.min(W, H);
@@ -209,19 +221,14 @@ export function sampleScene(seed: number, index: number, options: SceneOptions =
       const text = rng.pick(WORDS);
       const font_size = Math.round(S * rng.range(0.06, 0.1));
       const angle = rng.chance(0.3) ? rng.range(-0.3, 0.3) : 0;
-      const laid = layoutText(text, font_size);
-      const local = outlineBox(laid.outline);
-      const tx = rng.range(0, W - (local[2] - local[0]));
-      const ty = rng.range(font_size, H);
-      const outline = transformOutline(laid.outline, angle, tx, ty);
-      const c = [local[0], local[1], local[2], local[1], local[2], local[3], local[0], local[3]];
-      const quad = transformOutline([c], angle, tx, ty)[0];
-      const box = outlineBox([quad]);
+      const local = outlineBox(layoutText(text, font_size).outline);
+      const word = makeWord(`${image_id}-w${words.length}`, text, rng.pick(Object.keys(WORD_COLOURS) as WordColour[]), font_size, angle, rng.range(0, W - (local[2] - local[0])), rng.range(font_size, H));
+      const box = word.box;
       if (!inside(box, W, H, 2)) continue;
       // Words go where they do not hide much of an object or another word.
       if (words.some((w) => boxArea(intersection(w.box, box)) > 0)) continue;
       if (objects.some((o) => boxArea(intersection(o.box, box)) > 0.25 * boxArea(box))) continue;
-      words.push({ word_id: `${image_id}-w${words.length}`, text, colour: rng.pick(Object.keys(WORD_COLOURS) as WordColour[]), font_size, angle, quad, box, outline });
+      words.push(word);
     }
   }
 

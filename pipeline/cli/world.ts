@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { GENERATE_DEFAULTS, generateWorld } from '../world/generate.ts';
+import { WorldArgumentError } from '../world/files.ts';
+
+/** `fld world generate` and `fld world export-noisy`: the demo world (DESIGN.md section 9). */
+
+/** A numeric option: its text must be a number, else one clear line naming the flag. */
+export function numberOption(command: string, flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim())) throw new WorldArgumentError(`world ${command}: ${flag} must be a number, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+export function progressBar(enabled: boolean, label: string): { update(done: number, total: number): void; stop(): void } {
+  if (!enabled) return { update() {}, stop() {} };
+  const bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total} {eta}s`, stream: process.stderr }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started) bar.start(total, 0);
+      started = true;
+      bar.update(done);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+export function register(program: Command): void {
+  const world = program.command('world').description('the demo world: synthetic scenes with exact truth, noisy labels, training exports');
+
+  world
+    .command('generate')
+    .description('draw a world: <out>/collection/ (images + manifest.jsonl for the engine) and <out>/truth/ (Parquet, for the quality module only)')
+    .requiredOption('--out <dir>', 'folder to write (empty, or holding the same world)')
+    .requiredOption('--images <n>', 'number of images')
+    .option('--seed <s>', 'seed; the same seed gives byte-identical images and truth', '0')
+    .option('--width <px>', 'image width', String(GENERATE_DEFAULTS.width))
+    .option('--height <px>', 'image height', String(GENERATE_DEFAULTS.height))
+    .option('--word-probability <p>', 'probability that an image has written words', String(GENERATE_DEFAULTS.wordProbability))
+    .option('--alt-text-fraction <p>', 'fraction of manifest lines with a (noisy) alt-text', String(GENERATE_DEFAULTS.altTextFraction))
+    .option('--boxes-fraction <p>', 'fraction of manifest lines with pre-existing (noisy) boxes', String(GENERATE_DEFAULTS.boxesFraction))
+    .option('--workers <n>', 'worker threads drawing images; the output does not depend on it (default: 2 from 200 images, else 1)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const n = (flag: string, key: string, fallback: number) => numberOption('generate', flag, opts[key] as string | undefined, fallback);
+      const options = {
+        out: String(opts.out),
+        images: n('--images', 'images', NaN),
+        seed: n('--seed', 'seed', 0),
+        width: n('--width', 'width', GENERATE_DEFAULTS.width),
+        height: n('--height', 'height', GENERATE_DEFAULTS.height),
+        wordProbability: n('--word-probability', 'wordProbability', GENERATE_DEFAULTS.wordProbability),
+        altTextFraction: n('--alt-text-fraction', 'altTextFraction', GENERATE_DEFAULTS.altTextFraction),
+        boxesFraction: n('--boxes-fraction', 'boxesFraction', GENERATE_DEFAULTS.boxesFraction),
+        workers: 1,
+      };
+      // A worker costs a loader start-up (about a second), so small worlds stay on one thread.
+      options.workers = n('--workers', 'workers', options.images >= 200 ? GENERATE_DEFAULTS.workers : 1);
+      const bar = progressBar(!opts.json && process.stderr.isTTY === true, 'images');
+      const result = await generateWorld(options, (d, t) => bar.update(d, t)).finally(() => bar.stop());
+      if (opts.json) process.stdout.write(JSON.stringify({ out: options.out, ...result }) + '\n');
+      else process.stdout.write(`world: ${result.images} images, ${result.objects} objects, ${result.words} words in ${result.seconds.toFixed(1)} s -> ${options.out}\n`);
+    });
+}
