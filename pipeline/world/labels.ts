@@ -136,3 +136,15 @@ export function labelsOf(scene: SceneTruth, noise: NoiseKnobs | null, rng: Rng):
   }
   return { region_text, text, text_phrase_region };
 }
+
+/** Labels for every image of a world: exact (noise null) or noisy with a seed of their own. */
+export function worldLabels(scenes: SceneTruth[], noise: NoiseKnobs | null, seed: number, make: (seed: number, purpose: string, index: number) => Rng): Labels {
+  const out: Labels = { region_text: [], text: [], text_phrase_region: [] };
+  for (const s of scenes) {
+    const l = labelsOf(s, noise, make(seed, 'labels', s.index));
+    out.region_text.push(...l.region_text);
+    out.text.push(...l.text);
+    out.text_phrase_region.push(...l.text_phrase_region);
+  }
+  return out;
+}
