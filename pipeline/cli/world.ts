@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { GENERATE_DEFAULTS, generateWorld } from '../world/generate.ts';
 import { WorldArgumentError } from '../world/files.ts';
+import { exportNoisy } from '../world/export-noisy.ts';
+import { DEFAULT_NOISE, type NoiseKnobs } from '../world/labels.ts';
 
 /** `fld world generate` and `fld world export-noisy`: the demo world (DESIGN.md section 9). */
 
@@ -62,4 +64,34 @@ export function register(program: Command): void {
       if (opts.json) process.stdout.write(JSON.stringify({ out: options.out, ...result }) + '\n');
       else process.stdout.write(`world: ${result.images} images, ${result.objects} objects, ${result.words} words in ${result.seconds.toFixed(1)} s -> ${options.out}\n`);
     });
+
+  const kebab = (k: string) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  const exp = world
+    .command('export-noisy')
+    .description("noisy labels from a world's truth (imperfect specialists) and the specialists' training exports from them")
+    .requiredOption('--world <dir>', 'a folder made by "fld world generate"')
+    .requiredOption('--out <dir>', 'folder for labels/ and one export folder per specialist')
+    .option('--seed <s>', 'seed of the noise', '0')
+    .option('--valid-fraction <p>', 'fraction of images in the valid split (by image id)', '0.1')
+    .option('--format <f>', 'jsonl (image files + annotations.jsonl), parquet, or both', 'both')
+    .option('--limit <n>', 'only the first N images (a small training budget)')
+    .option('--combined', 'one export folder "all" with every task, instead of one per specialist')
+    .option('--json', 'print the summary as JSON');
+  for (const [k, v] of Object.entries(DEFAULT_NOISE)) exp.option(`${kebab(k)} <p>`, `noise knob ${k}`, String(v));
+  exp.action(async (opts: Record<string, string | boolean | undefined>) => {
+    const n = (flag: string, key: string, fallback: number) => numberOption('export-noisy', flag, opts[key] as string | undefined, fallback);
+    const noise = Object.fromEntries(Object.entries(DEFAULT_NOISE).map(([k, v]) => [k, n(kebab(k), k, v)])) as unknown as NoiseKnobs;
+    const r = await exportNoisy({
+      world: String(opts.world),
+      out: String(opts.out),
+      seed: n('--seed', 'seed', 0),
+      noise,
+      validFraction: n('--valid-fraction', 'validFraction', 0.1),
+      format: String(opts.format) as 'jsonl',
+      limit: opts.limit === undefined ? undefined : n('--limit', 'limit', 0),
+      combined: opts.combined === true,
+    });
+    if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
+    else process.stdout.write(`export-noisy: ${r.images} images; ${Object.entries(r.exports).map(([k, v]) => `${k} ${v.rows} rows`).join(', ')} -> ${String(opts.out)}\n`);
+  });
 }

@@ -102,12 +102,14 @@ export function labelsOf(scene: SceneTruth, noise: NoiseKnobs | null, rng: Rng):
   for (const o of scene.objects) {
     if (rng.chance(n.dropObject)) continue;
     const category: Category = rng.chance(n.wrongCategory) ? rng.pick(CATEGORIES.filter((c) => c !== o.category)) : o.category;
+    // The region captioner sees colours as unreliably as the image captioner.
+    const colour = rng.chance(n.captionWrongColour) ? rng.pick(COLOUR_NAMES.filter((c) => c !== o.colour)) : o.colour;
     const copies = rng.chance(n.duplicateBox) ? 2 : 1;
     for (let c = 0; c < copies; c++) {
       const s = src(SOURCES.detector);
       region_text.push({
         image_id, round: 0, region_id: `${image_id}-r${k++}`, kind: 'object', box: jitter(o.box, n.boxJitter, W, H, rng), quad: null,
-        phrase: category, brief: `${/^[aeiou]/.test(o.size) ? 'an' : 'a'} ${o.size} ${o.colour} ${category}`, noun_chunks: [], source: s, score: score(), sources: [s],
+        phrase: category, brief: `a ${o.size} ${colour} ${category}`, noun_chunks: [], source: s, score: score(), sources: [s],
       });
     }
   }

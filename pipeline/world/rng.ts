@@ -24,6 +24,14 @@ export function fnv1a(text: string): number {
   return h >>> 0;
 }
 
+/** FNV-1a followed by murmur3's finaliser, so near-identical ids (000001, 000002) spread over all 32 bits. */
+export function hash32(text: string): number {
+  let h = fnv1a(text);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 export class Rng {
   private a: number;
   private b: number;
