@@ -34,6 +34,8 @@ export function encodePng(rgb: Uint8ClampedArray | Uint8Array, width: number, he
   const stride = width * 3;
   // Filter "None" on every row: flat colours repeat as 3-byte patterns that deflate finds anyway;
   // measured on world images it gives smaller files than "Sub" or "Up" (11.5 vs 13.9 kB at level 6).
+  // fflate level 3 with a small hash table (mem 4) is about twice as fast as its level-6 default for
+  // 13.1 instead of 11.1 kB an image (measured on 40 world images); it allocates the table per call.
   const raw = new Uint8Array((stride + 1) * height);
   for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
   const ihdr = new Uint8Array(13);
@@ -43,5 +45,5 @@ export function encodePng(rgb: Uint8ClampedArray | Uint8Array, width: number, he
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // colour type RGB
   const signature = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw, { level: 6 })), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw, { level: 3, mem: 4 })), chunk('IEND', new Uint8Array(0))]);
 }

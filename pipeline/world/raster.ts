@@ -12,6 +12,9 @@ const SUB = 4;
 export class Canvas {
   readonly data: Uint8ClampedArray;
   private readonly cov: Float64Array;
+  // Crossings of one sub-scanline; outlines here have at most a few thousand edges.
+  private crossX = new Float64Array(8192);
+  private crossDir = new Int8Array(8192);
 
   constructor(
     readonly width: number,
@@ -21,13 +24,14 @@ export class Canvas {
     this.cov = new Float64Array(width + 2);
   }
 
-  /** Fills every pixel through fn(x, y) -> rgb. */
-  paint(fn: (x: number, y: number) => Rgb): void {
+  /** Fills every pixel through fn(x, y, out) writing r, g, b into out (no allocation per pixel). */
+  paint(fn: (x: number, y: number, out: number[]) => void): void {
     const d = this.data;
+    const c = [0, 0, 0];
     let k = 0;
     for (let y = 0; y < this.height; y++) {
       for (let x = 0; x < this.width; x++) {
-        const c = fn(x, y);
+        fn(x, y, c);
         d[k++] = c[0];
         d[k++] = c[1];
         d[k++] = c[2];
@@ -52,8 +56,13 @@ export class Canvas {
     }
     const row0 = Math.max(0, Math.floor(ymin));
     const row1 = Math.min(this.height - 1, Math.floor(ymax));
+    if (xs.length / 2 > this.crossX.length) {
+      this.crossX = new Float64Array(xs.length);
+      this.crossDir = new Int8Array(xs.length);
+    }
     const edges = xs.length / 2;
-    const cross: number[] = [];
+    const cx = this.crossX;
+    const cd = this.crossDir;
     const cov = this.cov;
     const w = this.width;
     for (let row = row0; row <= row1; row++) {
@@ -61,30 +70,34 @@ export class Canvas {
       let touched = false;
       for (let s = 0; s < SUB; s++) {
         const sy = row + (s + 0.5) / SUB;
-        cross.length = 0;
+        let n = 0;
         for (let e = 0; e < edges; e++) {
           const ya = ys[2 * e];
           const yb = ys[2 * e + 1];
           if (ya === yb) continue;
           const up = yb > ya;
-          const lo = up ? ya : yb;
-          const hi = up ? yb : ya;
-          if (sy < lo || sy >= hi) continue;
+          if (up ? sy < ya || sy >= yb : sy < yb || sy >= ya) continue;
           const xa = xs[2 * e];
-          const xb = xs[2 * e + 1];
-          cross.push(xa + ((sy - ya) * (xb - xa)) / (yb - ya), up ? 1 : -1);
+          const x = xa + ((sy - ya) * (xs[2 * e + 1] - xa)) / (yb - ya);
+          const d = up ? 1 : -1;
+          // Insertion sort by x (then direction): a scanline crosses few edges.
+          let i = n++;
+          while (i > 0 && (cx[i - 1] > x || (cx[i - 1] === x && cd[i - 1] > d))) {
+            cx[i] = cx[i - 1];
+            cd[i] = cd[i - 1];
+            i--;
+          }
+          cx[i] = x;
+          cd[i] = d;
         }
-        if (cross.length === 0) continue;
-        const order = [...Array(cross.length / 2).keys()].sort((i, j) => cross[2 * i] - cross[2 * j] || cross[2 * i + 1] - cross[2 * j + 1]);
         let winding = 0;
         let start = 0;
-        for (const i of order) {
-          const x = cross[2 * i];
+        for (let i = 0; i < n; i++) {
           const before = winding;
-          winding += cross[2 * i + 1];
-          if (before === 0 && winding !== 0) start = x;
+          winding += cd[i];
+          if (before === 0 && winding !== 0) start = cx[i];
           else if (before !== 0 && winding === 0) {
-            addSpan(cov, w, start, x, 1 / SUB);
+            addSpan(cov, w, start, cx[i], 1 / SUB);
             touched = true;
           }
         }

@@ -11,22 +11,27 @@ export function renderScene(scene: Scene, seed: number): Canvas {
   const base = BACKGROUND_TONES[tone];
   const dark: Rgb = [base[0] * 0.88, base[1] * 0.88, base[2] * 0.88];
   const noise = Rng.forImage(seed, 'speckle', scene.index);
-  const mix = (t: number): Rgb => [base[0] + (dark[0] - base[0]) * t, base[1] + (dark[1] - base[1]) * t, base[2] + (dark[2] - base[2]) * t];
+  const set = (out: number[], r: number, g: number, b: number) => {
+    out[0] = r;
+    out[1] = g;
+    out[2] = b;
+  };
+  const mix = (out: number[], t: number) => set(out, base[0] + (dark[0] - base[0]) * t, base[1] + (dark[1] - base[1]) * t, base[2] + (dark[2] - base[2]) * t);
   const span = direction ? scene.width : scene.height;
-  canvas.paint((x, y) => {
+  canvas.paint((x, y, out) => {
     const along = direction ? x : y;
     switch (pattern) {
       case 'plain':
-        return base;
+        return set(out, base[0], base[1], base[2]);
       case 'gradient':
-        return mix(along / span);
+        return mix(out, along / span);
       case 'striped':
-        return Math.floor(along / period) % 2 === 0 ? base : mix(0.6);
+        return Math.floor(along / period) % 2 === 0 ? mix(out, 0) : mix(out, 0.6);
       case 'checkered':
-        return (Math.floor(x / period) + Math.floor(y / period)) % 2 === 0 ? base : mix(0.5);
+        return (Math.floor(x / period) + Math.floor(y / period)) % 2 === 0 ? mix(out, 0) : mix(out, 0.5);
       case 'speckled': {
         const d = noise.range(-10, 10);
-        return [base[0] + d, base[1] + d, base[2] + d];
+        return set(out, base[0] + d, base[1] + d, base[2] + d);
       }
     }
   });

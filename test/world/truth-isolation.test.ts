@@ -22,7 +22,7 @@ const FORBIDDEN = [
   /['"`/]truth['"`]/, // join(world, 'truth')
 ];
 
-export function truthReferences(source: string): string[] {
+function truthReferences(source: string): string[] {
   return FORBIDDEN.filter((re) => re.test(source)).map(String);
 }
 
