@@ -4,6 +4,9 @@ import { GENERATE_DEFAULTS, generateWorld } from '../world/generate.ts';
 import { WorldArgumentError } from '../world/files.ts';
 import { exportNoisy } from '../world/export-noisy.ts';
 import { DEFAULT_NOISE, type NoiseKnobs } from '../world/labels.ts';
+import { readTruth } from '../world/truth-store.ts';
+import { loadAnnotationRows } from '../quality/rows.ts';
+import { scoreAnnotations, type QualityReport } from '../quality/score.ts';
 
 /** `fld world generate` and `fld world export-noisy`: the demo world (DESIGN.md section 9). */
 
@@ -94,4 +97,35 @@ export function register(program: Command): void {
     if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
     else process.stdout.write(`export-noisy: ${r.images} images; ${Object.entries(r.exports).map(([k, v]) => `${k} ${v.rows} rows`).join(', ')} -> ${String(opts.out)}\n`);
   });
+
+  world
+    .command('score')
+    .description("score annotation rows against a world's truth: box F1 at IoU 0.5, caption precision/recall, grounding accuracy, OCR CER")
+    .requiredOption('--world <dir>', 'a folder made by "fld world generate"')
+    .requiredOption('--labels <dir>', 'folder with <kind>.jsonl files or <kind>/*.parquet shards (kind = region_text, text, text_phrase_region)')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { world: string; labels: string; json?: boolean }) => {
+      let truth;
+      try {
+        truth = await readTruth(opts.world);
+      } catch (e) {
+        throw new WorldArgumentError(`world score: --world ${opts.world}: ${(e as Error).message}`);
+      }
+      const report = scoreAnnotations(truth, await loadAnnotationRows(opts.labels));
+      process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatReport(report));
+    });
+}
+
+export function formatReport(r: QualityReport): string {
+  const f = (v: number) => v.toFixed(3);
+  const lines = [
+    `images ${r.images}`,
+    `boxes      F1 ${f(r.boxes.f1)}  precision ${f(r.boxes.precision)}  recall ${f(r.boxes.recall)}  (tp ${r.boxes.tp}, fp ${r.boxes.fp}, fn ${r.boxes.fn})`,
+    ...(['brief', 'detailed', 'more_detailed'] as const).map(
+      (g) => `caption ${g.padEnd(13)} precision ${f(r.captions[g].precision)}  recall ${f(r.captions[g].recall)}  colour precision ${f(r.captions[g].colour_precision)}  colour recall ${f(r.captions[g].colour_recall)}  (${r.captions[g].captioned} images)`,
+    ),
+    `grounding  accuracy ${f(r.grounding.accuracy)}  (${r.grounding.correct}/${r.grounding.phrases} phrases)`,
+    `ocr        CER ${f(r.ocr.cer)}  (${r.ocr.edits} edits / ${r.ocr.truth_chars} chars; matched ${r.ocr.matched}, missed ${r.ocr.missed}, extra ${r.ocr.extra})`,
+  ];
+  return lines.join('\n') + '\n';
 }

@@ -24,6 +24,8 @@ export interface NoiseKnobs {
   captionWrongColour: number;
   /** Probability that a caption leaves an object out. */
   captionMissingObject: number;
+  /** Probability that a caption names an object that is not there (a hallucination). */
+  captionExtraObject: number;
   /** Probability that OCR misreads each character. */
   misreadChar: number;
   /** Probability that OCR misses a word. */
@@ -31,10 +33,10 @@ export interface NoiseKnobs {
 }
 export const DEFAULT_NOISE: NoiseKnobs = {
   dropObject: 0.15, wrongCategory: 0.1, boxJitter: 0.08, duplicateBox: 0.05,
-  captionWrongColour: 0.15, captionMissingObject: 0.2, misreadChar: 0.06, dropWord: 0.1,
+  captionWrongColour: 0.15, captionMissingObject: 0.2, captionExtraObject: 0.1, misreadChar: 0.06, dropWord: 0.1,
 };
 export const NO_NOISE: NoiseKnobs = {
-  dropObject: 0, wrongCategory: 0, boxJitter: 0, duplicateBox: 0, captionWrongColour: 0, captionMissingObject: 0, misreadChar: 0, dropWord: 0,
+  dropObject: 0, wrongCategory: 0, boxJitter: 0, duplicateBox: 0, captionWrongColour: 0, captionMissingObject: 0, captionExtraObject: 0, misreadChar: 0, dropWord: 0,
 };
 
 export interface Labels {
@@ -76,6 +78,17 @@ export function perturbScene(scene: SceneTruth, noise: NoiseKnobs, rng: Rng): Sc
     .filter(() => !rng.chance(noise.captionMissingObject))
     .map((o) => (rng.chance(noise.captionWrongColour) ? { ...o, colour: rng.pick(COLOUR_NAMES.filter((c) => c !== o.colour)) } : o));
   const kept = new Set(objects.map((o) => o.object_id));
+  if (rng.chance(noise.captionExtraObject)) {
+    // A hallucinated object of a category the image does not hold, somewhere plausible.
+    const absent = CATEGORIES.filter((c) => !scene.objects.some((o) => o.category === c));
+    const r = Math.min(scene.width, scene.height) * 0.08;
+    const cx = rng.range(r, scene.width - r);
+    const cy = rng.range(r, scene.height - r);
+    objects.push({
+      object_id: `${scene.image_id}-hallucinated`, category: rng.pick(absent.length ? absent : CATEGORIES), colour: rng.pick(COLOUR_NAMES), size: 'small',
+      box: [cx - r, cy - r, cx + r, cy + r], cx, cy, radius: r, angle: 0, z: scene.objects.length, occluded: 0,
+    });
+  }
   return { ...scene, objects, relations: scene.relations.filter((r) => kept.has(r.subject) && kept.has(r.object)) };
 }
 
@@ -123,7 +136,7 @@ export function labelsOf(scene: SceneTruth, noise: NoiseKnobs | null, rng: Rng):
     });
   }
   const seen = exact ? scene : perturbScene(scene, n, rng);
-  const boxOf = new Map<string, readonly number[]>([...scene.objects.map((o) => [o.object_id, o.box] as const), ...scene.words.map((w) => [w.word_id, w.box] as const)]);
+  const boxOf = new Map<string, readonly number[]>([...seen.objects.map((o) => [o.object_id, o.box] as const), ...scene.words.map((w) => [w.word_id, w.box] as const)]);
   const text: TextRecord[] = [];
   const text_phrase_region: TextPhraseRegionRecord[] = [];
   for (const c of captionsOf(seen)) {
