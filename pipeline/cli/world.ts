@@ -5,7 +5,7 @@ import { WorldArgumentError } from '../world/files.ts';
 import { exportNoisy } from '../world/export-noisy.ts';
 import { DEFAULT_NOISE, type NoiseKnobs } from '../world/labels.ts';
 import { readTruth } from '../world/truth-store.ts';
-import { loadAnnotationRows } from '../quality/rows.ts';
+import { imageIdMap, loadAnnotationRows } from '../quality/rows.ts';
 import { scoreAnnotations, type QualityReport } from '../quality/score.ts';
 
 /** `fld world generate` and `fld world export-noisy`: the demo world (DESIGN.md section 9). */
@@ -103,15 +103,17 @@ export function register(program: Command): void {
     .description("score annotation rows against a world's truth: box F1 at IoU 0.5, caption precision/recall, grounding accuracy, OCR CER")
     .requiredOption('--world <dir>', 'a folder made by "fld world generate"')
     .requiredOption('--labels <dir>', 'folder with <kind>.jsonl files or <kind>/*.parquet shards (kind = region_text, text, text_phrase_region)')
+    .option('--images <dir>', "image records (*.parquet or *.jsonl with image_id, uri) when the rows use the engine's image ids")
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { world: string; labels: string; json?: boolean }) => {
+    .action(async (opts: { world: string; labels: string; images?: string; json?: boolean }) => {
       let truth;
       try {
         truth = await readTruth(opts.world);
       } catch (e) {
         throw new WorldArgumentError(`world score: --world ${opts.world}: ${(e as Error).message}`);
       }
-      const report = scoreAnnotations(truth, await loadAnnotationRows(opts.labels));
+      const ids = opts.images ? await imageIdMap(opts.images, truth.images) : null;
+      const report = scoreAnnotations(truth, await loadAnnotationRows(opts.labels), ids ? { imageIdOf: (id) => ids.get(id) } : {});
       process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatReport(report));
     });
 }

@@ -36,3 +36,27 @@ export async function loadAnnotationRows(dir: string): Promise<AnnotationRows> {
   if (found === 0) throw new Error(`quality: ${dir} holds no ${ANNOTATION_KINDS.map((k) => `${k}.jsonl or ${k}/*.parquet`).join(', ')}`);
   return out;
 }
+
+/**
+ * Maps the engine's image ids (hashes of URIs) to the truth's, through the image records: a record
+ * whose `uri` ends with a truth image's `uri` (`images/000123.png`) is that image. Reads
+ * `*.parquet` / `*.jsonl` files of image records in `dir` (the `<collection>/images/` shards).
+ */
+export async function imageIdMap(dir: string, truthImages: readonly { image_id: string; uri: string }[]): Promise<Map<string, string>> {
+  const records: { image_id: string; uri: string }[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    const p = join(dir, f);
+    if (f.endsWith('.parquet')) records.push(...((await readParquet(p)) as { image_id: string; uri: string }[]));
+    else if (f.endsWith('.jsonl')) for (const l of readFileSync(p, 'utf8').split('\n')) if (l.trim()) records.push(JSON.parse(l));
+  }
+  const byUri = new Map(truthImages.map((t) => [t.uri, t.image_id]));
+  const out = new Map<string, string>();
+  for (const r of records) {
+    const uri = String(r.uri).replaceAll('\\', '/');
+    const m = /images\/[^/]+$/.exec(uri);
+    const id = m ? byUri.get(m[0]) : undefined;
+    if (id !== undefined) out.set(String(r.image_id), id);
+  }
+  if (records.length > 0 && out.size === 0) throw new Error(`quality: no image record in ${dir} has a uri ending in a world image (images/NNNNNN.png)`);
+  return out;
+}

@@ -30,6 +30,20 @@ test('fld world score: exact labels score perfect, noisy labels lower, on every 
     assert.ok(noisy.boxes.f1 < 1 && noisy.grounding.accuracy < 1 && noisy.ocr.cer > 0);
     assert.ok(noisy.captions.detailed.precision < 1, 'hallucinated objects lower caption precision');
     assert.ok(noisy.captions.detailed.recall < 1, 'missing objects lower caption recall');
+    // Rows under the engine's image ids score the same once mapped through image records by uri.
+    const { readFileSync, writeFileSync, mkdirSync } = await import('node:fs');
+    const hashed = join(out, 'hashed');
+    mkdirSync(join(hashed, 'images'), { recursive: true });
+    const ids = new Set<string>();
+    for (const kind of ['region_text', 'text', 'text_phrase_region']) {
+      const lines = readFileSync(join(out, 'noisy', 'labels', `${kind}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      for (const l of lines) ids.add(l.image_id);
+      writeFileSync(join(hashed, `${kind}.jsonl`), lines.map((l) => JSON.stringify({ ...l, image_id: `h${l.image_id}x` })).join('\n') + '\n');
+    }
+    writeFileSync(join(hashed, 'images', 'records.jsonl'), [...ids].map((id) => JSON.stringify({ image_id: `h${id}x`, uri: `/data/${world}/collection/images/${id}.png` })).join('\n') + '\n');
+    const mapped = fld('world', 'score', '--world', world, '--labels', hashed, '--images', join(hashed, 'images'), '--json');
+    assert.equal(mapped.status, 0, mapped.stderr);
+    assert.deepEqual(JSON.parse(mapped.stdout), noisy);
     const bad = fld('world', 'score', '--world', out, '--labels', join(out, 'exact', 'labels'));
     assert.notEqual(bad.status, 0);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
