@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { briefCaption, captionsOf } from './captions.ts';
 import { WorldArgumentError, writeAtomic } from './files.ts';
@@ -9,9 +9,10 @@ import { Rng } from './rng.ts';
 import { sampleScene } from './scene.ts';
 import { Worker } from 'node:worker_threads';
 import { TRUTH_TABLES, addToTruth, emptyTruth, type Truth } from './truth.ts';
-import { WORLD_INFO, truthDir, writeTruth, readWorldInfo, type WorldInfo } from './truth-store.ts';
+import { WORLD_INFO, truthDir, writeTruth, type WorldInfo } from './truth-store.ts';
 
 export const GENERATOR = 'fld-world@1';
+const GENERATING = 'generating.json';
 
 export interface GenerateOptions {
   out: string;
@@ -53,12 +54,17 @@ function prepareFolder(o: GenerateOptions): void {
     const err = e as NodeJS.ErrnoException;
     throw new WorldArgumentError(`world generate: cannot write to --out ${o.out} (${err.code ?? err.message})`);
   }
-  if (existsSync(join(truthDir(o.out), WORLD_INFO))) {
-    const info = readWorldInfo(o.out);
-    if (info.seed !== o.seed || info.images !== o.images || info.width !== o.width || info.height !== o.height) {
+  // world.json (complete) or generating.json (an interrupted run) says which world the folder holds.
+  for (const marker of [WORLD_INFO, GENERATING]) {
+    const file = join(truthDir(o.out), marker);
+    if (!existsSync(file)) continue;
+    const info = JSON.parse(readFileSync(file, 'utf8')) as WorldInfo;
+    if (info.seed !== o.seed || info.images !== o.images || info.width !== o.width || info.height !== o.height || info.word_probability !== o.wordProbability) {
       throw new WorldArgumentError(`world generate: --out ${o.out} already holds another world (seed ${info.seed}, ${info.images} images); choose an empty folder`);
     }
-  } else if (readdirSync(join(o.out, COLLECTION_DIR, 'images')).length > 0) {
+    return;
+  }
+  if (readdirSync(join(o.out, COLLECTION_DIR, 'images')).length > 0) {
     throw new WorldArgumentError(`world generate: --out ${o.out} already holds images but no world; choose an empty folder`);
   }
 }
@@ -127,6 +133,11 @@ export interface GenerateResult {
 export async function generateWorld(o: GenerateOptions, onProgress?: (done: number, total: number) => void): Promise<GenerateResult> {
   checkGenerateOptions(o);
   prepareFolder(o);
+  const info: WorldInfo = {
+    generator: GENERATOR, seed: o.seed, images: o.images, width: o.width, height: o.height,
+    word_probability: o.wordProbability, alt_text_fraction: o.altTextFraction,
+  };
+  writeAtomic(join(truthDir(o.out), GENERATING), JSON.stringify(info, null, 2) + '\n');
   const t0 = performance.now();
   const truth = emptyTruth();
   const manifest: ManifestLine[] = [];
@@ -137,11 +148,8 @@ export async function generateWorld(o: GenerateOptions, onProgress?: (done: numb
   }
   writeAtomic(join(o.out, COLLECTION_DIR, MANIFEST), manifest.map((l) => JSON.stringify(l)).join('\n') + '\n');
   await writeTruth(o.out, truth);
-  const info: WorldInfo = {
-    generator: GENERATOR, seed: o.seed, images: o.images, width: o.width, height: o.height,
-    word_probability: o.wordProbability, alt_text_fraction: o.altTextFraction,
-  };
   // world.json last: its presence says the truth is complete.
   writeAtomic(join(truthDir(o.out), WORLD_INFO), JSON.stringify(info, null, 2) + '\n');
+  rmSync(join(truthDir(o.out), GENERATING), { force: true });
   return { images: o.images, objects: truth.objects.length, words: truth.words.length, captions: truth.captions.length, seconds: (performance.now() - t0) / 1000 };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers.ts';
+import { hashTree, tempDir } from './helpers.ts';
 
 const fld = (...args: string[]) => spawnSync(process.execPath, ['bin/fld.js', ...args], { encoding: 'utf8' });
 
@@ -41,6 +41,10 @@ test('world generate writes a world and reports it as JSON', () => {
     const summary = JSON.parse(r.stdout);
     assert.equal(summary.images, 3);
     assert.ok(existsSync(join(dir, 'w', 'collection', 'images', '000002.png')) && existsSync(join(dir, 'w', 'truth', 'world.json')));
+    // A rerun of the same world is idempotent: same files, same bytes.
+    const before = hashTree(join(dir, 'w'));
+    assert.equal(fld('world', 'generate', '--out', join(dir, 'w'), '--images', '3', '--seed', '9').status, 0);
+    assert.deepEqual([...hashTree(join(dir, 'w')).entries()], [...before.entries()]);
     const again = fld('world', 'generate', '--out', join(dir, 'w'), '--images', '3', '--seed', '10');
     assert.notEqual(again.status, 0);
     assert.match(again.stderr, /already holds another world/);
