@@ -11,6 +11,19 @@ import type { ExportRow } from './export-rows.ts';
  * `<out>/<split>-NNNNN.parquet` with `image` as the HF datasets struct {bytes, path}, `task`,
  * `prefix`, `suffix`, `split`.
  */
+// The `datasets` library reads these features from the file and decodes `image` as an Image.
+const HF_FEATURES = JSON.stringify({
+  info: {
+    features: {
+      image: { _type: 'Image' },
+      task: { dtype: 'string', _type: 'Value' },
+      prefix: { dtype: 'string', _type: 'Value' },
+      suffix: { dtype: 'string', _type: 'Value' },
+      split: { dtype: 'string', _type: 'Value' },
+    },
+  },
+});
+
 function splits(rows: ExportRow[]): Map<string, ExportRow[]> {
   const m = new Map<string, ExportRow[]>();
   for (const r of rows) m.set(r.split, [...(m.get(r.split) ?? []), r]);
@@ -46,6 +59,7 @@ export async function writeParquetExport(out: string, rows: ExportRow[], rowsPer
         file,
         [{ name: 'image', type: 'STRUCT(bytes BLOB, path VARCHAR)', binary: 'image' }, { name: 'task', type: 'VARCHAR' }, { name: 'prefix', type: 'VARCHAR' }, { name: 'suffix', type: 'VARCHAR' }, { name: 'split', type: 'VARCHAR' }],
         part.map((r) => ({ image: { bytes: bytes(r.image.file), path: r.image.name }, task: r.task, prefix: r.prefix, suffix: r.suffix, split: r.split })),
+        { huggingface: HF_FEATURES },
       );
       files.push(file);
     }

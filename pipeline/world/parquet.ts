@@ -1,6 +1,7 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { SCHEMA_VERSION, checkSchemaVersion } from '../../schemas/version.ts';
 
 /**
  * The world's one door to Parquet, through DuckDB: rows go to a temporary JSONL file, DuckDB copies
@@ -30,8 +31,11 @@ async function withDuck<T>(fn: (run: (sql: string) => Promise<Record<string, unk
   }
 }
 
-/** Writes rows to `file` (temp then rename). Binary column values must be Buffers. */
-export async function writeParquet(file: string, columns: Column[], rows: Record<string, unknown>[]): Promise<void> {
+/**
+ * Writes rows to `file` (temp then rename) with `schema_version` and any `metadata` as Parquet
+ * key-value metadata. Binary column values must be Buffers.
+ */
+export async function writeParquet(file: string, columns: Column[], rows: Record<string, unknown>[], metadata: Record<string, string> = {}): Promise<void> {
   const tmpDir = mkdtempSync(join(dirname(file), '.tmp-parquet-'));
   try {
     const jsonl = join(tmpDir, 'rows.jsonl');
@@ -64,7 +68,8 @@ export async function writeParquet(file: string, columns: Column[], rows: Record
       const source = rows.length
         ? `read_json(${quote(jsonl)}, format = 'newline_delimited', columns = {${readTypes}})`
         : `(SELECT ${columns.map((c) => `NULL::${c.binary === 'image' ? 'STRUCT(bytes VARCHAR, path VARCHAR)' : c.binary ? 'VARCHAR' : c.type} AS ${ident(c.name)}`).join(', ')} LIMIT 0)`;
-      await run(`COPY (SELECT ${select} FROM ${source}) TO ${quote(part)} (FORMAT parquet, COMPRESSION zstd)`);
+      const kv = Object.entries({ schema_version: String(SCHEMA_VERSION), ...metadata }).map(([k, v]) => `${ident(k)}: ${quote(v)}`).join(', ');
+      await run(`COPY (SELECT ${select} FROM ${source}) TO ${quote(part)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {${kv}})`);
     });
     renameSync(part, file);
   } finally {
@@ -72,7 +77,21 @@ export async function writeParquet(file: string, columns: Column[], rows: Record
   }
 }
 
-/** Reads a whole Parquet file as plain JavaScript rows (lists as arrays, BLOBs as Uint8Array/Buffer). */
+/** Reads a whole Parquet file as plain JavaScript rows (lists as arrays, BLOBs as Uint8Array), refusing an unknown schema_version. */
 export async function readParquet(file: string): Promise<Record<string, unknown>[]> {
-  return withDuck((run) => run(`SELECT * FROM read_parquet(${quote(file)})`));
+  return withDuck(async (run) => {
+    const meta = await readMeta(run, file);
+    checkSchemaVersion(`Parquet file ${file}`, meta.schema_version);
+    return run(`SELECT * FROM read_parquet(${quote(file)})`);
+  });
+}
+
+async function readMeta(run: (sql: string) => Promise<Record<string, unknown>[]>, file: string): Promise<Record<string, string>> {
+  const rows = await run(`SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata(${quote(file)})`);
+  return Object.fromEntries(rows.map((r) => [String(r.key), String(r.value)]));
+}
+
+/** The key-value metadata of a Parquet file. */
+export async function readParquetMetadata(file: string): Promise<Record<string, string>> {
+  return withDuck((run) => readMeta(run, file));
 }

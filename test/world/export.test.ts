@@ -8,7 +8,8 @@ import { rowsForImage, splitOf, TASKS } from '../../pipeline/world/export-rows.t
 import { writeJsonlExport, writeParquetExport } from '../../pipeline/world/export-writers.ts';
 import { exportNoisy } from '../../pipeline/world/export-noisy.ts';
 import { DEFAULT_NOISE, labelsOf } from '../../pipeline/world/labels.ts';
-import { readParquet } from '../../pipeline/world/parquet.ts';
+import { readParquet, readParquetMetadata, writeParquet } from '../../pipeline/world/parquet.ts';
+import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { Rng } from '../../pipeline/world/rng.ts';
 import { readTruth } from '../../pipeline/world/truth-store.ts';
 import { scenesFromTruth, type SceneTruth } from '../../pipeline/world/truth.ts';
@@ -72,6 +73,9 @@ test('the Parquet and JSONL writers read back to the same rows', async () => {
     const files = await writeParquetExport(out, rows, 40);
     assert.ok(files.length >= 3, 'sharded');
     const back = (await Promise.all(files.map((f) => readParquet(f)))).flat();
+    const meta = await readParquetMetadata(files[0]);
+    assert.equal(meta.schema_version, String(SCHEMA_VERSION));
+    assert.equal(JSON.parse(meta.huggingface).info.features.image._type, 'Image');
     assert.equal(back.length, rows.length);
     for (const r of back) {
       const img = r.image as { bytes: Uint8Array; path: string };
@@ -114,4 +118,15 @@ test('export-noisy writes valid noisy labels and one export per specialist; bad 
   assert.notEqual(bad.status, 0);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
   assert.match(bad.stderr, /--world \/nonexistent-world is not a world/);
+});
+
+test('a Parquet file of another schema_version is refused by name', async () => {
+  const out = tempDir('version');
+  try {
+    const file = join(out, 'x.parquet');
+    await writeParquet(file, [{ name: 'a', type: 'INTEGER' }], [{ a: 1 }], { schema_version: '99' });
+    await assert.rejects(readParquet(file), /x\.parquet: schema_version "99" is not supported/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
