@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderScene } from '../../pipeline/world/render.ts';
 import { makeWord, type Scene } from '../../pipeline/world/scene.ts';
-import { BACKGROUND_TONES } from '../../pipeline/world/vocab.ts';
+import { BACKGROUND_TONES, CATEGORIES } from '../../pipeline/world/vocab.ts';
+import { outlineBox, shapeOutline } from '../../pipeline/world/geometry.ts';
 
 function sceneWithWord(text: string, size: number, angle: number, tx: number, ty: number): Scene {
   return {
@@ -66,4 +67,21 @@ test('a rotated word stays inside its turned quad', () => {
   }
   deepest = deepest.map((d) => Math.abs(d));
   assert.ok(deepest.every((d) => d <= 1.5), `each edge has ink within 1.5 px: ${deepest}`);
+});
+
+test('every shape is drawn inside its box, and the box is tight', () => {
+  for (const category of CATEGORIES) {
+    const outline = shapeOutline(category, 101.3, 60.7, 37.2, category === 'arrow' ? 0.7 : 0.2);
+    const box = outlineBox(outline);
+    const scene: Scene = {
+      image_id: 't', index: 0, width: 256, height: 128, background: { tone: 'white', pattern: 'plain', period: 8, direction: 0 }, clutter: [], relations: [], words: [],
+      objects: [{ object_id: 't-o0', category, colour: 'blue', size: 'large', cx: 101.3, cy: 60.7, radius: 37.2, angle: 0, box, z: 0, occluded: 0, outline }],
+    };
+    const px = inked(scene);
+    const xs = px.map((p) => p[0]);
+    const ys = px.map((p) => p[1]);
+    for (const [x, y] of px) assert.ok(x + 1 > box[0] && x < box[2] && y + 1 > box[1] && y < box[3], `${category}: pixel ${x},${y} outside ${box}`);
+    assert.ok(Math.abs(Math.min(...xs) - Math.floor(box[0])) <= 1 && Math.abs(Math.max(...xs) + 1 - Math.ceil(box[2])) <= 1, `${category}: x extent`);
+    assert.ok(Math.abs(Math.min(...ys) - Math.floor(box[1])) <= 1 && Math.abs(Math.max(...ys) + 1 - Math.ceil(box[3])) <= 1, `${category}: y extent`);
+  }
 });
