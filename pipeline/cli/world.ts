@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { GENERATE_DEFAULTS, generateWorld } from '../world/generate.ts';
 import { WorldArgumentError } from '../world/files.ts';
 import { exportNoisy } from '../world/export-noisy.ts';
+import { splitOf } from '../world/export-rows.ts';
 import { DEFAULT_NOISE, type NoiseKnobs } from '../world/labels.ts';
 import { readTruth } from '../world/truth-store.ts';
 import { imageIdMap, loadAnnotationRows } from '../quality/rows.ts';
@@ -104,16 +105,21 @@ export function register(program: Command): void {
     .requiredOption('--world <dir>', 'a folder made by "fld world generate"')
     .requiredOption('--labels <dir>', 'folder with <kind>.jsonl files or <kind>/*.parquet shards (kind = region_text, text, text_phrase_region)')
     .option('--images <dir>', "image records (*.parquet or *.jsonl with image_id, uri) when the rows use the engine's image ids")
+    .option('--split <name>', 'score only the images of this export split (train or valid), e.g. the held-out ones')
+    .option('--valid-fraction <p>', 'the valid fraction the export used, for --split', '0.1')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { world: string; labels: string; images?: string; json?: boolean }) => {
+    .action(async (opts: { world: string; labels: string; images?: string; split?: string; validFraction: string; json?: boolean }) => {
       let truth;
       try {
         truth = await readTruth(opts.world);
       } catch (e) {
         throw new WorldArgumentError(`world score: --world ${opts.world}: ${(e as Error).message}`);
       }
+      if (opts.split !== undefined && opts.split !== 'train' && opts.split !== 'valid') throw new WorldArgumentError(`world score: --split must be train or valid, got ${JSON.stringify(opts.split)}`);
+      const fraction = numberOption('score', '--valid-fraction', opts.validFraction, 0.1);
+      const scope = opts.split ? truth.images.map((i) => i.image_id).filter((id) => splitOf(id, fraction) === opts.split) : undefined;
       const ids = opts.images ? await imageIdMap(opts.images, truth.images) : null;
-      const report = scoreAnnotations(truth, await loadAnnotationRows(opts.labels), ids ? { imageIdOf: (id) => ids.get(id) } : {});
+      const report = scoreAnnotations(truth, await loadAnnotationRows(opts.labels), { scope, ...(ids ? { imageIdOf: (id: string) => ids.get(id) } : {}) });
       process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatReport(report));
     });
 }
@@ -121,7 +127,7 @@ export function register(program: Command): void {
 export function formatReport(r: QualityReport): string {
   const f = (v: number) => v.toFixed(3);
   const lines = [
-    `images ${r.images}`,
+    `images ${r.images}${r.ignored_rows ? ` (${r.ignored_rows} rows of other images not counted)` : ''}`,
     `boxes      F1 ${f(r.boxes.f1)}  precision ${f(r.boxes.precision)}  recall ${f(r.boxes.recall)}  (tp ${r.boxes.tp}, fp ${r.boxes.fp}, fn ${r.boxes.fn})`,
     ...(['brief', 'detailed', 'more_detailed'] as const).map(
       (g) => `caption ${g.padEnd(13)} precision ${f(r.captions[g].precision)}  recall ${f(r.captions[g].recall)}  colour precision ${f(r.captions[g].colour_precision)}  colour recall ${f(r.captions[g].colour_recall)}  (${r.captions[g].captioned} images)`,

@@ -30,6 +30,8 @@ export interface CaptionScore {
 }
 export interface QualityReport {
   images: number;
+  /** Rows not counted: their image is not in the truth, or not in the scope. */
+  ignored_rows: number;
   boxes: Counts & { per_category: Record<string, Counts> };
   captions: Record<Granularity, CaptionScore>;
   grounding: { phrases: number; correct: number; accuracy: number };
@@ -62,10 +64,13 @@ function group<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
 export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { scope?: readonly string[]; imageIdOf?: (rowImageId: string) => string | undefined } = {}): QualityReport {
   const scope = new Set(opts.scope ?? truth.images.map((i) => i.image_id));
   const mapId = opts.imageIdOf ?? ((id: string) => id);
+  let ignored = 0;
   const inScope = <T extends { image_id: string }>(list: readonly T[] | undefined): (T & { tid: string })[] =>
     (list ?? []).flatMap((r) => {
       const tid = mapId(r.image_id);
-      return tid !== undefined && scope.has(tid) ? [{ ...r, tid }] : [];
+      if (tid !== undefined && scope.has(tid)) return [{ ...r, tid }];
+      ignored++;
+      return [];
     });
   const objects = group(truth.objects.filter((o) => scope.has(o.image_id)), (o) => o.image_id);
   const words = group(truth.words.filter((w) => scope.has(w.image_id)), (w) => w.image_id);
@@ -148,6 +153,7 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
 
   return {
     images: scope.size,
+    ignored_rows: ignored,
     boxes: { ...counts(total[0], total[1], total[2]), per_category },
     captions,
     grounding: { phrases, correct, accuracy: ratio(correct, phrases) },

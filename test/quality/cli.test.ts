@@ -44,6 +44,11 @@ test('fld world score: exact labels score perfect, noisy labels lower, on every 
     const mapped = fld('world', 'score', '--world', world, '--labels', hashed, '--images', join(hashed, 'images'), '--json');
     assert.equal(mapped.status, 0, mapped.stderr);
     assert.deepEqual(JSON.parse(mapped.stdout), noisy);
+    // The held-out split alone: fewer images, rows of the others not counted.
+    const held = fld('world', 'score', '--world', world, '--labels', join(out, 'exact', 'labels'), '--split', 'valid', '--valid-fraction', '0.3', '--json');
+    assert.equal(held.status, 0, held.stderr);
+    const h = JSON.parse(held.stdout);
+    assert.ok(h.images > 0 && h.images < 16 && h.ignored_rows > 0 && h.boxes.f1 === 1, held.stdout);
     const bad = fld('world', 'score', '--world', out, '--labels', join(out, 'exact', 'labels'));
     assert.notEqual(bad.status, 0);
     assert.equal(bad.stderr.trim().split('\n').length, 1);

@@ -80,6 +80,7 @@ test('rows keyed by engine image ids are mapped to the truth, and the scope limi
   const n = truth.objects.filter((o) => o.image_id === '000001' || o.image_id === '000002').length;
   assert.equal(r.images, 2);
   assert.deepEqual([r.boxes.tp, r.boxes.fp, r.boxes.fn], [n, 0, 0]);
+  assert.equal(r.ignored_rows, exact.region_text.length - exact.region_text.filter((x) => x.image_id === '000001' || x.image_id === '000002').length);
 });
 
 test('the parts: edit distance, one-to-one matching at IoU 0.5, caption mentions', () => {
