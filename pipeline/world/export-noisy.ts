@@ -1,16 +1,15 @@
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { RECORD_SCHEMAS } from '../../schemas/records.ts';
+import { ANNOTATION_KINDS, RECORD_SCHEMAS } from '../../schemas/records.ts';
 import { validate } from '../../schemas/validate.ts';
 import { writeAtomic, WorldArgumentError } from './files.ts';
-import { SPECIALIST_TASKS, TASKS, rowsForImage, splitOf, type ExportRow, type ImageLabels, type Task } from './export-rows.ts';
-import { writeJsonlExport, writeParquetExport } from './export-writers.ts';
+import { SPECIALIST_TASKS, TASKS } from './export-rows.ts';
+import { writeTrainingExport } from './export-build.ts';
 import { worldLabels, type NoiseKnobs } from './labels.ts';
 import { COLLECTION_DIR } from './manifest.ts';
 import { Rng } from './rng.ts';
 import { scenesFromTruth } from './truth.ts';
 import { readTruth, readWorldInfo } from './truth-store.ts';
-import { ANNOTATION_KINDS } from '../../schemas/records.ts';
 
 /**
  * `fld world export-noisy`: noisy labels from the truth (standing in for imperfect specialists), and
@@ -69,25 +68,16 @@ export async function exportNoisy(o: ExportNoisyOptions): Promise<ExportNoisyRes
     labelCounts[kind] = rows.length;
   }
 
-  const perImage = new Map<string, ImageLabels>(scenes.map((s) => [s.image_id, { region_text: [], text: [], text_phrase_region: [] }]));
-  for (const kind of ANNOTATION_KINDS) for (const r of labels[kind]) (perImage.get(r.image_id)![kind] as unknown[]).push(r);
-  const images = new Map(truth.images.map((im) => [im.image_id, im]));
-  const groups: [string, readonly Task[]][] = o.combined ? [['all', TASKS]] : Object.entries(SPECIALIST_TASKS);
-  const exports: ExportNoisyResult['exports'] = {};
-  for (const [name, tasks] of groups) {
-    const rows: ExportRow[] = [];
-    for (const s of scenes) {
-      const im = images.get(s.image_id)!;
-      const img = { image_id: s.image_id, file: join(o.world, COLLECTION_DIR, im.uri), name: basename(im.uri), width: im.width, height: im.height };
-      rows.push(...rowsForImage(img, perImage.get(s.image_id)!, tasks, splitOf(s.image_id, o.validFraction)));
-    }
-    const dir = join(o.out, name);
-    const files = [
-      ...(o.format !== 'parquet' ? writeJsonlExport(dir, rows) : []),
-      ...(o.format !== 'jsonl' ? await writeParquetExport(dir, rows) : []),
-    ];
-    exports[name] = { rows: rows.length, files };
-  }
+  const byId = new Map(truth.images.map((im) => [im.image_id, im]));
+  const images = scenes.map((s) => {
+    const im = byId.get(s.image_id)!;
+    return { image_id: s.image_id, file: join(o.world, COLLECTION_DIR, im.uri), name: basename(im.uri), width: im.width, height: im.height };
+  });
+  const exports = await writeTrainingExport(o.out, images, labels, {
+    groups: o.combined ? { all: TASKS } : SPECIALIST_TASKS,
+    validFraction: o.validFraction,
+    format: o.format,
+  });
   // The resolved configuration, written last: its presence says the export is complete.
   writeAtomic(join(o.out, 'export.json'), JSON.stringify({ world: { seed: info.seed, images: info.images }, seed: o.seed, noise: o.noise, valid_fraction: o.validFraction, limit: o.limit ?? null, combined: o.combined, labels: labelCounts, exports: Object.fromEntries(Object.entries(exports).map(([k, v]) => [k, v.rows])) }, null, 2) + '\n');
   return { images: scenes.length, labels: labelCounts, exports };

@@ -7,6 +7,7 @@ import { quantise, locTokens } from '../../pipeline/world/loc.ts';
 import { rowsForImage, splitOf, TASKS } from '../../pipeline/world/export-rows.ts';
 import { writeJsonlExport, writeParquetExport } from '../../pipeline/world/export-writers.ts';
 import { exportNoisy } from '../../pipeline/world/export-noisy.ts';
+import { writeTrainingExport } from '../../pipeline/world/export-build.ts';
 import { DEFAULT_NOISE, labelsOf } from '../../pipeline/world/labels.ts';
 import { readParquet, readParquetMetadata, writeParquet } from '../../pipeline/world/parquet.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
@@ -126,6 +127,20 @@ test('a Parquet file of another schema_version is refused by name', async () => 
     const file = join(out, 'x.parquet');
     await writeParquet(file, [{ name: 'a', type: 'INTEGER' }], [{ a: 1 }], { schema_version: '99' });
     await assert.rejects(readParquet(file), /x\.parquet: schema_version "99" is not supported/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('an export refuses rows of an image it was not given, naming it', async () => {
+  const s = scenes[0];
+  const labels = labelsOf(s, null, new Rng(1));
+  const out = tempDir('export');
+  try {
+    await assert.rejects(
+      writeTrainingExport(out, [imageOf(scenes[1])], labels, { groups: { all: TASKS }, validFraction: 0.1, format: 'jsonl' }),
+      new RegExp(`names image ${s.image_id}, which is not among the 1 images exported`),
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
