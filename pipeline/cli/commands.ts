@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as stats } from './stats.ts';
+import { register as world } from './world.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -9,6 +10,7 @@ type Registrar = (program: Command) => void;
 const registrars: Registrar[] = [
   stats,
 ];
+const registrars: Registrar[] = [world];
 
 export function registerCommands(program: Command): void {
   for (const r of registrars) r(program);
