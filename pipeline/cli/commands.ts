@@ -9,8 +9,8 @@ import { register as world } from './world.ts';
 type Registrar = (program: Command) => void;
 const registrars: Registrar[] = [
   stats,
+  world,
 ];
-const registrars: Registrar[] = [world];
 
 export function registerCommands(program: Command): void {
   for (const r of registrars) r(program);
