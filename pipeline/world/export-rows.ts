@@ -1,5 +1,5 @@
 import type { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
-import { locTokens } from './loc.ts';
+import { locTokens as binsToTokens, quantisePoints } from '../../schemas/loc-codec.ts';
 import { hash32 } from './rng.ts';
 
 /**
@@ -49,6 +49,10 @@ export interface ImageLabels {
 export function splitOf(image_id: string, validFraction: number): 'train' | 'valid' {
   return hash32(`split:${image_id}`) / 4294967296 < validFraction ? 'valid' : 'train';
 }
+
+/** Pixel coordinates (x, y, x, y, ...) to `<loc_N>` tokens by the canonical floor rule. */
+const locTokens = (xy: readonly number[], width: number, height: number): string =>
+  binsToTokens(quantisePoints(xy, { width, height }));
 
 const byPosition = (a: RegionTextRecord, b: RegionTextRecord) => a.box[1] - b.box[1] || a.box[0] - b.box[0];
 
