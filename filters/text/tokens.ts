@@ -1,0 +1,70 @@
+import winkNLP from 'wink-nlp';
+import model from 'wink-eng-lite-web-model';
+
+/** Universal POS tags as wink-nlp emits them (plus our corrections, see tags.ts). */
+export type Pos =
+  | 'ADJ' | 'ADP' | 'ADV' | 'AUX' | 'CCONJ' | 'DET' | 'INTJ' | 'NOUN' | 'NUM' | 'PART'
+  | 'PRON' | 'PROPN' | 'PUNCT' | 'SCONJ' | 'SYM' | 'VERB' | 'X' | 'SPACE';
+
+export interface Token {
+  /** Index in the text's token list. */
+  i: number;
+  text: string;
+  lower: string;
+  pos: Pos;
+  /** wink-nlp's tag before our corrections (kept so a correction can be audited). */
+  winkPos: Pos;
+  /** [start, end) character offsets in the original text. */
+  start: number;
+  end: number;
+  /** Sentence index. */
+  sent: number;
+}
+
+const SENTENCE_START = /(^\s*|[.!?]["')\]]?\s+)([A-Z][a-z]+)(?=[\s,;:]+[^A-Z\s])/g;
+const FINAL_DOT = /(\b[a-z]{2,})\.(?=\s+["'(]?[A-Z]|\s*$)/g;
+
+// One wink-nlp instance per process: loading the model costs ~100 ms, reading a doc ~microseconds.
+let nlp: ReturnType<typeof winkNLP> | null = null;
+function instance(): ReturnType<typeof winkNLP> {
+  nlp ??= winkNLP(model, ['sbd', 'pos']);
+  return nlp;
+}
+
+/**
+ * Tokens with POS and character offsets, sentence by sentence. Offsets are found by searching each
+ * token's text forward from the previous token's end, so they index the caller's string exactly
+ * (wink-nlp splits contractions but never rewrites token text).
+ */
+export function tokenize(text: string): { tokens: Token[]; sentences: [number, number][] } {
+  const w = instance();
+  const its = w.its;
+  // wink-nlp's tagger calls most capitalised words proper nouns, so a sentence's first word is read
+  // in lower case unless the next word is capitalised too ("Serena Williams"); same length, so
+  // offsets hold. And it reads "sun." / "in." at a sentence end as abbreviations (Sunday, inch),
+  // so a space goes before such a final period in the copy wink-nlp reads (offsets come from
+  // `lowered`, which has no inserted characters).
+  const lowered = text.replace(SENTENCE_START, (m, pre: string, word: string) => pre + word[0].toLowerCase() + word.slice(1));
+  const fed = lowered.replace(FINAL_DOT, '$1 .');
+  const doc = w.readDoc(fed);
+  const values = doc.tokens().out() as string[];
+  const tags = doc.tokens().out(its.pos) as Pos[];
+  const spaces = doc.tokens().out(its.precedingSpaces) as string[];
+  const spans = (doc.sentences().out(its.span) as unknown as [number, number][]).filter(([a, b]) => b >= a);
+  const tokens: Token[] = [];
+  let cursor = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let start = lowered.indexOf(v, cursor);
+    // Not found only if wink-nlp normalised the token; fall back to its recorded spacing.
+    if (start < 0) start = Math.min(text.length, cursor + spaces[i].length);
+    const end = Math.min(text.length, start + v.length);
+    cursor = end;
+    const original = text.slice(start, end);
+    tokens.push({ i, text: original, lower: original.toLowerCase(), pos: tags[i], winkPos: tags[i], start, end, sent: 0 });
+  }
+  spans.forEach(([a, b], s) => {
+    for (let i = a; i <= b && i < tokens.length; i++) tokens[i].sent = s;
+  });
+  return { tokens, sentences: spans };
+}
