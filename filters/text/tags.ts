@@ -81,6 +81,8 @@ function localRules(tokens: Token[]): void {
     const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
     const prev2 = i > 1 && tokens[i - 2].sent === t.sent ? tokens[i - 2] : undefined;
     const detLike = (x: Token | undefined) => !!x && (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE.has(x.lower)));
+    // "past" before a noun phrase is the preposition ("drives past a tower").
+    if (t.lower === 'past' && t.pos === 'ADJ' && next && (next.pos === 'DET' || next.pos === 'PROPN' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))) { set(t, 'ADP'); continue; }
     // 9. "while" before a clause is a subordinator, not the noun.
     if (t.lower === 'while' && next && (next.pos === 'DET' || next.pos === 'PRON' || next.pos === 'NOUN' || next.pos === 'PROPN')) { set(t, 'SCONJ'); continue; }
     // 10. Colour words before a noun or ending a predicate are adjectives ("turquoise water", "is orange").
@@ -195,7 +197,10 @@ function sentenceRules(tokens: Token[]): void {
     const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
     if (t.pos === 'VERB' || t.pos === 'AUX') { sawVerb = true; continue; }
     if (t.pos !== 'NOUN') continue;
-    if (!sawVerb && prev && (prev.pos === 'NOUN' || prev.pos === 'PROPN') && next && (next.pos === 'ADP' || next.pos === 'DET' || next.pos === 'ADV' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))) {
+    const next2 = i + 2 < n && tokens[i + 2].sent === t.sent ? tokens[i + 2] : undefined;
+    const objectNext = !!next && (next.pos === 'ADP' || next.pos === 'DET' || next.pos === 'ADV' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)) ||
+      (next.pos === 'ADJ' && !!next2 && next2.pos === 'DET')); // "drives past a tower": "past" read as ADJ
+    if (!sawVerb && prev && (prev.pos === 'NOUN' || prev.pos === 'PROPN') && objectNext) {
       const plural = !singular(prev.lower);
       const agrees = plural ? !/s$/.test(t.lower) : /[^s]s$/.test(t.lower);
       let k = i - 2;
