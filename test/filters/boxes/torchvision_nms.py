@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Reference runs of torchvision's NMS for fld-engine's equivalence test and benchmark.
+
+  cases OUT.json [--count N] [--seed S]   random cases with distinct scores, plus tie cases,
+                                          with torchvision.ops.nms and batched_nms (per-class path) results
+  bench OUT.json --sizes 1000 10000 [--repeat R] [--seed S]
+                                          boxes, scores and torchvision.ops.nms time (measured here,
+                                          excluding interpreter start-up and import)
+
+Run with Debian's /usr/bin/python3 (python3-torch, python3-torchvision).
+"""
+import argparse
+import json
+import time
+
+import torch
+import torchvision
+from torchvision.ops import boxes as box_ops
+
+torch.set_num_threads(1)
+
+
+def random_boxes(n, gen, width=1000.0, height=800.0):
+    # a mix of clustered boxes (so that NMS has work) and scattered ones
+    clusters = max(1, n // 8)
+    centres = torch.rand(clusters, 2, generator=gen) * torch.tensor([width, height])
+    pick = torch.randint(0, clusters, (n,), generator=gen)
+    jitter = torch.randn(n, 2, generator=gen) * 12.0
+    c = centres[pick] + jitter
+    wh = torch.exp(torch.randn(n, 2, generator=gen) * 0.6 + 3.5)
+    scattered = torch.rand(n, generator=gen) < 0.3
+    c[scattered] = torch.rand(int(scattered.sum()), 2, generator=gen) * torch.tensor([width, height])
+    xyxy = torch.cat([c - wh / 2, c + wh / 2], dim=1).to(torch.float32)
+    return xyxy
+
+
+def distinct_scores(n, gen):
+    while True:
+        s = torch.rand(n, generator=gen, dtype=torch.float32)
+        if torch.unique(s).numel() == n:
+            return s
+
+
+def cases(args):
+    gen = torch.Generator().manual_seed(args.seed)
+    out = []
+    for k in range(args.count):
+        n = int(torch.randint(1, 250, (1,), generator=gen))
+        xyxy = random_boxes(n, gen)
+        scores = distinct_scores(n, gen)
+        labels = torch.randint(0, 4, (n,), generator=gen)
+        thr = [0.3, 0.5, 0.7][k % 3] if k % 2 == 0 else round(float(torch.rand(1, generator=gen)) * 0.9 + 0.05, 3)
+        keep = torchvision.ops.nms(xyxy, scores, thr)
+        keep_b = box_ops._batched_nms_vanilla(xyxy, scores, labels, thr)
+        out.append({"boxes": xyxy.flatten().tolist(), "scores": scores.tolist(), "labels": labels.tolist(),
+                    "iou": thr, "keep": keep.tolist(), "keep_batched": keep_b.tolist()})
+    ties = []
+    for k in range(50):
+        n = int(torch.randint(2, 60, (1,), generator=gen))
+        xyxy = random_boxes(n, gen)
+        # few distinct score values: many ties
+        scores = (torch.randint(0, 4, (n,), generator=gen).to(torch.float32) / 4.0)
+        keep = torchvision.ops.nms(xyxy, scores, 0.5)
+        ties.append({"boxes": xyxy.flatten().tolist(), "scores": scores.tolist(), "iou": 0.5, "torchvision_keep": keep.tolist()})
+    meta = {"torch": torch.__version__, "torchvision": torchvision.__version__, "seed": args.seed}
+    with open(args.out, "w") as f:
+        json.dump({"meta": meta, "cases": out, "ties": ties}, f)
+
+
+def bench(args):
+    gen = torch.Generator().manual_seed(args.seed)
+    runs = []
+    for n in args.sizes:
+        xyxy = random_boxes(n, gen)
+        scores = distinct_scores(n, gen)
+        torchvision.ops.nms(xyxy, scores, 0.5)  # warm-up
+        times = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            keep = torchvision.ops.nms(xyxy, scores, 0.5)
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        runs.append({"n": n, "boxes": xyxy.flatten().tolist(), "scores": scores.tolist(), "iou": 0.5,
+                     "keep": keep.tolist(), "median_s": times[len(times) // 2], "min_s": times[0]})
+    with open(args.out, "w") as f:
+        json.dump({"meta": {"torch": torch.__version__, "torchvision": torchvision.__version__, "threads": torch.get_num_threads()}, "runs": runs}, f)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("cases")
+    c.add_argument("out")
+    c.add_argument("--count", type=int, default=1000)
+    c.add_argument("--seed", type=int, default=20231106)
+    b = sub.add_parser("bench")
+    b.add_argument("out")
+    b.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    b.add_argument("--repeat", type=int, default=7)
+    b.add_argument("--seed", type=int, default=7)
+    args = p.parse_args()
+    cases(args) if args.cmd == "cases" else bench(args)
+
+
+if __name__ == "__main__":
+    main()
