@@ -35,20 +35,26 @@ function suppress(xyxy: ArrayLike<number>, order: Int32Array, iouThreshold: numb
   }
   const suppressed = new Uint8Array(n);
   const keep: number[] = [];
+  // Pairs that do not overlap have IoU 0 (NaN for two empty boxes), which never exceeds a threshold
+  // >= 0: skipping them early keeps the result and saves the float32 arithmetic.
+  const skipDisjoint = iouThreshold >= 0;
   for (let a = 0; a < n; a++) {
     if (suppressed[a]) continue;
     keep.push(order[a]);
     const ix1 = x1[a], iy1 = y1[a], ix2 = x2[a], iy2 = y2[a], iarea = area[a];
     for (let b = a + 1; b < n; b++) {
       if (suppressed[b]) continue;
-      const xx1 = ix1 > x1[b] ? ix1 : x1[b];
-      const yy1 = iy1 > y1[b] ? iy1 : y1[b];
-      const xx2 = ix2 < x2[b] ? ix2 : x2[b];
-      const yy2 = iy2 < y2[b] ? iy2 : y2[b];
+      // std::max(a, b) is (a < b) ? b : a and std::min(a, b) is (b < a) ? b : a: same NaN behaviour
+      const xx1 = ix1 < x1[b] ? x1[b] : ix1;
+      const xx2 = x2[b] < ix2 ? x2[b] : ix2;
+      if (skipDisjoint && !(xx2 > xx1)) continue;
+      const yy1 = iy1 < y1[b] ? y1[b] : iy1;
+      const yy2 = y2[b] < iy2 ? y2[b] : iy2;
+      if (skipDisjoint && !(yy2 > yy1)) continue;
       const dw = f(xx2 - xx1);
       const dh = f(yy2 - yy1);
-      const w = dw > 0 ? dw : 0;
-      const h = dh > 0 ? dh : 0;
+      const w = 0 < dw ? dw : 0;
+      const h = 0 < dh ? dh : 0;
       const inter = f(w * h);
       const ovr = f(inter / f(f(iarea + area[b]) - inter));
       if (ovr > iouThreshold) suppressed[b] = 1;

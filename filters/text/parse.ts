@@ -67,13 +67,45 @@ export const DEFAULT_MAX_CHARS = 20_000;
 // since they are not text. Each becomes one space so that offsets still index the input.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+// Module-level helpers rather than closures: tsx (esbuild keepNames) wraps every closure it creates.
+function degreeOf(children: Int32Array, heads: Int32Array, rels: string[], i: number): number {
+  return children[i] + (heads[i] >= 0 && rels[i] !== 'punct' ? 1 : 0);
+}
+
+/** The nominal subject of a verb, looking through conjoined and xcomp verbs ("is standing and holding"). */
+function subjectOf(nsubj: Int32Array, heads: Int32Array, rels: string[], verb: number): number {
+  let v = verb;
+  for (let hop = 0; hop < 4 && v >= 0; hop++) {
+    if (nsubj[v] >= 0) return nsubj[v];
+    if (rels[v] !== 'conj' && rels[v] !== 'xcomp') break;
+    v = heads[v];
+  }
+  return -1;
+}
+
+function avg(xs: { degree: number }[]): number {
+  let sum = 0;
+  for (const x of xs) sum += x.degree;
+  return xs.length ? sum / xs.length : 0;
+}
+
+/** A fast scan for what CONTROL matches (most texts have none, and the regex is slower). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 ? c !== 9 && c !== 10 && c !== 13 : (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
+
 export function parseText(text: unknown, options: ParseOptions = {}): Parse | ParseRejection {
   if (typeof text !== 'string') return { ok: false, reason: 'not_text', detail: `expected a string, got ${text === null ? 'null' : typeof text}` };
   if (text.length === 0) return { ok: false, reason: 'empty', detail: 'the text is empty' };
   const max = options.maxChars ?? DEFAULT_MAX_CHARS;
   if (text.length > max) return { ok: false, reason: 'too_long', detail: `${text.length} characters, more than the limit of ${max}` };
   let controlCharacters = 0;
-  const clean = text.replace(CONTROL, () => { controlCharacters++; return ' '; });
+  const clean = hasControl(text) ? text.replace(CONTROL, ' ') : text;
+  if (clean !== text) for (let i = 0; i < text.length; i++) if (clean.charCodeAt(i) !== text.charCodeAt(i)) controlCharacters++;
   if (clean.trim().length === 0) return { ok: false, reason: 'whitespace_only', detail: 'the text has only whitespace or control characters' };
 
   const { tokens: all, sentences: spans } = tokenize(clean);
@@ -84,29 +116,22 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   const n = tokens.length;
   const children = new Int32Array(n);
   for (let i = 0; i < n; i++) if (heads[i] >= 0 && rels[i] !== 'punct') children[heads[i]]++;
-  const degree = (i: number) => children[i] + (heads[i] >= 0 && rels[i] !== 'punct' ? 1 : 0);
   let maxOutDegree = 0;
   for (let i = 0; i < n; i++) if (children[i] > maxOutDegree) maxOutDegree = children[i];
 
-  const el = (i: number): ParsedElement => ({ text: tokens[i].text, index: i, start: tokens[i].start, end: tokens[i].end });
-  const objectSet = new Set<number>();
+  const objectSet = new Uint8Array(n);
   const objects: ParsedNode[] = [];
   for (const c of chunks) {
     if (c.kind !== 'noun') continue;
-    objectSet.add(c.head);
-    objects.push({ ...el(c.head), degree: degree(c.head) });
+    objectSet[c.head] = 1;
+    const t = tokens[c.head];
+    objects.push({ text: t.text, index: c.head, start: t.start, end: t.end, degree: degreeOf(children, heads, rels, c.head) });
   }
-  objects.sort((a, b) => a.index - b.index);
+  // chunks come in text order, so objects do too
 
-  const subjectOf = (verb: number): number => {
-    let v = verb;
-    for (let hop = 0; hop < 4 && v >= 0; hop++) {
-      for (let k = 0; k < n; k++) if (heads[k] === v && rels[k] === 'nsubj') return k;
-      if (rels[v] !== 'conj' && rels[v] !== 'xcomp') break;
-      v = heads[v];
-    }
-    return -1;
-  };
+  // nominal subject of each head, one pass
+  const nsubj = new Int32Array(n).fill(-1);
+  for (let k = 0; k < n; k++) if (rels[k] === 'nsubj' && heads[k] >= 0 && nsubj[heads[k]] < 0) nsubj[heads[k]] = k;
   const attributes: ParsedAttribute[] = [];
   for (let i = 0; i < n; i++) {
     const p = tokens[i].pos;
@@ -117,22 +142,22 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
     let of = -1;
     const r = rels[h];
     if ((r === 'amod' || r === 'nummod' || r === 'advmod') && heads[h] >= 0) {
-      if (objectSet.has(heads[h])) of = heads[h];
+      if (objectSet[heads[h]]) of = heads[h];
     } else if (r === 'acomp' && heads[h] >= 0) {
-      const s = subjectOf(heads[h]);
-      if (s >= 0 && objectSet.has(s)) of = s;
+      const s = subjectOf(nsubj, heads, rels, heads[h]);
+      if (s >= 0 && objectSet[s]) of = s;
     }
-    if (of >= 0) attributes.push({ ...el(i), of });
+    if (of >= 0) attributes.push({ text: tokens[i].text, index: i, start: tokens[i].start, end: tokens[i].end, of });
   }
 
   const actions: ParsedAction[] = [];
   let actionsWithSubject = 0;
   for (let i = 0; i < n; i++) {
     if (tokens[i].pos !== 'VERB') continue;
-    let hasSubject = false;
-    for (let k = 0; k < n && !hasSubject; k++) if (heads[k] === i && rels[k] === 'nsubj') hasSubject = true;
+    const hasSubject = nsubj[i] >= 0;
     if (hasSubject) actionsWithSubject++;
-    actions.push({ ...el(i), degree: degree(i), hasSubject });
+    const t = tokens[i];
+    actions.push({ text: t.text, index: i, start: t.start, end: t.end, degree: degreeOf(children, heads, rels, i), hasSubject });
   }
 
   const properNouns: ParsedElement[] = [];
@@ -145,7 +170,6 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
     i = j;
   }
 
-  const avg = (xs: { degree: number }[]) => (xs.length ? xs.reduce((s, x) => s + x.degree, 0) / xs.length : 0);
   let words = 0;
   for (const t of tokens) if (t.pos !== 'PUNCT' && t.pos !== 'SPACE' && t.pos !== 'SYM') words++;
   return {

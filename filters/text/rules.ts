@@ -74,20 +74,19 @@ export function judgeText(item: TextItem, config: TextRulesConfig): TextVerdict 
   if (!p.ok) return { decision: drop(p.reason, p.detail), parse: null, figures: null };
   const figures = figuresOf(p);
   const r = config[item.granularity];
-  const verdict = (decision: Decision): TextVerdict => ({ decision, parse: p, figures });
-  if (p.objects.length < r.minObjects) return verdict(drop('too_few_objects', `${p.objects.length} objects, fewer than ${r.minObjects} (${item.granularity})`));
-  if (p.objects.length > r.maxObjects) return verdict(drop('too_many_objects', `${p.objects.length} objects, more than ${r.maxObjects} (${item.granularity})`));
-  if (p.objectComplexity < r.minObjectComplexity) return verdict(drop('low_object_complexity', `object complexity ${fmt(p.objectComplexity)} < ${r.minObjectComplexity} (${item.granularity})`));
-  if (p.actionComplexity < r.minActionComplexity) return verdict(drop('low_action_complexity', `action complexity ${fmt(p.actionComplexity)} < ${r.minActionComplexity} (${item.granularity})`));
+  if (p.objects.length < r.minObjects) return { decision: drop('too_few_objects', `${p.objects.length} objects, fewer than ${r.minObjects} (${item.granularity})`), parse: p, figures };
+  if (p.objects.length > r.maxObjects) return { decision: drop('too_many_objects', `${p.objects.length} objects, more than ${r.maxObjects} (${item.granularity})`), parse: p, figures };
+  if (p.objectComplexity < r.minObjectComplexity) return { decision: drop('low_object_complexity', `object complexity ${fmt(p.objectComplexity)} < ${r.minObjectComplexity} (${item.granularity})`), parse: p, figures };
+  if (p.actionComplexity < r.minActionComplexity) return { decision: drop('low_action_complexity', `action complexity ${fmt(p.actionComplexity)} < ${r.minActionComplexity} (${item.granularity})`), parse: p, figures };
   const d = config.diht;
-  if (d.minMaxOutDegree !== null && p.maxOutDegree < d.minMaxOutDegree) return verdict(drop('diht_complexity', `max out-degree ${p.maxOutDegree} < ${d.minMaxOutDegree}`));
-  if (d.minActionsWithSubject !== null && p.actionsWithSubject < d.minActionsWithSubject) return verdict(drop('diht_actions', `${p.actionsWithSubject} verbs with a subject, fewer than ${d.minActionsWithSubject}`));
+  if (d.minMaxOutDegree !== null && p.maxOutDegree < d.minMaxOutDegree) return { decision: drop('diht_complexity', `max out-degree ${p.maxOutDegree} < ${d.minMaxOutDegree}`), parse: p, figures };
+  if (d.minActionsWithSubject !== null && p.actionsWithSubject < d.minActionsWithSubject) return { decision: drop('diht_actions', `${p.actionsWithSubject} verbs with a subject, fewer than ${d.minActionsWithSubject}`), parse: p, figures };
   if (d.textSpotting !== 'off') {
-    if (!item.ocrWords) return verdict(drop('text_spotting_no_ocr', 'text-spotting is on but the image has no OCR words given (pass [] when OCR found none)'));
+    if (!item.ocrWords) return { decision: drop('text_spotting_no_ocr', 'text-spotting is on but the image has no OCR words given (pass [] when OCR found none)'), parse: p, figures };
     const ts = textSpotting(p, item.ocrWords, d.textSpotting, d.minOcrWordLength);
-    if (!ts.keep) return verdict(ts);
+    if (!ts.keep) return { decision: ts, parse: p, figures };
   }
-  return verdict(KEEP);
+  return { decision: KEEP, parse: p, figures };
 }
 
 /** Applies the text rules to many texts; one verdict per item in order, and the stats. */

@@ -41,6 +41,14 @@ const COMPARATIVE = /(er|est)$/;
 const singular = (w: string) => !w.endsWith('s') || w.endsWith('ss') || w.endsWith('us');
 const POSSESSIVE = new Set(['my', 'your', 'his', 'her', 'its', 'our', 'their']);
 const PARTICIPLE = /(ing|ed|en)$/;
+const PREPOSITION_STARTS = new Map<string, string[][]>();
+for (const mw of COMPLEX_PREPOSITIONS) {
+  const list = PREPOSITION_STARTS.get(mw[0]);
+  if (list) list.push(mw); else PREPOSITION_STARTS.set(mw[0], [mw]);
+}
+const detLike = (x: Token | undefined): boolean => !!x && (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE.has(x.lower)));
+const ADJ_FOLLOWERS = new Set(['PUNCT', 'ADP', 'SCONJ', 'CCONJ', 'AUX', 'VERB']);
+const form = (w: string) => (w.endsWith('ing') ? 'ing' : /[^s]s$/.test(w) ? 's' : /ed$/.test(w) ? 'ed' : 'bare');
 const VERB_LIKE: Pos[] = ['VERB', 'AUX'];
 
 function set(t: Token, pos: Pos): void {
@@ -52,7 +60,9 @@ export function correctTags(tokens: Token[]): void {
   const n = tokens.length;
   // 1. Multiword prepositions become ADP tokens (the last one carries the phrase's case role).
   for (let i = 0; i < n; i++) {
-    for (const mw of COMPLEX_PREPOSITIONS) {
+    const candidates = PREPOSITION_STARTS.get(tokens[i].lower);
+    if (!candidates) continue;
+    for (const mw of candidates) {
       if (i + mw.length > n) continue;
       let ok = true;
       for (let k = 0; k < mw.length; k++) if (tokens[i + k].lower !== mw[k]) { ok = false; break; }
@@ -80,7 +90,6 @@ function localRules(tokens: Token[]): void {
     const prev = i > 0 && tokens[i - 1].sent === t.sent ? tokens[i - 1] : undefined;
     const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
     const prev2 = i > 1 && tokens[i - 2].sent === t.sent ? tokens[i - 2] : undefined;
-    const detLike = (x: Token | undefined) => !!x && (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE.has(x.lower)));
     // "past" before a noun phrase is the preposition ("drives past a tower").
     if (t.lower === 'past' && t.pos === 'ADJ' && next && (next.pos === 'DET' || next.pos === 'PROPN' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))) { set(t, 'ADP'); continue; }
     // 9. "while" before a clause is a subordinator, not the noun.
@@ -110,7 +119,7 @@ function localRules(tokens: Token[]): void {
     if (t.pos === 'VERB' && /ed$/.test(t.lower) && prev && LINKING.has(prev.lower)) { set(t, 'ADJ'); continue; }
     // 15. A noun phrase needs a noun: an adjective that ends a run after a determiner or a
     //     preposition is that noun ("at a red light", "let in bright natural light", "the light is").
-    if (t.pos === 'ADJ' && (!next || ['PUNCT', 'ADP', 'SCONJ', 'CCONJ', 'AUX', 'VERB'].includes(next.pos))) {
+    if (t.pos === 'ADJ' && (!next || ADJ_FOLLOWERS.has(next.pos))) {
       let k = i - 1;
       while (k >= 0 && tokens[k].sent === t.sent && (tokens[k].pos === 'ADJ' || tokens[k].pos === 'NUM' || tokens[k].pos === 'ADV')) k--;
       const before = k >= 0 && tokens[k].sent === t.sent ? tokens[k] : undefined;
@@ -209,7 +218,6 @@ function sentenceRules(tokens: Token[]): void {
       if (agrees && !inPP && !t.lower.endsWith('ing')) { set(t, 'VERB'); sawVerb = true; continue; }
     }
     if (prev && prev.pos === 'CCONJ' && next && (next.pos === 'DET' || next.pos === 'ADJ' || next.pos === 'NUM' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))) {
-      const form = (w: string) => (w.endsWith('ing') ? 'ing' : /[^s]s$/.test(w) ? 's' : /ed$/.test(w) ? 'ed' : 'bare');
       for (let k = i - 2; k >= 0 && tokens[k].sent === t.sent; k--) {
         if (tokens[k].pos === 'VERB') {
           if (form(tokens[k].lower) === form(t.lower)) set(t, 'VERB');

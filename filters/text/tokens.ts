@@ -24,9 +24,22 @@ export interface Token {
 const SENTENCE_START = /(^\s*|[.!?]["')\]]?\s+)([A-Z][a-z]+)(?=[\s,;:]+[^A-Z\s])/g;
 const FINAL_DOT = /(\b[a-z]{2,})\.(?=\s+["'(]?[A-Z]|\s*$)/g;
 
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+function lowerFirst(_m: string, pre: string, word: string): string {
+  return pre + word[0].toLowerCase() + word.slice(1);
+}
+
 // One wink-nlp instance per process: loading the model costs ~100 ms, reading a doc ~microseconds.
 let nlp: ReturnType<typeof winkNLP> | null = null;
-function instance(): ReturnType<typeof winkNLP> {
+/**
+ * The process's wink-nlp instance (sbd + pos). Shared with anyone who needs bare wink-nlp: a second
+ * winkNLP(model) instance in the same process slows both down several-fold (measured in the bench).
+ */
+export function winkInstance(): ReturnType<typeof winkNLP> {
   nlp ??= winkNLP(model, ['sbd', 'pos']);
   return nlp;
 }
@@ -37,30 +50,34 @@ function instance(): ReturnType<typeof winkNLP> {
  * (wink-nlp splits contractions but never rewrites token text).
  */
 export function tokenize(text: string): { tokens: Token[]; sentences: [number, number][] } {
-  const w = instance();
+  const w = winkInstance();
   const its = w.its;
   // wink-nlp's tagger calls most capitalised words proper nouns, so a sentence's first word is read
   // in lower case unless the next word is capitalised too ("Serena Williams"); same length, so
   // offsets hold. And it reads "sun." / "in." at a sentence end as abbreviations (Sunday, inch),
   // so a space goes before such a final period in the copy wink-nlp reads (offsets come from
   // `lowered`, which has no inserted characters).
-  const lowered = text.replace(SENTENCE_START, (m, pre: string, word: string) => pre + word[0].toLowerCase() + word.slice(1));
+  const lowered = text.replace(SENTENCE_START, lowerFirst);
   const fed = lowered.replace(FINAL_DOT, '$1 .');
   const doc = w.readDoc(fed);
   const values = doc.tokens().out() as string[];
   const tags = doc.tokens().out(its.pos) as Pos[];
-  const spaces = doc.tokens().out(its.precedingSpaces) as string[];
   const spans = (doc.sentences().out(its.span) as unknown as [number, number][]).filter(([a, b]) => b >= a);
   const tokens: Token[] = [];
   let cursor = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    let start = lowered.indexOf(v, cursor);
-    // Not found only if wink-nlp normalised the token; fall back to its recorded spacing.
-    if (start < 0) start = Math.min(text.length, cursor + spaces[i].length);
+    // Expected right after its preceding spaces; else searched in a short window (the fed copy has
+    // extra spaces before some periods); not found only if wink-nlp normalised the token, and then
+    // its recorded spacing places it.
+    let expected = cursor;
+    while (expected < lowered.length && isSpace(lowered.charCodeAt(expected))) expected++;
+    let start = lowered.startsWith(v, expected) ? expected : lowered.slice(cursor, expected + v.length + 16).indexOf(v);
+    if (start !== expected) start = start < 0 ? Math.min(text.length, expected) : cursor + start;
     const end = Math.min(text.length, start + v.length);
     cursor = end;
-    const original = text.slice(start, end);
+    // only sentence-initial words were lower-cased for wink-nlp: slice the original just for them
+    const original = lowered !== text && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
     tokens.push({ i, text: original, lower: original.toLowerCase(), pos: tags[i], winkPos: tags[i], start, end, sent: 0 });
   }
   spans.forEach(([a, b], s) => {

@@ -36,95 +36,108 @@ export function buildTree(tokens: Token[], sentences: [number, number][]): Tree 
   return { heads, rels, roots, chunks };
 }
 
+/** Per-sentence attachment state, passed to module-level helpers (no closures on the hot path). */
+interface State {
+  units: Unit[];
+  heads: Int32Array;
+  rels: string[];
+  attached: boolean[];
+  /** Tokens waiting for the next verb (fronted PPs, adverbs). */
+  pending: number[];
+  root: number;
+  lastClause: number;
+  lastClauseUnit: number;
+}
+
+function link(s: State, child: number, head: number, rel: string): void {
+  s.heads[child] = head;
+  s.rels[child] = rel;
+}
+
+function attachUnit(s: State, u: number, head: number, rel: string): void {
+  link(s, s.units[u].head, head, rel);
+  s.attached[u] = true;
+}
+
+/** A clause head: the sentence root if first, else a conj / advcl / parataxis of the previous clause. */
+function linkClause(s: State, u: number, head: number): void {
+  const { units, heads, rels } = s;
+  if (s.root < 0) { s.root = head; heads[head] = -1; rels[head] = 'ROOT'; s.attached[u] = true; }
+  else if (s.lastClause >= 0) {
+    let rel = 'parataxis';
+    for (let k = u - 1; k > s.lastClauseUnit; k--) {
+      if (units[k].kind === 'CCONJ') rel = 'conj';
+      if (units[k].kind === 'SCONJ') rel = 'advcl';
+    }
+    attachUnit(s, u, s.lastClause, rel);
+  } else attachUnit(s, u, s.root, 'parataxis');
+  s.lastClause = head;
+  s.lastClauseUnit = u;
+  while (s.pending.length) { const p = s.pending.pop()!; link(s, p, head, rels[p] || 'obl'); }
+}
+
 function attachSentence(tokens: Token[], from: number, to: number, heads: Int32Array, rels: string[], chunks: Chunk[]): number {
   const units = sentenceUnits(tokens, from, to, heads, rels);
   for (const x of units) if (x.chunk) chunks.push(x.chunk);
-  const attached = new Array<boolean>(units.length).fill(false);
+  const s: State = { units, heads, rels, attached: new Array<boolean>(units.length).fill(false), pending: [], root: -1, lastClause: -1, lastClauseUnit: -1 };
+  const attached = s.attached;
+  const pending = s.pending;
   const inPP = new Array<boolean>(units.length).fill(false);
   const conjOf = new Map<number, number>(); // token head -> first conjunct head
-  let root = -1;
   let lastVerb = -1; // head token of the last verb group
   let lastVgUnit = -1;
-  let lastClause = -1;
   let lastCore = -1; // unit index of the last nominal not inside a prepositional phrase
   let expletiveVg = -1; // verb group after "there": the chunk after it is its subject
   const reduced = new Set<number>(); // verb groups attached as reduced relative clauses
-  const pending: number[] = []; // tokens waiting for the next verb (fronted PPs, adverbs)
-  const link = (child: number, head: number, rel: string) => {
-    heads[child] = head;
-    rels[child] = rel;
-  };
-  const attachUnit = (u: number, head: number, rel: string) => {
-    link(units[u].head, head, rel);
-    attached[u] = true;
-  };
-  const prevKind = (u: number) => (u > 0 ? units[u - 1].kind : undefined);
-  let lastClauseUnit = -1;
-  const linkClause = (u: number, head: number) => {
-    if (root < 0) { root = head; heads[head] = -1; rels[head] = 'ROOT'; attached[u] = true; }
-    else if (lastClause >= 0) {
-      // conj after "and", advcl after a subordinator, parataxis otherwise
-      let rel = 'parataxis';
-      for (let k = u - 1; k > lastClauseUnit; k--) {
-        if (units[k].kind === 'CCONJ') rel = 'conj';
-        if (units[k].kind === 'SCONJ') rel = 'advcl';
-      }
-      attachUnit(u, lastClause, rel);
-    } else attachUnit(u, root, 'parataxis');
-    lastClause = head;
-    lastClauseUnit = u;
-    while (pending.length) { const p = pending.pop()!; link(p, head, rels[p] || 'obl'); }
-  };
-
   for (let u = 0; u < units.length; u++) {
     const U = units[u];
-    const pk = prevKind(u);
+    const pk = (u > 0 ? units[u - 1].kind : undefined);
     if (U.kind === 'NP' || U.kind === 'PRO') {
       if (U.chunk && U.chunk.possessor >= 0) {
         // "the dog's toy": the possessed chunk takes the possessor's place, the possessor hangs on it
         const p = U.chunk.possessor;
         const pu = units.findIndex((x) => x.head === p);
-        if (pu >= 0 && attached[pu] && heads[p] !== -2) { link(U.head, heads[p], rels[p]); attached[u] = true; }
+        if (pu >= 0 && attached[pu] && heads[p] !== -2) { link(s, U.head, heads[p], rels[p]); attached[u] = true; }
         if (pu >= 0 && lastCore === pu) lastCore = u;
         if (pu >= 0 && inPP[pu]) inPP[u] = true;
         for (let k = 0; k < pending.length; k++) if (pending[k] === p) { pending[k] = U.head; rels[U.head] = rels[p]; attached[u] = true; }
-        if (root === p) { root = U.head; heads[U.head] = -1; rels[U.head] = 'ROOT'; attached[u] = true; }
-        if (lastClause === p) lastClause = U.head;
-        link(p, U.head, 'poss');
+        if (s.root === p) { s.root = U.head; heads[U.head] = -1; rels[U.head] = 'ROOT'; attached[u] = true; }
+        if (s.lastClause === p) s.lastClause = U.head;
+        link(s, p, U.head, 'poss');
         if (pu >= 0) attached[pu] = true;
         continue;
       }
       if (pk === 'ADP') {
         const adp = units[u - 1];
-        link(adp.head, U.head, 'case');
+        link(s, adp.head, U.head, 'case');
         attached[u - 1] = true;
         inPP[u] = true;
         const host = u >= 2 && NOMINAL.has(units[u - 2].kind) ? units[u - 2].head : -1;
-        if (host >= 0) attachUnit(u, host, 'nmod');
-        else if (lastVerb >= 0 && (u < 2 || units[u - 2].kind !== 'COMMA' || lastVgUnit > lastCore)) attachUnit(u, lastVerb, 'obl');
+        if (host >= 0) attachUnit(s, u, host, 'nmod');
+        else if (lastVerb >= 0 && (u < 2 || units[u - 2].kind !== 'COMMA' || lastVgUnit > lastCore)) attachUnit(s, u, lastVerb, 'obl');
         else { pending.push(U.head); rels[U.head] = 'obl'; attached[u] = true; }
         continue;
       }
       if ((pk === 'CCONJ' || pk === 'COMMA') && lastCore >= 0 && !startsClause(units, u, tokens)) {
         let first = units[lastCore].head;
         first = conjOf.get(first) ?? first;
-        attachUnit(u, first, 'conj');
+        attachUnit(s, u, first, 'conj');
         conjOf.set(U.head, first);
         const sep = units[u - 1];
-        link(sep.head, U.head, sep.kind === 'CCONJ' ? 'cc' : 'punct');
+        link(s, sep.head, U.head, sep.kind === 'CCONJ' ? 'cc' : 'punct');
         attached[u - 1] = true;
-        if (u >= 2 && units[u - 2].kind === 'COMMA' && sep.kind === 'CCONJ') { link(units[u - 2].head, U.head, 'punct'); attached[u - 2] = true; }
+        if (u >= 2 && units[u - 2].kind === 'COMMA' && sep.kind === 'CCONJ') { link(s, units[u - 2].head, U.head, 'punct'); attached[u - 2] = true; }
         lastCore = u;
         continue;
       }
       if (pk === 'VG' && !attached[u]) {
         const vg = units[u - 1];
-        attachUnit(u, vg.head, expletiveVg === u - 1 ? 'nsubj' : vg.copula ? 'attr' : 'obj');
+        attachUnit(s, u, vg.head, expletiveVg === u - 1 ? 'nsubj' : vg.copula ? 'attr' : 'obj');
         lastCore = u;
         continue;
       }
       if (pk && NOMINAL.has(pk) && !attached[u]) {
-        attachUnit(u, units[u - 1].head, 'appos');
+        attachUnit(s, u, units[u - 1].head, 'appos');
         continue;
       }
       lastCore = u;
@@ -133,18 +146,18 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
     if (U.kind === 'VG') {
       lastVgUnit = u;
       if (pk === 'TO') {
-        link(units[u - 1].head, U.head, 'mark');
+        link(s, units[u - 1].head, U.head, 'mark');
         attached[u - 1] = true;
-        if (lastVerb >= 0) attachUnit(u, lastVerb, 'xcomp');
-        else if (lastCore >= 0) attachUnit(u, units[lastCore].head, 'acl');
+        if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'xcomp');
+        else if (lastCore >= 0) attachUnit(s, u, units[lastCore].head, 'acl');
         if (expletiveVg === u - 2) expletiveVg = u; // "there appears to be a cat"
         lastVerb = U.head;
         continue;
       }
       if (pk === 'REL' && u >= 2 && NOMINAL.has(units[u - 2].kind)) {
-        link(units[u - 1].head, U.head, 'nsubj');
+        link(s, units[u - 1].head, U.head, 'nsubj');
         attached[u - 1] = true;
-        attachUnit(u, units[u - 2].head, 'acl:relcl');
+        attachUnit(s, u, units[u - 2].head, 'acl:relcl');
         lastVerb = U.head;
         continue;
       }
@@ -155,35 +168,35 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
       }
       if (subj >= 0 && !U.aux && reducedBeforeVerb(units, u, tokens)) {
         // "a whiteboard covered in diagrams hangs on the wall": the participle modifies the subject
-        attachUnit(u, units[subj].head, 'acl');
+        attachUnit(s, u, units[subj].head, 'acl');
         reduced.add(u);
       } else if (subj >= 0) {
-        attachUnit(subj, U.head, units[subj].kind === 'EXPL' ? 'expl' : 'nsubj');
+        attachUnit(s, subj, U.head, units[subj].kind === 'EXPL' ? 'expl' : 'nsubj');
         if (units[subj].kind === 'EXPL') expletiveVg = u;
-        linkClause(u, U.head);
+        linkClause(s, u, U.head);
       } else if (pk === 'CCONJ' && lastVerb >= 0) {
-        attachUnit(u, lastVerb, 'conj');
-        link(units[u - 1].head, U.head, 'cc');
+        attachUnit(s, u, lastVerb, 'conj');
+        link(s, units[u - 1].head, U.head, 'cc');
         attached[u - 1] = true;
       } else if (!U.aux && lastCore >= 0 && (pk === 'NP' || pk === 'PRO' || (pk === 'COMMA' && /ing$/.test(tokens[U.head].lower)) || inPP[u - 1])) {
-        attachUnit(u, units[u - 1].kind === 'COMMA' ? units[lastCore].head : units[u - 1].head, 'acl');
+        attachUnit(s, u, units[u - 1].kind === 'COMMA' ? units[lastCore].head : units[u - 1].head, 'acl');
         reduced.add(u);
-      } else if (root < 0 || lastClause < 0) {
-        linkClause(u, U.head);
+      } else if (s.root < 0 || s.lastClause < 0) {
+        linkClause(s, u, U.head);
       } else {
-        attachUnit(u, lastVerb >= 0 ? lastVerb : root, pk === 'CCONJ' ? 'conj' : 'advcl');
+        attachUnit(s, u, lastVerb >= 0 ? lastVerb : s.root, pk === 'CCONJ' ? 'conj' : 'advcl');
       }
       lastVerb = U.head;
       continue;
     }
     if (U.kind === 'ADJP') {
-      if (pk === 'VG') attachUnit(u, units[u - 1].head, 'acomp');
+      if (pk === 'VG') attachUnit(s, u, units[u - 1].head, 'acomp');
       else if ((pk === 'CCONJ' || pk === 'COMMA') && u >= 2 && units[u - 2].kind === 'ADJP') {
-        attachUnit(u, units[u - 2].head, 'conj');
-        link(units[u - 1].head, U.head, pk === 'CCONJ' ? 'cc' : 'punct');
+        attachUnit(s, u, units[u - 2].head, 'conj');
+        link(s, units[u - 1].head, U.head, pk === 'CCONJ' ? 'cc' : 'punct');
         attached[u - 1] = true;
-      } else if (pk && NOMINAL.has(pk)) attachUnit(u, units[u - 1].head, tokens[U.head].pos === 'NUM' ? 'nummod' : 'amod');
-      else if (lastVerb >= 0) attachUnit(u, lastVerb, 'dep');
+      } else if (pk && NOMINAL.has(pk)) attachUnit(s, u, units[u - 1].head, tokens[U.head].pos === 'NUM' ? 'nummod' : 'amod');
+      else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'dep');
       else { pending.push(U.head); rels[U.head] = 'dep'; attached[u] = true; }
       continue;
     }
@@ -191,38 +204,38 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
       const nx = units[u + 1];
       if (nx && NOMINAL.has(nx.kind)) continue; // becomes the case of the next chunk
       // a particle ("scattered around", "stretched out")
-      if (pk === 'VG') attachUnit(u, units[u - 1].head, 'prt');
-      else if (lastVerb >= 0) attachUnit(u, lastVerb, 'advmod');
+      if (pk === 'VG') attachUnit(s, u, units[u - 1].head, 'prt');
+      else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'advmod');
       continue;
     }
     if (U.kind === 'ADV') {
-      if (lastVerb >= 0) attachUnit(u, lastVerb, 'advmod');
+      if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'advmod');
       else { pending.push(U.head); rels[U.head] = 'advmod'; attached[u] = true; }
       continue;
     }
   }
-  // Whatever is still free: the root is the first verb clause, else the first chunk.
-  if (root < 0) {
+  // Whatever is still free: the s.root is the first verb clause, else the first chunk.
+  if (s.root < 0) {
     const r = units.findIndex((x, k) => NOMINAL.has(x.kind) && !attached[k]);
     const ru = r >= 0 ? r : units.findIndex((x, k) => !attached[k] && x.kind !== 'PUNCT' && x.kind !== 'COMMA');
     if (ru < 0) return -1;
-    root = units[ru].head;
-    heads[root] = -1;
-    rels[root] = 'ROOT';
+    s.root = units[ru].head;
+    heads[s.root] = -1;
+    rels[s.root] = 'ROOT';
     attached[ru] = true;
   }
-  for (const p of pending) if (heads[p] === -2) link(p, root, rels[p] || 'dep');
+  for (const p of pending) if (heads[p] === -2) link(s, p, s.root, rels[p] || 'dep');
   for (let u = 0; u < units.length; u++) {
-    if (attached[u] || units[u].head === root) continue;
+    if (attached[u] || units[u].head === s.root) continue;
     const U = units[u];
     const punct = U.kind === 'PUNCT' || U.kind === 'COMMA';
-    // separators go to the next unit, the rest to the root
+    // separators go to the next unit, the rest to the s.root
     const nx = units[u + 1];
-    link(U.head, punct || U.kind === 'CCONJ' || U.kind === 'SCONJ' ? (nx ? nx.head : root) : root, punct ? 'punct' : U.kind === 'CCONJ' ? 'cc' : U.kind === 'SCONJ' ? 'mark' : 'dep');
+    link(s, U.head, punct || U.kind === 'CCONJ' || U.kind === 'SCONJ' ? (nx ? nx.head : s.root) : s.root, punct ? 'punct' : U.kind === 'CCONJ' ? 'cc' : U.kind === 'SCONJ' ? 'mark' : 'dep');
   }
-  for (let k = from; k < to; k++) if (heads[k] === -2) { heads[k] = root; rels[k] = rels[k] || 'dep'; }
-  if (heads[root] !== -1) heads[root] = -1;
-  return root;
+  for (let k = from; k < to; k++) if (heads[k] === -2) { heads[k] = s.root; rels[k] = rels[k] || 'dep'; }
+  if (heads[s.root] !== -1) heads[s.root] = -1;
+  return s.root;
 }
 
 /** The previous verb group that can own a subject; reduced relatives ("a man wearing a hat") cannot. */
