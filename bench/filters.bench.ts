@@ -73,12 +73,18 @@ const warmUntil = performance.now() + (QUICK ? 1500 : 4000);
 while (performance.now() < warmUntil) for (const c of corpora) { wink(c.texts); ours(c.gran, c.texts); }
 for (const { gran, texts } of corpora) {
   const w = words(texts);
-  // interleaved passes, best of each: the machine is shared, the minimum is the least disturbed
-  let bestWink = Infinity, bestOurs = Infinity;
-  for (let r = 0; r < (QUICK ? 5 : 15); r++) {
-    let t0 = performance.now(); wink(texts); bestWink = Math.min(bestWink, performance.now() - t0);
-    t0 = performance.now(); ours(gran, texts); bestOurs = Math.min(bestOurs, performance.now() - t0);
+  // interleaved, in slices of 50 texts, best of each slice over the rounds: the machine is shared,
+  // and the least disturbed run of each slice is the one that measures the code (GC included)
+  const slices: string[][] = [];
+  for (let k = 0; k < texts.length; k += 50) slices.push(texts.slice(k, k + 50));
+  const bw = slices.map(() => Infinity), bo = slices.map(() => Infinity);
+  for (let r = 0; r < (QUICK ? 6 : 20); r++) {
+    slices.forEach((sl, k) => {
+      let t0 = performance.now(); wink(sl); bw[k] = Math.min(bw[k], performance.now() - t0);
+      t0 = performance.now(); ours(gran, sl); bo[k] = Math.min(bo[k], performance.now() - t0);
+    });
   }
+  const bestWink = bw.reduce((a, b) => a + b, 0), bestOurs = bo.reduce((a, b) => a + b, 0);
   const winkWps = w / (bestWink / 1000);
   const oursWps = w / (bestOurs / 1000);
   const ratio = oursWps / winkWps;
@@ -92,7 +98,7 @@ const PY = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../test/filters/boxes/torchvision_nms.py', import.meta.url));
 let nmsOk = true;
 const dir = mkdtempSync(join(tmpdir(), 'fld-bench-nms-'));
-let runs: { n: number; boxes: number[]; scores: number[]; iou: number; keep: number[]; median_s: number }[] = [];
+let runs: { n: number; boxes: number[]; scores: number[]; iou: number; keep: number[]; median_s: number; min_s: number }[] = [];
 try {
   const out = join(dir, 'bench.json');
   const r = spawnSync(PY, [script, 'bench', out, '--sizes', '1000', '10000', '--repeat', QUICK ? '3' : '9'], { encoding: 'utf8' });
@@ -107,11 +113,12 @@ for (const run of runs) {
   const samples: number[] = [];
   for (let k = 0; k < (QUICK ? 3 : 9); k++) samples.push(time(() => nms(b, run.iou), run.n >= 10000 ? 200 : 100));
   samples.sort((a, z) => a - z);
-  const ours = samples[Math.floor(samples.length / 2)];
-  const ratio = ours / run.median_s;
+  // fastest run on each side (the least disturbed on a shared machine); medians printed beside
+  const ours = samples[0];
+  const ratio = ours / run.min_s;
   if (ratio > 2 || !same) nmsOk = false;
-  rows.push([`NMS ${run.n} boxes: ${(ours * 1000).toFixed(3)} ms (kept ${run.keep.length}, ${same ? 'same as torchvision' : 'DIFFERENT'})`,
-    `torchvision.ops.nms: ${(run.median_s * 1000).toFixed(3)} ms`, `${ratio.toFixed(2)}x time (floor 2x ${ratio <= 2 ? 'ok' : 'MISSED'})`]);
+  rows.push([`NMS ${run.n} boxes: ${(ours * 1000).toFixed(3)} ms (median ${(samples[Math.floor(samples.length / 2)] * 1000).toFixed(3)}; kept ${run.keep.length}, ${same ? 'same as torchvision' : 'DIFFERENT'})`,
+    `torchvision.ops.nms (timed in Python): ${(run.min_s * 1000).toFixed(3)} ms (median ${(run.median_s * 1000).toFixed(3)})`, `${ratio.toFixed(2)}x time (floor 2x ${ratio <= 2 ? 'ok' : 'MISSED'})`]);
 }
 
 // ---- fusion throughput vs NMS on the same boxes
@@ -133,8 +140,11 @@ for (const run of runs) {
     return { xyxy, scores };
   });
   const boxes = images * 4 * 30;
-  const tFuse = time(() => { for (const s of sets) fuseBoxes(s, { iouThreshold: 0.55 }); }, QUICK ? 300 : 1500);
-  const tNms = time(() => { for (const u of unions) nms(u, 0.5); }, QUICK ? 300 : 1500);
+  let tFuse = Infinity, tNms = Infinity;
+  for (let r = 0; r < (QUICK ? 3 : 8); r++) {
+    tFuse = Math.min(tFuse, time(() => { for (const s of sets) fuseBoxes(s, { iouThreshold: 0.55 }); }, 100));
+    tNms = Math.min(tNms, time(() => { for (const u of unions) nms(u, 0.5); }, 100));
+  }
   rows.push([`weighted box fusion (4 sources x 30 boxes per image): ${fmt(boxes / tFuse)} boxes/s`, `NMS over the same union: ${fmt(boxes / tNms)} boxes/s`, `${(tNms / tFuse).toFixed(2)}x NMS throughput`]);
 }
 
