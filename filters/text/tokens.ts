@@ -80,8 +80,18 @@ export function tokenize(text: string): { tokens: Token[]; sentences: [number, n
     const original = lowered !== text && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
     tokens.push({ i, text: original, lower: original.toLowerCase(), pos: tags[i], winkPos: tags[i], start, end, sent: 0 });
   }
-  spans.forEach(([a, b], s) => {
-    for (let i = a; i <= b && i < tokens.length; i++) tokens[i].sent = s;
-  });
-  return { tokens, sentences: spans };
+  // Sentence of each token from wink-nlp's spans; a token no span covers (seen on odd input) joins
+  // the sentence before it. The returned spans are rebuilt from the tokens so both always agree.
+  const of = new Int32Array(tokens.length).fill(-1);
+  spans.forEach(([a, b], k) => { for (let i = a; i <= b && i < tokens.length; i++) if (of[i] < 0) of[i] = k; });
+  const sentences: [number, number][] = [];
+  let prevSpan = -2;
+  for (let i = 0; i < tokens.length; i++) {
+    const k = of[i] < 0 ? prevSpan : of[i];
+    if (k !== prevSpan || sentences.length === 0) sentences.push([i, i]);
+    else sentences[sentences.length - 1][1] = i;
+    prevSpan = k;
+    tokens[i].sent = sentences.length - 1;
+  }
+  return { tokens, sentences };
 }

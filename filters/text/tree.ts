@@ -30,8 +30,11 @@ export function buildTree(tokens: Token[], sentences: [number, number][]): Tree 
   const chunks: Chunk[] = [];
   for (const [a, b] of sentences) {
     if (b < a) continue;
-    const root = attachSentence(tokens, a, b + 1, heads, rels, chunks);
-    if (root >= 0) { roots.push(root); breakCycles(heads, rels, a, b + 1, root); }
+    let root = attachSentence(tokens, a, b + 1, heads, rels, chunks);
+    // a sentence of punctuation only has no unit to root it: its first token is the root
+    if (root < 0) { root = a; heads[a] = -1; rels[a] = 'ROOT'; }
+    roots.push(root);
+    breakCycles(heads, rels, a, b + 1, root);
   }
   return { heads, rels, roots, chunks };
 }
