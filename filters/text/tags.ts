@@ -78,25 +78,38 @@ export function correctTags(tokens: Token[]): void {
       }
     }
   }
-  localRules(tokens);
-  localRules(tokens);
+  // a second pass only around what the first one changed ("the back wall": wall, then back)
+  const changed = new Uint8Array(tokens.length);
+  localRules(tokens, null, changed);
+  if (changed.includes(1)) localRules(tokens, changed, null);
   sentenceRules(tokens);
 }
 
-function localRules(tokens: Token[]): void {
+function localRules(tokens: Token[], near: Uint8Array | null, changed: Uint8Array | null): void {
   const n = tokens.length;
   for (let i = 0; i < n; i++) {
+    // second pass: only tokens next to a change (the rules look one or two tokens around)
+    if (near && !(near[i] || (i > 0 && near[i - 1]) || near[i + 1] || (i > 1 && near[i - 2]) || near[i + 2])) continue;
+    const t = tokens[i];
+    const before = t.pos;
+    localRule(tokens, i, n);
+    if (changed && t.pos !== before) changed[i] = 1;
+  }
+}
+
+function localRule(tokens: Token[], i: number, n: number): void {
+  {
     const t = tokens[i];
     const prev = i > 0 && tokens[i - 1].sent === t.sent ? tokens[i - 1] : undefined;
     const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
     const prev2 = i > 1 && tokens[i - 2].sent === t.sent ? tokens[i - 2] : undefined;
     // "past" before a noun phrase is the preposition ("drives past a tower").
-    if (t.lower === 'past' && t.pos === 'ADJ' && next && (next.pos === 'DET' || next.pos === 'PROPN' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))) { set(t, 'ADP'); continue; }
+    if (t.lower === 'past' && t.pos === 'ADJ' && next && (next.pos === 'DET' || next.pos === 'PROPN' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))) { set(t, 'ADP'); return; }
     // 9. "while" before a clause is a subordinator, not the noun.
-    if (t.lower === 'while' && next && (next.pos === 'DET' || next.pos === 'PRON' || next.pos === 'NOUN' || next.pos === 'PROPN')) { set(t, 'SCONJ'); continue; }
+    if (t.lower === 'while' && next && (next.pos === 'DET' || next.pos === 'PRON' || next.pos === 'NOUN' || next.pos === 'PROPN')) { set(t, 'SCONJ'); return; }
     // 10. Colour words before a noun or ending a predicate are adjectives ("turquoise water", "is orange").
     if (t.pos === 'NOUN' && COLOURS.has(t.lower) && (!prev || prev.pos !== 'DET' || (next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))) &&
-      (!next || next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'PUNCT' || next.pos === 'CCONJ')) { set(t, 'ADJ'); continue; }
+      (!next || next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'PUNCT' || next.pos === 'CCONJ')) { set(t, 'ADJ'); return; }
     // 11. A verb inside a noun phrase is a noun: after a determiner ("along the Seine"), after a
     //     determiner and an adjective ("a fast pitch"), after a determiner and a singular noun when it
     //     is a bare form that cannot agree ("a bus stop", "a kitchen counter"), or a known -ing noun.
@@ -108,15 +121,15 @@ function localRules(tokens: Token[]): void {
         (ING_NOUNS.has(t.lower) && prev && (prev.pos === 'ADJ' || prev.pos === 'NOUN' || detLike(prev))) ||
         (prev && prev.pos === 'NOUN' && prev2 && prev2.pos === 'ADP' && (!next || next.pos === 'PUNCT'))) {
         set(t, /^[A-Z]/.test(t.text) && t.i > 0 ? 'PROPN' : 'NOUN');
-        continue;
+        return;
       }
     }
     // 12. A plural-looking verb right after another verb is its object ("eating leaves").
-    if (t.pos === 'VERB' && prev && prev.pos === 'VERB' && /[^s]s$/.test(t.lower) && !(next && next.pos === 'DET')) { set(t, 'NOUN'); continue; }
+    if (t.pos === 'VERB' && prev && prev.pos === 'VERB' && /[^s]s$/.test(t.lower) && !(next && next.pos === 'DET')) { set(t, 'NOUN'); return; }
     // 13. An -ing noun after "be" is the progressive verb ("is tasting a slice").
-    if (t.pos === 'NOUN' && t.lower.endsWith('ing') && !ING_NOUNS.has(t.lower) && prev && prev.pos === 'AUX' && BE.has(prev.lower)) { set(t, 'VERB'); continue; }
+    if (t.pos === 'NOUN' && t.lower.endsWith('ing') && !ING_NOUNS.has(t.lower) && prev && prev.pos === 'AUX' && BE.has(prev.lower)) { set(t, 'VERB'); return; }
     // 14. A participle after a linking verb is a predicate adjective ("looks focused").
-    if (t.pos === 'VERB' && /ed$/.test(t.lower) && prev && LINKING.has(prev.lower)) { set(t, 'ADJ'); continue; }
+    if (t.pos === 'VERB' && /ed$/.test(t.lower) && prev && LINKING.has(prev.lower)) { set(t, 'ADJ'); return; }
     // 15. A noun phrase needs a noun: an adjective that ends a run after a determiner or a
     //     preposition is that noun ("at a red light", "let in bright natural light", "the light is").
     if (t.pos === 'ADJ' && (!next || ADJ_FOLLOWERS.has(next.pos))) {
@@ -125,45 +138,45 @@ function localRules(tokens: Token[]): void {
       const before = k >= 0 && tokens[k].sent === t.sent ? tokens[k] : undefined;
       if (before && (detLike(before) || (before.pos === 'ADP' && k < i - 1)) && !QUANTIFIERS.has(t.lower) && !(next && next.pos === 'ADP' && next.lower === 'of' && COMPARATIVE.test(t.lower))) {
         set(t, 'NOUN');
-        continue;
+        return;
       }
     }
     // 16. After "and" inside a predicate ("is quiet and dim"), a noun ending the sentence is an adjective.
     if (t.pos === 'NOUN' && prev && prev.pos === 'CCONJ' && prev2 && prev2.pos === 'ADJ' && (!next || next.pos === 'PUNCT') && !/s$/.test(t.lower)) {
       let k = i - 3;
       while (k >= 0 && tokens[k].sent === t.sent && (tokens[k].pos === 'ADV' || tokens[k].pos === 'ADJ')) k--;
-      if (k >= 0 && (tokens[k].pos === 'AUX' || LINKING.has(tokens[k].lower))) { set(t, 'ADJ'); continue; }
+      if (k >= 0 && (tokens[k].pos === 'AUX' || LINKING.has(tokens[k].lower))) { set(t, 'ADJ'); return; }
     }
     // 2. Quantifiers are determiners ("a few items", "several cars", "the other cup").
     if ((t.pos === 'ADJ' || t.pos === 'ADV' || t.pos === 'PRON') && QUANTIFIERS.has(t.lower) && next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'NUM')) {
       set(t, 'DET');
-      continue;
+      return;
     }
     // 3. A participle tagged NOUN right after a noun and before a preposition, determiner, adverb or
     //    the end is a reduced relative clause verb ("a man standing in a kitchen").
     if (t.pos === 'NOUN' && PARTICIPLE.test(t.lower) && prev && (prev.pos === 'NOUN' || prev.pos === 'PROPN' || prev.pos === 'PRON') &&
       (!next || next.pos === 'ADP' || next.pos === 'DET' || next.pos === 'ADV' || next.pos === 'PUNCT' || next.pos === 'PRON' || next.pos === 'CCONJ')) {
       set(t, 'VERB');
-      continue;
+      return;
     }
     // 4. A participle between a determiner / adjective / hyphen and a noun modifies that noun
     //    ("a light-colored floor", "the parked car").
     if (t.pos === 'VERB' && PARTICIPLE.test(t.lower) && prev && next && (next.pos === 'NOUN' || next.pos === 'PROPN') &&
       (prev.pos === 'DET' || prev.pos === 'ADJ' || prev.pos === 'NUM' || prev.pos === 'ADP' || (prev.text === '-' && prev.end === t.start))) {
       set(t, 'ADJ');
-      continue;
+      return;
     }
     // 7. A noun between a noun (or pronoun) and a determiner is the verb of that clause ("the photo
     //    captures the tower", "trees line the edge").
     if (t.pos === 'NOUN' && prev && next && (prev.pos === 'NOUN' || prev.pos === 'PROPN' || (prev.pos === 'PRON' && !POSSESSIVE.has(prev.lower))) &&
       (next.pos === 'DET' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))) {
       set(t, 'VERB');
-      continue;
+      return;
     }
     // 8. A verb right after a determiner, not before a noun or adjective, is a noun ("along the Seine").
     if (t.pos === 'VERB' && prev && prev.pos === 'DET' && !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))) {
       set(t, /^[A-Z]/.test(t.text) ? 'PROPN' : 'NOUN');
-      continue;
+      return;
     }
     // 5. "have" / "do" tagged AUX with no verb after it is the main verb ("the window has a view").
     if (t.pos === 'AUX' && (t.lower === 'has' || t.lower === 'have' || t.lower === 'had' || t.lower === 'having' || t.lower === 'does' || t.lower === 'do' || t.lower === 'did')) {
@@ -176,14 +189,14 @@ function localRules(tokens: Token[]): void {
         set(t, 'VERB');
         set(after, 'ADJ');
       }
-      continue;
+      return;
     }
     // 6. A non-degree adverb before an adjective or noun, after a determiner / adjective / numeral,
     //    is an adjective ("a small blue monster", "light beige").
     if (t.pos === 'ADV' && next && (next.pos === 'ADJ' || next.pos === 'NOUN') && !t.lower.endsWith('ly') && !INTENSIFIERS.has(t.lower) && /^[a-z]+$/.test(t.lower) &&
       (!prev || prev.pos === 'DET' || prev.pos === 'ADJ' || prev.pos === 'NUM' || prev.pos === 'AUX' || prev.pos === 'VERB' || prev.pos === 'ADP' || prev.pos === 'CCONJ' || prev.pos === 'PUNCT')) {
       set(t, 'ADJ');
-      continue;
+      return;
     }
   }
 }
