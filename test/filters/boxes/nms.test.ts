@@ -17,9 +17,10 @@ if (noTorch) console.log(noTorch);
 interface Case { boxes: number[]; scores: number[]; labels: number[]; iou: number; keep: number[]; keep_batched: number[] }
 interface Tie { boxes: number[]; scores: number[]; iou: number; torchvision_keep: number[] }
 
-let loaded: { meta: Record<string, unknown>; cases: Case[]; ties: Tie[] } | null = null;
+interface NanCase { boxes: (number | null)[]; scores: number[]; iou: number; keep: number[] }
+let loaded: { meta: Record<string, unknown>; cases: Case[]; ties: Tie[]; nan_cases: NanCase[] } | null = null;
 /** Runs the Python reference once per test file (about 10 s: torch import and 1,000 cases). */
-function loadCases(): { meta: Record<string, unknown>; cases: Case[]; ties: Tie[] } {
+function loadCases(): { meta: Record<string, unknown>; cases: Case[]; ties: Tie[]; nan_cases: NanCase[] } {
   if (loaded) return loaded;
   const dir = mkdtempSync(join(tmpdir(), 'fld-nms-'));
   try {
@@ -97,4 +98,13 @@ test('IoU equal to the threshold does not suppress; empty input; class-aware kee
   assert.deepEqual(Array.from(nms(two, 0.5)), [0]);
   const f = nmsFilter(two, 0.5, false);
   assert.deepEqual(f.stats, { filter: 'box_nms', total: 2, kept: 1, dropped: { nms: 1 }, changed: {} });
+});
+
+test('boxes with NaN coordinates: same kept set as torchvision (std::max / std::min semantics)', { skip: noTorch }, () => {
+  const { nan_cases } = loadCases();
+  assert.equal(nan_cases.length, 20);
+  for (const [k, c] of nan_cases.entries()) {
+    const b = { xyxy: Float32Array.from(c.boxes.map((v) => (v === null ? NaN : v))), scores: Float32Array.from(c.scores) };
+    assert.deepEqual(Array.from(nms(b, c.iou)), c.keep, `NaN case ${k}`);
+  }
 });

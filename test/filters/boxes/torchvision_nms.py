@@ -62,9 +62,18 @@ def cases(args):
         scores = (torch.randint(0, 4, (n,), generator=gen).to(torch.float32) / 4.0)
         keep = torchvision.ops.nms(xyxy, scores, 0.5)
         ties.append({"boxes": xyxy.flatten().tolist(), "scores": scores.tolist(), "iou": 0.5, "torchvision_keep": keep.tolist()})
+    nan_cases = []
+    for k in range(20):
+        n = int(torch.randint(2, 80, (1,), generator=gen))
+        xyxy = random_boxes(n, gen)
+        holes = torch.rand(n, 4, generator=gen) < 0.1
+        xyxy[holes] = float("nan")
+        scores = distinct_scores(n, gen)
+        keep = torchvision.ops.nms(xyxy, scores, 0.5)
+        nan_cases.append({"boxes": [None if v != v else v for v in xyxy.flatten().tolist()], "scores": scores.tolist(), "iou": 0.5, "keep": keep.tolist()})
     meta = {"torch": torch.__version__, "torchvision": torchvision.__version__, "seed": args.seed}
     with open(args.out, "w") as f:
-        json.dump({"meta": meta, "cases": out, "ties": ties}, f)
+        json.dump({"meta": meta, "cases": out, "ties": ties, "nan_cases": nan_cases}, f)
 
 
 def bench(args):
