@@ -101,10 +101,16 @@ export function mergeImage(input: MergeInput, config: FilterConfig): MergeOutput
   });
 
   // ---- object regions: human boxes + detector boxes -> geometry -> score -> NMS or fusion
+  // a box that is not 4 numbers cannot enter the typed arrays: reported here, per item
+  const wellFormed = (r: RawRegion, i: number): boolean => {
+    if (Array.isArray(r.box) && r.box.length === 4 && r.box.every((v) => typeof v === 'number')) return true;
+    dropped.push({ kind: 'region_text', source: r.source, reason: 'bad_box', detail: `region ${i} (${r.phrase}): box must be 4 numbers [x0, y0, x1, y1], got ${JSON.stringify(r.box)}` });
+    return false;
+  };
   const objects: RawRegion[] = [
     ...image.existing_boxes.map((b) => ({ source: HUMAN_SOURCE, kind: 'object' as const, box: b.box, phrase: b.category, brief: null, score: config.merge.humanBoxScore })),
     ...input.regions.filter((r) => r.kind === 'object'),
-  ];
+  ].filter(wellFormed);
   const categories = new Map<string, number>();
   const labelOf = (p: string) => {
     const k = p.trim().toLowerCase();
@@ -165,7 +171,7 @@ export function mergeImage(input: MergeInput, config: FilterConfig): MergeOutput
   }
 
   // ---- OCR regions: geometry and score only (each reads different text)
-  const ocr = input.regions.filter((r) => r.kind === 'text');
+  const ocr = input.regions.filter((r) => r.kind === 'text').filter(wellFormed);
   const ocrGeo = validateGeometry(boxArrays(ocr.map((o) => ({ box: o.box, score: o.score ?? 1 }))), size, config.boxes);
   for (const p of ocrGeo.problems) if (p.action === 'dropped') dropped.push({ kind: 'region_text', source: ocr[p.index].source, reason: p.reason, detail: p.detail });
   const ocrStats = newStats('ocr_regions');
@@ -198,7 +204,9 @@ export function mergeImage(input: MergeInput, config: FilterConfig): MergeOutput
     phraseStats = addStats(phraseStats, f.stats);
     for (const d of f.dropped) dropped.push({ kind: 'text_phrase_region', source: d.item.source, reason: d.reason, detail: d.detail });
     for (const g of f.kept) {
-      const arr = boxArrays(g.boxes.map((b) => ({ box: b, score: g.score ?? 1 })));
+      const shaped = g.boxes.filter((b) => Array.isArray(b) && b.length === 4 && b.every((v) => typeof v === 'number'));
+      if (shaped.length < g.boxes.length) dropped.push({ kind: 'text_phrase_region', source: g.source, reason: 'bad_box', detail: `"${g.phrase}": ${g.boxes.length - shaped.length} of its boxes are not 4 numbers` });
+      const arr = boxArrays(shaped.map((b) => ({ box: b, score: g.score ?? 1 })));
       const geoG = validateGeometry(arr, size, config.boxes);
       const boxes: Box[] = Array.from(geoG.kept, (_, k) => boxAt(geoG.boxes, k));
       if (g.score !== null && g.score < config.boxes.scoreThreshold) {

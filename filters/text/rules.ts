@@ -74,6 +74,9 @@ export function judgeText(item: TextItem, config: TextRulesConfig): TextVerdict 
   if (!p.ok) return { decision: drop(p.reason, p.detail), parse: null, figures: null };
   const figures = figuresOf(p);
   const r = config[item.granularity];
+  if (!r || typeof r !== 'object' || !('maxObjects' in r)) {
+    return { decision: drop('unknown_granularity', `granularity ${JSON.stringify(item.granularity)} is not brief, detailed or more_detailed`), parse: p, figures };
+  }
   if (p.objects.length < r.minObjects) return { decision: drop('too_few_objects', `${p.objects.length} objects, fewer than ${r.minObjects} (${item.granularity})`), parse: p, figures };
   if (p.objects.length > r.maxObjects) return { decision: drop('too_many_objects', `${p.objects.length} objects, more than ${r.maxObjects} (${item.granularity})`), parse: p, figures };
   if (p.objectComplexity < r.minObjectComplexity) return { decision: drop('low_object_complexity', `object complexity ${fmt(p.objectComplexity)} < ${r.minObjectComplexity} (${item.granularity})`), parse: p, figures };

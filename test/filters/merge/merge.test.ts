@@ -92,3 +92,15 @@ test('an image without size still merges (bounds unknown, other geometry checks 
   const out = mergeImage(i, filterConfig());
   assert.equal(out.region_text.filter((r) => r.kind === 'object').length, 2);
 });
+
+test('malformed boxes and unknown granularities are reported per item, the rest still merges', () => {
+  const i = input();
+  i.regions = [...i.regions, { source: 'detector@1', kind: 'object', box: [1, 2, 3], phrase: 'cat', score: 0.9 }];
+  i.groundings = [...i.groundings, { source: 'grounding@1', text: caption, granularity: 'brief', phrase: 'a sandy beach', boxes: [[1, 2], [300, 300, 400, 400]], score: 0.8 }];
+  i.texts = [...i.texts, { source: 'captioner@1', granularity: 'huge' as never, text: 'A cat on a mat.', score: 0.9 }];
+  const out = mergeImage(i, filterConfig());
+  assert.deepEqual(out.dropped.filter((d) => d.reason === 'bad_box').map((d) => d.kind), ['region_text', 'text_phrase_region']);
+  assert.ok(out.dropped.some((d) => d.reason === 'unknown_granularity'));
+  assert.equal(out.region_text.filter((r) => r.kind === 'object').length, 2);
+  assert.ok(out.text_phrase_region.some((g) => g.phrase === 'a sandy beach' && g.boxes.length === 1));
+});
