@@ -70,3 +70,24 @@ test('filterTexts counts total, kept and dropped per reason', () => {
     changed: { control_characters_replaced: 1 },
   });
 });
+
+test('the default rules keep every well-formed caption of the labelled sets and the paper; Table 3 side by side', async () => {
+  const { loadLabelled } = await import('./labelled.ts');
+  const { readFileSync } = await import('node:fs');
+  const labelled = [...loadLabelled(), ...loadLabelled('captions-heldout.json')];
+  const sums: Record<string, { n: number; f: number[] }> = {};
+  for (const c of labelled) {
+    const v = judgeText({ text: c.text, granularity: c.granularity }, cfg);
+    assert.deepEqual(v.decision, { keep: true }, `${c.id}: ${JSON.stringify(v.decision)}`);
+    const f = v.figures!;
+    const s = (sums[c.granularity] ??= { n: 0, f: [0, 0, 0, 0, 0, 0] });
+    s.n++;
+    [f.objects, f.attributes, f.actions, f.proper_nouns, f.object_complexity, f.action_complexity].forEach((x, k) => (s.f[k] += x));
+  }
+  const paper = JSON.parse(readFileSync(new URL('../../fixtures/paper-captions.json', import.meta.url), 'utf8')).captions as { text: string }[];
+  for (const [i, c] of paper.entries()) assert.deepEqual(judgeText({ text: c.text, granularity: 'detailed' }, cfg).decision, { keep: true }, `paper caption ${i}`);
+  // paper Table 3 (FLD-5B means): objects, attributes, actions, proper nouns, object / action complexity
+  const table3: Record<string, number[]> = { brief: [3.23, 2.80, 0.58, 1.10, 2.80, 1.14], detailed: [13.31, 7.27, 4.21, 2.40, 4.00, 3.63], more_detailed: [28.06, 16.25, 8.76, 2.41, 4.02, 4.38] };
+  console.log('means on our captions (paper Table 3 in brackets): objects | attributes | actions | proper nouns | object cx | action cx');
+  for (const [g, s] of Object.entries(sums)) console.log(`${g.padEnd(13)} ${s.f.map((x, k) => `${(x / s.n).toFixed(2)} (${table3[g][k]})`).join(' | ')}`);
+});
