@@ -18,9 +18,11 @@ interface Case { boxes: number[]; scores: number[]; labels: number[]; iou: numbe
 interface Tie { boxes: number[]; scores: number[]; iou: number; torchvision_keep: number[] }
 
 interface NanCase { boxes: (number | null)[]; scores: number[]; iou: number; keep: number[] }
-let loaded: { meta: Record<string, unknown>; cases: Case[]; ties: Tie[]; nan_cases: NanCase[] } | null = null;
+interface Borderline { boxes: number[]; scores: number[]; iou: number; keep: number[]; iou32: number; iou64: number }
+type Loaded = { meta: Record<string, unknown>; cases: Case[]; ties: Tie[]; nan_cases: NanCase[]; borderline: Borderline[] };
+let loaded: Loaded | null = null;
 /** Runs the Python reference once per test file (about 10 s: torch import and 1,000 cases). */
-function loadCases(): { meta: Record<string, unknown>; cases: Case[]; ties: Tie[]; nan_cases: NanCase[] } {
+function loadCases(): Loaded {
   if (loaded) return loaded;
   const dir = mkdtempSync(join(tmpdir(), 'fld-nms-'));
   try {
@@ -107,4 +109,17 @@ test('boxes with NaN coordinates: same kept set as torchvision (std::max / std::
     const b = { xyxy: Float32Array.from(c.boxes.map((v) => (v === null ? NaN : v))), scores: Float32Array.from(c.scores) };
     assert.deepEqual(Array.from(nms(b, c.iou)), c.keep, `NaN case ${k}`);
   }
+});
+
+test('borderline thresholds between the float32 and float64 IoU: float32 arithmetic gives torchvision\'s answer', { skip: noTorch }, () => {
+  const { borderline } = loadCases();
+  assert.ok(borderline.length >= 50, `${borderline.length} borderline cases`);
+  let wouldDiffer = 0;
+  for (const [k, c] of borderline.entries()) {
+    assert.deepEqual(Array.from(nms(arrays(c), c.iou)), c.keep, `borderline case ${k}: iou32 ${c.iou32} iou64 ${c.iou64} threshold ${c.iou}`);
+    // what double arithmetic would decide: the other answer, by construction
+    if ((c.iou64 > c.iou) !== (c.iou32 > c.iou)) wouldDiffer++;
+  }
+  console.log(`borderline: ${borderline.length} cases where float64 IoU would decide otherwise (${wouldDiffer}); all equal torchvision`);
+  assert.equal(wouldDiffer, borderline.length);
 });

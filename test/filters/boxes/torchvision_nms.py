@@ -71,9 +71,35 @@ def cases(args):
         scores = distinct_scores(n, gen)
         keep = torchvision.ops.nms(xyxy, scores, 0.5)
         nan_cases.append({"boxes": [None if v != v else v for v in xyxy.flatten().tolist()], "scores": scores.tolist(), "iou": 0.5, "keep": keep.tolist()})
+    # borderline pairs: thresholds between the float32 IoU (what torchvision computes) and the
+    # float64 IoU of the same float32 coordinates, so that only float32 arithmetic gives its answer
+    borderline = []
+    tries = 0
+    while len(borderline) < 100 and tries < 200000:
+        tries += 1
+        a = (torch.rand(4, generator=gen, dtype=torch.float64) * 100).to(torch.float32)
+        b = (a.to(torch.float64) + torch.randn(4, generator=gen, dtype=torch.float64) * 5).to(torch.float32)
+        a = torch.stack([torch.minimum(a[0], a[2]), torch.minimum(a[1], a[3]), torch.maximum(a[0], a[2]), torch.maximum(a[1], a[3])])
+        b = torch.stack([torch.minimum(b[0], b[2]), torch.minimum(b[1], b[3]), torch.maximum(b[0], b[2]), torch.maximum(b[1], b[3])])
+        def iou(p, q):
+            area_p = (p[2] - p[0]) * (p[3] - p[1])
+            area_q = (q[2] - q[0]) * (q[3] - q[1])
+            w = torch.clamp(torch.minimum(p[2], q[2]) - torch.maximum(p[0], q[0]), min=0)
+            h = torch.clamp(torch.minimum(p[3], q[3]) - torch.maximum(p[1], q[1]), min=0)
+            inter = w * h
+            return inter / (area_p + area_q - inter)
+        i32 = float(iou(a, b))
+        i64 = float(iou(a.to(torch.float64), b.to(torch.float64)))
+        if i32 == i64 or not (0.05 < i32 < 0.95):
+            continue
+        thr = (i32 + i64) / 2
+        xyxy = torch.stack([a, b])
+        scores = torch.tensor([0.9, 0.8])
+        keep = torchvision.ops.nms(xyxy, scores, thr)
+        borderline.append({"boxes": xyxy.flatten().tolist(), "scores": scores.tolist(), "iou": thr, "keep": keep.tolist(), "iou32": i32, "iou64": i64})
     meta = {"torch": torch.__version__, "torchvision": torchvision.__version__, "seed": args.seed}
     with open(args.out, "w") as f:
-        json.dump({"meta": meta, "cases": out, "ties": ties, "nan_cases": nan_cases}, f)
+        json.dump({"meta": meta, "cases": out, "ties": ties, "nan_cases": nan_cases, "borderline": borderline}, f)
 
 
 def bench(args):
