@@ -1,0 +1,34 @@
+import type { FilterConfig } from '../config.ts';
+import { mergeTexts } from './texts.ts';
+import { mergeRegions } from './regions.ts';
+import { mergeGroundings } from './groundings.ts';
+import type { MergeContext, MergeInput, MergeOutput } from './types.ts';
+
+export * from './types.ts';
+
+/**
+ * Merge of every source for one image into the three annotation kinds (paper section 4.2: "we merge
+ * the pre-existing annotations with the synthetic labels"): specialists' raw outputs, plus the
+ * image's alt-text, human texts and human boxes. Each output row names its `source` and all its
+ * `sources`; everything dropped is reported with its rule. Deterministic: same input, same rows and ids.
+ */
+export function mergeImage(input: MergeInput, config: FilterConfig): MergeOutput {
+  const { image } = input;
+  const ctx: MergeContext = {
+    id: image.image_id,
+    round: input.round,
+    size: { width: image.width ?? Number.MAX_VALUE, height: image.height ?? Number.MAX_VALUE },
+    config,
+    dropped: [],
+  };
+  const texts = mergeTexts(input, ctx);
+  const regions = mergeRegions(input, ctx);
+  const groundings = mergeGroundings(input, ctx, texts.kept);
+  return {
+    text: texts.rows,
+    region_text: regions.rows,
+    text_phrase_region: groundings.rows,
+    dropped: ctx.dropped,
+    stats: [texts.stats, ...regions.stats, ...groundings.stats],
+  };
+}

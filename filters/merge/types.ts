@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Box, Granularity, ImageRecord, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
+import type { FilterConfig } from '../config.ts';
+import type { FilterStats } from '../stats.ts';
+
+/** One image's raw inputs to the merge, its outputs, and the helpers the merge steps share. */
+export interface RawText { source: string; granularity: Granularity; text: string; score: number | null }
+export interface RawRegion {
+  source: string;
+  kind: 'object' | 'text';
+  box: readonly number[];
+  quad?: readonly number[] | null;
+  /** Category (objects) or the text read (OCR). */
+  phrase: string;
+  /** Region caption, when a region captioner ran on this box. */
+  brief?: string | null;
+  score: number | null;
+}
+export interface RawGrounding {
+  source: string;
+  /** The text grounded, exactly as in `texts` (or the alt-text / a human text). */
+  text: string;
+  granularity: Granularity;
+  phrase: string;
+  span?: [number, number] | null;
+  boxes: readonly (readonly number[])[];
+  score: number | null;
+}
+
+export interface MergeInput {
+  image: Pick<ImageRecord, 'image_id' | 'width' | 'height' | 'alt_text' | 'existing_texts' | 'existing_boxes'>;
+  round: number;
+  texts: readonly RawText[];
+  regions: readonly RawRegion[];
+  groundings: readonly RawGrounding[];
+  /** Words read by OCR in this image, for the text-spotting rule (default: the OCR regions' phrases). */
+  ocrWords?: readonly string[];
+}
+
+export interface Dropped { kind: 'text' | 'region_text' | 'text_phrase_region'; source: string; reason: string; detail: string }
+
+export interface MergeOutput {
+  text: TextRecord[];
+  region_text: RegionTextRecord[];
+  text_phrase_region: TextPhraseRegionRecord[];
+  dropped: Dropped[];
+  stats: FilterStats[];
+}
+
+export const ALT_TEXT_SOURCE = 'alt_text';
+export const HUMAN_SOURCE = 'human';
+
+/** What every merge step reads and appends to. */
+export interface MergeContext {
+  id: string;
+  round: number;
+  /** Image size; MAX_VALUE when unknown (bounds not checked, the other geometry rules are). */
+  size: { width: number; height: number };
+  config: FilterConfig;
+  dropped: Dropped[];
+}
+
+export const shortHash = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 12);
+export const normalise = (t: string) => t.trim().replace(/\s+/g, ' ');
+/** Identity of a text within an image: granularity + whitespace-normalised text. */
+export const textKey = (granularity: string, text: string) => `${granularity}\u0000${normalise(text)}`;
+export const box4 = (b: ArrayLike<number>, i = 0): Box => [b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]];
+export const isBox = (b: unknown): b is readonly number[] => Array.isArray(b) && b.length === 4 && b.every((v) => typeof v === 'number');

@@ -1,0 +1,180 @@
+import { tokenize, type Token } from './tokens.ts';
+import { correctTags } from './tags.ts';
+import { buildTree } from './tree.ts';
+import type { Chunk } from './chunks.ts';
+
+/**
+ * Parse of one text into the paper's semantic elements (section 5.2, Table 3): objects (nouns and
+ * proper nouns heading a noun chunk), attributes (adjectives and numerals modifying an object, or
+ * predicated of it: "the sky is blue"), actions (verbs that are not auxiliaries) and proper nouns
+ * (runs of proper-noun tokens). The complexity of a token is its degree in the parse tree taken as
+ * an undirected graph (punctuation edges not counted).
+ */
+export interface ParsedElement {
+  text: string;
+  /** Token index. */
+  index: number;
+  start: number;
+  end: number;
+}
+export interface ParsedNode extends ParsedElement {
+  degree: number;
+}
+export interface ParsedAttribute extends ParsedElement {
+  /** Token index of the object it describes. */
+  of: number;
+}
+export interface ParsedAction extends ParsedNode {
+  /** The verb heads a nominal subject (DiHT's "action" count). */
+  hasSubject: boolean;
+}
+
+export interface Parse {
+  ok: true;
+  tokens: Token[];
+  heads: Int32Array;
+  rels: string[];
+  chunks: Chunk[];
+  sentences: number;
+  words: number;
+  objects: ParsedNode[];
+  attributes: ParsedAttribute[];
+  actions: ParsedAction[];
+  properNouns: ParsedElement[];
+  objectComplexity: number;
+  actionComplexity: number;
+  /** Largest number of (non-punctuation) children of any token: DiHT's complexity. */
+  maxOutDegree: number;
+  actionsWithSubject: number;
+  /** Control characters replaced by spaces before parsing (offsets unchanged). */
+  controlCharacters: number;
+}
+
+export type ParseRejectReason = 'not_text' | 'empty' | 'whitespace_only' | 'too_long';
+export interface ParseRejection {
+  ok: false;
+  reason: ParseRejectReason;
+  detail: string;
+}
+
+export interface ParseOptions {
+  /** Texts longer than this (UTF-16 code units) are rejected, not parsed. */
+  maxChars?: number;
+}
+
+export const DEFAULT_MAX_CHARS = 20_000;
+// C0 controls except tab / newline / carriage return, DEL and C1 controls; lone surrogates too,
+// since they are not text. Each becomes one space so that offsets still index the input.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+// Module-level helpers rather than closures: tsx (esbuild keepNames) wraps every closure it creates.
+function degreeOf(children: Int32Array, heads: Int32Array, rels: string[], i: number): number {
+  return children[i] + (heads[i] >= 0 && rels[i] !== 'punct' ? 1 : 0);
+}
+
+/** The nominal subject of a verb, looking through conjoined and xcomp verbs ("is standing and holding"). */
+function subjectOf(nsubj: Int32Array, heads: Int32Array, rels: string[], verb: number): number {
+  let v = verb;
+  for (let hop = 0; hop < 4 && v >= 0; hop++) {
+    if (nsubj[v] >= 0) return nsubj[v];
+    if (rels[v] !== 'conj' && rels[v] !== 'xcomp') break;
+    v = heads[v];
+  }
+  return -1;
+}
+
+function avg(xs: { degree: number }[]): number {
+  let sum = 0;
+  for (const x of xs) sum += x.degree;
+  return xs.length ? sum / xs.length : 0;
+}
+
+/** A fast scan for what CONTROL matches (most texts have none, and the regex is slower). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 ? c !== 9 && c !== 10 && c !== 13 : (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
+
+export function parseText(text: unknown, options: ParseOptions = {}): Parse | ParseRejection {
+  if (typeof text !== 'string') return { ok: false, reason: 'not_text', detail: `expected a string, got ${text === null ? 'null' : typeof text}` };
+  if (text.length === 0) return { ok: false, reason: 'empty', detail: 'the text is empty' };
+  const max = options.maxChars ?? DEFAULT_MAX_CHARS;
+  if (text.length > max) return { ok: false, reason: 'too_long', detail: `${text.length} characters, more than the limit of ${max}` };
+  let controlCharacters = 0;
+  const clean = hasControl(text) ? text.replace(CONTROL, ' ') : text;
+  if (clean !== text) for (let i = 0; i < text.length; i++) if (clean.charCodeAt(i) !== text.charCodeAt(i)) controlCharacters++;
+  if (clean.trim().length === 0) return { ok: false, reason: 'whitespace_only', detail: 'the text has only whitespace or control characters' };
+
+  const { tokens: all, sentences: spans } = tokenize(clean);
+  // wink-nlp emits whitespace runs as SPACE tokens; the tree ignores them.
+  correctTags(all);
+  const { heads, rels, chunks } = buildTree(all, spans);
+  const tokens = all;
+  const n = tokens.length;
+  const children = new Int32Array(n);
+  for (let i = 0; i < n; i++) if (heads[i] >= 0 && rels[i] !== 'punct') children[heads[i]]++;
+  let maxOutDegree = 0;
+  for (let i = 0; i < n; i++) if (children[i] > maxOutDegree) maxOutDegree = children[i];
+
+  const objectSet = new Uint8Array(n);
+  const objects: ParsedNode[] = [];
+  for (const c of chunks) {
+    if (c.kind !== 'noun') continue;
+    objectSet[c.head] = 1;
+    const t = tokens[c.head];
+    objects.push({ text: t.text, index: c.head, start: t.start, end: t.end, degree: degreeOf(children, heads, rels, c.head) });
+  }
+  // chunks come in text order, so objects do too
+
+  // nominal subject of each head, one pass
+  const nsubj = new Int32Array(n).fill(-1);
+  for (let k = 0; k < n; k++) if (rels[k] === 'nsubj' && heads[k] >= 0 && nsubj[heads[k]] < 0) nsubj[heads[k]] = k;
+  const attributes: ParsedAttribute[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = tokens[i].pos;
+    if (p !== 'ADJ' && p !== 'NUM') continue;
+    // climb through coordinated and stacked adjectives ("black and white", "light green")
+    let h = i;
+    for (let hop = 0; hop < 8 && heads[h] >= 0 && (tokens[heads[h]].pos === 'ADJ' || tokens[heads[h]].pos === 'NUM' || tokens[heads[h]].pos === 'ADV'); hop++) h = heads[h];
+    let of = -1;
+    const r = rels[h];
+    if ((r === 'amod' || r === 'nummod' || r === 'advmod') && heads[h] >= 0) {
+      if (objectSet[heads[h]]) of = heads[h];
+    } else if (r === 'acomp' && heads[h] >= 0) {
+      const s = subjectOf(nsubj, heads, rels, heads[h]);
+      if (s >= 0 && objectSet[s]) of = s;
+    }
+    if (of >= 0) attributes.push({ text: tokens[i].text, index: i, start: tokens[i].start, end: tokens[i].end, of });
+  }
+
+  const actions: ParsedAction[] = [];
+  let actionsWithSubject = 0;
+  for (let i = 0; i < n; i++) {
+    if (tokens[i].pos !== 'VERB') continue;
+    const hasSubject = nsubj[i] >= 0;
+    if (hasSubject) actionsWithSubject++;
+    const t = tokens[i];
+    actions.push({ text: t.text, index: i, start: t.start, end: t.end, degree: degreeOf(children, heads, rels, i), hasSubject });
+  }
+
+  const properNouns: ParsedElement[] = [];
+  for (let i = 0; i < n; i++) {
+    if (tokens[i].pos !== 'PROPN') continue;
+    let j = i;
+    while (j + 1 < n && tokens[j + 1].sent === tokens[i].sent &&
+      (tokens[j + 1].pos === 'PROPN' || (tokens[j + 1].text === '-' && j + 2 < n && tokens[j + 2].pos === 'PROPN' && tokens[j + 1].start === tokens[j].end))) j++;
+    properNouns.push({ text: clean.slice(tokens[i].start, tokens[j].end), index: i, start: tokens[i].start, end: tokens[j].end });
+    i = j;
+  }
+
+  let words = 0;
+  for (const t of tokens) if (t.pos !== 'PUNCT' && t.pos !== 'SPACE' && t.pos !== 'SYM') words++;
+  return {
+    ok: true, tokens, heads, rels, chunks, sentences: spans.length, words,
+    objects, attributes, actions, properNouns,
+    objectComplexity: avg(objects), actionComplexity: avg(actions), maxOutDegree, actionsWithSubject, controlCharacters,
+  };
+}

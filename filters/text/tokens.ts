@@ -1,0 +1,97 @@
+import winkNLP from 'wink-nlp';
+import model from 'wink-eng-lite-web-model';
+
+/** Universal POS tags as wink-nlp emits them (plus our corrections, see tags.ts). */
+export type Pos =
+  | 'ADJ' | 'ADP' | 'ADV' | 'AUX' | 'CCONJ' | 'DET' | 'INTJ' | 'NOUN' | 'NUM' | 'PART'
+  | 'PRON' | 'PROPN' | 'PUNCT' | 'SCONJ' | 'SYM' | 'VERB' | 'X' | 'SPACE';
+
+export interface Token {
+  /** Index in the text's token list. */
+  i: number;
+  text: string;
+  lower: string;
+  pos: Pos;
+  /** wink-nlp's tag before our corrections (kept so a correction can be audited). */
+  winkPos: Pos;
+  /** [start, end) character offsets in the original text. */
+  start: number;
+  end: number;
+  /** Sentence index. */
+  sent: number;
+}
+
+const SENTENCE_START = /(^\s*|[.!?]["')\]]?\s+)([A-Z][a-z]+)(?=[\s,;:]+[^A-Z\s])/g;
+const FINAL_DOT = /(\b[a-z]{2,})\.(?=\s+["'(]?[A-Z]|\s*$)/g;
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+function lowerFirst(_m: string, pre: string, word: string): string {
+  return pre + word[0].toLowerCase() + word.slice(1);
+}
+
+// One wink-nlp instance per process: loading the model costs ~100 ms, reading a doc ~microseconds.
+let nlp: ReturnType<typeof winkNLP> | null = null;
+/**
+ * The process's wink-nlp instance (sbd + pos). Shared with anyone who needs bare wink-nlp: a second
+ * winkNLP(model) instance in the same process slows both down several-fold (measured in the bench).
+ */
+export function winkInstance(): ReturnType<typeof winkNLP> {
+  nlp ??= winkNLP(model, ['sbd', 'pos']);
+  return nlp;
+}
+
+/**
+ * Tokens with POS and character offsets, sentence by sentence. Offsets are found by searching each
+ * token's text forward from the previous token's end, so they index the caller's string exactly
+ * (wink-nlp splits contractions but never rewrites token text).
+ */
+export function tokenize(text: string): { tokens: Token[]; sentences: [number, number][] } {
+  const w = winkInstance();
+  const its = w.its;
+  // wink-nlp's tagger calls most capitalised words proper nouns, so a sentence's first word is read
+  // in lower case unless the next word is capitalised too ("Serena Williams"); same length, so
+  // offsets hold. And it reads "sun." / "in." at a sentence end as abbreviations (Sunday, inch),
+  // so a space goes before such a final period in the copy wink-nlp reads (offsets come from
+  // `lowered`, which has no inserted characters).
+  const lowered = text.replace(SENTENCE_START, lowerFirst);
+  const fed = lowered.replace(FINAL_DOT, '$1 .');
+  const doc = w.readDoc(fed);
+  const values = doc.tokens().out() as string[];
+  const tags = doc.tokens().out(its.pos) as Pos[];
+  const spans = (doc.sentences().out(its.span) as unknown as [number, number][]).filter(([a, b]) => b >= a);
+  const tokens: Token[] = [];
+  let cursor = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    // Expected right after its preceding spaces; else searched in a short window (the fed copy has
+    // extra spaces before some periods); not found only if wink-nlp normalised the token, and then
+    // its recorded spacing places it.
+    let expected = cursor;
+    while (expected < lowered.length && isSpace(lowered.charCodeAt(expected))) expected++;
+    let start = lowered.startsWith(v, expected) ? expected : lowered.slice(cursor, expected + v.length + 16).indexOf(v);
+    if (start !== expected) start = start < 0 ? Math.min(text.length, expected) : cursor + start;
+    const end = Math.min(text.length, start + v.length);
+    cursor = end;
+    // only sentence-initial words were lower-cased for wink-nlp: slice the original just for them
+    const original = lowered !== text && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
+    tokens.push({ i, text: original, lower: original.toLowerCase(), pos: tags[i], winkPos: tags[i], start, end, sent: 0 });
+  }
+  // Sentence of each token from wink-nlp's spans; a token no span covers (seen on odd input) joins
+  // the sentence before it. The returned spans are rebuilt from the tokens so both always agree.
+  const of = new Int32Array(tokens.length).fill(-1);
+  spans.forEach(([a, b], k) => { for (let i = a; i <= b && i < tokens.length; i++) if (of[i] < 0) of[i] = k; });
+  const sentences: [number, number][] = [];
+  let prevSpan = -2;
+  for (let i = 0; i < tokens.length; i++) {
+    const k = of[i] < 0 ? prevSpan : of[i];
+    if (k !== prevSpan || sentences.length === 0) sentences.push([i, i]);
+    else sentences[sentences.length - 1][1] = i;
+    prevSpan = k;
+    tokens[i].sent = sentences.length - 1;
+  }
+  return { tokens, sentences };
+}

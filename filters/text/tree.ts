@@ -1,0 +1,287 @@
+import type { Token } from './tokens.ts';
+import { sentenceUnits, type Unit } from './units.ts';
+import type { Chunk } from './chunks.ts';
+
+/**
+ * A deterministic dependency-like tree over the units of each sentence (wink-nlp has no parser).
+ * The rules are listed in docs/parse-rules.md; in short: inside a unit see units.ts; a noun chunk
+ * right after a verb group is its object (its subject after "there is"); a preposition is the case
+ * of the chunk after it, and that chunk modifies the chunk right before the preposition, else the
+ * last verb (obl), else the next verb; a verb group's subject is the nearest free chunk after the
+ * previous verb group; a verb group after "and" with no subject is a conjunct of the last verb; a
+ * bare participle after a noun modifies it (acl); the first clause head is the sentence root.
+ */
+export interface Tree {
+  /** Head token index per token, -1 for a sentence root. */
+  heads: Int32Array;
+  rels: string[];
+  roots: number[];
+  /** Noun and pronoun chunks of every sentence, in text order. */
+  chunks: Chunk[];
+}
+
+const NOMINAL = new Set(['NP', 'PRO']);
+
+export function buildTree(tokens: Token[], sentences: [number, number][]): Tree {
+  const n = tokens.length;
+  const heads = new Int32Array(n).fill(-2);
+  const rels: string[] = new Array(n).fill('');
+  const roots: number[] = [];
+  const chunks: Chunk[] = [];
+  for (const [a, b] of sentences) {
+    if (b < a) continue;
+    let root = attachSentence(tokens, a, b + 1, heads, rels, chunks);
+    // a sentence of punctuation only has no unit to root it: its first token is the root
+    if (root < 0) { root = a; heads[a] = -1; rels[a] = 'ROOT'; }
+    roots.push(root);
+    breakCycles(heads, rels, a, b + 1, root);
+  }
+  return { heads, rels, roots, chunks };
+}
+
+/** Per-sentence attachment state, passed to module-level helpers (no closures on the hot path). */
+interface State {
+  units: Unit[];
+  heads: Int32Array;
+  rels: string[];
+  attached: boolean[];
+  /** Tokens waiting for the next verb (fronted PPs, adverbs). */
+  pending: number[];
+  root: number;
+  lastClause: number;
+  lastClauseUnit: number;
+}
+
+function link(s: State, child: number, head: number, rel: string): void {
+  s.heads[child] = head;
+  s.rels[child] = rel;
+}
+
+function attachUnit(s: State, u: number, head: number, rel: string): void {
+  link(s, s.units[u].head, head, rel);
+  s.attached[u] = true;
+}
+
+/** A clause head: the sentence root if first, else a conj / advcl / parataxis of the previous clause. */
+function linkClause(s: State, u: number, head: number): void {
+  const { units, heads, rels } = s;
+  if (s.root < 0) { s.root = head; heads[head] = -1; rels[head] = 'ROOT'; s.attached[u] = true; }
+  else if (s.lastClause >= 0) {
+    let rel = 'parataxis';
+    for (let k = u - 1; k > s.lastClauseUnit; k--) {
+      if (units[k].kind === 'CCONJ') rel = 'conj';
+      if (units[k].kind === 'SCONJ') rel = 'advcl';
+    }
+    attachUnit(s, u, s.lastClause, rel);
+  } else attachUnit(s, u, s.root, 'parataxis');
+  s.lastClause = head;
+  s.lastClauseUnit = u;
+  while (s.pending.length) { const p = s.pending.pop()!; link(s, p, head, rels[p] || 'obl'); }
+}
+
+function attachSentence(tokens: Token[], from: number, to: number, heads: Int32Array, rels: string[], chunks: Chunk[]): number {
+  const units = sentenceUnits(tokens, from, to, heads, rels);
+  for (const x of units) if (x.chunk) chunks.push(x.chunk);
+  const s: State = { units, heads, rels, attached: new Array<boolean>(units.length).fill(false), pending: [], root: -1, lastClause: -1, lastClauseUnit: -1 };
+  const attached = s.attached;
+  const pending = s.pending;
+  const inPP = new Array<boolean>(units.length).fill(false);
+  const conjOf = new Map<number, number>(); // token head -> first conjunct head
+  let lastVerb = -1; // head token of the last verb group
+  let lastVgUnit = -1;
+  let lastCore = -1; // unit index of the last nominal not inside a prepositional phrase
+  let expletiveVg = -1; // verb group after "there": the chunk after it is its subject
+  const reduced = new Set<number>(); // verb groups attached as reduced relative clauses
+  for (let u = 0; u < units.length; u++) {
+    const U = units[u];
+    const pk = (u > 0 ? units[u - 1].kind : undefined);
+    if (U.kind === 'NP' || U.kind === 'PRO') {
+      if (U.chunk && U.chunk.possessor >= 0) {
+        // "the dog's toy": the possessed chunk takes the possessor's place, the possessor hangs on it
+        const p = U.chunk.possessor;
+        const pu = units.findIndex((x) => x.head === p);
+        if (pu >= 0 && attached[pu] && heads[p] !== -2) { link(s, U.head, heads[p], rels[p]); attached[u] = true; }
+        if (pu >= 0 && lastCore === pu) lastCore = u;
+        if (pu >= 0 && inPP[pu]) inPP[u] = true;
+        for (let k = 0; k < pending.length; k++) if (pending[k] === p) { pending[k] = U.head; rels[U.head] = rels[p]; attached[u] = true; }
+        if (s.root === p) { s.root = U.head; heads[U.head] = -1; rels[U.head] = 'ROOT'; attached[u] = true; }
+        if (s.lastClause === p) s.lastClause = U.head;
+        link(s, p, U.head, 'poss');
+        if (pu >= 0) attached[pu] = true;
+        continue;
+      }
+      if (pk === 'ADP') {
+        const adp = units[u - 1];
+        link(s, adp.head, U.head, 'case');
+        attached[u - 1] = true;
+        inPP[u] = true;
+        const host = u >= 2 && NOMINAL.has(units[u - 2].kind) ? units[u - 2].head : -1;
+        if (host >= 0) attachUnit(s, u, host, 'nmod');
+        else if (lastVerb >= 0 && (u < 2 || units[u - 2].kind !== 'COMMA' || lastVgUnit > lastCore)) attachUnit(s, u, lastVerb, 'obl');
+        else { pending.push(U.head); rels[U.head] = 'obl'; attached[u] = true; }
+        continue;
+      }
+      if ((pk === 'CCONJ' || pk === 'COMMA') && lastCore >= 0 && !startsClause(units, u, tokens)) {
+        let first = units[lastCore].head;
+        first = conjOf.get(first) ?? first;
+        attachUnit(s, u, first, 'conj');
+        conjOf.set(U.head, first);
+        const sep = units[u - 1];
+        link(s, sep.head, U.head, sep.kind === 'CCONJ' ? 'cc' : 'punct');
+        attached[u - 1] = true;
+        if (u >= 2 && units[u - 2].kind === 'COMMA' && sep.kind === 'CCONJ') { link(s, units[u - 2].head, U.head, 'punct'); attached[u - 2] = true; }
+        lastCore = u;
+        continue;
+      }
+      if (pk === 'VG' && !attached[u]) {
+        const vg = units[u - 1];
+        attachUnit(s, u, vg.head, expletiveVg === u - 1 ? 'nsubj' : vg.copula ? 'attr' : 'obj');
+        lastCore = u;
+        continue;
+      }
+      if (pk && NOMINAL.has(pk) && !attached[u]) {
+        attachUnit(s, u, units[u - 1].head, 'appos');
+        continue;
+      }
+      lastCore = u;
+      continue;
+    }
+    if (U.kind === 'VG') {
+      lastVgUnit = u;
+      if (pk === 'TO') {
+        link(s, units[u - 1].head, U.head, 'mark');
+        attached[u - 1] = true;
+        if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'xcomp');
+        else if (lastCore >= 0) attachUnit(s, u, units[lastCore].head, 'acl');
+        if (expletiveVg === u - 2) expletiveVg = u; // "there appears to be a cat"
+        lastVerb = U.head;
+        continue;
+      }
+      if (pk === 'REL' && u >= 2 && NOMINAL.has(units[u - 2].kind)) {
+        link(s, units[u - 1].head, U.head, 'nsubj');
+        attached[u - 1] = true;
+        attachUnit(s, u, units[u - 2].head, 'acl:relcl');
+        lastVerb = U.head;
+        continue;
+      }
+      let subj = -1;
+      for (let k = u - 1; k >= 0 && k > lastVgUnitBefore(units, u, reduced); k--) {
+        const K = units[k];
+        if ((NOMINAL.has(K.kind) || K.kind === 'EXPL' || K.kind === 'REL') && !attached[k]) { subj = k; break; }
+      }
+      if (subj >= 0 && !U.aux && reducedBeforeVerb(units, u, tokens)) {
+        // "a whiteboard covered in diagrams hangs on the wall": the participle modifies the subject
+        attachUnit(s, u, units[subj].head, 'acl');
+        reduced.add(u);
+      } else if (subj >= 0) {
+        attachUnit(s, subj, U.head, units[subj].kind === 'EXPL' ? 'expl' : 'nsubj');
+        if (units[subj].kind === 'EXPL') expletiveVg = u;
+        linkClause(s, u, U.head);
+      } else if (pk === 'CCONJ' && lastVerb >= 0) {
+        attachUnit(s, u, lastVerb, 'conj');
+        link(s, units[u - 1].head, U.head, 'cc');
+        attached[u - 1] = true;
+      } else if (!U.aux && lastCore >= 0 && (pk === 'NP' || pk === 'PRO' || (pk === 'COMMA' && /ing$/.test(tokens[U.head].lower)) || inPP[u - 1])) {
+        attachUnit(s, u, units[u - 1].kind === 'COMMA' ? units[lastCore].head : units[u - 1].head, 'acl');
+        reduced.add(u);
+      } else if (s.root < 0 || s.lastClause < 0) {
+        linkClause(s, u, U.head);
+      } else {
+        attachUnit(s, u, lastVerb >= 0 ? lastVerb : s.root, pk === 'CCONJ' ? 'conj' : 'advcl');
+      }
+      lastVerb = U.head;
+      continue;
+    }
+    if (U.kind === 'ADJP') {
+      if (pk === 'VG') attachUnit(s, u, units[u - 1].head, 'acomp');
+      else if ((pk === 'CCONJ' || pk === 'COMMA') && u >= 2 && units[u - 2].kind === 'ADJP') {
+        attachUnit(s, u, units[u - 2].head, 'conj');
+        link(s, units[u - 1].head, U.head, pk === 'CCONJ' ? 'cc' : 'punct');
+        attached[u - 1] = true;
+      } else if (pk && NOMINAL.has(pk)) attachUnit(s, u, units[u - 1].head, tokens[U.head].pos === 'NUM' ? 'nummod' : 'amod');
+      else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'dep');
+      else { pending.push(U.head); rels[U.head] = 'dep'; attached[u] = true; }
+      continue;
+    }
+    if (U.kind === 'ADP') {
+      const nx = units[u + 1];
+      if (nx && NOMINAL.has(nx.kind)) continue; // becomes the case of the next chunk
+      // a particle ("scattered around", "stretched out")
+      if (pk === 'VG') attachUnit(s, u, units[u - 1].head, 'prt');
+      else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'advmod');
+      continue;
+    }
+    if (U.kind === 'ADV') {
+      if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'advmod');
+      else { pending.push(U.head); rels[U.head] = 'advmod'; attached[u] = true; }
+      continue;
+    }
+  }
+  // Whatever is still free: the s.root is the first verb clause, else the first chunk.
+  if (s.root < 0) {
+    const r = units.findIndex((x, k) => NOMINAL.has(x.kind) && !attached[k]);
+    const ru = r >= 0 ? r : units.findIndex((x, k) => !attached[k] && x.kind !== 'PUNCT' && x.kind !== 'COMMA');
+    if (ru < 0) return -1;
+    s.root = units[ru].head;
+    heads[s.root] = -1;
+    rels[s.root] = 'ROOT';
+    attached[ru] = true;
+  }
+  for (const p of pending) if (heads[p] === -2) link(s, p, s.root, rels[p] || 'dep');
+  for (let u = 0; u < units.length; u++) {
+    if (attached[u] || units[u].head === s.root) continue;
+    const U = units[u];
+    const punct = U.kind === 'PUNCT' || U.kind === 'COMMA';
+    // separators go to the next unit, the rest to the s.root
+    const nx = units[u + 1];
+    link(s, U.head, punct || U.kind === 'CCONJ' || U.kind === 'SCONJ' ? (nx ? nx.head : s.root) : s.root, punct ? 'punct' : U.kind === 'CCONJ' ? 'cc' : U.kind === 'SCONJ' ? 'mark' : 'dep');
+  }
+  for (let k = from; k < to; k++) if (heads[k] === -2) { heads[k] = s.root; rels[k] = rels[k] || 'dep'; }
+  if (heads[s.root] !== -1) heads[s.root] = -1;
+  return s.root;
+}
+
+/** The previous verb group that can own a subject; reduced relatives ("a man wearing a hat") cannot. */
+function lastVgUnitBefore(units: Unit[], u: number, reduced: Set<number>): number {
+  for (let k = u - 1; k >= 0; k--) if (units[k].kind === 'VG' && !reduced.has(k)) return k;
+  return -1;
+}
+
+/** A chunk after "and" that is followed by a finite verb group starts a new clause ("... and the walls are white"). */
+function startsClause(units: Unit[], u: number, tokens: Token[]): boolean {
+  let k = u + 1;
+  while (k < units.length && (units[k].kind === 'ADP' || (NOMINAL.has(units[k].kind) && units[k - 1].kind === 'ADP'))) k++;
+  const v = units[k];
+  return !!v && v.kind === 'VG' && (!!v.aux || !!v.copula || !/(ing|ed|en)$/.test(tokens[v.head].lower));
+}
+
+/**
+ * A bare participle followed (after at most its object and prepositional phrases) by another verb
+ * group of the same clause is a reduced relative clause, not the clause's verb.
+ */
+function reducedBeforeVerb(units: Unit[], u: number, tokens: Token[]): boolean {
+  if (!/(ed|en|ing)$/.test(tokens[units[u].head].lower) && !['made', 'held', 'worn', 'hung', 'lit', 'set', 'built'].includes(tokens[units[u].head].lower)) return false;
+  let k = u + 1;
+  if (k < units.length && NOMINAL.has(units[k].kind)) k++;
+  while (k + 1 < units.length && units[k].kind === 'ADP' && NOMINAL.has(units[k + 1].kind)) k += 2;
+  while (k < units.length && units[k].kind === 'ADV') k++;
+  return k < units.length && units[k].kind === 'VG';
+}
+
+/**
+ * Safety net: the rules above should never produce a cycle, but if an unforeseen tag sequence does,
+ * the token that closes it is attached to the sentence root (rel "dep"), so a tree always comes out.
+ */
+function breakCycles(heads: Int32Array, rels: string[], from: number, to: number, root: number): void {
+  const limit = to - from + 1;
+  for (let i = from; i < to; i++) {
+    let k = i;
+    let steps = 0;
+    while (heads[k] >= 0 && steps <= limit) { k = heads[k]; steps++; }
+    if (steps > limit || heads[k] !== -1) {
+      heads[i] = i === root ? -1 : root;
+      rels[i] = i === root ? 'ROOT' : 'dep';
+    }
+  }
+  for (let i = from; i < to; i++) if (heads[i] === -1 && i !== root) { heads[i] = root; rels[i] = 'dep'; }
+}

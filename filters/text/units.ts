@@ -1,0 +1,130 @@
+import type { Token } from './tokens.ts';
+import { nounChunks, type Chunk } from './chunks.ts';
+
+/**
+ * A sentence as a sequence of units: noun chunks, verb groups, and single tokens. The tree
+ * (tree.ts) attaches units to each other; inside a unit the head rules are fixed here.
+ */
+export type UnitKind =
+  | 'NP' | 'PRO' | 'VG' | 'ADP' | 'ADJP' | 'ADV' | 'CCONJ' | 'SCONJ' | 'COMMA' | 'PUNCT' | 'REL' | 'EXPL' | 'TO' | 'OTHER';
+
+export interface Unit {
+  kind: UnitKind;
+  start: number;
+  end: number;
+  head: number;
+  /** VG: has an auxiliary; copula: no main verb, the head is a form of "be". */
+  aux?: boolean;
+  copula?: boolean;
+  chunk?: Chunk;
+}
+
+const RELATIVE = new Set(['that', 'which', 'who', 'whom']);
+export const NEGATION = new Set(['not', "n't", 'never']);
+
+/** Sets `heads`/`rels` for the tokens inside each unit (all but the unit head). */
+function attachInside(u: Unit, tokens: Token[], heads: Int32Array, rels: string[]): void {
+  const h = u.head;
+  for (let k = u.start; k < u.end; k++) {
+    if (k === h) continue;
+    const t = tokens[k];
+    let head = h;
+    let rel = 'dep';
+    if (u.kind === 'VG') {
+      rel = t.pos === 'AUX' ? 'aux' : t.pos === 'PART' ? (NEGATION.has(t.lower) ? 'advmod' : 'mark') : 'advmod';
+    } else if (u.kind === 'ADJP') {
+      rel = 'advmod';
+    } else {
+      if (t.pos === 'DET' || t.pos === 'PRON') rel = 'det';
+      else if (t.pos === 'NUM') rel = 'nummod';
+      else if (t.pos === 'ADJ' || t.pos === 'VERB') {
+        rel = 'amod';
+        // second of two coordinated adjectives: conj of the first
+        let p = k - 1;
+        while (p > u.start && tokens[p].text === '-') p--;
+        if (p > u.start && tokens[p].pos === 'CCONJ') {
+          let q = p - 1;
+          while (q > u.start && tokens[q].text === '-') q--;
+          if (tokens[q].pos === 'ADJ') { head = q; rel = 'conj'; }
+        }
+      } else if (t.pos === 'NOUN' || t.pos === 'PROPN') rel = 'compound';
+      else if (t.pos === 'ADV') {
+        rel = 'advmod';
+        if (k + 1 < u.end && (tokens[k + 1].pos === 'ADJ' || tokens[k + 1].pos === 'ADV')) head = k + 1;
+      } else if (t.pos === 'CCONJ') {
+        rel = 'cc';
+        let q = k + 1;
+        while (q < u.end - 1 && tokens[q].text === '-') q++;
+        head = q;
+      } else if (t.pos === 'PART') rel = 'case';
+      else if (t.pos === 'PUNCT') { rel = 'punct'; head = Math.min(k + 1, u.end - 1); }
+    }
+    heads[k] = head;
+    rels[k] = rel;
+  }
+}
+
+/** Units of sentence tokens [from, to), with their inside attachments written to heads/rels. */
+export function sentenceUnits(tokens: Token[], from: number, to: number, heads: Int32Array, rels: string[]): Unit[] {
+  const chunks = nounChunks(tokens, from, to);
+  const chunkAt = new Map<number, Chunk>();
+  for (const c of chunks) chunkAt.set(c.start, c);
+  const units: Unit[] = [];
+  let i = from;
+  while (i < to) {
+    const t = tokens[i];
+    const c = chunkAt.get(i);
+    const next = i + 1 < to ? tokens[i + 1] : undefined;
+    let u: Unit;
+    if (c && t.lower === 'there' && c.kind === 'pronoun' && next && (next.pos === 'AUX' || next.pos === 'VERB')) {
+      u = { kind: 'EXPL', start: i, end: i + 1, head: i };
+    } else if (c && c.kind === 'pronoun' && RELATIVE.has(t.lower) && next && (next.pos === 'AUX' || next.pos === 'VERB')) {
+      u = { kind: 'REL', start: i, end: i + 1, head: i };
+    } else if (c) {
+      u = { kind: c.kind === 'noun' ? 'NP' : 'PRO', start: c.start, end: c.end, head: c.head, chunk: c };
+    } else if (t.pos === 'AUX' || t.pos === 'VERB' || (t.pos === 'PART' && NEGATION.has(t.lower) && next && (next.pos === 'VERB' || next.pos === 'AUX'))) {
+      let j = i;
+      let verb = -1;
+      let lastAux = -1;
+      while (j < to) {
+        const x = tokens[j];
+        if (x.pos === 'AUX') lastAux = j;
+        else if (x.pos === 'VERB') { verb = j; j++; break; }
+        else if (x.pos === 'PART' && NEGATION.has(x.lower)) { /* negation */ }
+        else if (x.pos === 'ADV' && j + 1 < to && (tokens[j + 1].pos === 'VERB' || tokens[j + 1].pos === 'AUX')) { /* "is also standing" */ }
+        else break;
+        j++;
+      }
+      const head = verb >= 0 ? verb : lastAux >= 0 ? lastAux : i;
+      u = { kind: 'VG', start: i, end: j, head, aux: lastAux >= 0, copula: verb < 0 };
+    } else if (t.pos === 'PART' && t.lower === 'to' && next && (next.pos === 'VERB' || next.pos === 'AUX')) {
+      u = { kind: 'TO', start: i, end: i + 1, head: i };
+    } else if (t.pos === 'ADP') {
+      u = { kind: 'ADP', start: i, end: i + 1, head: i };
+    } else if (t.pos === 'ADJ' || t.pos === 'NUM' || (t.pos === 'ADV' && next && (next.pos === 'ADJ' || next.pos === 'NUM'))) {
+      // degree adverbs and stacked adjectives before the last adjective ("very light green")
+      let j = i;
+      let head = i;
+      while (j < to && (tokens[j].pos === 'ADV' || tokens[j].pos === 'ADJ' || tokens[j].pos === 'NUM')) {
+        if (tokens[j].pos !== 'ADV') head = j;
+        if (tokens[j].pos === 'NUM' && j > i) break;
+        j++;
+      }
+      u = { kind: 'ADJP', start: i, end: head + 1, head };
+    } else if (t.pos === 'ADV' || t.pos === 'PART') {
+      u = { kind: 'ADV', start: i, end: i + 1, head: i };
+    } else if (t.pos === 'CCONJ') {
+      u = { kind: 'CCONJ', start: i, end: i + 1, head: i };
+    } else if (t.pos === 'SCONJ' || (t.pos === 'PRON' && RELATIVE.has(t.lower))) {
+      u = { kind: 'SCONJ', start: i, end: i + 1, head: i };
+    } else if (t.pos === 'PUNCT') {
+      u = { kind: t.text === ',' || t.text === ';' ? 'COMMA' : 'PUNCT', start: i, end: i + 1, head: i };
+    } else {
+      u = { kind: 'OTHER', start: i, end: i + 1, head: i };
+    }
+    attachInside(u, tokens, heads, rels);
+    units.push(u);
+    i = u.end;
+  }
+  return units;
+}
