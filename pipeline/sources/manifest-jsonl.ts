@@ -1,0 +1,64 @@
+import { createReadStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { manifestRow, preview } from './manifest-row.ts';
+import { PathResolver, type PathOptions } from './paths.ts';
+import { problem, SourceError, type Source, type SourceEntry } from './types.ts';
+
+export interface ManifestOptions extends PathOptions {
+  /** Folder that relative paths resolve against and are confined to (default: the manifest's folder). */
+  root?: string;
+}
+
+/**
+ * A JSONL manifest: one JSON object per line (fields in manifest-row.ts). A line that does not
+ * parse is a problem naming its line number; the lines after it go on. Blank lines are not entries.
+ */
+export class JsonlManifestSource implements Source {
+  readonly type = 'jsonl' as const;
+  readonly description: string;
+  readonly root: string;
+  private readonly file: string;
+  constructor(file: string, private readonly opts: ManifestOptions = {}) {
+    this.file = resolve(file);
+    this.root = resolve(opts.root ?? dirname(this.file));
+    this.description = `jsonl manifest ${this.file}`;
+  }
+
+  async *entries(): AsyncIterable<SourceEntry> {
+    const paths = new PathResolver(this.root, this.opts);
+    const stream = createReadStream(this.file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    const opened = new Promise<void>((ok, fail) => {
+      stream.once('open', () => ok());
+      stream.once('error', (e) => fail(new SourceError(this.description, `cannot read: ${e.message}`, { cause: e })));
+    });
+    await opened;
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    let n = 0;
+    try {
+      for await (const text of lines) {
+        n++;
+        if (text.trim() === '') continue;
+        const where = `line ${n}`;
+        let row: unknown;
+        try {
+          row = JSON.parse(text);
+        } catch (e) {
+          yield problem(this, 'malformed', where, `not valid JSON (${(e as Error).message}): ${preview(text)}`, { line: n });
+          continue;
+        }
+        if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+          yield problem(this, 'malformed', where, `expected a JSON object, got ${preview(row)}`, { line: n });
+          continue;
+        }
+        yield manifestRow(row as Record<string, unknown>, { source: this.description, where, line: n, paths });
+      }
+    } catch (e) {
+      if (e instanceof SourceError) throw e;
+      throw new SourceError(this.description, `read failed after line ${n}: ${(e as Error).message}`, { cause: e });
+    } finally {
+      lines.close();
+      stream.destroy();
+    }
+  }
+}
