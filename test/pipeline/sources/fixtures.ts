@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type FormatEnum } from 'sharp';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Source, SourceItem, SourceProblem } from '../../../pipeline/sources/types.ts';
 
@@ -17,7 +17,7 @@ export async function writeImage(path: string, width = 8, height = 6): Promise<v
   const ext = path.split('.').pop()!.toLowerCase();
   const img = sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 90 } } });
   const fmt = ext === 'jpg' ? 'jpeg' : ext === 'tif' ? 'tiff' : ext;
-  writeFileSync(path, await img.toFormat(fmt as keyof sharp.FormatEnum).toBuffer());
+  writeFileSync(path, await img.toFormat(fmt as keyof FormatEnum).toBuffer());
 }
 
 export function writeText(path: string, text: string): void {
@@ -41,6 +41,9 @@ export async function writeParquet(path: string, select: string): Promise<void> 
 export async function collect(source: Source): Promise<{ items: SourceItem[]; problems: SourceProblem[] }> {
   const items: SourceItem[] = [];
   const problems: SourceProblem[] = [];
-  for await (const e of source.entries()) (e.kind === 'item' ? items : problems).push(e);
+  for await (const e of source.entries()) {
+    if (e.kind === 'item') items.push(e);
+    else problems.push(e);
+  }
   return { items, problems };
 }
