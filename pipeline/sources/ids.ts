@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normaliseRemote } from './paths.ts';
@@ -15,9 +15,16 @@ import { normaliseRemote } from './paths.ts';
  *
  * 64 bits: the chance of any collision among n ids is about n^2 / 2^65, ~3e-8 at 1M images and
  * ~4e-4 at FLD-5B's 126M. The shard planner refuses a repeated id as a `duplicate` problem naming
- * both entries, so a collision would show, never silently merge two images.
+ * the image planned first, so a collision would show, never silently merge two images.
+ *
+ * One-shot `crypto.hash` is 2-4x faster than `createHash` here (550-670k vs 130-290k ids/s on
+ * this machine), which matters at a million ids per enqueue.
  */
 export const IMAGE_ID_HEX = 16;
+
+// crypto.hash arrived in Node 20.12; older 20.x falls back to createHash (same digest).
+const sha256hex: (data: string | Uint8Array) => string =
+  typeof crypto.hash === 'function' ? (d) => crypto.hash('sha256', d, 'hex') : (d) => crypto.createHash('sha256').update(d).digest('hex');
 
 export function normaliseUri(uri: string): string {
   if (/^(s3|https?):\/\//i.test(uri)) return normaliseRemote(uri);
@@ -26,9 +33,9 @@ export function normaliseUri(uri: string): string {
 }
 
 export function imageIdFromUri(uri: string): string {
-  return createHash('sha256').update(normaliseUri(uri)).digest('hex').slice(0, IMAGE_ID_HEX);
+  return sha256hex(normaliseUri(uri)).slice(0, IMAGE_ID_HEX);
 }
 
 export function imageIdFromBytes(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex').slice(0, IMAGE_ID_HEX);
+  return sha256hex(bytes).slice(0, IMAGE_ID_HEX);
 }
