@@ -36,8 +36,9 @@ export class JsonlManifestSource implements Source {
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     let n = 0;
     try {
-      for await (const text of lines) {
+      for await (let text of lines) {
         n++;
+        if (n === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a BOM from Windows editors
         if (text.trim() === '') continue;
         const where = `line ${n}`;
         let row: unknown;

@@ -79,6 +79,13 @@ test('checkFiles: false does not look at the disk (a missing file passes)', asyn
   assert.ok(!problems.some((p) => p.reason === 'missing_file'));
 });
 
+test('a BOM and CRLF line ends are not part of the data', async () => {
+  writeText(join(root, 'bom.jsonl'), '\ufeff{"uri":"a.jpg"}\r\n{"uri":"sub/b.png"}\r\n');
+  const { items, problems } = await collect(new JsonlManifestSource(join(root, 'bom.jsonl')));
+  assert.deepEqual(items.map((i) => i.uri), [join(root, 'a.jpg'), join(root, 'sub', 'b.png')]);
+  assert.equal(problems.length, 0);
+});
+
 test('a manifest that cannot be opened is a whole-source error naming it', async () => {
   await assert.rejects(collect(new JsonlManifestSource(join(root, 'none.jsonl'))), (e: Error) => e instanceof SourceError && /jsonl manifest .*none\.jsonl: cannot read/.test(e.message));
 });
