@@ -56,8 +56,9 @@ export class CsvManifestSource implements Source {
     stream.pipe(parser);
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-        while (skipped.length) yield skipped.shift()!;
         const line = info.lines;
+        // on_skip runs while a chunk is parsed, ahead of the records before it: keep line order.
+        while (skipped.length && (skipped[0]!.line ?? 0) < line) yield skipped.shift()!;
         yield manifestRow(record, { source: this.description, where: `line ${line}`, line, paths });
       }
       while (skipped.length) yield skipped.shift()!;

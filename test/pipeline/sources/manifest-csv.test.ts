@@ -45,6 +45,13 @@ test('quoted fields, embedded commas, quotes and newlines, JSON boxes; a bad rec
   assert.match(problems[3]!.message, /line 9: "boxes" is not valid JSON/);
 });
 
+test('problems come in line order among the items', async () => {
+  writeText(join(t.dir, 'order.csv'), ['uri,alt_text', 'a.jpg,1', 'b.png,2', 'a.jpg,3,extra', 'b.png,4', 'nope.jpg,5', 'a.jpg,6'].join('\n'));
+  const lines: (number | undefined)[] = [];
+  for await (const e of new CsvManifestSource(join(t.dir, 'order.csv')).entries()) lines.push(e.line);
+  assert.deepEqual(lines, [2, 3, 4, 5, 6, 7]);
+});
+
 test('a header without a uri column fails the whole source, naming the column', async () => {
   writeText(join(t.dir, 'nouri.csv'), 'url,caption\na.jpg,x\n');
   await assert.rejects(collect(new CsvManifestSource(join(t.dir, 'nouri.csv'))), (e: Error) => {
