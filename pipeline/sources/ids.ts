@@ -36,6 +36,11 @@ export function imageIdFromUri(uri: string): string {
   return sha256hex(normaliseUri(uri)).slice(0, IMAGE_ID_HEX);
 }
 
+/** For a URI already in normal form (every source yields its items' URIs so): skips the re-parse. */
+export function imageIdFromNormalUri(uri: string): string {
+  return sha256hex(uri).slice(0, IMAGE_ID_HEX);
+}
+
 export function imageIdFromBytes(bytes: Uint8Array): string {
   return sha256hex(bytes).slice(0, IMAGE_ID_HEX);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ExistingBox, ExistingText } from '../../schemas/records.ts';
 import type { PathResolver } from './paths.ts';
-import { problem, type SourceEntry, type SourceItem } from './types.ts';
+import { problem, type ProblemReason, type SourceEntry, type SourceItem, type SourceProblem } from './types.ts';
 
 /**
  * One manifest row (a JSONL object, a CSV record, a Parquet row) -> an item or a problem. Shared by
@@ -26,18 +26,16 @@ export interface RowContext {
 }
 
 export function manifestRow(row: Record<string, unknown>, ctx: RowContext): SourceEntry {
-  const { source, where, line } = ctx;
-  const bad = (reason: Parameters<typeof problem>[1], detail: string, uri?: string) => problem(source, reason, where, detail, uri === undefined ? { line } : { line, uri });
   const ref = row.uri;
-  if (ref === undefined || ref === null || ref === '') return bad('missing_uri', 'no "uri" value');
-  if (typeof ref !== 'string') return bad('malformed', `"uri" must be a string, got ${preview(ref)}`);
+  if (ref === undefined || ref === null || ref === '') return rowProblem(ctx, 'missing_uri', 'no "uri" value');
+  if (typeof ref !== 'string') return rowProblem(ctx, 'malformed', `"uri" must be a string, got ${preview(ref)}`);
   const resolved = ctx.paths.resolve(ref);
-  if (!resolved.ok) return bad(resolved.reason, resolved.detail, ref);
-  const item: SourceItem = { kind: 'item', uri: resolved.uri, where, line };
+  if (!resolved.ok) return rowProblem(ctx, resolved.reason, resolved.detail, ref);
+  const item: SourceItem = { kind: 'item', uri: resolved.uri, where: ctx.where, line: ctx.line };
 
   const alt = row.alt_text ?? row.caption;
   if (alt !== undefined && alt !== null) {
-    if (typeof alt !== 'string') return bad('malformed', `"alt_text" must be a string, got ${preview(alt)}`, ref);
+    if (typeof alt !== 'string') return rowProblem(ctx, 'malformed', `"alt_text" must be a string, got ${preview(alt)}`, ref);
     if (alt !== '') item.alt_text = alt;
   }
   for (const key of ['boxes', 'texts'] as const) {
@@ -47,13 +45,13 @@ export function manifestRow(row: Record<string, unknown>, ctx: RowContext): Sour
       try {
         v = JSON.parse(v);
       } catch {
-        return bad('malformed', `"${key}" is not valid JSON: ${preview(v)}`, ref);
+        return rowProblem(ctx, 'malformed', `"${key}" is not valid JSON: ${preview(v)}`, ref);
       }
     }
     const r = (key === 'boxes' ? Boxes : Texts).safeParse(v);
     if (!r.success) {
       const i = r.error.issues[0]!;
-      return bad('bad_annotation', `"${key}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}" ${i.message}`, ref);
+      return rowProblem(ctx, 'bad_annotation', `"${key}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}" ${i.message}`, ref);
     }
     if (key === 'boxes') item.existing_boxes = r.data as SourceItem['existing_boxes'];
     else item.existing_texts = r.data as SourceItem['existing_texts'];
@@ -62,10 +60,14 @@ export function manifestRow(row: Record<string, unknown>, ctx: RowContext): Sour
     const v = row[key];
     if (v === undefined || v === null || v === '') continue;
     const n = typeof v === 'string' ? Number(v) : typeof v === 'bigint' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) return bad('malformed', `"${key}" must be a positive integer, got ${preview(v)}`, ref);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) return rowProblem(ctx, 'malformed', `"${key}" must be a positive integer, got ${preview(v)}`, ref);
     item[key] = n;
   }
   return item;
+}
+
+function rowProblem(ctx: RowContext, reason: ProblemReason, detail: string, uri?: string): SourceProblem {
+  return problem(ctx.source, reason, ctx.where, detail, uri === undefined ? { line: ctx.line } : { line: ctx.line, uri });
 }
 
 export function preview(v: unknown): string {

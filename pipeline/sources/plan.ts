@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import sharp from 'sharp';
 import type { ImageRecord } from '../../schemas/records.ts';
 import { IdTable } from './id-table.ts';
-import { imageIdFromBytes, imageIdFromUri } from './ids.ts';
+import { imageIdFromBytes, imageIdFromNormalUri } from './ids.ts';
 import { problem, type ProblemReason, type Source, type SourceItem, type SourceProblem } from './types.ts';
 
 /**
@@ -82,7 +82,7 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
       if (e.kind === 'problem') {
         this.report(e);
       } else if (!slow) {
-        const full = take(this.candidate(e, imageIdFromUri(e.uri)));
+        const full = take(this.candidate(e, imageIdFromNormalUri(e.uri)));
         if (full) yield full;
       } else if (batch.push(e) === width) {
         for (const c of await Promise.all(batch.map((it) => this.enrich(it)))) {
@@ -145,7 +145,7 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
         else if (this.opts.readBytes) bytes = await this.opts.readBytes(it.uri);
         else if (needBytes) return problem(this.source, 'unreadable_image', it.where, `cannot hash the bytes of ${it.uri}: no reader for non-local URIs`, { uri: it.uri });
       }
-      const c = this.candidate(it, bytes && needBytes ? imageIdFromBytes(bytes) : imageIdFromUri(it.uri));
+      const c = this.candidate(it, bytes && needBytes ? imageIdFromBytes(bytes) : imageIdFromNormalUri(it.uri));
       if (needSize && (bytes || local)) {
         const m = await sharp(bytes ?? it.uri).metadata();
         if (!m.width || !m.height) throw new Error('no width/height in the header');

@@ -14,7 +14,10 @@ export const SOURCE_TYPES: readonly SourceType[] = ['folder', 's3', 'jsonl', 'cs
 
 export interface SourceItem {
   kind: 'item';
-  /** Absolute local path, `s3://bucket/key`, or an http(s) URL as given by a manifest. */
+  /**
+   * Absolute local path, `s3://bucket/key`, or an http(s) URL, already in the normal form of
+   * ids.ts `normaliseUri` (the planner hashes it as is; detect.test checks the sources keep this).
+   */
   uri: string;
   alt_text?: string;
   existing_boxes?: z.infer<typeof ExistingBox>[];

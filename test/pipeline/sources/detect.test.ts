@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectSource, detectType } from '../../../pipeline/sources/detect.ts';
+import { normaliseUri } from '../../../pipeline/sources/ids.ts';
 import { SourceError } from '../../../pipeline/sources/types.ts';
 import { collect, tempDir, writeImage, writeParquet, writeText } from './fixtures.ts';
 import { MemoryStorage } from './memory-storage.ts';
@@ -45,6 +46,11 @@ test('each detected source lists the same image', async () => {
     const { items } = await collect(detectSource(join(t.dir, arg)));
     assert.deepEqual(items.map((i) => i.uri), [join(t.dir, 'folder', 'a.jpg')], arg);
   }
+  // The planner hashes item URIs as they come: every source must yield them in normal form.
+  writeText(join(t.dir, 'remote.jsonl'), ['HTTPS://Example.COM:443/a%7eb.jpg', 'S3://b/k.jpg', 'http://h/x/../y.png'].map((uri) => JSON.stringify({ uri })).join('\n'));
+  const { items } = await collect(detectSource(join(t.dir, 'remote.jsonl')));
+  for (const i of items) assert.equal(normaliseUri(i.uri), i.uri);
+  assert.equal(items.length, 3);
 });
 
 test('undetectable arguments say why and point at --format', () => {
