@@ -67,7 +67,12 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
     this.summary = { source: source.description, images: 0, shards: 0, shardSize: this.size, problems: 0, byReason: {}, examples: [] };
   }
 
+  private started = false;
+
   async *[Symbol.asyncIterator](): AsyncIterator<PlannedShard> {
+    // The id table and the summary belong to one pass; a second pass would call every image a duplicate.
+    if (this.started) throw new Error(`shard plan of ${this.source.description}: already iterated; make a new plan`);
+    this.started = true;
     let records: ImageRecord[] = [];
     const slow = this.opts.readSize || this.opts.idFrom === 'bytes';
     const batch: SourceItem[] = [];

@@ -86,6 +86,12 @@ test('keepProblems caps the examples, not the counts', async () => {
   assert.equal(plan.summary.problems, 3);
 });
 
+test('a plan is one pass: iterating it again is refused', async () => {
+  const plan = planShards(new JsonlManifestSource(join(t.dir, 'm.jsonl')), { collection: 'demo' });
+  await shardsOf(plan);
+  await assert.rejects(shardsOf(plan), /already iterated; make a new plan/);
+});
+
 test('bad options are refused up front', () => {
   const src = new JsonlManifestSource(join(t.dir, 'm.jsonl'));
   assert.throws(() => planShards(src, { collection: '' }), /collection must be a non-empty name/);
