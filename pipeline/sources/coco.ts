@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { FileSource } from './file-source.ts';
 import { preview } from './manifest-row.ts';
 import { PathResolver, type PathOptions } from './paths.ts';
-import { problem, SourceError, type Source, type SourceEntry, type SourceItem } from './types.ts';
+import { problem, SourceError, type SourceEntry, type SourceItem } from './types.ts';
 
 export interface CocoOptions extends PathOptions {
   /**
@@ -23,15 +24,10 @@ const MAX_JSON_BYTES = 500 * 1024 * 1024;
  * names an unknown image or category, or has a degenerate bbox, is a problem naming the
  * annotation id; the image and its other boxes go on. Images come out in the file's order.
  */
-export class CocoSource implements Source {
+export class CocoSource extends FileSource<CocoOptions> {
   readonly type = 'coco' as const;
-  readonly description: string;
-  readonly root: string;
-  private readonly file: string;
-  constructor(file: string, private readonly opts: CocoOptions = {}) {
-    this.file = resolve(file);
-    this.root = resolve(opts.imagesDir ?? defaultImagesDir(this.file));
-    this.description = `coco json ${this.file}`;
+  constructor(file: string, opts: CocoOptions = {}) {
+    super('coco json', file, opts, (f) => opts.imagesDir ?? defaultImagesDir(f));
   }
 
   async *entries(): AsyncIterable<SourceEntry> {

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { parse, type CsvError } from 'csv-parse';
-import type { ManifestOptions } from './manifest-jsonl.ts';
+import { FileSource, type ManifestOptions } from './file-source.ts';
 import { manifestRow } from './manifest-row.ts';
 import { PathResolver } from './paths.ts';
-import { problem, SourceError, type Source, type SourceEntry, type SourceProblem } from './types.ts';
+import { problem, SourceError, type SourceEntry, type SourceProblem } from './types.ts';
 
 export interface CsvOptions extends ManifestOptions {
   /** Field delimiter; default ',' (tab for a .tsv file). */
@@ -17,15 +17,10 @@ export interface CsvOptions extends ManifestOptions {
  * newlines, BOM). A record with the wrong number of fields is a problem naming its line and the
  * records after it go on; a header without `uri` fails the whole source naming the column.
  */
-export class CsvManifestSource implements Source {
+export class CsvManifestSource extends FileSource<CsvOptions> {
   readonly type = 'csv' as const;
-  readonly description: string;
-  readonly root: string;
-  private readonly file: string;
-  constructor(file: string, private readonly opts: CsvOptions = {}) {
-    this.file = resolve(file);
-    this.root = resolve(opts.root ?? dirname(this.file));
-    this.description = `csv manifest ${this.file}`;
+  constructor(file: string, opts: CsvOptions = {}) {
+    super('csv manifest', file, opts, (f) => opts.root ?? dirname(f));
   }
 
   async *entries(): AsyncIterable<SourceEntry> {

@@ -1,28 +1,20 @@
 import { createReadStream } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
+import { FileSource, type ManifestOptions } from './file-source.ts';
 import { createInterface } from 'node:readline';
 import { manifestRow, preview } from './manifest-row.ts';
-import { PathResolver, type PathOptions } from './paths.ts';
-import { problem, SourceError, type Source, type SourceEntry } from './types.ts';
+import { PathResolver } from './paths.ts';
+import { problem, SourceError, type SourceEntry } from './types.ts';
 
-export interface ManifestOptions extends PathOptions {
-  /** Folder that relative paths resolve against and are confined to (default: the manifest's folder). */
-  root?: string;
-}
 
 /**
  * A JSONL manifest: one JSON object per line (fields in manifest-row.ts). A line that does not
  * parse is a problem naming its line number; the lines after it go on. Blank lines are not entries.
  */
-export class JsonlManifestSource implements Source {
+export class JsonlManifestSource extends FileSource<ManifestOptions> {
   readonly type = 'jsonl' as const;
-  readonly description: string;
-  readonly root: string;
-  private readonly file: string;
-  constructor(file: string, private readonly opts: ManifestOptions = {}) {
-    this.file = resolve(file);
-    this.root = resolve(opts.root ?? dirname(this.file));
-    this.description = `jsonl manifest ${this.file}`;
+  constructor(file: string, opts: ManifestOptions = {}) {
+    super('jsonl manifest', file, opts, (f) => opts.root ?? dirname(f));
   }
 
   async *entries(): AsyncIterable<SourceEntry> {

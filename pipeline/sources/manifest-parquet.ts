@@ -1,9 +1,9 @@
-import { dirname, resolve } from 'node:path';
-import type { ManifestOptions } from './manifest-jsonl.ts';
+import { dirname } from 'node:path';
+import { FileSource, type ManifestOptions } from './file-source.ts';
 import { manifestRow } from './manifest-row.ts';
 import { parquetColumns, parquetRows } from './parquet-rows.ts';
 import { PathResolver } from './paths.ts';
-import { SourceError, type Source, type SourceEntry } from './types.ts';
+import { SourceError, type SourceEntry } from './types.ts';
 
 const FIELDS = ['uri', 'alt_text', 'caption', 'boxes', 'texts', 'width', 'height'];
 
@@ -11,15 +11,10 @@ const FIELDS = ['uri', 'alt_text', 'caption', 'boxes', 'texts', 'width', 'height
  * A Parquet manifest (fields as in manifest-row.ts; `boxes` / `texts` may be JSON text or lists of
  * structs). Read with DuckDB; a file without a `uri` column fails the whole source naming it.
  */
-export class ParquetManifestSource implements Source {
+export class ParquetManifestSource extends FileSource<ManifestOptions> {
   readonly type = 'parquet' as const;
-  readonly description: string;
-  readonly root: string;
-  private readonly file: string;
-  constructor(file: string, private readonly opts: ManifestOptions = {}) {
-    this.file = resolve(file);
-    this.root = resolve(opts.root ?? dirname(this.file));
-    this.description = `parquet manifest ${this.file}`;
+  constructor(file: string, opts: ManifestOptions = {}) {
+    super('parquet manifest', file, opts, (f) => opts.root ?? dirname(f));
   }
 
   async *entries(): AsyncIterable<SourceEntry> {
