@@ -73,6 +73,22 @@ test('imagesDir overrides where file names resolve', async () => {
   assert.equal(problems.filter((p) => p.reason === 'missing_file').length, 3);
 });
 
+test('annotations before images and a malformed element: read in two passes, the bad element named', async () => {
+  const file = join(t.dir, 'annotations', 'odd.json');
+  writeText(
+    file,
+    '{"annotations": [{"id": 1, "image_id": 2, "category_id": 1, "bbox": [1, 1, 2, 2]}], "categories": [{"id": 1, "name": "dot"}],\n' +
+      ' "images": [{"id": 1, "file_name": "000000000001.jpg"}, {id: 7}, {"id": 2, "file_name": "000000000002.jpg", "width": 32, "height": 32}]}',
+  );
+  const { items, problems } = await collect(new CocoSource(file, { imagesDir: join(t.dir, 'val2017') }));
+  assert.deepEqual(items.map((i) => [i.where, i.existing_boxes]), [
+    ['images[0] (id 1)', []],
+    ['images[2] (id 2)', [{ box: [1, 1, 3, 3], category: 'dot' }]],
+  ]);
+  assert.deepEqual(problems.map((p) => [p.reason, p.where]), [['malformed', 'images[1]']]);
+  assert.match(problems[0]!.message, /odd\.json, images\[1\]: not valid JSON .*: "\{id: 7\}"/);
+});
+
 test('JSON without an images array is a whole-source error', async () => {
   const bad = join(t.dir, 'bad.json');
   writeText(bad, '{"annotations": []}');
