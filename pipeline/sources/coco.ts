@@ -21,6 +21,12 @@ export interface CocoOptions extends PathOptions {
  * (the paper merges Object365's human boxes into region-text the same way). An annotation that
  * names an unknown image or category, or has a degenerate bbox, is a problem naming the
  * annotation id; the image and its other boxes go on. Images come out in the file's order.
+ *
+ * The file is streamed, never parsed whole (json-arrays.ts): pass 1 keeps images and categories,
+ * pass 2 files each annotation into typed columns, so the order of the top-level keys does not
+ * matter and an Objects365-size file (GiBs, ~25M boxes) fits: ~40 bytes a box plus the images.
+ * Crowd annotations (`iscrowd: 1`) are kept: a box around a crowd of people is still a region of
+ * "person".
  */
 export class CocoSource extends FileSource<CocoOptions> {
   readonly type = 'coco' as const;
