@@ -29,7 +29,7 @@ export interface PlanOptions {
   readSize?: boolean;
   /** Items read at once when reading headers or bytes (default 16). */
   concurrency?: number;
-  /** Bytes of a non-local URI (s3://, http), for `idFrom: 'bytes'` and `readSize`. */
+  /** Bytes of a non-local URI (s3://, http), for `idFrom: 'bytes'` and `readSize`; default: the source's own reader. */
   readBytes?: (uri: string) => Promise<Uint8Array>;
   /** Called for every problem as it happens (logging). */
   onProblem?: (p: SourceProblem) => void;
@@ -148,6 +148,7 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
       if (needBytes || (needSize && !local)) {
         if (local) bytes = await readFile(it.uri);
         else if (this.opts.readBytes) bytes = await this.opts.readBytes(it.uri);
+        else if (this.source.readBytes) bytes = await this.source.readBytes(it.uri);
         else if (needBytes) return problem(this.source, 'unreadable_image', it.where, `cannot hash the bytes of ${it.uri}: no reader for non-local URIs`, { uri: it.uri });
       }
       const c = this.candidate(it, bytes && needBytes ? imageIdFromBytes(bytes) : imageIdFromNormalUri(it.uri));

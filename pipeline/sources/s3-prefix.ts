@@ -13,6 +13,12 @@ export class S3PrefixSource implements Source {
     this.description = `s3 prefix ${join(storage.url, prefix)}`;
   }
 
+  async readBytes(uri: string): Promise<Uint8Array> {
+    const base = this.storage.url.replace(/\/+$/, '') + '/';
+    if (!uri.startsWith(base)) throw new Error(`${uri} is not under ${base}`);
+    return this.storage.get(uri.slice(base.length));
+  }
+
   async *entries(): AsyncIterable<SourceEntry> {
     let n = 0;
     try {

@@ -64,6 +64,8 @@ export interface Source {
   /** Local root that manifest paths are confined to (absent for S3). */
   readonly root?: string;
   entries(): AsyncIterable<SourceEntry>;
+  /** Bytes of one of this source's non-local URIs (S3), for ids from bytes and header reads. */
+  readBytes?(uri: string): Promise<Uint8Array>;
 }
 
 /** A failure of the whole source (not of one item); the message names the source. */

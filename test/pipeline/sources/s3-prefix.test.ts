@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { imageIdFromBytes } from '../../../pipeline/sources/ids.ts';
+import { planShards } from '../../../pipeline/sources/plan.ts';
 import { parseS3Url, S3PrefixSource } from '../../../pipeline/sources/s3-prefix.ts';
 import { SourceError } from '../../../pipeline/sources/types.ts';
 import { collect } from './fixtures.ts';
@@ -28,4 +30,19 @@ test('parseS3Url splits bucket and prefix', () => {
   assert.deepEqual(parseS3Url('s3://b/x/y/'), { bucket: 'b', prefix: 'x/y/' });
   assert.deepEqual(parseS3Url('s3://b'), { bucket: 'b', prefix: '' });
   assert.throws(() => parseS3Url('http://b/x'), SourceError);
+});
+
+test('the planner reads S3 images through the source: ids from bytes, sizes from headers', async () => {
+  const sharp = (await import('sharp')).default;
+  const png = await sharp({ create: { width: 12, height: 7, channels: 3, background: '#08f' } }).png().toBuffer();
+  const s = new MemoryStorage('s3://bucket');
+  await s.put('p/a.png', png);
+  await s.put('p/b.png', png);
+  await s.put('p/c.jpg', 'not an image');
+  const plan = planShards(new S3PrefixSource(s, 'p/'), { collection: 'c', idFrom: 'bytes', readSize: true });
+  const records = [];
+  for await (const sh of plan) records.push(...sh.records);
+  assert.deepEqual(records.map((r) => [r.uri, r.width, r.height, r.image_id]), [['s3://bucket/p/a.png', 12, 7, imageIdFromBytes(png)]]);
+  assert.deepEqual(plan.summary.byReason, { duplicate: 1, unreadable_image: 1 });
+  assert.match(plan.summary.examples.find((p) => p.reason === 'unreadable_image')!.message, /cannot read s3:\/\/bucket\/p\/c\.jpg/);
 });
