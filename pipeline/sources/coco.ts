@@ -34,7 +34,7 @@ export class CocoSource extends FileSource<CocoOptions> {
     super('coco json', file, opts, (f) => opts.imagesDir ?? defaultImagesDir(f));
   }
 
-  async *entries(): AsyncIterable<SourceEntry> {
+  protected async *read(): AsyncIterable<SourceEntry> {
     await this.checkReadable();
     const problems: SourceProblem[] = [];
     /** An element as an object, or undefined after reporting why it is not one. */

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { PathOptions } from './paths.ts';
-import type { Source, SourceEntry, SourceType } from './types.ts';
+import { SourceError, type Source, type SourceEntry, type SourceType } from './types.ts';
 
 export interface ManifestOptions extends PathOptions {
   /** Folder that relative paths resolve against and are confined to (default: the manifest's folder). */
@@ -20,5 +20,15 @@ export abstract class FileSource<O extends PathOptions> implements Source {
     this.description = `${label} ${this.file}`;
   }
 
-  abstract entries(): AsyncIterable<SourceEntry>;
+  /** Any failure that is not already a SourceError becomes one naming this source. */
+  async *entries(): AsyncIterable<SourceEntry> {
+    try {
+      yield* this.read();
+    } catch (e) {
+      if (e instanceof SourceError) throw e;
+      throw new SourceError(this.description, (e as Error).message, { cause: e });
+    }
+  }
+
+  protected abstract read(): AsyncIterable<SourceEntry>;
 }

@@ -23,7 +23,7 @@ export class CsvManifestSource extends FileSource<CsvOptions> {
     super('csv manifest', file, opts, (f) => opts.root ?? dirname(f));
   }
 
-  async *entries(): AsyncIterable<SourceEntry> {
+  protected async *read(): AsyncIterable<SourceEntry> {
     const paths = new PathResolver(this.root, this.opts);
     const skipped: SourceProblem[] = [];
     const delimiter = this.opts.delimiter ?? (extname(this.file).toLowerCase() === '.tsv' ? '\t' : ',');

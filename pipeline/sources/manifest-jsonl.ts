@@ -17,7 +17,7 @@ export class JsonlManifestSource extends FileSource<ManifestOptions> {
     super('jsonl manifest', file, opts, (f) => opts.root ?? dirname(f));
   }
 
-  async *entries(): AsyncIterable<SourceEntry> {
+  protected async *read(): AsyncIterable<SourceEntry> {
     const paths = new PathResolver(this.root, this.opts);
     const stream = createReadStream(this.file, { encoding: 'utf8', highWaterMark: 1 << 20 });
     const opened = new Promise<void>((ok, fail) => {

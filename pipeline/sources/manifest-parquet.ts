@@ -17,7 +17,7 @@ export class ParquetManifestSource extends FileSource<ManifestOptions> {
     super('parquet manifest', file, opts, (f) => opts.root ?? dirname(f));
   }
 
-  async *entries(): AsyncIterable<SourceEntry> {
+  protected async *read(): AsyncIterable<SourceEntry> {
     const cols = await parquetColumns(this.file, this.description);
     if (!cols.some((c) => c.name === 'uri')) {
       throw new SourceError(this.description, `no "uri" column (columns: ${cols.map((c) => JSON.stringify(c.name)).join(', ')})`);

@@ -42,6 +42,8 @@ export class PathResolver {
   private readonly realDirs = new Map<string, string>();
   constructor(root: string, private readonly opts: PathOptions = {}) {
     this.root = resolve(root);
+    // A missing root is one whole-source error, not a missing_file problem on every line.
+    if (opts.checkFiles !== false) this.realRootPath();
   }
 
   resolve(ref: string): Resolved {
@@ -97,7 +99,14 @@ export class PathResolver {
   }
 
   private realRootPath(): string {
-    return (this.realRoot ??= realpathSync.native(this.root));
+    if (this.realRoot === undefined) {
+      try {
+        this.realRoot = realpathSync.native(this.root);
+      } catch (e) {
+        throw new Error(`the source root ${this.root} cannot be resolved (${(e as Error).message})`);
+      }
+    }
+    return this.realRoot;
   }
 
   private realDir(dir: string): string {

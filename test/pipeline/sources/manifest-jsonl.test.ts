@@ -89,3 +89,7 @@ test('a BOM and CRLF line ends are not part of the data', async () => {
 test('a manifest that cannot be opened is a whole-source error naming it', async () => {
   await assert.rejects(collect(new JsonlManifestSource(join(root, 'none.jsonl'))), (e: Error) => e instanceof SourceError && /jsonl manifest .*none\.jsonl: cannot read/.test(e.message));
 });
+
+test('a root that does not exist fails the whole source, naming it', async () => {
+  await assert.rejects(collect(new JsonlManifestSource(join(root, 'm.jsonl'), { root: join(root, 'no-such-dir') })), (e: Error) => e instanceof SourceError && /jsonl manifest .*m\.jsonl: the source root .*no-such-dir cannot be resolved/.test(e.message));
+});
