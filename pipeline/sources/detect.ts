@@ -61,7 +61,8 @@ export function detectSource(arg: string, opts: DetectOptions = {}): Source {
     case 's3': {
       if (!opts.openStorage) throw new SourceError(arg, 'an S3 prefix needs a storage to list it (no S3 storage configured)');
       const { bucket, prefix } = parseS3Url(arg);
-      return new S3PrefixSource(opts.openStorage(`s3://${bucket}`), prefix);
+      // Folder semantics, as `aws s3 cp --recursive`: s3://b/photos means photos/, not photos2/ too.
+      return new S3PrefixSource(opts.openStorage(`s3://${bucket}`), prefix && !prefix.endsWith('/') ? prefix + '/' : prefix);
     }
     case 'folder':
       return new LocalFolderSource(arg, { allowOutside: opts.allowOutside });

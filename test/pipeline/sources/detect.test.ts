@@ -70,7 +70,12 @@ test('format overrides detection', async () => {
 test('an S3 prefix is listed through the storage it is given; without one it says so', async () => {
   const s = new MemoryStorage('s3://bucket');
   await s.put('p/a.jpg', 'x');
+  await s.put('p2/b.jpg', 'x');
   const src = detectSource('s3://bucket/p/', { openStorage: (url) => (assert.equal(url, 's3://bucket'), s) });
   assert.deepEqual((await collect(src)).items.map((i) => i.uri), ['s3://bucket/p/a.jpg']);
+  const noSlash = detectSource('s3://bucket/p', { openStorage: () => s });
+  assert.deepEqual((await collect(noSlash)).items.map((i) => i.uri), ['s3://bucket/p/a.jpg'], 'a prefix names a folder');
+  const whole = detectSource('s3://bucket', { openStorage: () => s });
+  assert.deepEqual((await collect(whole)).items.map((i) => i.uri), ['s3://bucket/p/a.jpg', 's3://bucket/p2/b.jpg']);
   assert.throws(() => detectSource('s3://bucket/p/'), /needs a storage/);
 });
