@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { FileSource } from './file-source.ts';
 import { parquetColumns, parquetRows } from './parquet-rows.ts';
 import { PathResolver, type PathOptions } from './paths.ts';
-import { problem, SourceError, type Source, type SourceEntry, type SourceItem } from './types.ts';
+import { problem, SourceError, type SourceEntry, type SourceItem } from './types.ts';
 
 /**
  * img2dataset output in its `files` format: per shard `NNNNN.parquet` (url, key, status,
@@ -16,20 +17,16 @@ import { problem, SourceError, type Source, type SourceEntry, type SourceItem } 
 const SHARD = /^(\d+)\.parquet$/;
 const EXTS = ['jpg', 'png', 'webp', 'jpeg'];
 
-export class Img2datasetSource implements Source {
+export class Img2datasetSource extends FileSource<PathOptions> {
   readonly type = 'img2dataset' as const;
-  readonly description: string;
-  readonly root: string;
+  /** The one shard file asked for, when the argument was `NNNNN.parquet` rather than the folder. */
   private readonly only: string | undefined;
-  constructor(path: string, private readonly opts: PathOptions = {}) {
-    const p = resolve(path);
-    const single = SHARD.test(basename(p));
-    this.root = single ? dirname(p) : p;
-    this.only = single ? basename(p) : undefined;
-    this.description = `img2dataset output ${p}`;
+  constructor(path: string, opts: PathOptions = {}) {
+    super('img2dataset output', path, opts, (p) => (SHARD.test(basename(p)) ? dirname(p) : p));
+    this.only = SHARD.test(basename(this.file)) ? basename(this.file) : undefined;
   }
 
-  async *entries(): AsyncIterable<SourceEntry> {
+  protected async *read(): AsyncIterable<SourceEntry> {
     const shards = this.only ? [this.only] : listShards(this.root);
     if (shards.length === 0) throw new SourceError(this.description, 'no NNNNN.parquet shard files (is this img2dataset output in the "files" format?)');
     const paths = new PathResolver(this.root, { ...this.opts, checkFiles: false });

@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { FileSource, type ManifestOptions } from './file-source.ts';
 import { createInterface } from 'node:readline';
+import { FileSource, type ManifestOptions } from './file-source.ts';
 import { manifestRow, preview } from './manifest-row.ts';
 import { PathResolver } from './paths.ts';
 import { problem, SourceError, type SourceEntry } from './types.ts';
-
 
 /**
  * A JSONL manifest: one JSON object per line (fields in manifest-row.ts). A line that does not
