@@ -22,9 +22,10 @@ export interface CocoOptions extends PathOptions {
  * names an unknown image or category, or has a degenerate bbox, is a problem naming the
  * annotation id; the image and its other boxes go on. Images come out in the file's order.
  *
- * The file is streamed, never parsed whole (json-arrays.ts): pass 1 keeps images and categories,
- * pass 2 files each annotation into typed columns, so the order of the top-level keys does not
- * matter and an Objects365-size file (GiBs, ~25M boxes) fits: ~40 bytes a box plus the images.
+ * The file is streamed in one pass, never parsed whole (json-arrays.ts): boxes go into typed
+ * columns with their image and category ids interned, and are resolved at the end, so the order
+ * of the top-level keys does not matter and an Objects365-size file (GiBs, ~25M boxes) fits:
+ * ~60 bytes a box plus the images.
  * Crowd annotations (`iscrowd: 1`) are kept: a box around a crowd of people is still a region of
  * "person".
  */
@@ -50,61 +51,68 @@ export class CocoSource extends FileSource<CocoOptions> {
       problems.push(problem(this, 'malformed', `${key}[${i}]`, `expected an object, got ${preview(v)}`));
       return undefined;
     };
-    // Pass 1: images and categories (small), so pass 2 can file each annotation as it streams by.
+    // One pass over the file. Annotations may come before the images or categories they name
+    // (COCO puts categories last), so their ids are interned to dense codes as they stream by and
+    // resolved when the whole file has been read.
     const images: { id: unknown; file_name: unknown; width: unknown; height: unknown }[] = [];
+    const imageIndex = new Map<unknown, number>();
     const catIndex = new Map<unknown, number>();
     const catNames: string[] = [];
-    const keys = await scanJsonArrays(this.file, this.description, new Set(['images', 'categories']), (key, json, i) => {
+    const imgCodes = new Interner();
+    const catCodes = new Interner();
+    // Boxes in typed columns (Objects365 has ~25M: ~60 bytes each here, not a JS object each).
+    const ann = { at: new Grow(Uint32Array), id: new Grow(Float64Array), image: new Grow(Uint32Array), cat: new Grow(Uint32Array), box: new Grow(Float64Array) };
+    const annProblems: { at: number; p: SourceProblem }[] = [];
+    const annWhere = (i: number, id: unknown) => `annotations[${i}] (id ${preview(id)})`;
+    const keys = await scanJsonArrays(this.file, this.description, new Set(['images', 'categories', 'annotations']), (key, json, i) => {
       const v = parse(key, json, i);
-      if (!v) {
-        if (key === 'categories') throw new SourceError(this.description, `categories[${i}] is not a JSON object: ${preview(json)}`);
-        images.push(UNPARSED);
-      } else if (key === 'images') {
-        images.push({ id: v.id, file_name: v.file_name, width: v.width, height: v.height });
-      } else {
+      if (key === 'images') {
+        if (v && v.id !== undefined && !imageIndex.has(v.id)) imageIndex.set(v.id, images.length);
+        images.push(v ? { id: v.id, file_name: v.file_name, width: v.width, height: v.height } : UNPARSED);
+      } else if (key === 'categories') {
+        if (!v) throw new SourceError(this.description, `categories[${i}] is not a JSON object: ${preview(json)}`);
         if (typeof v.name !== 'string' || v.id === undefined) throw new SourceError(this.description, `categories[${i}] needs an id and a string name, got ${preview(v)}`);
         if (!catIndex.has(v.id)) catIndex.set(v.id, catNames.push(v.name) - 1);
-      }
-    });
-    if (!keys.has('images')) throw new SourceError(this.description, 'not COCO instances JSON: expected an object with an "images" array (and "annotations", "categories")');
-    const imageIndex = new Map<unknown, number>();
-    images.forEach((im, i) => {
-      if (im.id !== undefined && !imageIndex.has(im.id)) imageIndex.set(im.id, i);
-    });
-    // Pass 2: annotations into typed columns (Objects365 has ~25M boxes: 40 bytes each here).
-    const ann = { image: new Grow(Uint32Array), cat: new Grow(Uint32Array), box: new Grow(Float64Array) };
-    if (keys.has('annotations')) {
-      await scanJsonArrays(this.file, this.description, new Set(['annotations']), (key, json, i) => {
-        const a = parse(key, json, i);
-        if (!a) return;
-        const where = `annotations[${i}] (id ${preview(a.id)})`;
-        const at = imageIndex.get(a.image_id);
-        if (at === undefined) return void problems.push(problem(this, 'unknown_image', where, `image_id ${preview(a.image_id)} is not among the images`));
-        const cat = catIndex.get(a.category_id);
-        if (cat === undefined) return void problems.push(problem(this, 'unknown_category', where, `category_id ${preview(a.category_id)} is not among the categories`));
-        const b = a.bbox;
-        if (!Array.isArray(b) || b.length !== 4 || !b.every((v) => typeof v === 'number' && Number.isFinite(v)) || b[2] <= 0 || b[3] <= 0) {
-          return void problems.push(problem(this, 'bad_annotation', where, `bbox must be [x, y, w, h] with w, h > 0, got ${preview(b)}`));
+      } else if (v) {
+        const b = v.bbox;
+        if (!Array.isArray(b) || b.length !== 4 || !b.every((x) => typeof x === 'number' && Number.isFinite(x)) || b[2] <= 0 || b[3] <= 0) {
+          annProblems.push({ at: i, p: problem(this, 'bad_annotation', annWhere(i, v.id), `bbox must be [x, y, w, h] with w, h > 0, got ${preview(b)}`) });
+          return;
         }
-        ann.image.push(at);
-        ann.cat.push(cat);
+        ann.at.push(i);
+        ann.id.push(typeof v.id === 'number' ? v.id : Number.NaN);
+        ann.image.push(imgCodes.code(v.image_id));
+        ann.cat.push(catCodes.code(v.category_id));
         ann.box.push(b[0]);
         ann.box.push(b[1]);
         ann.box.push(b[0] + b[2]);
         ann.box.push(b[1] + b[3]);
-      });
+      }
+    });
+    if (!keys.has('images')) throw new SourceError(this.description, 'not COCO instances JSON: expected an object with an "images" array (and "annotations", "categories")');
+    const imageOf = imgCodes.resolve(imageIndex);
+    const catOf = catCodes.resolve(catIndex);
+    const [at, ids, codes, cats, box] = [ann.at.view(), ann.id.view(), ann.image.view(), ann.cat.view(), ann.box.view()];
+    const annImage = new Int32Array(codes.length); // image index per box, -1 when the box is refused
+    for (let j = 0; j < codes.length; j++) {
+      const im = imageOf[codes[j]!]!;
+      const id = Number.isNaN(ids[j]!) ? '?' : ids[j]!;
+      annImage[j] = -1;
+      if (im < 0) annProblems.push({ at: at[j]!, p: problem(this, 'unknown_image', annWhere(at[j]!, id), `image_id ${preview(imgCodes.raw[codes[j]!])} is not among the images`) });
+      else if (catOf[cats[j]!]! < 0) annProblems.push({ at: at[j]!, p: problem(this, 'unknown_category', annWhere(at[j]!, id), `category_id ${preview(catCodes.raw[cats[j]!])} is not among the categories`) });
+      else annImage[j] = im;
     }
     yield* problems;
-    // Group annotations by image (counting sort: keeps each image's boxes in file order).
+    yield* annProblems.sort((x, y) => x.at - y.at).map((x) => x.p);
+    // Group boxes by image (counting sort: keeps each image's boxes in file order).
     const starts = new Uint32Array(images.length + 1);
-    const annImage = ann.image.view();
-    for (const at of annImage) starts[at + 1]!++;
+    for (const im of annImage) if (im >= 0) starts[im + 1]!++;
     for (let i = 0; i < images.length; i++) starts[i + 1]! += starts[i]!;
-    const order = new Uint32Array(annImage.length);
+    const order = new Uint32Array(starts[images.length]!);
     const fill = starts.slice(0, images.length);
-    annImage.forEach((at, j) => (order[fill[at]!++] = j));
-    const cats = ann.cat.view();
-    const box = ann.box.view();
+    annImage.forEach((im, j) => {
+      if (im >= 0) order[fill[im]!++] = j;
+    });
 
     const paths = new PathResolver(this.root, this.opts);
     const seen = new Set<unknown>();
@@ -128,7 +136,7 @@ export class CocoSource extends FileSource<CocoOptions> {
       const existing: NonNullable<SourceItem['existing_boxes']> = [];
       for (let k = starts[i]!; k < starts[i + 1]!; k++) {
         const j = order[k]!;
-        existing.push({ box: [box[4 * j]!, box[4 * j + 1]!, box[4 * j + 2]!, box[4 * j + 3]!], category: catNames[cats[j]!]! });
+        existing.push({ box: [box[4 * j]!, box[4 * j + 1]!, box[4 * j + 2]!, box[4 * j + 3]!], category: catNames[catOf[cats[j]!]!]! });
       }
       const item: SourceItem = { kind: 'item', uri: r.uri, where, existing_boxes: existing };
       if (isDim(img.width) && isDim(img.height)) {
@@ -145,6 +153,24 @@ export class CocoSource extends FileSource<CocoOptions> {
     } catch (e) {
       throw new SourceError(this.description, `cannot read: ${(e as Error).message}`, { cause: e });
     }
+  }
+}
+
+/** Dense codes for raw ids (numbers or strings) seen before what they name is known. */
+class Interner {
+  private readonly codes = new Map<unknown, number>();
+  readonly raw: unknown[] = [];
+  code(v: unknown): number {
+    let c = this.codes.get(v);
+    if (c === undefined) {
+      c = this.raw.push(v) - 1;
+      this.codes.set(v, c);
+    }
+    return c;
+  }
+  /** Index in `known` for every code, -1 where the id is unknown. */
+  resolve(known: Map<unknown, number>): Int32Array {
+    return Int32Array.from(this.raw, (v) => known.get(v) ?? -1);
   }
 }
 
