@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as stats } from './stats.ts';
 import { register as world } from './world.ts';
+import { register as sourceCheck } from './source-check.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -10,6 +11,7 @@ type Registrar = (program: Command) => void;
 const registrars: Registrar[] = [
   stats,
   world,
+  sourceCheck,
 ];
 
 export function registerCommands(program: Command): void {
