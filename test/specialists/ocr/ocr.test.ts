@@ -56,3 +56,20 @@ test('an image without text gives no rows and no error', async () => {
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.sizes, [{ image_id: 'blank', width: 300, height: 100 }]);
 });
+
+test('padded batch detection (for accelerators) reads the same lines as per-image detection', async () => {
+  const imgs = [
+    { image_id: 'wide', bytes: await renderWords(520, 100, [{ text: 'river garden', x: 20, y: 65, size: 40 }]) },
+    { image_id: 'tall', bytes: await renderWords(200, 300, [{ text: 'taxi', x: 30, y: 80, size: 40 }, { text: 'north', x: 30, y: 220, size: 36 }]) },
+  ];
+  const padded = new OcrAdapter({ detBatch: 'padded' });
+  await padded.setup();
+  try {
+    const a = await padded.annotate(imgs);
+    const b = await ocr.annotate(imgs);
+    assert.deepEqual(a.region_text.map((x) => [x.image_id, x.phrase]), [['wide', 'river garden'], ['tall', 'taxi'], ['tall', 'north']]);
+    assert.deepEqual(b.region_text.map((x) => [x.image_id, x.phrase]), a.region_text.map((x) => [x.image_id, x.phrase]));
+  } finally {
+    await padded.teardown();
+  }
+});
