@@ -8,6 +8,11 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** Colour that alpha is flattened onto, `#rrggbb`. Default white. */
   background?: string;
+  /**
+   * How damaged an image may be and still decode (sharp's `failOn`): default `warning` refuses
+   * truncated or corrupt data; `none` decodes what it can (a truncated JPEG comes out grey at the bottom).
+   */
+  failOn?: 'none' | 'truncated' | 'error' | 'warning';
 }
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -34,7 +39,7 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
   if (bytes.byteLength === 0) throw new ImageDecodeError('empty file (0 bytes)');
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await sharp(bytes, { limitInputPixels: false, failOn: opts.failOn ?? 'warning' }).metadata();
   } catch (e) {
     throw new ImageDecodeError(`not a readable image: ${firstLine(e)}`);
   }
@@ -49,7 +54,7 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
     throw new ImageDecodeError(`image is ${w}x${h} = ${w * h} pixels, over the limit of ${maxPixels} (decompression bomb guard)`);
   }
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, autoOrient: true, pages: 1, page: 0 })
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, autoOrient: true, pages: 1, page: 0, failOn: opts.failOn ?? 'warning' })
       .flatten({ background: opts.background ?? '#ffffff' })
       .toColourspace('srgb')
       .removeAlpha()

@@ -43,3 +43,13 @@ test('WebP and TIFF decode; SVG is refused by format; the pixel limit is configu
   await assert.rejects(decodeImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')), (e: Error) => e instanceof ImageDecodeError && /unsupported format svg/.test(e.message));
   await assert.rejects(decodeImage(await base.clone().png().toBuffer(), { maxPixels: 19 }), /5x4 = 20 pixels, over the limit of 19/);
 });
+
+test('a truncated JPEG is refused by default and decoded with failOn none', async () => {
+  const raw = Buffer.alloc(64 * 64 * 3);
+  for (let i = 0; i < raw.length; i++) raw[i] = (i * 13) % 256;
+  const jpg = await sharp(raw, { raw: { width: 64, height: 64, channels: 3 } }).jpeg().toBuffer();
+  const cut = jpg.subarray(0, Math.floor(jpg.length * 0.7));
+  await assert.rejects(decodeImage(cut), ImageDecodeError);
+  const img = await decodeImage(cut, { failOn: 'none' });
+  assert.deepEqual([img.width, img.height], [64, 64]);
+});
