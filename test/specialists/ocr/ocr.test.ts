@@ -1,6 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OcrAdapter } from '../../../specialists/ocr/ocr.ts';
+import { ppocrV4Paths } from '../../../specialists/ocr/ppocr-models.ts';
+import { sha256File } from '../../../specialists/registry/model-folder.ts';
 import { inkBox, renderWords } from '../fixtures/render-text.ts';
 
 const ocr = new OcrAdapter({ threads: { intraOpNumThreads: 1 } });
@@ -71,5 +76,29 @@ test('padded batch detection (for accelerators) reads the same lines as per-imag
     assert.deepEqual(b.region_text.map((x) => [x.image_id, x.phrase]), a.region_text.map((x) => [x.image_id, x.phrase]));
   } finally {
     await padded.teardown();
+  }
+});
+
+test('the OCR adapter loads a registry model folder by file roles and takes its name and version', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'fld-ocr-model-'));
+  try {
+    const src = ppocrV4Paths();
+    const files = [];
+    for (const [role, from, path] of [['detection', src.detectionPath, 'det.onnx'], ['recognition', src.recognitionPath, 'rec.onnx'], ['dictionary', src.dictionaryPath, 'keys.txt']]) {
+      await copyFile(from, join(dir, path));
+      const { size } = await stat(join(dir, path));
+      files.push({ path, role, size, sha256: await sha256File(join(dir, path)) });
+    }
+    await writeFile(join(dir, 'fld-model.json'), JSON.stringify({ name: 'ppocr-test', family: 'ocr', version: '4.0', files }));
+    const a = new OcrAdapter({ modelDir: dir });
+    await a.setup();
+    try {
+      const r = await a.annotate([{ image_id: 'w', bytes: await renderWords(300, 90, [{ text: 'museum', x: 30, y: 60, size: 40 }]) }]);
+      assert.deepEqual(r.region_text.map((x) => [x.phrase, x.source]), [['museum', 'ppocr-test@4.0']]);
+    } finally {
+      await a.teardown();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
