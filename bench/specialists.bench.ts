@@ -2,7 +2,7 @@
  * Specialists: images/s of the detector and the OCR adapter at batch 1, 4, 8, 16 (anchor: batch 1,
  * same run; floor for the detector: best batch >= 1.5x batch 1), and OCR quality and time on
  * rendered words: our adapter vs @gutenye/ocr-node (anchor) vs tesseract.
- * FLD_BENCH_IMAGES (default 48) images per batch sweep; FLD_BENCH_OCR_N (default 40) word images;
+ * FLD_BENCH_IMAGES (default 48) images per batch sweep; FLD_BENCH_OCR_N (default 60) word images;
  * FLD_BENCH_INTRA / FLD_BENCH_INTER set ORT threads (default 1 / 1).
  */
 import { execFileSync } from 'node:child_process';
@@ -20,7 +20,7 @@ import { yoloModelFolder } from '../test/specialists/fixtures/model-folder.ts';
 import { renderWords, type Word } from '../test/specialists/fixtures/render-text.ts';
 
 const N = Number(process.env.FLD_BENCH_IMAGES ?? 48);
-const OCR_N = Number(process.env.FLD_BENCH_OCR_N ?? 40);
+const OCR_N = Number(process.env.FLD_BENCH_OCR_N ?? 60);
 const threads: ThreadOptions = { intraOpNumThreads: Number(process.env.FLD_BENCH_INTRA ?? 1), interOpNumThreads: Number(process.env.FLD_BENCH_INTER ?? 1) };
 const BATCHES = [1, 4, 8, 16];
 
@@ -54,13 +54,13 @@ async function wordImages(n: number): Promise<{ input: ImageInput; truth: string
     const truth: string[] = [];
     let y = 20;
     for (let l = 0; l < lines; l++) {
-      const size = 22 + Math.floor(r() * 26);
+      const size = 14 + Math.floor(r() * 50);
       y += size + 12 + Math.floor(r() * 20);
-      const line = Array.from({ length: 1 + Math.floor(r() * 2) }, pick);
-      words.push({ text: line.join(' '), x: 15 + Math.floor(r() * 60), y, size });
+      const line = Array.from({ length: 1 + Math.floor(r() * 3) }, pick);
+      words.push({ text: line.join(' '), x: 15 + Math.floor(r() * 60), y, size, rotate: r() < 0.3 ? (r() - 0.5) * 20 : 0 });
       truth.push(line.join(' '));
     }
-    return { input: { image_id: `words-${i}`, bytes: await renderWords(480, y + 30, words, 'jpeg') }, truth: truth.join(' ') };
+    return { input: { image_id: `words-${i}`, bytes: await renderWords(640, y + 40, words, 'jpeg') }, truth: truth.join(' ') };
   }));
 }
 
@@ -157,7 +157,7 @@ try {
 await rm(dir, { recursive: true, force: true });
 
 const row = (name: string, q: Quality) => `CER ${q.cer.toFixed(4)}, word recall ${q.recall.toFixed(3)}, precision ${q.precision.toFixed(3)}, ${q.msPerImage.toFixed(0)} ms/image (${name})`;
-console.log(`\nOCR on ${OCR_N} rendered word images (1-3 lines, DejaVu Sans 22-47 px, JPEG):`);
-console.log(`${row('ours, batch 8', qOurs)} | ${row('@gutenye/ocr-node', qGutenye)} | CER ${(qOurs.cer / Math.max(qGutenye.cer, 1e-9)).toFixed(2)}, time ${(qOurs.msPerImage / qGutenye.msPerImage).toFixed(2)}`);
-if (qTess) console.log(`${row('tesseract', qTess)} | ${row('@gutenye/ocr-node', qGutenye)} | CER ${(qTess.cer / Math.max(qGutenye.cer, 1e-9)).toFixed(2)}, time ${(qTess.msPerImage / qGutenye.msPerImage).toFixed(2)}`);
+console.log(`\nOCR on ${OCR_N} rendered word images (1-3 lines of 1-3 words, DejaVu Sans 14-63 px, 30% tilted up to 10 degrees, JPEG):`);
+console.log(`${row('ours, batch 8', qOurs)} | ${row('@gutenye/ocr-node', qGutenye)} | CER difference ${(qOurs.cer - qGutenye.cer).toFixed(4)}, time ratio ${(qOurs.msPerImage / qGutenye.msPerImage).toFixed(2)}`);
+if (qTess) console.log(`${row('tesseract', qTess)} | ${row('@gutenye/ocr-node', qGutenye)} | CER difference ${(qTess.cer - qGutenye.cer).toFixed(4)}, time ratio ${(qTess.msPerImage / qGutenye.msPerImage).toFixed(2)}`);
 console.log(`floor: our CER ${qOurs.cer.toFixed(4)} <= @gutenye/ocr-node's ${qGutenye.cer.toFixed(4)}: ${qOurs.cer <= qGutenye.cer ? 'met' : 'NOT MET'}`);
