@@ -4,6 +4,8 @@ import type { InferenceSession } from 'onnxruntime-node';
 export interface ThreadOptions {
   intraOpNumThreads?: number;
   interOpNumThreads?: number;
+  /** Where inference runs: its own worker thread (default, see ort-session.ts) or the calling thread. */
+  inference?: 'worker' | 'inline';
 }
 
 export function sessionOptions(t: ThreadOptions = {}): InferenceSession.SessionOptions {
@@ -21,5 +23,5 @@ export function sessionOptions(t: ThreadOptions = {}): InferenceSession.SessionO
 }
 
 export function describeThreads(t: ThreadOptions = {}): string {
-  return `intra=${t.intraOpNumThreads ?? 1} inter=${t.interOpNumThreads ?? 1}`;
+  return `intra=${t.intraOpNumThreads ?? 1} inter=${t.interOpNumThreads ?? 1} inference=${t.inference ?? 'worker'}`;
 }

@@ -1,4 +1,3 @@
-import ort from 'onnxruntime-node';
 import type { ModelManifest } from '../../schemas/model-manifest.ts';
 import type { RegionTextRecord } from '../../schemas/records.ts';
 import { emptyResult, sourceOf, type AdapterResult, type ImageInput, type SpecialistAdapter } from '../adapter.ts';
@@ -7,6 +6,7 @@ import type { DecodeOptions } from '../image/decode.ts';
 import { letterbox, type LetterboxInfo } from '../image/letterbox.ts';
 import { stackChw } from '../image/resize.ts';
 import { sessionOptions, type ThreadOptions } from '../ort-options.ts';
+import { openSession, type OrtSession } from '../ort-session.ts';
 import { fileFor, readManifest } from '../registry/model-folder.ts';
 import { decodeYolo } from './yolo-decode.ts';
 
@@ -33,7 +33,7 @@ export class DetectorAdapter implements SpecialistAdapter {
   readonly kind = 'detector' as const;
   name = 'detector';
   version = '?';
-  #session: ort.InferenceSession | null = null;
+  #session: OrtSession | null = null;
   #manifest: ModelManifest | null = null;
   #size = 640;
 
@@ -45,7 +45,7 @@ export class DetectorAdapter implements SpecialistAdapter {
     this.#manifest = m;
     this.name = m.name;
     this.version = m.version;
-    this.#session = await ort.InferenceSession.create(fileFor(this.opts.modelDir, m, 'model'), sessionOptions(this.opts.threads));
+    this.#session = await openSession(fileFor(this.opts.modelDir, m, 'model'), sessionOptions(this.opts.threads), this.opts.threads?.inference);
     const meta = this.#session.inputMetadata[0];
     const shape = meta && meta.isTensor ? meta.shape : [];
     const fixed = typeof shape[3] === 'number' ? shape[3] : undefined;
@@ -68,7 +68,7 @@ export class DetectorAdapter implements SpecialistAdapter {
     result.errors.push(...p.errors);
     if (!p.ok.length) return result;
     const s = this.#size;
-    const input = new ort.Tensor('float32', stackChw(p.ok.map((d) => d.prepared.tensor)), [p.ok.length, 3, s, s]);
+    const input = { type: 'float32', data: stackChw(p.ok.map((d) => d.prepared.tensor)), dims: [p.ok.length, 3, s, s] };
     const outputs = await session.run({ [session.inputNames[0]]: input });
     const out = outputs[session.outputNames[0]];
     const classes = m.classes ?? [];

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import ort from 'onnxruntime-node';
 import { fileFor, readManifest } from '../registry/model-folder.ts';
 import { ppocrV4Paths } from './ppocr-models.ts';
 import type { Quad, RegionTextRecord } from '../../schemas/records.ts';
@@ -8,6 +7,7 @@ import { decodeBatch, type Decoded } from '../decode-batch.ts';
 import type { DecodeOptions, RgbImage } from '../image/decode.ts';
 import { batchPadded, paddleDetInput, type PaddleDetInput, type PaddleDetOptions } from '../image/paddle-det-preprocess.ts';
 import { sessionOptions, type ThreadOptions } from '../ort-options.ts';
+import { openSession, type OrtSession } from '../ort-session.ts';
 import { cropQuad } from './crop.ts';
 import { dbBoxes, type DbOptions, type TextQuad } from './db-postprocess.ts';
 import { ctcDecode, parseDictionary, recBatchTensor, REC_HEIGHT } from './recognise.ts';
@@ -59,8 +59,8 @@ export class OcrAdapter implements SpecialistAdapter {
   readonly kind = 'ocr' as const;
   name: string;
   version: string;
-  #det: ort.InferenceSession | null = null;
-  #rec: ort.InferenceSession | null = null;
+  #det: OrtSession | null = null;
+  #rec: OrtSession | null = null;
   #dict: string[] = [];
 
   constructor(readonly opts: OcrOptions = {}) {
@@ -71,7 +71,8 @@ export class OcrAdapter implements SpecialistAdapter {
   async setup(): Promise<void> {
     const m = this.opts.modelDir ? await this.#fromFolder(this.opts.modelDir) : this.opts.models ?? ppocrV4Paths();
     const so = sessionOptions(this.opts.threads);
-    [this.#det, this.#rec] = await Promise.all([ort.InferenceSession.create(m.detectionPath, so), ort.InferenceSession.create(m.recognitionPath, so)]);
+    const where = this.opts.threads?.inference;
+    [this.#det, this.#rec] = await Promise.all([openSession(m.detectionPath, so, where), openSession(m.recognitionPath, so, where)]);
     this.#dict = parseDictionary(await readFile(m.dictionaryPath, 'utf8'));
     const classes = this.#rec.outputMetadata[0]?.isTensor ? this.#rec.outputMetadata[0].shape[2] : undefined;
     if (typeof classes === 'number' && classes !== this.#dict.length + 1) {
@@ -132,7 +133,7 @@ export class OcrAdapter implements SpecialistAdapter {
   async #detect(inputs: PaddleDetInput[]): Promise<{ data: Float32Array; width: number }[]> {
     const det = this.#det!;
     const run = async (data: Float32Array, n: number, width: number, height: number) =>
-      (await det.run({ [det.inputNames[0]]: new ort.Tensor('float32', data, [n, 3, height, width]) }))[det.outputNames[0]].data as Float32Array;
+      (await det.run({ [det.inputNames[0]]: { type: 'float32', data, dims: [n, 3, height, width] } }))[det.outputNames[0]].data as Float32Array;
     if ((this.opts.detBatch ?? 'per-image') === 'per-image') {
       const maps = [];
       for (const x of inputs) maps.push({ data: await run(x.tensor, 1, x.width, x.height), width: x.width });
@@ -153,7 +154,7 @@ export class OcrAdapter implements SpecialistAdapter {
     for (let s = 0; s < order.length; s += size) {
       const idx = order.slice(s, s + size);
       const t = await recBatchTensor(idx.map((i) => crops[i]));
-      const r = (await rec.run({ [rec.inputNames[0]]: new ort.Tensor('float32', t.data, [idx.length, 3, REC_HEIGHT, t.width]) }))[rec.outputNames[0]];
+      const r = (await rec.run({ [rec.inputNames[0]]: { type: 'float32', data: t.data, dims: [idx.length, 3, REC_HEIGHT, t.width] } }))[rec.outputNames[0]];
       const [, steps, classes] = r.dims;
       idx.forEach((i, b) => { out[i] = ctcDecode(r.data as Float32Array, b * steps * classes, steps, classes, this.#dict); });
     }
