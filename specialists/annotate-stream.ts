@@ -9,7 +9,7 @@ export interface PreparingAdapter<P> extends SpecialistAdapter {
 
 /**
  * Annotates a stream of images in mini-batches, decoding batch i+1 while batch i is in inference
- * (ORT runs off the JS thread, sharp on libvips threads). Yields one result per mini-batch.
+ * (ORT in its session's worker thread, sharp on libvips threads). Yields one result per mini-batch.
  */
 export async function* annotateStream<P>(
   adapter: PreparingAdapter<P>,
