@@ -9,6 +9,8 @@ export interface HubServer {
   requests: { path: string; range: string | undefined }[];
   /** Paths whose next response is cut off after this many bytes (then the socket is destroyed). */
   dropOnce: Map<string, number>;
+  /** When true the server answers every request with the whole file (200), as servers without Range support do. */
+  ignoreRange: boolean;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,13 @@ export interface HubServer {
 export async function startHubServer(root: string): Promise<HubServer> {
   const requests: HubServer['requests'] = [];
   const dropOnce = new Map<string, number>();
+  const hub: HubServer = {
+    url: '',
+    requests,
+    dropOnce,
+    ignoreRange: false,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
     requests.push({ path, range: req.headers.range });
@@ -30,7 +39,7 @@ export async function startHubServer(root: string): Promise<HubServer> {
       return;
     }
     let start = 0;
-    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const m = hub.ignoreRange ? null : /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     if (m) {
       start = Number(m[1]);
       if (start >= body.length) {
@@ -51,10 +60,6 @@ export async function startHubServer(root: string): Promise<HubServer> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    dropOnce,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
+  hub.url = `http://127.0.0.1:${port}`;
+  return hub;
 }

@@ -72,6 +72,35 @@ test('an interrupted download resumes with a Range request from the bytes alread
   }
 });
 
+test('a server without Range support restarts the interrupted file from the start', async () => {
+  const s = await setup();
+  try {
+    s.server.ignoreRange = true;
+    s.server.dropOnce.set('/acme/det/resolve/main/model.onnx', 120_000);
+    const model = s.files['acme/det/resolve/main/model.onnx'];
+    const { dir } = await pullModel('tiny-det', { registry: s.registry, baseUrl: s.server.url, catalogue: [s.entry(sha(model))] });
+    assert.deepEqual(await readFile(join(dir, 'model.onnx')), model);
+    assert.equal(s.server.requests.filter((r) => r.path.endsWith('model.onnx')).length, 2);
+  } finally {
+    await s.server.close();
+    await rm(s.root, { recursive: true, force: true });
+  }
+});
+
+test('list reports a folder with a broken manifest instead of hiding it', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'fld-list-'));
+  try {
+    await mkdir(join(root, 'broken'));
+    await writeFile(join(root, 'broken', 'fld-model.json'), JSON.stringify({ name: 'broken', family: 'detector', version: '1', files: [] }));
+    const [l] = await listModels(root);
+    assert.equal(l.manifest, null);
+    assert.match(l.problem!, /field "classes"|field "files"/);
+    assert.deepEqual(await listModels(join(root, 'missing')), []);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
 test('a wrong checksum rejects the file, leaves nothing in the registry and names the file and both hashes', async () => {
   const s = await setup();
   try {
