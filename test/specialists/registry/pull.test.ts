@@ -36,56 +36,48 @@ async function setup() {
   return { root, registry: join(root, 'models'), server, files, entry };
 }
 
-test('pull downloads every file, records their sha256 and leaves a verifiable folder', async () => {
+async function withHub(f: (s: Awaited<ReturnType<typeof setup>>) => Promise<void>) {
   const s = await setup();
   try {
-    const model = s.files['acme/det/resolve/main/model.onnx'];
-    const { dir, manifest } = await pullModel('tiny-det', { registry: s.registry, baseUrl: s.server.url, catalogue: [s.entry(sha(model))] });
-    assert.deepEqual(await readFile(join(dir, 'model.onnx')), model);
-    assert.equal(manifest.files[0].sha256, sha(model));
-    assert.equal(manifest.files[0].size, model.length);
-    assert.equal(manifest.files[1].path, 'cfg/classes.txt');
-    await verifyFolder(dir);
-    const listed = await listModels(s.registry);
-    assert.deepEqual(listed.map((l) => l.manifest?.name), ['tiny-det'], 'the cache folder is not listed as a model');
+    await f(s);
   } finally {
     await s.server.close();
     await rm(s.root, { recursive: true, force: true });
   }
-});
+}
 
-test('an interrupted download resumes with a Range request from the bytes already on disk', async () => {
-  const s = await setup();
-  try {
-    s.server.dropOnce.set('/acme/det/resolve/main/model.onnx', 100_000);
-    const model = s.files['acme/det/resolve/main/model.onnx'];
-    const { dir } = await pullModel('tiny-det', { registry: s.registry, baseUrl: s.server.url, catalogue: [s.entry(sha(model))] });
-    const reqs = s.server.requests.filter((r) => r.path.endsWith('model.onnx'));
-    assert.equal(reqs.length, 2);
-    assert.equal(reqs[0].range, undefined);
-    const resumedAt = Number(/^bytes=(\d+)-$/.exec(reqs[1].range ?? '')?.[1]);
-    assert.ok(resumedAt >= 100_000 && resumedAt < model.length, `resumed at ${reqs[1].range}`);
-    assert.deepEqual(await readFile(join(dir, 'model.onnx')), model);
-  } finally {
-    await s.server.close();
-    await rm(s.root, { recursive: true, force: true });
-  }
-});
+test('pull downloads every file, records their sha256 and leaves a verifiable folder', () => withHub(async (s) => {
+  const model = s.files['acme/det/resolve/main/model.onnx'];
+  const { dir, manifest } = await pullModel('tiny-det', { registry: s.registry, baseUrl: s.server.url, catalogue: [s.entry(sha(model))] });
+  assert.deepEqual(await readFile(join(dir, 'model.onnx')), model);
+  assert.equal(manifest.files[0].sha256, sha(model));
+  assert.equal(manifest.files[0].size, model.length);
+  assert.equal(manifest.files[1].path, 'cfg/classes.txt');
+  await verifyFolder(dir);
+  const listed = await listModels(s.registry);
+  assert.deepEqual(listed.map((l) => l.manifest?.name), ['tiny-det'], 'the cache folder is not listed as a model');
+}));
 
-test('a server without Range support restarts the interrupted file from the start', async () => {
-  const s = await setup();
-  try {
-    s.server.ignoreRange = true;
-    s.server.dropOnce.set('/acme/det/resolve/main/model.onnx', 120_000);
-    const model = s.files['acme/det/resolve/main/model.onnx'];
-    const { dir } = await pullModel('tiny-det', { registry: s.registry, baseUrl: s.server.url, catalogue: [s.entry(sha(model))] });
-    assert.deepEqual(await readFile(join(dir, 'model.onnx')), model);
-    assert.equal(s.server.requests.filter((r) => r.path.endsWith('model.onnx')).length, 2);
-  } finally {
-    await s.server.close();
-    await rm(s.root, { recursive: true, force: true });
-  }
-});
+test('an interrupted download resumes with a Range request from the bytes already on disk', () => withHub(async (s) => {
+  s.server.dropOnce.set('/acme/det/resolve/main/model.onnx', 100_000);
+  const model = s.files['acme/det/resolve/main/model.onnx'];
+  const { dir } = await pullModel('tiny-det', { registry: s.registry, baseUrl: s.server.url, catalogue: [s.entry(sha(model))] });
+  const reqs = s.server.requests.filter((r) => r.path.endsWith('model.onnx'));
+  assert.equal(reqs.length, 2);
+  assert.equal(reqs[0].range, undefined);
+  const resumedAt = Number(/^bytes=(\d+)-$/.exec(reqs[1].range ?? '')?.[1]);
+  assert.ok(resumedAt >= 100_000 && resumedAt < model.length, `resumed at ${reqs[1].range}`);
+  assert.deepEqual(await readFile(join(dir, 'model.onnx')), model);
+}));
+
+test('a server without Range support restarts the interrupted file from the start', () => withHub(async (s) => {
+  s.server.ignoreRange = true;
+  s.server.dropOnce.set('/acme/det/resolve/main/model.onnx', 120_000);
+  const model = s.files['acme/det/resolve/main/model.onnx'];
+  const { dir } = await pullModel('tiny-det', { registry: s.registry, baseUrl: s.server.url, catalogue: [s.entry(sha(model))] });
+  assert.deepEqual(await readFile(join(dir, 'model.onnx')), model);
+  assert.equal(s.server.requests.filter((r) => r.path.endsWith('model.onnx')).length, 2);
+}));
 
 test('list reports a folder with a broken manifest instead of hiding it', async () => {
   const root = await mkdtemp(join(tmpdir(), 'fld-list-'));
@@ -101,24 +93,18 @@ test('list reports a folder with a broken manifest instead of hiding it', async 
   }
 });
 
-test('a wrong checksum rejects the file, leaves nothing in the registry and names the file and both hashes', async () => {
-  const s = await setup();
-  try {
-    const wrong = 'a'.repeat(64);
-    await assert.rejects(
-      pullModel('tiny-det', { registry: s.registry, baseUrl: s.server.url, catalogue: [s.entry(wrong)] }),
-      (e: Error) => /model\.onnx/.test(e.message) && e.message.includes(wrong) && e.message.includes(sha(s.files['acme/det/resolve/main/model.onnx'])) && /rejected/.test(e.message),
-    );
-    const left = await readdir(s.registry);
-    assert.deepEqual(left.filter((n) => !n.startsWith('.cache')), [], 'no model folder and no temp folder');
-    assert.deepEqual(await listModels(s.registry), []);
-    const cached = await readdir(join(s.registry, '.cache', 'tiny-det'));
-    assert.ok(!cached.includes('model.onnx') && !cached.includes('model.onnx.part'), 'the bad file is not kept in the cache either');
-  } finally {
-    await s.server.close();
-    await rm(s.root, { recursive: true, force: true });
-  }
-});
+test('a wrong checksum rejects the file, leaves nothing in the registry and names the file and both hashes', () => withHub(async (s) => {
+  const wrong = 'a'.repeat(64);
+  await assert.rejects(
+    pullModel('tiny-det', { registry: s.registry, baseUrl: s.server.url, catalogue: [s.entry(wrong)] }),
+    (e: Error) => /model\.onnx/.test(e.message) && e.message.includes(wrong) && e.message.includes(sha(s.files['acme/det/resolve/main/model.onnx'])) && /rejected/.test(e.message),
+  );
+  const left = await readdir(s.registry);
+  assert.deepEqual(left.filter((n) => !n.startsWith('.cache')), [], 'no model folder and no temp folder');
+  assert.deepEqual(await listModels(s.registry), []);
+  const cached = await readdir(join(s.registry, '.cache', 'tiny-det'));
+  assert.ok(!cached.includes('model.onnx') && !cached.includes('model.onnx.part'), 'the bad file is not kept in the cache either');
+}));
 
 const run = promisify(execFile);
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
