@@ -55,7 +55,7 @@ async function readBack(path: string, kind: Kind): Promise<{ rows: number; types
   const n = Number((await con.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${path}')`)).getRowObjects()[0].n);
   con.closeSync();
   db.closeSync();
-  const got = new Map(desc.map((d) => [String(d.column_name), String(d.column_type)]));
+  const got = new Map(desc.map((d) => [String(d.column_name), String(d.column_type).replaceAll('"', '')]));
   const wrong = COLUMNS[kind].filter((c) => got.get(c.name) !== duckdbType(c.type));
   const nested = COLUMNS[kind].filter((c) => typeof c.type !== 'string').map((c) => `${c.name}:${got.get(c.name)}`).join(' ');
   return { rows: n, typesOk: wrong.length === 0, nested: wrong.length ? `WRONG ${wrong.map((c) => `${c.name}=${got.get(c.name)}`).join(' ')}` : nested };

@@ -8,9 +8,9 @@ import { openShard, readShardRows, type OpenShard } from './decode.ts';
 import { encodeShard } from './encode.ts';
 
 /** What a written shard is, for the round manifest. */
-export interface WrittenShard {
+export interface WrittenShard<K extends RecordKind = RecordKind> {
   key: string;
-  kind: RecordKind;
+  kind: K;
   rows: number;
   bytes: number;
   sha256: string;
@@ -28,7 +28,7 @@ export async function writeShard<K extends RecordKind>(
   kind: K,
   rows: readonly RecordOf<K>[],
   extraMeta: Record<string, string> = {},
-): Promise<WrittenShard> {
+): Promise<WrittenShard<K>> {
   const schema = RECORD_SCHEMAS[kind];
   if (!schema) throw new Error(`writeShard ${key}: unknown record kind ${JSON.stringify(kind)}`);
   for (let i = 0; i < rows.length; i++) validate(schema, rows[i], `${kind} shard ${key}: row ${i}`);
