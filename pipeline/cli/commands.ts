@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { register as inspect } from './inspect.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
  * Add new commands to this list; keep main.ts free of command logic.
  */
 type Registrar = (program: Command) => void;
-const registrars: Registrar[] = [];
+const registrars: Registrar[] = [inspect];
 
 export function registerCommands(program: Command): void {
   for (const r of registrars) r(program);

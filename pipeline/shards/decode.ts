@@ -39,7 +39,7 @@ export async function openShard(buffer: AsyncBuffer, file: string): Promise<Open
   try {
     metadata = await parquetMetadataAsync(buffer);
   } catch (e) {
-    throw new ShardFormatError(file, `not a Parquet file or truncated (${(e as Error).message}, ${buffer.byteLength} bytes)`);
+    throw new ShardFormatError(file, `${await startsWithMagic(buffer) ? 'truncated or corrupt Parquet file' : 'not a Parquet file'} (${(e as Error).message}; ${buffer.byteLength} bytes)`);
   }
   const meta: Record<string, string> = {};
   for (const kv of metadata.key_value_metadata ?? []) meta[kv.key] = kv.value ?? '';
@@ -76,6 +76,16 @@ export async function readShardRows<K extends RecordKind = RecordKind>(
     return rows as RecordOf<K>[];
   } catch (e) {
     throw new ShardFormatError(shard.file, `corrupt data (${(e as Error).message})`);
+  }
+}
+
+/** A Parquet file starts with PAR1 too: a file that does but has no footer was cut short. */
+async function startsWithMagic(buffer: AsyncBuffer): Promise<boolean> {
+  if (buffer.byteLength < 4) return false;
+  try {
+    return new TextDecoder().decode(await buffer.slice(0, 4)) === 'PAR1';
+  } catch {
+    return false;
   }
 }
 

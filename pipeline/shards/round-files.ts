@@ -9,17 +9,32 @@ import { objectName } from './storage-io.ts';
 
 /** The JSON files of a round beside its shards: the manifest and the per-shard done markers. */
 
-async function readJson(storage: Storage, key: string, what: string): Promise<Record<string, unknown>> {
-  const text = new TextDecoder().decode(await storage.get(key));
+/** `what` names the file in messages, e.g. `manifest file:///data/demo/round-0/_manifest.json`. */
+function parseJsonObject(text: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${what} ${objectName(storage, key)}: not JSON (${(e as Error).message})`);
+    throw new Error(`${what}: not JSON (${(e as Error).message})`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${what} ${objectName(storage, key)}: not a JSON object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${what}: not a JSON object`);
   return value as Record<string, unknown>;
 }
+
+/** Check and parse a manifest's text: an unknown schema_version is refused by name before any field is read. */
+export function parseManifest(text: string, what: string): RoundManifest {
+  const raw = parseJsonObject(text, what);
+  checkSchemaVersion(what, raw.schema_version);
+  return validate(RoundManifest, raw, what);
+}
+
+export function parseDoneMarker(text: string, what: string): DoneMarker {
+  const raw = parseJsonObject(text, what);
+  checkSchemaVersion(what, raw.schema_version);
+  return validate(DoneMarker, raw, what);
+}
+
+const readText = async (storage: Storage, key: string): Promise<string> => new TextDecoder().decode(await storage.get(key));
 
 /** Counts per kind and the shard list, from the files a round wrote. */
 export function summarizeFiles(files: readonly ManifestFile[]): Pick<RoundManifest, 'shards' | 'counts'> {
@@ -39,12 +54,8 @@ export async function writeManifest(storage: Storage, manifest: Omit<RoundManife
   return key;
 }
 
-/** Read and check a manifest: an unknown schema_version is refused by name before any field is read. */
 export async function readManifestAt(storage: Storage, key: string): Promise<RoundManifest> {
-  const what = `manifest ${objectName(storage, key)}`;
-  const raw = await readJson(storage, key, 'manifest');
-  checkSchemaVersion(what, raw.schema_version);
-  return validate(RoundManifest, raw, what);
+  return parseManifest(await readText(storage, key), `manifest ${objectName(storage, key)}`);
 }
 
 export const readManifest = (storage: Storage, collection: string, round: number): Promise<RoundManifest> =>
@@ -63,9 +74,7 @@ export async function readDoneMarker(storage: Storage, collection: string, round
   const key = layout.done(collection, round, stage, shard);
   if (!(await storage.exists(key))) return null;
   const what = `done marker ${objectName(storage, key)}`;
-  const raw = await readJson(storage, key, 'done marker');
-  checkSchemaVersion(what, raw.schema_version);
-  const m = validate(DoneMarker, raw, what);
+  const m = parseDoneMarker(await readText(storage, key), what);
   if (m.stage !== stage || m.shard !== shard) throw new Error(`${what}: says stage ${m.stage} shard ${m.shard}, expected stage ${stage} shard ${shard}`);
   return m;
 }
