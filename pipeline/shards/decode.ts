@@ -37,7 +37,9 @@ const expectedColumns = Object.fromEntries(
 export async function openShard(buffer: AsyncBuffer, file: string): Promise<OpenShard> {
   let metadata: FileMetaData;
   try {
-    metadata = await parquetMetadataAsync(buffer);
+    // A shard's footer is a few KB; hyparquet's default first fetch (512 KB) would pull much of a
+    // small shard from S3 just to inspect it. A longer footer costs one more range read.
+    metadata = await parquetMetadataAsync(buffer, { initialFetchSize: 64 * 1024 });
   } catch (e) {
     throw new ShardFormatError(file, `${await startsWithMagic(buffer) ? 'truncated or corrupt Parquet file' : 'not a Parquet file'} (${(e as Error).message}; ${buffer.byteLength} bytes)`);
   }

@@ -8,7 +8,7 @@ import { NotFoundError, type Storage } from '../../pipeline/storage/storage.ts';
 export class MemoryStorage implements Storage {
   readonly url = 'mem://test';
   readonly objects = new Map<string, Uint8Array>();
-  readonly calls = { put: 0, get: 0, getRange: 0, getStream: 0 };
+  readonly calls = { put: 0, get: 0, getRange: 0, getStream: 0, rangeBytes: 0 };
 
   async put(key: string, body: Uint8Array | string | Readable): Promise<void> {
     this.calls.put++;
@@ -33,7 +33,9 @@ export class MemoryStorage implements Storage {
   }
   async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
     this.calls.getRange++;
-    return this.must(key).slice(start, end);
+    const b = this.must(key).slice(start, end);
+    this.calls.rangeBytes += b.byteLength;
+    return b;
   }
   async getStream(key: string): Promise<Readable> {
     this.calls.getStream++;

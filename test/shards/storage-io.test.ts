@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readShard, writeShard, openStoredShard } from '../../pipeline/shards/storage-io.ts';
 import { ShardFormatError } from '../../pipeline/shards/decode.ts';
+import { encodeShard } from '../../pipeline/shards/encode.ts';
 import { layout } from '../../pipeline/layout.ts';
 import { NotFoundError } from '../../pipeline/storage/storage.ts';
 import { ValidationError } from '../../schemas/validate.ts';
@@ -24,6 +25,18 @@ test('writeShard puts once; readShard reads it back through getRange only', asyn
   assert.equal(back.shard.file, `mem://test/${key}`);
   assert.equal(s.calls.get, 0);
   assert.ok(s.calls.getRange >= 1);
+});
+
+test('opening a large stored shard fetches its footer by range, not the whole object', async () => {
+  const s = new MemoryStorage();
+  const bytes = encodeShard('region_text', regionTextRecords(20_000));
+  await s.put(key, bytes);
+  const w = { bytes: bytes.byteLength };
+  assert.ok(w.bytes > 600_000, `shard of ${w.bytes} bytes is too small to tell`);
+  const shard = await openStoredShard(s, key);
+  assert.equal(shard.rowCount, 20_000);
+  assert.equal(s.calls.get, 0);
+  assert.ok(s.calls.rangeBytes < w.bytes / 4, `fetched ${s.calls.rangeBytes} of ${w.bytes} bytes`);
 });
 
 test('readShard refuses a shard of another kind than expected', async () => {
