@@ -3,10 +3,11 @@
  * (default 1,000,000 rows of region_text and of text). Each writer runs in its own child process
  * on identical, seeded records (built before the clock starts), writes SNAPPY, and the file is
  * read back by DuckDB to check row count and column types. DuckDB (appender + COPY) is the anchor.
+ * Throughput is rows per second of the writer process's CPU time (wall time beside it).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -44,8 +45,12 @@ async function child(writer: string, kind: Kind, rows: number, path: string): Pr
     run = () => w(records, COLUMNS[kind], path);
   }
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await run();
-  process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }) + '\n');
+  const c = process.cpuUsage(c0);
+  // CPU time (all threads of the process, DuckDB's workers included) as well as wall time: on a
+  // shared machine wall time swings with other people's load, CPU time much less.
+  process.stdout.write(JSON.stringify({ ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 }) + '\n');
 }
 
 async function readBack(path: string, kind: Kind): Promise<{ rows: number; typesOk: boolean; nested: string }> {
@@ -69,25 +74,28 @@ async function main(): Promise<void> {
   try {
     for (const kind of KINDS) {
       const n = kind === 'text_phrase_region' ? Math.max(1, Math.round(rows / 10)) : rows;
-      const results: { name: string; ms: number; bytes: number; check: Awaited<ReturnType<typeof readBack>> | string }[] = [];
+      const results: { name: string; ms: number; cpuMs: number; bytes: number; check: Awaited<ReturnType<typeof readBack>> | string }[] = [];
       for (const [name, writer] of Object.entries(WRITERS)) {
         const path = join(dir, `${kind}-${writer}.parquet`);
         const r = spawnSync(process.execPath, ['--max-old-space-size=12000', '--import', 'tsx', self, '--child', writer, '--kind', kind, '--rows', String(n), '--out', path], { encoding: 'utf8' });
         const line = r.stdout.trim().split('\n').pop() ?? '';
         if (r.status !== 0 || !line.startsWith('{')) {
-          results.push({ name, ms: NaN, bytes: NaN, check: `failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ').slice(0, 200)}` });
+          results.push({ name, ms: NaN, cpuMs: NaN, bytes: NaN, check: `failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ').slice(0, 200)}` });
           continue;
         }
-        results.push({ name, ms: JSON.parse(line).ms, bytes: statSync(path).size, check: await readBack(path, kind) });
+        const t = JSON.parse(line);
+        results.push({ name, ms: t.ms, cpuMs: t.cpuMs, bytes: statSync(path).size, check: await readBack(path, kind) });
       }
       const anchor = results[0];
-      console.log(`\n${kind} (${n.toLocaleString('en')} rows)`);
-      console.log('writer | rows/s | MB | throughput ratio vs DuckDB | size ratio vs DuckDB | DuckDB read-back (rows, nested types)');
-      console.log('--- | --- | --- | --- | --- | ---');
+      console.log(`\n${kind} (${n.toLocaleString('en')} rows; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+      console.log('writer | rows/s (CPU time) | rows/s (wall) | MB | throughput ratio vs DuckDB (CPU; wall) | size ratio vs DuckDB | DuckDB read-back (rows, nested types)');
+      console.log('--- | --- | --- | --- | --- | --- | ---');
       for (const r of results) {
-        const rps = n / (r.ms / 1000);
+        const rps = n / (r.cpuMs / 1000);
+        const wall = n / (r.ms / 1000);
         const check = typeof r.check === 'string' ? r.check : `${r.check.rows === n ? 'ok' : `ROWS ${r.check.rows}`}, ${r.check.typesOk ? 'types ok' : 'types differ'}: ${r.check.nested}`;
-        console.log(`${r.name} | ${Math.round(rps).toLocaleString('en')} | ${(r.bytes / 1e6).toFixed(1)} | ${(rps / (n / (anchor.ms / 1000))).toFixed(2)} | ${(r.bytes / anchor.bytes).toFixed(2)} | ${check}`);
+        const ratio = `${(anchor.cpuMs / r.cpuMs).toFixed(2)}; ${(anchor.ms / r.ms).toFixed(2)}`;
+        console.log(`${r.name} | ${Math.round(rps).toLocaleString('en')} | ${Math.round(wall).toLocaleString('en')} | ${(r.bytes / 1e6).toFixed(1)} | ${ratio} | ${(r.bytes / anchor.bytes).toFixed(2)} | ${check}`);
       }
     }
   } finally {
