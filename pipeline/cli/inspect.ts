@@ -100,11 +100,25 @@ interface RoundReport {
   folder: string;
   manifest: RoundManifest | null;
   kinds: Record<string, { shards: number; rows: number; manifest_rows: number | null }>;
+  /** Raw specialist outputs kept for re-filtering, per specialist. */
+  raw: Record<string, { shards: number; rows: number }>;
   done: Record<string, number>;
 }
 
 async function listNames(dir: string): Promise<string[]> {
   return (await readdir(dir).catch(() => [] as string[])).sort();
+}
+
+/** Shards and rows in one folder of shard-NNNNN.parquet files, from their footers only. */
+async function countShards(dir: string, kind?: string): Promise<{ shards: number; rows: number }> {
+  const files = (await listNames(dir)).filter((f) => /^shard-\d+\.parquet$/.test(f));
+  let rows = 0;
+  for (const f of files) {
+    const s = await openFile(join(dir, f));
+    if (kind && s.kind !== kind) throw new ShardFormatError(join(dir, f), `holds ${s.kind} rows, not ${kind}`);
+    rows += s.rowCount;
+  }
+  return { shards: files.length, rows };
 }
 
 async function inspectRound(folder: string): Promise<RoundReport> {
@@ -113,21 +127,17 @@ async function inspectRound(folder: string): Promise<RoundReport> {
   const manifest = text === null ? null : parseManifest(text, `manifest ${manifestPath}`);
   const kinds: RoundReport['kinds'] = {};
   for (const kind of ROUND_KINDS) {
-    const files = (await listNames(join(folder, kind))).filter((f) => /^shard-\d+\.parquet$/.test(f));
-    let rows = 0;
-    for (const f of files) {
-      const s = await openFile(join(folder, kind, f));
-      if (s.kind !== kind) throw new ShardFormatError(join(folder, kind, f), `holds ${s.kind} rows, not ${kind}`);
-      rows += s.rowCount;
-    }
-    if (files.length || manifest) kinds[kind] = { shards: files.length, rows, manifest_rows: manifest ? manifest.counts[kind] : null };
+    const { shards, rows } = await countShards(join(folder, kind), kind);
+    if (shards || manifest) kinds[kind] = { shards, rows, manifest_rows: manifest ? manifest.counts[kind] : null };
   }
+  const raw: RoundReport['raw'] = {};
+  for (const specialist of await listNames(join(folder, 'raw'))) raw[specialist] = await countShards(join(folder, 'raw', specialist));
   const done: Record<string, number> = {};
   for (const stage of await listNames(join(folder, '_done'))) {
     done[stage] = (await listNames(join(folder, '_done', stage))).filter((f) => f.endsWith('.json')).length;
   }
-  if (!manifest && Object.keys(kinds).length === 0) throw badInput(`inspect: ${folder} is not a round folder (no _manifest.json, no shard folders)`);
-  return { type: 'round', folder, manifest, kinds, done };
+  if (!manifest && Object.keys(kinds).length === 0 && Object.keys(raw).length === 0) throw badInput(`inspect: ${folder} is not a round folder (no _manifest.json, no shard folders)`);
+  return { type: 'round', folder, manifest, kinds, raw, done };
 }
 
 function formatRound(r: RoundReport): string {
@@ -148,6 +158,7 @@ function formatRound(r: RoundReport): string {
     const mark = k.manifest_rows !== null && k.manifest_rows !== k.rows ? '  (differs from the shards)' : '';
     lines.push(`  ${kind.padEnd(18)}${String(k.shards).padEnd(8)}${String(k.rows).padEnd(10)}${k.manifest_rows ?? '-'}${mark}`);
   }
+  for (const [specialist, k] of Object.entries(r.raw)) lines.push(`  raw/${specialist.padEnd(14)}${String(k.shards).padEnd(8)}${k.rows}`);
   if (Object.keys(r.done).length) lines.push('done markers', ...Object.entries(r.done).map(([s, n]) => `  ${s}: ${n}`));
   return lines.join('\n') + '\n';
 }

@@ -24,6 +24,8 @@ before(() => {
   mkdirSync(join(round, 'region_text'), { recursive: true });
   mkdirSync(join(round, 'text'), { recursive: true });
   mkdirSync(join(round, '_done', 'merge'), { recursive: true });
+  mkdirSync(join(round, 'raw', 'detector'), { recursive: true });
+  writeFileSync(join(round, 'raw', 'detector', 'shard-00000.parquet'), encodeShard('region_text', regionTextRecords(11, 5)));
   writeFileSync(regionShard, encodeShard('region_text', regions, { collection: 'demo' }));
   writeFileSync(join(round, 'region_text', 'shard-00001.parquet'), encodeShard('region_text', regionTextRecords(5, 7)));
   writeFileSync(join(round, 'text', 'shard-00000.parquet'), encodeShard('text', textRecords(9)));
@@ -68,11 +70,13 @@ test('a round folder: the manifest and shards and rows per kind, counted from th
   assert.deepEqual(j.kinds.region_text, { shards: 2, rows: 30, manifest_rows: 30 });
   assert.deepEqual(j.kinds.text, { shards: 1, rows: 9, manifest_rows: 9 });
   assert.deepEqual(j.kinds.errors, { shards: 0, rows: 0, manifest_rows: 0 });
+  assert.deepEqual(j.raw, { detector: { shards: 1, rows: 11 } });
   assert.deepEqual(j.done, { merge: 1 });
   const t = fld(round);
   assert.equal(t.code, 0, t.err);
   assert.match(t.out, /region_text\s+2\s+30\s+30/);
   assert.match(t.out, /detector@yolo-demo-1/);
+  assert.match(t.out, /raw\/detector\s+1\s+11/);
 });
 
 function assertOneLine(r: ReturnType<typeof fld>, pattern: RegExp) {
