@@ -91,9 +91,15 @@ async function startsWithMagic(buffer: AsyncBuffer): Promise<boolean> {
   }
 }
 
+/** Bytes as hyparquet's AsyncBuffer; each slice copies only the range asked for. */
 export function bytesBuffer(bytes: Uint8Array): AsyncBuffer {
-  const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return { byteLength: ab.byteLength, slice: (start, end) => ab.slice(start, end) };
+  const n = bytes.byteLength;
+  const clamp = (x: number) => Math.max(0, Math.min(n, x < 0 ? n + x : x));
+  return {
+    byteLength: n,
+    // Copy through Uint8Array.prototype.slice: Buffer#slice would return a view of Node's pool.
+    slice: (start, end = n) => Uint8Array.prototype.slice.call(bytes, clamp(start), clamp(end)).buffer as ArrayBuffer,
+  };
 }
 
 /** Whole shard from bytes: its kind, metadata and every row. */

@@ -41,6 +41,13 @@ test('the samples exercise nulls, empty lists and nested lists', () => {
   assert.ok(img.some((r) => r.existing_boxes.length > 0) && img.some((r) => r.width === null));
 });
 
+test('a shard inside a larger Buffer (as fs and S3 bodies hand them out) decodes', async () => {
+  const rows = textRecords(30);
+  const bytes = encodeShard('text', rows);
+  const inPool = Buffer.concat([Buffer.from('junk before'), bytes, Buffer.from('after')]).subarray(11, 11 + bytes.byteLength);
+  assert.deepEqual((await decodeShard(inPool, 'pooled.parquet')).rows, rows);
+});
+
 test('an empty shard is a valid file with zero rows', async () => {
   const shard = await decodeShard(encodeShard('errors', []), 'errors.parquet');
   assert.equal(shard.kind, 'errors');
