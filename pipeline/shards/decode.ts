@@ -34,13 +34,15 @@ const expectedColumns = Object.fromEntries(
  * (else SchemaVersionError naming both versions), a known `kind` whose columns the file has.
  * `file` names the shard in every message. Only the footer is fetched.
  */
-export async function openShard(buffer: AsyncBuffer, file: string): Promise<OpenShard> {
+export async function openShard(source: AsyncBuffer, file: string): Promise<OpenShard> {
+  const buffer = trackIoErrors(source);
   let metadata: FileMetaData;
   try {
     // A shard's footer is a few KB; hyparquet's default first fetch (512 KB) would pull much of a
     // small shard from S3 just to inspect it. A longer footer costs one more range read.
     metadata = await parquetMetadataAsync(buffer, { initialFetchSize: 64 * 1024 });
   } catch (e) {
+    if (ioErrors.has(e as object)) throw e;
     throw new ShardFormatError(file, `${await startsWithMagic(buffer) ? 'truncated or corrupt Parquet file' : 'not a Parquet file'} (${(e as Error).message}; ${buffer.byteLength} bytes)`);
   }
   const meta: Record<string, string> = {};
@@ -77,8 +79,26 @@ export async function readShardRows<K extends RecordKind = RecordKind>(
     for (const r of rows) for (const n of nullable) if (r[n] === undefined) r[n] = null;
     return rows as RecordOf<K>[];
   } catch (e) {
+    if (ioErrors.has(e as object)) throw e;
     throw new ShardFormatError(shard.file, `corrupt data (${(e as Error).message})`);
   }
+}
+
+// Errors thrown by the byte source (a storage outage, a missing object) pass through as they are;
+// only what the Parquet parser throws becomes a ShardFormatError.
+const ioErrors = new WeakSet<object>();
+function trackIoErrors(buffer: AsyncBuffer): AsyncBuffer {
+  return {
+    byteLength: buffer.byteLength,
+    async slice(start, end) {
+      try {
+        return await buffer.slice(start, end);
+      } catch (e) {
+        if (e !== null && typeof e === 'object') ioErrors.add(e);
+        throw e;
+      }
+    },
+  };
 }
 
 /** A Parquet file starts with PAR1 too: a file that does but has no footer was cut short. */

@@ -39,6 +39,16 @@ test('opening a large stored shard fetches its footer by range, not the whole ob
   assert.ok(s.calls.rangeBytes < w.bytes / 4, `fetched ${s.calls.rangeBytes} of ${w.bytes} bytes`);
 });
 
+test('a storage failure while reading passes through as itself, not as a format error', async () => {
+  const s = new MemoryStorage();
+  await writeShard(s, key, 'region_text', regionTextRecords(3));
+  const outage = new Error('storage s3://b: connection refused');
+  s.getRange = async () => {
+    throw outage;
+  };
+  await assert.rejects(openStoredShard(s, key), (e: unknown) => e === outage);
+});
+
 test('readShard refuses a shard of another kind than expected', async () => {
   const s = new MemoryStorage();
   await writeShard(s, key, 'region_text', regionTextRecords(3));
