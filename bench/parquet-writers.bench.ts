@@ -32,25 +32,31 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-async function child(writer: string, kind: Kind, rows: number, path: string): Promise<void> {
+/**
+ * One writer on `rows` records. With `shardRows`, the records are written as consecutive shards of
+ * that size in one process, the first untimed (JIT warm-up), as a worker writes shard after shard.
+ */
+async function child(writer: string, kind: Kind, rows: number, path: string, shardRows?: number): Promise<void> {
   const make = { text: textRecords, region_text: regionTextRecords, text_phrase_region: textPhraseRegionRecords }[kind];
   const records = make(rows) as unknown as Record<string, unknown>[];
-  let run: () => Promise<unknown>;
+  let run: (rs: Record<string, unknown>[]) => Promise<unknown>;
   if (writer === 'fld') {
     const { encodeShard } = await import('../pipeline/shards/encode.ts');
     const { writeFileSync } = await import('node:fs');
-    run = async () => writeFileSync(path, encodeShard(kind, records as never));
+    run = async (rs) => writeFileSync(path, encodeShard(kind, rs as never));
   } else {
     const w = candidates[writer as keyof typeof candidates];
-    run = () => w(records, COLUMNS[kind], path);
+    run = (rs) => w(rs, COLUMNS[kind], path);
   }
+  const chunks = shardRows ? Array.from({ length: Math.ceil(rows / shardRows) }, (_, i) => records.slice(i * shardRows, (i + 1) * shardRows)) : [records];
+  if (shardRows) await run(chunks.shift()!);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  await run();
+  for (const c of chunks) await run(c);
   const c = process.cpuUsage(c0);
   // CPU time (all threads of the process, DuckDB's workers included) as well as wall time: on a
   // shared machine wall time swings with other people's load, CPU time much less.
-  process.stdout.write(JSON.stringify({ ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 }) + '\n');
+  process.stdout.write(JSON.stringify({ ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, rows: chunks.reduce((a, x) => a + x.length, 0) }) + '\n');
 }
 
 async function readBack(path: string, kind: Kind): Promise<{ rows: number; typesOk: boolean; nested: string }> {
@@ -97,6 +103,30 @@ async function main(): Promise<void> {
         const ratio = `${(anchor.cpuMs / r.cpuMs).toFixed(2)}; ${(anchor.ms / r.ms).toFixed(2)}`;
         console.log(`${r.name} | ${Math.round(rps).toLocaleString('en')} | ${Math.round(wall).toLocaleString('en')} | ${(r.bytes / 1e6).toFixed(1)} | ${ratio} | ${(r.bytes / anchor.bytes).toFixed(2)} | ${check}`);
       }
+      // The project's convention, for the writer the shards use: figure | anchor | ratio.
+      const fld = results.find((r) => r.name === 'fld encodeShard')!;
+      const rate = (r: { cpuMs: number }) => Math.round(n / (r.cpuMs / 1000)).toLocaleString('en');
+      console.log(`\nfigure | anchor | ratio`);
+      console.log(`--- | --- | ---`);
+      console.log(`${kind} encodeShard ${rate(fld)} rows/s (CPU) | DuckDB ${rate(anchor)} rows/s (CPU) | ${(anchor.cpuMs / fld.cpuMs).toFixed(2)}`);
+      console.log(`${kind} encodeShard ${(fld.bytes / 1e6).toFixed(1)} MB | DuckDB ${(anchor.bytes / 1e6).toFixed(1)} MB | ${(fld.bytes / anchor.bytes).toFixed(2)}`);
+    }
+    // Shard-sized writes in a warm process: what a merge worker does, shard after shard.
+    const shardRows = Math.max(1, Math.min(20_000, Math.round(rows / 50)));
+    console.log(`\nshard-sized: 10 shards of ${shardRows.toLocaleString('en')} rows after one untimed warm-up shard, one process per writer`);
+    console.log('figure | anchor | ratio');
+    console.log('--- | --- | ---');
+    for (const kind of ['region_text', 'text'] as const) {
+      const t: Record<string, { cpuMs: number; rows: number }> = {};
+      for (const writer of ['duckdb', 'fld']) {
+        const path = join(dir, `${kind}-${writer}-shards.parquet`);
+        const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', writer, '--kind', kind, '--rows', String(shardRows * 11), '--shard-rows', String(shardRows), '--out', path], { encoding: 'utf8' });
+        const line = r.stdout.trim().split('\n').pop() ?? '';
+        if (r.status !== 0 || !line.startsWith('{')) throw new Error(`${writer} ${kind} shards failed: ${r.stderr.slice(-300)}`);
+        t[writer] = JSON.parse(line);
+      }
+      const rate = (x: { cpuMs: number; rows: number }) => Math.round(x.rows / (x.cpuMs / 1000)).toLocaleString('en');
+      console.log(`${kind} encodeShard ${rate(t.fld)} rows/s (CPU) | DuckDB ${rate(t.duckdb)} rows/s (CPU) | ${(t.duckdb.cpuMs / t.fld.cpuMs).toFixed(2)}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -104,7 +134,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--child')) {
-  await child(arg('--child')!, arg('--kind') as Kind, Number(arg('--rows')), arg('--out')!);
+  await child(arg('--child')!, arg('--kind') as Kind, Number(arg('--rows')), arg('--out')!, arg('--shard-rows') ? Number(arg('--shard-rows')) : undefined);
 } else {
   await main();
 }
