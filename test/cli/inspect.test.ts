@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { encodeShard } from '../../pipeline/shards/encode.ts';
 import { summarizeFiles } from '../../pipeline/shards/round-files.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
@@ -14,9 +15,10 @@ const root = mkdtempSync(join(tmpdir(), 'fld-inspect-'));
 const round = join(root, 'demo', 'round-0');
 const regionShard = join(round, 'region_text', 'shard-00000.parquet');
 const regions = regionTextRecords(25);
+const fldBin = fileURLToPath(new URL('../../bin/fld.js', import.meta.url));
 
 function fld(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/fld.js', 'inspect', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [fldBin, 'inspect', ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
