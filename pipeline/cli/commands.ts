@@ -3,6 +3,7 @@ import { register as stats } from './stats.ts';
 import { register as world } from './world.ts';
 import { register as sourceCheck } from './source-check.ts';
 import { register as models } from './models.ts';
+import { register as inspect } from './inspect.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -14,6 +15,7 @@ const registrars: Registrar[] = [
   world,
   sourceCheck,
   models,
+  inspect,
 ];
 
 export function registerCommands(program: Command): void {
