@@ -1,8 +1,9 @@
 /**
  * Writes round shards, image shards, done markers and manifests for the stats tests, in the layout
  * of pipeline/layout.ts. Shards are written by DuckDB with the physical types the shard writer uses
- * (pipeline/stats/columns.ts) and the `schema_version` / `kind` key-value metadata. This is the one
- * place the stats tests write Parquet: switch it to the project's shard writer once that lands.
+ * (pipeline/stats/columns.ts) and the `schema_version` / `kind` key-value metadata. Well-formed shards
+ * are written by the project's own encoder (pipeline/shards/encode.ts), so the stats queries are tested
+ * on the files the engine writes; DuckDB writes only the malformed ones the refusal tests need.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -12,12 +13,7 @@ import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { layout } from '../../pipeline/layout.ts';
 import { SQL_COLUMNS } from '../../pipeline/stats/columns.ts';
 import { sqlString } from '../../pipeline/stats/sql.ts';
-
-const IMAGE_COLUMNS: Record<keyof RecordOf<'image'>, string> = {
-  image_id: 'VARCHAR', uri: 'VARCHAR', width: 'INTEGER', height: 'INTEGER', collection: 'VARCHAR', shard: 'INTEGER',
-  alt_text: 'VARCHAR', existing_texts: 'STRUCT(granularity VARCHAR, text VARCHAR)[]',
-  existing_boxes: 'STRUCT(box DOUBLE[], category VARCHAR)[]', error: 'VARCHAR',
-};
+import { encodeShard } from '../../pipeline/shards/encode.ts';
 
 function literal(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
@@ -55,13 +51,20 @@ export interface ShardOpts {
 export async function writeRoundShard<K extends RoundKind>(
   root: string, collection: string, round: number, kind: K, shard: number, rows: RecordOf<K>[], opts: ShardOpts = {},
 ): Promise<void> {
+  if (!opts.schemaVersion && !opts.dropColumns) return writeFileAtomic(join(root, layout.kind(collection, round, kind, shard)), encodeShard(kind, rows));
   const columns = Object.fromEntries(Object.entries(SQL_COLUMNS[kind]).filter(([c]) => !opts.dropColumns?.includes(c)));
   await writeParquet(join(root, layout.kind(collection, round, kind, shard)), columns, rows,
     { schema_version: opts.schemaVersion ?? String(SCHEMA_VERSION), kind });
 }
 
 export async function writeImageShard(root: string, collection: string, shard: number, rows: RecordOf<'image'>[]): Promise<void> {
-  await writeParquet(join(root, layout.images(collection, shard)), IMAGE_COLUMNS, rows, { schema_version: String(SCHEMA_VERSION), kind: 'image' });
+  writeFileAtomic(join(root, layout.images(collection, shard)), encodeShard('image', rows));
+}
+
+function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, bytes);
+  renameSync(`${path}.tmp`, path);
 }
 
 export function writeDoneMarker(root: string, collection: string, round: number, stage: string, shard: number, marker: object): void {
