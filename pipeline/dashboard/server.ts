@@ -1,0 +1,109 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { Queue } from 'bullmq';
+import express from 'express';
+import { Redis } from 'ioredis';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { maskSecrets } from '../log.ts';
+import { discoverQueueNames, queueList } from './queues.ts';
+import { errorPage, indexPage, parseRoundParam, reportPage } from './stats-page.ts';
+
+export interface DashboardOptions {
+  redisUrl: string;
+  /** The flow's hash tag, e.g. `{fld}`. */
+  queuePrefix: string;
+  /** Local storage root the stats page reads. */
+  root: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Defaults for /stats without query parameters. */
+  collection?: string;
+  round?: number;
+}
+
+export interface Dashboard { url: string; close(): Promise<void> }
+
+/** Queues created by an enqueue after the dashboard started show up at most this long after. */
+const REDISCOVER_MS = 5000;
+
+/** Fails fast with the (masked) URL when Redis is not there, instead of the board retrying silently. */
+async function checkRedis(url: string): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (e) {
+    throw new Error(`dashboard: cannot reach Redis at ${maskSecrets(url)}: ${maskSecrets((e as Error).message)}`);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
+  await checkRedis(o.redisUrl);
+  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+  // ioredis reconnects by itself; without a listener an outage would crash the process.
+  redis.on('error', (e) => process.stderr.write(`dashboard: redis: ${maskSecrets(e.message)}\n`));
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/queues');
+  const queues = new Map<string, Queue>();
+  const { replaceQueues } = createBullBoard({
+    queues: [],
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'fld-engine', miscLinks: [{ text: 'Stats', url: '/stats' }] } },
+  });
+  let lastDiscovery = 0;
+  const refresh = async (): Promise<void> => {
+    if (Date.now() - lastDiscovery < REDISCOVER_MS) return;
+    lastDiscovery = Date.now();
+    for (const name of queueList(await discoverQueueNames(redis, o.queuePrefix))) {
+      if (!queues.has(name)) queues.set(name, new Queue(name, { connection: redis, prefix: o.queuePrefix }));
+    }
+    replaceQueues([...queues.values()].map((q) => new BullMQAdapter(q)));
+  };
+  await refresh();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/', (_req, res) => res.redirect('/queues'));
+  app.use('/queues', (_req, _res, next) => { refresh().then(() => next(), next); }, board.getRouter());
+  app.get('/stats', async (req, res, next) => {
+    try {
+      let round: number | undefined;
+      let diff: number | undefined;
+      try {
+        round = parseRoundParam('round', req.query.round) ?? o.round;
+        diff = parseRoundParam('diff', req.query.diff);
+      } catch (e) {
+        const p = errorPage(e as Error);
+        res.status(p.status).type('html').send(p.html);
+        return;
+      }
+      const collection = typeof req.query.collection === 'string' && req.query.collection ? req.query.collection : o.collection;
+      const p = round === undefined ? indexPage(o.root) : await reportPage({ root: o.root, collection, round, diff });
+      res.status(p.status).type('html').send(p.html);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(o.port, o.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  return {
+    url: `http://${host}:${port}/`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      await redis.quit();
+    },
+  };
+}
