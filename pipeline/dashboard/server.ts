@@ -1,8 +1,11 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+import { HonoAdapter } from '@bull-board/hono';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { Queue } from 'bullmq';
-import express from 'express';
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { Redis } from 'ioredis';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,7 +52,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   // ioredis reconnects by itself; without a listener an outage would crash the process.
   redis.on('error', (e) => process.stderr.write(`dashboard: redis: ${maskSecrets(e.message)}\n`));
 
-  const board = new ExpressAdapter();
+  const board = new HonoAdapter(serveStatic);
   board.setBasePath('/queues');
   const queues = new Map<string, Queue>();
   const { replaceQueues } = createBullBoard({
@@ -68,32 +71,30 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   };
   await refresh();
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/', (_req, res) => res.redirect('/queues'));
-  app.use('/queues', (_req, _res, next) => { refresh().then(() => next(), next); }, board.getRouter());
-  app.get('/stats', async (req, res, next) => {
+  const app = new Hono();
+  app.get('/', (c) => c.redirect('/queues'));
+  app.use('/queues', async (_c, next) => { await refresh(); await next(); });
+  app.use('/queues/*', async (_c, next) => { await refresh(); await next(); });
+  app.route('/queues', board.registerPlugin());
+  app.get('/stats', async (c) => {
+    let round: number | undefined;
+    let diff: number | undefined;
     try {
-      let round: number | undefined;
-      let diff: number | undefined;
-      try {
-        round = parseRoundParam('round', req.query.round) ?? o.round;
-        diff = parseRoundParam('diff', req.query.diff);
-      } catch (e) {
-        const p = errorPage(e as Error);
-        res.status(p.status).type('html').send(p.html);
-        return;
-      }
-      const collection = typeof req.query.collection === 'string' && req.query.collection ? req.query.collection : o.collection;
-      const p = round === undefined ? indexPage(o.root) : await reportPage({ root: o.root, collection, round, diff });
-      res.status(p.status).type('html').send(p.html);
+      round = parseRoundParam('round', c.req.query('round')) ?? o.round;
+      diff = parseRoundParam('diff', c.req.query('diff'));
     } catch (e) {
-      next(e);
+      const bad = errorPage(e as Error);
+      return c.html(bad.html, bad.status as ContentfulStatusCode);
     }
+    if (round === undefined) return c.redirect('/rounds');
+    const p = await reportPage({ root: o.root, collection: c.req.query('collection') || o.collection, round, diff });
+    return c.html(p.html, p.status as ContentfulStatusCode);
   });
+  app.get('/rounds', (c) => c.html(indexPage(o.root).html));
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(o.port, o.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: o.port, hostname: o.host }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;

@@ -7,7 +7,7 @@ export interface Page { status: number; html: string }
 const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const NAV = '<nav style="font:14px sans-serif;margin:0 0 1em"><a href="/queues">Queues</a> · <a href="/stats">Rounds</a></nav>';
+const NAV = '<nav style="font:14px sans-serif;margin:0 0 1em"><a href="/queues">Queues</a> · <a href="/rounds">Rounds</a></nav>';
 
 function page(status: number, title: string, body: string): Page {
   return { status, html: `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head>` +

@@ -84,10 +84,14 @@ test('the queue API lists the engine queues plus discovered ones with their coun
   assert.equal(byName.get('fld.merge')!.waiting, 1);
 });
 
-test('the stats page answers bad input with the stats message, not a crash', async () => {
+test('the rounds page links every round; the stats page answers bad input with the stats message, not a crash', async () => {
   const missing = await fetch(`${dash.url}stats?round=9`);
   assert.equal(missing.status, 404);
   assert.match(await missing.text(), /round/);
+  const index = await fetch(`${dash.url}rounds`);
+  assert.equal(index.status, 200);
+  const links = [...(await index.text()).matchAll(/<a href="(\/stats\?[^"]+)">([^<]+)<\/a>/g)].map((m) => `${m[2]} -> ${m[1]}`);
+  assert.deepEqual(links, ['fx round 0 -> /stats?collection=fx&amp;round=0', 'fx round 1 -> /stats?collection=fx&amp;round=1']);
   const bad = await fetch(`${dash.url}stats?round=x`);
   assert.equal(bad.status, 400);
   assert.match(await bad.text(), /round must be a whole number &gt;= 0, got &quot;x&quot;/);
