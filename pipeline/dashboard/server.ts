@@ -35,12 +35,14 @@ const REDISCOVER_MS = 5000;
 /** Fails fast with the (masked) URL when Redis is not there, instead of the board retrying silently. */
 async function checkRedis(url: string): Promise<void> {
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
+  // The socket error (ECONNREFUSED, ENOTFOUND, ...) says more than the "Connection is closed." connect() rejects with.
+  let cause: Error | undefined;
+  probe.on('error', (e: Error) => (cause ??= e));
   try {
     await probe.connect();
     await probe.ping();
   } catch (e) {
-    throw new Error(`dashboard: cannot reach Redis at ${maskSecrets(url)}: ${maskSecrets((e as Error).message)}`);
+    throw new Error(`dashboard: cannot reach Redis at ${maskSecrets(url)}: ${maskSecrets((cause ?? (e as Error)).message)}`);
   } finally {
     probe.disconnect();
   }
@@ -49,6 +51,15 @@ async function checkRedis(url: string): Promise<void> {
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   await checkRedis(o.redisUrl);
   const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+  try {
+    return await serveBoard(o, redis);
+  } catch (e) {
+    redis.disconnect();
+    throw e;
+  }
+}
+
+async function serveBoard(o: DashboardOptions, redis: Redis): Promise<Dashboard> {
   // ioredis reconnects by itself; without a listener an outage would crash the process.
   redis.on('error', (e) => process.stderr.write(`dashboard: redis: ${maskSecrets(e.message)}\n`));
 
@@ -94,7 +105,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: o.port, hostname: o.host }, () => resolve(s as Server)) as Server;
-    s.once('error', reject);
+    s.once('error', (e: Error) => reject(new Error(`dashboard: cannot listen on ${o.host}:${o.port}: ${e.message}`)));
   });
   const { port } = server.address() as AddressInfo;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
