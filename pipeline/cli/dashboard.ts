@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { maskSecrets } from '../log.ts';
 
 const wholeNumber = (what: string, max = Infinity) => (v: string): number => {
   if (!/^\d+$/.test(v) || Number(v) > max) throw new InvalidArgumentError(`${what} is a whole number${max < Infinity ? ` <= ${max}` : ''}, got "${v}"`);
@@ -20,6 +19,8 @@ export function register(program: Command): void {
     .option('--queue-prefix <tag>', 'queue hash tag (default: the config queuePrefix, {fld})')
     .option('--config <file>', 'config file (default: fld.config.json/.yaml in the current folder)')
     .action(async (opts: Opts) => {
+      // Loaded here: every `fld` command registers this one and should not pay for pino, bullmq or hono.
+      const { maskSecrets } = await import('../log.ts');
       const { loadConfig } = await import('../config/load-config.ts');
       const { EngineConfig } = await import('../../schemas/config.ts');
       const { validate } = await import('../../schemas/validate.ts');
