@@ -75,8 +75,10 @@ async function serveBoard(o: DashboardOptions, redis: Redis): Promise<Dashboard>
   const refresh = async (): Promise<void> => {
     if (Date.now() - lastDiscovery < REDISCOVER_MS) return;
     lastDiscovery = Date.now();
+    // skipMetasUpdate: a Queue object otherwise writes `<prefix>:<name>:meta`, and looking must not
+    // create the queues it shows (nor make them look "discovered" to the next dashboard).
     for (const name of queueList(await discoverQueueNames(redis, o.queuePrefix))) {
-      if (!queues.has(name)) queues.set(name, new Queue(name, { connection: redis, prefix: o.queuePrefix }));
+      if (!queues.has(name)) queues.set(name, new Queue(name, { connection: redis, prefix: o.queuePrefix, skipMetasUpdate: true }));
     }
     replaceQueues([...queues.values()].map((q) => new BullMQAdapter(q)));
   };

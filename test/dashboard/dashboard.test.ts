@@ -82,6 +82,13 @@ test('the queue API lists the engine queues plus discovered ones with their coun
   assert.equal(byName.get('fld.detect')!.completed, 2);
   assert.equal(byName.get('fld.detect')!.failed, 1);
   assert.equal(byName.get('fld.merge')!.waiting, 1);
+  // Looking does not create: the engine queues nobody used have no keys after the board listed them.
+  const redis = new Redis(connection);
+  try {
+    assert.deepEqual(await redis.keys(`${prefix}:fld.train:*`), []);
+  } finally {
+    await redis.quit();
+  }
 });
 
 test('the rounds page links every round; the stats page answers bad input with the stats message, not a crash', async () => {
