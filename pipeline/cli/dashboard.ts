@@ -1,0 +1,46 @@
+import { InvalidArgumentError, type Command } from 'commander';
+
+const wholeNumber = (what: string, max = Infinity) => (v: string): number => {
+  if (!/^\d+$/.test(v) || Number(v) > max) throw new InvalidArgumentError(`${what} is a whole number${max < Infinity ? ` <= ${max}` : ''}, got "${v}"`);
+  return Number(v);
+};
+
+interface Opts { port: number; host: string; root?: string; collection?: string; round?: number; queuePrefix?: string; config?: string }
+
+export function register(program: Command): void {
+  program
+    .command('dashboard')
+    .description('serve the BullMQ queues (bull-board) and the stats report of the rounds on a local port')
+    .option('--port <P>', 'port to listen on (0 picks a free one)', wholeNumber('a port', 65535), 3000)
+    .option('--host <addr>', 'address to bind; anything but loopback exposes the queues to the network', '127.0.0.1')
+    .option('--root <dir>', 'local storage root of the stats page (default: the config storage, $FLD_STORAGE)')
+    .option('--collection <name>', 'collection of the stats page (default: the only one with the round)')
+    .option('--round <R>', 'round the stats page shows (default: a list of the rounds)', wholeNumber('a round'))
+    .option('--queue-prefix <tag>', 'queue hash tag (default: the config queuePrefix, {fld})')
+    .option('--config <file>', 'config file (default: fld.config.json/.yaml in the current folder)')
+    .action(async (opts: Opts) => {
+      // Loaded here: every `fld` command registers this one and should not pay for pino, bullmq or hono.
+      const { maskSecrets } = await import('../log.ts');
+      const { loadConfig } = await import('../config/load-config.ts');
+      const { EngineConfig } = await import('../../schemas/config.ts');
+      const { validate } = await import('../../schemas/validate.ts');
+      const config = await loadConfig(opts.config);
+      const queuePrefix = opts.queuePrefix === undefined ? config.queuePrefix
+        : validate(EngineConfig.shape.queuePrefix, opts.queuePrefix, 'dashboard --queue-prefix');
+      const root = (opts.root ?? config.storage).replace(/^file:\/\//, '');
+      const { startDashboard } = await import('../dashboard/server.ts');
+      const dash = await startDashboard({
+        redisUrl: config.redis, queuePrefix, root, host: opts.host, port: opts.port, collection: opts.collection, round: opts.round,
+      });
+      process.stdout.write(`fld dashboard: ${dash.url}\n  queues ${queuePrefix} on ${maskSecrets(config.redis)}: ${dash.url}queues\n` +
+        `  stats of ${root}: ${dash.url}stats\n  Ctrl-C stops it.\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          process.stdout.write(`fld dashboard: ${sig}, closing\n`);
+          dash.close().then(resolve, (e: Error) => { process.stderr.write(`fld dashboard: close: ${e.message}\n`); resolve(); });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}

@@ -1,0 +1,29 @@
+import type { Redis } from 'ioredis';
+
+/** The engine's queues (DESIGN.md section 5): shown even before a worker or enqueue has created them. */
+export const ENGINE_QUEUES = [
+  'fld.merge', 'fld.detect', 'fld.regioncap', 'fld.ocr', 'fld.ground', 'fld.caption', 'fld.refine', 'fld.train',
+] as const;
+
+/**
+ * Names of the queues that exist under `prefix` in Redis: BullMQ writes `<prefix>:<name>:meta` for
+ * every queue it has used. SCAN, not KEYS, so a big production Redis is not blocked. The prefix is
+ * a hash tag such as `{fld}`; glob specials in it are escaped so it matches literally.
+ */
+export async function discoverQueueNames(redis: Redis, prefix: string): Promise<string[]> {
+  const literal = prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+  const found = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${literal}:*:meta`, 'COUNT', 1000);
+    cursor = next;
+    for (const k of keys) found.add(k.slice(prefix.length + 1, -':meta'.length));
+  } while (cursor !== '0');
+  return [...found].sort();
+}
+
+/** The engine's fixed list first (in pipeline order), then any other queue found under the prefix. */
+export function queueList(discovered: string[]): string[] {
+  const fixed: string[] = [...ENGINE_QUEUES];
+  return [...fixed, ...discovered.filter((n) => !fixed.includes(n))];
+}

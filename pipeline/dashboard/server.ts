@@ -1,0 +1,123 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { HonoAdapter } from '@bull-board/hono';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Queue } from 'bullmq';
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { Redis } from 'ioredis';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { maskSecrets } from '../log.ts';
+import { discoverQueueNames, queueList } from './queues.ts';
+import { errorPage, indexPage, parseRoundParam, reportPage } from './stats-page.ts';
+
+export interface DashboardOptions {
+  redisUrl: string;
+  /** The flow's hash tag, e.g. `{fld}`. */
+  queuePrefix: string;
+  /** Local storage root the stats page reads. */
+  root: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Defaults for /stats without query parameters. */
+  collection?: string;
+  round?: number;
+}
+
+export interface Dashboard { url: string; close(): Promise<void> }
+
+/** Queues created by an enqueue after the dashboard started show up at most this long after. */
+const REDISCOVER_MS = 5000;
+
+/** Fails fast with the (masked) URL when Redis is not there, instead of the board retrying silently. */
+async function checkRedis(url: string): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // The socket error (ECONNREFUSED, ENOTFOUND, ...) says more than the "Connection is closed." connect() rejects with.
+  let cause: Error | undefined;
+  probe.on('error', (e: Error) => (cause ??= e));
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (e) {
+    throw new Error(`dashboard: cannot reach Redis at ${maskSecrets(url)}: ${maskSecrets((cause ?? (e as Error)).message)}`);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
+  await checkRedis(o.redisUrl);
+  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+  try {
+    return await serveBoard(o, redis);
+  } catch (e) {
+    redis.disconnect();
+    throw e;
+  }
+}
+
+async function serveBoard(o: DashboardOptions, redis: Redis): Promise<Dashboard> {
+  // ioredis reconnects by itself; without a listener an outage would crash the process.
+  redis.on('error', (e) => process.stderr.write(`dashboard: redis: ${maskSecrets(e.message)}\n`));
+
+  const board = new HonoAdapter(serveStatic);
+  board.setBasePath('/queues');
+  const queues = new Map<string, Queue>();
+  const { replaceQueues } = createBullBoard({
+    queues: [],
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'fld-engine', miscLinks: [{ text: 'Stats', url: '/stats' }] } },
+  });
+  let lastDiscovery = 0;
+  const refresh = async (): Promise<void> => {
+    if (Date.now() - lastDiscovery < REDISCOVER_MS) return;
+    lastDiscovery = Date.now();
+    // skipMetasUpdate: a Queue object otherwise writes `<prefix>:<name>:meta`, and looking must not
+    // create the queues it shows (nor make them look "discovered" to the next dashboard).
+    for (const name of queueList(await discoverQueueNames(redis, o.queuePrefix))) {
+      if (!queues.has(name)) queues.set(name, new Queue(name, { connection: redis, prefix: o.queuePrefix, skipMetasUpdate: true }));
+    }
+    replaceQueues([...queues.values()].map((q) => new BullMQAdapter(q)));
+  };
+  await refresh();
+
+  const app = new Hono();
+  app.get('/', (c) => c.redirect('/queues'));
+  app.use('/queues', async (_c, next) => { await refresh(); await next(); });
+  app.use('/queues/*', async (_c, next) => { await refresh(); await next(); });
+  app.route('/queues', board.registerPlugin());
+  app.get('/stats', async (c) => {
+    let round: number | undefined;
+    let diff: number | undefined;
+    try {
+      round = parseRoundParam('round', c.req.query('round')) ?? o.round;
+      diff = parseRoundParam('diff', c.req.query('diff'));
+    } catch (e) {
+      const bad = errorPage(e as Error);
+      return c.html(bad.html, bad.status as ContentfulStatusCode);
+    }
+    if (round === undefined) return c.redirect('/rounds');
+    const p = await reportPage({ root: o.root, collection: c.req.query('collection') || o.collection, round, diff });
+    return c.html(p.html, p.status as ContentfulStatusCode);
+  });
+  app.get('/rounds', (c) => c.html(indexPage(o.root).html));
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: o.port, hostname: o.host }, () => resolve(s as Server)) as Server;
+    s.once('error', (e: Error) => reject(new Error(`dashboard: cannot listen on ${o.host}:${o.port}: ${e.message}`)));
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  return {
+    url: `http://${host}:${port}/`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      await redis.quit();
+    },
+  };
+}
