@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { renameSync, writeFileSync } from 'node:fs';
 import { StatsInputError } from '../stats/errors.ts';
+import { loadConfig } from '../config/load-config.ts';
 
 const roundNumber = (v: string): number => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`a round is a whole number >= 0, got "${v}"`);
@@ -9,8 +10,9 @@ const roundNumber = (v: string): number => {
 
 interface Opts { round: number; collection?: string; root?: string; diff?: number; json?: boolean; html?: string }
 
-function storageRoot(opt: string | undefined): string {
-  const root = opt ?? process.env.FLD_STORAGE ?? '.fld';
+/** The root every command shares: --root, else the config's storage (fld.config.*, $FLD_STORAGE, default .fld/data). */
+async function storageRoot(opt: string | undefined): Promise<string> {
+  const root = opt ?? (await loadConfig()).storage;
   if (/^s3:\/\//i.test(root)) throw new StatsInputError(`stats: reads a local storage root for now; ${root} is on S3 (copy the round locally first)`);
   return root.replace(/^file:\/\//, '');
 }
@@ -21,7 +23,7 @@ export function register(program: Command): void {
     .description("tables (the paper's Tables 2 and 3, filter pass rates, per-source counts) and Figure 5 plots for one round")
     .requiredOption('--round <R>', 'the round to describe', roundNumber)
     .option('--collection <name>', 'the collection (default: the only one under the root that has this round)')
-    .option('--root <dir>', 'local storage root (default: $FLD_STORAGE, else .fld)')
+    .option('--root <dir>', 'local storage root (default: the config storage: $FLD_STORAGE, else .fld/data)')
     .option('--diff <R0>', 'also show what the round added, removed and changed versus round R0', roundNumber)
     .option('--json', 'print the stats as JSON (for scripts) instead of tables')
     .option('--html <file>', 'also write a self-contained HTML report with the tables and plots')
@@ -31,7 +33,7 @@ export function register(program: Command): void {
       const { computeRoundStats } = await import('../stats/round-stats.ts');
       const { reportTables } = await import('../stats/report-tables.ts');
       const { printTable } = await import('../stats/table.ts');
-      const stats = await computeRoundStats({ root: storageRoot(opts.root), collection: opts.collection, round: opts.round, diff: opts.diff });
+      const stats = await computeRoundStats({ root: await storageRoot(opts.root), collection: opts.collection, round: opts.round, diff: opts.diff });
       if (opts.html) {
         const { spatialPlots } = await import('../stats/plots.ts');
         const { reportHtml } = await import('../stats/report-html.ts');
