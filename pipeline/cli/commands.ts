@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as stats } from './stats.ts';
 import { register as world } from './world.ts';
+import { register as inspect } from './inspect.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -11,6 +12,7 @@ const registrars: Registrar[] = [
   stats,
   world,
 ];
+const registrars: Registrar[] = [inspect];
 
 export function registerCommands(program: Command): void {
   for (const r of registrars) r(program);

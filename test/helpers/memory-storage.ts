@@ -1,0 +1,57 @@
+import { Readable } from 'node:stream';
+import { NotFoundError, type Storage } from '../../pipeline/storage/storage.ts';
+
+/**
+ * Storage held in a Map: bytes only, for tests of code that sits on the Storage interface (the real
+ * local and S3 storages have their own tests). Counts calls so tests can check how objects are read.
+ */
+export class MemoryStorage implements Storage {
+  readonly url = 'mem://test';
+  readonly objects = new Map<string, Uint8Array>();
+  readonly calls = { put: 0, get: 0, getRange: 0, getStream: 0, rangeBytes: 0 };
+
+  async put(key: string, body: Uint8Array | string | Readable): Promise<void> {
+    this.calls.put++;
+    let bytes: Uint8Array;
+    if (typeof body === 'string') bytes = new TextEncoder().encode(body);
+    else if (body instanceof Uint8Array) bytes = body;
+    else {
+      const chunks: Buffer[] = [];
+      for await (const c of body) chunks.push(Buffer.from(c));
+      bytes = Buffer.concat(chunks);
+    }
+    this.objects.set(key, new Uint8Array(bytes));
+  }
+  private must(key: string): Uint8Array {
+    const b = this.objects.get(key);
+    if (!b) throw new NotFoundError(this.url, key);
+    return b;
+  }
+  async get(key: string): Promise<Uint8Array> {
+    this.calls.get++;
+    return this.must(key).slice();
+  }
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
+    this.calls.getRange++;
+    const b = this.must(key).slice(start, end);
+    this.calls.rangeBytes += b.byteLength;
+    return b;
+  }
+  async getStream(key: string): Promise<Readable> {
+    this.calls.getStream++;
+    return Readable.from([Buffer.from(this.must(key))]);
+  }
+  async head(key: string): Promise<{ size: number } | null> {
+    const b = this.objects.get(key);
+    return b ? { size: b.byteLength } : null;
+  }
+  async exists(key: string): Promise<boolean> {
+    return this.objects.has(key);
+  }
+  async *list(prefix: string): AsyncIterable<string> {
+    for (const k of [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort()) yield k;
+  }
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+}
