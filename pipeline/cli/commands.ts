@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as stats } from './stats.ts';
 import { register as world } from './world.ts';
 import { register as inspect } from './inspect.ts';
+import { register as sourceCheck } from './source-check.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -13,6 +14,7 @@ const registrars: Registrar[] = [
   world,
 ];
 const registrars: Registrar[] = [inspect];
+const registrars: Registrar[] = [sourceCheck];
 
 export function registerCommands(program: Command): void {
   for (const r of registrars) r(program);

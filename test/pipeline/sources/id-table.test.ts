@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IdTable } from '../../../pipeline/sources/id-table.ts';
+import { imageIdFromUri } from '../../../pipeline/sources/ids.ts';
+
+test('remembers every id across growth and returns the first ordinal of a repeat', () => {
+  const t = new IdTable(4);
+  const ids = Array.from({ length: 5000 }, (_, i) => imageIdFromUri(`/x/${i}.jpg`));
+  ids.forEach((id, i) => assert.equal(t.addHex(id, i), undefined));
+  assert.equal(t.size, 5000);
+  for (const i of [0, 1, 2499, 4999]) assert.equal(t.addHex(ids[i]!, 9999), i);
+  assert.equal(t.size, 5000, 'a repeat is not added');
+});
+
+test('ids equal in one 32-bit half only are different ids', () => {
+  const t = new IdTable();
+  assert.equal(t.addHex('00000000aaaaaaaa', 0), undefined);
+  assert.equal(t.addHex('11111111aaaaaaaa', 1), undefined);
+  assert.equal(t.addHex('00000000aaaaaaab', 2), undefined);
+  assert.equal(t.addHex('11111111aaaaaaaa', 3), 1);
+});
