@@ -3,6 +3,7 @@ import { register as stats } from './stats.ts';
 import { register as world } from './world.ts';
 import { register as inspect } from './inspect.ts';
 import { register as sourceCheck } from './source-check.ts';
+import { register as models } from './models.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -15,6 +16,7 @@ const registrars: Registrar[] = [
 ];
 const registrars: Registrar[] = [inspect];
 const registrars: Registrar[] = [sourceCheck];
+const registrars: Registrar[] = [models];
 
 export function registerCommands(program: Command): void {
   for (const r of registrars) r(program);
