@@ -13,10 +13,10 @@ type Registrar = (program: Command) => void;
 const registrars: Registrar[] = [
   stats,
   world,
+  inspect,
+  sourceCheck,
+  models,
 ];
-const registrars: Registrar[] = [inspect];
-const registrars: Registrar[] = [sourceCheck];
-const registrars: Registrar[] = [models];
 
 export function registerCommands(program: Command): void {
   for (const r of registrars) r(program);
