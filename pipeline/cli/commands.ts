@@ -4,6 +4,11 @@ import { register as world } from './world.ts';
 import { register as inspect } from './inspect.ts';
 import { register as sourceCheck } from './source-check.ts';
 import { register as models } from './models.ts';
+import { register as enqueue } from './enqueue.ts';
+import { register as worker } from './worker.ts';
+import { register as status } from './status.ts';
+import { register as retry } from './retry.ts';
+import { register as runLocal } from './run-local.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -16,6 +21,11 @@ const registrars: Registrar[] = [
   inspect,
   sourceCheck,
   models,
+  enqueue,
+  worker,
+  status,
+  retry,
+  runLocal,
 ];
 
 export function registerCommands(program: Command): void {
