@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import type { EngineConfig } from '../schemas/config.ts';
-import { onJobFailed, shardProcessor } from '../pipeline/engine/job-runner.ts';
+import { onJobFailed, shardProcessor, topUpAll } from '../pipeline/engine/job-runner.ts';
 import { openEngine } from '../pipeline/engine/open.ts';
 import { DEFAULT_WORKER_POLICY, type WorkerPolicy } from '../pipeline/engine/policy.ts';
 import { ALL_QUEUES } from '../pipeline/engine/stages.ts';
@@ -19,7 +19,7 @@ export function queueNames(list: string): string[] {
  * once, on the first job that needs them). SIGTERM / SIGINT close the workers, which lets the jobs in
  * hand finish (their locks keep being renewed) and takes no new ones; then models and connections close.
  */
-export async function runWorkerProcess(config: EngineConfig, opts: { queues: string[]; concurrency: number; policy?: Partial<WorkerPolicy> }): Promise<void> {
+export async function runWorkerProcess(config: EngineConfig, opts: { queues: string[]; concurrency: number; policy?: Partial<WorkerPolicy>; topUpEveryMs?: number }): Promise<void> {
   const log = createLogger({ name: 'fld-worker' });
   const policy = { ...DEFAULT_WORKER_POLICY, ...opts.policy };
   const engine = await openEngine(config, { log });
@@ -41,6 +41,16 @@ export async function runWorkerProcess(config: EngineConfig, opts: { queues: str
     w.on('error', (err) => log.error({ queue: name, err: err.message }, 'worker error'));
     return w;
   });
+  // Every worker also keeps the windows full on a timer, so a shard claimed by a process that died
+  // before adding its flow (or a missed failure event) is picked up without anyone running enqueue.
+  let topping = false;
+  const timer = setInterval(() => {
+    if (topping) return;
+    topping = true;
+    topUpAll(q)
+      .catch((e: Error) => log.warn({ err: e.message }, 'top-up failed'))
+      .finally(() => (topping = false));
+  }, opts.topUpEveryMs ?? 5000);
   log.info({ queues: opts.queues, concurrency: opts.concurrency, prefix: config.queuePrefix, ...policy }, 'worker ready');
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
@@ -50,6 +60,7 @@ export async function runWorkerProcess(config: EngineConfig, opts: { queues: str
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  clearInterval(timer);
   await Promise.all(workers.map((w) => w.close()));
   await engine.close();
   log.info('closed');

@@ -69,3 +69,11 @@ export async function afterShard(q: RoundQueue, k: RoundKey): Promise<string | n
   if (todo || inflight || planned === null) return null;
   return finalizeRound(q.storage, await q.plan(k), new Set(failed.map(Number)));
 }
+
+/** Reconciles and tops up every round this Redis knows that still has work (the workers' timer). */
+export async function topUpAll(q: RoundQueue): Promise<void> {
+  for (const k of await q.rounds()) {
+    const [todo, inflight] = await Promise.all([q.redis.llen(q.key(k, 'todo')), q.redis.scard(q.key(k, 'inflight'))]);
+    if (todo || inflight) await afterShard(q, k);
+  }
+}

@@ -12,12 +12,13 @@ export class RedisUnavailableError extends Error {
  */
 export async function connectRedis(url: string, timeoutMs = 3000): Promise<Redis> {
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  probe.on('error', () => {}); // the failure is reported by connect() below
+  let cause: NodeJS.ErrnoException | null = null;
+  probe.on('error', (e: NodeJS.ErrnoException) => (cause ??= e)); // connect() only says "Connection is closed"; this has the errno
   try {
     await probe.connect();
     await probe.ping();
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
+    const err = (cause ?? e) as NodeJS.ErrnoException;
     throw new RedisUnavailableError(`Redis at ${maskSecrets(url)} is not reachable (${err.code ?? err.message}); start it or point REDIS_URL / "redis" in fld.config.json at one`);
   } finally {
     probe.disconnect();

@@ -34,9 +34,9 @@ export function fld(args: string[], opts: { cwd: string; env?: Record<string, st
   return { child, done };
 }
 
-export async function makeWorld(images: number, seed: number): Promise<{ dir: string; manifest: string }> {
+export async function makeWorld(images: number, seed: number, extra: string[] = []): Promise<{ dir: string; manifest: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'fld-engine-world-'));
-  const r = await fld(['world', 'generate', '--out', dir, '--images', String(images), '--seed', String(seed), '--workers', '1'], { cwd: dir }).done;
+  const r = await fld(['world', 'generate', '--out', dir, '--images', String(images), '--seed', String(seed), '--workers', '1', ...extra], { cwd: dir }).done;
   if (r.code !== 0) throw new Error(`world generate failed: ${r.stderr}`);
   return { dir, manifest: join(dir, 'collection', 'manifest.jsonl') };
 }
@@ -51,6 +51,7 @@ export interface Env {
   startWorker(queues: string): ChildProcess;
   waitFinished(collection: string, round?: number, timeoutMs?: number): Promise<RoundStatus>;
   status(collection: string, round?: number): Promise<RoundStatus>;
+  jobCounts(queue: string): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -75,6 +76,7 @@ export async function makeEnv(cfg: Record<string, unknown>): Promise<Env> {
       return w.child;
     },
     status: (collection, round = 0) => roundStatus(engine.q, { collection, round }),
+    jobCounts: (queue) => engine.q.queue(queue).getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed', 'waiting-children'),
     async waitFinished(collection, round = 0, timeoutMs = 120_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
