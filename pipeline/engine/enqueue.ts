@@ -14,7 +14,7 @@ import { roundSpecialists } from './stages.ts';
 export const WIRED_SPECIALISTS = ['detector', 'ocr'];
 
 /** The round's plan: the one saved in storage if the round was enqueued before, else a new one from config. */
-export async function roundPlanFor(storage: Storage, collection: string, round: number, config: EngineConfig, jobs: JobPolicy = DEFAULT_JOB_POLICY): Promise<RoundPlan> {
+export async function roundPlanFor(storage: Storage, collection: string, round: number, config: EngineConfig, jobs: JobPolicy = config.jobs ?? DEFAULT_JOB_POLICY): Promise<RoundPlan> {
   const saved = await readRoundPlan(storage, collection, round);
   if (saved) return saved;
   const names = Object.keys(config.specialists);
