@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { openServices } from '../../../pipeline/engine/open.ts';
 import { readManifest } from '../../../pipeline/shards/round-files.ts';
 import { fld, makeEnv, makeWorld, quiet, REDIS, roundRows } from './harness.ts';
+import { startS3rver } from '../../helpers/s3rver.ts';
 
 let world: { dir: string; manifest: string };
 before(async () => {
@@ -122,5 +123,38 @@ test('a Redis that is down and an unreachable S3 endpoint at start: one clear me
     assert.match(line, /^fld: storage s3:\/\/bucket\/prefix\/?: .* failed: ECONNREFUSED/);
   } finally {
     await env.close();
+  }
+});
+
+test('a round with its storage on the S3 API (s3rver on loopback): shards, markers and manifest land in the bucket', async () => {
+  const s3 = await startS3rver();
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    FLD_S3_ENDPOINT: s3.endpoint, FLD_S3_FORCE_PATH_STYLE: 'true', FLD_S3_CHECKSUMS: 'WHEN_REQUIRED', AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  });
+  const env = await makeEnv({ storage: `s3://${s3.bucket}/run`, shardSize: 25, window: 2 });
+  try {
+    env.startWorker('merge');
+    const r = await fld(['enqueue', world.manifest, '--collection', 's3c', '--config', env.configFile, '--json'], { cwd: env.dir }).done;
+    assert.equal(r.code, 0, r.stderr);
+    const done = await env.waitFinished('s3c');
+    assert.equal(done.shards.done, 6);
+    assert.equal(done.images.done, 150);
+    const keys: string[] = [];
+    for await (const k of s3.storage.list('run/s3c/round-0/_done/merge/')) keys.push(k);
+    assert.equal(keys.length, 6);
+    const services = openServices(env.config, { log: quiet });
+    try {
+      assert.equal((await readManifest(services.storage, 's3c', 0)).shards.length, 6);
+      const rows = await roundRows(services.storage, 's3c', 0);
+      assert.ok(rows.text.length > 0);
+    } finally {
+      await services.close();
+    }
+  } finally {
+    await env.close();
+    process.env = saved;
+    await s3.close();
   }
 });
