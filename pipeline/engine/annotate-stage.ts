@@ -1,10 +1,15 @@
 import type { ErrorRecord, ImageRecord, RecordOf } from '../../schemas/records.ts';
-import { sourceOf, type ImageInput } from '../../specialists/adapter.ts';
+import { sourceOf, type ImageInput, type SpecialistAdapter } from '../../specialists/adapter.ts';
+import type { PreparingAdapter } from '../../specialists/annotate-stream.ts';
+import { prefetchBatches } from '../../specialists/prefetch.ts';
 import { layout } from '../layout.ts';
 import { readDoneMarker, writeDoneMarker } from '../shards/round-files.ts';
 import { readShard, writeShard } from '../shards/storage-io.ts';
 import type { Services } from './services.ts';
 import { annotateStage, type SpecialistStageDef, type Stage, type StageContext, type StageOutput } from './stages.ts';
+
+const isPreparing = (a: SpecialistAdapter): a is PreparingAdapter<unknown> =>
+  typeof (a as Partial<PreparingAdapter<unknown>>).prepare === 'function' && typeof (a as Partial<PreparingAdapter<unknown>>).run === 'function';
 
 /** Key of a specialist's per-image error rows beside its raw output. */
 export const rawErrorsName = (specialist: string) => `${specialist}_errors`;
@@ -35,18 +40,25 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       const images = await readImageShard(ctx);
       const rows: RecordOf<typeof def.produces>[] = [];
       const errors: ErrorRecord[] = [];
-      const batchSize = ctx.plan.batchSize;
-      let inferMs = 0;
-      for (let i = 0; i < images.length; i += batchSize) {
-        const batch = images.slice(i, i + batchSize);
+      // Fetching and decoding batch i+1 overlaps inference of batch i (DESIGN.md section 5) when the
+      // adapter splits its decode step from its model step (PreparingAdapter).
+      const split = isPreparing(adapter) ? adapter : null;
+      const prepare = async (batch: ImageRecord[]) => {
         const inputs: ImageInput[] = [];
+        const failed: ErrorRecord[] = [];
         for (const [img, got] of await Promise.all(batch.map(async (img) => [img, await services.images.fetch(img.uri)] as const))) {
-          if ('error' in got) errors.push({ image_id: img.image_id, shard, stage: name, message: `image ${img.image_id}: ${got.error}` });
+          if ('error' in got) failed.push({ image_id: img.image_id, shard, stage: name, message: `image ${img.image_id}: ${got.error}` });
           else inputs.push({ image_id: img.image_id, bytes: got.bytes });
         }
-        if (inputs.length) {
+        return { n: batch.length, inputs, failed, prepared: split && inputs.length ? await split.prepare(inputs) : null };
+      };
+      let inferMs = 0;
+      let done = 0;
+      for await (const b of prefetchBatches(images, ctx.plan.batchSize, prepare)) {
+        errors.push(...b.failed);
+        if (b.inputs.length) {
           const t = performance.now();
-          const res = await adapter.annotate(inputs);
+          const res = split ? await split.run(b.prepared) : await adapter.annotate(b.inputs);
           inferMs += performance.now() - t;
           for (const kind of ['text', 'region_text', 'text_phrase_region'] as const) {
             if (kind !== def.produces && res[kind].length) throw new Error(`${name}: adapter ${sourceOf(adapter)} returned ${kind} rows; this stage stores ${def.produces} only`);
@@ -54,7 +66,8 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
           rows.push(...(res[def.produces] as RecordOf<typeof def.produces>[]));
           for (const e of res.errors) errors.push({ image_id: e.image_id, shard, stage: e.stage, message: e.message });
         }
-        await ctx.heartbeat(Math.min(i + batchSize, images.length), images.length);
+        done += b.n;
+        await ctx.heartbeat(done, images.length);
       }
       const raw = await writeShard(storage, layout.raw(c, r, def.specialist, shard), def.produces, rows);
       const errs = await writeShard(storage, layout.raw(c, r, rawErrorsName(def.specialist), shard), 'errors', errors);

@@ -17,6 +17,7 @@ export function shardProcessor(q: RoundQueue, lockDuration: number) {
     const stage = (await q.stages(k)).find((s) => s.name === data.stage);
     if (!stage) throw new Error(`job ${job.id}: round ${data.round} of ${data.collection} has no stage ${data.stage}`);
     if (stage.queue !== job.queueName) throw new Error(`job ${job.id}: stage ${stage.name} belongs on ${stage.queue}, not ${job.queueName}`);
+    let last = 0;
     const out = await stage.run({
       storage: q.storage,
       collection: data.collection,
@@ -25,6 +26,10 @@ export function shardProcessor(q: RoundQueue, lockDuration: number) {
       plan: await q.plan(k),
       log: q.log.child({ job: job.id, stage: stage.name, shard: data.shard }),
       heartbeat: async (done, total) => {
+        // at most once a second: a heartbeat per mini-batch of a fast stage would be Redis chatter
+        const now = Date.now();
+        if (now - last < 1000 && done < total) return new Promise<void>((r) => setImmediate(r));
+        last = now;
         if (token) await job.extendLock(token, lockDuration);
         await job.updateProgress({ done, total });
       },

@@ -62,7 +62,10 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
       const out = { text: [] as TextRecord[], region_text: [] as RegionTextRecord[], text_phrase_region: [] as TextPhraseRegionRecord[] };
       const filterStats = new Map<string, FilterStats>();
       const t0 = performance.now();
-      for (const image of images) {
+      for (let i = 0; i < images.length; i++) {
+        const image = images[i];
+        // the filters are synchronous JS: hand the event loop back between mini-batches (lock renewal, progress)
+        if (i && i % ctx.plan.batchSize === 0) await ctx.heartbeat(i, images.length);
         if (image.error) errors.push({ image_id: image.image_id, shard, stage: 'enqueue', message: `image ${image.image_id}: ${image.error}` });
         const input: ImageInputs = {
           texts: (textsOf.get(image.image_id) ?? []).map((t) => ({ source: t.source, granularity: t.granularity, text: t.text, score: t.score })),
