@@ -55,9 +55,25 @@ try {
     [`BullMQ round, steady (first merge start to last merge end, from the done markers): ${steady.toFixed(1)} img/s`, `in-process executor: ${(images / localS).toFixed(1)} img/s`, (steady / (images / localS)).toFixed(2)],
     [`max event-loop stall during OCR+merge shard jobs: ${(h.max / 1e6).toFixed(0)} ms (p99 ${(h.percentile(99) / 1e6).toFixed(0)} ms)`, `lock renewal period: ${DEFAULT_WORKER_POLICY.lockDuration / 2} ms`, (h.max / 1e6 / (DEFAULT_WORKER_POLICY.lockDuration / 2)).toFixed(4)],
   ];
+  // what the finished round leaves in Redis (completed jobs are trimmed to the last 100 per queue)
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(env.config.redis);
+  let bytes = 0;
+  let keys = 0;
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${env.prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    for (const k of found) {
+      bytes += (await redis.memory('USAGE', k)) ?? 0;
+      keys++;
+    }
+  } while (cursor !== '0');
+  redis.disconnect();
   console.log(`engine bench: ${images} images, shards of ${shardSize}, load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
   console.log('figure | anchor | ratio');
   for (const row of rows) console.log(row.join(' | '));
+  console.log(`Redis after the round: ${keys} keys, ${bytes} bytes (${Math.round(bytes / st.shards.total)} per shard)`);
 } finally {
   await env.close();
   await rm(world.dir, { recursive: true, force: true });
