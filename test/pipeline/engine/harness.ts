@@ -48,10 +48,12 @@ export interface Env {
   config: EngineConfig;
   configFile: string;
   workers: ChildProcess[];
-  startWorker(queues: string): ChildProcess;
+  startWorker(queues: string, extra?: string[]): ChildProcess;
   waitFinished(collection: string, round?: number, timeoutMs?: number): Promise<RoundStatus>;
   status(collection: string, round?: number): Promise<RoundStatus>;
   jobCounts(queue: string): Promise<Record<string, number>>;
+  /** Raw BullMQ job fields (e.g. stalledCounter), or null when the job is gone. */
+  jobField(queue: string, id: string, field: string): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -70,12 +72,13 @@ export async function makeEnv(cfg: Record<string, unknown>): Promise<Env> {
     config,
     configFile,
     workers,
-    startWorker(queues) {
-      const w = fld(['worker', '--queues', queues, '--config', configFile], { cwd: dir });
+    startWorker(queues, extra = []) {
+      const w = fld(['worker', '--queues', queues, '--config', configFile, ...extra], { cwd: dir });
       workers.push(w.child);
       return w.child;
     },
     status: (collection, round = 0) => roundStatus(engine.q, { collection, round }),
+    jobField: (queue, id, field) => engine.q.redis.hget(`${prefix}:${queue}:${id}`, field),
     jobCounts: (queue) => engine.q.queue(queue).getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed', 'waiting-children'),
     async waitFinished(collection, round = 0, timeoutMs = 120_000) {
       const until = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { jobId } from '../../../schemas/jobs.ts';
 import { openServices } from '../../../pipeline/engine/open.ts';
 import { readDoneMarker, readManifest } from '../../../pipeline/shards/round-files.ts';
 import { yoloModelFolder } from '../../specialists/fixtures/model-folder.ts';
@@ -101,6 +102,34 @@ test('Redis lost mid-round: fld enqueue --resume rebuilds the queue from the don
       const rows = await roundRows(services.storage, 'r', 0);
       for (const [kind, list] of Object.entries(rows)) assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
       assert.equal((await readManifest(services.storage, 'r', 0)).shards.length, 20);
+    } finally {
+      await services.close();
+    }
+  } finally {
+    await env.close();
+  }
+});
+
+test('a worker SIGKILLed in the middle of an OCR shard: the job stalls, another worker runs it again, the round has each row once', async () => {
+  const env = await makeEnv({ shardSize: 50, window: 2, specialists: { ocr: 'ppocr-v4' } });
+  try {
+    const fast = ['--lock-duration', '2000', '--stalled-interval', '1000'];
+    const victim = env.startWorker('ocr', fast);
+    env.startWorker('merge', fast);
+    const r = await fld(['enqueue', world.manifest, '--collection', 'k', '--config', env.configFile], { cwd: env.dir }).done;
+    assert.equal(r.code, 0, r.stderr);
+    while ((await env.status('k')).stages.find((s) => s.stage === 'annotate:ocr')!.active === 0) await new Promise((res) => setTimeout(res, 50));
+    victim.kill('SIGKILL');
+    env.startWorker('ocr', fast);
+    const done = await env.waitFinished('k');
+    assert.deepEqual(done.shards, { total: 2, pending: 0, waiting: 0, active: 0, done: 2, failed: 0 });
+    const stalls = await Promise.all([0, 1].map((shard) => env.jobField('fld.ocr', jobId({ collection: 'k', round: 0, shard, stage: 'annotate:ocr' }), 'stc')));
+    assert.ok(stalls.some((n) => Number(n) >= 1), `one OCR job was recovered as stalled (stalled counters ${stalls})`);
+    const services = openServices(env.config, { log: quiet });
+    try {
+      const rows = await roundRows(services.storage, 'k', 0);
+      for (const [kind, list] of Object.entries(rows)) assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
+      assert.ok(rows.region_text.some((x) => JSON.parse(x).source.startsWith('ppocr-v4@')));
     } finally {
       await services.close();
     }
