@@ -48,8 +48,11 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
       const groundings: TextPhraseRegionRecord[] = [];
       for (const d of defs) {
         const stage = annotateStage(d.specialist);
+        // a stage whose rows a later stage of the same kind re-emits (detector boxes, captioned by the
+        // region captioner) is read through that stage only, or every box would be merged twice
+        const superseded = defs.some((o) => o.needs.includes(d.specialist) && o.produces === d.produces);
         if (!(await readDoneMarker(storage, c, r, stage, shard))) throw new Error(`merge shard ${shard}: ${stage} has no done marker; its output is incomplete`);
-        const raw = (await readShard(storage, layout.raw(c, r, d.specialist, shard), d.produces)).rows;
+        const raw = superseded ? [] : (await readShard(storage, layout.raw(c, r, d.specialist, shard), d.produces)).rows;
         if (d.produces === 'text') texts.push(...(raw as TextRecord[]));
         else if (d.produces === 'region_text') regions.push(...(raw as RegionTextRecord[]));
         else groundings.push(...(raw as TextPhraseRegionRecord[]));
