@@ -37,8 +37,23 @@ export function register(program: Command): void {
           summary = await resumeRound(engine.q, o.collection, round);
         } else {
           const plan = await roundPlanFor(engine.q.storage, o.collection, round, config);
+          for (const field of ['specialists', 'filters'] as const) {
+            if (JSON.stringify(plan[field]) !== JSON.stringify(config[field])) {
+              process.stderr.write(`warning: round ${round} of ${o.collection} was planned with ${field} ${JSON.stringify(plan[field])}; the config now says ${JSON.stringify(config[field])}. The saved plan is used (a round does not change halfway; enqueue a new round for new settings)\n`);
+            }
+          }
+          const tty = !o.json && process.stderr.isTTY;
+          let shardsSeen = 0;
           const source = detectSource(arg!, { format: o.format, allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
-          summary = await enqueueRound(engine.q, plan, source, { shardSize: config.shardSize, readSize: o.readSize, onProblem: (p) => process.stderr.write(`skipped: ${p.message}\n`) });
+          summary = await enqueueRound(engine.q, plan, source, {
+            shardSize: config.shardSize,
+            readSize: o.readSize,
+            onProblem: (p) => process.stderr.write(`${tty ? '\n' : ''}skipped: ${p.message}\n`),
+            onShard: () => {
+              if (tty) process.stderr.write(`\r${source.type}: ${++shardsSeen} shards written and queued`);
+            },
+          });
+          if (tty) process.stderr.write('\n');
         }
         const { shards, ...rest } = summary;
         if (o.json) process.stdout.write(JSON.stringify({ ...rest, shards: shards.length }) + '\n');

@@ -95,7 +95,7 @@ export interface EnqueueSummary extends ImageShardSummary {
  * merges finish), so this command may exit or crash at any point: a re-run continues where it
  * stopped and adds no job twice (registration is once per shard, job ids are deterministic).
  */
-export async function enqueueRound(q: RoundQueue, plan: RoundPlan, source: Source, opts: Omit<PlanOptions, 'collection'> & { shardSize: number }): Promise<EnqueueSummary> {
+export async function enqueueRound(q: RoundQueue, plan: RoundPlan, source: Source, opts: Omit<PlanOptions, 'collection'> & { shardSize: number; onShard?: (shard: number) => void }): Promise<EnqueueSummary> {
   const k = { collection: plan.collection, round: plan.round };
   await q.ensureQueues();
   await q.registerRound(plan);
@@ -105,6 +105,7 @@ export async function enqueueRound(q: RoundQueue, plan: RoundPlan, source: Sourc
     if (await q.storage.exists(layout.done(k.collection, k.round, 'merge', s))) alreadyDone++;
     else registered += await q.registerShards(k, [s]);
     await q.topUp(k);
+    opts.onShard?.(s);
   });
   await q.markPlanned(k, summary.shards.length);
   await q.topUp(k);
