@@ -9,6 +9,11 @@ export const layout = {
   kind: (c: string, round: number, kind: RoundKind, shard: number) => `${c}/round-${round}/${kind}/${shardName(shard)}.parquet`,
   done: (c: string, round: number, stage: string, shard: number) => `${c}/round-${round}/_done/${stage.replaceAll(':', '_')}/${shardName(shard)}.json`,
   manifest: (c: string, round: number) => `${c}/round-${round}/_manifest.json`,
+  /** What a round runs (schemas/round-plan.ts), written when it is first enqueued. */
+  roundPlan: (c: string, round: number) => `${c}/round-${round}/_plan.json`,
+  /** The collection's image shards and what its source skipped, written after the last image shard. */
+  collectionPlan: (c: string) => `${c}/images/_collection.json`,
+  imagesPrefix: (c: string) => `${c}/images/`,
   roundPrefix: (c: string, round: number) => `${c}/round-${round}/`,
   exportShard: (c: string, round: number, split: string, n: number) => `${c}/export/round-${round}/${split}-${String(n).padStart(5, '0')}.parquet`,
 };

@@ -23,6 +23,8 @@ export const EngineConfig = z
     filters: z.record(z.string(), z.unknown()).default({}),
     /** Specialist name -> model folder or registry name. @default {} */
     specialists: z.record(z.string(), z.string()).default({}),
+    /** Tries per stage job (the first included) and the first retry delay in ms, doubling; see docs/operations.md. @default {attempts: 3, backoffMs: 30000} */
+    jobs: z.object({ attempts: z.number().int().min(1).max(100).default(3), backoffMs: z.number().int().min(0).default(30_000) }).strict().default({ attempts: 3, backoffMs: 30_000 }),
     /** Training stage command (see docs/training-stage.md); null uses the reference trainer. @default null */
     trainCommand: z.string().nullable().default(null),
   })

@@ -44,5 +44,12 @@ export const RoundManifest = z.object({
   /** Rows per kind over all shards. */
   counts: z.object(Object.fromEntries(ROUND_KINDS.map((k) => [k, count])) as Record<(typeof ROUND_KINDS)[number], typeof count>),
   files: z.array(ManifestFile),
+  /** Source entries that did not become images (per reason, first examples), and shards that failed for good. */
+  skipped: z.object({
+    total: count,
+    byReason: z.record(z.string(), count),
+    examples: z.array(z.object({ reason: z.string(), where: z.string(), message: z.string() })),
+  }).optional(),
+  failedShards: z.array(count).optional(),
 });
 export type RoundManifest = z.infer<typeof RoundManifest>;

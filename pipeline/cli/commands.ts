@@ -5,6 +5,11 @@ import { register as sourceCheck } from './source-check.ts';
 import { register as models } from './models.ts';
 import { register as inspect } from './inspect.ts';
 import { register as dashboard } from './dashboard.ts';
+import { register as enqueue } from './enqueue.ts';
+import { register as worker } from './worker.ts';
+import { register as status } from './status.ts';
+import { register as retry } from './retry.ts';
+import { register as runLocal } from './run-local.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -18,6 +23,11 @@ const registrars: Registrar[] = [
   models,
   inspect,
   dashboard,
+  enqueue,
+  worker,
+  status,
+  retry,
+  runLocal,
 ];
 
 export function registerCommands(program: Command): void {

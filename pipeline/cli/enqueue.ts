@@ -1,0 +1,65 @@
+import { Option, type Command } from 'commander';
+import { loadConfig } from '../config/load-config.ts';
+import { enqueueRound, resumeRound, roundPlanFor } from '../engine/enqueue.ts';
+import { openEngine } from '../engine/open.ts';
+import { detectSource } from '../sources/detect.ts';
+import { openStorage } from '../storage/open.ts';
+import { SOURCE_TYPES, type SourceType } from '../sources/types.ts';
+
+interface Opts { collection: string; round: string; resume: boolean; config?: string; format?: SourceType; allowOutside: boolean; readSize: boolean; json: boolean }
+
+/**
+ * `fld enqueue <source> --collection NAME [--round R]`: image shards from the source, then one flow
+ * per shard within the window; `--resume` rebuilds a round's queue from storage after a Redis loss.
+ */
+export function register(program: Command): void {
+  program
+    .command('enqueue')
+    .description('write a collection\'s image shards and queue a round (one BullMQ flow per shard, at most a window in flight)')
+    .argument('[source]', 'folder, manifest (.jsonl/.csv/.parquet), COCO json, img2dataset output or s3://bucket/prefix')
+    .requiredOption('--collection <name>', 'collection name')
+    .option('--round <r>', 'round', '0')
+    .option('--resume', 'rebuild the round\'s queue from storage (done markers) after a Redis loss; no source needed', false)
+    .option('--config <file>', 'config file (default fld.config.json / .yaml in the working folder)')
+    .addOption(new Option('--format <type>', 'source type instead of detecting it').choices(SOURCE_TYPES as string[]))
+    .option('--allow-outside', 'accept manifest paths outside the manifest folder', false)
+    .option('--no-read-size', 'do not read width/height from image headers at enqueue (boxes are then not checked against the image bounds)')
+    .option('--json', 'print the summary as JSON', false)
+    .action(async (arg: string | undefined, o: Opts) => {
+      const round = Number(o.round);
+      if (!Number.isInteger(round) || round < 0) throw Object.assign(new Error(`--round must be an integer >= 0, got ${o.round}`), { exitCode: 2 });
+      if (!o.resume && !arg) throw Object.assign(new Error('enqueue: give a <source>, or --resume to rebuild a round from storage'), { exitCode: 2 });
+      const config = await loadConfig(o.config);
+      const engine = await openEngine(config);
+      try {
+        let summary;
+        if (o.resume) {
+          summary = await resumeRound(engine.q, o.collection, round);
+        } else {
+          const plan = await roundPlanFor(engine.q.storage, o.collection, round, config);
+          for (const field of ['specialists', 'filters'] as const) {
+            if (JSON.stringify(plan[field]) !== JSON.stringify(config[field])) {
+              process.stderr.write(`warning: round ${round} of ${o.collection} was planned with ${field} ${JSON.stringify(plan[field])}; the config now says ${JSON.stringify(config[field])}. The saved plan is used (a round does not change halfway; enqueue a new round for new settings)\n`);
+            }
+          }
+          const tty = !o.json && process.stderr.isTTY;
+          let shardsSeen = 0;
+          const source = detectSource(arg!, { format: o.format, allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
+          summary = await enqueueRound(engine.q, plan, source, {
+            shardSize: config.shardSize,
+            readSize: o.readSize,
+            onProblem: (p) => process.stderr.write(`${tty ? '\n' : ''}skipped: ${p.message}\n`),
+            onShard: () => {
+              if (tty) process.stderr.write(`\r${source.type}: ${++shardsSeen} shards written and queued`);
+            },
+          });
+          if (tty) process.stderr.write('\n');
+        }
+        const { shards, ...rest } = summary;
+        if (o.json) process.stdout.write(JSON.stringify({ ...rest, shards: shards.length }) + '\n');
+        else process.stdout.write(`${o.collection} round ${round}: ${shards.length} shards (${summary.images} images, ${summary.skipped} skipped), ${summary.registered} newly queued, ${summary.alreadyDone} already done\n`);
+      } finally {
+        await engine.close();
+      }
+    });
+}

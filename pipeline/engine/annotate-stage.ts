@@ -1,0 +1,88 @@
+import type { ErrorRecord, ImageRecord, RecordOf } from '../../schemas/records.ts';
+import { sourceOf, type ImageInput, type SpecialistAdapter } from '../../specialists/adapter.ts';
+import type { PreparingAdapter } from '../../specialists/annotate-stream.ts';
+import { prefetchBatches } from '../../specialists/prefetch.ts';
+import { layout } from '../layout.ts';
+import { readDoneMarker, writeDoneMarker } from '../shards/round-files.ts';
+import { readShard, writeShard } from '../shards/storage-io.ts';
+import type { Services } from './services.ts';
+import { annotateStage, type SpecialistStageDef, type Stage, type StageContext, type StageOutput } from './stages.ts';
+
+const isPreparing = (a: SpecialistAdapter): a is PreparingAdapter<unknown> =>
+  typeof (a as Partial<PreparingAdapter<unknown>>).prepare === 'function' && typeof (a as Partial<PreparingAdapter<unknown>>).run === 'function';
+
+/** Key of a specialist's per-image error rows beside its raw output. */
+export const rawErrorsName = (specialist: string) => `${specialist}_errors`;
+
+export async function readImageShard(ctx: StageContext): Promise<ImageRecord[]> {
+  return (await readShard(ctx.storage, layout.images(ctx.collection, ctx.shard), 'image')).rows;
+}
+
+/**
+ * `annotate:<specialist>`: the shard's images in mini-batches through the specialist's adapter, raw
+ * rows to `round-R/raw/<specialist>/shard-N.parquet`, per-image errors beside them, then the done
+ * marker. An image that cannot be read or decoded is an error row; the shard goes on.
+ */
+export function makeAnnotateStage(def: SpecialistStageDef, services: Services): Stage {
+  const name = annotateStage(def.specialist);
+  return {
+    name,
+    queue: def.queue,
+    needs: def.needs.map(annotateStage),
+    async run(ctx: StageContext): Promise<StageOutput> {
+      const { storage, collection: c, round: r, shard } = ctx;
+      const existing = await readDoneMarker(storage, c, r, name, shard);
+      if (existing) return { stage: name, shard, marker: layout.done(c, r, name, shard), counts: existing.counts, skipped: true };
+      const started = performance.now();
+      const ref = ctx.plan.specialists[def.specialist];
+      if (!ref) throw new Error(`${name} shard ${shard}: the round plan names no model for ${def.specialist}`);
+      const adapter = await services.adapters.get(def.specialist, ref, r);
+      const images = await readImageShard(ctx);
+      const rows: RecordOf<typeof def.produces>[] = [];
+      const errors: ErrorRecord[] = [];
+      // Fetching and decoding batch i+1 overlaps inference of batch i (DESIGN.md section 5) when the
+      // adapter splits its decode step from its model step (PreparingAdapter).
+      const split = isPreparing(adapter) ? adapter : null;
+      const prepare = async (batch: ImageRecord[]) => {
+        const inputs: ImageInput[] = [];
+        const failed: ErrorRecord[] = [];
+        for (const [img, got] of await Promise.all(batch.map(async (img) => [img, await services.images.fetch(img.uri)] as const))) {
+          if ('error' in got) failed.push({ image_id: img.image_id, shard, stage: name, message: `image ${img.image_id}: ${got.error}` });
+          else inputs.push({ image_id: img.image_id, bytes: got.bytes });
+        }
+        return { n: batch.length, inputs, failed, prepared: split && inputs.length ? await split.prepare(inputs) : null };
+      };
+      let inferMs = 0;
+      let done = 0;
+      for await (const b of prefetchBatches(images, ctx.plan.batchSize, prepare)) {
+        errors.push(...b.failed);
+        if (b.inputs.length) {
+          const t = performance.now();
+          const res = split ? await split.run(b.prepared) : await adapter.annotate(b.inputs);
+          inferMs += performance.now() - t;
+          for (const kind of ['text', 'region_text', 'text_phrase_region'] as const) {
+            if (kind !== def.produces && res[kind].length) throw new Error(`${name}: adapter ${sourceOf(adapter)} returned ${kind} rows; this stage stores ${def.produces} only`);
+          }
+          rows.push(...(res[def.produces] as RecordOf<typeof def.produces>[]));
+          for (const e of res.errors) errors.push({ image_id: e.image_id, shard, stage: e.stage, message: e.message });
+        }
+        done += b.n;
+        await ctx.heartbeat(done, images.length);
+      }
+      const raw = await writeShard(storage, layout.raw(c, r, def.specialist, shard), def.produces, rows);
+      const errs = await writeShard(storage, layout.raw(c, r, rawErrorsName(def.specialist), shard), 'errors', errors);
+      const failed = new Set(errors.map((e) => e.image_id)).size;
+      const ms = performance.now() - started;
+      const marker = await writeDoneMarker(storage, c, r, {
+        stage: name,
+        shard,
+        counts: { [def.produces]: rows.length, errors: errors.length, images: images.length },
+        stats: { [sourceOf(adapter)]: { total: images.length, kept: images.length - failed, dropped: failed ? { error: failed } : {}, ms: inferMs } },
+        finished_at: new Date().toISOString(),
+        ms,
+        files: [raw, errs].map((f) => ({ key: f.key, kind: f.kind, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
+      });
+      return { stage: name, shard, marker, counts: { [def.produces]: rows.length, errors: errors.length }, skipped: false };
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import type { EngineConfig } from '../../schemas/config.ts';
+import type { RoundPlan } from '../../schemas/round-plan.ts';
+import { layout } from '../layout.ts';
+import { writeShard } from '../shards/storage-io.ts';
+import type { Storage } from '../storage/storage.ts';
+import { planShards, type PlanOptions } from '../sources/plan.ts';
+import type { Source } from '../sources/types.ts';
+import { listImageShards, readCollectionPlan, readRoundPlan, writeCollectionPlan, writeRoundPlan } from './plan-files.ts';
+import { DEFAULT_JOB_POLICY, type JobPolicy } from './policy.ts';
+import type { RoundQueue } from './round-queue.ts';
+import { roundSpecialists } from './stages.ts';
+
+/** Specialists with an adapter in this build (adapters.ts); the rest are refused at enqueue, before any work. */
+export const WIRED_SPECIALISTS = ['detector', 'ocr'];
+
+/** The round's plan: the one saved in storage if the round was enqueued before, else a new one from config. */
+export async function roundPlanFor(storage: Storage, collection: string, round: number, config: EngineConfig, jobs: JobPolicy = config.jobs ?? DEFAULT_JOB_POLICY): Promise<RoundPlan> {
+  const saved = await readRoundPlan(storage, collection, round);
+  if (saved) return saved;
+  const names = Object.keys(config.specialists);
+  roundSpecialists(names);
+  const unwired = names.filter((n) => !WIRED_SPECIALISTS.includes(n));
+  if (unwired.length) throw new Error(`config specialists: no adapter for ${unwired.join(', ')} in this build (wired: ${WIRED_SPECIALISTS.join(', ')}); remove them from "specialists"`);
+  return writeRoundPlan(storage, {
+    collection,
+    round,
+    specialists: config.specialists,
+    filters: config.filters,
+    batchSize: config.batchSize,
+    window: config.window,
+    jobs,
+    created_at: new Date().toISOString(),
+  });
+}
+
+export interface ImageShardSummary {
+  shards: number[];
+  images: number;
+  skipped: number;
+  /** False when the collection's shards were written by an earlier enqueue (the source was not read again). */
+  listed: boolean;
+}
+
+/**
+ * The collection's image shards: written once from the source (each shard at its deterministic key,
+ * never rewritten), then the collection plan with the skipped entries, last. If that plan exists the
+ * shards are taken from storage and the source is not read again. `onShard` runs after each shard is
+ * stored, so the queue can start before the whole source is listed.
+ */
+export async function writeImageShards(
+  storage: Storage,
+  source: Source,
+  opts: PlanOptions & { collection: string; shardSize: number },
+  onShard: (shard: number) => Promise<void> = async () => {},
+): Promise<ImageShardSummary> {
+  const done = await readCollectionPlan(storage, opts.collection);
+  if (done) {
+    const shards = await listImageShards(storage, opts.collection);
+    for (const s of shards) await onShard(s);
+    return { shards, images: done.images, skipped: done.skipped.total, listed: false };
+  }
+  const plan = planShards(source, opts);
+  const shards: number[] = [];
+  for await (const s of plan) {
+    const key = layout.images(opts.collection, s.shard);
+    if (!(await storage.exists(key))) await writeShard(storage, key, 'image', s.records, { collection: opts.collection });
+    shards.push(s.shard);
+    await onShard(s.shard);
+  }
+  const sum = plan.summary;
+  await writeCollectionPlan(storage, {
+    collection: opts.collection,
+    source: sum.source,
+    shardSize: sum.shardSize,
+    shards: sum.shards,
+    images: sum.images,
+    skipped: { total: sum.problems, byReason: sum.byReason, examples: sum.examples.map((p) => ({ reason: p.reason, where: p.where, message: p.message })) },
+    created_at: new Date().toISOString(),
+  });
+  return { shards, images: sum.images, skipped: sum.problems, listed: true };
+}
+
+export interface EnqueueSummary extends ImageShardSummary {
+  collection: string;
+  round: number;
+  /** Shards new to this Redis (0 when the round was enqueued before). */
+  registered: number;
+  /** Shards skipped because their merge done marker exists. */
+  alreadyDone: number;
+}
+
+/**
+ * `fld enqueue`: plan, write image shards, register each shard with the round as soon as it is
+ * stored and top up the window. Everything after registration is the engine's job (workers top up as
+ * merges finish), so this command may exit or crash at any point: a re-run continues where it
+ * stopped and adds no job twice (registration is once per shard, job ids are deterministic).
+ */
+export async function enqueueRound(q: RoundQueue, plan: RoundPlan, source: Source, opts: Omit<PlanOptions, 'collection'> & { shardSize: number; onShard?: (shard: number) => void }): Promise<EnqueueSummary> {
+  const k = { collection: plan.collection, round: plan.round };
+  await q.ensureQueues();
+  await q.registerRound(plan);
+  let registered = 0;
+  let alreadyDone = 0;
+  const summary = await writeImageShards(q.storage, source, { ...opts, collection: plan.collection }, async (s) => {
+    if (await q.storage.exists(layout.done(k.collection, k.round, 'merge', s))) alreadyDone++;
+    else registered += await q.registerShards(k, [s]);
+    await q.topUp(k);
+    opts.onShard?.(s);
+  });
+  await q.markPlanned(k, summary.shards.length);
+  await q.topUp(k);
+  return { ...summary, collection: plan.collection, round: plan.round, registered, alreadyDone };
+}
+
+/**
+ * `fld enqueue --resume`: rebuilds a round's queue from storage alone (after a Redis loss or a crash
+ * of everything): the round plan, the image shards, and the merge done markers; every shard without
+ * one is registered again. Safe on a live Redis too (registration is once per shard).
+ */
+export async function resumeRound(q: RoundQueue, collection: string, round: number): Promise<EnqueueSummary> {
+  const plan = await readRoundPlan(q.storage, collection, round);
+  if (!plan) throw new Error(`round ${round} of collection ${collection}: no round plan in ${q.storage.url} (was it ever enqueued? run fld enqueue <source> --collection ${collection} --round ${round})`);
+  const k = { collection, round };
+  await q.ensureQueues();
+  await q.registerRound(plan);
+  const shards = await listImageShards(q.storage, collection);
+  const cp = await readCollectionPlan(q.storage, collection);
+  let registered = 0;
+  let alreadyDone = 0;
+  for (const s of shards) {
+    if (await q.storage.exists(layout.done(collection, round, 'merge', s))) alreadyDone++;
+    else registered += await q.registerShards(k, [s]);
+  }
+  if (cp) await q.markPlanned(k, shards.length);
+  await q.topUp(k);
+  return { collection, round, shards, images: cp?.images ?? 0, skipped: cp?.skipped.total ?? 0, listed: false, registered, alreadyDone };
+}

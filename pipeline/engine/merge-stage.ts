@@ -1,0 +1,116 @@
+import { filterConfig, type FilterConfig } from '../../filters/config.ts';
+import { mergeImage, type RawGrounding, type RawRegion, type RawText } from '../../filters/merge/merge.ts';
+import { addStats, type FilterStats } from '../../filters/stats.ts';
+import type { StepStats } from '../../schemas/done-marker.ts';
+import type { ErrorRecord, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
+import { layout } from '../layout.ts';
+import { readDoneMarker, writeDoneMarker } from '../shards/round-files.ts';
+import { readShard, writeShard } from '../shards/storage-io.ts';
+import { rawErrorsName, readImageShard } from './annotate-stage.ts';
+import { annotateStage, MERGE_QUEUE, roundSpecialists, type Stage, type StageContext, type StageOutput } from './stages.ts';
+
+/** Raw rows of one image, gathered from every specialist of the round. */
+interface ImageInputs { texts: RawText[]; regions: RawRegion[]; groundings: RawGrounding[] }
+
+const group = <T extends { image_id: string }>(rows: readonly T[]) => {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const l = m.get(r.image_id);
+    if (l) l.push(r);
+    else m.set(r.image_id, [r]);
+  }
+  return m;
+};
+
+/**
+ * `merge`: the shard's image records (with their pre-existing annotations) and the raw output of every
+ * specialist of the round -> filters/merge per image -> the round's text, region_text and
+ * text_phrase_region shards, the errors shard (the specialists' per-image errors, images the source
+ * marked bad, and any image the merge itself could not handle), then the done marker with the
+ * filter stats. Written in that order, so a marker means all four files are complete.
+ */
+export function makeMergeStage(specialists: readonly string[]): Stage {
+  const defs = roundSpecialists(specialists);
+  return {
+    name: 'merge',
+    queue: MERGE_QUEUE,
+    needs: defs.map((d) => annotateStage(d.specialist)),
+    async run(ctx: StageContext): Promise<StageOutput> {
+      const { storage, collection: c, round: r, shard } = ctx;
+      const existing = await readDoneMarker(storage, c, r, 'merge', shard);
+      if (existing) return { stage: 'merge', shard, marker: layout.done(c, r, 'merge', shard), counts: existing.counts, skipped: true };
+      const started = performance.now();
+      const config: FilterConfig = filterConfig(ctx.plan.filters);
+      const images = await readImageShard(ctx);
+      const errors: ErrorRecord[] = [];
+      const texts: TextRecord[] = [];
+      const regions: RegionTextRecord[] = [];
+      const groundings: TextPhraseRegionRecord[] = [];
+      for (const d of defs) {
+        const stage = annotateStage(d.specialist);
+        // a stage whose rows a later stage of the same kind re-emits (detector boxes, captioned by the
+        // region captioner) is read through that stage only, or every box would be merged twice
+        const superseded = defs.some((o) => o.needs.includes(d.specialist) && o.produces === d.produces);
+        if (!(await readDoneMarker(storage, c, r, stage, shard))) throw new Error(`merge shard ${shard}: ${stage} has no done marker; its output is incomplete`);
+        const raw = superseded ? [] : (await readShard(storage, layout.raw(c, r, d.specialist, shard), d.produces)).rows;
+        if (d.produces === 'text') texts.push(...(raw as TextRecord[]));
+        else if (d.produces === 'region_text') regions.push(...(raw as RegionTextRecord[]));
+        else groundings.push(...(raw as TextPhraseRegionRecord[]));
+        errors.push(...(await readShard(storage, layout.raw(c, r, rawErrorsName(d.specialist), shard), 'errors')).rows);
+      }
+      const textsOf = group(texts);
+      const regionsOf = group(regions);
+      const groundingsOf = group(groundings);
+      const textById = new Map(texts.map((t) => [t.text_id, t]));
+      const out = { text: [] as TextRecord[], region_text: [] as RegionTextRecord[], text_phrase_region: [] as TextPhraseRegionRecord[] };
+      const filterStats = new Map<string, FilterStats>();
+      const t0 = performance.now();
+      for (let i = 0; i < images.length; i++) {
+        const image = images[i];
+        // the filters are synchronous JS: hand the event loop back between mini-batches (lock renewal, progress)
+        if (i && i % ctx.plan.batchSize === 0) await ctx.heartbeat(i, images.length);
+        if (image.error) errors.push({ image_id: image.image_id, shard, stage: 'enqueue', message: `image ${image.image_id}: ${image.error}` });
+        const input: ImageInputs = {
+          texts: (textsOf.get(image.image_id) ?? []).map((t) => ({ source: t.source, granularity: t.granularity, text: t.text, score: t.score })),
+          regions: (regionsOf.get(image.image_id) ?? []).map((x) => ({ source: x.source, kind: x.kind, box: x.box, quad: x.quad, phrase: x.phrase, brief: x.brief, score: x.score })),
+          groundings: (groundingsOf.get(image.image_id) ?? []).flatMap((g) => {
+            const t = textById.get(g.text_id);
+            return t ? [{ source: g.source, text: t.text, granularity: g.granularity, phrase: g.phrase, span: g.span, boxes: g.boxes, score: g.score }] : [];
+          }),
+        };
+        try {
+          const m = mergeImage({ image, round: r, ...input }, config);
+          out.text.push(...m.text);
+          out.region_text.push(...m.region_text);
+          out.text_phrase_region.push(...m.text_phrase_region);
+          for (const s of m.stats) filterStats.set(s.filter, filterStats.has(s.filter) ? addStats(filterStats.get(s.filter)!, s) : s);
+        } catch (e) {
+          errors.push({ image_id: image.image_id, shard, stage: 'merge', message: `image ${image.image_id}: ${(e as Error).message}` });
+        }
+      }
+      const filterMs = performance.now() - t0;
+      await ctx.heartbeat(images.length, images.length);
+      const files = [
+        await writeShard(storage, layout.kind(c, r, 'text', shard), 'text', out.text),
+        await writeShard(storage, layout.kind(c, r, 'region_text', shard), 'region_text', out.region_text),
+        await writeShard(storage, layout.kind(c, r, 'text_phrase_region', shard), 'text_phrase_region', out.text_phrase_region),
+        await writeShard(storage, layout.kind(c, r, 'errors', shard), 'errors', errors),
+      ];
+      const stats: Record<string, StepStats> = {};
+      for (const [name, s] of filterStats) stats[name] = { total: s.total, kept: s.kept, dropped: s.dropped, ms: 0 };
+      stats.merge = { total: images.length, kept: images.length - new Set(errors.map((e) => e.image_id)).size, dropped: {}, ms: filterMs };
+      const counts = Object.fromEntries(files.map((f) => [f.kind, f.rows]));
+      counts.images = images.length;
+      const marker = await writeDoneMarker(storage, c, r, {
+        stage: 'merge',
+        shard,
+        counts,
+        stats,
+        finished_at: new Date().toISOString(),
+        ms: performance.now() - started,
+        files: files.map((f) => ({ key: f.key, kind: f.kind, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
+      });
+      return { stage: 'merge', shard, marker, counts, skipped: false };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import type { EngineConfig } from '../../schemas/config.ts';
+import { createLogger } from '../log.ts';
+import { openStorage } from '../storage/open.ts';
+import { AdapterPool, type AdapterFactory } from './adapters.ts';
+import { ImageFetcher } from './image-bytes.ts';
+import { connectRedis } from './redis.ts';
+import { RoundQueue } from './round-queue.ts';
+import type { Services } from './services.ts';
+
+/** Storage, models and image reader of one process, without Redis (the in-process executor). */
+export function openServices(config: EngineConfig, opts: { log?: Logger; adapters?: AdapterFactory } = {}): Services & { close(): Promise<void> } {
+  const storage = openStorage(config.storage);
+  const adapters = new AdapterPool(opts.adapters);
+  const images = new ImageFetcher();
+  return {
+    storage,
+    adapters,
+    images,
+    log: opts.log ?? createLogger(),
+    async close() {
+      await adapters.close();
+      await images.close();
+      await storage.close();
+    },
+  };
+}
+
+/** Services plus Redis (checked first: a Redis that is down is one clear error) and the round queue. */
+export async function openEngine(config: EngineConfig, opts: { log?: Logger; adapters?: AdapterFactory } = {}): Promise<{ q: RoundQueue; close(): Promise<void> }> {
+  const redis = await connectRedis(config.redis);
+  const services = openServices(config, opts);
+  const q = new RoundQueue(redis, config.queuePrefix, services);
+  return {
+    q,
+    async close() {
+      await q.close();
+      await services.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import type { Logger } from 'pino';
+import type { Storage } from '../storage/storage.ts';
+import type { AdapterPool } from './adapters.ts';
+import type { ImageFetcher } from './image-bytes.ts';
+
+/** What stages share within one process: the storage, the loaded models, the image reader, the log. */
+export interface Services {
+  storage: Storage;
+  adapters: AdapterPool;
+  images: ImageFetcher;
+  log: Logger;
+}

@@ -1,0 +1,86 @@
+import { jobId } from '../../schemas/jobs.ts';
+import { layout } from '../layout.ts';
+import { parseDoneMarker } from '../shards/round-files.ts';
+import { listImageShards, readCollectionPlan } from './plan-files.ts';
+import type { RoundKey, RoundQueue } from './round-queue.ts';
+
+export interface StageStatus { stage: string; queue: string; waiting: number; active: number; done: number; failed: number }
+export interface RoundStatus {
+  collection: string;
+  round: number;
+  shards: { total: number; pending: number; waiting: number; active: number; done: number; failed: number };
+  images: { total: number; done: number; perSecond: number | null; etaSeconds: number | null };
+  stages: StageStatus[];
+  /** Source entries that did not become images, per reason. */
+  skipped: { total: number; byReason: Record<string, number> };
+  /** Per-image error rows written by finished shards. */
+  itemErrors: number;
+  lastErrors: { shard: number; stage: string; message: string; at: string }[];
+  /** True once every listed shard is done or failed. */
+  finished: boolean;
+}
+
+const WAITING = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * A round's progress from storage (done markers: what is done, images, item errors, rate) and Redis
+ * (what is pending, waiting, active, failed, and the last failures). Reads every merge marker of the
+ * round, so it costs one small GET per finished shard.
+ */
+export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStatus> {
+  const { storage } = q;
+  const stages = await q.stages(k);
+  const cp = await readCollectionPlan(storage, k.collection);
+  const shards = cp ? cp.shards : (await listImageShards(storage, k.collection)).length;
+  const [pending, inflight, failed, errors] = await Promise.all([
+    q.redis.llen(q.key(k, 'todo')),
+    q.redis.smembers(q.key(k, 'inflight')),
+    q.redis.smembers(q.key(k, 'failed')),
+    q.redis.lrange(q.key(k, 'errors'), 0, -1),
+  ]);
+  const live = [...new Set([...inflight, ...failed])].map(Number);
+  const out: StageStatus[] = [];
+  const activeShards = new Set<number>();
+  let imagesDone = 0;
+  let itemErrors = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const s of stages) {
+    const st: StageStatus = { stage: s.name, queue: s.queue, waiting: 0, active: 0, done: 0, failed: 0 };
+    const prefix = layout.done(k.collection, k.round, s.name, 0).replace(/shard-\d+\.json$/, '');
+    for await (const key of storage.list(prefix)) {
+      st.done++;
+      if (s.name !== 'merge') continue;
+      const m = parseDoneMarker(new TextDecoder().decode(await storage.get(key)), key);
+      imagesDone += m.counts.images ?? 0;
+      itemErrors += m.counts.errors ?? 0;
+      const end = Date.parse(m.finished_at);
+      first = Math.min(first, end - m.ms);
+      last = Math.max(last, end);
+    }
+    for (const shard of live) {
+      const state = await q.queue(s.queue).getJobState(jobId({ ...k, shard, stage: s.name }));
+      if (state === 'active') {
+        st.active++;
+        activeShards.add(shard);
+      } else if (state === 'failed') st.failed++;
+      else if (WAITING.has(state)) st.waiting++;
+    }
+    out.push(st);
+  }
+  const merge = out.find((s) => s.stage === 'merge')!;
+  const totalImages = cp?.images ?? 0;
+  const seconds = (last - first) / 1000;
+  const perSecond = imagesDone && seconds > 0 ? imagesDone / seconds : null;
+  const inflightActive = inflight.map(Number).filter((s) => activeShards.has(s)).length;
+  return {
+    ...k,
+    shards: { total: shards, pending, waiting: inflight.length - inflightActive, active: inflightActive, done: merge.done, failed: failed.length },
+    images: { total: totalImages, done: imagesDone, perSecond, etaSeconds: perSecond && totalImages ? Math.max(0, (totalImages - imagesDone) / perSecond) : null },
+    stages: out,
+    skipped: { total: cp?.skipped.total ?? 0, byReason: cp?.skipped.byReason ?? {} },
+    itemErrors,
+    lastErrors: errors.map((e) => JSON.parse(e) as RoundStatus['lastErrors'][number]),
+    finished: cp !== null && merge.done + failed.length >= shards,
+  };
+}

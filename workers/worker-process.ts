@@ -1,0 +1,67 @@
+import { Worker } from 'bullmq';
+import type { EngineConfig } from '../schemas/config.ts';
+import { onJobFailed, shardProcessor, topUpAll } from '../pipeline/engine/job-runner.ts';
+import { openEngine } from '../pipeline/engine/open.ts';
+import { DEFAULT_WORKER_POLICY, type WorkerPolicy } from '../pipeline/engine/policy.ts';
+import { ALL_QUEUES } from '../pipeline/engine/stages.ts';
+import { createLogger } from '../pipeline/log.ts';
+
+/** `fld.ocr` or `ocr` -> `fld.ocr`; anything else is refused with the list. */
+export function queueNames(list: string): string[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.startsWith('fld.') ? s : `fld.${s}`));
+  const unknown = names.filter((n) => !ALL_QUEUES.includes(n));
+  if (unknown.length || !names.length) throw new Error(`--queues: unknown queue ${unknown.join(', ') || '(none given)'} (known: ${ALL_QUEUES.join(', ')})`);
+  return names;
+}
+
+/**
+ * A worker process: one BullMQ Worker per queue it serves, all sharing the process's models (loaded
+ * once, on the first job that needs them). SIGTERM / SIGINT close the workers, which lets the jobs in
+ * hand finish (their locks keep being renewed) and takes no new ones; then models and connections close.
+ */
+export async function runWorkerProcess(config: EngineConfig, opts: { queues: string[]; concurrency: number; policy?: Partial<WorkerPolicy>; topUpEveryMs?: number }): Promise<void> {
+  const log = createLogger({ name: 'fld-worker' });
+  const policy = { ...DEFAULT_WORKER_POLICY, ...opts.policy };
+  const engine = await openEngine(config, { log });
+  const { q } = engine;
+  const workers = opts.queues.map((name) => {
+    const w = new Worker(name, shardProcessor(q, policy.lockDuration), {
+      connection: q.redis,
+      prefix: config.queuePrefix,
+      concurrency: opts.concurrency,
+      lockDuration: policy.lockDuration,
+      stalledInterval: policy.stalledInterval,
+      maxStalledCount: policy.maxStalledCount,
+    });
+    w.on('failed', (job, err) => {
+      log.warn({ job: job?.id, queue: name, err: err.message }, 'job failed');
+      onJobFailed(q, job, err).catch((e: Error) => log.error({ err: e.message }, 'could not record a failure'));
+    });
+    w.on('completed', (job) => log.info({ job: job.id, queue: name }, 'job done'));
+    w.on('error', (err) => log.error({ queue: name, err: err.message }, 'worker error'));
+    return w;
+  });
+  // Every worker also keeps the windows full on a timer, so a shard claimed by a process that died
+  // before adding its flow (or a missed failure event) is picked up without anyone running enqueue.
+  let topping = false;
+  const timer = setInterval(() => {
+    if (topping) return;
+    topping = true;
+    topUpAll(q)
+      .catch((e: Error) => log.warn({ err: e.message }, 'top-up failed'))
+      .finally(() => (topping = false));
+  }, opts.topUpEveryMs ?? 5000);
+  log.info({ queues: opts.queues, concurrency: opts.concurrency, prefix: config.queuePrefix, ...policy }, 'worker ready');
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, 'closing: finishing the jobs in hand');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  clearInterval(timer);
+  await Promise.all(workers.map((w) => w.close()));
+  await engine.close();
+  log.info('closed');
+}
