@@ -10,6 +10,7 @@ import { register as worker } from './worker.ts';
 import { register as status } from './status.ts';
 import { register as retry } from './retry.ts';
 import { register as runLocal } from './run-local.ts';
+import { register as demo } from './demo.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -28,6 +29,7 @@ const registrars: Registrar[] = [
   status,
   retry,
   runLocal,
+  demo,
 ];
 
 export function registerCommands(program: Command): void {
