@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as stats } from './stats.ts';
 import { register as world } from './world.ts';
 import { register as sourceCheck } from './source-check.ts';
+import { register as models } from './models.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -12,6 +13,7 @@ const registrars: Registrar[] = [
   stats,
   world,
   sourceCheck,
+  models,
 ];
 
 export function registerCommands(program: Command): void {
