@@ -1,0 +1,94 @@
+/**
+ * One Florence-2 runner for every task: loads a folder in the public ONNX layout (any dtype suffix,
+ * fp16 I/O included), tokenizes prompts, encodes images once and generates for many prompts per
+ * image, batched, greedy or beam.
+ */
+import { constructPrompt, taskTableFromConfig, type TaskTable } from '../../schemas/florence2-tasks.ts';
+import { florence2ImageConfig, type Florence2ImageConfig } from '../image/florence2-preprocess.ts';
+import type { ThreadOptions } from '../ort-options.ts';
+import { encodeImages, generateChunk, type GenJob, type Graphs, type ImageFeatures } from './generate.ts';
+import { readFolderConfigs, type DtypeChoice } from './model-folder.ts';
+import type { Generated } from './search.ts';
+import { describeSessions, openSessions, releaseSessions } from './sessions.ts';
+import { generationSettings, type GenerationOverrides, type GenerationSettings } from './settings.ts';
+import { Florence2Tokenizer } from './tokenizer.ts';
+
+export interface Florence2RunnerOptions {
+  /** File suffix per florence2.md section 1: one dtype or one per graph (default fp32). */
+  dtype?: DtypeChoice;
+  threads?: ThreadOptions;
+  /** Prompts per decoder batch (default 8); beam search runs num_beams rows per prompt. */
+  maxBatch?: number;
+}
+
+export interface GenerationOutput extends Generated {
+  /** Decoded with special tokens kept, as the post-processors expect. */
+  text: string;
+}
+
+export class Florence2Runner {
+  private constructor(
+    readonly dir: string,
+    readonly graphs: Graphs,
+    readonly tokenizer: Florence2Tokenizer,
+    readonly tasks: TaskTable,
+    readonly image: Florence2ImageConfig,
+    readonly vocab: number,
+    readonly maxBatch: number,
+    readonly generationConfig: Record<string, unknown>,
+    readonly config: Record<string, unknown>,
+  ) {}
+
+  static async load(dir: string, opts: Florence2RunnerOptions = {}): Promise<Florence2Runner> {
+    const c = await readFolderConfigs(dir);
+    const sessions = await openSessions(dir, opts.dtype ?? 'fp32', opts.threads);
+    try {
+      const { types, decoder } = describeSessions(sessions, c.config);
+      const tokenizer = new Florence2Tokenizer(c.tokenizer, c.tokenizerConfig);
+      const vocab = Number(c.config.vocab_size ?? tokenizer.vocabSize);
+      const maxBatch = opts.maxBatch ?? 8;
+      if (!(Number.isInteger(maxBatch) && maxBatch >= 1)) throw new Error(`maxBatch must be an integer >= 1 (got ${maxBatch})`);
+      return new Florence2Runner(dir, { sessions, types, decoder }, tokenizer, taskTableFromConfig(c.preprocessor), florence2ImageConfig(c.preprocessor), vocab, maxBatch, c.generation, c.config);
+    } catch (e) {
+      await releaseSessions(sessions);
+      throw new Error(`${dir}: ${(e as Error).message}`);
+    }
+  }
+
+  settings(o: GenerationOverrides = {}): GenerationSettings {
+    return generationSettings(this.generationConfig, this.config, o);
+  }
+
+  /** The processor's prompt for a prefix (task token + input), tokenized. */
+  promptIds(prefix: string): number[] {
+    return this.tokenizer.encode(constructPrompt(prefix, this.tasks));
+  }
+
+  /** Runs the vision encoder once over CHW pixel tensors from `florence2Pixels`. */
+  async encodeImages(pixels: readonly Float32Array[]): Promise<ImageFeatures> {
+    const { width, height } = this.image;
+    const plane = 3 * width * height;
+    const all = new Float32Array(pixels.length * plane);
+    pixels.forEach((p, i) => {
+      if (p.length !== plane) throw new Error(`image ${i}: pixel tensor has ${p.length} values, the model takes 3x${height}x${width}`);
+      all.set(p, i * plane);
+    });
+    return encodeImages(this.graphs, all, pixels.length, height, width);
+  }
+
+  /** One output per job, in job order; jobs run in batches of `maxBatch`. `beam` runs beam search even with one beam. */
+  async generate(features: ImageFeatures, jobs: readonly GenJob[], o: GenerationOverrides = {}, search: 'auto' | 'beam' = 'auto'): Promise<GenerationOutput[]> {
+    const s = this.settings(o);
+    const out: GenerationOutput[] = [];
+    for (let i = 0; i < jobs.length; i += this.maxBatch) {
+      const chunk = jobs.slice(i, i + this.maxBatch);
+      const gen = await generateChunk(this.graphs, features, chunk, s, this.vocab, search === 'beam' || s.numBeams > 1);
+      for (const g of gen) out.push({ ...g, text: this.tokenizer.decode(g.seq) });
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await releaseSessions(this.graphs.sessions);
+  }
+}
