@@ -19,7 +19,8 @@ import { readManifest } from '../registry/model-folder.ts';
 import type { GenJob } from './generate.ts';
 import type { DtypeChoice } from './model-folder.ts';
 import { CAPTION_TASKS, SUPPORTED_TASKS, boxRows, captionRow, groundingRows, ocrRows, regionBriefRow, type CaptionInput, type RegionInput, type RowContext } from './rows.ts';
-import { Florence2Runner } from './runner.ts';
+import { openEngine, type FeaturesRef, type Florence2Engine } from './engine.ts';
+import type { GenerationOutput } from './runner.ts';
 import type { ThreadOptions } from '../ort-options.ts';
 
 export interface Florence2Image extends ImageInput {
@@ -51,7 +52,7 @@ export class Florence2Adapter implements SpecialistAdapter {
   readonly kind = 'florence2' as const;
   name = 'florence2';
   version = '?';
-  #runner: Florence2Runner | null = null;
+  #runner: Florence2Engine | null = null;
   readonly tasks: string[];
 
   constructor(readonly opts: Florence2AdapterOptions) {
@@ -61,7 +62,7 @@ export class Florence2Adapter implements SpecialistAdapter {
     }
   }
 
-  get runner(): Florence2Runner {
+  get runner(): Florence2Engine {
     if (!this.#runner) throw new Error('Florence2Adapter: setup() was not called');
     return this.#runner;
   }
@@ -77,7 +78,7 @@ export class Florence2Adapter implements SpecialistAdapter {
       this.name = basename(dir);
       this.version = 'unregistered';
     }
-    this.#runner = await Florence2Runner.load(dir, { dtype: this.opts.dtype, threads: this.opts.threads, maxBatch: this.opts.maxBatch });
+    this.#runner = await openEngine(dir, { dtype: this.opts.dtype, threads: this.opts.threads, maxBatch: this.opts.maxBatch });
     for (const t of this.tasks) if (!this.#runner.tasks.has(t)) throw new Error(`${dir}: preprocessor_config.json has no task ${t}`);
   }
 
@@ -93,7 +94,6 @@ export class Florence2Adapter implements SpecialistAdapter {
     const result = emptyResult();
     result.errors.push(...p.errors);
     if (!p.ok.length) return result;
-    const byId = p.inputs;
     const features = await runner.encodeImages(p.ok.map((d) => d.prepared));
     const source = sourceOf(this);
     const ctx = p.ok.map((d): RowContext => ({
@@ -101,9 +101,21 @@ export class Florence2Adapter implements SpecialistAdapter {
       tokenOf: (id) => runner.tokenizer.tokenOf(id),
     }));
     for (const d of p.ok) result.sizes.push({ image_id: d.image_id, width: d.image.width, height: d.image.height });
+    try {
+      await this.#annotateTasks(p, features, ctx, result);
+    } finally {
+      await runner.freeFeatures(features);
+    }
+    return result;
+  }
+
+  async #annotateTasks(p: Florence2Prepared, features: FeaturesRef, ctx: RowContext[], result: AdapterResult): Promise<void> {
+    const runner = this.runner;
+    const byId = p.inputs;
+    const source = sourceOf(this);
     const gen = { numBeams: this.opts.numBeams, maxNewTokens: this.opts.maxNewTokens };
     for (const task of this.tasks) {
-      const jobs: (GenJob & { use: (g: Awaited<ReturnType<Florence2Runner['generate']>>[number]) => void })[] = [];
+      const jobs: (GenJob & { use: (g: GenerationOutput) => void })[] = [];
       p.ok.forEach((d, i) => {
         const c = ctx[i];
         const job = (input: string, use: (typeof jobs)[number]['use']) => jobs.push({ image: i, promptIds: runner.promptIds(buildPrefix(task, input, runner.tasks)), use });
@@ -128,10 +140,10 @@ export class Florence2Adapter implements SpecialistAdapter {
         }
       });
       if (!jobs.length) continue;
-      const outs = await runner.generate(features, jobs, gen);
+      // only ids cross to the worker thread, not the row builders
+      const outs = await runner.generate(features, jobs.map(({ image, promptIds }) => ({ image, promptIds })), gen);
       outs.forEach((g, k) => jobs[k].use(g));
     }
-    return result;
   }
 
   async annotate(batch: Florence2Image[]): Promise<AdapterResult> {

@@ -26,6 +26,25 @@ export interface GenerationOutput extends Generated {
   text: string;
 }
 
+/** What a folder's JSON files say, without loading a graph. */
+export async function loadFolderInfo(dir: string) {
+  const c = await readFolderConfigs(dir);
+  try {
+    const tokenizer = new Florence2Tokenizer(c.tokenizer, c.tokenizerConfig);
+    const tasks = taskTableFromConfig(c.preprocessor);
+    return {
+      configs: c,
+      tokenizer,
+      tasks,
+      image: florence2ImageConfig(c.preprocessor),
+      vocab: Number(c.config.vocab_size ?? tokenizer.vocabSize),
+      promptIds: (prefix: string) => tokenizer.encode(constructPrompt(prefix, tasks)),
+    };
+  } catch (e) {
+    throw new Error(`${dir}: ${(e as Error).message}`);
+  }
+}
+
 export class Florence2Runner {
   private constructor(
     readonly dir: string,
@@ -40,15 +59,14 @@ export class Florence2Runner {
   ) {}
 
   static async load(dir: string, opts: Florence2RunnerOptions = {}): Promise<Florence2Runner> {
-    const c = await readFolderConfigs(dir);
+    const info = await loadFolderInfo(dir);
+    const c = info.configs;
+    const maxBatch = opts.maxBatch ?? 8;
+    if (!(Number.isInteger(maxBatch) && maxBatch >= 1)) throw new Error(`maxBatch must be an integer >= 1 (got ${maxBatch})`);
     const sessions = await openSessions(dir, opts.dtype ?? 'fp32', opts.threads);
     try {
       const { types, decoder } = describeSessions(sessions, c.config);
-      const tokenizer = new Florence2Tokenizer(c.tokenizer, c.tokenizerConfig);
-      const vocab = Number(c.config.vocab_size ?? tokenizer.vocabSize);
-      const maxBatch = opts.maxBatch ?? 8;
-      if (!(Number.isInteger(maxBatch) && maxBatch >= 1)) throw new Error(`maxBatch must be an integer >= 1 (got ${maxBatch})`);
-      return new Florence2Runner(dir, { sessions, types, decoder }, tokenizer, taskTableFromConfig(c.preprocessor), florence2ImageConfig(c.preprocessor), vocab, maxBatch, c.generation, c.config);
+      return new Florence2Runner(dir, { sessions, types, decoder }, info.tokenizer, info.tasks, info.image, info.vocab, maxBatch, c.generation, c.config);
     } catch (e) {
       await releaseSessions(sessions);
       throw new Error(`${dir}: ${(e as Error).message}`);

@@ -76,6 +76,18 @@ test('the same images through annotateStream in mini-batches of 2 give the same 
   }
 });
 
+test('inference on the calling thread (inline) gives the rows the worker thread gives', async () => {
+  const inline = new Florence2Adapter({ ...adapter.opts, tasks: ['<CAPTION>', '<OD>'], threads: { inference: 'inline' } });
+  await inline.setup();
+  try {
+    const r = await inline.annotate(images);
+    assert.deepEqual(r.text, result.text.filter((t) => t.granularity === 'brief'));
+    assert.deepEqual(r.region_text, result.region_text.filter((x) => x.region_id.includes(':od:')));
+  } finally {
+    await inline.teardown();
+  }
+});
+
 test('an unsupported task is refused when the adapter is made', () => {
   assert.throws(() => new Florence2Adapter({ modelDir: '.', tasks: ['<REGION_TO_SEGMENTATION>'] }), /REGION_TO_SEGMENTATION> is not supported/);
 });
