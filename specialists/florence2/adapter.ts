@@ -118,7 +118,14 @@ export class Florence2Adapter implements SpecialistAdapter {
       const jobs: (GenJob & { use: (g: GenerationOutput) => void })[] = [];
       p.ok.forEach((d, i) => {
         const c = ctx[i];
-        const job = (input: string, use: (typeof jobs)[number]['use']) => jobs.push({ image: i, promptIds: runner.promptIds(buildPrefix(task, input, runner.tasks)), use });
+        const job = (input: string, use: (typeof jobs)[number]['use']) => {
+          const promptIds = runner.promptIds(buildPrefix(task, input, runner.tasks));
+          if (promptIds.length > runner.promptLimit) {
+            result.errors.push({ image_id: d.image_id, stage: `annotate:florence2:${task}`, message: `image ${d.image_id}: ${task} prompt is ${promptIds.length} tokens, the model takes at most ${runner.promptLimit} after the image tokens` });
+            return;
+          }
+          jobs.push({ image: i, promptIds, use });
+        };
         if (task in CAPTION_TASKS) job('', (g) => result.text.push(captionRow(c, task, g)));
         else if (task === '<OD>' || task === '<DENSE_REGION_CAPTION>') job('', (g) => result.region_text.push(...boxRows(c, task, g)));
         else if (task === '<OCR_WITH_REGION>') job('', (g) => result.region_text.push(...ocrRows(c, task, g)));

@@ -20,6 +20,8 @@ export interface Florence2Engine {
   readonly tokenizer: Florence2Tokenizer;
   readonly tasks: TaskTable;
   readonly image: Florence2ImageConfig;
+  /** Longest prompt (in ids) the encoder takes after the image tokens. */
+  readonly promptLimit: number;
   promptIds(prefix: string): number[];
   encodeImages(pixels: readonly Float32Array[]): Promise<FeaturesRef>;
   generate(features: FeaturesRef, jobs: readonly GenJob[], o?: GenerationOverrides, search?: 'auto' | 'beam'): Promise<GenerationOutput[]>;

@@ -26,6 +26,18 @@ export interface GenerationOutput extends Generated {
   text: string;
 }
 
+/**
+ * The longest prompt the encoder takes: its learned positions cover image tokens + prompt, so
+ * max_position_embeddings - num_image_tokens (1024 - 577 for the public base model). Infinity when
+ * config.json does not say.
+ */
+function promptLimit(config: Record<string, unknown>): number {
+  const text = (config.text_config ?? {}) as Record<string, unknown>;
+  const max = Number(text.max_position_embeddings ?? config.max_position_embeddings);
+  const image = Number(config.num_image_tokens);
+  return Number.isFinite(max) && Number.isFinite(image) ? max - image : Infinity;
+}
+
 /** What a folder's JSON files say, without loading a graph. */
 export async function loadFolderInfo(dir: string) {
   const c = await readFolderConfigs(dir);
@@ -38,6 +50,7 @@ export async function loadFolderInfo(dir: string) {
       tasks,
       image: florence2ImageConfig(c.preprocessor),
       vocab: Number(c.config.vocab_size ?? tokenizer.vocabSize),
+      promptLimit: promptLimit(c.config),
       promptIds: (prefix: string) => tokenizer.encode(constructPrompt(prefix, tasks)),
     };
   } catch (e) {
@@ -74,7 +87,14 @@ export class Florence2Runner {
   }
 
   settings(o: GenerationOverrides = {}): GenerationSettings {
-    return generationSettings(this.generationConfig, this.config, o);
+    const s = generationSettings(this.generationConfig, this.config, o);
+    const max = Number(((this.config.text_config ?? {}) as Record<string, unknown>).max_position_embeddings);
+    if (Number.isFinite(max) && s.maxNewTokens > max) throw new Error(`max_new_tokens ${s.maxNewTokens} is more than the decoder's ${max} positions (config.json text_config.max_position_embeddings)`);
+    return s;
+  }
+
+  get promptLimit(): number {
+    return promptLimit(this.config);
   }
 
   /** The processor's prompt for a prefix (task token + input), tokenized. */
@@ -85,6 +105,8 @@ export class Florence2Runner {
   /** Runs the vision encoder once over CHW pixel tensors from `florence2Pixels`. */
   async encodeImages(pixels: readonly Float32Array[]): Promise<ImageFeatures> {
     const { width, height } = this.image;
+    // ORT cannot reshape an empty batch in the vision graph; nothing to encode is not an error
+    if (pixels.length === 0) return { data: new Float32Array(0), type: 'float32', count: 0, tokens: 0, dim: 0 };
     const plane = 3 * width * height;
     const all = new Float32Array(pixels.length * plane);
     pixels.forEach((p, i) => {
@@ -97,6 +119,10 @@ export class Florence2Runner {
   /** One output per job, in job order; jobs run in batches of `maxBatch`. `beam` runs beam search even with one beam. */
   async generate(features: ImageFeatures, jobs: readonly GenJob[], o: GenerationOverrides = {}, search: 'auto' | 'beam' = 'auto'): Promise<GenerationOutput[]> {
     const s = this.settings(o);
+    const limit = this.promptLimit;
+    jobs.forEach((j, k) => {
+      if (j.promptIds.length > limit) throw new Error(`job ${k}: prompt of ${j.promptIds.length} tokens is longer than the encoder takes after the image tokens (${limit})`);
+    });
     const out: GenerationOutput[] = [];
     for (let i = 0; i < jobs.length; i += this.maxBatch) {
       const chunk = jobs.slice(i, i + this.maxBatch);

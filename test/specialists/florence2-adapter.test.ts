@@ -88,6 +88,25 @@ test('inference on the calling thread (inline) gives the rows the worker thread 
   }
 });
 
+test('a caption too long for the encoder is an error row naming the image; the other captions are grounded', async () => {
+  const g = new Florence2Adapter({ ...adapter.opts, tasks: ['<CAPTION_TO_PHRASE_GROUNDING>'] });
+  await g.setup();
+  try {
+    const [a, b] = images.filter((i) => i.image_id !== 'not-an-image');
+    const cap = (text: string, im: Florence2Image) => [{ text_id: `${im.image_id}:c`, granularity: 'detailed' as const, text }];
+    const r = await g.annotate([{ ...a, captions: cap('word '.repeat(200), a) }, { ...b, captions: cap('a red box', b) }]);
+    assert.equal(r.errors.length, 1);
+    assert.equal(r.errors[0].image_id, a.image_id);
+    assert.equal(r.errors[0].stage, 'annotate:florence2:<CAPTION_TO_PHRASE_GROUNDING>');
+    assert.match(r.errors[0].message, /prompt is \d+ tokens, the model takes at most 447/);
+    assert.deepEqual(r.sizes.map((s) => s.image_id), [a.image_id, b.image_id]);
+    for (const row of r.text_phrase_region) assert.equal(row.text_id, `${b.image_id}:c`);
+    await assert.rejects(g.runner.generate(await g.runner.encodeImages([]), [], { maxNewTokens: 10_000 }), /max_new_tokens 10000 is more than the decoder's 512 positions/);
+  } finally {
+    await g.teardown();
+  }
+});
+
 test('an unsupported task is refused when the adapter is made', () => {
   assert.throws(() => new Florence2Adapter({ modelDir: '.', tasks: ['<REGION_TO_SEGMENTATION>'] }), /REGION_TO_SEGMENTATION> is not supported/);
 });
