@@ -19,7 +19,7 @@ import { pytorchReference, sampleImages, samplePixels, variedFlorence2Folder } f
 
 env.allowRemoteModels = false;
 
-const N_IMAGES = 24;
+const N_IMAGES = 50;
 const STEPS = 20;
 const CAPTIONS = ['a red square above a blue circle', 'two green rectangles and a yellow box', 'a dark shape on a light ground'];
 const TASKS = ['<CAPTION>', '<DETAILED_CAPTION>', '<MORE_DETAILED_CAPTION>', '<OD>', '<DENSE_REGION_CAPTION>', '<OCR_WITH_REGION>', '<CAPTION_TO_PHRASE_GROUNDING>', '<REGION_TO_DESCRIPTION>'];
@@ -112,7 +112,8 @@ test('beam search with num_beams 1 picks the greedy tokens', async () => {
 
 test('greedy and beam (3) equal the PyTorch reference decode on identical pixels for at least 95% of the sample', async (t) => {
   const tasks = ['<CAPTION>', '<OD>', '<CAPTION_TO_PHRASE_GROUNDING>', '<REGION_TO_DESCRIPTION>'];
-  const jobs = tasks.flatMap((t) => Array.from({ length: N_IMAGES }, (_, i) => ({ image: i, prefix: prefixFor(t, i) })));
+  // half the images: the unbatched Python beam search is the slow side
+  const jobs = tasks.flatMap((t) => Array.from({ length: N_IMAGES / 2 }, (_, i) => ({ image: i, prefix: prefixFor(t, i) })));
   const ours = (numBeams: number) => runner.generate(features, jobs.map((j) => ({ image: j.image, promptIds: runner.promptIds(j.prefix) })), { numBeams, maxNewTokens: STEPS });
   for (const numBeams of [1, 3]) {
     const want = pytorchReference(dir, work, sample.map((s) => s.pixels), jobs, STEPS, numBeams);
