@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { smallWorld } from './helpers.ts';
@@ -55,38 +56,38 @@ test('no module outside pipeline/world and pipeline/quality references the truth
   assert.deepEqual(truthReferences(`import { scoreAnnotations } from '../quality/score.ts'; // ground truth is the quality module's business`), []);
 });
 
-test('the collection is readable and usable with truth/ unreadable (chmod 000)', async () => {
-  const world = await smallWorld(6, 2);
+test('the engine annotates the collection with truth/ unreadable (chmod 000)', async () => {
+  const world = await smallWorld(6, 2, { wordProbability: 1 });
   const truth = join(world, 'truth');
   const hidden = join(world, '.truth-hidden');
-  chmodSync(world, 0o755);
+  const data = mkdtempSync(join(tmpdir(), 'fld-isolation-data-'));
+  const config = join(data, 'fld.config.json');
+  writeFileSync(config, JSON.stringify({ storage: join(data, 'store'), shardSize: 3, specialists: { ocr: 'ppocr-v4' } }));
+  for (const d of [world, join(world, 'collection'), join(world, 'collection', 'images')]) chmodSync(d, 0o755);
+  chmodSync(data, 0o777);
+  chmodSync(config, 0o644);
   chmodSync(truth, 0o000);
   try {
-    // The collection path: read the manifest and decode every image. Root ignores permission bits, so
-    // as root the path runs as user nobody, for whom truth/ really is unreadable.
-    const script = `
-      const { readManifest } = await import(${JSON.stringify(new URL('../../pipeline/world/manifest.ts', import.meta.url).href)});
-      const sharp = (await import('sharp')).default;
-      const { readFileSync } = await import('node:fs');
-      const lines = readManifest(${JSON.stringify(join(world, 'collection'))});
-      let pixels = 0;
-      for (const l of lines) pixels += (await sharp(${JSON.stringify(join(world, 'collection'))} + '/' + l.uri).raw().toBuffer()).length;
-      let truthReadable = true;
-      try { readFileSync(${JSON.stringify(join(truth, 'world.json'))}); } catch { truthReadable = false; }
-      console.log(JSON.stringify({ images: lines.length, pixels, truthReadable }));`;
+    // The annotation path is the engine's own round (`fld run`: image shards, OCR, filters, merge).
+    // Root ignores permission bits, so as root it runs as user nobody, for whom truth/ really is
+    // unreadable; where the checkout is private to root, nobody cannot run it and truth/ is moved away.
     const root = process.getuid?.() === 0;
     const nobody = { uid: 65534, gid: 65534 };
     const nobodyCanRun = root && spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(join(ROOT, 'node_modules', 'tsx', 'package.json'))})`], nobody).status === 0;
-    // Where the checkout is private to root, nobody cannot run it: then truth/ is also moved away.
     if (root && !nobodyCanRun) renameSync(truth, hidden);
     const asNobody = nobodyCanRun ? nobody : {};
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', ...asNobody });
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'fld.js'), 'run', join(world, 'collection', 'manifest.jsonl'), '--collection', 'iso', '--config', config],
+      { cwd: data, encoding: 'utf8', env: { ...process.env, HOME: data }, ...asNobody });
     assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    assert.deepEqual(out, { images: 6, pixels: 6 * 256 * 256 * 3, truthReadable: false });
+    const merged = readdirSync(join(data, 'store', 'iso', 'round-0', '_done', 'merge'));
+    assert.deepEqual(merged, ['shard-00000.json', 'shard-00001.json']);
+    const ocrShards = readdirSync(join(data, 'store', 'iso', 'round-0', 'region_text'));
+    assert.equal(ocrShards.length, 2);
+    if (nobodyCanRun) assert.throws(() => spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(join(truth, 'world.json'))})`], { ...nobody, encoding: 'utf8' }).status === 0 || (() => { throw new Error('unreadable'); })(), /unreadable/);
   } finally {
     if (existsSync(hidden)) renameSync(hidden, truth);
     chmodSync(truth, 0o755);
     rmSync(world, { recursive: true, force: true });
+    rmSync(data, { recursive: true, force: true });
   }
 });
