@@ -1,0 +1,168 @@
+import type { Granularity, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
+import type { Truth, TruthObject, TruthWord } from '../world/truth.ts';
+import { isColour, type Category } from '../world/vocab.ts';
+import { editDistance } from './cer.ts';
+import { matchBoxes } from './match.ts';
+import { categoryOfPhrase, mentionsOf } from './mentions.ts';
+
+export interface AnnotationRows {
+  region_text?: RegionTextRecord[];
+  text?: TextRecord[];
+  text_phrase_region?: TextPhraseRegionRecord[];
+}
+
+export interface Counts {
+  tp: number;
+  fp: number;
+  fn: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+export interface CaptionScore {
+  /** Images in scope that have a caption of this granularity. */
+  captioned: number;
+  precision: number;
+  recall: number;
+  /** Colour + category pairs named that are in the image, over those named. */
+  colour_precision: number;
+  colour_recall: number;
+}
+export interface QualityReport {
+  images: number;
+  boxes: Counts & { per_category: Record<string, Counts> };
+  captions: Record<Granularity, CaptionScore>;
+  grounding: { phrases: number; correct: number; accuracy: number };
+  ocr: { truth_chars: number; edits: number; cer: number; matched: number; missed: number; extra: number };
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : 0) : a / b);
+function counts(tp: number, fp: number, fn: number): Counts {
+  const precision = ratio(tp, tp + fp);
+  const recall = ratio(tp, tp + fn);
+  return { tp, fp, fn, precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall) };
+}
+
+function group<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    let l = m.get(k);
+    if (!l) m.set(k, (l = []));
+    l.push(r);
+  }
+  return m;
+}
+
+/**
+ * Scores annotation rows against the truth over `scope` (truth image ids; default every image in the
+ * truth). Rows whose image_id differs from the truth's (the engine hashes URIs) are mapped through
+ * `imageIdOf` (row image_id -> truth image_id); rows outside the scope are ignored.
+ */
+export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { scope?: readonly string[]; imageIdOf?: (rowImageId: string) => string | undefined } = {}): QualityReport {
+  const scope = new Set(opts.scope ?? truth.images.map((i) => i.image_id));
+  const mapId = opts.imageIdOf ?? ((id: string) => id);
+  const inScope = <T extends { image_id: string }>(list: readonly T[] | undefined): (T & { tid: string })[] =>
+    (list ?? []).flatMap((r) => {
+      const tid = mapId(r.image_id);
+      return tid !== undefined && scope.has(tid) ? [{ ...r, tid }] : [];
+    });
+  const objects = group(truth.objects.filter((o) => scope.has(o.image_id)), (o) => o.image_id);
+  const words = group(truth.words.filter((w) => scope.has(w.image_id)), (w) => w.image_id);
+  const regions = inScope(rows.region_text);
+
+  // Boxes: per image and category, one-to-one at IoU 0.5.
+  const perCat = new Map<string, [number, number, number]>();
+  const bump = (c: string, i: 0 | 1 | 2, n: number) => {
+    const v = perCat.get(c) ?? [0, 0, 0];
+    v[i] += n;
+    perCat.set(c, v);
+  };
+  const predObjects = group(regions.filter((r) => r.kind === 'object'), (r) => r.tid);
+  for (const id of scope) {
+    const preds = group(predObjects.get(id) ?? [], (r) => categoryOfPhrase(r.phrase) ?? `unknown:${r.phrase}`);
+    const trues = group(objects.get(id) ?? [], (o) => o.category);
+    for (const c of new Set([...preds.keys(), ...trues.keys()])) {
+      const p = preds.get(c) ?? [];
+      const t = trues.get(c) ?? [];
+      const m = matchBoxes(p.map((r) => r.box), t.map((o) => o.box)).length;
+      bump(c, 0, m);
+      bump(c, 1, p.length - m);
+      bump(c, 2, t.length - m);
+    }
+  }
+  const total = [...perCat.values()].reduce((a, v) => [a[0] + v[0], a[1] + v[1], a[2] + v[2]], [0, 0, 0]);
+  const per_category = Object.fromEntries([...perCat.entries()].sort().map(([c, v]) => [c, counts(v[0], v[1], v[2])]));
+
+  // Captions: what each caption names against what the image holds.
+  const captions = {} as Record<Granularity, CaptionScore>;
+  const texts = inScope(rows.text);
+  for (const g of ['brief', 'detailed', 'more_detailed'] as const) {
+    const rowsG = texts.filter((t) => t.granularity === g);
+    let named = 0, namedTrue = 0, held = 0, heldNamed = 0, pn = 0, pnTrue = 0, ph = 0, phNamed = 0;
+    for (const r of rowsG) {
+      const objs = objects.get(r.tid) ?? [];
+      const m = mentionsOf(r.text);
+      const cats = new Set<Category>(objs.map((o) => o.category));
+      const pairs = new Set(objs.map((o) => `${o.colour} ${o.category}`));
+      named += m.categories.size;
+      namedTrue += [...m.categories].filter((c) => cats.has(c)).length;
+      held += cats.size;
+      heldNamed += [...cats].filter((c) => m.categories.has(c)).length;
+      pn += m.pairs.size;
+      pnTrue += [...m.pairs].filter((p) => pairs.has(p)).length;
+      ph += pairs.size;
+      phNamed += [...pairs].filter((p) => m.pairs.has(p)).length;
+    }
+    captions[g] = {
+      captioned: new Set(rowsG.map((r) => r.tid)).size,
+      precision: ratio(namedTrue, named), recall: ratio(heldNamed, held),
+      colour_precision: ratio(pnTrue, pn), colour_recall: ratio(phNamed, ph),
+    };
+  }
+
+  // Grounding: every box of a phrase must match a distinct object the phrase can mean.
+  let phrases = 0;
+  let correct = 0;
+  for (const r of inScope(rows.text_phrase_region)) {
+    phrases++;
+    const candidates = phraseCandidates(r.phrase, objects.get(r.tid) ?? [], words.get(r.tid) ?? []);
+    if (candidates.length > 0 && matchBoxes(r.boxes, candidates).length === r.boxes.length) correct++;
+  }
+
+  // OCR: match read regions to true words by box, then count edits; misses and extras cost their length.
+  let truthChars = 0, edits = 0, matched = 0, missed = 0, extra = 0;
+  const predText = group(regions.filter((r) => r.kind === 'text'), (r) => r.tid);
+  for (const id of scope) {
+    const t = words.get(id) ?? [];
+    const p = predText.get(id) ?? [];
+    const m = matchBoxes(p.map((r) => r.box), t.map((w) => w.box));
+    truthChars += t.reduce((a, w) => a + w.text.length, 0);
+    const usedP = new Set(m.map(([i]) => i));
+    const usedT = new Set(m.map(([, j]) => j));
+    for (const [i, j] of m) edits += editDistance(p[i].phrase, t[j].text);
+    t.forEach((w, j) => !usedT.has(j) && ((edits += w.text.length), missed++));
+    p.forEach((r, i) => !usedP.has(i) && ((edits += r.phrase.length), extra++));
+    matched += m.length;
+  }
+
+  return {
+    images: scope.size,
+    boxes: { ...counts(total[0], total[1], total[2]), per_category },
+    captions,
+    grounding: { phrases, correct, accuracy: ratio(correct, phrases) },
+    ocr: { truth_chars: truthChars, edits, cer: truthChars === 0 ? (edits === 0 ? 0 : 1) : edits / truthChars, matched, missed, extra },
+  };
+}
+
+/** The true boxes a phrase can refer to: written words for a quoted text, else objects of its category (and colour, size). */
+function phraseCandidates(phrase: string, objects: TruthObject[], words: TruthWord[]): number[][] {
+  const quoted = /"([^"]*)"/.exec(phrase);
+  if (quoted) return words.filter((w) => w.text === quoted[1]).map((w) => w.box);
+  const category = categoryOfPhrase(phrase);
+  if (!category) return [];
+  const tokens = phrase.toLowerCase().split(/[^a-z]+/);
+  const colour = tokens.find((t) => isColour(t));
+  const size = tokens.find((t) => t === 'small' || t === 'large');
+  return objects.filter((o) => o.category === category && (!colour || o.colour === colour) && (!size || o.size === size)).map((o) => o.box);
+}
