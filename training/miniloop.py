@@ -43,10 +43,18 @@ def fld(*args: str) -> str:
 
 
 def train(*args: str) -> None:
-    r = subprocess.run([sys.executable, "-m", "training.train", *args], cwd=ROOT, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"training.train {' '.join(args)} failed ({r.returncode}): {r.stderr.strip()[-2000:]}")
-    done = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    """Runs the trainer, passing its progress lines through as they come."""
+    with subprocess.Popen([sys.executable, "-m", "training.train", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}) as proc:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        err = proc.stderr.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"training.train {' '.join(args)} failed ({proc.returncode}): {err.strip()[-2000:]}")
+    done = [json.loads(l) for l in lines if l.startswith("{")]
     progress("trained", out=args[args.index("--out") + 1], eval=next((d for d in done if d["event"] == "eval"), None),
              seconds=next((d["seconds"] for d in done if d["event"] == "done"), None))
 
@@ -158,6 +166,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--det-score", type=float, default=0.3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--round0", help="a models folder with demo-detector/ and demo-florence2/ (npm run train:world) used as D0/F0 instead of training them")
     p.add_argument("--world-seeds", default="1,2,3", help="train, unlabelled, held-out world seeds")
     for k in NOISE_KNOBS:
         p.add_argument(f"--{k}", help=f"noise knob (fld world export-noisy --{k})")
@@ -176,8 +185,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     progress("worlds", seconds=round(time.time() - t0, 1))
     common = ["--seed", str(a.seed), "--batch", str(a.batch), "--no-fp16"]
     ex0 = os.path.join(w, "export0", "all")
-    train("--export", ex0, "--out", f"{w}/D0", "--family", "detector", "--steps", str(a.det_steps), *common[:4])
-    train("--export", ex0, "--out", f"{w}/F0", "--tasks", F2_TASKS, "--steps", str(a.f2_steps), *common)
+    if a.round0:
+        for src, dst in (("demo-detector", "D0"), ("demo-florence2", "F0")):
+            if not os.path.exists(f"{w}/{dst}"):
+                os.symlink(os.path.abspath(os.path.join(a.round0, src)), f"{w}/{dst}")
+    else:
+        train("--export", ex0, "--out", f"{w}/D0", "--family", "detector", "--steps", str(a.det_steps), *common[:4])
+        train("--export", ex0, "--out", f"{w}/F0", "--tasks", F2_TASKS, "--steps", str(a.f2_steps), *common)
     held, unl = world_images(os.path.join(w, "heldout")), world_images(os.path.join(w, "unlabelled"))
     result = {"config": vars(a), "rounds": {}}
     write_labels(f"{w}/labels-r0", detect(f"{w}/D0", held, a.det_score), caption(f"{w}/F0", held), "miniloop-r0")
