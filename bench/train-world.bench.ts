@@ -15,8 +15,9 @@ import { PYTHON, REPO_ROOT } from '../test/helpers/florence2-tiny.ts';
 
 const recordedPath = join(REPO_ROOT, 'models', 'train-world.json');
 if (!existsSync(recordedPath)) {
-  console.log(`no ${recordedPath}: run "npm run train:world" first`);
-  process.exit(1);
+  // Not a failure of the bench: the demo models are not frozen and committed yet (docs/decisions.md).
+  console.log(`skipped: no ${recordedPath}; run "npm run train:world" first`);
+  process.exit(0);
 }
 const recorded = JSON.parse(readFileSync(recordedPath, 'utf8'));
 
