@@ -125,6 +125,24 @@ test('a tiny detector run gives a YOLO-layout ONNX model with its classes, metri
     const s = v[c * anchors + 5];
     assert.ok(s >= 0 && s <= 1, `class score ${s} is a probability`);
   }
+
+  // the ONNX graph computes what the PyTorch model does, on a letterboxed world image
+  const image = join(work, 'world', 'collection', 'images', '000000.png');
+  const dump = join(work, 'detector-dump');
+  execFileSync(PYTHON, ['-c', [
+    'import sys, torch, numpy as np', 'from PIL import Image',
+    'from training.trainer.train_detector import load', 'from training.trainer.detector import letterbox',
+    'm, _ = load(sys.argv[1]); t = letterbox(Image.open(sys.argv[2]), 256)[0].float()[None] / 255',
+    'np.asarray(t, np.float32).tofile(sys.argv[3] + ".x")',
+    'with torch.no_grad(): np.asarray(m(t), np.float32).tofile(sys.argv[3] + ".y")',
+  ].join('\n'), out, image, dump], { cwd: REPO_ROOT, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+  const f32 = (path: string) => new Float32Array(new Uint8Array(readFileSync(path)).buffer);
+  const got = (await session.run({ images: new ort.Tensor('float32', f32(`${dump}.x`), [1, 3, 256, 256]) })).output0.data as Float32Array;
+  const want = f32(`${dump}.y`);
+  assert.equal(got.length, want.length);
+  let diff = 0;
+  for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
+  assert.ok(diff < 1e-3, `ONNX and PyTorch outputs differ by ${diff}`);
 });
 
 test('a tiny Florence-2-layout run gives a loadable folder in the spike layout; beam search agrees with greedy', async () => {
