@@ -224,6 +224,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--prompt", action="append", default=None, help="task token (+ input); repeatable")
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("--num-beams", type=int, default=1)
+    p.add_argument("--length-penalty", type=float, help="override generation_config.json's (0 ranks beams by log-probability)")
     p.add_argument("--target", default="a red circle<loc_10><loc_200><loc_310><loc_999>",
                    help="teacher-forced decoder text for --sample")
     a = p.parse_args(argv)
@@ -234,6 +235,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(json.dumps({"decoder_ids": s["decoder_ids"], "greedy_ids": s["greedy_ids"]}))
         return 0
     model, tok, pre, s = load_folder(a.model_dir)
+    if a.length_penalty is not None:
+        s.length_penalty = a.length_penalty
     px = sample_pixels(len(prompts), pre["size"]["height"], 0)
     enc, mask = prepare_encoder(model, tok, px, prompts, pre)
     for prompt, (ids, logp, score) in zip(prompts, beam_search(model, enc, mask, s, a.steps, a.num_beams)):

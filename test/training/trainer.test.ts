@@ -1,0 +1,177 @@
+/**
+ * The reference trainer (training/train.py): bad exports are refused by name with nothing written,
+ * and a tiny run of each family gives a model folder that onnxruntime-node loads, with metrics.json
+ * and an fld-model.json whose sha256s match. Uses a 16-image demo world and a few training steps.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { PYTHON, REPO_ROOT } from '../helpers/florence2-tiny.ts';
+
+let work: string;
+let exportDir: string;
+
+function fld(...args: string[]): void {
+  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'pipeline/cli/main.ts'), ...args], { cwd: REPO_ROOT, stdio: 'pipe' });
+}
+
+function train(...args: string[]) {
+  const r = spawnSync(PYTHON, ['-m', 'training.train', ...args], {
+    cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function checkManifest(dir: string) {
+  const m = JSON.parse(readFileSync(join(dir, 'fld-model.json'), 'utf8'));
+  assert.ok(m.files.length > 0);
+  for (const f of m.files) {
+    assert.equal(sha256(join(dir, f.path)), f.sha256, `sha256 of ${f.path}`);
+    assert.equal(readFileSync(join(dir, f.path)).length, f.size, `size of ${f.path}`);
+  }
+  return m;
+}
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'fld-trainer-'));
+  fld('world', 'generate', '--out', join(work, 'world'), '--images', '16', '--seed', '7');
+  fld('world', 'export-noisy', '--world', join(work, 'world'), '--out', join(work, 'export'), '--format', 'jsonl', '--combined', '--valid-fraction', '0.3');
+  exportDir = join(work, 'export', 'all');
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** A copy of the good export with `mutate` applied, trained into a fresh folder: must fail, write nothing. */
+function refuses(name: string, mutate: (dir: string) => void, message: RegExp): void {
+  const dir = join(work, `bad-${name}`);
+  cpSync(exportDir, dir, { recursive: true });
+  mutate(dir);
+  const out = join(work, `model-${name}`);
+  const r = train('--export', dir, '--out', out, '--family', 'detector', '--steps', '2');
+  assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+  assert.match(r.stderr, message);
+  assert.ok(!existsSync(out), 'no model folder');
+  assert.deepEqual(readdirSync(work).filter((f) => f.startsWith(`model-${name}`)), [], 'no temp folder left');
+}
+
+const annotations = (dir: string, split: string) => join(dir, split, 'annotations.jsonl');
+const editLines = (path: string, f: (rows: Record<string, unknown>[]) => Record<string, unknown>[]) => {
+  const rows = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  writeFileSync(path, f(rows).map((r) => JSON.stringify(r)).join('\n') + '\n');
+};
+
+test('a row without its suffix column is refused, naming the file, line and column', () => {
+  refuses('columns', (d) => editLines(annotations(d, 'train'), (rows) => rows.map((r, i) => {
+    if (i !== 2) return r;
+    const { suffix: _drop, ...rest } = r;
+    return rest;
+  })), /train\/annotations\.jsonl line 3: missing column suffix/);
+});
+
+test('an empty split is refused by name', () => {
+  refuses('empty', (d) => writeFileSync(annotations(d, 'valid'), ''), /split valid is empty/);
+});
+
+test('a suffix with <loc_1000> is refused', () => {
+  refuses('loc', (d) => editLines(annotations(d, 'train'), (rows) => rows.map((r, i) => (i === 0 ? { ...r, suffix: 'circle<loc_1><loc_2><loc_1000><loc_40>' } : r))),
+    /line 1: suffix has <loc_1000>/);
+});
+
+test('a missing image file is refused, naming the file', () => {
+  let name = '';
+  refuses('image', (d) => {
+    name = JSON.parse(readFileSync(annotations(d, 'valid'), 'utf8').split('\n')[0]).image;
+    unlinkSync(join(d, 'valid', name));
+  }, /image file \d+\.png does not exist/);
+  assert.ok(name);
+});
+
+test('a failure after the export checks (bad --init) leaves no folder either', () => {
+  const out = join(work, 'model-init');
+  const r = train('--export', exportDir, '--out', out, '--family', 'detector', '--steps', '2', '--init', join(work, 'nowhere'));
+  assert.notEqual(r.code, 0);
+  assert.ok(!existsSync(out));
+  assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('model-init')), []);
+});
+
+test('a tiny detector run gives a YOLO-layout ONNX model with its classes, metrics and progress lines', async () => {
+  const out = join(work, 'detector');
+  const r = train('--export', exportDir, '--out', out, '--family', 'detector', '--steps', '3', '--batch', '4');
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l).event);
+  assert.deepEqual([events[0], events.at(-1)], ['export', 'done']);
+  assert.ok(events.includes('step') && events.includes('eval'));
+  const m = checkManifest(out);
+  assert.equal(m.family, 'detector');
+  assert.ok(m.classes.length >= 2, `classes ${m.classes}`);
+  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  assert.equal(metrics.loss_curve.at(-1).step, 3);
+  assert.ok(Number.isFinite(metrics.valid.loss));
+  const session = await ort.InferenceSession.create(join(out, 'model.onnx'));
+  const x = new ort.Tensor('float32', new Float32Array(2 * 3 * 256 * 256).fill(114 / 255), [2, 3, 256, 256]);
+  const y = (await session.run({ images: x })).output0;
+  assert.deepEqual(y.dims, [2, 4 + m.classes.length, 32 * 32 + 16 * 16]);
+  const v = y.data as Float32Array;
+  const anchors = y.dims[2];
+  for (let c = 4; c < y.dims[1]; c++) {
+    const s = v[c * anchors + 5];
+    assert.ok(s >= 0 && s <= 1, `class score ${s} is a probability`);
+  }
+
+  // the ONNX graph computes what the PyTorch model does, on a letterboxed world image
+  const image = join(work, 'world', 'collection', 'images', '000000.png');
+  const dump = join(work, 'detector-dump');
+  execFileSync(PYTHON, ['-c', [
+    'import sys, torch, numpy as np', 'from PIL import Image',
+    'from training.trainer.train_detector import load', 'from training.trainer.detector import letterbox',
+    'm, _ = load(sys.argv[1]); t = letterbox(Image.open(sys.argv[2]), 256)[0].float()[None] / 255',
+    'np.asarray(t, np.float32).tofile(sys.argv[3] + ".x")',
+    'with torch.no_grad(): np.asarray(m(t), np.float32).tofile(sys.argv[3] + ".y")',
+  ].join('\n'), out, image, dump], { cwd: REPO_ROOT, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+  const f32 = (path: string) => new Float32Array(new Uint8Array(readFileSync(path)).buffer);
+  const got = (await session.run({ images: new ort.Tensor('float32', f32(`${dump}.x`), [1, 3, 256, 256]) })).output0.data as Float32Array;
+  const want = f32(`${dump}.y`);
+  assert.equal(got.length, want.length);
+  let diff = 0;
+  for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
+  assert.ok(diff < 1e-3, `ONNX and PyTorch outputs differ by ${diff}`);
+});
+
+test('a tiny Florence-2-layout run gives a loadable folder in the spike layout; beam search agrees with greedy', async () => {
+  const out = join(work, 'florence2');
+  const r = train('--export', exportDir, '--out', out, '--steps', '2', '--batch', '4', '--no-fp16', '--tasks', '<CAPTION>,<OD>');
+  assert.equal(r.code, 0, r.stderr);
+  const m = checkManifest(out);
+  assert.equal(m.family, 'florence2');
+  assert.deepEqual(m.tasks, ['<CAPTION>', '<OD>']);
+  for (const f of ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'metrics.json', 'model.pt']) {
+    assert.ok(existsSync(join(out, f)), f);
+  }
+  for (const g of ['vision_encoder', 'embed_tokens', 'encoder_model', 'decoder_model_merged']) {
+    const s = await ort.InferenceSession.create(join(out, 'onnx', `${g}.onnx`));
+    assert.ok(s.inputNames.length > 0, g);
+  }
+  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  assert.equal(metrics.loss_curve.length, 2);
+  assert.ok(metrics.valid.rows > 0 && Number.isFinite(metrics.valid.loss));
+
+  // num_beams=1 is greedy; with length penalty 0 beams rank by log-probability, and three beams find
+  // a sequence at least as likely as greedy's on this sample.
+  const decode = (beams: number) => execFileSync(PYTHON, ['-m', 'training.florence2_layout.decode', out, '--steps', '12', '--num-beams', String(beams),
+    '--length-penalty', '0', '--prompt', '<CAPTION>', '--prompt', '<OD>'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } })
+    .trim().split('\n').map((l) => JSON.parse(l) as { ids: number[]; logprob: number });
+  const sample = JSON.parse(execFileSync(PYTHON, ['-m', 'training.florence2_layout.decode', out, '--steps', '12', '--sample', join(work, 'sample'),
+    '--prompt', '<CAPTION>', '--prompt', '<OD>'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } }));
+  const one = decode(1);
+  assert.deepEqual(one.map((x) => x.ids), sample.greedy_ids);
+  const three = decode(3);
+  for (let b = 0; b < 2; b++) assert.ok(three[b].logprob >= one[b].logprob - 1e-6, `beam ${three[b].logprob} < greedy ${one[b].logprob}`);
+});

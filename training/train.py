@@ -1,0 +1,77 @@
+"""The reference trainer: the training stage's default command (DESIGN.md section 8).
+
+    /usr/bin/python3 -m training.train --export DIR --out DIR [--family florence2|detector]
+        [--init MODEL_DIR] [--steps N] [--seed S] [--batch B] [--lr LR] [--tasks T1,T2] ...
+
+Reads a JSONL + images export (checked in full first), trains, writes a model folder atomically
+(temp folder + rename; `fld-model.json` last inside it) with `metrics.json`. Progress is one JSON
+object per line on stdout. Exit 0 on success, 2 on a bad export or bad arguments (nothing written),
+1 on any other failure (nothing written).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import List, Optional
+
+import torch
+
+from .trainer.common import progress, seed_everything
+from .trainer.export_data import ExportError, load_export
+
+EXIT_BAD_INPUT = 2
+
+
+def parse(argv: Optional[List[str]]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="training.train", description=__doc__.split("\n")[0])
+    p.add_argument("--export", required=True, help="export folder with train/ and valid/ (annotations.jsonl + images)")
+    p.add_argument("--out", required=True, help="model folder to write (replaced atomically)")
+    p.add_argument("--family", choices=["florence2", "detector"], default="florence2")
+    p.add_argument("--init", help="model folder to start from (its model.pt)")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, help="peak learning rate (default 1e-3 florence2, 2e-3 detector)")
+    p.add_argument("--tasks", help="comma-separated task tokens to train on (default: every task in the export; detector: <OD>)")
+    p.add_argument("--classes", help="detector: comma-separated class names in output order (default: sorted names in the export)")
+    p.add_argument("--dims", help="florence2: JSON object of ModelDims fields (new model only)")
+    p.add_argument("--max-target-tokens", type=int, default=192, help="florence2: labels longer than this are cut (EOS kept)")
+    p.add_argument("--no-fp16", action="store_true", help="florence2: skip the fp16 ONNX files")
+    p.add_argument("--name", help="model name in fld-model.json (default demo-<family>)")
+    p.add_argument("--version", default="0", help="model version in fld-model.json")
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args(argv)
+    if a.steps < 1:
+        p.error(f"--steps must be at least 1, got {a.steps}")
+    if a.batch < 1:
+        p.error(f"--batch must be at least 1, got {a.batch}")
+    return a
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    a = parse(argv)
+    torch.set_num_threads(a.threads)
+    seed_everything(a.seed)
+    tasks = [t.strip() for t in a.tasks.split(",")] if a.tasks else (["<OD>"] if a.family == "detector" else None)
+    try:
+        rows = load_export(a.export, tasks)
+        progress("export", export=a.export, rows={s: len(r) for s, r in rows.items()})
+        if a.family == "detector":
+            from .trainer import train_detector
+            classes = [c.strip() for c in a.classes.split(",")] if a.classes else None
+            train_detector.train(rows, a.out, a.steps, a.seed, a.init, a.batch, a.lr or 2e-3, classes,
+                                 a.name or "demo-detector", a.version)
+        else:
+            from .trainer import train_florence2
+            train_florence2.train(rows, a.out, a.steps, a.seed, a.init, a.batch, a.lr or 1e-3, a.dims,
+                                  a.max_target_tokens, a.name or "demo-florence2", a.version, not a.no_fp16)
+    except ExportError as e:
+        sys.stderr.write(f"train: bad export: {e}\n")
+        progress("error", stage="train", message=f"bad export: {e}")
+        return EXIT_BAD_INPUT
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Pieces both trainers share: progress lines, seeding, the learning-rate schedule, image cache,
+`<loc_N>` parsing."""
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import sys
+import time
+from typing import Dict, Iterable, List, Tuple
+
+import numpy as np
+import torch
+from PIL import Image
+
+LOC_BINS = 1000
+OD_ITEM = re.compile(r"([^<]+)((?:<loc_\d+>){4})")
+LOC_NUM = re.compile(r"<loc_(\d+)>")
+
+
+def progress(event: str, **fields) -> None:
+    """One JSON object per line on stdout: what the training stage's worker streams."""
+    sys.stdout.write(json.dumps({"event": event, "t": round(time.time(), 3), **fields}) + "\n")
+    sys.stdout.flush()
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def lr_at(step: int, steps: int, peak: float, warmup: int) -> float:
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    t = (step - warmup) / max(1, steps - warmup)
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def dequantise(bin_: int, size: float) -> float:
+    """The centre of a floor-rule bin (florence2.md section 4)."""
+    return (bin_ + 0.5) * size / LOC_BINS
+
+
+def parse_od(suffix: str, width: int, height: int) -> List[Tuple[str, List[float]]]:
+    """`name<loc_x0><loc_y0><loc_x1><loc_y1>...` -> [(name, [x0, y0, x1, y1] pixels)]."""
+    out = []
+    for name, locs in OD_ITEM.findall(suffix):
+        b = [int(v) for v in LOC_NUM.findall(locs)]
+        out.append((name.strip(), [dequantise(b[0], width), dequantise(b[1], height),
+                                   dequantise(b[2], width), dequantise(b[3], height)]))
+    return out
+
+
+class ImageCache:
+    """Decoded images as uint8 [3, H, W] tensors after a resize to the model's input size, each file
+    read once (every task row of an image shares it)."""
+
+    def __init__(self, size: int, resample: int = Image.BICUBIC):
+        self.size, self.resample = size, resample
+        self.images: Dict[str, torch.Tensor] = {}
+        self.sizes: Dict[str, Tuple[int, int]] = {}
+
+    def get(self, path: str) -> torch.Tensor:
+        t = self.images.get(path)
+        if t is None:
+            with Image.open(path) as im:
+                im = im.convert("RGB")
+                self.sizes[path] = im.size
+                if im.size != (self.size, self.size):
+                    im = im.resize((self.size, self.size), resample=self.resample)
+                t = torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1).contiguous()
+            self.images[path] = t
+        return t
+
+    def load_all(self, paths: Iterable[str]) -> None:
+        for p in paths:
+            self.get(p)
