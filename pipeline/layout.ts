@@ -10,5 +10,6 @@ export const layout = {
   done: (c: string, round: number, stage: string, shard: number) => `${c}/round-${round}/_done/${stage.replaceAll(':', '_')}/${shardName(shard)}.json`,
   manifest: (c: string, round: number) => `${c}/round-${round}/_manifest.json`,
   roundPrefix: (c: string, round: number) => `${c}/round-${round}/`,
+  exportPrefix: (c: string, round: number) => `${c}/export/round-${round}/`,
   exportShard: (c: string, round: number, split: string, n: number) => `${c}/export/round-${round}/${split}-${String(n).padStart(5, '0')}.parquet`,
 };

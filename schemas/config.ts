@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExportConfig } from './export-config.ts';
 
 /**
  * The config file (`fld.config.json` or `.yaml`) plus environment. Every field has a documented
@@ -25,6 +26,8 @@ export const EngineConfig = z
     specialists: z.record(z.string(), z.string()).default({}),
     /** Training stage command (see docs/training-stage.md); null uses the reference trainer. @default null */
     trainCommand: z.string().nullable().default(null),
+    /** Training export: task mix, split fractions, seed, rows per shard (schemas/export-config.ts). @default {} */
+    export: ExportConfig.default(ExportConfig.parse({})),
   })
   .strict();
 export type EngineConfig = z.infer<typeof EngineConfig>;

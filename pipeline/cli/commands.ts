@@ -4,6 +4,7 @@ import { register as world } from './world.ts';
 import { register as sourceCheck } from './source-check.ts';
 import { register as models } from './models.ts';
 import { register as inspect } from './inspect.ts';
+import { register as exportCmd } from './export.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -16,6 +17,7 @@ const registrars: Registrar[] = [
   sourceCheck,
   models,
   inspect,
+  exportCmd,
 ];
 
 export function registerCommands(program: Command): void {
