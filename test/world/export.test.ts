@@ -88,7 +88,7 @@ test('the Parquet and JSONL writers read back to the same rows', async () => {
       assert.deepEqual(Buffer.from(img.bytes), readFileSync(join(world, 'collection', 'images', img.path)));
       assert.ok(rows.some((x) => x.image.name === img.path && x.task === r.task && x.prefix === r.prefix && x.suffix === r.suffix && x.split === r.split));
     }
-    writeJsonlExport(out, rows);
+    await writeJsonlExport(out, rows);
     let lines = 0;
     for (const split of ['train', 'valid']) {
       for (const l of readFileSync(join(out, split, 'annotations.jsonl'), 'utf8').trim().split('\n')) {
