@@ -93,6 +93,9 @@ export async function exportRound(o: ExportRoundOptions): Promise<ExportSummary>
       o.onProgress?.(i + 1, input.shards.length);
     }
     files = await sink.finish();
+  } catch (e) {
+    await sink.abort();
+    throw e;
   } finally {
     await reader.close();
   }

@@ -33,6 +33,8 @@ export interface SinkRow {
 export interface ExportSink {
   add(rows: SinkRow[]): Promise<void>;
   finish(): Promise<WrittenFile[]>;
+  /** After a failure: drop what is buffered (temp files included); written files stay until a rerun. */
+  abort(): Promise<void>;
 }
 
 // The `datasets` library reads these features from the file and decodes `image` as an Image.
@@ -59,6 +61,8 @@ export const EXPORT_PARQUET_SCHEMA: SchemaElement[] = [
   utf8('suffix'),
   utf8('split'),
 ];
+
+const IMAGE_PUTS_IN_FLIGHT = 8;
 
 export const shardFile = (split: string, n: number) => `${split}-${String(n).padStart(5, '0')}.parquet`;
 
@@ -96,6 +100,9 @@ export function parquetSink(storage: Storage, prefix: string, rowsPerShard: numb
       for (const split of [...buffers.keys()].sort()) await flush(split);
       return files;
     },
+    async abort() {
+      buffers.clear();
+    },
   };
 }
 
@@ -104,6 +111,15 @@ export async function jsonlSink(storage: Storage, prefix: string): Promise<Expor
   const lines = new Map<string, { file: string; rows: number; hash: ReturnType<typeof createHash> }>();
   const images: WrittenFile[] = [];
   const written = new Set<string>();
+  // Image files are independent puts: a few in flight hide each one's fsync (local) or round trip (S3).
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  const putImage = async (key: string, bytes: Uint8Array) => {
+    if (failure) throw failure;
+    const p: Promise<void> = storage.put(key, bytes).catch((e) => { failure ??= e; }).finally(() => inflight.delete(p));
+    inflight.add(p);
+    if (inflight.size >= IMAGE_PUTS_IN_FLIGHT) await Promise.race(inflight);
+  };
   return {
     async add(rows) {
       let text = '';
@@ -128,7 +144,7 @@ export async function jsonlSink(storage: Storage, prefix: string): Promise<Expor
           const key = `${prefix}${row.split}/${image}`;
           if (!written.has(key)) {
             written.add(key);
-            await storage.put(key, bytes);
+            await putImage(key, bytes);
             images.push({ key, rows: 0, bytes: bytes.byteLength, sha256: sha(bytes) });
           }
         }
@@ -140,6 +156,8 @@ export async function jsonlSink(storage: Storage, prefix: string): Promise<Expor
     async finish() {
       const files: WrittenFile[] = [];
       try {
+        await Promise.all(inflight);
+        if (failure) throw failure;
         for (const split of [...lines.keys()].sort()) {
           const l = lines.get(split)!;
           const key = `${prefix}${split}/annotations.jsonl`;
@@ -150,6 +168,10 @@ export async function jsonlSink(storage: Storage, prefix: string): Promise<Expor
         await rm(tmp, { recursive: true, force: true });
       }
       return [...files, ...images.sort((a, b) => (a.key < b.key ? -1 : 1))];
+    },
+    async abort() {
+      await Promise.all(inflight);
+      await rm(tmp, { recursive: true, force: true });
     },
   };
 }

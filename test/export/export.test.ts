@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { LocalStorage } from '../../pipeline/storage/local.ts';
 import { layout } from '../../pipeline/layout.ts';
+import { writeShard } from '../../pipeline/shards/storage-io.ts';
 import { splitFor } from '../../pipeline/export/draw.ts';
 import { parseRegionText, parseTaskOutput } from '../../schemas/florence2-parse.ts';
 import { dequantiseBox, quantiseBox } from '../../schemas/loc-codec.ts';
@@ -204,11 +205,15 @@ test('export to S3 (s3rver on loopback): the shards and _export.json land under 
   }
 });
 
-test('bad input is one line and exit code 2: a missing round, an empty round, an unknown format', async () => {
+test('bad input is one line and exit code 2: a missing round, an empty round, an unknown format, an unreadable image', async () => {
+  const store = new LocalStorage(root);
+  await writeShard(store, layout.images('broken', 0), 'image', [{ image_id: 'gone', uri: join(dir, 'gone.png'), width: 10, height: 10, collection: 'broken', shard: 0, alt_text: null, existing_texts: [], existing_boxes: [], error: null }]);
+  await writeShard(store, layout.kind('broken', 0, 'text', 0), 'text', fx.text.slice(0, 1).map((t) => ({ ...t, image_id: 'gone' })));
   const cases: [string[], RegExp][] = [
     [['--round', '5'], /round 5 of collection "demo" does not exist/],
     [['--round', '1'], /round 1 of collection "demo" is empty/],
     [['--round', '0', '--format', 'csv'], /--format must be parquet or jsonl, got "csv"/],
+    [['--round', '0', '--collection', 'broken'], /image gone \(.*gone\.png\) cannot be read: ENOENT/],
   ];
   for (const [args, re] of cases) {
     const r = await fld(['export', '--collection', COLLECTION, '--root', root, ...cfg(), ...args]);
