@@ -212,6 +212,7 @@ test('bad input is one line and exit code 2: a missing round, an empty round, an
   const cases: [string[], RegExp][] = [
     [['--round', '5'], /round 5 of collection "demo" does not exist/],
     [['--round', '1'], /round 1 of collection "demo" is empty/],
+    [['--round', 'x'], /--round must be a whole number >= 0, got "x"/],
     [['--round', '0', '--format', 'csv'], /--format must be parquet or jsonl, got "csv"/],
     [['--round', '0', '--collection', 'broken'], /image gone \(.*gone\.png\) cannot be read: ENOENT/],
   ];
