@@ -43,6 +43,8 @@ export interface ExportSummary {
   /** Annotation items left out of a target, by `<task>: <reason>`. */
   dropped: Record<string, number>;
   files: WrittenFile[];
+  /** Image files written beside a JSONL export. */
+  image_files: number;
 }
 
 export const MANIFEST_NAME = '_export.json';
@@ -67,6 +69,7 @@ export async function exportRound(o: ExportRoundOptions): Promise<ExportSummary>
   let exported = 0;
   const rowOpts = { tasks: cfg.tasks, seed: cfg.seed, groundingGranularities: cfg.groundingGranularities, regionEchoLocs: cfg.regionEchoLocs, ocrEmptyRows: cfg.ocrEmptyRows };
   let files: WrittenFile[];
+  let imageFiles: number;
   try {
     for (const [i, shard] of input.shards.entries()) {
       const s = await readShardInput(o.storage, input, shard);
@@ -92,7 +95,7 @@ export async function exportRound(o: ExportRoundOptions): Promise<ExportSummary>
       }
       o.onProgress?.(i + 1, input.shards.length);
     }
-    files = await sink.finish();
+    ({ files, imageFiles } = await sink.finish());
   } catch (e) {
     await sink.abort();
     throw e;
@@ -115,6 +118,7 @@ export async function exportRound(o: ExportRoundOptions): Promise<ExportSummary>
     rows: { total: Object.values(perSplit).reduce((a, b) => a + b, 0), per_split: sorted(perSplit), per_task: sorted(perTask) },
     dropped: sorted(Object.fromEntries(drops)),
     files,
+    image_files: imageFiles,
   };
   const { out: _where, ...rest } = summary;
   await outStorage.put(prefix + MANIFEST_NAME, JSON.stringify({ schema_version: SCHEMA_VERSION, ...rest, config: cfg }, null, 2) + '\n', { contentType: 'application/json' });

@@ -32,7 +32,8 @@ export interface SinkRow {
 
 export interface ExportSink {
   add(rows: SinkRow[]): Promise<void>;
-  finish(): Promise<WrittenFile[]>;
+  /** The written files (image files of a JSONL export only counted: one per image would swell the manifest). */
+  finish(): Promise<{ files: WrittenFile[]; imageFiles: number }>;
   /** After a failure: drop what is buffered (temp files included); written files stay until a rerun. */
   abort(): Promise<void>;
 }
@@ -98,7 +99,7 @@ export function parquetSink(storage: Storage, prefix: string, rowsPerShard: numb
     },
     async finish() {
       for (const split of [...buffers.keys()].sort()) await flush(split);
-      return files;
+      return { files, imageFiles: 0 };
     },
     async abort() {
       buffers.clear();
@@ -109,7 +110,6 @@ export function parquetSink(storage: Storage, prefix: string, rowsPerShard: numb
 export async function jsonlSink(storage: Storage, prefix: string): Promise<ExportSink> {
   const tmp = await mkdtemp(join(tmpdir(), 'fld-export-'));
   const lines = new Map<string, { file: string; rows: number; hash: ReturnType<typeof createHash> }>();
-  const images: WrittenFile[] = [];
   const written = new Set<string>();
   // Image files are independent puts: a few in flight hide each one's fsync (local) or round trip (S3).
   const inflight = new Set<Promise<void>>();
@@ -145,7 +145,6 @@ export async function jsonlSink(storage: Storage, prefix: string): Promise<Expor
           if (!written.has(key)) {
             written.add(key);
             await putImage(key, bytes);
-            images.push({ key, rows: 0, bytes: bytes.byteLength, sha256: sha(bytes) });
           }
         }
         text += JSON.stringify({ image, prefix: row.prefix, suffix: row.suffix, task: row.task }) + '\n';
@@ -167,7 +166,7 @@ export async function jsonlSink(storage: Storage, prefix: string): Promise<Expor
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
-      return [...files, ...images.sort((a, b) => (a.key < b.key ? -1 : 1))];
+      return { files, imageFiles: written.size };
     },
     async abort() {
       await Promise.all(inflight);

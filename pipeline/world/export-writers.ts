@@ -15,12 +15,11 @@ async function write(out: string, rows: ExportRow[], sink: ExportSink): Promise<
   // Grouped by split (stable), as the sinks write each split's rows in the order given.
   const splits = [...new Set(rows.map((r) => r.split))].sort();
   for (const s of splits) await sink.add(rows.filter((r) => r.split === s).map((row) => ({ row, bytes: bytes(row.image.file) })));
-  return (await sink.finish()).map((f) => join(out, f.key));
+  return (await sink.finish()).files.map((f) => join(out, f.key));
 }
 
 export async function writeJsonlExport(out: string, rows: ExportRow[]): Promise<string[]> {
-  const files = await write(out, rows, await jsonlSink(new LocalStorage(out), ''));
-  return files.filter((f) => f.endsWith('annotations.jsonl'));
+  return write(out, rows, await jsonlSink(new LocalStorage(out), ''));
 }
 
 export async function writeParquetExport(out: string, rows: ExportRow[], rowsPerShard = 8000): Promise<string[]> {

@@ -172,6 +172,7 @@ test('JSONL export: annotations.jsonl per split, read line by line, with the ima
     }
   }
   assert.equal(lines, EXPECTED_ROWS);
+  assert.equal(JSON.parse(r.stdout).image_files, 4);
 
   const uriOut = join(dir, 'no-embed');
   assert.equal((await fld([...base(), '--no-embed', '--out', uriOut])).code, 0);
