@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { LocalStorage } from '../../pipeline/storage/local.ts';
+import { S3Storage } from '../../pipeline/storage/s3.ts';
 import { layout } from '../../pipeline/layout.ts';
 import { writeShard } from '../../pipeline/shards/storage-io.ts';
 import { splitFor } from '../../pipeline/export/draw.ts';
@@ -184,13 +185,14 @@ test('JSONL export: annotations.jsonl per split, read line by line, with the ima
   }
 });
 
-test('export to S3 (s3rver on loopback): the shards and _export.json land under the prefix and read back', async () => {
+test('export to S3 (s3rver on loopback): the shards and _export.json land under the prefix and read back; a round stored on S3 exports too', async () => {
   const s3 = await startS3rver();
+  const env = {
+    ...process.env, FLD_S3_ENDPOINT: s3.endpoint, FLD_S3_FORCE_PATH_STYLE: 'true', AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  };
   try {
-    const r = await fld([...base(), '--out', `s3://${s3.bucket}/exports/r0`, '--json'].concat([]), {
-      ...process.env, FLD_S3_ENDPOINT: s3.endpoint, FLD_S3_FORCE_PATH_STYLE: 'true', AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    });
+    const r = await fld([...base(), '--out', `s3://${s3.bucket}/exports/r0`, '--json'], env);
     assert.equal(r.code, 0, r.stderr);
     const keys: string[] = [];
     for await (const k of s3.storage.list('exports/r0/')) keys.push(k);
@@ -201,6 +203,16 @@ test('export to S3 (s3rver on loopback): the shards and _export.json land under 
     for (const k of keys.filter((k) => k.endsWith('.parquet'))) writeFileSync(join(local, k.split('/').pop()!), await s3.storage.get(k));
     const n = await duck<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet('${local}/*.parquet')`);
     assert.equal(Number(n[0].n), EXPECTED_ROWS);
+
+    const store = new S3Storage({ ...s3.options, prefix: 'store' });
+    await writeFixtureRound(store, join(dir, 'images-s3'));
+    await store.close();
+    const onS3 = await fld(['export', '--round', '0', '--collection', COLLECTION, '--storage', `s3://${s3.bucket}/store`, ...cfg(), '--json'], env);
+    assert.equal(onS3.code, 0, onS3.stderr);
+    const s = JSON.parse(onS3.stdout);
+    assert.equal(s.rows.total, EXPECTED_ROWS);
+    assert.equal(s.out, `s3://${s3.bucket}/store/${layout.exportPrefix(COLLECTION, 0)}`);
+    for (const f of s.files) assert.ok(await s3.storage.exists(`store/${f.key}`), f.key);
   } finally {
     await s3.close();
   }
