@@ -87,7 +87,7 @@ export function register(program: Command): void {
           const skipped = Object.entries(s.images.skipped).map(([k, v]) => `${v} ${k}`).join('; ');
           const dropped = Object.values(s.dropped).reduce((a, b) => a + b, 0);
           process.stdout.write(`exported ${s.collection} round ${s.round}: ${s.rows.total} rows (${splits}) from ${s.images.exported} images in ${s.files.length} files${s.image_files ? ` + ${s.image_files} image files` : ''} to ${s.out}` +
-            `${skipped ? `\nimages skipped: ${skipped}` : ''}${dropped ? `\nannotation items left out: ${dropped} (see _export.json)` : ''}\n`);
+            `${skipped ? `\nimages skipped: ${skipped}` : ''}${dropped ? `\nannotation items left out: ${dropped} (see _export.json)` : ''}${s.warnings.map((w) => `\nnote: ${w}`).join('')}\n`);
         }
       } catch (e) {
         bar.stop();

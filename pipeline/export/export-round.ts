@@ -38,6 +38,7 @@ export interface ExportSummary {
   format: 'parquet' | 'jsonl';
   embed: boolean;
   shards_read: number;
+  warnings: string[];
   images: { exported: number; skipped: Record<string, number> };
   rows: { total: number; per_split: Record<string, number>; per_task: Record<string, number> };
   /** Annotation items left out of a target, by `<task>: <reason>`. */
@@ -114,6 +115,7 @@ export async function exportRound(o: ExportRoundOptions): Promise<ExportSummary>
     format: o.format,
     embed: o.embed,
     shards_read: input.shards.length,
+    warnings: input.warnings,
     images: { exported, skipped: sorted(skipped) },
     rows: { total: Object.values(perSplit).reduce((a, b) => a + b, 0), per_split: sorted(perSplit), per_task: sorted(perTask) },
     dropped: sorted(Object.fromEntries(drops)),

@@ -1,5 +1,6 @@
 import { ANNOTATION_KINDS, type ImageRecord, type RoundKind, ROUND_KINDS } from '../../schemas/records.ts';
 import { layout } from '../layout.ts';
+import { readManifest } from '../shards/round-files.ts';
 import { openStoredShard, readShard } from '../shards/storage-io.ts';
 import type { Storage } from '../storage/storage.ts';
 import { ExportInputError } from './errors.ts';
@@ -15,6 +16,8 @@ export interface RoundInput {
   kinds: Map<number, Set<RoundKind>>;
   /** Annotation rows over all shards, from the footers. */
   annotationRows: number;
+  /** Things worth saying that do not stop the export (e.g. the round has no manifest yet). */
+  warnings: string[];
 }
 
 const SHARD_KEY = /\/shard-(\d{5})\.parquet$/;
@@ -33,8 +36,18 @@ export async function locateRound(storage: Storage, collection: string, round: n
   }
   const where = `${storage.url.replace(/\/+$/, '')}/${layout.roundPrefix(collection, round)}`;
   if (kinds.size === 0) throw new ExportInputError(`export: round ${round} of collection "${collection}" does not exist (no shards under ${where})`);
+  const shards = [...kinds.keys()].sort((a, b) => a - b);
+  const warnings: string[] = [];
+  if (await storage.exists(layout.manifest(collection, round))) {
+    // A closed round: every shard its manifest names must be there, or the export would be partial.
+    const manifest = await readManifest(storage, collection, round).catch((e: Error) => { throw new ExportInputError(`export: ${e.message.split('\n')[0]}`); });
+    const missing = manifest.shards.filter((s) => !kinds.has(s));
+    if (missing.length) throw new ExportInputError(`export: round ${round} of collection "${collection}": its manifest lists shard(s) ${missing.join(', ')} that have no files under ${where}`);
+  } else {
+    warnings.push(`round ${round} has no _manifest.json (not closed yet?): exported the ${shards.length} shard(s) present`);
+  }
   if (annotationRows === 0) throw new ExportInputError(`export: round ${round} of collection "${collection}" is empty (${kinds.size} shard(s) under ${where}, no annotation rows)`);
-  return { collection, round, shards: [...kinds.keys()].sort((a, b) => a - b), kinds, annotationRows };
+  return { collection, round, shards, kinds, annotationRows, warnings };
 }
 
 export interface ShardInput {

@@ -7,6 +7,7 @@ import { LocalStorage } from '../../pipeline/storage/local.ts';
 import { S3Storage } from '../../pipeline/storage/s3.ts';
 import { layout } from '../../pipeline/layout.ts';
 import { writeShard } from '../../pipeline/shards/storage-io.ts';
+import { writeManifest } from '../../pipeline/shards/round-files.ts';
 import { splitFor } from '../../pipeline/export/draw.ts';
 import { parseRegionText, parseTaskOutput } from '../../schemas/florence2-parse.ts';
 import { dequantiseBox, quantiseBox } from '../../schemas/loc-codec.ts';
@@ -105,6 +106,7 @@ test('fld export writes Parquet shards DuckDB reads with the expected columns, r
   const summary = JSON.parse(r.stdout);
   assert.equal(summary.rows.total, EXPECTED_ROWS);
   assert.deepEqual(summary.rows.per_task, Object.fromEntries(Object.entries(EXPECTED_PER_TASK).sort(([a], [b]) => (a < b ? -1 : 1))));
+  assert.match(summary.warnings.join(), /round 0 has no _manifest\.json/);
   assert.deepEqual(summary.images, { exported: 4, skipped: { 'a stage failed on the image (round errors)': 1 } });
 
   // Rows per split, from the split each image draws (the image's row count is by hand).
@@ -222,7 +224,14 @@ test('bad input is one line and exit code 2: a missing round, an empty round, an
   const store = new LocalStorage(root);
   await writeShard(store, layout.images('broken', 0), 'image', [{ image_id: 'gone', uri: join(dir, 'gone.png'), width: 10, height: 10, collection: 'broken', shard: 0, alt_text: null, existing_texts: [], existing_boxes: [], error: null }]);
   await writeShard(store, layout.kind('broken', 0, 'text', 0), 'text', fx.text.slice(0, 1).map((t) => ({ ...t, image_id: 'gone' })));
+  await writeShard(store, layout.images('partial', 0), 'image', []);
+  await writeShard(store, layout.kind('partial', 0, 'text', 0), 'text', []);
+  await writeManifest(store, {
+    collection: 'partial', round: 0, created_at: new Date(0).toISOString(), config: {}, models: [], shards: [0, 1],
+    counts: { text: 1, region_text: 0, text_phrase_region: 0, errors: 0 }, files: [],
+  });
   const cases: [string[], RegExp][] = [
+    [['--round', '0', '--collection', 'partial'], /manifest lists shard\(s\) 1 that have no files/],
     [['--round', '5'], /round 5 of collection "demo" does not exist/],
     [['--round', '1'], /round 1 of collection "demo" is empty/],
     [['--round', 'x'], /--round must be a whole number >= 0, got "x"/],
