@@ -15,5 +15,6 @@ export const layout = {
   collectionPlan: (c: string) => `${c}/images/_collection.json`,
   imagesPrefix: (c: string) => `${c}/images/`,
   roundPrefix: (c: string, round: number) => `${c}/round-${round}/`,
+  exportPrefix: (c: string, round: number) => `${c}/export/round-${round}/`,
   exportShard: (c: string, round: number, split: string, n: number) => `${c}/export/round-${round}/${split}-${String(n).padStart(5, '0')}.parquet`,
 };

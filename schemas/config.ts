@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExportConfig } from './export-config.ts';
 
 /**
  * The config file (`fld.config.json` or `.yaml`) plus environment. Every field has a documented
@@ -27,6 +28,8 @@ export const EngineConfig = z
     jobs: z.object({ attempts: z.number().int().min(1).max(100).default(3), backoffMs: z.number().int().min(0).default(30_000) }).strict().default({ attempts: 3, backoffMs: 30_000 }),
     /** Training stage command (see docs/training-stage.md); null uses the reference trainer. @default null */
     trainCommand: z.string().nullable().default(null),
+    /** Training export: task mix, split fractions, seed, rows per shard (schemas/export-config.ts). @default {} */
+    export: ExportConfig.default(ExportConfig.parse({})),
   })
   .strict();
 export type EngineConfig = z.infer<typeof EngineConfig>;

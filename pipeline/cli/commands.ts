@@ -11,6 +11,7 @@ import { register as status } from './status.ts';
 import { register as retry } from './retry.ts';
 import { register as runLocal } from './run-local.ts';
 import { register as demo } from './demo.ts';
+import { register as exportCmd } from './export.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -30,6 +31,7 @@ const registrars: Registrar[] = [
   retry,
   runLocal,
   demo,
+  exportCmd,
 ];
 
 export function registerCommands(program: Command): void {

@@ -1,5 +1,6 @@
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
+import type { SchemaElement } from 'hyparquet';
 import { COLUMNS } from '../../schemas/columns.ts';
 import type { RecordKind, RecordOf } from '../../schemas/records.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
@@ -20,22 +21,46 @@ export function encodeShard<K extends RecordKind>(kind: K, rows: readonly Record
   for (const k of RESERVED_META) {
     if (k in extra) throw new Error(`encodeShard: extra metadata may not set "${k}"`);
   }
+  return encodeColumns(parquetSchema(columns), rows as readonly Record<string, unknown>[], {
+    schema_version: String(SCHEMA_VERSION),
+    kind,
+    ...extra,
+  });
+}
+
+/**
+ * Rows under any flat Parquet schema (root first, as parquetSchema gives) -> Parquet bytes with the
+ * given key-value metadata, rows in the order given. The same writer and settings as the record
+ * shards; the training export uses it. Deterministic: the same rows and metadata give the same bytes.
+ */
+export function encodeColumns(schema: SchemaElement[], rows: readonly Record<string, unknown>[], meta: Record<string, string>): Uint8Array {
+  const columns = topLevelNames(schema).map((name) => ({ name }));
   const columnData: ColumnSource[] = columns.map((c) => {
     const data = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) data[i] = (rows[i] as Record<string, unknown>)[c.name];
+    for (let i = 0; i < rows.length; i++) data[i] = rows[i][c.name];
     return { name: c.name, data };
   });
-  const kvMetadata = [
-    { key: 'schema_version', value: String(SCHEMA_VERSION) },
-    { key: 'kind', value: kind },
-    ...Object.entries(extra).map(([key, value]) => ({ key, value })),
-  ];
   const buf = parquetWriteBuffer({
     columnData,
-    schema: parquetSchema(columns),
+    schema,
     codec: 'SNAPPY',
-    kvMetadata,
+    kvMetadata: Object.entries(meta).map(([key, value]) => ({ key, value })),
     createdBy: 'fld-engine (hyparquet-writer)',
   });
   return new Uint8Array(buf);
+}
+
+/** Names of the top-level columns of a flat, depth-first schema. */
+function topLevelNames(schema: readonly SchemaElement[]): string[] {
+  const names: string[] = [];
+  let i = 1;
+  const skip = (): void => {
+    const n = schema[i++].num_children ?? 0;
+    for (let c = 0; c < n; c++) skip();
+  };
+  for (let c = 0; c < (schema[0]?.num_children ?? 0); c++) {
+    names.push(schema[i].name);
+    skip();
+  }
+  return names;
 }

@@ -34,7 +34,7 @@ export async function writeTrainingExport(out: string, images: readonly ExportIm
   for (const [name, tasks] of Object.entries(o.groups)) {
     const rows: ExportRow[] = images.flatMap((im) => rowsForImage(im, perImage.get(im.image_id)!, tasks, splitOf(im.image_id, o.validFraction)));
     const dir = join(out, name);
-    const files = [...(o.format !== 'parquet' ? writeJsonlExport(dir, rows) : []), ...(o.format !== 'jsonl' ? await writeParquetExport(dir, rows) : [])];
+    const files = [...(o.format !== 'parquet' ? await writeJsonlExport(dir, rows) : []), ...(o.format !== 'jsonl' ? await writeParquetExport(dir, rows) : [])];
     result[name] = { rows: rows.length, files };
   }
   return result;

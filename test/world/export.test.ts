@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { quantiseCoord as quantise, quantisePoints, locTokens as binsToTokens } from '../../schemas/loc-codec.ts';
 const locTokens = (xy: number[], width: number, height: number) => binsToTokens(quantisePoints(xy, { width, height }));
 import { rowsForImage, splitOf, TASKS } from '../../pipeline/world/export-rows.ts';
+import { parseTaskOutput } from '../../schemas/florence2-parse.ts';
 import { writeJsonlExport, writeParquetExport } from '../../pipeline/world/export-writers.ts';
 import { exportNoisy } from '../../pipeline/world/export-noisy.ts';
 import { writeTrainingExport } from '../../pipeline/world/export-build.ts';
@@ -45,7 +46,10 @@ test('rows carry every task with suffixes that parse back to the labels', () => 
   assert.deepEqual(rows.map((r) => r.task), [...TASKS]);
   const od = rows.find((r) => r.task === '<OD>')!;
   assert.equal(od.prefix, '<OD>');
-  const parsed = [...od.suffix.matchAll(/([^<]+)((?:<loc_\d+>){4})/g)].map((m) => [m[1], [...m[2].matchAll(/\d+/g)].map((d) => (Number(d[0]) + 0.5) * (s.width / 1000))] as const);
+  // The canonical parser (one label may carry several boxes: `wheel<4 locs><4 locs>`).
+  const od_ = parseTaskOutput(od.suffix, '<OD>', { width: s.width, height: s.height });
+  assert.ok(od_.type === 'description_with_bboxes');
+  const parsed = od_.boxes.map((box, i) => [od_.labels[i], box] as const);
   assert.equal(parsed.length, s.objects.length);
   for (const [cat, box] of parsed) {
     assert.ok(s.objects.some((o) => o.category === cat && o.box.every((v, i) => Math.abs(v - box[i]) <= s.width / 1000)), `${cat} ${box}`);
@@ -84,7 +88,7 @@ test('the Parquet and JSONL writers read back to the same rows', async () => {
       assert.deepEqual(Buffer.from(img.bytes), readFileSync(join(world, 'collection', 'images', img.path)));
       assert.ok(rows.some((x) => x.image.name === img.path && x.task === r.task && x.prefix === r.prefix && x.suffix === r.suffix && x.split === r.split));
     }
-    writeJsonlExport(out, rows);
+    await writeJsonlExport(out, rows);
     let lines = 0;
     for (const split of ['train', 'valid']) {
       for (const l of readFileSync(join(out, split, 'annotations.jsonl'), 'utf8').trim().split('\n')) {
