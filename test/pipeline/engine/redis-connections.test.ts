@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineConfig } from '../../../schemas/config.ts';
+import { maskSecrets } from '../../../pipeline/log.ts';
 import { discoverQueueNames } from '../../../pipeline/dashboard/queues.ts';
 import { roundPlanFor, writeImageShards } from '../../../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../../../pipeline/engine/local-executor.ts';
@@ -100,6 +101,7 @@ test('URL forms: single, TLS, cluster with seeds, credentials; bad forms refused
   assert.throws(() => parseRedisUrl('rediss://a:1', { caFile: '/nonexistent/ca.pem' }), /cannot read the CA file \/nonexistent\/ca.pem \(ENOENT\)/);
   assert.throws(() => EngineConfig.parse({ redis: 'http://a:1' }), /redis\+cluster:\/\//);
   assert.equal(EngineConfig.parse({ redis: 'redis+cluster://a:1,b:2' }).redis, 'redis+cluster://a:1,b:2');
+  assert.equal(maskSecrets('to rediss+cluster://ops:hunter2@a:1,b:2 now'), 'to rediss+cluster://ops:***@a:1,b:2 now');
 });
 
 test('a 3-node Redis Cluster: the round completes through flows under one hash tag; the dashboard finds the queues', async () => {
