@@ -10,8 +10,13 @@ export const EngineConfig = z
   .object({
     /** Where shards live: a folder or `s3://bucket/prefix`. Env: FLD_STORAGE. @default ".fld/data" */
     storage: z.string().min(1).default('.fld/data'),
-    /** Env: REDIS_URL. @default "redis://127.0.0.1:6379" */
-    redis: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+    /**
+     * Env: REDIS_URL. `redis://[user:pass@]host:port[/db]`; `rediss://` for TLS; `redis+cluster://host:port,host:port`
+     * (or `rediss+cluster://`) for Redis Cluster. See docs/operations.md. @default "redis://127.0.0.1:6379"
+     */
+    redis: z.string().regex(/^rediss?(\+cluster)?:\/\//, 'must start with redis://, rediss://, redis+cluster:// or rediss+cluster://').default('redis://127.0.0.1:6379'),
+    /** PEM file of the CA that signed the Redis server's certificate (rediss:// only); null uses the system CAs. Env: FLD_REDIS_CA. @default null */
+    redisCa: z.string().min(1).nullable().default(null),
     /** Hash tag shared by all queues of a flow, so they work on Redis Cluster. @default "{fld}" */
     queuePrefix: z.string().regex(/^\{[^{}]+\}$/, 'must be a hash tag such as "{fld}"').default('{fld}'),
     /** Images per shard, fixed at enqueue. @default 1000 */
@@ -38,4 +43,5 @@ export type EngineConfig = z.infer<typeof EngineConfig>;
 export const ENV_OVERRIDES: Record<string, keyof EngineConfig> = {
   FLD_STORAGE: 'storage',
   REDIS_URL: 'redis',
+  FLD_REDIS_CA: 'redisCa',
 };

@@ -30,7 +30,7 @@ export function register(program: Command): void {
       const root = (opts.root ?? config.storage).replace(/^file:\/\//, '');
       const { startDashboard } = await import('../dashboard/server.ts');
       const dash = await startDashboard({
-        redisUrl: config.redis, queuePrefix, root, host: opts.host, port: opts.port, collection: opts.collection, round: opts.round,
+        redisUrl: config.redis, redisCa: config.redisCa, queuePrefix, root, host: opts.host, port: opts.port, collection: opts.collection, round: opts.round,
       });
       process.stdout.write(`fld dashboard: ${dash.url}\n  queues ${queuePrefix} on ${maskSecrets(config.redis)}: ${dash.url}queues\n` +
         `  stats of ${root}: ${dash.url}stats\n  Ctrl-C stops it.\n`);

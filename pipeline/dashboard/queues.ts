@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { scanNodes, type RedisConn } from '../engine/redis.ts';
 
 /** The engine's queues (DESIGN.md section 5): shown even before a worker or enqueue has created them. */
 export const ENGINE_QUEUES = [
@@ -10,15 +10,17 @@ export const ENGINE_QUEUES = [
  * every queue it has used. SCAN, not KEYS, so a big production Redis is not blocked. The prefix is
  * a hash tag such as `{fld}`; glob specials in it are escaped so it matches literally.
  */
-export async function discoverQueueNames(redis: Redis, prefix: string): Promise<string[]> {
+export async function discoverQueueNames(redis: RedisConn, prefix: string): Promise<string[]> {
   const literal = prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
   const found = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${literal}:*:meta`, 'COUNT', 1000);
-    cursor = next;
-    for (const k of keys) found.add(k.slice(prefix.length + 1, -':meta'.length));
-  } while (cursor !== '0');
+  for (const node of scanNodes(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${literal}:*:meta`, 'COUNT', 1000);
+      cursor = next;
+      for (const k of keys) found.add(k.slice(prefix.length + 1, -':meta'.length));
+    } while (cursor !== '0');
+  }
   return [...found].sort();
 }
 

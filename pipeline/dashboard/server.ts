@@ -6,15 +6,17 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { Redis } from 'ioredis';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { maskSecrets } from '../log.ts';
+import { connectRedis, type RedisConn } from '../engine/redis.ts';
 import { discoverQueueNames, queueList } from './queues.ts';
 import { errorPage, indexPage, parseRoundParam, reportPage } from './stats-page.ts';
 
 export interface DashboardOptions {
   redisUrl: string;
+  /** CA file for rediss:// (config `redisCa`). */
+  redisCa?: string | null;
   /** The flow's hash tag, e.g. `{fld}`. */
   queuePrefix: string;
   /** Local storage root the stats page reads. */
@@ -32,25 +34,11 @@ export interface Dashboard { url: string; close(): Promise<void> }
 /** Queues created by an enqueue after the dashboard started show up at most this long after. */
 const REDISCOVER_MS = 5000;
 
-/** Fails fast with the (masked) URL when Redis is not there, instead of the board retrying silently. */
-async function checkRedis(url: string): Promise<void> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  // The socket error (ECONNREFUSED, ENOTFOUND, ...) says more than the "Connection is closed." connect() rejects with.
-  let cause: Error | undefined;
-  probe.on('error', (e: Error) => (cause ??= e));
-  try {
-    await probe.connect();
-    await probe.ping();
-  } catch (e) {
-    throw new Error(`dashboard: cannot reach Redis at ${maskSecrets(url)}: ${maskSecrets((cause ?? (e as Error)).message)}`);
-  } finally {
-    probe.disconnect();
-  }
-}
-
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
-  await checkRedis(o.redisUrl);
-  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+  // Fails fast with the (masked) URL when Redis is not there, instead of the board retrying silently.
+  const redis = await connectRedis({ url: o.redisUrl, ca: o.redisCa }).catch((e: Error) => {
+    throw new Error(`dashboard: ${e.message}`);
+  });
   try {
     return await serveBoard(o, redis);
   } catch (e) {
@@ -59,7 +47,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   }
 }
 
-async function serveBoard(o: DashboardOptions, redis: Redis): Promise<Dashboard> {
+async function serveBoard(o: DashboardOptions, redis: RedisConn): Promise<Dashboard> {
   // ioredis reconnects by itself; without a listener an outage would crash the process.
   redis.on('error', (e) => process.stderr.write(`dashboard: redis: ${maskSecrets(e.message)}\n`));
 

@@ -28,7 +28,7 @@ export function openServices(config: EngineConfig, opts: { log?: Logger; adapter
 
 /** Services plus Redis (checked first: a Redis that is down is one clear error) and the round queue. */
 export async function openEngine(config: EngineConfig, opts: { log?: Logger; adapters?: AdapterFactory } = {}): Promise<{ q: RoundQueue; close(): Promise<void> }> {
-  const redis = await connectRedis(config.redis);
+  const redis = await connectRedis({ url: config.redis, ca: config.redisCa });
   const services = openServices(config, opts);
   const q = new RoundQueue(redis, config.queuePrefix, services);
   return {

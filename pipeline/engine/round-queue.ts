@@ -1,5 +1,4 @@
 import { FlowProducer, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { jobId } from '../../schemas/jobs.ts';
 import { RoundPlan } from '../../schemas/round-plan.ts';
@@ -11,6 +10,7 @@ import type { Services } from './services.ts';
 import { roundStages } from './round-stages.ts';
 import { ALL_QUEUES, MERGE_QUEUE, type Stage } from './stages.ts';
 import { EVENTS_MAX_LEN } from './policy.ts';
+import type { RedisConn } from './redis.ts';
 
 /**
  * A round's queue state in Redis, beside BullMQ's own keys and under the same hash tag:
@@ -59,7 +59,7 @@ export class RoundQueue {
   readonly #stages = new Map<string, Stage[]>();
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisConn,
     readonly prefix: string,
     readonly services: Services,
   ) {
