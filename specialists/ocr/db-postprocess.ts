@@ -36,7 +36,11 @@ const MIN_SIZE = 3;
  */
 export const DEFAULT_UNCLIP_RATIO = 2.6;
 
-/** Measured against the demo world's true word quads, see docs/decisions.md ("OCR on the demo world"). */
+/**
+ * Reported quads: on 40 demo-world images (52 words, 14-25 px) mean best IoU with the true word boxes
+ * was 0.51 (core, 0), 0.76 (1.0), 0.71 (1.2), 0.63 (1.5), 0.41 (2.6, the crop); 1.0 cuts 3 px off the
+ * ink of 30-60 px text, 1.2 keeps it within a tenth of the height. See docs/decisions.md.
+ */
 export const FIT_UNCLIP_RATIO = 1.2;
 
 /**
