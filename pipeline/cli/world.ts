@@ -133,7 +133,7 @@ export function formatReport(r: QualityReport): string {
       (g) => `caption ${g.padEnd(13)} precision ${f(r.captions[g].precision)}  recall ${f(r.captions[g].recall)}  colour precision ${f(r.captions[g].colour_precision)}  colour recall ${f(r.captions[g].colour_recall)}  (${r.captions[g].captioned} images)`,
     ),
     `grounding  accuracy ${f(r.grounding.accuracy)}  (${r.grounding.correct}/${r.grounding.phrases} phrases)`,
-    `ocr        CER ${f(r.ocr.cer)}  (${r.ocr.edits} edits / ${r.ocr.truth_chars} chars; matched ${r.ocr.matched}, missed ${r.ocr.missed}, extra ${r.ocr.extra})`,
+    `ocr        CER ${f(r.ocr.cer)}  (${r.ocr.edits} edits / ${r.ocr.truth_chars} chars; matched ${r.ocr.matched}, missed ${r.ocr.missed}, extra ${r.ocr.extra}; word recall ${f(r.ocr.word_recall)}, precision ${f(r.ocr.word_precision)}, word boxes at IoU 0.5 ${r.ocr.boxes_matched})`,
   ];
   return lines.join('\n') + '\n';
 }

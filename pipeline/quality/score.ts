@@ -1,9 +1,9 @@
 import type { Granularity, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
 import type { Truth, TruthObject, TruthWord } from '../world/truth.ts';
 import { isColour, type Category } from '../world/vocab.ts';
-import { editDistance } from './cer.ts';
 import { matchBoxes } from './match.ts';
 import { categoryOfPhrase, mentionsOf } from './mentions.ts';
+import { addOcrCounts, emptyOcrCounts, ocrCounts, ocrScore, type OcrScore } from './ocr-score.ts';
 
 export interface AnnotationRows {
   region_text?: RegionTextRecord[];
@@ -35,7 +35,7 @@ export interface QualityReport {
   boxes: Counts & { per_category: Record<string, Counts> };
   captions: Record<Granularity, CaptionScore>;
   grounding: { phrases: number; correct: number; accuracy: number };
-  ocr: { truth_chars: number; edits: number; cer: number; matched: number; missed: number; extra: number };
+  ocr: OcrScore;
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : 0) : a / b);
@@ -135,20 +135,12 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
     if (candidates.length > 0 && matchBoxes(r.boxes, candidates).length === r.boxes.length) correct++;
   }
 
-  // OCR: match read regions to true words by box, then count edits; misses and extras cost their length.
-  let truthChars = 0, edits = 0, matched = 0, missed = 0, extra = 0;
+  // OCR: read regions against true words at line level (see ocrCounts).
+  let ocr = emptyOcrCounts();
   const predText = group(regions.filter((r) => r.kind === 'text'), (r) => r.tid);
   for (const id of scope) {
-    const t = words.get(id) ?? [];
-    const p = predText.get(id) ?? [];
-    const m = matchBoxes(p.map((r) => r.box), t.map((w) => w.box));
-    truthChars += t.reduce((a, w) => a + w.text.length, 0);
-    const usedP = new Set(m.map(([i]) => i));
-    const usedT = new Set(m.map(([, j]) => j));
-    for (const [i, j] of m) edits += editDistance(p[i].phrase, t[j].text);
-    t.forEach((w, j) => !usedT.has(j) && ((edits += w.text.length), missed++));
-    p.forEach((r, i) => !usedP.has(i) && ((edits += r.phrase.length), extra++));
-    matched += m.length;
+    const p = (predText.get(id) ?? []).map((r) => ({ box: r.box, text: r.phrase }));
+    ocr = addOcrCounts(ocr, ocrCounts(p, words.get(id) ?? []));
   }
 
   return {
@@ -157,7 +149,7 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
     boxes: { ...counts(total[0], total[1], total[2]), per_category },
     captions,
     grounding: { phrases, correct, accuracy: ratio(correct, phrases) },
-    ocr: { truth_chars: truthChars, edits, cer: truthChars === 0 ? (edits === 0 ? 0 : 1) : edits / truthChars, matched, missed, extra },
+    ocr: ocrScore(ocr),
   };
 }
 

@@ -104,7 +104,7 @@ export class OcrAdapter implements SpecialistAdapter {
       result.sizes.push({ image_id: d.image_id, width: d.image.width, height: d.image.height });
       const m = maps[i];
       for (const quad of dbBoxes(m.data, m.width, d.prepared.width, d.prepared.height, d.image.width, d.image.height, this.opts.det)) {
-        lines.push({ image: i, quad, crop: cropQuad(d.image, quad.quad) });
+        lines.push({ image: i, quad, crop: cropQuad(d.image, quad.crop) });
       }
     });
     const texts = await this.#recognise(lines.map((l) => l.crop));

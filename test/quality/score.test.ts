@@ -38,6 +38,7 @@ test('the truth scored against itself is perfect', () => {
   assert.equal(r.grounding.accuracy, 1);
   assert.ok(r.ocr.truth_chars > 50);
   assert.deepEqual([r.ocr.cer, r.ocr.missed, r.ocr.extra], [0, 0, 0]);
+  assert.deepEqual([r.ocr.word_recall, r.ocr.word_precision, r.ocr.boxes_matched], [1, 1, truth.words.length]);
 });
 
 /** Every row moved to the next image: right kinds of rows, wrong places. */
@@ -53,6 +54,7 @@ test('a shuffled copy of the truth (rows moved across images) scores poorly', ()
   assert.ok(r.boxes.f1 < 0.1, `box F1 ${r.boxes.f1}`);
   assert.ok(r.grounding.accuracy < 0.15, `grounding ${r.grounding.accuracy}`);
   assert.ok(r.ocr.cer > 0.9, `CER ${r.ocr.cer}`);
+  assert.ok(r.ocr.word_recall < 0.15 && r.ocr.word_precision < 0.15, `words ${r.ocr.word_recall} ${r.ocr.word_precision}`);
   for (const g of ['brief', 'detailed', 'more_detailed'] as const) {
     assert.ok(r.captions[g].precision < 0.6 && r.captions[g].recall < 0.6, `${g} ${JSON.stringify(r.captions[g])}`);
   }

@@ -1,0 +1,104 @@
+/**
+ * OCR on demo-world images that all have words (generateWorld, wordProbability 1, 256x256, words
+ * 14-25 px, 30% rotated): our adapter vs @gutenye/ocr-node (the anchor, same PP-OCRv4 weights) vs
+ * tesseract (Debian tesseract-ocr, `--psm 11`, TSV word boxes). Scored per image against the true
+ * words with pipeline/quality's line-level rule (ocrCounts): CER, word recall and precision, word
+ * boxes matched at IoU 0.5, ms per image. Floor: our CER <= @gutenye/ocr-node's.
+ * FLD_BENCH_OCR_WORLD_N (default 200) images; FLD_BENCH_INTRA / FLD_BENCH_INTER set ORT threads (1 / 1).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ocr from '@gutenye/ocr-node';
+import { addOcrCounts, emptyOcrCounts, ocrCounts, ocrScore, type OcrItem, type OcrScore } from '../pipeline/quality/ocr-score.ts';
+import { generateWorld, GENERATE_DEFAULTS } from '../pipeline/world/generate.ts';
+import { COLLECTION_DIR } from '../pipeline/world/manifest.ts';
+import { readTruth } from '../pipeline/world/truth-store.ts';
+import { annotateStream } from '../specialists/annotate-stream.ts';
+import { OcrAdapter } from '../specialists/ocr/ocr.ts';
+import { describeThreads, type ThreadOptions } from '../specialists/ort-options.ts';
+
+const N = Number(process.env.FLD_BENCH_OCR_WORLD_N ?? 200);
+const threads: ThreadOptions = { intraOpNumThreads: Number(process.env.FLD_BENCH_INTRA ?? 1), interOpNumThreads: Number(process.env.FLD_BENCH_INTER ?? 1) };
+
+const dir = mkdtempSync(join(tmpdir(), 'fld-ocr-world-'));
+await generateWorld({ ...GENERATE_DEFAULTS, out: dir, images: N, seed: 2026, wordProbability: 1 });
+const truth = await readTruth(dir);
+const images = truth.images.map((i) => ({ id: i.image_id, path: join(dir, COLLECTION_DIR, i.uri) }));
+const truthOf = new Map<string, OcrItem[]>(images.map((i) => [i.id, []]));
+for (const w of truth.words) truthOf.get(w.image_id)!.push({ box: w.box, text: w.text });
+
+const boxOfPoints = (pts: number[][]) => {
+  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+};
+
+interface Run {
+  name: string;
+  score: OcrScore;
+  msPerImage: number;
+}
+function scored(name: string, read: Map<string, OcrItem[]>, ms: number): Run {
+  let c = emptyOcrCounts();
+  for (const i of images) c = addOcrCounts(c, ocrCounts(read.get(i.id) ?? [], truthOf.get(i.id)!));
+  return { name, score: ocrScore(c), msPerImage: ms / images.length };
+}
+
+// Ours: batches of 8 through the stream (decoding overlaps inference), as the engine runs it.
+const ocr = new OcrAdapter({ threads });
+await ocr.setup();
+const inputs = await Promise.all(images.map(async (i) => ({ image_id: i.id, bytes: await readFile(i.path) })));
+let t0 = performance.now();
+const oursRead = new Map<string, OcrItem[]>();
+for await (const r of annotateStream(ocr, inputs, 8)) {
+  if (r.errors.length) throw new Error(`ocr-world bench: our adapter failed on ${r.errors.map((e) => e.image_id).join(', ')}`);
+  for (const row of r.region_text) oursRead.set(row.image_id, [...(oursRead.get(row.image_id) ?? []), { box: row.box, text: row.phrase }]);
+}
+const ours = scored('ours (batch 8)', oursRead, performance.now() - t0);
+await ocr.teardown();
+
+const gutenye = await Ocr.create({ onnxOptions: { intraOpNumThreads: threads.intraOpNumThreads, interOpNumThreads: threads.interOpNumThreads } });
+t0 = performance.now();
+const theirRead = new Map<string, OcrItem[]>();
+for (const i of images) {
+  const lines = (await gutenye.detect(i.path)) as { text: string; box?: number[][] }[];
+  theirRead.set(i.id, lines.filter((l) => l.box).map((l) => ({ box: boxOfPoints(l.box!), text: l.text })));
+}
+const theirs = scored('@gutenye/ocr-node', theirRead, performance.now() - t0);
+
+/** Tesseract's TSV: level 5 rows are words, with left, top, width, height, conf, text. */
+function tesseractWords(tsv: string): OcrItem[] {
+  return tsv.trim().split('\n').slice(1).map((l) => l.split('\t')).filter((f) => f[0] === '5' && f.length >= 12 && f[11].trim() !== '')
+    .map((f) => {
+      const [x, y, w, h] = f.slice(6, 10).map(Number);
+      return { box: [x, y, x + w, y + h], text: f[11].trim() };
+    });
+}
+let tess: Run | null = null;
+try {
+  t0 = performance.now();
+  const read = new Map<string, OcrItem[]>();
+  for (const i of images) {
+    const out = execFileSync('tesseract', [i.path, 'stdout', '--psm', '11', 'tsv'], { env: { ...process.env, OMP_THREAD_LIMIT: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+    read.set(i.id, tesseractWords(out.toString()));
+  }
+  tess = scored('tesseract --psm 11', read, performance.now() - t0);
+} catch (e) {
+  console.log(`tesseract not run: ${(e as Error).message.split('\n')[0]}`);
+}
+await rm(dir, { recursive: true, force: true });
+
+const f = (v: number) => v.toFixed(4);
+const describe = (r: Run) =>
+  `CER ${f(r.score.cer)}, word recall ${r.score.word_recall.toFixed(3)}, precision ${r.score.word_precision.toFixed(3)}, ` +
+  `word boxes at IoU 0.5 ${(r.score.boxes_matched / (r.score.matched + r.score.missed)).toFixed(3)} (matched ${r.score.matched}, missed ${r.score.missed}, extra ${r.score.extra}), ${r.msPerImage.toFixed(1)} ms/image (${r.name})`;
+console.log(`ORT threads: ${describeThreads(threads)}; ${images.length} demo-world images (seed 2026, 256x256), ${truth.words.length} true words, ${ours.score.truth_chars} characters`);
+console.log('figure | anchor | ratio');
+for (const r of tess ? [ours, tess] : [ours]) {
+  console.log(`${describe(r)} | ${describe(theirs)} | CER ratio ${(r.score.cer / theirs.score.cer).toFixed(2)}, time ratio ${(r.msPerImage / theirs.msPerImage).toFixed(2)}`);
+}
+const met = ours.score.cer <= theirs.score.cer;
+console.log(`floor: our CER ${f(ours.score.cer)} <= @gutenye/ocr-node's ${f(theirs.score.cer)}: ${met ? 'met' : 'NOT MET'}`);
+if (!met) process.exitCode = 1;
