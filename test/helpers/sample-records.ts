@@ -6,6 +6,9 @@ import type {
   TextPhraseRegionRecord,
   TextRecord,
 } from '../../schemas/records.ts';
+import { rng } from './rng.ts';
+
+export { rng };
 
 /**
  * Deterministic, plausible records of every kind, for shard tests (small counts) and the Parquet
@@ -14,17 +17,6 @@ import type {
  * 5-60 words, provenance lists of one to three sources.
  */
 
-/** mulberry32: a small seeded PRNG so every run (and every writer in a bench) sees the same rows. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CATEGORIES = [
   'person', 'car', 'chair', 'cup', 'dog', 'cat', 'bottle', 'book', 'traffic light', 'bicycle',

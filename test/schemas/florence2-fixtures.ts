@@ -1,17 +1,8 @@
 /** Seeded random annotations for the Florence-2 codec and parser tests (not a test file itself). */
 import type { Box, ImageSize, Quad } from '../../schemas/loc-codec.ts';
+import { rng } from '../helpers/rng.ts';
+export { rng };
 
-/** mulberry32: small, seeded, good enough to spread boxes and sizes. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
