@@ -173,5 +173,7 @@ test('a tiny Florence-2-layout run gives a loadable folder in the spike layout; 
   const one = decode(1);
   assert.deepEqual(one.map((x) => x.ids), sample.greedy_ids);
   const three = decode(3);
-  for (let b = 0; b < 2; b++) assert.ok(three[b].logprob >= one[b].logprob - 1e-6, `beam ${three[b].logprob} < greedy ${one[b].logprob}`);
+  // Beams and greedy sum float32 log-probs in different orders, so the same sequence can differ in
+  // the last bits (seen: -53.575504 vs -53.575500): compare up to that rounding.
+  for (let b = 0; b < 2; b++) assert.ok(three[b].logprob >= one[b].logprob - 1e-5 * Math.abs(one[b].logprob), `beam ${three[b].logprob} < greedy ${one[b].logprob}`);
 });

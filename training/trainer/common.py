@@ -38,6 +38,28 @@ def lr_at(step: int, steps: int, peak: float, warmup: int) -> float:
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
+
+def run_steps(model, opt, steps: int, peak_lr: float, clip: float, step_loss, t0: float) -> List[Dict]:
+    """The optimisation loop both trainers share: warm-up then schedule, gradient clipping, a loss
+    curve of about 50 points and one progress line per point. `step_loss(step)` returns the batch loss."""
+    curve: List[Dict] = []
+    running: List[float] = []
+    model.train()
+    for step in range(steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, steps, peak_lr, max(1, steps // 20))
+        loss = step_loss(step)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        running.append(float(loss))
+        if (step + 1) % max(1, steps // 50) == 0 or step + 1 == steps:
+            curve.append({"step": step + 1, "loss": sum(running) / len(running)})
+            progress("step", step=step + 1, steps=steps, loss=round(curve[-1]["loss"], 5), elapsed_s=round(time.time() - t0, 1))
+            running = []
+    return curve
+
 def dequantise(bin_: int, size: float) -> float:
     """The centre of a floor-rule bin (florence2.md section 4)."""
     return (bin_ + 0.5) * size / LOC_BINS

@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-from .common import ImageCache, lr_at, parse_od, progress
+from .common import ImageCache, parse_od, progress, run_steps
 from .detector import TinyYolo, f1_at_05, letterbox, loss_fn, predict
 from .export_data import ExportError, Row
 from .model_folder import staged, write_manifest
@@ -94,26 +94,17 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
     rng = random.Random(seed)
     train_paths = sorted(targets["train"])
     progress("start", family="detector", steps=steps, train_images=len(train_paths), valid_images=len(targets["valid"]), classes=classes)
-    curve, running = [], []
-    model.train()
     order: List[str] = []
-    for step in range(steps):
+
+    def step_loss(_step: int):
+        nonlocal order
         if len(order) < batch:
             order += rng.sample(train_paths, len(train_paths))
         paths, order = order[:batch], order[batch:]
         x, tg = batch_of(paths, cache, targets["train"], [rng.random() < 0.5 for _ in paths])
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step, steps, lr, max(1, steps // 20))
-        loss = loss_fn(model, x, tg)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-        opt.step()
-        running.append(float(loss))
-        if (step + 1) % max(1, steps // 50) == 0 or step + 1 == steps:
-            curve.append({"step": step + 1, "loss": sum(running) / len(running)})
-            progress("step", step=step + 1, steps=steps, loss=round(curve[-1]["loss"], 5), elapsed_s=round(time.time() - t0, 1))
-            running = []
+        return loss_fn(model, x, tg)
+
+    curve = run_steps(model, opt, steps, lr, 10.0, step_loss, t0)
     model.eval()
     vpaths = sorted(targets["valid"])
     with torch.no_grad():

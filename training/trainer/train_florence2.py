@@ -16,7 +16,7 @@ from ..florence2_layout.config import ModelDims, construct_prompt, preprocessor_
 from ..florence2_layout.export_onnx import load_model, write_folder
 from ..florence2_layout.model import Florence2Tiny, seq2seq_loss, shift_tokens_right
 from ..florence2_layout.tokenizer import ByteTokenizer
-from .common import ImageCache, lr_at, progress
+from .common import ImageCache, progress, run_steps
 from .export_data import Row
 from .model_folder import staged, write_manifest
 
@@ -107,24 +107,15 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     rng = random.Random(seed)
     queue: List[List[int]] = []
-    curve, running = [], []
-    model.train()
-    for step in range(steps):
+
+    def step_loss(_step: int):
+        nonlocal queue
         if not queue:
             queue = batches_by_length(enc["train"], batch, rng)
         px, ids, mask, labels, dec = collate(enc["train"], queue.pop(), cache, mean, std, pad, start)
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step, steps, lr, max(1, steps // 20))
-        loss = seq2seq_loss(model(px, ids, mask, dec), labels)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        running.append(float(loss))
-        if (step + 1) % max(1, steps // 50) == 0 or step + 1 == steps:
-            curve.append({"step": step + 1, "loss": sum(running) / len(running)})
-            progress("step", step=step + 1, steps=steps, loss=round(curve[-1]["loss"], 5), elapsed_s=round(time.time() - t0, 1))
-            running = []
+        return seq2seq_loss(model(px, ids, mask, dec), labels)
+
+    curve = run_steps(model, opt, steps, lr, 1.0, step_loss, t0)
     valid = evaluate(model, enc["valid"], cache, mean, std, pad, start)
     progress("eval", split="valid", **valid)
     model.eval()
