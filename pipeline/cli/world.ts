@@ -128,11 +128,17 @@ export function formatReport(r: QualityReport): string {
   const f = (v: number) => v.toFixed(3);
   const lines = [
     `images ${r.images}${r.ignored_rows ? ` (${r.ignored_rows} rows of other images not counted)` : ''}`,
-    `boxes      F1 ${f(r.boxes.f1)}  precision ${f(r.boxes.precision)}  recall ${f(r.boxes.recall)}  (tp ${r.boxes.tp}, fp ${r.boxes.fp}, fn ${r.boxes.fn})`,
-    ...(['brief', 'detailed', 'more_detailed'] as const).map(
-      (g) => `caption ${g.padEnd(13)} precision ${f(r.captions[g].precision)}  recall ${f(r.captions[g].recall)}  colour precision ${f(r.captions[g].colour_precision)}  colour recall ${f(r.captions[g].colour_recall)}  (${r.captions[g].captioned} images)`,
+    // A figure over nothing (no predicted boxes, no caption of a granularity, no phrase) is not a
+    // perfect score: say there was nothing to score instead of printing 1.000.
+    r.boxes.tp + r.boxes.fp === 0
+      ? `boxes      no boxes predicted  (fn ${r.boxes.fn})`
+      : `boxes      F1 ${f(r.boxes.f1)}  precision ${f(r.boxes.precision)}  recall ${f(r.boxes.recall)}  (tp ${r.boxes.tp}, fp ${r.boxes.fp}, fn ${r.boxes.fn})`,
+    ...(['brief', 'detailed', 'more_detailed'] as const).map((g) =>
+      r.captions[g].captioned === 0
+        ? `caption ${g.padEnd(13)} no captions`
+        : `caption ${g.padEnd(13)} precision ${f(r.captions[g].precision)}  recall ${f(r.captions[g].recall)}  colour precision ${f(r.captions[g].colour_precision)}  colour recall ${f(r.captions[g].colour_recall)}  (${r.captions[g].captioned} images)`,
     ),
-    `grounding  accuracy ${f(r.grounding.accuracy)}  (${r.grounding.correct}/${r.grounding.phrases} phrases)`,
+    r.grounding.phrases === 0 ? 'grounding  no phrases' : `grounding  accuracy ${f(r.grounding.accuracy)}  (${r.grounding.correct}/${r.grounding.phrases} phrases)`,
     `ocr        CER ${f(r.ocr.cer)}  (${r.ocr.edits} edits / ${r.ocr.truth_chars} chars; matched ${r.ocr.matched}, missed ${r.ocr.missed}, extra ${r.ocr.extra}; word recall ${f(r.ocr.word_recall)}, precision ${f(r.ocr.word_precision)}, word boxes at IoU 0.5 ${r.ocr.boxes_matched})`,
   ];
   return lines.join('\n') + '\n';
