@@ -15,7 +15,8 @@ import { detectSource } from '../../../pipeline/sources/detect.ts';
 import { writeManifest } from '../../../specialists/registry/register.ts';
 import { variedFlorence2Folder } from '../../specialists/fixtures/florence2-sample.ts';
 import { yoloModelFolder } from '../../specialists/fixtures/model-folder.ts';
-import { makeWorld, quiet, roundRows } from './harness.ts';
+import { finalizeRound } from '../../../pipeline/engine/round-manifest.ts';
+import { fld, makeEnv, makeWorld, quiet, roundRows } from './harness.ts';
 
 /**
  * Every specialist of DESIGN.md section 5 but OCR in one round: the YOLO test detector, and the tiny
@@ -38,18 +39,20 @@ after(async () => {
   for (const d of [world.dir, dir, detector]) await rm(d, { recursive: true, force: true });
 });
 
+/** The four specialists, and filters opened so the random-weight model's rows reach the round's shards. */
+const roundConfig = () => ({
+  shardSize: 12, batchSize: 4,
+  specialists: { detector, region_caption: florence, captioner: florence, grounding: florence },
+  // the random-weight model writes junk, which the default text and phrase rules rightly drop
+  filters: {
+    text: { brief: { minObjects: 0, maxObjects: 100_000, minObjectComplexity: 0, minActionComplexity: 0 } },
+    phrases: { minConfidence: 0, maxWords: 100_000, blacklist: [] },
+    boxes: { scoreThreshold: 0 },
+  },
+});
+
 test('a round with detector, region captioner, captioner and grounding: each feeds the next through storage, merge carries their sources', async () => {
-  const config = EngineConfig.parse({
-    storage: join(dir, 'data'), shardSize: 12, batchSize: 4,
-    specialists: { detector, region_caption: florence, captioner: florence, grounding: florence },
-    // the random-weight model writes junk, which the default text and phrase rules rightly drop; opened
-    // here so its rows reach the round's shards and their sources can be checked
-    filters: {
-      text: { brief: { minObjects: 0, maxObjects: 100_000, minObjectComplexity: 0, minActionComplexity: 0 } },
-      phrases: { minConfidence: 0, maxWords: 100_000, blacklist: [] },
-      boxes: { scoreThreshold: 0 },
-    },
-  });
+  const config = EngineConfig.parse({ storage: join(dir, 'data'), ...roundConfig() });
   const services = openServices(config, { log: quiet });
   try {
     const plan = await roundPlanFor(services.storage, 'g', 0, config);
@@ -102,5 +105,36 @@ test('a round with detector, region captioner, captioner and grounding: each fee
     assert.ok(phrases.every((p) => p.source === 'f2-tiny@test-1'));
   } finally {
     await services.close();
+  }
+});
+
+test('on BullMQ (two worker processes: detector + region captioner, captioner + grounding + merge) the round gives the same rows as in one process', async () => {
+  const env = await makeEnv({ window: 1, ...roundConfig() });
+  try {
+    env.startWorker('detect,regioncap');
+    env.startWorker('caption,ground,merge');
+    const r = await fld(['enqueue', world.manifest, '--collection', 'b', '--config', env.configFile], { cwd: env.dir }).done;
+    assert.equal(r.code, 0, r.stderr);
+    const status = await env.waitFinished('b', 0, 300_000);
+    assert.deepEqual(status.shards, { total: 1, pending: 0, waiting: 0, active: 0, done: 1, failed: 0 });
+    const services = openServices(env.config, { log: quiet });
+    const local = openServices(EngineConfig.parse({ ...env.config, storage: join(env.dir, 'local') }), { log: quiet });
+    try {
+      for (const stage of ['annotate:detector', 'annotate:region_caption', 'annotate:captioner', 'annotate:grounding', 'merge']) {
+        assert.ok(await readDoneMarker(services.storage, 'b', 0, stage, 0), `${stage} marker`);
+      }
+      const distributed = await roundRows(services.storage, 'b', 0);
+      for (const kind of ['text', 'region_text', 'text_phrase_region']) assert.ok(distributed[kind].length > 0, `some ${kind} rows`);
+      const plan = await roundPlanFor(local.storage, 'b', 0, env.config);
+      const { shards } = await writeImageShards(local.storage, detectSource(world.manifest), { collection: 'b', shardSize: 12, readSize: true });
+      await runRoundLocal(plan, shards, local);
+      await finalizeRound(local.storage, plan, new Set());
+      assert.deepEqual(await roundRows(local.storage, 'b', 0), distributed);
+    } finally {
+      await local.close();
+      await services.close();
+    }
+  } finally {
+    await env.close();
   }
 });
