@@ -46,3 +46,8 @@ export async function acquireEngine(dir: string, opts: Florence2RunnerOptions = 
     },
   };
 }
+
+/** Engines open for sharing in this process (for status lines and tests). */
+export function sharedEngineCount(): number {
+  return open.size;
+}
