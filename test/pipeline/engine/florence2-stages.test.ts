@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineConfig } from '../../../schemas/config.ts';
@@ -103,6 +103,34 @@ test('a round with detector, region captioner, captioner and grounding: each fee
     const phrases = rows.text_phrase_region.map((x) => JSON.parse(x) as TextPhraseRegionRecord);
     assert.ok(phrases.length > 0, 'grounded phrases reached the round');
     assert.ok(phrases.every((p) => p.source === 'f2-tiny@test-1'));
+  } finally {
+    await services.close();
+  }
+});
+
+test('an image the detector could not read is its error alone: the region captioner neither prompts nor fetches it again', async () => {
+  const config = EngineConfig.parse({ storage: join(dir, 'data-bad'), shardSize: 12, batchSize: 4, specialists: { detector, region_caption: florence } });
+  const services = openServices(config, { log: quiet });
+  try {
+    const plan = await roundPlanFor(services.storage, 'e', 0, config);
+    const { shards } = await writeImageShards(services.storage, detectSource(world.manifest), { collection: 'e', shardSize: 12, readSize: true });
+    const images = (await readShard(services.storage, layout.images('e', 0), 'image')).rows;
+    const saved = await Promise.all([1, 6].map(async (i) => [images[i].uri, await readFile(images[i].uri)] as const));
+    try {
+      await unlink(images[1].uri); // gone after enqueue
+      await writeFile(images[6].uri, 'not a png'); // damaged after enqueue
+      await runRoundLocal(plan, shards, services);
+    } finally {
+      for (const [uri, bytes] of saved) await writeFile(uri, bytes); // the world is shared with the other tests
+    }
+    const rcErrors = (await readShard(services.storage, layout.raw('e', 0, 'region_caption_errors', 0), 'errors')).rows;
+    assert.deepEqual(rcErrors, []);
+    const errors = (await readShard(services.storage, layout.kind('e', 0, 'errors', 0), 'errors')).rows;
+    assert.deepEqual(errors.map((e) => [e.image_id, e.stage.split(':').slice(0, 2).join(':')]).sort(), [[images[1].image_id, 'annotate:detector'], [images[6].image_id, 'annotate:detector']].sort());
+    const boxes = (await readShard(services.storage, layout.raw('e', 0, 'detector', 0), 'region_text')).rows;
+    const described = (await readShard(services.storage, layout.raw('e', 0, 'region_caption', 0), 'region_text')).rows;
+    assert.ok(boxes.length > 0);
+    assert.deepEqual(described.map((d) => d.region_id).sort(), boxes.map((b) => b.region_id).sort());
   } finally {
     await services.close();
   }
