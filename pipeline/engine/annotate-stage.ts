@@ -6,6 +6,7 @@ import { layout } from '../layout.ts';
 import { readDoneMarker, writeDoneMarker } from '../shards/round-files.ts';
 import { readShard, writeShard } from '../shards/storage-io.ts';
 import type { Services } from './services.ts';
+import { readStageInputs } from './stage-inputs.ts';
 import { annotateStage, type SpecialistStageDef, type Stage, type StageContext, type StageOutput } from './stages.ts';
 
 const isPreparing = (a: SpecialistAdapter): a is PreparingAdapter<unknown> =>
@@ -38,6 +39,7 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       if (!ref) throw new Error(`${name} shard ${shard}: the round plan names no model for ${def.specialist}`);
       const adapter = await services.adapters.get(def.specialist, ref, r);
       const images = await readImageShard(ctx);
+      const fed = await readStageInputs(def, ctx);
       const rows: RecordOf<typeof def.produces>[] = [];
       const errors: ErrorRecord[] = [];
       // Fetching and decoding batch i+1 overlaps inference of batch i (DESIGN.md section 5) when the
@@ -46,9 +48,12 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       const prepare = async (batch: ImageRecord[]) => {
         const inputs: ImageInput[] = [];
         const failed: ErrorRecord[] = [];
-        for (const [img, got] of await Promise.all(batch.map(async (img) => [img, await services.images.fetch(img.uri)] as const))) {
+        // a fed specialist skips images its upstream gave nothing for (no box, no caption, or an image
+        // the upstream already reported as an error): no prompt, so no fetch, decode or vision encoding
+        const todo = fed ? batch.filter((img) => fed.byImage.has(img.image_id)) : batch;
+        for (const [img, got] of await Promise.all(todo.map(async (img) => [img, await services.images.fetch(img.uri)] as const))) {
           if ('error' in got) failed.push({ image_id: img.image_id, shard, stage: name, message: `image ${img.image_id}: ${got.error}` });
-          else inputs.push({ image_id: img.image_id, bytes: got.bytes });
+          else inputs.push({ image_id: img.image_id, bytes: got.bytes, ...(fed ? { captions: [], regions: [], ...fed.byImage.get(img.image_id) } : {}) });
         }
         return { n: batch.length, inputs, failed, prepared: split && inputs.length ? await split.prepare(inputs) : null };
       };
@@ -73,10 +78,12 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       const errs = await writeShard(storage, layout.raw(c, r, rawErrorsName(def.specialist), shard), 'errors', errors);
       const failed = new Set(errors.map((e) => e.image_id)).size;
       const ms = performance.now() - started;
+      const counts: Record<string, number> = { [def.produces]: rows.length, errors: errors.length, images: images.length };
+      if (fed) counts.inputs = fed.count;
       const marker = await writeDoneMarker(storage, c, r, {
         stage: name,
         shard,
-        counts: { [def.produces]: rows.length, errors: errors.length, images: images.length },
+        counts,
         stats: { [sourceOf(adapter)]: { total: images.length, kept: images.length - failed, dropped: failed ? { error: failed } : {}, ms: inferMs } },
         finished_at: new Date().toISOString(),
         ms,

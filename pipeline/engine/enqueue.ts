@@ -11,7 +11,7 @@ import type { RoundQueue } from './round-queue.ts';
 import { roundSpecialists } from './stages.ts';
 
 /** Specialists with an adapter in this build (adapters.ts); the rest are refused at enqueue, before any work. */
-export const WIRED_SPECIALISTS = ['detector', 'ocr'];
+export const WIRED_SPECIALISTS = ['detector', 'region_caption', 'ocr', 'captioner', 'grounding'];
 
 /** The round's plan: the one saved in storage if the round was enqueued before, else a new one from config. */
 export async function roundPlanFor(storage: Storage, collection: string, round: number, config: EngineConfig, jobs: JobPolicy = config.jobs ?? DEFAULT_JOB_POLICY): Promise<RoundPlan> {

@@ -7,7 +7,14 @@ import { layout } from '../layout.ts';
 import { readDoneMarker, writeDoneMarker } from '../shards/round-files.ts';
 import { readShard, writeShard } from '../shards/storage-io.ts';
 import { rawErrorsName, readImageShard } from './annotate-stage.ts';
-import { annotateStage, MERGE_QUEUE, roundSpecialists, type Stage, type StageContext, type StageOutput } from './stages.ts';
+import { annotateStage, MERGE_QUEUE, roundSpecialists, specialistDef, type SpecialistStageDef, type Stage, type StageContext, type StageOutput } from './stages.ts';
+
+/**
+ * A region_text stage fed by another region_text stage (the region captioner over the detector's
+ * boxes) describes those regions: its rows are briefs for the upstream rows, not boxes of their own,
+ * or every box would be merged twice.
+ */
+const describesRegions = (d: SpecialistStageDef) => d.produces === 'region_text' && d.needs.some((n) => specialistDef(n).produces === 'region_text');
 
 /** Raw rows of one image, gathered from every specialist of the round. */
 interface ImageInputs { texts: RawText[]; regions: RawRegion[]; groundings: RawGrounding[] }
@@ -46,17 +53,23 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
       const texts: TextRecord[] = [];
       const regions: RegionTextRecord[] = [];
       const groundings: TextPhraseRegionRecord[] = [];
+      // region briefs (the region captioner's rows) by the detector region they describe
+      const briefs = new Map<string, RegionTextRecord>();
       for (const d of defs) {
         const stage = annotateStage(d.specialist);
-        // a stage whose rows a later stage of the same kind re-emits (detector boxes, captioned by the
-        // region captioner) is read through that stage only, or every box would be merged twice
-        const superseded = defs.some((o) => o.needs.includes(d.specialist) && o.produces === d.produces);
         if (!(await readDoneMarker(storage, c, r, stage, shard))) throw new Error(`merge shard ${shard}: ${stage} has no done marker; its output is incomplete`);
-        const raw = superseded ? [] : (await readShard(storage, layout.raw(c, r, d.specialist, shard), d.produces)).rows;
-        if (d.produces === 'text') texts.push(...(raw as TextRecord[]));
+        const raw = (await readShard(storage, layout.raw(c, r, d.specialist, shard), d.produces)).rows;
+        if (describesRegions(d)) for (const b of raw as RegionTextRecord[]) briefs.set(b.region_id, b);
+        else if (d.produces === 'text') texts.push(...(raw as TextRecord[]));
         else if (d.produces === 'region_text') regions.push(...(raw as RegionTextRecord[]));
         else groundings.push(...(raw as TextPhraseRegionRecord[]));
         errors.push(...(await readShard(storage, layout.raw(c, r, rawErrorsName(d.specialist), shard), 'errors')).rows);
+      }
+      // the box, its phrase and score stay the detector's; the brief is the region captioner's, and the
+      // filters derive its noun chunks. A box without a brief (its prompt failed) keeps brief null.
+      for (const x of regions) {
+        const b = briefs.get(x.region_id);
+        if (b && b.image_id === x.image_id && b.brief) x.brief = b.brief;
       }
       const textsOf = group(texts);
       const regionsOf = group(regions);

@@ -20,6 +20,7 @@ import type { GenJob } from './generate.ts';
 import type { DtypeChoice } from './model-folder.ts';
 import { CAPTION_TASKS, SUPPORTED_TASKS, boxRows, captionRow, groundingRows, ocrRows, regionBriefRow, type CaptionInput, type RegionInput, type RowContext } from './rows.ts';
 import { openEngine, type FeaturesRef, type Florence2Engine } from './engine.ts';
+import { acquireEngine } from './shared-engine.ts';
 import type { GenerationOutput } from './runner.ts';
 import type { ThreadOptions } from '../ort-options.ts';
 
@@ -44,6 +45,8 @@ export interface Florence2AdapterOptions {
   maxNewTokens?: number;
   decode?: DecodeOptions;
   round?: number;
+  /** Share one engine with the other adapters of this process on the same folder and options (shared-engine.ts). */
+  shareEngine?: boolean;
 }
 
 export type Florence2Prepared = { ok: Decoded<Float32Array>[]; errors: AdapterResult['errors']; inputs: Map<string, Florence2Image> };
@@ -78,7 +81,8 @@ export class Florence2Adapter implements SpecialistAdapter {
       this.name = basename(dir);
       this.version = 'unregistered';
     }
-    this.#runner = await openEngine(dir, { dtype: this.opts.dtype, threads: this.opts.threads, maxBatch: this.opts.maxBatch });
+    const engineOpts = { dtype: this.opts.dtype, threads: this.opts.threads, maxBatch: this.opts.maxBatch };
+    this.#runner = this.opts.shareEngine ? await acquireEngine(dir, engineOpts) : await openEngine(dir, engineOpts);
     for (const t of this.tasks) if (!this.#runner.tasks.has(t)) throw new Error(`${dir}: preprocessor_config.json has no task ${t}`);
   }
 

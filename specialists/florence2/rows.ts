@@ -6,6 +6,7 @@ import { parseTaskOutput, parseRegionText } from '../../schemas/florence2-parse.
 import type { BoxesResult, OcrResult } from '../../schemas/florence2-parse-boxes.ts';
 import type { TaskTable } from '../../schemas/florence2-tasks.ts';
 import type { Box, ImageSize, Quad } from '../../schemas/loc-codec.ts';
+import type { CaptionInput, RegionInput } from '../adapter.ts';
 import type { Granularity, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
 import { matchScores, outputConfidence, scoredGroups } from './scores.ts';
 import type { Generated } from './search.ts';
@@ -30,17 +31,7 @@ export interface RowContext {
   tokenOf: (id: number) => string | undefined;
 }
 
-export interface CaptionInput {
-  text_id: string;
-  granularity: Granularity;
-  text: string;
-}
-
-export interface RegionInput {
-  region_id: string;
-  box: Box;
-  phrase?: string;
-}
+export type { CaptionInput, RegionInput } from '../adapter.ts';
 
 const base = (c: RowContext) => ({ image_id: c.image_id, round: c.round, source: c.source, sources: [c.source] });
 
