@@ -7,7 +7,7 @@ import { SourceError } from '../../../pipeline/sources/types.ts';
 import { collect } from './fixtures.ts';
 import { MemoryStorage } from './memory-storage.ts';
 
-// The S3 Storage is on another branch; this runs the source over the Storage interface only.
+// Most cases run the source over the Storage interface (counting pages); the last one on s3rver.
 test('lists image keys under a prefix, page by page, as s3:// URIs', async () => {
   const s = new MemoryStorage('s3://bucket', 2);
   for (const k of ['photos/b.jpg', 'photos/a.PNG', 'photos/sub/c.webp', 'photos/readme.md', 'other/d.jpg', 'photos2/e.jpg']) await s.put(k, 'x');
@@ -45,4 +45,25 @@ test('the planner reads S3 images through the source: ids from bytes, sizes from
   assert.deepEqual(records.map((r) => [r.uri, r.width, r.height, r.image_id]), [['s3://bucket/p/a.png', 12, 7, imageIdFromBytes(png)]]);
   assert.deepEqual(plan.summary.byReason, { duplicate: 1, unreadable_image: 1 });
   assert.match(plan.summary.examples.find((p) => p.reason === 'unreadable_image')!.message, /cannot read s3:\/\/bucket\/p\/c\.jpg/);
+});
+
+test('an S3 prefix on a real S3 API (s3rver): listed through detectSource and openStorage, images read for sizes', async () => {
+  const { startS3rver } = await import('../../helpers/s3rver.ts');
+  const { openStorage } = await import('../../../pipeline/storage/open.ts');
+  const { detectSource } = await import('../../../pipeline/sources/detect.ts');
+  const sharp = (await import('sharp')).default;
+  const s3 = await startS3rver();
+  try {
+    for (const [key, w] of [['imgs/a.png', 5], ['imgs/deep/b.png', 9], ['other/c.png', 3]] as const) {
+      await s3.storage.put(key, await sharp({ create: { width: w, height: 4, channels: 3, background: '#123' } }).png().toBuffer());
+    }
+    const source = detectSource(`s3://${s3.bucket}/imgs`, { openStorage: (url) => openStorage(url, s3.options) });
+    const plan = planShards(source, { collection: 'c', readSize: true });
+    const records = [];
+    for await (const sh of plan) records.push(...sh.records);
+    assert.deepEqual(records.map((r) => [r.uri, r.width, r.height]), [[`s3://${s3.bucket}/imgs/a.png`, 5, 4], [`s3://${s3.bucket}/imgs/deep/b.png`, 9, 4]]);
+    assert.deepEqual(plan.summary.byReason, {});
+  } finally {
+    await s3.close();
+  }
 });
