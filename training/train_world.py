@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from typing import List, Optional
 
@@ -62,14 +63,35 @@ def main(argv: Optional[List[str]] = None) -> int:
         export = os.path.join(work, "export", "all")
         d, f = cfg["detector"], cfg["florence2"]
         det_dir, f2_dir = os.path.join(a.models, "demo-detector"), os.path.join(a.models, "demo-florence2")
-        t = time.time()
-        train("--export", export, "--out", det_dir, "--family", "detector", "--steps", str(d["steps"]), "--batch", str(d["batch"]),
-              "--seed", str(d["seed"]), "--name", "demo-detector", "--version", "1")
-        timings["detector_s"] = round(time.time() - t, 1)
-        t = time.time()
-        train("--export", export, "--out", f2_dir, "--tasks", f["tasks"], "--steps", str(f["steps"]), "--batch", str(f["batch"]),
-              "--seed", str(f["seed"]), "--name", "demo-florence2", "--version", "1", *([] if f["fp16"] else ["--no-fp16"]))
-        timings["florence2_s"] = round(time.time() - t, 1)
+        # The two trainers run side by side, one thread each: on the 2 shared cores one 2-thread trainer
+        # after the other measured 2.8 s/step (detector, batch 16) against 0.7 s/step (batch 8) for one
+        # thread beside the other trainer, and one thread per trainer keeps each run bit-reproducible.
+        jobs = {
+            "detector_s": ("--export", export, "--out", det_dir, "--family", "detector", "--steps", str(d["steps"]),
+                           "--batch", str(d["batch"]), "--lr", str(d["lr"]), "--seed", str(d["seed"]),
+                           "--name", "demo-detector", "--version", "1", "--threads", "1"),
+            "florence2_s": ("--export", export, "--out", f2_dir, "--tasks", f["tasks"], "--steps", str(f["steps"]),
+                            "--batch", str(f["batch"]), "--lr", str(f["lr"]), "--max-target-tokens", str(f["max_target_tokens"]),
+                            "--seed", str(f["seed"]), "--name", "demo-florence2", "--version", "1", "--threads", "1",
+                            *([] if f["fp16"] else ["--no-fp16"])),
+        }
+        errors: List[BaseException] = []
+
+        def run(key: str, args) -> None:
+            t = time.time()
+            try:
+                train(*args)
+            except BaseException as e:  # reported after both finish, so neither is left running alone
+                errors.append(e)
+            timings[key] = round(time.time() - t, 1)
+
+        threads = [threading.Thread(target=run, args=(k, v)) for k, v in jobs.items()]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        if errors:
+            raise errors[0]
         timings["total_train_s"] = round(time.time() - t0, 1)
         t = time.time()
         band = measure(cfg, work, a.models)

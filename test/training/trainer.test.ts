@@ -112,6 +112,9 @@ test('a tiny detector run gives a YOLO-layout ONNX model with its classes, metri
   const m = checkManifest(out);
   assert.equal(m.family, 'detector');
   assert.ok(m.classes.length >= 2, `classes ${m.classes}`);
+  // <OD> lists a class once before all its boxes; a parser that wants one box per name turns the
+  // second box's tokens into class names like 'loc_143>heart'
+  assert.ok(m.classes.every((c: string) => /^[a-z][a-z ]*$/.test(c)), `classes are shape names: ${m.classes}`);
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.equal(metrics.loss_curve.at(-1).step, 3);
   assert.ok(Number.isFinite(metrics.valid.loss));

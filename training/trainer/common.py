@@ -15,7 +15,8 @@ import torch
 from PIL import Image
 
 LOC_BINS = 1000
-OD_ITEM = re.compile(r"([^<]+)((?:<loc_\d+>){4})")
+# Florence-2 <OD> writes a class name once, then every box of that class (florence2.md): name(<4 locs>)+
+OD_ITEM = re.compile(r"([^<]+)((?:<loc_\d+>)+)")
 LOC_NUM = re.compile(r"<loc_(\d+)>")
 
 
@@ -66,12 +67,15 @@ def dequantise(bin_: int, size: float) -> float:
 
 
 def parse_od(suffix: str, width: int, height: int) -> List[Tuple[str, List[float]]]:
-    """`name<loc_x0><loc_y0><loc_x1><loc_y1>...` -> [(name, [x0, y0, x1, y1] pixels)]."""
+    """`name<loc_x0><loc_y0><loc_x1><loc_y1>[<4 more locs>...]...` -> [(name, [x0, y0, x1, y1] pixels)], one per box."""
     out = []
     for name, locs in OD_ITEM.findall(suffix):
         b = [int(v) for v in LOC_NUM.findall(locs)]
-        out.append((name.strip(), [dequantise(b[0], width), dequantise(b[1], height),
-                                   dequantise(b[2], width), dequantise(b[3], height)]))
+        if len(b) % 4:
+            raise ValueError(f"<OD> item {name.strip()!r} has {len(b)} location tokens, not a multiple of 4")
+        for i in range(0, len(b), 4):
+            out.append((name.strip(), [dequantise(b[i], width), dequantise(b[i + 1], height),
+                                       dequantise(b[i + 2], width), dequantise(b[i + 3], height)]))
     return out
 
 
