@@ -1,38 +1,17 @@
 import type { Granularity } from '../../schemas/records.ts';
 import type { Caption } from './captions.ts';
 import type { Box } from './geometry.ts';
-import type { Background, Predicate, Scene } from './scene.ts';
-import type { BackgroundPattern, BackgroundTone, Category, Colour, Size, WordColour } from './vocab.ts';
+import type { Background, Predicate, Scene, WorldObject, WorldWord } from './scene.ts';
+import type { BackgroundPattern, BackgroundTone } from './vocab.ts';
 
 /**
  * The truth of a world as tables (one row per image, object, word, relation, caption, phrase), and
  * back. A scene read back from the truth has everything the captions and noisy labels need, but not
  * the outlines (those are only needed to draw).
  */
-export interface TruthObject {
-  image_id: string;
-  object_id: string;
-  category: Category;
-  colour: Colour;
-  size: Size;
-  box: Box;
-  cx: number;
-  cy: number;
-  radius: number;
-  angle: number;
-  z: number;
-  occluded: number;
-}
-export interface TruthWord {
-  image_id: string;
-  word_id: string;
-  text: string;
-  colour: WordColour;
-  font_size: number;
-  angle: number;
-  quad: number[];
-  box: Box;
-}
+/** A truth row is the scene's object or word without its outline (only drawing needs it), plus the image. */
+export type TruthObject = Omit<WorldObject, 'outline'> & { image_id: string };
+export type TruthWord = Omit<WorldWord, 'outline'> & { image_id: string };
 export interface TruthImage {
   image_id: string;
   uri: string;
