@@ -81,6 +81,7 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
     skipped: { total: cp?.skipped.total ?? 0, byReason: cp?.skipped.byReason ?? {} },
     itemErrors,
     lastErrors: errors.map((e) => JSON.parse(e) as RoundStatus['lastErrors'][number]),
-    finished: cp !== null && merge.done + failed.length >= shards,
+    // The manifest is written just after the last merge marker; a round is finished only once it is there.
+    finished: cp !== null && merge.done + failed.length >= shards && (await storage.exists(layout.manifest(k.collection, k.round))),
   };
 }
