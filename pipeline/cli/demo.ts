@@ -2,49 +2,84 @@ import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/load-config.ts';
+import { openEngine } from '../engine/open.ts';
+import { redisForDemo } from '../demo/demo-redis.ts';
+import { waitForRound } from '../demo/round-progress.ts';
+import { demoPlan } from '../demo/steps.ts';
+import { FLD_BIN, startWorkers, type WorkerGroup } from '../demo/worker-procs.ts';
+import { formatStatus } from './status.ts';
 
-const FLD = fileURLToPath(new URL('../../bin/fld.js', import.meta.url));
-
-interface Step { name: string; args: string[] }
+const fail = (msg: string, exitCode = 1) => Object.assign(new Error(msg), { exitCode });
+const int = (flag: string, v: string, min: number): number => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < min) throw fail(`demo: ${flag} must be an integer >= ${min}, got ${JSON.stringify(v)}`, 2);
+  return n;
+};
 
 /**
- * The main job on the bundled demo world: draw a world with exact truth, run round 0 of the engine
- * on it (real PaddleOCR plus the collection's own alt-texts, filtered and merged into the three
- * annotation kinds), print the stats and the quality against the truth, write the HTML report.
- * Each step is the same `fld` command a user would type, so the demo shows the CLI as it is;
- * the refinement rounds join this list as they land.
+ * The main job on the bundled demo world (pipeline/demo/steps.ts lists the steps): a world with exact
+ * truth, round 0 through real BullMQ workers on Redis (the configured one, or a private redis-server
+ * when none answers), progress bars, stats, the HTML report and the quality against the truth, with
+ * the time of each step. The `fld` steps are child processes running the commands a user would type.
  */
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('the main job on the bundled demo world: generate, round 0, stats, quality, HTML report')
+    .description('the main job on the bundled demo world: generate, round 0 through BullMQ workers, stats, quality, HTML report')
     .option('--out <dir>', 'working folder', '.fld/demo')
     .option('--images <n>', 'images in the demo world', '120')
     .option('--seed <s>', 'world seed', '7')
-    .action((o: { out: string; images: string; seed: string }) => {
+    .action(async (o: { out: string; images: string; seed: string }) => {
       const out = resolve(o.out);
-      const world = join(out, 'world');
-      const data = join(out, 'data');
-      const config = join(out, 'fld.config.json');
-      mkdirSync(out, { recursive: true });
-      writeFileSync(config, JSON.stringify({ storage: data, shardSize: 40, specialists: { ocr: 'ppocr-v4' } }, null, 2) + '\n');
-      const steps: Step[] = [
-        { name: 'generate the demo world', args: ['world', 'generate', '--out', world, '--images', o.images, '--seed', o.seed] },
-        { name: 'round 0 (OCR + alt-text, filters, merge)', args: ['run', join(world, 'collection', 'manifest.jsonl'), '--collection', 'demo', '--config', config] },
-        { name: 'stats + HTML report', args: ['stats', '--round', '0', '--root', data, '--collection', 'demo', '--html', join(out, 'report.html')] },
-        { name: 'quality against the truth', args: ['world', 'score', '--world', world, '--labels', join(data, 'demo', 'round-0'), '--images', join(data, 'demo', 'images')] },
-      ];
+      const queuePrefix = `{fld-demo-${process.pid}-${Date.now().toString(36)}}`;
+      const plan = demoPlan({ out, images: int('--images', o.images, 1), seed: int('--seed', o.seed, 0), queuePrefix });
+      const logDir = join(out, 'logs');
+      mkdirSync(logDir, { recursive: true });
+      writeFileSync(plan.configFile, JSON.stringify(plan.config, null, 2) + '\n');
+      const say = (s: string) => process.stdout.write(s + '\n');
+      const config = await loadConfig(plan.configFile);
+      const redis = await redisForDemo(config.redis, queuePrefix, say);
+      const env = { ...process.env, REDIS_URL: redis.url };
+      let workers: WorkerGroup | null = null;
+      let engine: Awaited<ReturnType<typeof openEngine>> | null = null;
       const times: [string, number][] = [];
-      for (const [i, s] of steps.entries()) {
-        process.stdout.write(`\n[${i + 1}/${steps.length}] ${s.name}: fld ${s.args.join(' ')}\n`);
-        const t0 = performance.now();
-        const r = spawnSync(process.execPath, [FLD, ...s.args], { stdio: 'inherit' });
-        times.push([s.name, (performance.now() - t0) / 1000]);
-        if (r.status !== 0) throw Object.assign(new Error(`demo: step "${s.name}" failed (exit ${r.status ?? r.signal})`), { exitCode: 1 });
+      try {
+        for (const [i, s] of plan.steps.entries()) {
+          say(`\n[${i + 1}/${plan.steps.length}] ${s.name}${s.kind === 'fld' ? `: fld ${s.args.join(' ')}` : ''}`);
+          const t0 = performance.now();
+          if (s.kind === 'fld') {
+            const r = spawnSync(process.execPath, [FLD_BIN, ...s.args], { stdio: 'inherit', env });
+            if (r.status !== 0) throw fail(`demo: step "${s.name}" failed (exit ${r.status ?? r.signal})`);
+          } else if (s.kind === 'workers') {
+            workers = startWorkers(s.queues, { config: plan.configFile, logDir, env });
+            for (const p of workers.procs) say(`  fld worker --queues ${p.queues.join(',')}  (pid ${p.pid}, log ${p.log})`);
+          } else if (s.kind === 'wait') {
+            engine ??= await openEngine({ ...config, redis: redis.url });
+            const w = workers;
+            const st = await waitForRound(engine.q, { collection: s.collection, round: s.round }, {
+              tty: process.stderr.isTTY === true,
+              say: (l) => say(`  ${l}`),
+              abort: () => {
+                const dead = w?.dead();
+                return dead ? `worker ${dead.queues.join(',')} (pid ${dead.pid}) exited with ${dead.child.exitCode ?? dead.child.signalCode}; see ${dead.log}` : null;
+              },
+            });
+            say(formatStatus(st));
+            if (st.shards.failed) throw fail(`demo: ${st.shards.failed} shard(s) of round ${s.round} failed (see above, and the worker logs in ${logDir})`);
+          } else {
+            await workers?.stop();
+            workers = null;
+          }
+          times.push([s.name, (performance.now() - t0) / 1000]);
+        }
+      } finally {
+        await workers?.stop();
+        await engine?.close();
+        await redis.close();
       }
-      process.stdout.write('\nstep timings\n');
-      for (const [name, s] of times) process.stdout.write(`  ${name.padEnd(42)} ${s.toFixed(1).padStart(7)} s\n`);
-      process.stdout.write(`  ${'total'.padEnd(42)} ${times.reduce((a, [, s]) => a + s, 0).toFixed(1).padStart(7)} s\nreport: ${join(out, 'report.html')}\n`);
+      say('\nstep timings');
+      for (const [name, s] of times) say(`  ${name.padEnd(58)} ${s.toFixed(1).padStart(7)} s`);
+      say(`  ${'total'.padEnd(58)} ${times.reduce((a, [, s]) => a + s, 0).toFixed(1).padStart(7)} s\nreport: ${plan.report}`);
     });
 }
