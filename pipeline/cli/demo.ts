@@ -44,6 +44,19 @@ export function register(program: Command): void {
       let workers: WorkerGroup | null = null;
       let engine: Awaited<ReturnType<typeof openEngine>> | null = null;
       const times: [string, number][] = [];
+      // Ctrl-C: the workers and a private redis-server get the signal from the terminal too; the
+      // demo still stops what it started and deletes its keys on a shared Redis before exiting.
+      const onSignal = (sig: NodeJS.Signals) => {
+        say(`\n${sig}: stopping the workers and cleaning up`);
+        void (async () => {
+          await workers?.stop().catch(() => {});
+          await engine?.close().catch(() => {});
+          await redis.close().catch(() => {});
+          process.exit(130);
+        })();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       try {
         for (const [i, s] of plan.steps.entries()) {
           say(`\n[${i + 1}/${plan.steps.length}] ${s.name}${s.kind === 'fld' ? `: fld ${s.args.join(' ')}` : ''}`);
@@ -74,6 +87,8 @@ export function register(program: Command): void {
           times.push([s.name, (performance.now() - t0) / 1000]);
         }
       } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         await workers?.stop();
         await engine?.close();
         await redis.close();
