@@ -12,6 +12,7 @@ import { register as retry } from './retry.ts';
 import { register as runLocal } from './run-local.ts';
 import { register as demo } from './demo.ts';
 import { register as exportCmd } from './export.ts';
+import { register as refine } from './refine.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -32,6 +33,7 @@ const registrars: Registrar[] = [
   runLocal,
   demo,
   exportCmd,
+  refine,
 ];
 
 export function registerCommands(program: Command): void {
