@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { combineWithPrevious, iou, type PreviousRows } from '../../../filters/merge/refine-policy.ts';
-import { mergeImage, type MergeInput } from '../../../filters/merge/merge.ts';
+import { mergeImage, type MergeInput, type RawGrounding, type RawRegion, type RawText } from '../../../filters/merge/merge.ts';
 import { filterConfig } from '../../../filters/config.ts';
 import { RefinePolicy } from '../../../schemas/refine-config.ts';
 import type { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../../schemas/records.ts';
@@ -41,7 +41,8 @@ function previous(): PreviousRows {
   };
 }
 
-const fresh = (): Pick<MergeInput, 'texts' | 'regions' | 'groundings'> => ({
+type Fresh = { texts: RawText[]; regions: RawRegion[]; groundings: RawGrounding[] };
+const fresh = (): Fresh => ({
   texts: [{ source: NEW, granularity: 'brief', text: 'A red circle and a blue circle.', score: 0.7 }],
   regions: [
     { source: NEW, kind: 'object', box: [15, 15, 115, 115], phrase: 'Circle', score: 0.6 },
