@@ -15,6 +15,8 @@ export const layout = {
   collectionPlan: (c: string) => `${c}/images/_collection.json`,
   imagesPrefix: (c: string) => `${c}/images/`,
   roundPrefix: (c: string, round: number) => `${c}/round-${round}/`,
+  /** The training stage's done marker (pipeline/train/): model name, registry, fld-model.json sha256, metrics. */
+  train: (c: string, round: number) => `${c}/round-${round}/_train.json`,
   exportPrefix: (c: string, round: number) => `${c}/export/round-${round}/`,
   exportShard: (c: string, round: number, split: string, n: number) => `${c}/export/round-${round}/${split}-${String(n).padStart(5, '0')}.parquet`,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ExportConfig } from './export-config.ts';
+import { RefineConfig } from './refine-config.ts';
 
 /**
  * The config file (`fld.config.json` or `.yaml`) plus environment. Every field has a documented
@@ -35,6 +36,8 @@ export const EngineConfig = z
     trainCommand: z.string().nullable().default(null),
     /** Training export: task mix, split fractions, seed, rows per shard (schemas/export-config.ts). @default {} */
     export: ExportConfig.default(ExportConfig.parse({})),
+    /** Refinement rounds: the model's tasks, specialists run again, merge policy per kind (schemas/refine-config.ts). @default {} */
+    refine: RefineConfig.default(RefineConfig.parse({})),
   })
   .strict();
 export type EngineConfig = z.infer<typeof EngineConfig>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RefinePolicy } from './refine-config.ts';
 
 /**
  * What a round runs, fixed when the round is first enqueued and saved beside its outputs
@@ -21,6 +22,18 @@ export const RoundPlan = z.object({
   window: z.number().int().min(1),
   /** Tries per stage job and the first retry delay (doubling), see docs/operations.md. */
   jobs: z.object({ attempts: z.number().int().min(1), backoffMs: z.number().int().min(0) }),
+  /**
+   * Rounds R >= 1 (`fld refine`): the model that re-annotates, the tasks each of its stages runs
+   * (specialist slot -> task tokens), and how the merge combines its rows with round `previous`'s.
+   * Absent in round 0.
+   */
+  refine: z.object({
+    previous: count,
+    model: z.string().min(1),
+    tasks: z.record(z.string(), z.array(z.string().min(1)).min(1)),
+    policy: RefinePolicy,
+    agreeIou: z.number().gt(0).max(1),
+  }).optional(),
   created_at: z.iso.datetime(),
 });
 export type RoundPlan = z.infer<typeof RoundPlan>;

@@ -5,12 +5,16 @@ import { openEngine } from '../pipeline/engine/open.ts';
 import { DEFAULT_WORKER_POLICY, type WorkerPolicy } from '../pipeline/engine/policy.ts';
 import { ALL_QUEUES } from '../pipeline/engine/stages.ts';
 import { createLogger } from '../pipeline/log.ts';
+import { TRAIN_QUEUE, trainProcessor } from '../pipeline/train/train-job.ts';
+
+/** Every queue a worker can serve: the shard stages' and the training stage's. */
+const WORKER_QUEUES = [...ALL_QUEUES, TRAIN_QUEUE];
 
 /** `fld.ocr` or `ocr` -> `fld.ocr`; anything else is refused with the list. */
 export function queueNames(list: string): string[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.startsWith('fld.') ? s : `fld.${s}`));
-  const unknown = names.filter((n) => !ALL_QUEUES.includes(n));
-  if (unknown.length || !names.length) throw new Error(`--queues: unknown queue ${unknown.join(', ') || '(none given)'} (known: ${ALL_QUEUES.join(', ')})`);
+  const unknown = names.filter((n) => !WORKER_QUEUES.includes(n));
+  if (unknown.length || !names.length) throw new Error(`--queues: unknown queue ${unknown.join(', ') || '(none given)'} (known: ${WORKER_QUEUES.join(', ')})`);
   return names;
 }
 
@@ -25,7 +29,9 @@ export async function runWorkerProcess(config: EngineConfig, opts: { queues: str
   const engine = await openEngine(config, { log });
   const { q } = engine;
   const workers = opts.queues.map((name) => {
-    const w = new Worker(name, shardProcessor(q, policy.lockDuration), {
+    // a training job runs for minutes to hours in a child process; BullMQ renews its lock meanwhile
+    const processor = name === TRAIN_QUEUE ? trainProcessor(config) : shardProcessor(q, policy.lockDuration);
+    const w = new Worker(name, processor, {
       connection: q.redis,
       prefix: config.queuePrefix,
       concurrency: opts.concurrency,

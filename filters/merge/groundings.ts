@@ -48,7 +48,7 @@ export function mergeGroundings(input: MergeInput, ctx: MergeContext, keptTexts:
         continue;
       }
       countKept(stats);
-      rows.push({ image_id: ctx.id, round: ctx.round, text_id: t.text_id, granularity: t.granularity, phrase: g.phrase, span: g.span, boxes, source: g.source, score: g.score, sources: [g.source] });
+      rows.push({ image_id: ctx.id, round: ctx.round, text_id: t.text_id, granularity: t.granularity, phrase: g.phrase, span: g.span, boxes, source: g.source, score: g.score, sources: [...(g.sources ?? [g.source])] });
     }
   }
   return { rows, stats: [phraseStats, stats] };

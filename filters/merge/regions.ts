@@ -62,7 +62,7 @@ export function mergeRegions(input: MergeInput, ctx: MergeContext): { rows: Regi
     for (const i of kept) {
       const o = objects[survivors[i]];
       countKept(combine);
-      push('object', box4(valid.xyxy, i), null, o, o.brief ?? null, o.score, [o.source]);
+      push('object', box4(valid.xyxy, i), null, o, o.brief ?? null, o.score, [...(o.sources ?? [o.source])]);
     }
   } else {
     // one fusion input per source, so that a box several sources saw gains score
@@ -78,7 +78,7 @@ export function mergeRegions(input: MergeInput, ctx: MergeContext): { rows: Regi
       const members = fused.members[k].map(([s, j]) => objects[survivors[bySource.get(sources[s])![j]]]);
       const lead = members[0]; // highest score: fusion visits boxes in decreasing score
       const brief = members.find((m) => m.brief)?.brief ?? null;
-      push('object', box4(fused.xyxy, k), null, lead, brief, members.length === 1 ? lead.score : fused.scores[k], fused.sources[k]);
+      push('object', box4(fused.xyxy, k), null, lead, brief, members.length === 1 ? lead.score : fused.scores[k], [...new Set([...fused.sources[k], ...members.flatMap((m) => m.sources ?? [])])].sort());
     }
   }
 
@@ -92,7 +92,7 @@ export function mergeRegions(input: MergeInput, ctx: MergeContext): { rows: Regi
     if (!o.phrase.trim()) { countDropped(ocrStats, 'empty_text'); dropped.push({ kind: 'region_text', source: o.source, reason: 'empty_text', detail: `OCR region ${oi} read no text` }); return; }
     if (o.quad && (o.quad.length !== 8 || !o.quad.every(Number.isFinite))) { countDropped(ocrStats, 'bad_quad'); dropped.push({ kind: 'region_text', source: o.source, reason: 'bad_quad', detail: `OCR region ${oi} quad must be 8 finite numbers` }); return; }
     countKept(ocrStats);
-    push('text', box4(ocrGeo.boxes.xyxy, k), o.quad ? (o.quad.slice() as Quad) : null, o, null, o.score, [o.source]);
+    push('text', box4(ocrGeo.boxes.xyxy, k), o.quad ? (o.quad.slice() as Quad) : null, o, null, o.score, [...(o.sources ?? [o.source])]);
   });
   return { rows, stats: [geo.stats, thr.stats, combine, ocrGeo.stats, ocrStats] };
 }

@@ -15,6 +15,8 @@ export interface RawRegion {
   /** Region caption, when a region captioner ran on this box. */
   brief?: string | null;
   score: number | null;
+  /** Every source behind this item when it stands for several (a refinement round's agreeing pair); default `[source]`. */
+  sources?: readonly string[];
 }
 export interface RawGrounding {
   source: string;
@@ -25,6 +27,8 @@ export interface RawGrounding {
   span?: [number, number] | null;
   boxes: readonly (readonly number[])[];
   score: number | null;
+  /** As RawRegion's. */
+  sources?: readonly string[];
 }
 
 export interface MergeInput {

@@ -12,6 +12,8 @@ import { register as retry } from './retry.ts';
 import { register as runLocal } from './run-local.ts';
 import { register as demo } from './demo.ts';
 import { register as exportCmd } from './export.ts';
+import { register as train } from './train.ts';
+import { register as refine } from './refine.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -32,6 +34,8 @@ const registrars: Registrar[] = [
   runLocal,
   demo,
   exportCmd,
+  train,
+  refine,
 ];
 
 export function registerCommands(program: Command): void {

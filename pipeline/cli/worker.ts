@@ -12,7 +12,7 @@ export function register(program: Command): void {
   program
     .command('worker')
     .description('serve shard jobs from the given queues until SIGTERM (finishes the jobs in hand, then exits)')
-    .requiredOption('--queues <list>', 'comma-separated: detect, regioncap, ocr, caption, ground, merge (or fld.<name>)')
+    .requiredOption('--queues <list>', 'comma-separated: detect, regioncap, ocr, caption, ground, merge, train (or fld.<name>)')
     .option('--concurrency <n>', 'jobs at once per queue', '1')
     .option('--lock-duration <ms>', 'job lock, renewed per mini-batch', '300000')
     .option('--stalled-interval <ms>', 'how often to look for jobs whose worker died', '30000')

@@ -14,13 +14,18 @@ import { fileFor, readManifest } from '../../specialists/registry/model-folder.t
  * folder), and `captioner`, `grounding`, `region_caption` (a florence2 model folder; the same folder
  * may serve all three and is loaded once per process).
  */
-export type AdapterFactory = (specialist: string, ref: string, round: number) => Promise<SpecialistAdapter>;
+export type AdapterFactory = (specialist: string, ref: string, round: number, tasks?: readonly string[]) => Promise<SpecialistAdapter>;
+
+/** A florence2 folder in the detector or OCR slot (a refinement round's model) runs this task there. */
+const FLORENCE2_SLOT_TASK: Record<string, string> = { detector: '<OD>', ocr: '<OCR_WITH_REGION>' };
+const isFlorence2Folder = async (ref: string) => existsSync(join(ref, 'fld-model.json')) && (await readManifest(ref)).family === 'florence2';
 
 export class NoAdapterError extends Error {
   override name = 'NoAdapterError';
 }
 
-export const defaultAdapterFactory: AdapterFactory = async (specialist, ref, round) => {
+export const defaultAdapterFactory: AdapterFactory = async (specialist, ref, round, tasks) => {
+  if (specialist in FLORENCE2_SLOT_TASK && ref !== 'ppocr-v4' && (await isFlorence2Folder(ref))) return florence2Adapter(specialist, ref, round, tasks);
   switch (specialist) {
     case 'ocr': {
       if (ref === 'ppocr-v4') return new OcrAdapter({ round });
@@ -39,7 +44,7 @@ export const defaultAdapterFactory: AdapterFactory = async (specialist, ref, rou
     case 'captioner':
     case 'grounding':
     case 'region_caption':
-      return florence2Adapter(specialist, ref, round);
+      return florence2Adapter(specialist, ref, round, tasks);
     default:
       throw new NoAdapterError(`specialists.${specialist} = ${ref}: no adapter for "${specialist}"`);
   }
@@ -51,13 +56,22 @@ export const defaultAdapterFactory: AdapterFactory = async (specialist, ref, rou
  * captions, the region captioner `<REGION_TO_DESCRIPTION>` on the detector's boxes. The stage hands
  * those inputs to the adapter (stage-inputs.ts).
  */
-async function florence2Adapter(specialist: string, ref: string, round: number): Promise<Florence2Adapter> {
+async function florence2Adapter(specialist: string, ref: string, round: number, only?: readonly string[]): Promise<Florence2Adapter> {
   if (!existsSync(join(ref, 'fld-model.json'))) throw new NoAdapterError(`specialists.${specialist} = ${ref}: not a model folder (no fld-model.json)`);
   const m = await readManifest(ref);
   if (m.family !== 'florence2') throw new NoAdapterError(`specialists.${specialist} = ${ref}: model family is ${m.family}, expected florence2`);
   const listed = m.tasks ?? [];
   let tasks: string[];
-  if (specialist === 'captioner') {
+  if (only) {
+    // a refinement round's plan names the tasks of each stage (pipeline/engine/refine-plan.ts)
+    const missing = only.filter((t) => !listed.includes(t));
+    if (missing.length) throw new NoAdapterError(`specialists.${specialist} = ${ref}: fld-model.json does not list ${missing.join(' ')} (it has ${listed.join(' ') || 'none'})`);
+    tasks = [...only];
+  } else if (specialist in FLORENCE2_SLOT_TASK) {
+    const task = FLORENCE2_SLOT_TASK[specialist];
+    if (!listed.includes(task)) throw new NoAdapterError(`specialists.${specialist} = ${ref}: fld-model.json does not list ${task} (it has ${listed.join(' ') || 'none'})`);
+    tasks = [task];
+  } else if (specialist === 'captioner') {
     tasks = Object.keys(CAPTION_TASKS).filter((t) => listed.includes(t));
     if (!tasks.length) throw new NoAdapterError(`specialists.captioner = ${ref}: fld-model.json lists no caption task (${Object.keys(CAPTION_TASKS).join(' ')}); it has ${listed.join(' ') || 'none'}`);
   } else {
@@ -73,11 +87,11 @@ export class AdapterPool {
   readonly #ready = new Map<string, Promise<SpecialistAdapter>>();
   constructor(private readonly factory: AdapterFactory = defaultAdapterFactory) {}
 
-  get(specialist: string, ref: string, round: number): Promise<SpecialistAdapter> {
-    const key = `${specialist}\u0000${ref}\u0000${round}`;
+  get(specialist: string, ref: string, round: number, tasks?: readonly string[]): Promise<SpecialistAdapter> {
+    const key = `${specialist}\u0000${ref}\u0000${round}\u0000${tasks?.join(' ') ?? ''}`;
     let p = this.#ready.get(key);
     if (!p) {
-      p = this.factory(specialist, ref, round).then(async (a) => {
+      p = this.factory(specialist, ref, round, tasks).then(async (a) => {
         await a.setup();
         return a;
       });

@@ -37,7 +37,7 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       const started = performance.now();
       const ref = ctx.plan.specialists[def.specialist];
       if (!ref) throw new Error(`${name} shard ${shard}: the round plan names no model for ${def.specialist}`);
-      const adapter = await services.adapters.get(def.specialist, ref, r);
+      const adapter = await services.adapters.get(def.specialist, ref, r, ctx.plan.refine?.tasks[def.specialist]);
       const images = await readImageShard(ctx);
       const fed = await readStageInputs(def, ctx);
       const rows: RecordOf<typeof def.produces>[] = [];

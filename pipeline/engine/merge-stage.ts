@@ -1,5 +1,6 @@
 import { filterConfig, type FilterConfig } from '../../filters/config.ts';
 import { mergeImage, type RawGrounding, type RawRegion, type RawText } from '../../filters/merge/merge.ts';
+import { combineWithPrevious, type PreviousRows } from '../../filters/merge/refine-policy.ts';
 import { addStats, type FilterStats } from '../../filters/stats.ts';
 import type { StepStats } from '../../schemas/done-marker.ts';
 import type { ErrorRecord, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
@@ -30,11 +31,30 @@ const group = <T extends { image_id: string }>(rows: readonly T[]) => {
 };
 
 /**
+ * Round `previous`'s rows of this shard, by image: what a refinement round combines its predictions
+ * with. The previous round's merge must be done on the shard (its marker is written after its files).
+ */
+async function readPreviousRows(ctx: StageContext, previous: number): Promise<{ [K in keyof PreviousRows]: Map<string, PreviousRows[K][number][]> }> {
+  const { storage, collection: c, shard } = ctx;
+  if (!(await readDoneMarker(storage, c, previous, 'merge', shard))) {
+    throw new Error(`merge shard ${shard} of round ${ctx.round}: round ${previous} has no merge done marker for this shard; refine needs round ${previous} finished first`);
+  }
+  return {
+    text: group((await readShard(storage, layout.kind(c, previous, 'text', shard), 'text')).rows),
+    region_text: group((await readShard(storage, layout.kind(c, previous, 'region_text', shard), 'region_text')).rows),
+    text_phrase_region: group((await readShard(storage, layout.kind(c, previous, 'text_phrase_region', shard), 'text_phrase_region')).rows),
+  };
+}
+
+/**
  * `merge`: the shard's image records (with their pre-existing annotations) and the raw output of every
  * specialist of the round -> filters/merge per image -> the round's text, region_text and
  * text_phrase_region shards, the errors shard (the specialists' per-image errors, images the source
  * marked bad, and any image the merge itself could not handle), then the done marker with the
  * filter stats. Written in that order, so a marker means all four files are complete.
+ * In a refinement round (plan.refine) each image's predictions are first combined with its round R-1
+ * rows under the plan's policy (filters/merge/refine-policy.ts); the marker counts what that did
+ * (`refine_*`).
  */
 export function makeMergeStage(specialists: readonly string[]): Stage {
   const defs = roundSpecialists(specialists);
@@ -47,8 +67,14 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
       const existing = await readDoneMarker(storage, c, r, 'merge', shard);
       if (existing) return { stage: 'merge', shard, marker: layout.done(c, r, 'merge', shard), counts: existing.counts, skipped: true };
       const started = performance.now();
-      const config: FilterConfig = filterConfig(ctx.plan.filters);
+      const refine = ctx.plan.refine;
+      let config: FilterConfig = filterConfig(ctx.plan.filters);
       const images = await readImageShard(ctx);
+      const previous = refine ? await readPreviousRows(ctx, refine.previous) : null;
+      // union-nms / union-fusion decide how this round combines object boxes across the two rounds
+      if (refine?.policy.region_text === 'union-nms') config = { ...config, merge: { ...config.merge, boxes: 'nms' } };
+      if (refine?.policy.region_text === 'union-fusion') config = { ...config, merge: { ...config.merge, boxes: 'fusion' } };
+      const refineCounts: Record<string, number> = {};
       const errors: ErrorRecord[] = [];
       const texts: TextRecord[] = [];
       const regions: RegionTextRecord[] = [];
@@ -92,7 +118,14 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
           }),
         };
         try {
-          const m = mergeImage({ image, round: r, ...input }, config);
+          let merged: ImageInputs = input;
+          if (refine && previous) {
+            const prev: PreviousRows = { text: previous.text.get(image.image_id) ?? [], region_text: previous.region_text.get(image.image_id) ?? [], text_phrase_region: previous.text_phrase_region.get(image.image_id) ?? [] };
+            const c = combineWithPrevious(image, config.merge.altTextGranularity, input, prev, { policy: refine.policy, agreeIou: refine.agreeIou, nmsIou: config.boxes.nmsIou });
+            for (const [k, v] of Object.entries(c.counts)) refineCounts[k] = (refineCounts[k] ?? 0) + v;
+            merged = { texts: c.texts, regions: c.regions, groundings: c.groundings };
+          }
+          const m = mergeImage({ image, round: r, ...merged }, config);
           out.text.push(...m.text);
           out.region_text.push(...m.region_text);
           out.text_phrase_region.push(...m.text_phrase_region);
@@ -114,6 +147,7 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
       stats.merge = { total: images.length, kept: images.length - new Set(errors.map((e) => e.image_id)).size, dropped: {}, ms: filterMs };
       const counts = Object.fromEntries(files.map((f) => [f.kind, f.rows]));
       counts.images = images.length;
+      for (const [k, v] of Object.entries(refineCounts)) counts[`refine_${k}`] = v;
       const marker = await writeDoneMarker(storage, c, r, {
         stage: 'merge',
         shard,

@@ -155,10 +155,10 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
       if (needSize && (bytes || local)) {
         const m = await sharp(bytes ?? it.uri).metadata();
         if (!m.width || !m.height) throw new Error('no width/height in the header');
-        // Stored pixel size, EXIF orientation not applied: what PIL (and so HF datasets and the
-        // Florence-2 processor) decodes, so boxes line up with what a trainer sees.
-        c.record.width = m.width;
-        c.record.height = m.height;
+        // Size after EXIF orientation: the image loader orients before any model sees it, so every
+        // box is in oriented pixels (specialists/README.md); the trainer orients too (exif_transpose).
+        c.record.width = m.autoOrient?.width ?? m.width;
+        c.record.height = m.autoOrient?.height ?? m.height;
       }
       return c;
     } catch (e) {

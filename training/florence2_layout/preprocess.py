@@ -10,12 +10,13 @@ from typing import Dict, Union
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 
 def preprocess_image(image: Union[str, Image.Image], pre: Dict) -> torch.Tensor:
     """[3, H, W] float32."""
-    img = Image.open(image) if isinstance(image, str) else image
+    # EXIF orientation applied, as the engine's image loader does: boxes are in oriented pixels
+    img = ImageOps.exif_transpose(Image.open(image)) if isinstance(image, str) else image
     if pre.get("do_convert_rgb", True):
         img = img.convert("RGB")
     if pre.get("do_resize", True):

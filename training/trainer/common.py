@@ -12,7 +12,7 @@ from typing import Dict, Iterable, List, Tuple
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 LOC_BINS = 1000
 # Florence-2 <OD> writes a class name once, then every box of that class (florence2.md): name(<4 locs>)+
@@ -91,8 +91,8 @@ class ImageCache:
     def get(self, path: str) -> torch.Tensor:
         t = self.images.get(path)
         if t is None:
-            with Image.open(path) as im:
-                im = im.convert("RGB")
+            with Image.open(path) as raw:
+                im = ImageOps.exif_transpose(raw).convert("RGB")  # boxes are in oriented pixels
                 self.sizes[path] = im.size
                 if im.size != (self.size, self.size):
                     im = im.resize((self.size, self.size), resample=self.resample)

@@ -38,8 +38,9 @@ class LetterboxCache(ImageCache):
     def get(self, path: str) -> torch.Tensor:
         t = self.images.get(path)
         if t is None:
-            from PIL import Image
-            with Image.open(path) as im:
+            from PIL import Image, ImageOps
+            with Image.open(path) as raw:
+                im = ImageOps.exif_transpose(raw)  # boxes are in oriented pixels
                 self.sizes[path] = im.size
                 t, _s, _x, _y = letterbox(im, self.size)
             self.images[path] = t

@@ -97,3 +97,14 @@ test('bad options are refused up front', () => {
   assert.throws(() => planShards(src, { collection: '' }), /collection must be a non-empty name/);
   assert.throws(() => planShards(src, { collection: 'c', shardSize: 0 }), /shardSize must be a positive integer, got 0/);
 });
+
+test('readSize records the size after EXIF orientation, the frame every box is drawn in', async () => {
+  const sharp = (await import('sharp')).default;
+  // a 30x10 JPEG stored landscape with EXIF orientation 6 (rotate 90): viewers and our loader show 10x30
+  const jpeg = await sharp({ create: { width: 30, height: 10, channels: 3, background: '#808080' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(t.dir, 'img', 'rotated.jpg'), jpeg);
+  writeText(join(t.dir, 'rotated.jsonl'), JSON.stringify({ uri: 'img/rotated.jpg' }));
+  const records = (await shardsOf(planShards(new JsonlManifestSource(join(t.dir, 'rotated.jsonl')), { collection: 'c', readSize: true }))).flatMap((s) => s.records);
+  assert.deepEqual(records.map((r) => [r.width, r.height]), [[10, 30]]);
+});

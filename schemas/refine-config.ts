@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * Refinement rounds (`fld refine`, round R >= 1; DESIGN.md section 8): which Florence-2 tasks the
+ * round's model runs, which round-0 specialists run again in its place, and how its predictions are
+ * combined with round R-1's rows, per kind. Policies (docs/refinement.md):
+ * - `replace`: round R-1's rows of the kind are dropped; only the new predictions (and the image's
+ *   pre-existing annotations, which enter every round) go through the filters.
+ * - `union`: both rounds' rows go through the filters together (texts: identical texts become one
+ *   row listing both sources; groundings: a phrase the new round grounded on the same text stands
+ *   for both).
+ * - `union-nms` / `union-fusion`: both rounds' boxes, combined by NMS (higher score stands) or by
+ *   weighted box fusion (agreeing boxes averaged, sources listed).
+ * - `keep-if-agree`: every new prediction stays; a round R-1 item stays only if a new item agrees
+ *   with it (same label -- category for boxes, phrase for groundings; OCR regions any text -- at
+ *   IoU >= `agreeIou`); an agreeing pair then becomes one row naming both sources.
+ */
+export const TextPolicy = z.enum(['replace', 'union']);
+export const BoxPolicy = z.enum(['replace', 'union-nms', 'union-fusion', 'keep-if-agree']);
+export const GroundingPolicy = z.enum(['replace', 'union', 'keep-if-agree']);
+
+export const RefinePolicy = z.object({
+  /** Image-level texts. @default "replace" (the model's captions stand; human and alt-texts always enter) */
+  text: TextPolicy.default('replace'),
+  /** Object boxes (region_text kind `object`). @default "keep-if-agree" */
+  region_text: BoxPolicy.default('keep-if-agree'),
+  /** OCR regions (region_text kind `text`). @default "keep-if-agree" */
+  ocr_region: BoxPolicy.default('keep-if-agree'),
+  /** Phrase groundings. @default "union" */
+  text_phrase_region: GroundingPolicy.default('union'),
+}).strict();
+export type RefinePolicy = z.infer<typeof RefinePolicy>;
+
+/** Tasks a refinement model may run, and the stage (specialist slot) each one fills. */
+export const REFINE_TASK_SLOTS: Readonly<Record<string, string>> = {
+  '<OD>': 'detector',
+  '<REGION_TO_DESCRIPTION>': 'region_caption',
+  '<OCR_WITH_REGION>': 'ocr',
+  '<CAPTION>': 'captioner',
+  '<DETAILED_CAPTION>': 'captioner',
+  '<MORE_DETAILED_CAPTION>': 'captioner',
+  '<CAPTION_TO_PHRASE_GROUNDING>': 'grounding',
+};
+
+export const DEFAULT_REFINE_TASKS = ['<CAPTION>', '<DETAILED_CAPTION>', '<OD>', '<REGION_TO_DESCRIPTION>', '<CAPTION_TO_PHRASE_GROUNDING>', '<OCR_WITH_REGION>'];
+
+export const RefineConfig = z.object({
+  /** Tasks the round's model runs, those its fld-model.json lists. @default the six of DEFAULT_REFINE_TASKS */
+  tasks: z.array(z.string().refine((t) => t in REFINE_TASK_SLOTS, `unknown refine task (known: ${Object.keys(REFINE_TASK_SLOTS).join(' ')})`)).min(1).default(DEFAULT_REFINE_TASKS),
+  /** Round-0 specialists (names in `specialists`) that run again in round R instead of the model's task for that slot, e.g. ["ocr"]. @default [] */
+  specialists: z.array(z.string()).default([]),
+  policy: RefinePolicy.default(RefinePolicy.parse({})),
+  /** IoU at which a new item agrees with a round R-1 item (`keep-if-agree`). @default 0.5 */
+  agreeIou: z.number().gt(0).max(1).default(0.5),
+}).strict();
+export type RefineConfig = z.infer<typeof RefineConfig>;

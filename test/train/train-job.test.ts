@@ -1,0 +1,76 @@
+/**
+ * `fld train` through BullMQ: real `fld worker --queues train` and `fld train` processes on a fresh
+ * queue prefix. The reference trainer's run is streamed into the job's log and to the CLI, the model
+ * is registered and `--json` prints it; a second `fld train` is the worker's no-op; a trainer that
+ * exits 3 fails the job, `fld train` exits 1 naming the failure, and nothing is registered.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { layout } from '../../pipeline/layout.ts';
+import { openStorage } from '../../pipeline/storage/open.ts';
+import { TRAIN_QUEUE, trainJobId } from '../../pipeline/train/train-job.ts';
+import { writeFixtureRound } from '../export/fixture-round.ts';
+import { fld, makeEnv, REDIS, type Env } from '../pipeline/engine/harness.ts';
+import { COLLECTION, FIXTURES, TINY_TRAINER } from './helpers.ts';
+
+const envs: Env[] = [];
+after(async () => {
+  for (const e of envs) await e.close();
+});
+
+/** A harness env whose storage holds the fixture round, and a worker serving fld.train with `trainCommand`. */
+async function trainEnv(trainCommand: string): Promise<Env> {
+  const env = await makeEnv({ trainCommand, export: { splits: { train: 0.5, valid: 0.5, test: 0 } } });
+  envs.push(env);
+  const storage = openStorage(env.config.storage);
+  await writeFixtureRound(storage, join(env.dir, 'images'));
+  await storage.close();
+  env.startWorker('train');
+  return env;
+}
+
+const train = (env: Env, ...extra: string[]) =>
+  fld(['train', '--collection', COLLECTION, '--round', '0', '--config', env.configFile, '--registry', join(env.dir, 'models'), ...extra], { cwd: env.dir }).done;
+
+test('fld train queues one job that a worker trains, streams and registers; a second run is a no-op', async () => {
+  const env = await trainEnv(TINY_TRAINER);
+  const r = await train(env, '--steps', '5', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.model, 'demo-round-0');
+  assert.equal(out.dir, join(env.dir, 'models', 'demo-round-0'));
+  assert.equal(out.metrics.steps, 5);
+  assert.equal(out.resumed, false);
+  assert.ok(existsSync(join(out.dir, 'fld-model.json')));
+  assert.ok(existsSync(join(env.config.storage, layout.train(COLLECTION, 0))));
+  // the CLI saw the trainer's progress through the job
+  assert.match(r.stderr, /train: step 5\/5 loss/);
+  // the job's log holds every line the trainer printed
+  const redis = new Redis(REDIS, { maxRetriesPerRequest: null });
+  const q = new Queue(TRAIN_QUEUE, { connection: redis, prefix: env.prefix });
+  const { logs } = await q.getJobLogs(trainJobId(COLLECTION, 0));
+  await q.close();
+  redis.disconnect();
+  const events = logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).event);
+  assert.equal(events.filter((e) => e === 'step').length, 5);
+  assert.ok(events.includes('done'));
+
+  const again = await train(env, '--steps', '5');
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout.trim(), 'demo-round-0');
+  assert.match(again.stderr, /already trained/);
+});
+
+test('a trainer that exits 3 fails the job: fld train exits 1 saying so, nothing registered, no marker', async () => {
+  const env = await trainEnv(`/bin/sh ${join(FIXTURES, 'exit3.sh')} {out}`);
+  const r = await train(env, '--steps', '5');
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /the trainer exited with code 3/);
+  assert.equal(r.stdout, '');
+  assert.ok(!existsSync(join(env.config.storage, layout.train(COLLECTION, 0))));
+  assert.deepEqual(readdirSync(join(env.dir, 'models')).filter((n) => !n.startsWith('.')), []);
+});
