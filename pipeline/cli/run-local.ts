@@ -1,33 +1,74 @@
 import type { Command } from 'commander';
+import { registryDir } from '../../specialists/registry/registry.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { roundPlanFor, writeImageShards } from '../engine/enqueue.ts';
 import { runRoundLocal } from '../engine/local-executor.ts';
 import { openServices } from '../engine/open.ts';
 import { finalizeRound } from '../engine/round-manifest.ts';
+import { qualityTable, roundsQuality } from '../quality/round-quality.ts';
+import { runRounds } from '../rounds/run-rounds.ts';
 import { detectSource } from '../sources/detect.ts';
 import { openStorage } from '../storage/open.ts';
+import { progressLine } from './train.ts';
 
-/** `fld run --local <source> --collection NAME`: the whole round in this process, no Redis (the in-process executor). */
+interface Opts { collection: string; round: string; rounds?: string; registry?: string; init?: string; trainSteps?: string; trainTimeout?: string; world?: string; allowOutside: boolean; config?: string }
+
+const whole = (flag: string, v: string | undefined, min: number): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw Object.assign(new Error(`run: ${flag} must be a whole number >= ${min}, got "${v}"`), { exitCode: 2 });
+  return Number(v);
+};
+
+/**
+ * `fld run <source> --collection NAME`: round 0 in this process, no Redis (the in-process executor).
+ * With `--rounds K`: the data engine's loop, round 0 then K times train on round r and refine round
+ * r+1 with that model (pipeline/rounds/), each step skipped when its done marker is there, so a run
+ * that was stopped anywhere continues where it stopped. `--world` prints each round's quality.
+ */
 export function register(program: Command): void {
   program
     .command('run')
-    .description('run a round in this process without Redis (--local): same stages and outputs as the workers')
+    .description('run round 0 in this process without Redis (--local); with --rounds K the whole loop: round 0, then K x (train, refine), resumable')
     .argument('<source>', 'collection source (as for fld enqueue)')
     .requiredOption('--collection <name>', 'collection name')
-    .option('--round <r>', 'round', '0')
+    .option('--round <r>', 'round (without --rounds)', '0')
+    .option('--rounds <k>', 'refinement rounds after round 0: train on round r, refine round r+1 with that model (r = 0..K-1)')
+    .option('--registry <dir>', 'model registry for the trained models (default: $FLD_MODELS or .fld/models)')
+    .option('--init <model>', 'starting model of the first training (a registered name or a folder; default: from scratch)')
+    .option('--train-steps <n>', "training steps per round (default: the trainer's own)")
+    .option('--train-timeout <s>', 'kill a trainer after this many seconds')
+    .option('--world <dir>', 'a demo world (fld world generate): print each round\'s quality against its truth')
     .option('--local', 'in-process executor (the only one this command has)', true)
     .option('--allow-outside', 'accept manifest paths outside the manifest folder', false)
     .option('--config <file>', 'config file')
-    .action(async (arg: string, o: { collection: string; round: string; allowOutside: boolean; config?: string }) => {
+    .action(async (arg: string, o: Opts) => {
+      const rounds = whole('--rounds', o.rounds, 0);
+      if (rounds !== undefined && o.round !== '0') throw Object.assign(new Error('run: --rounds runs from round 0; leave out --round'), { exitCode: 2 });
       const config = await loadConfig(o.config);
       const services = openServices(config);
+      const source = () => detectSource(arg, { allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
       try {
-        const plan = await roundPlanFor(services.storage, o.collection, Number(o.round), config);
-        const source = detectSource(arg, { allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
-        const shards = await writeImageShards(services.storage, source, { collection: o.collection, shardSize: config.shardSize, readSize: true });
-        await runRoundLocal(plan, shards.shards, services, (s) => process.stderr.write(`shard ${s} done\n`));
-        const manifest = await finalizeRound(services.storage, plan, new Set());
-        process.stdout.write(`${o.collection} round ${plan.round}: ${shards.shards.length} shards, ${shards.images} images, ${shards.skipped} skipped -> ${manifest}\n`);
+        if (rounds === undefined) {
+          const plan = await roundPlanFor(services.storage, o.collection, Number(o.round), config);
+          const shards = await writeImageShards(services.storage, source(), { collection: o.collection, shardSize: config.shardSize, readSize: true });
+          await runRoundLocal(plan, shards.shards, services, (s) => process.stderr.write(`shard ${s} done\n`));
+          const manifest = await finalizeRound(services.storage, plan, new Set());
+          process.stdout.write(`${o.collection} round ${plan.round}: ${shards.shards.length} shards, ${shards.images} images, ${shards.skipped} skipped -> ${manifest}\n`);
+          return;
+        }
+        const say = (l: string) => process.stdout.write(l + '\n');
+        const steps = await runRounds({
+          config, services, source, collection: o.collection, rounds, registry: registryDir(o.registry), init: o.init ?? null,
+          trainSteps: whole('--train-steps', o.trainSteps, 1) ?? null, trainTimeoutS: whole('--train-timeout', o.trainTimeout, 1),
+          onTrainLine: (l) => { if (l.event) process.stderr.write(progressLine(l.event) + '\n'); },
+          say,
+        });
+        say(`\n${o.collection}: ${steps.length} steps, ${steps.filter((s) => s.skipped).length} done before, ${steps.reduce((a, s) => a + (s.skipped ? 0 : s.seconds), 0).toFixed(1)} s`);
+        if (o.world) {
+          if (!config.storage.startsWith('/') && /^[a-z]+:\/\//.test(config.storage)) throw new Error('run --world: quality reads a local storage folder');
+          const q = await roundsQuality({ world: o.world, root: config.storage, collection: o.collection, rounds: steps.filter((s) => s.step.kind !== 'train').map((s) => s.step.round) });
+          say(`\nquality against the truth of ${o.world}\n${qualityTable(q)}`);
+        }
       } finally {
         await services.close();
       }
