@@ -7,8 +7,12 @@ import { openEngine } from '../engine/open.ts';
 import { redisForDemo } from '../demo/demo-redis.ts';
 import { waitForRound } from '../demo/round-progress.ts';
 import { demoPlan } from '../demo/steps.ts';
+import { qualityTable, roundsQuality } from '../quality/round-quality.ts';
 import { FLD_BIN, startWorkers, type WorkerGroup } from '../demo/worker-procs.ts';
 import { formatStatus } from './status.ts';
+
+/** Enough for the tiny captioner to end its captions (an untrained one writes 256 tokens per image): about 2.5 min on 2 shared cores. */
+const DEMO_TRAIN_STEPS = 150;
 
 const fail = (msg: string, exitCode = 1) => Object.assign(new Error(msg), { exitCode });
 const int = (flag: string, v: string, min: number): number => {
@@ -19,21 +23,23 @@ const int = (flag: string, v: string, min: number): number => {
 
 /**
  * The main job on the bundled demo world (pipeline/demo/steps.ts lists the steps): a world with exact
- * truth, round 0 through real BullMQ workers on Redis (the configured one, or a private redis-server
- * when none answers), progress bars, stats, the HTML report and the quality against the truth, with
- * the time of each step. The `fld` steps are child processes running the commands a user would type.
+ * truth, round 0, a training and refinement round 1 through real BullMQ workers on Redis (the
+ * configured one, or a private redis-server when none answers), progress bars, stats, the HTML report
+ * and the quality per round against the truth, with the time of each step. The `fld` steps are child processes running the commands a user would type.
  */
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('the main job on the bundled demo world: generate, round 0 through BullMQ workers, stats, quality, HTML report')
+    .description('the main job on the bundled demo world: generate, round 0, a training and round 1 through BullMQ workers, stats, quality per round, HTML report')
     .option('--out <dir>', 'working folder', '.fld/demo')
     .option('--images <n>', 'images in the demo world', '120')
     .option('--seed <s>', 'world seed', '7')
-    .action(async (o: { out: string; images: string; seed: string }) => {
+    .option('--rounds <k>', 'refinement rounds after round 0 (each: a training, then a round refined by its model)', '1')
+    .option('--train-steps <n>', 'training steps per round', String(DEMO_TRAIN_STEPS))
+    .action(async (o: { out: string; images: string; seed: string; rounds: string; trainSteps: string }) => {
       const out = resolve(o.out);
       const queuePrefix = `{fld-demo-${process.pid}-${Date.now().toString(36)}}`;
-      const plan = demoPlan({ out, images: int('--images', o.images, 1), seed: int('--seed', o.seed, 0), queuePrefix });
+      const plan = demoPlan({ out, images: int('--images', o.images, 1), seed: int('--seed', o.seed, 0), queuePrefix, rounds: int('--rounds', o.rounds, 0), trainSteps: int('--train-steps', o.trainSteps, 1) });
       const logDir = join(out, 'logs');
       mkdirSync(logDir, { recursive: true });
       writeFileSync(plan.configFile, JSON.stringify(plan.config, null, 2) + '\n');
@@ -80,6 +86,9 @@ export function register(program: Command): void {
             });
             say(formatStatus(st));
             if (st.shards.failed) throw fail(`demo: ${st.shards.failed} shard(s) of round ${s.round} failed (see above, and the worker logs in ${logDir})`);
+          } else if (s.kind === 'quality') {
+            const q = await roundsQuality({ world: plan.world, root: plan.data, collection: s.collection, rounds: s.rounds });
+            say(qualityTable(q));
           } else {
             await workers?.stop();
             workers = null;
@@ -94,7 +103,7 @@ export function register(program: Command): void {
         await redis.close();
       }
       say('\nstep timings');
-      for (const [name, s] of times) say(`  ${name.padEnd(58)} ${s.toFixed(1).padStart(7)} s`);
-      say(`  ${'total'.padEnd(58)} ${times.reduce((a, [, s]) => a + s, 0).toFixed(1).padStart(7)} s\nreport: ${plan.report}`);
+      for (const [name, s] of times) say(`  ${name.padEnd(72)} ${s.toFixed(1).padStart(7)} s`);
+      say(`  ${'total'.padEnd(72)} ${times.reduce((a, [, s]) => a + s, 0).toFixed(1).padStart(7)} s\nreport: ${plan.report}`);
     });
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { REFINE_TASK_SLOTS } from '../../schemas/refine-config.ts';
 import { MERGE_QUEUE, roundSpecialists } from '../engine/stages.ts';
 
 /** One step of the demo: an `fld` command as a user would type it, or the demo's own work around the workers. */
@@ -6,7 +7,8 @@ export type DemoStep =
   | { kind: 'fld'; name: string; args: string[] }
   | { kind: 'workers'; name: string; queues: string[][] }
   | { kind: 'wait'; name: string; collection: string; round: number }
-  | { kind: 'stop-workers'; name: string };
+  | { kind: 'stop-workers'; name: string }
+  | { kind: 'quality'; name: string; collection: string; rounds: number[] };
 
 export interface DemoOptions {
   out: string;
@@ -14,6 +16,10 @@ export interface DemoOptions {
   seed: number;
   /** Queue prefix of this run (a hash tag), so runs on a shared Redis never share jobs. */
   queuePrefix: string;
+  /** Refinement rounds after round 0 (train on round r, refine round r+1). */
+  rounds: number;
+  /** Training steps per round. */
+  trainSteps: number;
 }
 
 export interface DemoPlan {
@@ -21,10 +27,25 @@ export interface DemoPlan {
   config: Record<string, unknown>;
   configFile: string;
   report: string;
+  world: string;
+  data: string;
+  registry: string;
   steps: DemoStep[];
 }
 
 export const DEMO_COLLECTION = 'demo';
+
+/**
+ * The reference trainer (docs/training-stage.md) on the demo's round: a captioner, one thread (on
+ * shared cores one thread ran 0.7 s/step where two ran 6 s/step), no fp16 copies.
+ */
+export const DEMO_TRAIN_COMMAND = '/usr/bin/python3 -m training.train --export {export} --out {out} --init {init} --steps {steps} --batch 8 --no-fp16 --threads 1 --tasks <CAPTION>';
+
+/**
+ * Refinement in the demo: the trained model writes the captions; PaddleOCR reads the words again
+ * (the paper's OCR is a service, never retrained), and the merge combines both with the round before.
+ */
+export const DEMO_REFINE = { tasks: ['<CAPTION>'], specialists: ['ocr'] };
 
 /** The worker processes a round needs: one per specialist queue, one for the merge. */
 export function workerQueues(specialists: Record<string, string>): string[][] {
@@ -32,26 +53,44 @@ export function workerQueues(specialists: Record<string, string>): string[][] {
 }
 
 /**
- * The main job as data: draw a world with exact truth, start `fld worker` processes for the round's
- * stages, queue round 0 with `fld enqueue` and follow it to the end, then stats + HTML report and the
- * quality against the truth. The refinement rounds (training, round 1) join this list as they land.
+ * The main job as data: draw a world with exact truth, start `fld worker` processes, queue round 0 with
+ * `fld enqueue` and follow it to the end; then per refinement round train on round r (`fld train`, a
+ * job on `fld.train`) and refine round r+1 with that model (`fld refine`, shards on the workers); then
+ * stats + HTML report of the last round (what it changed against round 0) and the quality per round.
  */
 export function demoPlan(o: DemoOptions): DemoPlan {
   const world = join(o.out, 'world');
   const data = join(o.out, 'data');
+  const registry = join(o.out, 'models');
   const configFile = join(o.out, 'fld.config.json');
   const report = join(o.out, 'report.html');
   const specialists = { ocr: 'ppocr-v4' };
-  const config = { storage: data, shardSize: 40, window: 4, queuePrefix: o.queuePrefix, specialists, jobs: { attempts: 2, backoffMs: 1000 } };
+  const config = {
+    storage: data, shardSize: 40, window: 4, queuePrefix: o.queuePrefix, specialists, jobs: { attempts: 2, backoffMs: 1000 },
+    trainCommand: DEMO_TRAIN_COMMAND, refine: DEMO_REFINE,
+  };
   const c = DEMO_COLLECTION;
+  // round 0's stage queues; with refinement also the model's (its tasks' slots) and the training queue
+  const refineSlots = Object.fromEntries(DEMO_REFINE.tasks.map((t) => [REFINE_TASK_SLOTS[t]!, 'model']));
+  const queues = o.rounds > 0 ? [...workerQueues({ ...specialists, ...refineSlots }), ['train']] : workerQueues(specialists);
   const steps: DemoStep[] = [
     { kind: 'fld', name: 'generate the demo world', args: ['world', 'generate', '--out', world, '--images', String(o.images), '--seed', String(o.seed)] },
-    { kind: 'workers', name: 'start the workers', queues: workerQueues(specialists) },
+    { kind: 'workers', name: 'start the workers', queues },
     { kind: 'fld', name: 'enqueue round 0', args: ['enqueue', join(world, 'collection', 'manifest.jsonl'), '--collection', c, '--round', '0', '--config', configFile] },
     { kind: 'wait', name: 'round 0 on the workers (OCR + alt-text, filters, merge)', collection: c, round: 0 },
-    { kind: 'stop-workers', name: 'stop the workers' },
-    { kind: 'fld', name: 'stats + HTML report', args: ['stats', '--round', '0', '--root', data, '--collection', c, '--html', report] },
-    { kind: 'fld', name: 'quality against the truth', args: ['world', 'score', '--world', world, '--labels', join(data, c, 'round-0'), '--images', join(data, c, 'images')] },
   ];
-  return { config, configFile, report, steps };
+  for (let r = 0; r < o.rounds; r++) {
+    steps.push(
+      { kind: 'fld', name: `train on round ${r} (a job on fld.train)`, args: ['train', '--collection', c, '--round', String(r), '--config', configFile, '--registry', registry, '--steps', String(o.trainSteps), ...(r > 0 ? ['--init', `${c}-round-${r - 1}`] : [])] },
+      { kind: 'fld', name: `enqueue refinement round ${r + 1}`, args: ['refine', '--collection', c, '--round', String(r + 1), '--model', `${c}-round-${r}`, '--registry', registry, '--config', configFile] },
+      { kind: 'wait', name: `round ${r + 1} on the workers (model ${c}-round-${r}, merge with round ${r}, filters)`, collection: c, round: r + 1 },
+    );
+  }
+  const last = String(o.rounds);
+  steps.push(
+    { kind: 'stop-workers', name: 'stop the workers' },
+    { kind: 'fld', name: 'stats + HTML report', args: ['stats', '--round', last, ...(o.rounds > 0 ? ['--diff', '0'] : []), '--root', data, '--collection', c, '--html', report] },
+    { kind: 'quality', name: 'quality per round against the truth', collection: c, rounds: Array.from({ length: o.rounds + 1 }, (_, r) => r) },
+  );
+  return { config, configFile, report, world, data, registry, steps };
 }
