@@ -43,8 +43,12 @@ export function register(program: Command): void {
     .option('--config <file>', 'config file')
     .action(async (arg: string, o: Opts) => {
       const rounds = whole('--rounds', o.rounds, 0);
+      const trainSteps = whole('--train-steps', o.trainSteps, 1) ?? null;
+      const trainTimeoutS = whole('--train-timeout', o.trainTimeout, 1);
       if (rounds !== undefined && o.round !== '0') throw Object.assign(new Error('run: --rounds runs from round 0; leave out --round'), { exitCode: 2 });
       const config = await loadConfig(o.config);
+      // checked before any work: the quality per round reads the shards from a local folder
+      if (o.world && /^[a-z][a-z0-9+.-]*:\/\//i.test(config.storage)) throw Object.assign(new Error(`run --world: the quality per round reads a local storage folder, not ${config.storage}`), { exitCode: 2 });
       const services = openServices(config);
       const source = () => detectSource(arg, { allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
       try {
@@ -59,13 +63,12 @@ export function register(program: Command): void {
         const say = (l: string) => process.stdout.write(l + '\n');
         const steps = await runRounds({
           config, services, source, collection: o.collection, rounds, registry: registryDir(o.registry), init: o.init ?? null,
-          trainSteps: whole('--train-steps', o.trainSteps, 1) ?? null, trainTimeoutS: whole('--train-timeout', o.trainTimeout, 1),
+          trainSteps, trainTimeoutS,
           onTrainLine: (l) => { if (l.event) process.stderr.write(progressLine(l.event) + '\n'); },
           say,
         });
         say(`\n${o.collection}: ${steps.length} steps, ${steps.filter((s) => s.skipped).length} done before, ${steps.reduce((a, s) => a + (s.skipped ? 0 : s.seconds), 0).toFixed(1)} s`);
         if (o.world) {
-          if (!config.storage.startsWith('/') && /^[a-z]+:\/\//.test(config.storage)) throw new Error('run --world: quality reads a local storage folder');
           const q = await roundsQuality({ world: o.world, root: config.storage, collection: o.collection, rounds: steps.filter((s) => s.step.kind !== 'train').map((s) => s.step.round) });
           say(`\nquality against the truth of ${o.world}\n${qualityTable(q)}`);
         }
