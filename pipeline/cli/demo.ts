@@ -47,7 +47,10 @@ export function register(program: Command): void {
       const config = await loadConfig(plan.configFile);
       const redis = await redisForDemo(config.redis, queuePrefix, say);
       const env = { ...process.env, REDIS_URL: redis.url };
-      let workers: WorkerGroup | null = null;
+      const workers: WorkerGroup[] = [];
+      const stopWorkers = async () => {
+        await Promise.all(workers.splice(0).map((w) => w.stop()));
+      };
       let engine: Awaited<ReturnType<typeof openEngine>> | null = null;
       const times: [string, number][] = [];
       // Ctrl-C: the workers and a private redis-server get the signal from the terminal too; the
@@ -55,7 +58,7 @@ export function register(program: Command): void {
       const onSignal = (sig: NodeJS.Signals) => {
         say(`\n${sig}: stopping the workers and cleaning up`);
         void (async () => {
-          await workers?.stop().catch(() => {});
+          await stopWorkers().catch(() => {});
           await engine?.close().catch(() => {});
           await redis.close().catch(() => {});
           process.exit(130);
@@ -71,16 +74,16 @@ export function register(program: Command): void {
             const r = spawnSync(process.execPath, [FLD_BIN, ...s.args], { stdio: 'inherit', env });
             if (r.status !== 0) throw fail(`demo: step "${s.name}" failed (exit ${r.status ?? r.signal})`);
           } else if (s.kind === 'workers') {
-            workers = startWorkers(s.queues, { config: plan.configFile, logDir, env });
-            for (const p of workers.procs) say(`  fld worker --queues ${p.queues.join(',')}  (pid ${p.pid}, log ${p.log})`);
+            const group = startWorkers(s.queues, { config: plan.configFile, logDir, env });
+            workers.push(group);
+            for (const p of group.procs) say(`  fld worker --queues ${p.queues.join(',')}  (pid ${p.pid}, log ${p.log})`);
           } else if (s.kind === 'wait') {
             engine ??= await openEngine({ ...config, redis: redis.url });
-            const w = workers;
             const st = await waitForRound(engine.q, { collection: s.collection, round: s.round }, {
               tty: process.stderr.isTTY === true,
               say: (l) => say(`  ${l}`),
               abort: () => {
-                const dead = w?.dead();
+                const dead = workers.map((w) => w.dead()).find(Boolean);
                 return dead ? `worker ${dead.queues.join(',')} (pid ${dead.pid}) exited with ${dead.child.exitCode ?? dead.child.signalCode}; see ${dead.log}` : null;
               },
             });
@@ -90,15 +93,14 @@ export function register(program: Command): void {
             const q = await roundsQuality({ world: plan.world, root: plan.data, collection: s.collection, rounds: s.rounds });
             say(qualityTable(q));
           } else {
-            await workers?.stop();
-            workers = null;
+            await stopWorkers();
           }
           times.push([s.name, (performance.now() - t0) / 1000]);
         }
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        await workers?.stop();
+        await stopWorkers();
         await engine?.close();
         await redis.close();
       }

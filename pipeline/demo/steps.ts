@@ -70,15 +70,18 @@ export function demoPlan(o: DemoOptions): DemoPlan {
     trainCommand: DEMO_TRAIN_COMMAND, refine: DEMO_REFINE,
   };
   const c = DEMO_COLLECTION;
-  // round 0's stage queues; with refinement also the model's (its tasks' slots) and the training queue
+  const round0 = workerQueues(specialists);
+  // the training queue and the slots the model fills (its tasks'), started when round 0 is done so
+  // that their start-up does not compete with round 0 for the cores
   const refineSlots = Object.fromEntries(DEMO_REFINE.tasks.map((t) => [REFINE_TASK_SLOTS[t]!, 'model']));
-  const queues = o.rounds > 0 ? [...workerQueues({ ...specialists, ...refineSlots }), ['train']] : workerQueues(specialists);
+  const later = [...workerQueues({ ...specialists, ...refineSlots }).filter((q) => !round0.some((r) => r.join() === q.join())), ['train']];
   const steps: DemoStep[] = [
     { kind: 'fld', name: 'generate the demo world', args: ['world', 'generate', '--out', world, '--images', String(o.images), '--seed', String(o.seed)] },
-    { kind: 'workers', name: 'start the workers', queues },
+    { kind: 'workers', name: 'start the workers', queues: round0 },
     { kind: 'fld', name: 'enqueue round 0', args: ['enqueue', join(world, 'collection', 'manifest.jsonl'), '--collection', c, '--round', '0', '--config', configFile] },
     { kind: 'wait', name: 'round 0 on the workers (OCR + alt-text, filters, merge)', collection: c, round: 0 },
   ];
+  if (o.rounds > 0) steps.push({ kind: 'workers', name: 'start the training and refinement workers', queues: later });
   for (let r = 0; r < o.rounds; r++) {
     steps.push(
       { kind: 'fld', name: `train on round ${r} (a job on fld.train)`, args: ['train', '--collection', c, '--round', String(r), '--config', configFile, '--registry', registry, '--steps', String(o.trainSteps), ...(r > 0 ? ['--init', `${c}-round-${r - 1}`] : [])] },

@@ -107,9 +107,14 @@ test('then a training and round 1 through the workers: train on round 0, refine 
   assert.equal(arg(stats, '--diff'), '0');
 
   // workers: the training queue, and the slots the model fills in round 1 (config refine.tasks)
-  const served = new Set((plan.steps[index((s) => s.kind === 'workers', 'workers')] as Extract<DemoStep, { kind: 'workers' }>).queues.flatMap((q) => queueNames(q.join(','))));
+  // started after round 0 (their start-up does not compete with it), before the training
+  const later = plan.steps.findIndex((s, i) => s.kind === 'workers' && i > wait0);
+  assert.ok(later > wait0 && later < train, 'training and refinement workers start between round 0 and the training');
+  const served = new Set(plan.steps.flatMap((s) => (s.kind === 'workers' ? s.queues.flatMap((q) => queueNames(q.join(','))) : [])));
   const c = EngineConfig.parse(plan.config);
   assert.ok(served.has('fld.train'));
+  const all = plan.steps.flatMap((s) => (s.kind === 'workers' ? s.queues.map((q) => q.join()) : []));
+  assert.equal(new Set(all).size, all.length, 'no queue set is started twice');
   const slots = [...new Set(c.refine.tasks.map((t) => REFINE_TASK_SLOTS[t]!)), ...c.refine.specialists];
   for (const d of roundSpecialists(slots)) assert.ok(served.has(d.queue), `a worker serves ${d.queue} (round 1)`);
 });
