@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { EngineConfig } from '../../../schemas/config.ts';
 import { ROUND_KINDS } from '../../../schemas/records.ts';
-import { openEngine } from '../../../pipeline/engine/open.ts';
+import { openEngine, openServices } from '../../../pipeline/engine/open.ts';
+import { roundPlanFor, writeImageShards } from '../../../pipeline/engine/enqueue.ts';
+import { runRoundLocal } from '../../../pipeline/engine/local-executor.ts';
+import { finalizeRound } from '../../../pipeline/engine/round-manifest.ts';
+import { detectSource } from '../../../pipeline/sources/detect.ts';
 import { roundStatus, type RoundStatus } from '../../../pipeline/engine/status.ts';
 import { readShard } from '../../../pipeline/shards/storage-io.ts';
 import { createLogger } from '../../../pipeline/log.ts';
@@ -125,6 +129,23 @@ export async function roundShardHashes(storage: Storage, collection: string, rou
     }
   }
   return out;
+}
+
+/**
+ * The undisturbed reference: the round's stages on the same manifest in this process (the in-process
+ * executor), into a storage folder of its own; returns its shard hashes (roundShardHashes).
+ */
+export async function undisturbedHashes(config: EngineConfig, manifest: string, collection: string, storageDir: string): Promise<Record<string, string>> {
+  const local = openServices(EngineConfig.parse({ ...config, storage: storageDir }), { log: quiet });
+  try {
+    const plan = await roundPlanFor(local.storage, collection, 0, config);
+    const written = await writeImageShards(local.storage, detectSource(manifest), { collection, shardSize: config.shardSize, readSize: true });
+    await runRoundLocal(plan, written.shards, local);
+    await finalizeRound(local.storage, plan, new Set());
+    return await roundShardHashes(local.storage, collection, 0);
+  } finally {
+    await local.close();
+  }
 }
 
 /** Every row of the round's kind shards, as sorted JSON lines per kind (the comparable row set). */

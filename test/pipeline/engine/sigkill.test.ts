@@ -4,14 +4,9 @@ import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { EngineConfig } from '../../../schemas/config.ts';
-import { roundPlanFor, writeImageShards } from '../../../pipeline/engine/enqueue.ts';
-import { runRoundLocal } from '../../../pipeline/engine/local-executor.ts';
 import { openServices } from '../../../pipeline/engine/open.ts';
-import { finalizeRound } from '../../../pipeline/engine/round-manifest.ts';
 import { readDoneMarker, readManifest } from '../../../pipeline/shards/round-files.ts';
-import { detectSource } from '../../../pipeline/sources/detect.ts';
-import { fld, makeEnv, makeWorld, quiet, roundShardHashes } from './harness.ts';
+import { fld, makeEnv, makeWorld, quiet, roundShardHashes, undisturbedHashes } from './harness.ts';
 
 /**
  * Workers SIGKILLed mid-job, again and again (issue 9, item 1). Three `fld worker` processes serve
@@ -115,22 +110,14 @@ test(`${KILLS} SIGKILLs of ${WORKERS} OCR+merge worker processes mid-job: killed
     }
 
     const services = openServices(env.config, { log: quiet });
-    const local = openServices(EngineConfig.parse({ ...env.config, storage: join(env.dir, 'undisturbed') }), { log: quiet });
     try {
       for (let s = 0; s < shards; s++) for (const stage of ['annotate:ocr', 'merge']) assert.ok(await readDoneMarker(services.storage, 'k', 0, stage, s), `${stage} done marker of shard ${s}`);
       assert.equal((await readManifest(services.storage, 'k', 0)).shards.length, shards);
       const killed = await roundShardHashes(services.storage, 'k', 0);
-
-      // the undisturbed run: the same stages on the same world, in one process
-      const plan = await roundPlanFor(local.storage, 'k', 0, env.config);
-      const written = await writeImageShards(local.storage, detectSource(world.manifest), { collection: 'k', shardSize: SHARD, readSize: true });
-      await runRoundLocal(plan, written.shards, local);
-      await finalizeRound(local.storage, plan, new Set());
-      const undisturbed = await roundShardHashes(local.storage, 'k', 0);
+      const undisturbed = await undisturbedHashes(env.config, world.manifest, 'k', join(env.dir, 'undisturbed'));
       assert.ok(Object.keys(undisturbed).some((k) => k.startsWith('region_text/')), 'OCR rows to compare');
       assert.deepEqual(killed, undisturbed);
     } finally {
-      await local.close();
       await services.close();
     }
   } finally {
