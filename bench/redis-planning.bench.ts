@@ -103,7 +103,7 @@ try {
   console.log(`enqueue (plan + write image shards + register) ${fmt(N)} images: ${fmt(rate)} images/s (${secs.toFixed(1)} s) | floor ${fmt(FLOOR)}/s | ${(rate / FLOOR).toFixed(2)}`);
   console.log(`same enqueue: ${fmt(rate)} images/s | bare readline + JSON.parse of the manifest: ${fmt(bare)} lines/s | ${(rate / bare).toFixed(2)}`);
   console.log(`Redis used_memory: before ${mb(before.used)}, after ${mb(afterMem.used)}, peak ${mb(peak)} (sampled max ${mb(sampled)}, used_memory_peak ${mb(afterMem.peak)}) | bound ${mb(BOUND)} | ${(peak / BOUND).toFixed(3)}`);
-  console.log(`Redis per shard in flight (6 jobs each): ${fmt((afterMem.used - before.used) / inflight)} bytes (${inflight} in flight, growth / in flight) | - | -`);
+  console.log(`Redis per shard in flight (6 jobs each): ${fmt((afterMem.used - before.used) / inflight)} bytes (${inflight} in flight; growth / in flight, so the fixed cost of queues and scripts is in it: read it at a large window) | - | -`);
   console.log(`Redis growth per image: ${((afterMem.used - before.used) / N).toFixed(3)} bytes | per shard: ${fmt((afterMem.used - before.used) / sum.shards.length)} bytes | -`);
   const roundKeys = sizes.filter(([k]) => k.includes(':engine:'));
   console.log(`round keys: ${roundKeys.map(([k, b]) => `${k.replace(/^.*:/, '')} ${fmt(b)} B`).join(', ')}; ${jobBytes.length} job hashes, ${fmt(jobBytes.reduce((a, [, b]) => a + b, 0) / Math.max(1, jobBytes.length))} B each on average; all keys ${fmt(sizes.reduce((a, [, b]) => a + b, 0))} B`);
