@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { EngineConfig } from '../schemas/config.ts';
 import { onJobFailed, shardProcessor, topUpAll } from '../pipeline/engine/job-runner.ts';
@@ -28,10 +29,13 @@ export async function runWorkerProcess(config: EngineConfig, opts: { queues: str
   const policy = { ...DEFAULT_WORKER_POLICY, ...opts.policy };
   const engine = await openEngine(config, { log });
   const { q } = engine;
+  // BullMQ records the name on each job it takes (`processedBy`): which host and pid holds a job
+  const workerName = `${hostname()}:${process.pid}`;
   const workers = opts.queues.map((name) => {
     // a training job runs for minutes to hours in a child process; BullMQ renews its lock meanwhile
     const processor = name === TRAIN_QUEUE ? trainProcessor(config) : shardProcessor(q, policy.lockDuration);
     const w = new Worker(name, processor, {
+      name: workerName,
       connection: q.redis,
       prefix: config.queuePrefix,
       concurrency: opts.concurrency,

@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .description("the training stage: export round R, run the configured trainer, check and register its model as <collection>-round-<R>")
     .requiredOption('--collection <name>', 'the collection')
     .requiredOption('--round <R>', 'the round whose annotations train the model')
-    .option('--config <file>', 'config file (trainCommand, export, storage, redis)')
+    .option('--config <file>', "config file: redis and queuePrefix (the worker's own config has trainCommand, export, storage); with --local all of them")
     .option('--registry <dir>', 'model registry (default: $FLD_MODELS or .fld/models)')
     .option('--init <model>', 'starting model: a registered name or a model folder (default: train from scratch)')
     .option('--steps <n>', "training steps, passed as {steps} (default: the trainer's own)")

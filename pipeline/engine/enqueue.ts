@@ -104,7 +104,7 @@ export async function enqueueRound(q: RoundQueue, plan: RoundPlan, source: Sourc
   const summary = await writeImageShards(q.storage, source, { ...opts, collection: plan.collection }, async (s) => {
     if (await q.storage.exists(layout.done(k.collection, k.round, 'merge', s))) alreadyDone++;
     else registered += await q.registerShards(k, [s]);
-    await q.topUp(k);
+    await q.topUp(k, { reconcile: false });
     opts.onShard?.(s);
   });
   await q.markPlanned(k, summary.shards.length);

@@ -144,11 +144,16 @@ export class RoundQueue {
     return jobId({ collection: k.collection, round: k.round, shard, stage: 'merge' });
   }
 
-  /** Reconciles the in-flight set, then fills the window from todo. Returns the shards it added. */
-  async topUp(k: RoundKey): Promise<number[]> {
+  /**
+   * Reconciles the in-flight set, then fills the window from todo. Returns the shards it added.
+   * `reconcile: false` only fills: enqueue tops up after every shard it registers, and reconciling
+   * each time costs storage and BullMQ calls per shard in flight, O(window) per registered shard
+   * (planning 1M images at window 1000 ran at 7,800 images/s); enqueue reconciles once at the end.
+   */
+  async topUp(k: RoundKey, opts: { reconcile?: boolean } = {}): Promise<number[]> {
     const plan = await this.plan(k);
     const added: number[] = [];
-    for (const s of (await this.redis.smembers(this.key(k, 'inflight'))).map(Number)) {
+    for (const s of opts.reconcile === false ? [] : (await this.redis.smembers(this.key(k, 'inflight'))).map(Number)) {
       if (await this.storage.exists(layout.done(k.collection, k.round, 'merge', s))) {
         await this.redis.srem(this.key(k, 'inflight'), String(s));
         continue;

@@ -145,6 +145,8 @@ export async function trainRound(o: TrainRoundOptions): Promise<TrainResult> {
   if (!(timeoutS > 0)) throw new TrainStageError('bad-input', `train: timeout must be > 0 seconds, got ${timeoutS}`);
   const registry = resolve(o.registry);
   const model = modelName(collection, round);
+  // the registry's name rule (schemas/model-manifest.ts), checked before hours of training, not after
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(model)) throw new TrainStageError('bad-input', `train: collection "${collection}" cannot name a registered model (${model}: letters, digits, ".", "_" and "-" only)`);
   const ownStorage = o.storage ? null : openStorage(o.config.storage);
   const storage = o.storage ?? ownStorage!;
   const say = async (m: string) => { await o.onStage?.(m); };
@@ -190,7 +192,14 @@ export async function trainRound(o: TrainRoundOptions): Promise<TrainResult> {
     await say('checking the model: manifest, load, one generation');
     const check = await checkModel(out, await sampleImage(exportDir));
     const metricsFile = join(out, 'metrics.json');
-    const metrics = existsSync(metricsFile) ? summarise(JSON.parse(await readFile(metricsFile, 'utf8')) as Record<string, unknown>) : null;
+    let metrics: TrainMetrics | null = null;
+    if (existsSync(metricsFile)) {
+      try {
+        metrics = summarise(JSON.parse(await readFile(metricsFile, 'utf8')) as Record<string, unknown>);
+      } catch (e) {
+        throw new TrainStageError('bad-model', `train: the trainer's ${metricsFile} is not a JSON object (${(e as Error).message})`);
+      }
+    }
 
     const { files, ...meta } = check.manifest;
     const roles = Object.fromEntries(files.filter((f) => f.role).map((f) => [f.path, f.role!]));

@@ -74,3 +74,17 @@ test('a trainer that exits 3 fails the job: fld train exits 1 saying so, nothing
   assert.ok(!existsSync(join(env.config.storage, layout.train(COLLECTION, 0))));
   assert.deepEqual(readdirSync(join(env.dir, 'models')).filter((n) => !n.startsWith('.')), []);
 });
+
+test('bad input exits 2 naming it, through the job (no such round) and with --local (no such init model)', async () => {
+  const env = envs[1] ?? (await trainEnv(`/bin/sh ${join(FIXTURES, 'exit3.sh')} {out}`));
+  const queued = await fld(['train', '--collection', COLLECTION, '--round', '4', '--config', env.configFile, '--registry', join(env.dir, 'models')], { cwd: env.dir }).done;
+  assert.equal(queued.code, 2, queued.stderr);
+  assert.match(queued.stderr, /round 4/);
+  const local = await train(env, '--local', '--init', 'no-such-model');
+  assert.equal(local.code, 2, local.stderr);
+  assert.match(local.stderr, /--init no-such-model is neither a model registered/);
+  const steps = await train(env, '--local', '--steps', '0');
+  assert.equal(steps.code, 2);
+  assert.match(steps.stderr, /--steps must be a whole number >= 1, got "0"/);
+});
+

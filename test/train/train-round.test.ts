@@ -126,3 +126,16 @@ test('a trainCommand without {out} or with an unknown placeholder is refused by 
   await failsWith(`${PYTHON} -m training.train --export {export}`, 'bad-input', /must pass \{out\}/);
   await failsWith(`${PYTHON} -m training.train --out {out} --data {data}`, 'bad-input', /unknown placeholder \{data\}/);
 });
+
+test('training from the registered model by name (--init) starts from its weights and registers the new one in its place', async () => {
+  rmSync(marker(), { force: true });
+  const was = sha(registered());
+  const r = await trainRound({ config: sb.config(TINY_TRAINER), storage: sb.storage, collection: COLLECTION, round: 0, registry: sb.registry, steps: 2, init: 'demo-round-0' });
+  assert.equal(r.resumed, false);
+  assert.equal(r.init, join(sb.registry, 'demo-round-0'));
+  assert.equal(r.metrics?.steps, 2);
+  assert.notEqual(sha(registered()), was, 'a new model is registered');
+  assert.equal(JSON.parse(readFileSync(marker(), 'utf8')).fld_model_sha256, sha(registered()));
+  // the trainer started from the registered weights: its metrics name the init folder it read
+  assert.equal(JSON.parse(readFileSync(join(r.dir, 'metrics.json'), 'utf8')).init, join(sb.registry, 'demo-round-0'));
+});

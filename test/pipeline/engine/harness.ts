@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -6,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { EngineConfig } from '../../../schemas/config.ts';
 import { ROUND_KINDS } from '../../../schemas/records.ts';
-import { openEngine } from '../../../pipeline/engine/open.ts';
+import { openEngine, openServices } from '../../../pipeline/engine/open.ts';
+import { roundPlanFor, writeImageShards } from '../../../pipeline/engine/enqueue.ts';
+import { runRoundLocal } from '../../../pipeline/engine/local-executor.ts';
+import { finalizeRound } from '../../../pipeline/engine/round-manifest.ts';
+import { detectSource } from '../../../pipeline/sources/detect.ts';
 import { roundStatus, type RoundStatus } from '../../../pipeline/engine/status.ts';
 import { readShard } from '../../../pipeline/shards/storage-io.ts';
 import { createLogger } from '../../../pipeline/log.ts';
@@ -52,6 +57,9 @@ export interface Env {
   waitFinished(collection: string, round?: number, timeoutMs?: number): Promise<RoundStatus>;
   status(collection: string, round?: number): Promise<RoundStatus>;
   jobCounts(queue: string): Promise<Record<string, number>>;
+  /** Jobs now active on a queue, with the worker that took each (`host:pid`, see workers/worker-process.ts). */
+  activeJobs(queue: string): Promise<{ id: string; processedBy: string | undefined }[]>;
+  jobState(queue: string, id: string): Promise<string>;
   /** Raw BullMQ job fields (e.g. stalledCounter), or null when the job is gone. */
   jobField(queue: string, id: string, field: string): Promise<string | null>;
   close(): Promise<void>;
@@ -78,6 +86,8 @@ export async function makeEnv(cfg: Record<string, unknown>): Promise<Env> {
       return w.child;
     },
     status: (collection, round = 0) => roundStatus(engine.q, { collection, round }),
+    activeJobs: async (queue) => (await engine.q.queue(queue).getActive()).map((j) => ({ id: j.id!, processedBy: j.processedBy })),
+    jobState: (queue, id) => engine.q.queue(queue).getJobState(id),
     jobField: (queue, id, field) => engine.q.redis.hget(`${prefix}:${queue}:${id}`, field),
     jobCounts: (queue) => engine.q.queue(queue).getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed', 'waiting-children'),
     async waitFinished(collection, round = 0, timeoutMs = 120_000) {
@@ -107,6 +117,35 @@ export async function makeEnv(cfg: Record<string, unknown>): Promise<Env> {
     },
   };
   return env;
+}
+
+/** Each kind shard of the round (key below the round) -> sha256 of its rows as sorted JSON lines. */
+export async function roundShardHashes(storage: Storage, collection: string, round: number): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const kind of ROUND_KINDS) {
+    for await (const key of storage.list(`${collection}/round-${round}/${kind}/`)) {
+      const rows = (await readShard(storage, key, kind)).rows.map((r) => JSON.stringify(r)).sort();
+      out[key.slice(`${collection}/round-${round}/`.length)] = createHash('sha256').update(rows.join('\n')).digest('hex');
+    }
+  }
+  return out;
+}
+
+/**
+ * The undisturbed reference: the round's stages on the same manifest in this process (the in-process
+ * executor), into a storage folder of its own; returns its shard hashes (roundShardHashes).
+ */
+export async function undisturbedHashes(config: EngineConfig, manifest: string, collection: string, storageDir: string): Promise<Record<string, string>> {
+  const local = openServices(EngineConfig.parse({ ...config, storage: storageDir }), { log: quiet });
+  try {
+    const plan = await roundPlanFor(local.storage, collection, 0, config);
+    const written = await writeImageShards(local.storage, detectSource(manifest), { collection, shardSize: config.shardSize, readSize: true });
+    await runRoundLocal(plan, written.shards, local);
+    await finalizeRound(local.storage, plan, new Set());
+    return await roundShardHashes(local.storage, collection, 0);
+  } finally {
+    await local.close();
+  }
 }
 
 /** Every row of the round's kind shards, as sorted JSON lines per kind (the comparable row set). */

@@ -113,3 +113,13 @@ export async function startRedisCluster(): Promise<RedisServers & { ports: numbe
   });
   return { ...s, ports };
 }
+
+/** A private, throwaway Redis (no password, no disk) for tests that flush or stop it. */
+export async function startPlainRedis(): Promise<RedisServers & { port: number; url: string }> {
+  let port = 0;
+  const s = await servers(async (dir, procs, ports) => {
+    port = await freePort(ports);
+    await startServer(dir, ['--port', String(port), ...NO_DISK], procs);
+  });
+  return { ...s, port, url: `redis://127.0.0.1:${port}` };
+}
