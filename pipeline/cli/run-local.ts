@@ -58,6 +58,7 @@ export function register(program: Command): void {
           await runRoundLocal(plan, shards.shards, services, (s) => process.stderr.write(`shard ${s} done\n`));
           const manifest = await finalizeRound(services.storage, plan, new Set());
           process.stdout.write(`${o.collection} round ${plan.round}: ${shards.shards.length} shards, ${shards.images} images, ${shards.skipped} skipped -> ${manifest}\n`);
+          if (o.world) process.stdout.write(`\nquality against the truth of ${o.world}\n${qualityTable(await roundsQuality({ world: o.world, root: config.storage, collection: o.collection, rounds: [plan.round] }))}`);
           return;
         }
         const say = (l: string) => process.stdout.write(l + '\n');
