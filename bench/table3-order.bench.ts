@@ -15,7 +15,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { EngineConfig } from '../schemas/config.ts';
+import { runRefineRoundLocal } from '../pipeline/engine/refine-round.ts';
+import { trainRound } from '../pipeline/train/train-round.ts';
 import { roundPlanFor, writeImageShards } from '../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../pipeline/engine/local-executor.ts';
 import { openServices } from '../pipeline/engine/open.ts';
@@ -29,8 +32,17 @@ import { GENERATE_DEFAULTS, generateWorld } from '../pipeline/world/generate.ts'
 import { DEFAULT_NOISE, NO_NOISE } from '../pipeline/world/labels.ts';
 
 const N = Number(process.env.FLD_BENCH_IMAGES ?? 1000);
-/** `exact` takes the captioner labels without noise (the world's own captions of its scenes). */
-const EXACT = process.env.FLD_BENCH_TABLE3_TEXTS === 'exact';
+/**
+ * Texts: `noisy` (default) the world's noisy captioner labels; `exact` those without noise (the
+ * scenes' own captions); `model` the texts a model writes: the reference trainer learns the three
+ * caption tasks from the noisy texts of round 0 (FLD_BENCH_TABLE3_STEPS steps, default 600), refines
+ * round 1 with them, and Table 3 is taken over the model's own text rows of round 1.
+ */
+const TEXTS = process.env.FLD_BENCH_TABLE3_TEXTS ?? 'noisy';
+const EXACT = TEXTS === 'exact';
+const MODEL = TEXTS === 'model';
+const STEPS = Number(process.env.FLD_BENCH_TABLE3_STEPS ?? 600);
+const CAPTION_TASKS = ['<CAPTION>', '<DETAILED_CAPTION>', '<MORE_DETAILED_CAPTION>'];
 const PAPER: Record<string, [number, number, number]> = {
   avg_tokens: [7.95, 31.65, 70.53],
   avg_objects: [3.23, 13.31, 28.06],
@@ -42,6 +54,21 @@ const PAPER: Record<string, [number, number, number]> = {
 };
 /** The columns the paper says grow with detail (proper nouns barely move in the paper: 2.40 vs 2.41). */
 const MUST_GROW = ['avg_objects', 'avg_attributes', 'avg_actions', 'avg_object_complexity', 'avg_action_complexity'] as const;
+
+/**
+ * Table 3 (the same averages as `fld stats`, pipeline/stats/annotations.ts) over the text rows of
+ * round 1 that the model wrote: pre-existing texts enter every round, so the round's table mixes them in.
+ */
+async function modelTable3(root: string, collection: string, sourcePrefix: string): Promise<Table3Row[]> {
+  const conn = await (await DuckDBInstance.create(':memory:')).connect();
+  const glob = join(root, collection, 'round-1', 'text', '*.parquet').replaceAll("'", "''");
+  const reader = await conn.runAndReadAll(`SELECT granularity, count(*)::INTEGER AS image_annotations,
+      avg(len(regexp_extract_all(text, '\\S+'))) AS avg_tokens, avg(objects) AS avg_objects, avg(attributes) AS avg_attributes,
+      avg(actions) AS avg_actions, avg(proper_nouns) AS avg_proper_nouns,
+      avg(object_complexity) AS avg_object_complexity, avg(action_complexity) AS avg_action_complexity
+    FROM read_parquet('${glob}') WHERE starts_with(source, '${sourcePrefix.replaceAll("'", "''")}') GROUP BY 1`);
+  return reader.getRowObjectsJS() as unknown as Table3Row[];
+}
 
 const tmp = mkdtempSync(join(tmpdir(), 'fld-table3-bench-'));
 const t0 = performance.now();
@@ -71,21 +98,42 @@ try {
     });
     writeFileSync(manifest, lines.join('\n') + '\n');
     root = join(tmp, 'data');
-    const config = EngineConfig.parse({ storage: root, shardSize: 250, specialists: {} });
+    const config = EngineConfig.parse({
+      storage: root, shardSize: 250, specialists: {},
+      trainCommand: `/usr/bin/python3 -m training.train --export {export} --out {out} --init {init} --steps {steps} --batch 8 --no-fp16 --threads 1 --tasks ${CAPTION_TASKS.join(',')}`,
+      refine: { tasks: CAPTION_TASKS },
+    });
     const services = openServices(config, { log: createLogger({ level: 'silent' }) });
     try {
       const plan = await roundPlanFor(services.storage, collection, 0, config);
       const shards = await writeImageShards(services.storage, detectSource(manifest), { collection, shardSize: config.shardSize, readSize: true });
       await runRoundLocal(plan, shards.shards, services);
       await finalizeRound(services.storage, plan, new Set());
+      console.log(`round 0 (merge: text parse + filters) (${secs()} s)`);
+      if (MODEL) {
+        const registry = join(tmp, 'models');
+        const t = await trainRound({
+          config, storage: services.storage, collection, round: 0, registry, steps: STEPS,
+          onLine: (l) => {
+            const e = l.event;
+            if (e && (e.event === 'start' || e.event === 'eval' || (e.event === 'step' && Number(e.step) % 100 === 0))) console.log(`  train: ${JSON.stringify(e)}`);
+          },
+        });
+        console.log(`trained ${t.model}: ${STEPS} steps, valid ${JSON.stringify(t.metrics?.valid ?? {})} (${secs()} s)`);
+        const r1 = await runRefineRoundLocal(services, config, collection, 1, { model: t.model, registry });
+        for (const x of r1.skipped) console.log(`  not run: ${x}`);
+        console.log(`round 1: the model's captions of the three granularities (${secs()} s)`);
+      }
     } finally {
       await services.close();
     }
-    console.log(`round 0 (merge: text parse + filters) (${secs()} s)`);
-    what = `round 0 of ${N} demo-world images, texts from the world's ${EXACT ? 'exact' : 'noisy'} captioner`;
+    what = MODEL
+      ? `the model-written texts of round 1 on ${N} demo-world images (a ${STEPS}-step model trained on the noisy captioner's texts)`
+      : `round 0 of ${N} demo-world images, texts from the world's ${EXACT ? 'exact' : 'noisy'} captioner`;
   }
-  const stats = await computeRoundStats({ root, collection, round });
-  const rows = new Map<string, Table3Row>(stats.table3.map((r) => [r.granularity, r]));
+  const rows = new Map<string, Table3Row>(
+    MODEL ? (await modelTable3(root, collection, `${collection}-round-0@`)).map((r) => [r.granularity, r]) : (await computeRoundStats({ root, collection, round })).table3.map((r) => [r.granularity, r]),
+  );
   const g3 = ['brief', 'detailed', 'more_detailed'];
   const f = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(2));
   console.log(`\nTable 3 on ${what}: ours (paper)`);
