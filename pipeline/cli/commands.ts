@@ -13,6 +13,7 @@ import { register as runLocal } from './run-local.ts';
 import { register as demo } from './demo.ts';
 import { register as exportCmd } from './export.ts';
 import { register as refine } from './refine.ts';
+import { register as quality } from './quality.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -34,6 +35,7 @@ const registrars: Registrar[] = [
   demo,
   exportCmd,
   refine,
+  quality,
 ];
 
 export function registerCommands(program: Command): void {
