@@ -46,6 +46,7 @@ export function register(program: Command): void {
     .option('--word-probability <p>', 'probability that an image has written words', String(GENERATE_DEFAULTS.wordProbability))
     .option('--alt-text-fraction <p>', 'fraction of manifest lines with a (noisy) alt-text', String(GENERATE_DEFAULTS.altTextFraction))
     .option('--boxes-fraction <p>', 'fraction of manifest lines with pre-existing (noisy) boxes', String(GENERATE_DEFAULTS.boxesFraction))
+    .option('--detailed-fraction <p>', 'fraction of manifest lines with the true detailed caption as a pre-existing human text (excluded from quality figures)', String(GENERATE_DEFAULTS.detailedFraction))
     .option('--workers <n>', 'worker threads drawing images; the output does not depend on it (default: 2 from 200 images, else 1)')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
@@ -59,6 +60,7 @@ export function register(program: Command): void {
         wordProbability: n('--word-probability', 'wordProbability', GENERATE_DEFAULTS.wordProbability),
         altTextFraction: n('--alt-text-fraction', 'altTextFraction', GENERATE_DEFAULTS.altTextFraction),
         boxesFraction: n('--boxes-fraction', 'boxesFraction', GENERATE_DEFAULTS.boxesFraction),
+        detailedFraction: n('--detailed-fraction', 'detailedFraction', GENERATE_DEFAULTS.detailedFraction),
         workers: 1,
       };
       // A worker costs a loader start-up (about a second), so small worlds stay on one thread.
