@@ -35,5 +35,8 @@ export const RoundQuality = z.object({
   /** `annotated`: the round's own images; `held_out`: a world collection never exported for training. */
   annotated: QualitySet,
   held_out: QualitySet.optional(),
+  /** The same round's raw specialist output, before merge and filters (`fld quality --unfiltered`). */
+  annotated_unfiltered: QualitySet.optional(),
+  held_out_unfiltered: QualitySet.optional(),
 });
 export type RoundQuality = z.infer<typeof RoundQuality>;

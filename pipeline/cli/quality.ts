@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
-import { formatQualityTable, scoreRound, writeRoundQuality } from '../quality/round-quality.ts';
+import { formatQualityTable, qualityColumns, scoreRound, writeRoundQuality } from '../quality/round-quality.ts';
 import { openStorage } from '../storage/open.ts';
 
-interface Opts { collection: string; round: string; world: string; heldOut?: string; heldOutWorld?: string; write: boolean; config?: string; json: boolean }
+interface Opts { collection: string; round: string; world: string; heldOut?: string; heldOutWorld?: string; write: boolean; unfiltered: boolean; config?: string; json: boolean }
 
 /**
  * `fld quality --collection C --round R --world DIR [--held-out H --held-out-world DIR2]`: a finished
@@ -20,6 +20,7 @@ export function register(program: Command): void {
     .requiredOption('--world <dir>', 'the folder "fld world generate" made for the collection')
     .option('--held-out <name>', 'a held-out collection (never exported for training) annotated by the same rounds')
     .option('--held-out-world <dir>', 'its world folder')
+    .option('--unfiltered', 'also score the round\'s raw specialist output (before merge and filters), side by side', false)
     .option('--no-write', 'print only; leave the manifest as it is')
     .option('--config <file>', 'config file (for the storage)')
     .option('--json', 'print the quality block as JSON', false)
@@ -30,13 +31,10 @@ export function register(program: Command): void {
       const config = await loadConfig(o.config);
       const storage = openStorage(config.storage);
       try {
-        const q = await scoreRound(storage, { collection: o.collection, round, world: o.world }, o.heldOut ? { collection: o.heldOut, round, world: o.heldOutWorld! } : undefined);
+        const q = await scoreRound(storage, { collection: o.collection, round, world: o.world }, o.heldOut ? { collection: o.heldOut, round, world: o.heldOutWorld! } : undefined, { unfiltered: o.unfiltered });
         const key = o.write ? await writeRoundQuality(storage, o.collection, round, q) : null;
         if (o.json) process.stdout.write(JSON.stringify(q) + '\n');
-        else {
-          const cols = [{ label: `${o.collection} r${round}`, set: q.annotated }, ...(q.held_out ? [{ label: `${q.held_out.collection} r${round} (held out)`, set: q.held_out }] : [])];
-          process.stdout.write(formatQualityTable(cols) + (key ? `written to ${key}\n` : ''));
-        }
+        else process.stdout.write(formatQualityTable(qualityColumns(q, round)) + (key ? `written to ${key}\n` : ''));
       } finally {
         await storage.close();
       }

@@ -4,6 +4,7 @@ import type { ImageRecord, RegionTextRecord, TextPhraseRegionRecord, TextRecord 
 import { QUALITY_VERSION, RoundQuality, type QualitySet } from '../../schemas/round-quality.ts';
 import { validate } from '../../schemas/validate.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
+import { SPECIALIST_STAGES } from '../engine/stages.ts';
 import { layout } from '../layout.ts';
 import { readManifest } from '../shards/round-files.ts';
 import { objectName, readShard } from '../shards/storage-io.ts';
@@ -51,10 +52,34 @@ export async function readRoundRows(storage: Storage, collection: string, round:
   return { manifest, rows, images };
 }
 
+/**
+ * The same round before the merge and the filters: every specialist's raw rows (the region captioner's
+ * descriptions are of the detector's boxes, not boxes of their own, so they are skipped) plus the
+ * images' alt-texts as brief texts, which the filtered round also holds. In a refinement round that is
+ * the model's raw output alone, not combined with round R-1.
+ */
+export async function readRawRoundRows(storage: Storage, collection: string, round: number): Promise<{ rows: Required<AnnotationRows>; images: ImageRecord[] }> {
+  const { manifest, images } = await readRoundRows(storage, collection, round);
+  const rows: Required<AnnotationRows> = { text: [], region_text: [], text_phrase_region: [] };
+  const specialists = Object.keys((manifest.config.specialists ?? {}) as Record<string, string>);
+  for (const d of SPECIALIST_STAGES) {
+    if (!specialists.includes(d.specialist) || d.specialist === 'region_caption') continue;
+    for (const s of manifest.shards) {
+      const key = layout.raw(collection, round, d.specialist, s);
+      if (!(await storage.exists(key))) throw new Error(`quality: ${collection} round ${round} has no raw output of ${d.specialist} for shard ${s} (${key})`);
+      (rows[d.produces] as unknown[]).push(...(await readShard(storage, key, d.produces)).rows);
+    }
+  }
+  for (const im of images) {
+    if (im.alt_text?.trim()) rows.text.push({ image_id: im.image_id, round, text_id: `${im.image_id}:alt`, granularity: 'brief', text: im.alt_text, source: 'alt_text', score: null, sources: ['alt_text'] } as TextRecord);
+  }
+  return { rows, images };
+}
+
 /** One collection's round against its world: the full report and the summary kept in the manifest. */
-export async function scoreRoundSet(storage: Storage, ref: RoundRef): Promise<{ report: QualityReport; summary: QualitySet }> {
+export async function scoreRoundSet(storage: Storage, ref: RoundRef, opts: { unfiltered?: boolean } = {}): Promise<{ report: QualityReport; summary: QualitySet }> {
   const truth = await readTruth(ref.world);
-  const { rows, images } = await readRoundRows(storage, ref.collection, ref.round);
+  const { rows, images } = opts.unfiltered ? await readRawRoundRows(storage, ref.collection, ref.round) : await readRoundRows(storage, ref.collection, ref.round);
   const ids = idMapOf(images, truth.images);
   if (images.length && !ids.size) throw new Error(`quality: no image of ${ref.collection} is an image of the world ${ref.world} (uris must end in images/NNNNNN.png of that world)`);
   const clean = withoutTruthDerived(rows);
@@ -85,11 +110,32 @@ export async function scoreRoundSet(storage: Storage, ref: RoundRef): Promise<{ 
   return { report, summary };
 }
 
-/** The round's quality on its own images and, when given, on the held-out collection's same round. */
-export async function scoreRound(storage: Storage, annotated: RoundRef, heldOut?: RoundRef): Promise<RoundQuality> {
+/**
+ * The round's quality on its own images and, when given, on the held-out collection's same round;
+ * with `unfiltered`, also the same round's raw specialist output (what the filters had to work with).
+ */
+export async function scoreRound(storage: Storage, annotated: RoundRef, heldOut?: RoundRef, opts: { unfiltered?: boolean } = {}): Promise<RoundQuality> {
   const a = await scoreRoundSet(storage, annotated);
   const h = heldOut ? await scoreRoundSet(storage, heldOut) : null;
-  return validate(RoundQuality, { quality_version: QUALITY_VERSION, scored_at: new Date().toISOString(), annotated: a.summary, ...(h ? { held_out: h.summary } : {}) }, `quality of ${annotated.collection} round ${annotated.round}`);
+  const au = opts.unfiltered ? await scoreRoundSet(storage, annotated, { unfiltered: true }) : null;
+  const hu = opts.unfiltered && heldOut ? await scoreRoundSet(storage, heldOut, { unfiltered: true }) : null;
+  return validate(RoundQuality, {
+    quality_version: QUALITY_VERSION,
+    scored_at: new Date().toISOString(),
+    annotated: a.summary,
+    ...(h ? { held_out: h.summary } : {}),
+    ...(au ? { annotated_unfiltered: au.summary } : {}),
+    ...(hu ? { held_out_unfiltered: hu.summary } : {}),
+  }, `quality of ${annotated.collection} round ${annotated.round}`);
+}
+
+/** The columns of a quality block, in print order. */
+export function qualityColumns(q: RoundQuality, round: number): { label: string; set: QualitySet }[] {
+  const cols: { label: string; set: QualitySet }[] = [{ label: `${q.annotated.collection} r${round}`, set: q.annotated }];
+  if (q.annotated_unfiltered) cols.push({ label: 'unfiltered', set: q.annotated_unfiltered });
+  if (q.held_out) cols.push({ label: `${q.held_out.collection} r${round} (held out)`, set: q.held_out });
+  if (q.held_out_unfiltered) cols.push({ label: 'unfiltered', set: q.held_out_unfiltered });
+  return cols;
 }
 
 /**

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { writeImageShards } from '../../pipeline/engine/enqueue.ts';
 import { layout } from '../../pipeline/layout.ts';
 import { idMapOf, loadAnnotationRows } from '../../pipeline/quality/rows.ts';
-import { formatQualityTable, scoreRound, writeRoundQuality } from '../../pipeline/quality/round-quality.ts';
+import { formatQualityTable, qualityColumns, scoreRound, writeRoundQuality } from '../../pipeline/quality/round-quality.ts';
 import { scoreAnnotations, type AnnotationRows } from '../../pipeline/quality/score.ts';
 import { readManifest, writeManifest } from '../../pipeline/shards/round-files.ts';
 import { readShard, writeShard } from '../../pipeline/shards/storage-io.ts';
@@ -42,7 +42,7 @@ after(async () => {
 });
 
 /** A finished round 0 of `collection` whose rows are the given labels (truth image ids), plus extra rows. */
-async function roundFromLabels(collection: string, w: string, labels: string, extra: (ids: Map<string, string>, images: ImageRecord[]) => Partial<Required<AnnotationRows>> = () => ({})) {
+async function roundFromLabels(collection: string, w: string, labels: string, extra: (ids: Map<string, string>, images: ImageRecord[]) => Partial<Required<AnnotationRows>> = () => ({}), config: Record<string, unknown> = {}) {
   const { shards } = await writeImageShards(storage, detectSource(join(w, 'collection', 'manifest.jsonl')), { collection, shardSize: 4, readSize: true });
   const images: ImageRecord[] = [];
   for (const s of shards) images.push(...(await readShard(storage, layout.images(collection, s), 'image')).rows);
@@ -60,8 +60,8 @@ async function roundFromLabels(collection: string, w: string, labels: string, ex
       files.push({ key: f.key, kind, shard: s, rows: f.rows, bytes: f.bytes, sha256: f.sha256 });
     }
   }
-  await writeManifest(storage, { collection, round: 0, created_at: new Date().toISOString(), config: {}, models: [], shards, counts: { text: 0, region_text: 0, text_phrase_region: 0, errors: 0 }, files });
-  return { rows, truth, toEngine };
+  await writeManifest(storage, { collection, round: 0, created_at: new Date().toISOString(), config, models: [], shards, counts: { text: 0, region_text: 0, text_phrase_region: 0, errors: 0 }, files });
+  return { rows, truth, toEngine, shards, shardOf, images };
 }
 
 test('a round in storage scores as its rows do; human rows derived from the truth are left out; held-out scored on its own world; written into the manifest', async () => {
@@ -128,4 +128,29 @@ test('a quality block of an unknown version is refused by name; fld quality prin
   const half = fld('quality', '--collection', 'q', '--round', '0', '--world', world, '--held-out', 'h', '--config', cfg);
   assert.notEqual(half.status, 0);
   assert.match(half.stderr, /--held-out and --held-out-world go together/);
+});
+
+test('--unfiltered: the round\'s raw specialist output scored beside it (junk the filters removed lowers precision there)', async () => {
+  const noisy = join(out, 'noisy'); // written by the first test
+  const { rows, truth, toEngine, shards, shardOf, images } = await roundFromLabels('u', world, join(noisy, 'labels'), () => ({}), { specialists: { detector: 'd', captioner: 'c', region_caption: 'd' } });
+  const objects = (rows.region_text ?? []).filter((r) => r.kind === 'object').map((r) => ({ ...r, image_id: toEngine.get(r.image_id)! }));
+  // raw detector output: the kept boxes plus one junk box an image (what a score threshold drops)
+  const junk = images.map((im) => ({ ...objects[0], image_id: im.image_id, region_id: `${im.image_id}:junk`, box: [1, 1, 9, 9] as [number, number, number, number], phrase: 'circle', score: 0.01 }));
+  const texts = (rows.text ?? []).map((t) => ({ ...t, image_id: toEngine.get(t.image_id)! }));
+  for (const s of shards) {
+    await writeShard(storage, layout.raw('u', 0, 'detector', s), 'region_text', [...objects, ...junk].filter((r) => shardOf.get(r.image_id) === s));
+    await writeShard(storage, layout.raw('u', 0, 'captioner', s), 'text', texts.filter((r) => shardOf.get(r.image_id) === s));
+    // the region captioner's rows describe detector boxes: not counted as boxes again
+    await writeShard(storage, layout.raw('u', 0, 'region_caption', s), 'region_text', objects.filter((r) => shardOf.get(r.image_id) === s));
+  }
+  const q = await scoreRound(storage, { collection: 'u', round: 0, world }, undefined, { unfiltered: true });
+  const rawRows = { region_text: [...objects, ...junk].filter((r) => r.kind === 'object'), text: [...texts, ...images.filter((im) => im.alt_text?.trim()).map((im) => ({ image_id: im.image_id, granularity: 'brief', text: im.alt_text! }) as TextRecord)] };
+  const direct = scoreAnnotations(truth, rawRows, { imageIdOf: (id) => idMapOf(images, truth.images).get(id) });
+  const u = q.annotated_unfiltered!;
+  assert.equal(u.boxes.fp, direct.boxes.fp);
+  assert.equal(u.boxes.tp, direct.boxes.tp);
+  assert.equal(u.boxes.fp, q.annotated.boxes.fp + images.length, 'each junk box is a false positive before the filters');
+  assert.ok(u.boxes.precision < q.annotated.boxes.precision);
+  assert.equal(u.captions.brief.precision, direct.captions.brief.precision);
+  assert.match(formatQualityTable(qualityColumns(q, 0)), /u r0\s+unfiltered/);
 });
