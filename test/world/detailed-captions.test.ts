@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineConfig } from '../../schemas/config.ts';
+import { ExportConfig } from '../../schemas/export-config.ts';
+import { finalizeRound } from '../../pipeline/engine/round-manifest.ts';
+import { exportRound } from '../../pipeline/export/export-round.ts';
 import { roundPlanFor, writeImageShards } from '../../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../../pipeline/engine/local-executor.ts';
 import { openServices } from '../../pipeline/engine/open.ts';
@@ -17,7 +20,7 @@ import { smallWorld, tempDir } from './helpers.ts';
 /**
  * `--detailed-fraction`: the truth's detailed caption on a share of the manifest lines as a
  * pre-existing human text, drawn from a stream of its own (nothing else in the world changes), and
- * merged by round 0 as a detailed text of source `human`.
+ * merged by round 0 as a detailed text of source `human`, exported as `<DETAILED_CAPTION>` rows.
  */
 test('detailed captions: about the fraction asked, the true detailed caption, nothing else changed; round 0 merges them as human texts', async () => {
   const none = await smallWorld(40, 11, { detailedFraction: 0 });
@@ -46,6 +49,10 @@ test('detailed captions: about the fraction asked, the true detailed caption, no
       const human = texts.filter((t) => t.source === 'human');
       assert.equal(human.length, withText.length, 'each detailed caption is a round 0 text');
       assert.ok(human.every((t) => t.granularity === 'detailed' && t.sources.includes('human')));
+      // and reach the training export as <DETAILED_CAPTION> rows
+      assert.ok(await finalizeRound(services.storage, plan, new Set()));
+      const exp = await exportRound({ storage: services.storage, collection: 'd', round: 0, format: 'jsonl', embed: false, config: ExportConfig.parse({}) });
+      assert.equal(exp.rows.per_task['<DETAILED_CAPTION>'], withText.length, JSON.stringify(exp.rows.per_task));
     } finally {
       await services.close();
     }
