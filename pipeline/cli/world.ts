@@ -107,7 +107,7 @@ export function register(program: Command): void {
     .requiredOption('--world <dir>', 'a folder made by "fld world generate"')
     .requiredOption('--labels <dir>', 'folder with <kind>.jsonl files or <kind>/*.parquet shards (kind = region_text, text, text_phrase_region)')
     .option('--images <dir>', "image records (*.parquet or *.jsonl with image_id, uri) when the rows use the engine's image ids")
-    .option('--split <name>', 'score only the images of this export split (train or valid), e.g. the held-out ones')
+    .option('--split <name>', 'score only the images of this "fld world export-noisy" split (train or valid); not the split of "fld export", whose hash differs: for refinement rounds use a separate held-out world collection and "fld quality --held-out" (docs/refinement.md)')
     .option('--valid-fraction <p>', 'the valid fraction the export used, for --split', '0.1')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { world: string; labels: string; images?: string; split?: string; validFraction: string; json?: boolean }) => {
