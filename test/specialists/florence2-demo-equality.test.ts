@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/florence2-tiny.ts';
 import { demoWorldSample, type WorldImage } from './fixtures/demo-world-sample.ts';
-import { differences, equalityJobs, modelTasks, pytorchIds, runnerIds, sameCount, transformersIds, type EqualityJob } from './fixtures/florence2-equality.ts';
+import { differences, equalityJobs, maxPixelDifference, modelTasks, pytorchIds, runnerIds, sameCount, transformersIds, type EqualityJob } from './fixtures/florence2-equality.ts';
 
 const DIR = process.env.FLD_F2_MODEL_DIR ?? join(REPO_ROOT, 'models', 'demo-florence2');
 const HAVE = existsSync(join(DIR, 'fld-model.json'));
@@ -25,6 +25,7 @@ let images: WorldImage[];
 let jobs: EqualityJob[];
 let remove: () => Promise<void> = async () => {};
 let greedy: number[][];
+let pixels: Float32Array[];
 
 before(async () => {
   if (!HAVE) return;
@@ -34,6 +35,7 @@ before(async () => {
   jobs = equalityJobs(images, await modelTasks(DIR));
   const ours = await runnerIds(DIR, images, jobs, STEPS, 1);
   greedy = ours.ids;
+  pixels = ours.pixels;
 });
 after(() => remove());
 
@@ -41,6 +43,8 @@ test('greedy: our runner equals transformers.js generate for every image and tas
   const tjs = await transformersIds(DIR, images, jobs, STEPS);
   t.diagnostic(`${jobs.length} jobs (${N} images x ${new Set(jobs.map((j) => j.task)).size} tasks); ${sameCount(greedy, tjs.ids)} equal`);
   assert.deepEqual(differences(jobs, images, greedy, tjs.ids), []);
+  // both sides preprocess the PNG themselves; the same pixels up to float rounding
+  assert.ok(maxPixelDifference(pixels, tjs.pixels) < 1e-5, `pixel_values differ by ${maxPixelDifference(pixels, tjs.pixels)}`);
   // a trained model writes real outputs: not all the same, and ending in EOS before the step limit
   assert.ok(new Set(greedy.map((g) => g.join())).size >= Math.min(jobs.length, N), 'outputs do not vary with the image');
   assert.ok(greedy.filter((g) => g.length <= STEPS).length >= 0.9 * greedy.length, 'most outputs should finish before max_new_tokens');
