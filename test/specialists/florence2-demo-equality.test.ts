@@ -46,7 +46,7 @@ test('greedy: our runner equals transformers.js generate for every image and tas
   // both sides preprocess the PNG themselves; the same pixels up to float rounding
   assert.ok(maxPixelDifference(pixels, tjs.pixels) < 1e-5, `pixel_values differ by ${maxPixelDifference(pixels, tjs.pixels)}`);
   // a trained model writes real outputs: not all the same, and ending in EOS before the step limit
-  assert.ok(new Set(greedy.map((g) => g.join())).size >= Math.min(jobs.length, N), 'outputs do not vary with the image');
+  assert.ok(new Set(greedy.map((g) => g.join())).size >= Math.ceil(N / 2), `${new Set(greedy.map((g) => g.join())).size} distinct outputs on ${N} images: the model ignores its input, equality proves little`);
   assert.ok(greedy.filter((g) => g.length <= STEPS).length >= 0.9 * greedy.length, 'most outputs should finish before max_new_tokens');
 });
 
