@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROUND_KINDS } from './records.ts';
+import { RoundQuality } from './round-quality.ts';
 
 /**
  * The round manifest (`<collection>/round-R/_manifest.json`, DESIGN.md section 4): what a round is
@@ -51,5 +52,7 @@ export const RoundManifest = z.object({
     examples: z.array(z.object({ reason: z.string(), where: z.string(), message: z.string() })),
   }).optional(),
   failedShards: z.array(count).optional(),
+  /** Label quality against a demo world's truth, added by `fld quality` (schemas/round-quality.ts; versioned on its own). */
+  quality: RoundQuality.optional(),
 });
 export type RoundManifest = z.infer<typeof RoundManifest>;

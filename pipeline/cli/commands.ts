@@ -14,6 +14,7 @@ import { register as demo } from './demo.ts';
 import { register as exportCmd } from './export.ts';
 import { register as train } from './train.ts';
 import { register as refine } from './refine.ts';
+import { register as quality } from './quality.ts';
 
 /**
  * Each CLI command lives in its own file under pipeline/cli/ and exports `register(program)`.
@@ -36,6 +37,7 @@ const registrars: Registrar[] = [
   exportCmd,
   train,
   refine,
+  quality,
 ];
 
 export function registerCommands(program: Command): void {

@@ -7,7 +7,8 @@ import { openEngine } from '../engine/open.ts';
 import { redisForDemo } from '../demo/demo-redis.ts';
 import { waitForRound } from '../demo/round-progress.ts';
 import { demoPlan } from '../demo/steps.ts';
-import { qualityTable, roundsQuality } from '../quality/round-quality.ts';
+import { formatQualityTable, scoreRound } from '../quality/round-quality.ts';
+import { openStorage } from '../storage/open.ts';
 import { FLD_BIN, startWorkers, type WorkerGroup } from '../demo/worker-procs.ts';
 import { formatStatus } from './status.ts';
 
@@ -90,8 +91,14 @@ export function register(program: Command): void {
             say(formatStatus(st));
             if (st.shards.failed) throw fail(`demo: ${st.shards.failed} shard(s) of round ${s.round} failed (see above, and the worker logs in ${logDir})`);
           } else if (s.kind === 'quality') {
-            const q = await roundsQuality({ world: plan.world, root: plan.data, collection: s.collection, rounds: s.rounds });
-            say(qualityTable(q));
+            const storage = openStorage(plan.data);
+            try {
+              const columns = [];
+              for (const round of s.rounds) columns.push({ label: `round ${round}`, set: (await scoreRound(storage, { collection: s.collection, round, world: plan.world })).annotated });
+              say(formatQualityTable(columns));
+            } finally {
+              await storage.close();
+            }
           } else {
             await stopWorkers();
           }

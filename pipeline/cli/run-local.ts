@@ -5,13 +5,21 @@ import { roundPlanFor, writeImageShards } from '../engine/enqueue.ts';
 import { runRoundLocal } from '../engine/local-executor.ts';
 import { openServices } from '../engine/open.ts';
 import { finalizeRound } from '../engine/round-manifest.ts';
-import { qualityTable, roundsQuality } from '../quality/round-quality.ts';
+import { formatQualityTable, scoreRound } from '../quality/round-quality.ts';
+import type { Storage } from '../storage/storage.ts';
 import { runRounds } from '../rounds/run-rounds.ts';
 import { detectSource } from '../sources/detect.ts';
 import { openStorage } from '../storage/open.ts';
 import { progressLine } from './train.ts';
 
 interface Opts { collection: string; round: string; rounds?: string; registry?: string; init?: string; trainSteps?: string; trainTimeout?: string; world?: string; allowOutside: boolean; config?: string }
+
+/** Rounds side by side, as `fld quality` prints them (printed only: the manifests stay as the rounds wrote them). */
+async function qualityOf(storage: Storage, collection: string, rounds: number[], world: string): Promise<string> {
+  const columns = [];
+  for (const round of rounds) columns.push({ label: `round ${round}`, set: (await scoreRound(storage, { collection, round, world })).annotated });
+  return formatQualityTable(columns);
+}
 
 const whole = (flag: string, v: string | undefined, min: number): number | undefined => {
   if (v === undefined) return undefined;
@@ -47,8 +55,6 @@ export function register(program: Command): void {
       const trainTimeoutS = whole('--train-timeout', o.trainTimeout, 1);
       if (rounds !== undefined && o.round !== '0') throw Object.assign(new Error('run: --rounds runs from round 0; leave out --round'), { exitCode: 2 });
       const config = await loadConfig(o.config);
-      // checked before any work: the quality per round reads the shards from a local folder
-      if (o.world && /^[a-z][a-z0-9+.-]*:\/\//i.test(config.storage)) throw Object.assign(new Error(`run --world: the quality per round reads a local storage folder, not ${config.storage}`), { exitCode: 2 });
       const services = openServices(config);
       const source = () => detectSource(arg, { allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
       try {
@@ -58,7 +64,7 @@ export function register(program: Command): void {
           await runRoundLocal(plan, shards.shards, services, (s) => process.stderr.write(`shard ${s} done\n`));
           const manifest = await finalizeRound(services.storage, plan, new Set());
           process.stdout.write(`${o.collection} round ${plan.round}: ${shards.shards.length} shards, ${shards.images} images, ${shards.skipped} skipped -> ${manifest}\n`);
-          if (o.world) process.stdout.write(`\nquality against the truth of ${o.world}\n${qualityTable(await roundsQuality({ world: o.world, root: config.storage, collection: o.collection, rounds: [plan.round] }))}`);
+          if (o.world) process.stdout.write(`\nquality against the truth of ${o.world} (fld quality records it in the manifest)\n${await qualityOf(services.storage, o.collection, [plan.round], o.world)}`);
           return;
         }
         const say = (l: string) => process.stdout.write(l + '\n');
@@ -70,8 +76,8 @@ export function register(program: Command): void {
         });
         say(`\n${o.collection}: ${steps.length} steps, ${steps.filter((s) => s.skipped).length} done before, ${steps.reduce((a, s) => a + (s.skipped ? 0 : s.seconds), 0).toFixed(1)} s`);
         if (o.world) {
-          const q = await roundsQuality({ world: o.world, root: config.storage, collection: o.collection, rounds: steps.filter((s) => s.step.kind !== 'train').map((s) => s.step.round) });
-          say(`\nquality against the truth of ${o.world}\n${qualityTable(q)}`);
+          const rounds = steps.filter((s) => s.step.kind !== 'train').map((s) => s.step.round);
+          say(`\nquality against the truth of ${o.world} (fld quality records it in a round's manifest)\n${await qualityOf(services.storage, o.collection, rounds, o.world)}`);
         }
       } finally {
         await services.close();

@@ -46,6 +46,7 @@ export function register(program: Command): void {
     .option('--word-probability <p>', 'probability that an image has written words', String(GENERATE_DEFAULTS.wordProbability))
     .option('--alt-text-fraction <p>', 'fraction of manifest lines with a (noisy) alt-text', String(GENERATE_DEFAULTS.altTextFraction))
     .option('--boxes-fraction <p>', 'fraction of manifest lines with pre-existing (noisy) boxes', String(GENERATE_DEFAULTS.boxesFraction))
+    .option('--detailed-fraction <p>', 'fraction of manifest lines with the true detailed caption as a pre-existing human text (excluded from quality figures)', String(GENERATE_DEFAULTS.detailedFraction))
     .option('--workers <n>', 'worker threads drawing images; the output does not depend on it (default: 2 from 200 images, else 1)')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
@@ -59,6 +60,7 @@ export function register(program: Command): void {
         wordProbability: n('--word-probability', 'wordProbability', GENERATE_DEFAULTS.wordProbability),
         altTextFraction: n('--alt-text-fraction', 'altTextFraction', GENERATE_DEFAULTS.altTextFraction),
         boxesFraction: n('--boxes-fraction', 'boxesFraction', GENERATE_DEFAULTS.boxesFraction),
+        detailedFraction: n('--detailed-fraction', 'detailedFraction', GENERATE_DEFAULTS.detailedFraction),
         workers: 1,
       };
       // A worker costs a loader start-up (about a second), so small worlds stay on one thread.
@@ -105,7 +107,7 @@ export function register(program: Command): void {
     .requiredOption('--world <dir>', 'a folder made by "fld world generate"')
     .requiredOption('--labels <dir>', 'folder with <kind>.jsonl files or <kind>/*.parquet shards (kind = region_text, text, text_phrase_region)')
     .option('--images <dir>', "image records (*.parquet or *.jsonl with image_id, uri) when the rows use the engine's image ids")
-    .option('--split <name>', 'score only the images of this export split (train or valid), e.g. the held-out ones')
+    .option('--split <name>', 'score only the images of this "fld world export-noisy" split (train or valid); not the split of "fld export", whose hash differs: for refinement rounds use a separate held-out world collection and "fld quality --held-out" (docs/refinement.md)')
     .option('--valid-fraction <p>', 'the valid fraction the export used, for --split', '0.1')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { world: string; labels: string; images?: string; split?: string; validFraction: string; json?: boolean }) => {

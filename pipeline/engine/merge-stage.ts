@@ -121,9 +121,9 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
           let merged: ImageInputs = input;
           if (refine && previous) {
             const prev: PreviousRows = { text: previous.text.get(image.image_id) ?? [], region_text: previous.region_text.get(image.image_id) ?? [], text_phrase_region: previous.text_phrase_region.get(image.image_id) ?? [] };
-            const c = combineWithPrevious(image, config.merge.altTextGranularity, input, prev, { policy: refine.policy, agreeIou: refine.agreeIou, nmsIou: config.boxes.nmsIou });
-            for (const [k, v] of Object.entries(c.counts)) refineCounts[k] = (refineCounts[k] ?? 0) + v;
-            merged = { texts: c.texts, regions: c.regions, groundings: c.groundings };
+            const combined = combineWithPrevious(image, config.merge.altTextGranularity, input, prev, { policy: refine.policy, agreeIou: refine.agreeIou, nmsIou: config.boxes.nmsIou });
+            for (const [k, v] of Object.entries(combined.counts)) refineCounts[k] = (refineCounts[k] ?? 0) + v;
+            merged = { texts: combined.texts, regions: combined.regions, groundings: combined.groundings };
           }
           const m = mergeImage({ image, round: r, ...merged }, config);
           out.text.push(...m.text);

@@ -1,51 +1,174 @@
-import { join } from 'node:path';
-import { readTruth } from '../world/truth-store.ts';
-import { imageIdMap, loadAnnotationRows } from './rows.ts';
-import { scoreAnnotations, type QualityReport } from './score.ts';
+import { basename, resolve } from 'node:path';
+import { RoundManifest } from '../../schemas/manifest.ts';
+import type { ImageRecord, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
+import { QUALITY_VERSION, RoundQuality, type QualitySet } from '../../schemas/round-quality.ts';
+import { validate } from '../../schemas/validate.ts';
+import { SCHEMA_VERSION } from '../../schemas/version.ts';
+import { SPECIALIST_STAGES } from '../engine/stages.ts';
+import { layout } from '../layout.ts';
+import { readManifest } from '../shards/round-files.ts';
+import { objectName, readShard } from '../shards/storage-io.ts';
+import type { Storage } from '../storage/storage.ts';
+import { readTruth, readWorldInfo } from '../world/truth-store.ts';
+import { idMapOf } from './rows.ts';
+import { scoreAnnotations, type AnnotationRows, type QualityReport } from './score.ts';
 
-export interface RoundQuality {
-  round: number;
-  report: QualityReport;
+/**
+ * Quality of a round of a demo-world collection (issue 10, DESIGN.md section 9): the round's rows,
+ * read from storage through its manifest, against the world's truth -- box F1 at IoU 0.5, caption
+ * object precision / recall / F1 per granularity, grounding accuracy, OCR CER. Pre-existing
+ * truth-derived annotations (source `human`: the world's small set of detailed captions, paper
+ * section 4.2's LLM-written set) are left out of every figure, with the groundings of those texts.
+ * The held-out set is a separate world collection that is never exported for training, annotated by
+ * the same rounds (docs/refinement.md).
+ */
+export const PREEXISTING_TRUTH_SOURCE = 'human';
+
+export interface RoundRef { collection: string; round: number; world: string }
+
+const fromTruth = (r: { source: string; sources: readonly string[] }) => r.source === PREEXISTING_TRUTH_SOURCE || r.sources.includes(PREEXISTING_TRUTH_SOURCE);
+
+/** The round's annotation rows without the truth-derived ones; how many were left out. */
+export function withoutTruthDerived(rows: Required<AnnotationRows>): { rows: Required<AnnotationRows>; excluded: number } {
+  const text = rows.text.filter((t) => !fromTruth(t));
+  const kept = new Set(text.map((t) => t.text_id));
+  const region_text = rows.region_text.filter((r) => !fromTruth(r));
+  const text_phrase_region = rows.text_phrase_region.filter((g) => !fromTruth(g) && kept.has(g.text_id));
+  const excluded = rows.text.length - text.length + rows.region_text.length - region_text.length + rows.text_phrase_region.length - text_phrase_region.length;
+  return { rows: { text, region_text, text_phrase_region }, excluded };
+}
+
+/** Every row of a finished round (its manifest's files) and the image records of its shards. */
+export async function readRoundRows(storage: Storage, collection: string, round: number): Promise<{ manifest: RoundManifest; rows: Required<AnnotationRows>; images: ImageRecord[] }> {
+  const manifest = await readManifest(storage, collection, round);
+  const rows: Required<AnnotationRows> = { text: [], region_text: [], text_phrase_region: [] };
+  for (const f of manifest.files) {
+    if (f.kind === 'text') rows.text.push(...((await readShard(storage, f.key, 'text')).rows as TextRecord[]));
+    else if (f.kind === 'region_text') rows.region_text.push(...((await readShard(storage, f.key, 'region_text')).rows as RegionTextRecord[]));
+    else if (f.kind === 'text_phrase_region') rows.text_phrase_region.push(...((await readShard(storage, f.key, 'text_phrase_region')).rows as TextPhraseRegionRecord[]));
+  }
+  const images: ImageRecord[] = [];
+  for (const s of manifest.shards) images.push(...(await readShard(storage, layout.images(collection, s), 'image')).rows);
+  return { manifest, rows, images };
 }
 
 /**
- * Quality of stored rounds against a demo world's truth: each round's kind shards
- * (`<root>/<collection>/round-R/`), mapped to the world's images through the collection's image
- * records. `scope` limits it to some world images (e.g. those the model never trained on).
- * The truth is read here, once, and nowhere in the engine.
+ * The same round before the merge and the filters: every specialist's raw rows (the region captioner's
+ * descriptions are of the detector's boxes, not boxes of their own, so they are skipped) plus the
+ * images' alt-texts as brief texts, which the filtered round also holds. In a refinement round that is
+ * the model's raw output alone, not combined with round R-1.
  */
-export async function roundsQuality(o: { world: string; root: string; collection: string; rounds: readonly number[]; scope?: (worldImageIds: string[]) => string[] }): Promise<RoundQuality[]> {
-  const truth = await readTruth(o.world);
-  const ids = await imageIdMap(join(o.root, o.collection, 'images'), truth.images);
-  const scope = o.scope?.(truth.images.map((i) => i.image_id));
-  const out: RoundQuality[] = [];
-  for (const round of o.rounds) {
-    const rows = await loadAnnotationRows(join(o.root, o.collection, `round-${round}`));
-    out.push({ round, report: scoreAnnotations(truth, rows, { scope, imageIdOf: (id) => ids.get(id) }) });
+export async function readRawRoundRows(storage: Storage, collection: string, round: number): Promise<{ rows: Required<AnnotationRows>; images: ImageRecord[] }> {
+  const { manifest, images } = await readRoundRows(storage, collection, round);
+  const rows: Required<AnnotationRows> = { text: [], region_text: [], text_phrase_region: [] };
+  const specialists = Object.keys((manifest.config.specialists ?? {}) as Record<string, string>);
+  for (const d of SPECIALIST_STAGES) {
+    if (!specialists.includes(d.specialist) || d.specialist === 'region_caption') continue;
+    for (const s of manifest.shards) {
+      const key = layout.raw(collection, round, d.specialist, s);
+      if (!(await storage.exists(key))) throw new Error(`quality: ${collection} round ${round} has no raw output of ${d.specialist} for shard ${s} (${key})`);
+      (rows[d.produces] as unknown[]).push(...(await readShard(storage, key, d.produces)).rows);
+    }
   }
-  return out;
+  for (const im of images) {
+    if (im.alt_text?.trim()) rows.text.push({ image_id: im.image_id, round, text_id: `${im.image_id}:alt`, granularity: 'brief', text: im.alt_text, source: 'alt_text', score: null, sources: ['alt_text'] } as TextRecord);
+  }
+  return { rows, images };
 }
 
-const f1 = (p: number, r: number) => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
+/** One collection's round against its world: the full report and the summary kept in the manifest. */
+export async function scoreRoundSet(storage: Storage, ref: RoundRef, opts: { unfiltered?: boolean } = {}): Promise<{ report: QualityReport; summary: QualitySet }> {
+  const truth = await readTruth(ref.world);
+  const { rows, images } = opts.unfiltered ? await readRawRoundRows(storage, ref.collection, ref.round) : await readRoundRows(storage, ref.collection, ref.round);
+  const ids = idMapOf(images, truth.images);
+  if (images.length && !ids.size) throw new Error(`quality: no image of ${ref.collection} is an image of the world ${ref.world} (uris must end in images/NNNNNN.png of that world)`);
+  const clean = withoutTruthDerived(rows);
+  // the collection's images: a world image the collection does not hold is not held against it
+  const scope = [...new Set(ids.values())];
+  const report = scoreAnnotations(truth, clean.rows, { scope, imageIdOf: (id) => ids.get(id) });
+  let seed: number | null = null;
+  try {
+    seed = readWorldInfo(ref.world).seed;
+  } catch {
+    // a world without its info file still has its truth tables
+  }
+  const cap = (g: 'brief' | 'detailed' | 'more_detailed') => {
+    const c = report.captions[g];
+    return { captioned: c.captioned, precision: c.precision, recall: c.recall, f1: c.f1 };
+  };
+  const summary: QualitySet = {
+    collection: ref.collection,
+    round: ref.round,
+    world: { name: basename(resolve(ref.world)), seed },
+    images: report.images,
+    excluded_rows: clean.excluded,
+    boxes: { tp: report.boxes.tp, fp: report.boxes.fp, fn: report.boxes.fn, precision: report.boxes.precision, recall: report.boxes.recall, f1: report.boxes.f1 },
+    captions: { brief: cap('brief'), detailed: cap('detailed'), more_detailed: cap('more_detailed') },
+    grounding: report.grounding,
+    ocr: { cer: report.ocr.cer, truth_chars: report.ocr.truth_chars, edits: report.ocr.edits, word_recall: report.ocr.word_recall, word_precision: report.ocr.word_precision },
+  };
+  return { report, summary };
+}
 
-/** One line per round: the figures the paper's refinement claim is about (box F1, caption F1 per granularity, grounding, OCR CER). */
-export function qualityTable(rows: readonly RoundQuality[]): string {
-  const fmt = (v: number | null) => (v === null ? '-' : v.toFixed(3));
-  const head = ['round', 'images', 'box F1', 'brief F1', 'detailed F1', 'more det. F1', 'grounding', 'OCR CER'];
-  const lines = rows.map(({ round, report: r }) => {
-    const cap = (g: 'brief' | 'detailed' | 'more_detailed') => (r.captions[g].captioned ? f1(r.captions[g].precision, r.captions[g].recall) : null);
-    return [
-      String(round),
-      String(r.images),
-      fmt(r.boxes.tp + r.boxes.fp ? r.boxes.f1 : null),
-      fmt(cap('brief')),
-      fmt(cap('detailed')),
-      fmt(cap('more_detailed')),
-      fmt(r.grounding.phrases ? r.grounding.accuracy : null),
-      fmt(r.ocr.truth_chars ? r.ocr.cer : null),
-    ];
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const row = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  return [row(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n') + '\n';
+/**
+ * The round's quality on its own images and, when given, on the held-out collection's same round;
+ * with `unfiltered`, also the same round's raw specialist output (what the filters had to work with).
+ */
+export async function scoreRound(storage: Storage, annotated: RoundRef, heldOut?: RoundRef, opts: { unfiltered?: boolean } = {}): Promise<RoundQuality> {
+  const a = await scoreRoundSet(storage, annotated);
+  const h = heldOut ? await scoreRoundSet(storage, heldOut) : null;
+  const au = opts.unfiltered ? await scoreRoundSet(storage, annotated, { unfiltered: true }) : null;
+  const hu = opts.unfiltered && heldOut ? await scoreRoundSet(storage, heldOut, { unfiltered: true }) : null;
+  return validate(RoundQuality, {
+    quality_version: QUALITY_VERSION,
+    scored_at: new Date().toISOString(),
+    annotated: a.summary,
+    ...(h ? { held_out: h.summary } : {}),
+    ...(au ? { annotated_unfiltered: au.summary } : {}),
+    ...(hu ? { held_out_unfiltered: hu.summary } : {}),
+  }, `quality of ${annotated.collection} round ${annotated.round}`);
+}
+
+/** The columns of a quality block, in print order. */
+export function qualityColumns(q: RoundQuality, round: number): { label: string; set: QualitySet }[] {
+  const cols: { label: string; set: QualitySet }[] = [{ label: `${q.annotated.collection} r${round}`, set: q.annotated }];
+  if (q.annotated_unfiltered) cols.push({ label: 'unfiltered', set: q.annotated_unfiltered });
+  if (q.held_out) cols.push({ label: `${q.held_out.collection} r${round} (held out)`, set: q.held_out });
+  if (q.held_out_unfiltered) cols.push({ label: 'unfiltered', set: q.held_out_unfiltered });
+  return cols;
+}
+
+/**
+ * The manifest again with its `quality` field set (one PUT of the whole manifest; everything else as
+ * it was). Scoring again replaces the field.
+ */
+export async function writeRoundQuality(storage: Storage, collection: string, round: number, quality: RoundQuality): Promise<string> {
+  const m = await readManifest(storage, collection, round);
+  const key = layout.manifest(collection, round);
+  const next = validate(RoundManifest, { ...m, schema_version: SCHEMA_VERSION, quality }, `manifest ${objectName(storage, key)}`);
+  await storage.put(key, JSON.stringify(next, null, 2) + '\n', { contentType: 'application/json' });
+  return key;
+}
+
+/** Rounds side by side, one column per (label, set): the table `fld quality` prints. */
+export function formatQualityTable(columns: readonly { label: string; set: QualitySet }[]): string {
+  const f = (v: number) => v.toFixed(3);
+  const metric: [string, (s: QualitySet) => string][] = [
+    ['images', (s) => String(s.images)],
+    ['box F1 @0.5', (s) => (s.boxes.tp + s.boxes.fp ? f(s.boxes.f1) : 'no boxes')],
+    ['box precision', (s) => f(s.boxes.precision)],
+    ['box recall', (s) => f(s.boxes.recall)],
+    ...(['brief', 'detailed', 'more_detailed'] as const).flatMap((g): [string, (s: QualitySet) => string][] => [
+      [`${g} caption F1`, (s) => (s.captions[g].captioned ? f(s.captions[g].f1) : '-')],
+      [`${g} precision`, (s) => (s.captions[g].captioned ? f(s.captions[g].precision) : '-')],
+      [`${g} recall`, (s) => (s.captions[g].captioned ? f(s.captions[g].recall) : '-')],
+    ]),
+    ['grounding accuracy', (s) => (s.grounding.phrases ? `${f(s.grounding.accuracy)} (${s.grounding.phrases})` : '-')],
+    ['OCR CER', (s) => (s.ocr.truth_chars ? f(s.ocr.cer) : '-')],
+    ['excluded rows', (s) => String(s.excluded_rows)],
+  ];
+  const head = ['', ...columns.map((c) => c.label)];
+  const body = metric.map(([name, get]) => [name, ...columns.map((c) => get(c.set))]);
+  const widths = head.map((_, i) => Math.max(...[head, ...body].map((r) => r[i].length)));
+  return [head, ...body].map((r) => r.map((v, i) => (i ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
 }

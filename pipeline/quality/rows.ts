@@ -49,6 +49,13 @@ export async function imageIdMap(dir: string, truthImages: readonly { image_id: 
     if (f.endsWith('.parquet')) records.push(...((await readParquet(p)) as { image_id: string; uri: string }[]));
     else if (f.endsWith('.jsonl')) for (const l of readFileSync(p, 'utf8').split('\n')) if (l.trim()) records.push(JSON.parse(l));
   }
+  const out = idMapOf(records, truthImages);
+  if (records.length > 0 && out.size === 0) throw new Error(`quality: no image record in ${dir} has a uri ending in a world image (images/NNNNNN.png)`);
+  return out;
+}
+
+/** Engine image id -> truth image id, for image records already read (a record whose uri ends with a truth image's uri). */
+export function idMapOf(records: readonly { image_id: string; uri: string }[], truthImages: readonly { image_id: string; uri: string }[]): Map<string, string> {
   const byUri = new Map(truthImages.map((t) => [t.uri, t.image_id]));
   const out = new Map<string, string>();
   for (const r of records) {
@@ -57,6 +64,5 @@ export async function imageIdMap(dir: string, truthImages: readonly { image_id: 
     const id = m ? byUri.get(m[0]) : undefined;
     if (id !== undefined) out.set(String(r.image_id), id);
   }
-  if (records.length > 0 && out.size === 0) throw new Error(`quality: no image record in ${dir} has a uri ending in a world image (images/NNNNNN.png)`);
   return out;
 }

@@ -24,6 +24,8 @@ export interface CaptionScore {
   captioned: number;
   precision: number;
   recall: number;
+  /** Harmonic mean of the object precision and recall. */
+  f1: number;
   /** Colour + category pairs named that are in the image, over those named. */
   colour_precision: number;
   colour_recall: number;
@@ -39,10 +41,11 @@ export interface QualityReport {
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : 0) : a / b);
+const f1Of = (precision: number, recall: number) => (precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall));
 function counts(tp: number, fp: number, fn: number): Counts {
   const precision = ratio(tp, tp + fp);
   const recall = ratio(tp, tp + fn);
-  return { tp, fp, fn, precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall) };
+  return { tp, fp, fn, precision, recall, f1: f1Of(precision, recall) };
 }
 
 function group<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
@@ -121,7 +124,7 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
     }
     captions[g] = {
       captioned: new Set(rowsG.map((r) => r.tid)).size,
-      precision: ratio(namedTrue, named), recall: ratio(heldNamed, held),
+      precision: ratio(namedTrue, named), recall: ratio(heldNamed, held), f1: f1Of(ratio(namedTrue, named), ratio(heldNamed, held)),
       colour_precision: ratio(pnTrue, pn), colour_recall: ratio(phNamed, ph),
     };
   }

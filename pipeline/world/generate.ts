@@ -26,17 +26,24 @@ export interface GenerateOptions {
   altTextFraction: number;
   /** Fraction of images whose manifest line carries pre-existing (noisy) boxes. */
   boxesFraction: number;
+  /**
+   * Fraction of images whose manifest line carries the truth's detailed caption as a pre-existing human
+   * text (paper section 4.2: a small set of detailed captions written by an LLM from human
+   * annotations, the only source of `<DETAILED_CAPTION>` before the refined model writes them). The
+   * engine merges them as source `human`; pipeline/quality leaves them out of every figure.
+   */
+  detailedFraction: number;
   /** Worker threads drawing images; the output does not depend on it. */
   workers: number;
 }
-export const GENERATE_DEFAULTS = { width: 256, height: 256, wordProbability: 0.4, altTextFraction: 0.5, boxesFraction: 0, workers: 2 };
+export const GENERATE_DEFAULTS = { width: 256, height: 256, wordProbability: 0.4, altTextFraction: 0.5, boxesFraction: 0, detailedFraction: 0.05, workers: 2 };
 
 export function checkGenerateOptions(o: GenerateOptions): void {
   const bad = (what: string, v: unknown) => new WorldArgumentError(`world generate: ${what}, got ${JSON.stringify(v)}`);
   if (!Number.isInteger(o.images) || o.images < 1) throw bad('--images must be a whole number of at least 1', o.images);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw bad('--seed must be a whole number from 0 to 4294967295', o.seed);
   for (const [k, v] of [['--width', o.width], ['--height', o.height]] as const) if (!Number.isInteger(v) || v < 32 || v > 4096) throw bad(`${k} must be a whole number from 32 to 4096`, v);
-  for (const [k, v] of [['--word-probability', o.wordProbability], ['--alt-text-fraction', o.altTextFraction], ['--boxes-fraction', o.boxesFraction]] as const) {
+  for (const [k, v] of [['--word-probability', o.wordProbability], ['--alt-text-fraction', o.altTextFraction], ['--boxes-fraction', o.boxesFraction], ['--detailed-fraction', o.detailedFraction]] as const) {
     if (!(v >= 0 && v <= 1)) throw bad(`${k} must be between 0 and 1`, v);
   }
   if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 64) throw bad('--workers must be a whole number from 1 to 64', o.workers);
@@ -80,12 +87,18 @@ export function makeImage(o: GenerateOptions, i: number): ImagePart {
   const uri = `images/${scene.image_id}.png`;
   writeAtomic(join(o.out, COLLECTION_DIR, uri), renderPng(scene, o.seed));
   const truth = emptyTruth();
-  addToTruth(truth, scene, uri, captionsOf(scene));
+  const captions = captionsOf(scene);
+  addToTruth(truth, scene, uri, captions);
   const side = Rng.forImage(o.seed, 'collection', i);
   const line: ManifestLine = { uri };
   if (side.chance(o.altTextFraction)) line.alt_text = briefCaption(perturbScene(scene, { ...DEFAULT_NOISE, captionMissingObject: 0.3, captionWrongColour: 0.2 }, side)).text;
   if (side.chance(o.boxesFraction)) {
     line.boxes = labelsOf(scene, DEFAULT_NOISE, side).region_text.filter((r) => r.kind === 'object').map((r) => ({ box: r.box, category: r.phrase }));
+  }
+  // a stream of its own, so the other manifest fields and the images stay what they were without it
+  if (Rng.forImage(o.seed, 'detailed', i).chance(o.detailedFraction)) {
+    const detailed = captions.find((c) => c.granularity === 'detailed');
+    if (detailed) line.texts = [{ granularity: 'detailed', text: detailed.text }];
   }
   return { truth, line };
 }
@@ -135,7 +148,7 @@ export async function generateWorld(o: GenerateOptions, onProgress?: (done: numb
   prepareFolder(o);
   const info: WorldInfo = {
     generator: GENERATOR, seed: o.seed, images: o.images, width: o.width, height: o.height,
-    word_probability: o.wordProbability, alt_text_fraction: o.altTextFraction,
+    word_probability: o.wordProbability, alt_text_fraction: o.altTextFraction, detailed_fraction: o.detailedFraction,
   };
   writeAtomic(join(truthDir(o.out), GENERATING), JSON.stringify(info, null, 2) + '\n');
   const t0 = performance.now();

@@ -42,6 +42,8 @@ export interface WorldInfo {
   height: number;
   word_probability: number;
   alt_text_fraction: number;
+  /** Absent in worlds made before detailed captions were added to the manifest (none there). */
+  detailed_fraction?: number;
 }
 export const WORLD_INFO = 'world.json';
 

@@ -8,6 +8,7 @@ import type { TaskTable } from '../../schemas/florence2-tasks.ts';
 import type { Box, ImageSize, Quad } from '../../schemas/loc-codec.ts';
 import type { CaptionInput, RegionInput } from '../adapter.ts';
 import type { Granularity, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
+import { cleanCaptionText } from './caption-text.ts';
 import { matchScores, outputConfidence, scoredGroups } from './scores.ts';
 import type { Generated } from './search.ts';
 
@@ -38,7 +39,7 @@ const base = (c: RowContext) => ({ image_id: c.image_id, round: c.round, source:
 export function captionRow(c: RowContext, task: string, g: Generated & { text: string }): TextRecord {
   const granularity = CAPTION_TASKS[task];
   const parsed = parseTaskOutput(g.text, task, c.size, { tasks: c.tasks });
-  const text = parsed.type === 'pure_text' ? parsed.text : '';
+  const text = parsed.type === 'pure_text' ? cleanCaptionText(parsed.text) : '';
   return {
     ...base(c), text_id: `${c.image_id}:${c.source}:${granularity}`, granularity, text, score: outputConfidence(g),
     objects: 0, attributes: 0, actions: 0, proper_nouns: 0, object_complexity: 0, action_complexity: 0,
@@ -105,11 +106,11 @@ export function groundingRows(c: RowContext, task: string, caption: CaptionInput
   return rows;
 }
 
-/** `<REGION_TO_DESCRIPTION>`: the region's brief text on the input region's row id; echoed loc tokens are dropped. */
+/** `<REGION_TO_DESCRIPTION>`: the region's brief text on the input region's row id; echoed loc and special tokens are dropped. */
 export function regionBriefRow(c: RowContext, region: RegionInput, g: Generated & { text: string }): RegionTextRecord {
   const { text } = parseRegionText(g.text, c.size);
   return {
-    ...base(c), region_id: region.region_id, kind: 'object', box: region.box, quad: null, phrase: region.phrase ?? '', brief: text,
+    ...base(c), region_id: region.region_id, kind: 'object', box: region.box, quad: null, phrase: region.phrase ?? '', brief: cleanCaptionText(text),
     noun_chunks: [], score: outputConfidence(g),
   };
 }

@@ -46,6 +46,19 @@ test('caption: one text row with granularity, stripped text, confidence exp(mean
   assert.equal(row.objects, 0);
 });
 
+test('caption text rows keep no special tokens: <s>, </s>, <pad>, <loc_N>, task tokens removed, whitespace collapsed', () => {
+  const g = generated('<s>A red<loc_12><loc_900> car <pad><pad> next to\n  a<od></od>  tree.</s><unk>');
+  // the crafted decode really carries the tokens the row must drop
+  for (const t of ['<s>', '<pad>', '<loc_12>', '<od>', '<unk>']) assert.ok(g.text.includes(t), `decode lacks ${t}: ${g.text}`);
+  const row = TextRecord.parse(captionRow(ctx, '<CAPTION>', g));
+  assert.equal(row.text, 'A red car next to a tree.');
+  assert.doesNotMatch(row.text, /<[^>]*>/);
+  const only = captionRow(ctx, '<CAPTION>', generated('<loc_1><loc_2><pad>'));
+  assert.equal(only.text, '');
+  const brief = regionBriefRow(ctx, { region_id: 'im1:det:0', box: [1, 2, 3, 4] }, generated('a <pad>wheel<loc_3>  of a<sep> car<loc_1><loc_2><loc_3><loc_4>'));
+  assert.equal(brief.brief, 'a wheel of a car');
+});
+
 test('OD: one region_text per box in pixels, a label written once over several boxes, box score over label + loc tokens', () => {
   const g = generated('car<loc_10><loc_20><loc_30><loc_40>wheel<loc_1><loc_2><loc_3><loc_4><loc_5><loc_6><loc_7><loc_8>');
   const rows = boxRows(ctx, '<OD>', g).map((r) => RegionTextRecord.parse(r));

@@ -37,4 +37,7 @@ test('ORT thread settings default to one thread each and are validated', () => {
   const o = sessionOptions({ intraOpNumThreads: 2, interOpNumThreads: 2 });
   assert.deepEqual([o.intraOpNumThreads, o.interOpNumThreads, o.executionMode], [2, 2, 'parallel']);
   assert.throws(() => sessionOptions({ intraOpNumThreads: 1.5 }), /intraOpNumThreads must be an integer/);
+  // intra-op threads do not spin-wait unless asked: workers share the machine's cores
+  const spin = (o: ReturnType<typeof sessionOptions>) => (o.extra as { session: { intra_op: { allow_spinning: string } } }).session.intra_op.allow_spinning;
+  assert.deepEqual([spin(sessionOptions()), spin(sessionOptions({ spinning: true }))], ['0', '1']);
 });
