@@ -8,7 +8,7 @@
  *    same-run anchor) and the recorded time.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PYTHON, REPO_ROOT } from '../test/helpers/florence2-tiny.ts';
@@ -30,7 +30,17 @@ function python(args: string[]): Record<string, unknown>[] {
 }
 
 const rows: [string, number, string, number][] = [];
-const band = python(['training.train_world', '--score-only', '--models', models]).find((e) => e.event === 'heldout-band') as Record<string, number>;
+// Re-scored on the held-out world of the recorded recipe (not whatever training/world-config.json says now),
+// so the ratio compares the same models on the same images.
+const scratch = mkdtempSync(join(tmpdir(), 'fld-train-world-score-'));
+let band: Record<string, number>;
+try {
+  const config = join(scratch, 'config.json');
+  writeFileSync(config, JSON.stringify(recorded.config));
+  band = python(['training.train_world', '--score-only', '--models', models, '--config', config]).find((e) => e.event === 'heldout-band') as Record<string, number>;
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
 for (const k of ['box_f1', 'box_precision', 'box_recall', 'caption_f1', 'caption_precision', 'caption_recall']) {
   rows.push([`held-out ${k} (committed models, now)`, band[k], `held-out ${k} (models/train-world.json)`, recorded.heldout_band[k]]);
 }
@@ -46,6 +56,10 @@ if (process.env.TRAIN_WORLD_BENCH === 'full') {
     rmSync(out, { recursive: true, force: true });
   }
 }
-console.log(`target band: box F1 ${recorded.target.box_f1.join('..')}, caption F1 ${recorded.target.caption_f1.join('..')}`);
+console.log(`frozen band (models/train-world.json, held-out world of ${recorded.config.heldout_world.images} images, seed ${recorded.config.heldout_world.seed}):`);
+for (const [k, [lo, hi]] of Object.entries(recorded.target as Record<string, [number, number]>)) {
+  const v = recorded.heldout_band[k] as number;
+  console.log(`  ${k} ${v.toFixed(3)} | bounds ${lo}..${hi} | ${v >= lo && v <= hi ? 'in band' : 'OUT OF BAND'} | re-scored now ${band[k].toFixed(3)}`);
+}
 console.log('figure | value | anchor | value | ratio');
 for (const [f, v, a, av] of rows) console.log(`${f} | ${v.toFixed(3)} | ${a} | ${av.toFixed(3)} | ${(av ? v / av : NaN).toFixed(3)}`);
