@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openServices } from '../../../pipeline/engine/open.ts';
 import { readDoneMarker, readManifest } from '../../../pipeline/shards/round-files.ts';
 import { fld, makeEnv, makeWorld, quiet, roundShardHashes, undisturbedHashes } from './harness.ts';
+import { rng } from '../../helpers/rng.ts'; // seeded, so the kill schedule (delays, victims) is reproducible
 
 /**
  * Workers SIGKILLed mid-job, again and again (issue 9, item 1). Three `fld worker` processes serve
@@ -28,18 +29,6 @@ const SHARD = 5;
 const WORKERS = 3;
 const FLAGS = ['--lock-duration', '3000', '--stalled-interval', '1000', '--max-stalled-count', '50'];
 const QUEUES = ['fld.ocr', 'fld.merge'];
-
-/** mulberry32: a small seeded generator, so the kill schedule (delays, victims) is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
