@@ -6,6 +6,7 @@ import { validate } from '../../schemas/validate.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { ExportInputError } from '../export/errors.ts';
 import { openStorage, type OpenedStorage } from '../storage/open.ts';
+import { wholeOption } from './whole-option.ts';
 
 /**
  * `fld export --round R`: a round's annotations -> Florence-2 training rows (DESIGN.md section 8).
@@ -26,12 +27,7 @@ interface Opts {
   json?: boolean;
 }
 
-// Checked in the action, not by commander's parser, so a bad value is bad input (exit 2, one line).
-function whole(flag: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new ExportInputError(`export: ${flag} must be a whole number >= ${min}, got "${v}"`);
-  return Number(v);
-}
+const whole = (flag: string, v: string | undefined, min: number) => wholeOption('export', flag, v, min, (m) => new ExportInputError(m));
 
 /** The only collection in a local storage root that has the round. */
 async function pickCollection(storage: OpenedStorage, round: number): Promise<string> {

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load-config.ts';
 import { openEngine, openServices } from '../engine/open.ts';
 import { enqueueRefineRound, runRefineRoundLocal } from '../engine/refine-round.ts';
 import { roundStatus } from '../engine/status.ts';
+import { wholeOption } from './whole-option.ts';
 
 interface Opts { collection: string; round: string; model: string; config?: string; local: boolean; tasks?: string; registry?: string; wait: boolean; json: boolean }
 
@@ -25,7 +26,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'config file')
     .option('--json', 'print the summary as JSON', false)
     .action(async (o: Opts) => {
-      const round = Number(o.round);
+      const round = wholeOption('refine', '--round', o.round, 1)!;
       const config = await loadConfig(o.config);
       const opts = { model: o.model, registry: o.registry, ...(o.tasks ? { tasks: o.tasks.split(',').map((t) => t.trim()).filter(Boolean) } : {}) };
       const say = (line: string, json: object) => process.stdout.write(o.json ? JSON.stringify(json) + '\n' : line + '\n');

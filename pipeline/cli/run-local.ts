@@ -11,6 +11,7 @@ import { runRounds } from '../rounds/run-rounds.ts';
 import { detectSource } from '../sources/detect.ts';
 import { openStorage } from '../storage/open.ts';
 import { progressLine } from './train.ts';
+import { wholeOption } from './whole-option.ts';
 
 interface Opts { collection: string; round: string; rounds?: string; registry?: string; init?: string; trainSteps?: string; trainTimeout?: string; world?: string; allowOutside: boolean; config?: string }
 
@@ -21,11 +22,7 @@ async function qualityOf(storage: Storage, collection: string, rounds: number[],
   return formatQualityTable(columns);
 }
 
-const whole = (flag: string, v: string | undefined, min: number): number | undefined => {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw Object.assign(new Error(`run: ${flag} must be a whole number >= ${min}, got "${v}"`), { exitCode: 2 });
-  return Number(v);
-};
+const whole = (flag: string, v: string | undefined, min: number) => wholeOption('run', flag, v, min);
 
 /**
  * `fld run <source> --collection NAME`: round 0 in this process, no Redis (the in-process executor).

@@ -3,6 +3,7 @@ import { registryDir } from '../../specialists/registry/registry.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { TrainStageError } from '../train/errors.ts';
 import type { TrainResult } from '../train/train-round.ts';
+import { wholeOption } from './whole-option.ts';
 
 /**
  * `fld train --collection C --round R`: the training stage of one round (docs/training-stage.md) as
@@ -22,11 +23,7 @@ interface Opts {
   json: boolean;
 }
 
-function whole(flag: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new TrainStageError('bad-input', `train: ${flag} must be a whole number >= ${min}, got "${v}"`);
-  return Number(v);
-}
+const whole = (flag: string, v: string | undefined, min: number) => wholeOption('train', flag, v, min, (m) => new TrainStageError('bad-input', m));
 
 /** One progress event -> one short line (the trainer's contract events; anything else as JSON). */
 export function progressLine(p: Record<string, unknown>): string {
