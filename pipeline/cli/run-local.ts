@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { registryDir } from '../../specialists/registry/registry.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { roundPlanFor, writeImageShards } from '../engine/enqueue.ts';
-import { runRoundLocal } from '../engine/local-executor.ts';
 import { openServices } from '../engine/open.ts';
-import { finalizeRound } from '../engine/round-manifest.ts';
+import { runSourceRoundLocal } from '../engine/source-round-local.ts';
 import { formatQualityTable, scoreRound } from '../quality/round-quality.ts';
 import type { Storage } from '../storage/storage.ts';
 import { runRounds } from '../rounds/run-rounds.ts';
@@ -56,12 +54,10 @@ export function register(program: Command): void {
       const source = () => detectSource(arg, { allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
       try {
         if (rounds === undefined) {
-          const plan = await roundPlanFor(services.storage, o.collection, Number(o.round), config);
-          const shards = await writeImageShards(services.storage, source(), { collection: o.collection, shardSize: config.shardSize, readSize: true });
-          await runRoundLocal(plan, shards.shards, services, (s) => process.stderr.write(`shard ${s} done\n`));
-          const manifest = await finalizeRound(services.storage, plan, new Set());
-          process.stdout.write(`${o.collection} round ${plan.round}: ${shards.shards.length} shards, ${shards.images} images, ${shards.skipped} skipped -> ${manifest}\n`);
-          if (o.world) process.stdout.write(`\nquality against the truth of ${o.world} (fld quality records it in the manifest)\n${await qualityOf(services.storage, o.collection, [plan.round], o.world)}`);
+          const round = whole('--round', o.round, 0)!;
+          const { manifest, shards } = await runSourceRoundLocal(services, config, source, o.collection, round, (s) => process.stderr.write(`shard ${s} done\n`));
+          process.stdout.write(`${o.collection} round ${round}: ${shards.shards.length} shards, ${shards.images} images, ${shards.skipped} skipped -> ${manifest}\n`);
+          if (o.world) process.stdout.write(`\nquality against the truth of ${o.world} (fld quality records it in the manifest)\n${await qualityOf(services.storage, o.collection, [round], o.world)}`);
           return;
         }
         const say = (l: string) => process.stdout.write(l + '\n');

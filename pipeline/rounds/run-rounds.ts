@@ -1,9 +1,7 @@
 import type { EngineConfig } from '../../schemas/config.ts';
-import { roundPlanFor, writeImageShards } from '../engine/enqueue.ts';
-import { runRoundLocal } from '../engine/local-executor.ts';
 import { runRefineRoundLocal } from '../engine/refine-round.ts';
-import { finalizeRound } from '../engine/round-manifest.ts';
 import type { Services } from '../engine/services.ts';
+import { runSourceRoundLocal } from '../engine/source-round-local.ts';
 import { layout } from '../layout.ts';
 import type { Source } from '../sources/types.ts';
 import { modelName, trainRound, type TrainRoundOptions } from '../train/train-round.ts';
@@ -66,10 +64,8 @@ export async function runRounds(o: RunRoundsOptions): Promise<StepResult[]> {
     if (step.kind === 'round0') {
       if (await storage.exists(layout.manifest(c, 0))) skipped = true;
       else {
-        const plan = await roundPlanFor(storage, c, 0, o.config);
-        const shards = await writeImageShards(storage, o.source(), { collection: c, shardSize: o.config.shardSize, readSize: true });
-        await runRoundLocal(plan, shards.shards, o.services, (s) => o.say(`  round 0: shard ${s} done`));
-        if (!(await finalizeRound(storage, plan, new Set()))) throw new Error(`round 0 of ${c}: not every shard finished; run again to resume`);
+        const r = await runSourceRoundLocal(o.services, o.config, o.source, c, 0, (s) => o.say(`  round 0: shard ${s} done`));
+        if (!r.manifest) throw new Error(`round 0 of ${c}: not every shard finished; run again to resume`);
       }
     } else if (step.kind === 'train') {
       const r = await trainRound({
