@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { asyncBufferFromFile } from 'hyparquet';
 import { openShard, readShardRows, ShardFormatError, type OpenShard } from '../shards/decode.ts';
-import { parseManifest } from '../shards/round-files.ts';
+import { parseManifest, RoundFileError } from '../shards/round-files.ts';
 import type { RoundManifest } from '../../schemas/manifest.ts';
 import { ROUND_KINDS } from '../../schemas/records.ts';
 import { ValidationError } from '../../schemas/validate.ts';
@@ -12,8 +12,8 @@ import { SchemaVersionError } from '../../schemas/version.ts';
 /**
  * `fld inspect <shard|round folder>`: what a shard holds (kind, schema, schema_version, rows, first
  * rows) or what a round holds (manifest, shards and rows per kind, done markers per stage).
- * Bad input (missing path, non-Parquet or truncated file, unknown schema_version, invalid manifest)
- * is one line on stderr and exit code 2.
+ * Bad input (missing path, non-Parquet or truncated file, unknown schema_version, a manifest that is
+ * not JSON or not valid) is one line on stderr and exit code 2.
  */
 export function register(program: Command): void {
   program
@@ -30,7 +30,7 @@ export function register(program: Command): void {
         const out = st.isDirectory() ? await inspectRound(abs) : await inspectShard(abs, opts.rows);
         process.stdout.write(opts.json ? JSON.stringify(out, null, 2) + '\n' : (out.type === 'shard' ? formatShard(out) : formatRound(out)));
       } catch (e) {
-        if (e instanceof ShardFormatError || e instanceof SchemaVersionError || e instanceof ValidationError) throw badInput(`inspect: ${e.message}`);
+        if (e instanceof ShardFormatError || e instanceof SchemaVersionError || e instanceof ValidationError || e instanceof RoundFileError) throw badInput(`inspect: ${e.message}`);
         throw e;
       }
     });

@@ -9,15 +9,24 @@ import { objectName } from './storage-io.ts';
 
 /** The JSON files of a round beside its shards: the manifest and the per-shard done markers. */
 
+/**
+ * A manifest or done marker that is not a JSON object (cut short, overwritten, not ours): bad input
+ * of its own kind, so that callers such as `fld inspect` can report it as such (one line, exit 2)
+ * instead of as a crash.
+ */
+export class RoundFileError extends Error {
+  override name = 'RoundFileError';
+}
+
 /** `what` names the file in messages, e.g. `manifest file:///data/demo/round-0/_manifest.json`. */
 function parseJsonObject(text: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${what}: not JSON (${(e as Error).message})`);
+    throw new RoundFileError(`${what}: not JSON (${(e as Error).message})`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${what}: not a JSON object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RoundFileError(`${what}: not a JSON object`);
   return value as Record<string, unknown>;
 }
 

@@ -104,3 +104,23 @@ test('bad input is one line on stderr and exit code 2', () => {
   assertOneLine(fld(future), /round-9\/_manifest\.json: schema_version 99 is not supported/);
   assertOneLine(fld(regionShard, '--rows', '-1'), /--rows/);
 });
+
+test('bad input inside a round folder is one line on stderr and exit code 2 too', () => {
+  const empty = join(root, 'empty.parquet');
+  writeFileSync(empty, '');
+  assertOneLine(fld(empty), /empty\.parquet: not a Parquet file/);
+  // a manifest cut short by a crash, and one that is JSON but not a manifest
+  const cut = join(root, 'demo', 'round-7');
+  mkdirSync(cut, { recursive: true });
+  writeFileSync(join(cut, '_manifest.json'), '{"schema_version": 1, "collection": "de');
+  assertOneLine(fld(cut), /round-7\/_manifest\.json: not JSON/);
+  writeFileSync(join(cut, '_manifest.json'), '[1, 2]');
+  assertOneLine(fld(cut), /round-7\/_manifest\.json: not a JSON object/);
+  writeFileSync(join(cut, '_manifest.json'), JSON.stringify({ schema_version: SCHEMA_VERSION, collection: 'demo' }));
+  assertOneLine(fld(cut, '--json'), /round-7\/_manifest\.json: field "round"/);
+  // a shard of the round that is not Parquet is named, not skipped
+  const broken = join(root, 'demo', 'round-8');
+  mkdirSync(join(broken, 'text'), { recursive: true });
+  writeFileSync(join(broken, 'text', 'shard-00003.parquet'), 'not parquet at all');
+  assertOneLine(fld(broken), /round-8\/text\/shard-00003\.parquet: not a Parquet file/);
+});
