@@ -1,6 +1,8 @@
 /**
  * Runs every benchmark in bench/ (files named `*.bench.ts`), or only those whose name contains an
- * argument: `npm run bench -- parquet`. Each benchmark prints its own `figure | anchor | ratio` table.
+ * argument: `npm run bench -- parquet`. Arguments after a second `--` go to each benchmark run:
+ * `npm run bench -- parquet-writers -- --rows 20000`. Each benchmark prints its own
+ * `figure | anchor | ratio` table.
  */
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +10,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const split = args.indexOf('--');
+const filters = split < 0 ? args : args.slice(0, split);
+const passed = split < 0 ? [] : args.slice(split + 1);
 const benches = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
@@ -16,7 +21,7 @@ const benches = readdirSync(here)
 let failed = 0;
 for (const b of benches) {
   console.log(`\n=== ${b} ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, b)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, b), ...passed], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 if (benches.length === 0) console.log('no benchmark matched', filters.join(' '));
