@@ -13,6 +13,12 @@ import {
   env, AutoProcessor, AutoTokenizer, Florence2ForConditionalGeneration, Florence2Processor, RawImage, Tensor,
 } from '@huggingface/transformers';
 import { REPO_ROOT, runPython, tinyFlorence2Folder } from '../helpers/florence2-tiny.ts';
+import { rowsForImage, TASKS } from '../../pipeline/world/export-rows.ts';
+import { DEFAULT_NOISE, labelsOf } from '../../pipeline/world/labels.ts';
+import { Rng } from '../../pipeline/world/rng.ts';
+import { readTruth } from '../../pipeline/world/truth-store.ts';
+import { scenesFromTruth } from '../../pipeline/world/truth.ts';
+import { smallWorld } from '../world/helpers.ts';
 
 env.allowRemoteModels = false;
 
@@ -288,10 +294,8 @@ test('transformers.js loads the folder and generates for <CAPTION>, <OD> and <CA
   }
 });
 
-test('Python and transformers.js tokenize every prompt and suffix of a sample export to the same ids', async () => {
-  const rows = readFileSync(join(REPO_ROOT, 'test/fixtures/florence2_sample_export.jsonl'), 'utf8')
-    .split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string });
-  assert.ok(rows.length >= 50);
+/** Python's and transformers.js's ids of every prompt and suffix of `rows` must be the same. */
+async function sameIdsInPythonAndTjs(rows: readonly { prefix: string; suffix: string }[]): Promise<void> {
   const processor = (await AutoProcessor.from_pretrained(dir)) as Florence2Processor;
   const tokenizer = await AutoTokenizer.from_pretrained(dir);
   const tokenizerJson = join(dir, 'tokenizer.json');
@@ -317,6 +321,27 @@ test('Python and transformers.js tokenize every prompt and suffix of a sample ex
     assert.equal(tokenizer.decode(js), `<s>${suffix}</s>`, `round trip of ${JSON.stringify(suffix)}`);
   }
   assert.equal(tokenizer.get_vocab().size, cfg.vocab_size);
+}
+
+test('Python and transformers.js tokenize every prompt and suffix of a sample export to the same ids', async () => {
+  // hand-made: every task kind, near-miss tokens (<loc_1000>, <loc_5, <OD>), non-ASCII, control characters
+  const rows = readFileSync(join(REPO_ROOT, 'test/fixtures/florence2_sample_export.jsonl'), 'utf8')
+    .split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string });
+  assert.ok(rows.length >= 50);
+  await sameIdsInPythonAndTjs(rows);
+});
+
+test('Python and transformers.js tokenize every prompt and suffix of a demo-world export to the same ids', async () => {
+  // what the trainer is fed: the export rows of a small demo world with noisy labels, every task
+  const world = await smallWorld(8, 41, { wordProbability: 0.8 });
+  temps.push(world);
+  const scenes = scenesFromTruth(await readTruth(world));
+  const rows = scenes.flatMap((sc, i) => rowsForImage(
+    { image_id: sc.image_id, file: join(world, 'collection', 'images', `${sc.image_id}.png`), name: `${sc.image_id}.png`, width: sc.width, height: sc.height },
+    labelsOf(sc, DEFAULT_NOISE, new Rng(i + 1)), TASKS, 'train'));
+  assert.deepEqual([...new Set(rows.map((r) => r.task))].sort(), [...TASKS].sort());
+  assert.ok(rows.some((r) => /<loc_\d+>/.test(r.suffix)) && rows.some((r) => /<loc_\d+>/.test(r.prefix)));
+  await sameIdsInPythonAndTjs(rows);
 });
 
 test('the PyTorch beam search with one beam picks the greedy tokens; three beams score at least as well', () => {
