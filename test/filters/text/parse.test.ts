@@ -93,3 +93,16 @@ test('proper nouns are runs of proper-noun tokens with spans', () => {
   assert.ok(p.ok);
   assert.deepEqual(p.properNouns.map((x) => t.slice(x.start, x.end)), ['Eiffel Tower', 'Paris']);
 });
+
+test('lemmas are wink-nlp\'s, one per token, only when asked for', () => {
+  const t = 'Two men were holding bigger apples. The dogs ran.';
+  const p = parseText(t, { lemmas: true });
+  assert.ok(p.ok);
+  const lemma = (w: string) => p.tokens.find((x) => x.text === w)!.lemma;
+  assert.deepEqual(['men', 'were', 'holding', 'bigger', 'apples', 'dogs', 'ran'].map(lemma), ['man', 'be', 'hold', 'big', 'apple', 'dog', 'run']);
+  assert.ok(p.tokens.every((x) => typeof x.lemma === 'string' && x.lemma.length > 0));
+  const plain = parseText(t);
+  assert.ok(plain.ok && plain.tokens.every((x) => x.lemma === undefined));
+  // the same tree either way
+  assert.deepEqual(Array.from(plain.heads), Array.from(p.heads));
+});
