@@ -1,18 +1,17 @@
 /**
- * Runs every benchmark in bench/ (files named `*.bench.ts`), or only those whose name contains an
- * argument: `npm run bench -- parquet`. Each benchmark prints its own `figure | anchor | ratio` table.
+ * Runs every benchmark in bench/ (files named `*.bench.ts`), or the one an argument names exactly
+ * (`npm run bench -- world`), or those whose name contains an argument (`npm run bench -- parquet`); `select.ts` decides. Each benchmark prints its own
+ * `figure | anchor | ratio` table.
  */
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selectBenches } from './select.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2);
-const benches = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+const benches = selectBenches(readdirSync(here), filters);
 let failed = 0;
 for (const b of benches) {
   console.log(`\n=== ${b} ===`);
