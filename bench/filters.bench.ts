@@ -2,7 +2,8 @@
  * Filters benchmark: parse + text rules throughput beside bare wink-nlp (readDoc with POS) on the
  * same caption-like texts, with spaCy en_core_web_sm's published speed as a third column; NMS time
  * on 1k and 10k boxes beside torchvision.ops.nms (timed inside Python, start-up excluded, same boxes);
- * weighted box fusion throughput beside NMS on the same boxes. Floors: parse >= 0.5x wink-nlp,
+ * weighted box fusion throughput beside NMS on the same boxes; the parse with token lemmas beside
+ * without them (lemmas are opt-in). Floors: parse >= 0.5x wink-nlp,
  * NMS <= 2x torchvision's time. All times are CPU time of the measuring process (process.cpuUsage,
  * Python's time.process_time): the machine is shared, and waiting for a core is not the code's cost.
  * `npm run bench -- filters` (FLD_BENCH_QUICK=1 for a short run).
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filterConfig } from '../filters/config.ts';
 import { judgeText } from '../filters/text/rules.ts';
+import { parseText } from '../filters/text/parse.ts';
 import { winkInstance } from '../filters/text/tokens.ts';
 import { nms } from '../filters/boxes/nms.ts';
 import { fuseBoxes } from '../filters/boxes/fusion.ts';
@@ -103,6 +105,18 @@ for (const { gran, texts } of corpora) {
   if (ratio < 0.5) parseOk = false;
   rows.push([`parse+rules ${gran} (${(w / texts.length).toFixed(1)} words/text): ${fmt(oursWps)} words/s`, `wink-nlp readDoc+POS: ${fmt(winkWps)} words/s; spaCy sm published: ${fmt(SPACY_SM_PUBLISHED_WPS)} words/s`,
     `${ratio.toFixed(2)}x wink (floor 0.5x ${ratio >= 0.5 ? 'ok' : 'MISSED'}); ${(oursWps / SPACY_SM_PUBLISHED_WPS).toFixed(1)}x spaCy`]);
+}
+
+// ---- what lemmas would cost: parse with and without them (opt-in, no rule uses them), detailed texts
+{
+  const texts = corpora[1].texts;
+  const w = words(texts);
+  let plain = Infinity, lemma = Infinity;
+  for (let r = 0; r < (QUICK ? 3 : 8); r++) {
+    lemma = Math.min(lemma, time(() => { for (const t of texts) parseText(t, { lemmas: true }); }, 100));
+    plain = Math.min(plain, time(() => { for (const t of texts) parseText(t); }, 100));
+  }
+  rows.push([`parse with lemmas (detailed): ${fmt(w / lemma)} words/s`, `parse without (the default): ${fmt(w / plain)} words/s`, `${(plain / lemma).toFixed(2)}x`]);
 }
 
 // ---- NMS vs torchvision (same boxes, timed inside Python)

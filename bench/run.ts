@@ -1,6 +1,7 @@
 /**
- * Runs every benchmark in bench/ (files named `*.bench.ts`), or only those whose name contains an
- * argument: `npm run bench -- parquet`. Arguments after a second `--` go to each benchmark run:
+ * Runs every benchmark in bench/ (files named `*.bench.ts`), or the one an argument names exactly
+ * (`npm run bench -- world`), or those whose name contains an argument (`npm run bench -- parquet`);
+ * `select.ts` decides. Arguments after a second `--` go to each benchmark run:
  * `npm run bench -- parquet-writers -- --rows 20000`. Each benchmark prints its own
  * `figure | anchor | ratio` table.
  */
@@ -8,16 +9,14 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selectBenches } from './select.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const split = args.indexOf('--');
 const filters = split < 0 ? args : args.slice(0, split);
 const passed = split < 0 ? [] : args.slice(split + 1);
-const benches = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+const benches = selectBenches(readdirSync(here), filters);
 let failed = 0;
 for (const b of benches) {
   console.log(`\n=== ${b} ===`);

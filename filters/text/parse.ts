@@ -60,6 +60,8 @@ export interface ParseRejection {
 export interface ParseOptions {
   /** Texts longer than this (UTF-16 code units) are rejected, not parsed. */
   maxChars?: number;
+  /** Give every token its lemma (`Token.lemma`); off by default, since no rule needs it. */
+  lemmas?: boolean;
 }
 
 export const DEFAULT_MAX_CHARS = 20_000;
@@ -108,7 +110,7 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   if (clean !== text) for (let i = 0; i < text.length; i++) if (clean.charCodeAt(i) !== text.charCodeAt(i)) controlCharacters++;
   if (clean.trim().length === 0) return { ok: false, reason: 'whitespace_only', detail: 'the text has only whitespace or control characters' };
 
-  const { tokens: all, sentences: spans } = tokenize(clean);
+  const { tokens: all, sentences: spans } = tokenize(clean, options.lemmas === true);
   // wink-nlp emits whitespace runs as SPACE tokens; the tree ignores them.
   correctTags(all);
   const { heads, rels, chunks } = buildTree(all, spans);

@@ -14,6 +14,14 @@ export interface Token {
   pos: Pos;
   /** wink-nlp's tag before our corrections (kept so a correction can be audited). */
   winkPos: Pos;
+  /**
+   * wink-nlp's lemma, lower case ("horses" -> "horse", "ran" -> "run"), only when asked for
+   * (`tokenize(text, true)`, `parseText(text, { lemmas: true })`): it costs about an eighth of the
+   * parse's time and no rule uses it (docs/decisions.md, Filters). wink-nlp picks it from its own tag
+   * (winkPos) and WordNet's exception lists, so it can miss where we corrected the tag, and WordNet's
+   * suffix stripping has quirks ("riding" -> "rid", since "rid" is a verb too).
+   */
+  lemma?: string;
   /** [start, end) character offsets in the original text. */
   start: number;
   end: number;
@@ -49,7 +57,7 @@ export function winkInstance(): ReturnType<typeof winkNLP> {
  * token's text forward from the previous token's end, so they index the caller's string exactly
  * (wink-nlp splits contractions but never rewrites token text).
  */
-export function tokenize(text: string): { tokens: Token[]; sentences: [number, number][] } {
+export function tokenize(text: string, withLemmas = false): { tokens: Token[]; sentences: [number, number][] } {
   const w = winkInstance();
   const its = w.its;
   // wink-nlp's tagger calls most capitalised words proper nouns, so a sentence's first word is read
@@ -62,6 +70,8 @@ export function tokenize(text: string): { tokens: Token[]; sentences: [number, n
   const doc = w.readDoc(fed);
   const values = doc.tokens().out() as string[];
   const tags = doc.tokens().out(its.pos) as Pos[];
+  // wink-nlp's typings declare its.lemma with an addons parameter that out() does not accept; it works
+  const lemmas = withLemmas ? (doc.tokens().out(its.lemma as never) as string[]) : null;
   const spans = (doc.sentences().out(its.span) as unknown as [number, number][]).filter(([a, b]) => b >= a);
   const tokens: Token[] = [];
   let cursor = 0;
@@ -78,7 +88,9 @@ export function tokenize(text: string): { tokens: Token[]; sentences: [number, n
     cursor = end;
     // only sentence-initial words were lower-cased for wink-nlp: slice the original just for them
     const original = lowered !== text && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
-    tokens.push({ i, text: original, lower: original.toLowerCase(), pos: tags[i], winkPos: tags[i], start, end, sent: 0 });
+    const token: Token = { i, text: original, lower: original.toLowerCase(), pos: tags[i], winkPos: tags[i], start, end, sent: 0 };
+    if (lemmas) token.lemma = lemmas[i];
+    tokens.push(token);
   }
   // Sentence of each token from wink-nlp's spans; a token no span covers (seen on odd input) joins
   // the sentence before it. The returned spans are rebuilt from the tokens so both always agree.

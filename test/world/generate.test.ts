@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { hashTree, smallWorld } from './helpers.ts';
 import { readTruth } from '../../pipeline/world/truth-store.ts';
 import { readManifest } from '../../pipeline/world/manifest.ts';
-import { CATEGORIES } from '../../pipeline/world/vocab.ts';
+import { BACKGROUND_PATTERNS, BACKGROUND_TONES, CATEGORIES, COLOUR_NAMES } from '../../pipeline/world/vocab.ts';
 import { sampleScene } from '../../pipeline/world/scene.ts';
 
 test('the same seed gives byte-identical images and truth; another seed does not', async () => {
@@ -47,13 +47,17 @@ test('a world has images of the stated size, a manifest of them, and truth that 
   }
 });
 
-test('scenes cover every category, 1 to 8 objects, both sizes, relations and words', () => {
+test('scenes cover every category and colour, 1 to 8 objects, both sizes, every background, clutter, relations and words', () => {
   const scenes = Array.from({ length: 300 }, (_, i) => sampleScene(1, i));
   const cats = new Set(scenes.flatMap((s) => s.objects.map((o) => o.category)));
   assert.deepEqual([...cats].sort(), [...CATEGORIES].sort());
   const counts = scenes.map((s) => s.objects.length);
   assert.ok(Math.min(...counts) >= 1 && Math.max(...counts) === 8);
   assert.deepEqual(new Set(scenes.flatMap((s) => s.objects.map((o) => o.size))), new Set(['small', 'large']));
+  assert.deepEqual(new Set(scenes.flatMap((s) => s.objects.map((o) => o.colour))), new Set(COLOUR_NAMES), 'all 8 colours');
+  assert.deepEqual(new Set(scenes.map((s) => s.background.tone)), new Set(Object.keys(BACKGROUND_TONES)), 'every background tone');
+  assert.deepEqual(new Set(scenes.map((s) => s.background.pattern)), new Set(BACKGROUND_PATTERNS), 'every background pattern');
+  assert.ok(scenes.filter((s) => s.clutter.length > 0).length > 200, 'most scenes have clutter');
   const preds = new Set(scenes.flatMap((s) => s.relations.map((r) => r.predicate)));
   assert.deepEqual(preds, new Set(['overlaps', 'is stacked on', 'points to']));
   assert.ok(scenes.filter((s) => s.words.length > 0).length > 60);
