@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from '../config/load-config.ts';
 import { openEngine } from '../engine/open.ts';
 import { roundStatus, type RoundStatus } from '../engine/status.ts';
+import { wholeOption } from './whole-option.ts';
 
 const fmtRate = (s: RoundStatus) => (s.images.perSecond === null ? '-' : `${s.images.perSecond.toFixed(1)} img/s`);
 const fmtEta = (s: RoundStatus) => (s.images.etaSeconds === null ? '-' : `${Math.round(s.images.etaSeconds)} s`);
@@ -29,9 +30,10 @@ export function register(program: Command): void {
     .option('--watch', 'keep a live progress bar until the round finishes (in a terminal)', false)
     .option('--json', 'print JSON', false)
     .action(async (o: { collection?: string; round?: string; config?: string; watch: boolean; json: boolean }) => {
+      const round = wholeOption('status', '--round', o.round, 0);
       const engine = await openEngine(await loadConfig(o.config));
       try {
-        const keys = (await engine.q.rounds()).filter((k) => (!o.collection || k.collection === o.collection) && (o.round === undefined || k.round === Number(o.round)));
+        const keys = (await engine.q.rounds()).filter((k) => (!o.collection || k.collection === o.collection) && (round === undefined || k.round === round));
         if (!keys.length) throw Object.assign(new Error(`status: no queued round${o.collection ? ` of collection ${o.collection}` : ''} in this Redis (fld enqueue, or fld enqueue --resume after a Redis loss)`), { exitCode: 1 });
         if (o.watch && process.stderr.isTTY && !o.json && keys.length === 1) {
           const bar = new cliProgress.SingleBar({ format: '{bar} {value}/{total} images | {rate} | ETA {eta_s} | shards {done}/{shards} failed {failed}', stream: process.stderr }, cliProgress.Presets.shades_classic);
