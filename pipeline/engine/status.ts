@@ -45,11 +45,14 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
   let itemErrors = 0;
   let first = Infinity;
   let last = -Infinity;
+  let mergeDone = new Set<number>();
   for (const s of stages) {
     const st: StageStatus = { stage: s.name, queue: s.queue, waiting: 0, active: 0, done: 0, failed: 0 };
     const prefix = layout.done(k.collection, k.round, s.name, 0).replace(/shard-\d+\.json$/, '');
+    const doneHere = new Set<number>();
     for await (const key of storage.list(prefix)) {
       st.done++;
+      doneHere.add(Number(/shard-(\d+)\.json$/.exec(key)?.[1]));
       if (s.name !== 'merge') continue;
       const m = parseDoneMarker(new TextDecoder().decode(await storage.get(key)), key);
       imagesDone += m.counts.images ?? 0;
@@ -59,6 +62,9 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
       last = Math.max(last, end);
     }
     for (const shard of live) {
+      // The in-flight set was read before the markers: a shard that finished in between is done,
+      // not waiting, and a job still active after its marker (merge writes the manifest last) is done too.
+      if (doneHere.has(shard)) continue;
       const state = await q.queue(s.queue).getJobState(jobId({ ...k, shard, stage: s.name }));
       if (state === 'active') {
         st.active++;
@@ -66,16 +72,18 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
       } else if (state === 'failed') st.failed++;
       else if (WAITING.has(state)) st.waiting++;
     }
+    if (s.name === 'merge') mergeDone = doneHere;
     out.push(st);
   }
   const merge = out.find((s) => s.stage === 'merge')!;
   const totalImages = cp?.images ?? 0;
   const seconds = (last - first) / 1000;
   const perSecond = imagesDone && seconds > 0 ? imagesDone / seconds : null;
-  const inflightActive = inflight.map(Number).filter((s) => activeShards.has(s)).length;
+  const open = inflight.map(Number).filter((s) => !mergeDone.has(s));
+  const inflightActive = open.filter((s) => activeShards.has(s)).length;
   return {
     ...k,
-    shards: { total: shards, pending, waiting: inflight.length - inflightActive, active: inflightActive, done: merge.done, failed: failed.length },
+    shards: { total: shards, pending, waiting: open.length - inflightActive, active: inflightActive, done: merge.done, failed: failed.length },
     images: { total: totalImages, done: imagesDone, perSecond, etaSeconds: perSecond && totalImages ? Math.max(0, (totalImages - imagesDone) / perSecond) : null },
     stages: out,
     skipped: { total: cp?.skipped.total ?? 0, byReason: cp?.skipped.byReason ?? {} },
