@@ -9,6 +9,7 @@ export function formatStatus(s: RoundStatus): string {
   const sh = s.shards;
   const lines = [
     `${s.collection} round ${s.round}: shards ${sh.done}/${sh.total} done, ${sh.active} active, ${sh.waiting} waiting, ${sh.pending} pending, ${sh.failed} failed; images ${s.images.done}/${s.images.total}, ${fmtRate(s)}, ETA ${fmtEta(s)}`,
+    ...(s.listed ? [] : [`  source not fully listed: fld enqueue is still running, or it stopped before the end (killed, or its source failed); run it again, it continues`]),
     `  skipped at enqueue: ${s.skipped.total}${Object.keys(s.skipped.byReason).length ? ` (${Object.entries(s.skipped.byReason).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}; per-image errors: ${s.itemErrors}`,
     ...s.stages.map((t) => `  ${t.stage.padEnd(24)} ${t.queue.padEnd(14)} waiting ${t.waiting}  active ${t.active}  done ${t.done}  failed ${t.failed}`),
     ...s.lastErrors.slice(0, 5).map((e) => `  ! shard ${e.shard} ${e.stage} ${e.at}: ${e.message}`),

@@ -16,6 +16,12 @@ export interface RoundStatus {
   /** Per-image error rows written by finished shards. */
   itemErrors: number;
   lastErrors: { shard: number; stage: string; message: string; at: string }[];
+  /**
+   * False until fld enqueue has listed the whole source (the collection plan is written after the
+   * last image shard): an enqueue still running, or one that stopped early (killed, or the source
+   * failed: an unreachable S3 endpoint) and must be run again. Shard totals count only what is listed.
+   */
+  listed: boolean;
   /** True once every listed shard is done or failed. */
   finished: boolean;
 }
@@ -89,6 +95,7 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
     skipped: { total: cp?.skipped.total ?? 0, byReason: cp?.skipped.byReason ?? {} },
     itemErrors,
     lastErrors: errors.map((e) => JSON.parse(e) as RoundStatus['lastErrors'][number]),
+    listed: cp !== null,
     // The manifest is written just after the last merge marker; a round is finished only once it is there.
     finished: cp !== null && merge.done + failed.length >= shards && (await storage.exists(layout.manifest(k.collection, k.round))),
   };

@@ -92,3 +92,23 @@ test('fld status: waiting/pending per stage before workers, --watch follows the 
     await env.close();
   }
 });
+
+test('an enqueue whose S3 source is unreachable: one line naming the prefix, exit 1; fld status says the source is not fully listed', async () => {
+  const env = await makeEnv({ shardSize: 10, window: 3 });
+  try {
+    const s3env = { FLD_S3_ENDPOINT: 'http://127.0.0.1:1', FLD_S3_MAX_ATTEMPTS: '1', FLD_S3_FORCE_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1' };
+    const r = await fld(['enqueue', 's3://bucket/imgs', '--collection', 'u', '--config', env.configFile], { cwd: env.dir, env: s3env }).done;
+    assert.equal(r.code, 1);
+    // (the AWS SDK prints its own Node-version warning first; our message is the last line)
+    assert.match(r.stderr.trim().split('\n').at(-1)!, /^fld: s3 prefix s3:\/\/bucket\/imgs\/: listing failed after 0 keys: .*ECONNREFUSED.*endpoint http:\/\/127\.0\.0\.1:1/);
+    const st = await fld(['status', '--collection', 'u', '--config', env.configFile, '--json'], { cwd: env.dir }).done;
+    assert.equal(st.code, 0, st.stderr);
+    const [s] = JSON.parse(st.stdout) as RoundStatus[];
+    assert.equal(s.listed, false);
+    assert.equal(s.finished, false);
+    const text = await fld(['status', '--collection', 'u', '--config', env.configFile], { cwd: env.dir }).done;
+    assert.match(text.stdout, /source not fully listed: fld enqueue is still running, or it stopped before the end .*run it again/);
+  } finally {
+    await env.close();
+  }
+});
