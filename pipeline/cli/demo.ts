@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.ts';
 import { openEngine } from '../engine/open.ts';
 import { redisForDemo } from '../demo/demo-redis.ts';
-import { waitForRound } from '../demo/round-progress.ts';
+import { waitForRound } from '../engine/round-progress.ts';
 import { demoPlan } from '../demo/steps.ts';
 import { formatQualityTable, scoreRound } from '../quality/round-quality.ts';
 import { openStorage } from '../storage/open.ts';

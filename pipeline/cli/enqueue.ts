@@ -5,6 +5,7 @@ import { openEngine } from '../engine/open.ts';
 import { detectSource } from '../sources/detect.ts';
 import { openStorage } from '../storage/open.ts';
 import { SOURCE_TYPES, type SourceType } from '../sources/types.ts';
+import { wholeOption } from './whole-option.ts';
 
 interface Opts { collection: string; round: string; resume: boolean; config?: string; format?: SourceType; allowOutside: boolean; readSize: boolean; json: boolean }
 
@@ -26,8 +27,7 @@ export function register(program: Command): void {
     .option('--no-read-size', 'do not read width/height from image headers at enqueue (boxes are then not checked against the image bounds)')
     .option('--json', 'print the summary as JSON', false)
     .action(async (arg: string | undefined, o: Opts) => {
-      const round = Number(o.round);
-      if (!Number.isInteger(round) || round < 0) throw Object.assign(new Error(`--round must be an integer >= 0, got ${o.round}`), { exitCode: 2 });
+      const round = wholeOption('enqueue', '--round', o.round, 0)!;
       if (!o.resume && !arg) throw Object.assign(new Error('enqueue: give a <source>, or --resume to rebuild a round from storage'), { exitCode: 2 });
       const config = await loadConfig(o.config);
       const engine = await openEngine(config);

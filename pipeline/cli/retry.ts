@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
 import { openEngine } from '../engine/open.ts';
 import { retryFailed } from '../engine/retry.ts';
+import { wholeOption } from './whole-option.ts';
 
 /** `fld retry --collection NAME [--round R]`: re-queues the shards that failed for good. */
 export function register(program: Command): void {
@@ -13,9 +14,10 @@ export function register(program: Command): void {
     .option('--config <file>', 'config file')
     .option('--json', 'print the shards as JSON', false)
     .action(async (o: { collection: string; round: string; config?: string; json: boolean }) => {
+      const round = wholeOption('retry', '--round', o.round, 0)!;
       const engine = await openEngine(await loadConfig(o.config));
       try {
-        const shards = await retryFailed(engine.q, { collection: o.collection, round: Number(o.round) });
+        const shards = await retryFailed(engine.q, { collection: o.collection, round });
         process.stdout.write(o.json ? JSON.stringify({ retried: shards }) + '\n' : `re-queued ${shards.length} failed shard(s)${shards.length ? `: ${shards.join(', ')}` : ''}\n`);
       } finally {
         await engine.close();

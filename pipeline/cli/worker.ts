@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
+import { wholeOption } from './whole-option.ts';
 
-const num = (flag: string, v: string, min: number): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw Object.assign(new Error(`${flag} must be an integer >= ${min}, got ${v}`), { exitCode: 2 });
-  return n;
-};
+const num = (flag: string, v: string, min: number): number => wholeOption('worker', flag, v, min)!;
 
 /** `fld worker --queues ... --concurrency N`: a BullMQ worker process (workers/worker-process.ts). */
 export function register(program: Command): void {
@@ -21,8 +18,9 @@ export function register(program: Command): void {
     .action(async (o: { queues: string; concurrency: string; lockDuration: string; stalledInterval: string; maxStalledCount: string; config?: string }) => {
       // The CLI is the program's top: it may start a worker process, which pipeline code never imports.
       const { queueNames, runWorkerProcess } = await import('../../workers/worker-process.ts');
-      const concurrency = Number(o.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw Object.assign(new Error(`--concurrency must be an integer >= 1, got ${o.concurrency}`), { exitCode: 2 });
-      await runWorkerProcess(await loadConfig(o.config), { queues: queueNames(o.queues), concurrency, policy: { lockDuration: num('--lock-duration', o.lockDuration, 1000), stalledInterval: num('--stalled-interval', o.stalledInterval, 100), maxStalledCount: num('--max-stalled-count', o.maxStalledCount, 0) } });
+      // every flag is checked before the config is read or Redis is reached
+      const concurrency = num('--concurrency', o.concurrency, 1);
+      const policy = { lockDuration: num('--lock-duration', o.lockDuration, 1000), stalledInterval: num('--stalled-interval', o.stalledInterval, 100), maxStalledCount: num('--max-stalled-count', o.maxStalledCount, 0) };
+      await runWorkerProcess(await loadConfig(o.config), { queues: queueNames(o.queues), concurrency, policy });
     });
 }

@@ -16,6 +16,12 @@ export interface RoundStatus {
   /** Per-image error rows written by finished shards. */
   itemErrors: number;
   lastErrors: { shard: number; stage: string; message: string; at: string }[];
+  /**
+   * False until fld enqueue has listed the whole source (the collection plan is written after the
+   * last image shard): an enqueue still running, or one that stopped early (killed, or the source
+   * failed: an unreachable S3 endpoint) and must be run again. Shard totals count only what is listed.
+   */
+  listed: boolean;
   /** True once every listed shard is done or failed. */
   finished: boolean;
 }
@@ -45,11 +51,14 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
   let itemErrors = 0;
   let first = Infinity;
   let last = -Infinity;
+  let mergeDone = new Set<number>();
   for (const s of stages) {
     const st: StageStatus = { stage: s.name, queue: s.queue, waiting: 0, active: 0, done: 0, failed: 0 };
     const prefix = layout.done(k.collection, k.round, s.name, 0).replace(/shard-\d+\.json$/, '');
+    const doneHere = new Set<number>();
     for await (const key of storage.list(prefix)) {
       st.done++;
+      doneHere.add(Number(/shard-(\d+)\.json$/.exec(key)?.[1]));
       if (s.name !== 'merge') continue;
       const m = parseDoneMarker(new TextDecoder().decode(await storage.get(key)), key);
       imagesDone += m.counts.images ?? 0;
@@ -59,6 +68,9 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
       last = Math.max(last, end);
     }
     for (const shard of live) {
+      // The in-flight set was read before the markers: a shard that finished in between is done,
+      // not waiting, and a job still active after its marker (merge writes the manifest last) is done too.
+      if (doneHere.has(shard)) continue;
       const state = await q.queue(s.queue).getJobState(jobId({ ...k, shard, stage: s.name }));
       if (state === 'active') {
         st.active++;
@@ -66,21 +78,24 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
       } else if (state === 'failed') st.failed++;
       else if (WAITING.has(state)) st.waiting++;
     }
+    if (s.name === 'merge') mergeDone = doneHere;
     out.push(st);
   }
   const merge = out.find((s) => s.stage === 'merge')!;
   const totalImages = cp?.images ?? 0;
   const seconds = (last - first) / 1000;
   const perSecond = imagesDone && seconds > 0 ? imagesDone / seconds : null;
-  const inflightActive = inflight.map(Number).filter((s) => activeShards.has(s)).length;
+  const open = inflight.map(Number).filter((s) => !mergeDone.has(s));
+  const inflightActive = open.filter((s) => activeShards.has(s)).length;
   return {
     ...k,
-    shards: { total: shards, pending, waiting: inflight.length - inflightActive, active: inflightActive, done: merge.done, failed: failed.length },
+    shards: { total: shards, pending, waiting: open.length - inflightActive, active: inflightActive, done: merge.done, failed: failed.length },
     images: { total: totalImages, done: imagesDone, perSecond, etaSeconds: perSecond && totalImages ? Math.max(0, (totalImages - imagesDone) / perSecond) : null },
     stages: out,
     skipped: { total: cp?.skipped.total ?? 0, byReason: cp?.skipped.byReason ?? {} },
     itemErrors,
     lastErrors: errors.map((e) => JSON.parse(e) as RoundStatus['lastErrors'][number]),
+    listed: cp !== null,
     // The manifest is written just after the last merge marker; a round is finished only once it is there.
     finished: cp !== null && merge.done + failed.length >= shards && (await storage.exists(layout.manifest(k.collection, k.round))),
   };

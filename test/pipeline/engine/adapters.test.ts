@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultAdapterFactory, NoAdapterError } from '../../../pipeline/engine/adapters.ts';
+import sharp from 'sharp';
+import { AdapterPool, defaultAdapterFactory, NoAdapterError, type AdapterFactory } from '../../../pipeline/engine/adapters.ts';
 import { Florence2Adapter } from '../../../specialists/florence2/adapter.ts';
 import { writeManifest } from '../../../specialists/registry/register.ts';
 import { variedFlorence2Folder } from '../../specialists/fixtures/florence2-sample.ts';
@@ -37,4 +38,34 @@ test('a folder that cannot play the specialist is refused naming the specialist,
   await assert.rejects(defaultAdapterFactory('region_caption', detector, 0), /specialists\.region_caption = .*: model family is detector, expected florence2/);
   await assert.rejects(defaultAdapterFactory('captioner', join(dir, 'nowhere'), 0), /specialists\.captioner = .*nowhere: not a model folder \(no fld-model\.json\)/);
   await assert.rejects(defaultAdapterFactory('segmenter', captionOnly, 0), /no adapter for "segmenter"/);
+});
+
+test('AdapterPool: a model is created and set up once per process however many jobs ask at once; a failed load is tried again by the next job', async () => {
+  // the real factory, counted: every call is a model load
+  const calls: string[] = [];
+  const counted: AdapterFactory = (specialist, ref, round, tasks) => {
+    calls.push(`${specialist}@${ref}`);
+    return defaultAdapterFactory(specialist, ref, round, tasks);
+  };
+  const pool = new AdapterPool(counted);
+  const detector = await yoloModelFolder('exact', 64, ['red thing', 'green thing']);
+  const late = join(dir, 'late-detector'); // not there yet: the first jobs fail to load it
+  try {
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => pool.get('detector', detector, 0)));
+    assert.ok(a === b && b === c, 'one adapter for every job of the process');
+    assert.equal((await pool.get('detector', detector, 0)), a, 'and for later jobs');
+    assert.deepEqual(calls, [`detector@${detector}`]);
+    const out = await a.annotate([{ image_id: 'img', bytes: await sharp({ create: { width: 64, height: 64, channels: 3, background: 'red' } }).png().toBuffer() }]);
+    assert.equal(out.errors.length, 0, 'set up before it is handed out');
+
+    await assert.rejects(pool.get('detector', late, 0), /not a model folder/);
+    await assert.rejects(pool.get('detector', late, 0), /not a model folder/);
+    await cp(detector, late, { recursive: true });
+    const d = await pool.get('detector', late, 0);
+    assert.notEqual(d, a);
+    assert.deepEqual(calls.filter((x) => x.endsWith(late)).length, 3, 'a failed load is not cached');
+  } finally {
+    await pool.close();
+    await rm(detector, { recursive: true, force: true });
+  }
 });
