@@ -11,16 +11,13 @@ import { formatQualityTable, scoreRound } from '../quality/round-quality.ts';
 import { openStorage } from '../storage/open.ts';
 import { FLD_BIN, startWorkers, type WorkerGroup } from '../demo/worker-procs.ts';
 import { formatStatus } from './status.ts';
+import { wholeOption } from './whole-option.ts';
 
 /** Enough for the tiny captioner to end its captions (an untrained one writes 256 tokens per image): about 2.5 min on 2 shared cores. */
 const DEMO_TRAIN_STEPS = 150;
 
 const fail = (msg: string, exitCode = 1) => Object.assign(new Error(msg), { exitCode });
-const int = (flag: string, v: string, min: number): number => {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || n < min) throw fail(`demo: ${flag} must be an integer >= ${min}, got ${JSON.stringify(v)}`, 2);
-  return n;
-};
+const int = (flag: string, v: string, min: number): number => wholeOption('demo', flag, v, min)!;
 
 /**
  * The main job on the bundled demo world (pipeline/demo/steps.ts lists the steps): a world with exact

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
 import { formatQualityTable, qualityColumns, scoreRound, writeRoundQuality } from '../quality/round-quality.ts';
 import { openStorage } from '../storage/open.ts';
+import { wholeOption } from './whole-option.ts';
 
 interface Opts { collection: string; round: string; world: string; heldOut?: string; heldOutWorld?: string; write: boolean; unfiltered: boolean; config?: string; json: boolean }
 
@@ -25,8 +26,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'config file (for the storage)')
     .option('--json', 'print the quality block as JSON', false)
     .action(async (o: Opts) => {
-      const round = Number(o.round);
-      if (!Number.isInteger(round) || round < 0) throw Object.assign(new Error(`quality: --round must be an integer >= 0, got ${o.round}`), { exitCode: 2 });
+      const round = wholeOption('quality', '--round', o.round, 0)!;
       if (Boolean(o.heldOut) !== Boolean(o.heldOutWorld)) throw Object.assign(new Error('quality: --held-out and --held-out-world go together'), { exitCode: 2 });
       const config = await loadConfig(o.config);
       const storage = openStorage(config.storage);

@@ -128,6 +128,9 @@ test('a quality block of an unknown version is refused by name; fld quality prin
   const half = fld('quality', '--collection', 'q', '--round', '0', '--world', world, '--held-out', 'h', '--config', cfg);
   assert.notEqual(half.status, 0);
   assert.match(half.stderr, /--held-out and --held-out-world go together/);
+  const sci = fld('quality', '--collection', 'q', '--round', '1e1', '--world', world, '--config', cfg);
+  assert.equal(sci.status, 2, 'a round written 1e1 is bad input, not round 10');
+  assert.match(sci.stderr, /quality: --round must be a whole number >= 0, got "1e1"/);
 });
 
 test('--unfiltered: the round\'s raw specialist output scored beside it (junk the filters removed lowers precision there)', async () => {
