@@ -78,7 +78,10 @@ function startRun(args: string[], env: NodeJS.ProcessEnv) {
   return { child, lines, done, stderr: () => stderr };
 }
 
-/** Step -> seconds from the runs' "done:" lines; the time a killed run spent on its unfinished step goes to that step. */
+/**
+ * Step -> seconds from the runs' "done:" lines; the time a killed run spent on its unfinished step goes
+ * to that step (to its "done before" line when the workers finished it between the runs).
+ */
 function stepTimes(runs: { lines: { at: number; line: string }[]; seconds: number }[]): [string, number][] {
   const out = new Map<string, number>();
   let carry = 0;
@@ -89,6 +92,10 @@ function stepTimes(runs: { lines: { at: number; line: string }[]; seconds: numbe
       if (!m) continue;
       if (!m[1]) {
         out.set(m[2]!, (out.get(m[2]!) ?? 0) + carry + (at - last));
+        carry = 0;
+      } else if (carry && !out.has(m[2]!)) {
+        // the step the kill cut off was finished by the workers while no run was there
+        out.set(m[2]!, carry);
         carry = 0;
       }
       last = at;
