@@ -60,8 +60,9 @@ export function register(program: Command): void {
       const config = await loadConfig(o.config);
       // Redis is checked first: with --workers a Redis that is down is one clear error before any work
       const engine = o.workers ? await openEngine(config) : null;
-      const services = engine ? engine.q.services : openServices(config);
-      const close = () => (engine ? engine.close() : (services as ReturnType<typeof openServices>).close());
+      const local = engine ? null : openServices(config);
+      const services = engine?.q.services ?? local!;
+      const close = () => (engine ?? local!).close();
       const source = () => detectSource(arg, { allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
       try {
         if (rounds === undefined) {
