@@ -1,17 +1,21 @@
 import type { Command } from 'commander';
 import { registryDir } from '../../specialists/registry/registry.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { openServices } from '../engine/open.ts';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { openEngine, openServices } from '../engine/open.ts';
 import { runSourceRoundLocal } from '../engine/source-round-local.ts';
 import { formatQualityTable, scoreRound } from '../quality/round-quality.ts';
 import type { Storage } from '../storage/storage.ts';
-import { runRounds } from '../rounds/run-rounds.ts';
+import { localSteps } from '../rounds/local-steps.ts';
+import { runRounds, type RoundsExecutor } from '../rounds/run-rounds.ts';
+import { workerSteps } from '../rounds/worker-steps.ts';
 import { detectSource } from '../sources/detect.ts';
 import { openStorage } from '../storage/open.ts';
 import { progressLine } from './train.ts';
 import { wholeOption } from './whole-option.ts';
 
-interface Opts { collection: string; round: string; rounds?: string; registry?: string; init?: string; trainSteps?: string; trainTimeout?: string; world?: string; allowOutside: boolean; config?: string }
+interface Opts { collection: string; round: string; rounds?: string; registry?: string; init?: string; trainSteps?: string; trainTimeout?: string; world?: string; workers: boolean; allowOutside: boolean; config?: string }
 
 /** Rounds side by side, as `fld quality` prints them (printed only: the manifests stay as the rounds wrote them). */
 async function qualityOf(storage: Storage, collection: string, rounds: number[], world: string): Promise<string> {
@@ -27,11 +31,13 @@ const whole = (flag: string, v: string | undefined, min: number) => wholeOption(
  * With `--rounds K`: the data engine's loop, round 0 then K times train on round r and refine round
  * r+1 with that model (pipeline/rounds/), each step skipped when its done marker is there, so a run
  * that was stopped anywhere continues where it stopped. `--world` prints each round's quality.
+ * With `--workers` the same loop goes through Redis and the `fld worker` processes the user started
+ * (pipeline/rounds/worker-steps.ts): a re-run after a kill joins the jobs still queued or running.
  */
 export function register(program: Command): void {
   program
     .command('run')
-    .description('run round 0 in this process without Redis (--local); with --rounds K the whole loop: round 0, then K x (train, refine), resumable')
+    .description('run round 0 in this process without Redis (--local); with --rounds K the whole loop: round 0, then K x (train, refine), resumable; --workers: through BullMQ workers')
     .argument('<source>', 'collection source (as for fld enqueue)')
     .requiredOption('--collection <name>', 'collection name')
     .option('--round <r>', 'round (without --rounds)', '0')
@@ -41,7 +47,8 @@ export function register(program: Command): void {
     .option('--train-steps <n>', "training steps per round (default: the trainer's own)")
     .option('--train-timeout <s>', 'kill a trainer after this many seconds')
     .option('--world <dir>', 'a demo world (fld world generate): print each round\'s quality against its truth')
-    .option('--local', 'in-process executor (the only one this command has)', true)
+    .option('--local', 'in-process executor (the default)', true)
+    .option('--workers', 'with --rounds: through Redis and BullMQ workers (start fld worker processes for the round\'s queues and train)', false)
     .option('--allow-outside', 'accept manifest paths outside the manifest folder', false)
     .option('--config <file>', 'config file')
     .action(async (arg: string, o: Opts) => {
@@ -49,8 +56,13 @@ export function register(program: Command): void {
       const trainSteps = whole('--train-steps', o.trainSteps, 1) ?? null;
       const trainTimeoutS = whole('--train-timeout', o.trainTimeout, 1);
       if (rounds !== undefined && o.round !== '0') throw Object.assign(new Error('run: --rounds runs from round 0; leave out --round'), { exitCode: 2 });
+      if (o.workers && rounds === undefined) throw Object.assign(new Error('run: --workers goes with --rounds K (--rounds 0 for round 0 alone)'), { exitCode: 2 });
       const config = await loadConfig(o.config);
-      const services = openServices(config);
+      // Redis is checked first: with --workers a Redis that is down is one clear error before any work
+      const engine = o.workers ? await openEngine(config) : null;
+      const local = engine ? null : openServices(config);
+      const services = engine?.q.services ?? local!;
+      const close = () => (engine ?? local!).close();
       const source = () => detectSource(arg, { allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
       try {
         if (rounds === undefined) {
@@ -61,19 +73,22 @@ export function register(program: Command): void {
           return;
         }
         const say = (l: string) => process.stdout.write(l + '\n');
-        const steps = await runRounds({
-          config, services, source, collection: o.collection, rounds, registry: registryDir(o.registry), init: o.init ?? null,
-          trainSteps, trainTimeoutS,
-          onTrainLine: (l) => { if (l.event) process.stderr.write(progressLine(l.event) + '\n'); },
-          say,
-        });
+        const registry = registryDir(o.registry);
+        // a model folder given relative to here must mean the same folder to a worker elsewhere
+        const init = o.init && existsSync(o.init) ? resolve(o.init) : (o.init ?? null);
+        const executor: RoundsExecutor = engine
+          ? workerSteps({ config, q: engine.q, source, collection: o.collection, registry, trainSteps, trainTimeoutS, tty: process.stderr.isTTY === true, say,
+            onTrainProgress: (p) => process.stderr.write(progressLine(p) + '\n') })
+          : localSteps({ config, services, source, collection: o.collection, registry, trainSteps, trainTimeoutS, say,
+            onTrainLine: (l) => { if (l.event) process.stderr.write(progressLine(l.event) + '\n'); } });
+        const steps = await runRounds({ storage: services.storage, collection: o.collection, rounds, init, executor, say });
         say(`\n${o.collection}: ${steps.length} steps, ${steps.filter((s) => s.skipped).length} done before, ${steps.reduce((a, s) => a + (s.skipped ? 0 : s.seconds), 0).toFixed(1)} s`);
         if (o.world) {
           const rounds = steps.filter((s) => s.step.kind !== 'train').map((s) => s.step.round);
           say(`\nquality against the truth of ${o.world} (fld quality records it in a round's manifest)\n${await qualityOf(services.storage, o.collection, rounds, o.world)}`);
         }
       } finally {
-        await services.close();
+        await close();
       }
     });
 }

@@ -1,10 +1,6 @@
-import type { EngineConfig } from '../../schemas/config.ts';
-import { runRefineRoundLocal } from '../engine/refine-round.ts';
-import type { Services } from '../engine/services.ts';
-import { runSourceRoundLocal } from '../engine/source-round-local.ts';
+import type { Storage } from '../storage/storage.ts';
 import { layout } from '../layout.ts';
-import type { Source } from '../sources/types.ts';
-import { modelName, trainRound, type TrainRoundOptions } from '../train/train-round.ts';
+import { modelName } from '../train/train-round.ts';
 
 /** One step of the data engine's loop. */
 export type RoundsStep = { kind: 'round0'; round: 0 } | { kind: 'train'; round: number } | { kind: 'refine'; round: number };
@@ -24,19 +20,26 @@ export function roundsSteps(rounds: number): RoundsStep[] {
 export const stepName = (s: RoundsStep, collection: string): string =>
   s.kind === 'round0' ? 'round 0 (specialists, filters, merge)' : s.kind === 'train' ? `train on round ${s.round} -> ${modelName(collection, s.round)}` : `refine round ${s.round} with ${modelName(collection, s.round - 1)}`;
 
+/**
+ * How each step runs: in this process (local-steps.ts) or through Redis and `fld worker` processes
+ * (worker-steps.ts). Each call returns once its step is done (round manifest written, model
+ * registered) and throws when it cannot be.
+ */
+export interface RoundsExecutor {
+  round0(): Promise<void>;
+  /** Trains on `round` from `init` (null: from scratch); `resumed`: its done marker was there, nothing ran. */
+  train(round: number, init: string | null): Promise<{ resumed: boolean }>;
+  /** Refines `round` with the model `model` (a registered name). */
+  refine(round: number, model: string): Promise<void>;
+}
+
 export interface RunRoundsOptions {
-  config: EngineConfig;
-  services: Services;
-  /** The collection's source, opened only if round 0 still has to list it. */
-  source: () => Source;
+  storage: Storage;
   collection: string;
   rounds: number;
-  registry: string;
   /** Starting model of the first training (later ones start from the previous round's model); null: from scratch. */
   init?: string | null;
-  trainSteps?: number | null;
-  trainTimeoutS?: number;
-  onTrainLine?: TrainRoundOptions['onLine'];
+  executor: RoundsExecutor;
   say: (line: string) => void;
 }
 
@@ -49,46 +52,23 @@ export interface StepResult {
 }
 
 /**
- * Runs the loop in this process, resumable at any step: each step is skipped when its done marker is
- * there (round 0 and refined rounds: the round manifest; training: `_train.json` with its model still
- * registered), and a step cut off halfway resumes from its own per-shard done markers.
+ * Runs the loop, resumable at any step: each step is skipped when its done marker is there (round 0
+ * and refined rounds: the round manifest; training: `_train.json` with its model still registered,
+ * checked by the training stage itself), and a step cut off halfway resumes from its own per-shard
+ * done markers (in process) or from the queue state and done markers (on the workers).
  */
 export async function runRounds(o: RunRoundsOptions): Promise<StepResult[]> {
-  const { storage } = o.services;
   const c = o.collection;
   const out: StepResult[] = [];
   for (const step of roundsSteps(o.rounds)) {
     const name = stepName(step, c);
     const t0 = performance.now();
     let skipped = false;
-    if (step.kind === 'round0') {
-      if (await storage.exists(layout.manifest(c, 0))) skipped = true;
-      else {
-        const r = await runSourceRoundLocal(o.services, o.config, o.source, c, 0, (s) => o.say(`  round 0: shard ${s} done`));
-        if (!r.manifest) throw new Error(`round 0 of ${c}: not every shard finished; run again to resume`);
-      }
-    } else if (step.kind === 'train') {
-      const r = await trainRound({
-        config: o.config,
-        storage,
-        collection: c,
-        round: step.round,
-        registry: o.registry,
-        init: step.round === 0 ? (o.init ?? null) : modelName(c, step.round - 1),
-        steps: o.trainSteps ?? null,
-        timeoutS: o.trainTimeoutS,
-        onLine: o.onTrainLine,
-        onStage: (m) => o.say(`  train: ${m}`),
-      });
-      skipped = r.resumed;
-    } else {
-      if (await storage.exists(layout.manifest(c, step.round))) skipped = true;
-      else {
-        const r = await runRefineRoundLocal(o.services, o.config, c, step.round, { model: modelName(c, step.round - 1), registry: o.registry, onShard: (s) => o.say(`  round ${step.round}: shard ${s} done`) });
-        for (const s of r.skipped) o.say(`  not run: ${s}`);
-        if (!r.manifest) throw new Error(`round ${step.round} of ${c}: not every shard finished; run again to resume`);
-      }
-    }
+    if (step.kind === 'train') {
+      skipped = (await o.executor.train(step.round, step.round === 0 ? (o.init ?? null) : modelName(c, step.round - 1))).resumed;
+    } else if (await o.storage.exists(layout.manifest(c, step.round))) skipped = true;
+    else if (step.kind === 'round0') await o.executor.round0();
+    else await o.executor.refine(step.round, modelName(c, step.round - 1));
     const seconds = (performance.now() - t0) / 1000;
     o.say(`${skipped ? 'done before' : 'done'}: ${name}${skipped ? '' : ` (${seconds.toFixed(1)} s)`}`);
     out.push({ step, name, skipped, seconds });

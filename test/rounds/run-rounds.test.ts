@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { roundsSteps } from '../../pipeline/rounds/run-rounds.ts';
 import { fld, makeWorld, type Run } from '../pipeline/engine/harness.ts';
@@ -96,8 +96,12 @@ test('a run cut off inside round 1 (one merge and the manifest missing) resumes 
   assert.deepEqual(JSON.parse(readFileSync(join(r1, '_manifest.json'), 'utf8')).counts, counts);
 });
 
-test('bad --rounds stops before any work', async () => {
+test('bad --rounds, or --workers without --rounds, stops before any work', async () => {
   const r = await fld(['run', world.manifest, '--collection', 'other', '--rounds', 'two', '--config', config], { cwd: world.dir }).done;
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--rounds must be a whole number >= 0, got "two"/);
+  const w = await fld(['run', world.manifest, '--collection', 'other', '--workers', '--config', config], { cwd: world.dir }).done;
+  assert.equal(w.code, 2);
+  assert.match(w.stderr, /--workers goes with --rounds K/);
+  assert.equal(existsSync(join(data, 'other')), false, 'nothing written');
 });
