@@ -24,7 +24,7 @@ import { createInterface } from 'node:readline';
 import { Queue } from 'bullmq';
 import { loadConfig } from '../pipeline/config/load-config.ts';
 import { redisForDemo } from '../pipeline/demo/demo-redis.ts';
-import { waitForRound } from '../pipeline/demo/round-progress.ts';
+import { waitForRound } from '../pipeline/engine/round-progress.ts';
 import { FLD_BIN, startWorkers, type WorkerGroup } from '../pipeline/demo/worker-procs.ts';
 import { openEngine } from '../pipeline/engine/open.ts';
 import { formatQualityTable, qualityColumns, scoreRound } from '../pipeline/quality/round-quality.ts';

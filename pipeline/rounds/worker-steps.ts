@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../../schemas/config.ts';
-import { waitForRound } from '../demo/round-progress.ts';
+import { waitForRound } from '../engine/round-progress.ts';
 import { enqueueRound, roundPlanFor } from '../engine/enqueue.ts';
 import { enqueueRefineRound } from '../engine/refine-round.ts';
 import type { RoundQueue } from '../engine/round-queue.ts';
