@@ -68,6 +68,11 @@ class ModelDims:
     max_position_embeddings: int = 512
     scale_embedding: bool = False
     dropout: float = 0.1
+    # Pre-LN encoder / decoder layers (x + f(LN(x)), one LayerNorm after the last layer) instead of BART's post-LN
+    # LN(x + f(x)): see docs/decisions.md, "Why the demo captioner ignored its image". Off by default so
+    # older model.pt / config.json files load and export as before; only written to config.json when on.
+    encoder_pre_ln: bool = False
+    decoder_pre_ln: bool = False
 
     def __post_init__(self):
         if self.patch_stride not in (16, 32):
@@ -95,6 +100,15 @@ class ModelDims:
         return self.d_model // self.attention_heads
 
 
+# Fields added after models were committed: left out of the written dims while at their default, so an
+# older model exports byte-identical configs.
+LATER_FIELDS = {"encoder_pre_ln": False, "decoder_pre_ln": False}
+
+
+def dims_dict(dims: ModelDims) -> dict:
+    return {k: v for k, v in asdict(dims).items() if k not in LATER_FIELDS or v != LATER_FIELDS[k]}
+
+
 def model_config(dims: ModelDims, tok: ByteTokenizer) -> dict:
     ids = dict(bos_token_id=tok.bos_id, pad_token_id=tok.pad_id, eos_token_id=tok.eos_id,
                decoder_start_token_id=tok.eos_id, forced_bos_token_id=tok.bos_id, forced_eos_token_id=tok.eos_id)
@@ -116,7 +130,7 @@ def model_config(dims: ModelDims, tok: ByteTokenizer) -> dict:
         architectures=["Florence2ForConditionalGeneration"], model_type="florence2", is_encoder_decoder=True,
         vocab_size=len(tok), projection_dim=dims.d_model, num_image_tokens=dims.num_image_tokens,
         ignore_index=-100, text_config=text, vision_config=vision, torch_dtype="float32", **ids,
-        fld_dims=asdict(dims),
+        fld_dims=dims_dict(dims),
     )
 
 
