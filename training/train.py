@@ -43,6 +43,7 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
                    "predicts, per image token, the categories of the export's <OD> boxes covering its cell (0 = off)")
     p.add_argument("--grid-only-steps", type=int, default=0, help="florence2: the first N steps train only the --aux-grid loss")
     p.add_argument("--detach-encoder", action="store_true", help="florence2: the caption loss does not train the vision side and encoder (the auxiliary losses do)")
+    p.add_argument("--decoder-token-dropout", type=float, default=0.0, help="florence2: fraction of decoder input tokens replaced by <pad> in training")
     p.add_argument("--warmup", type=int, help="warm-up steps (default steps // 20)")
     p.add_argument("--no-decay-norm-bias", action="store_true", help="florence2: no weight decay on biases and LayerNorm weights")
     p.add_argument("--no-fp16", action="store_true", help="florence2: skip the fp16 ONNX files")
@@ -80,7 +81,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             train_florence2.train(rows, a.out, a.steps, a.seed, a.init, a.batch, a.lr or 1e-3, a.dims,
                                   a.max_target_tokens, a.name or "demo-florence2", a.version, not a.no_fp16,
                                   a.aux_image_words, a.warmup, not a.no_decay_norm_bias, a.aux_grid,
-                                  od_suffixes(a.export) if a.aux_grid > 0 else None, a.grid_only_steps, a.detach_encoder)
+                                  od_suffixes(a.export) if a.aux_grid > 0 else None, a.grid_only_steps, a.detach_encoder, a.decoder_token_dropout)
     except ExportError as e:
         sys.stderr.write(f"train: bad export: {e}\n")
         progress("error", stage="train", message=f"bad export: {e}")

@@ -73,6 +73,12 @@ class ModelDims:
     # older model.pt / config.json files load and export as before; only written to config.json when on.
     encoder_pre_ln: bool = False
     decoder_pre_ln: bool = False
+    # The image token before the patch tokens: their mean (Florence-2's) or their max, which keeps a
+    # small object's features undiluted by the background patches.
+    global_token: str = "mean"
+    # "conv": 4 plain convs (7x7 stride 4 first); "bn": the demo detector's kind of stem, 3x3 conv +
+    # BatchNorm + SiLU blocks (stride 2 first), which learns shapes on the demo world in hundreds of steps.
+    vision_stem: str = "conv"
 
     def __post_init__(self):
         if self.patch_stride not in (16, 32):
@@ -84,6 +90,10 @@ class ModelDims:
         if self.max_position_embeddings <= self.num_image_tokens:
             raise ValueError(f"max_position_embeddings {self.max_position_embeddings} leaves no room for a prompt "
                              f"after the {self.num_image_tokens} image tokens")
+        if self.global_token not in ("mean", "max"):
+            raise ValueError(f"global_token {self.global_token!r} is not 'mean' or 'max'")
+        if self.vision_stem not in ("conv", "bn"):
+            raise ValueError(f"vision_stem {self.vision_stem!r} is not 'conv' or 'bn'")
         if len(self.vision_channels) != 4:
             raise ValueError(f"vision_channels needs 4 stages, got {self.vision_channels}")
 
@@ -102,7 +112,7 @@ class ModelDims:
 
 # Fields added after models were committed: left out of the written dims while at their default, so an
 # older model exports byte-identical configs.
-LATER_FIELDS = {"encoder_pre_ln": False, "decoder_pre_ln": False}
+LATER_FIELDS = {"encoder_pre_ln": False, "decoder_pre_ln": False, "global_token": "mean", "vision_stem": "conv"}
 
 
 def dims_dict(dims: ModelDims) -> dict:

@@ -24,13 +24,25 @@ MASK_NEG = -1.0e4
 KV = Tuple[torch.Tensor, torch.Tensor]
 
 
+def bn_block(cin: int, cout: int, stride: int) -> nn.Module:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.SiLU())
+
+
+def bn_stem(c: List[int], patch_stride: int) -> nn.Module:
+    """Stride 2 * 2 * 2 * 2 * (patch_stride / 16), a stride-1 block after each downsampling but the last."""
+    half = max(8, c[0] // 2)
+    return nn.Sequential(bn_block(3, half, 2), bn_block(half, c[0], 2), bn_block(c[0], c[0], 1),
+                         bn_block(c[0], c[1], 2), bn_block(c[1], c[1], 1), bn_block(c[1], c[2], 2), bn_block(c[2], c[2], 1),
+                         nn.Conv2d(c[2], c[3], 3, patch_stride // 16, 1))
+
+
 class VisionEncoder(nn.Module):
     """A conv stem of total stride s (16 or 32) standing in for DaViT: [B,3,H,W] -> [B, 1 + (H/s)*(W/s), D]."""
 
     def __init__(self, dims: ModelDims):
         super().__init__()
         c = dims.vision_channels
-        self.stem = nn.Sequential(
+        self.stem = bn_stem(c, dims.patch_stride) if dims.vision_stem == "bn" else nn.Sequential(
             nn.Conv2d(3, c[0], 7, stride=4, padding=3), nn.GELU(),
             nn.Conv2d(c[0], c[1], 3, stride=2, padding=1), nn.GELU(),
             nn.Conv2d(c[1], c[2], 3, stride=2, padding=1), nn.GELU(),
@@ -40,11 +52,12 @@ class VisionEncoder(nn.Module):
         # Florence-2's image_projection + image_proj_norm, inside the exported vision encoder.
         self.projection = nn.Linear(c[3], dims.d_model, bias=False)
         self.proj_norm = nn.LayerNorm(dims.d_model)
+        self.global_max = dims.global_token == "max"
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         x = self.stem(pixel_values)                        # [B, C, g, g]
         x = x.flatten(2).transpose(1, 2) + self.pos_embed  # [B, P, C]
-        x = torch.cat([x.mean(dim=1, keepdim=True), x], dim=1)
+        x = torch.cat([x.amax(dim=1, keepdim=True) if self.global_max else x.mean(dim=1, keepdim=True), x], dim=1)
         return self.proj_norm(self.projection(x))
 
 

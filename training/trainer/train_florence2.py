@@ -167,7 +167,7 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
           lr: float, dims_json: Optional[str], max_target: int, name: str, version: str, fp16: bool,
           aux_image_words: float = 0.0, warmup: Optional[int] = None, decay_norm_bias: bool = True,
           aux_grid: float = 0.0, od_suffix: Optional[Dict[str, str]] = None, grid_only_steps: int = 0,
-          detach_encoder: bool = False) -> dict:
+          detach_encoder: bool = False, decoder_token_dropout: float = 0.0) -> dict:
     t0 = time.time()
     tok = ByteTokenizer.default()
     if init:
@@ -202,6 +202,7 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
     rng = random.Random(seed)
     queue: List[List[int]] = []
     n_img = dims.num_image_tokens
+    drop_rng = torch.Generator().manual_seed(seed)
 
     def step_loss(_step: int):
         nonlocal queue
@@ -209,6 +210,12 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
             queue = batches_by_length(enc["train"], batch, rng)
         idx = queue.pop()
         px, ids, mask, labels, dec = collate(enc["train"], idx, cache, mean, std, pad, start)
+        if decoder_token_dropout > 0:
+            # Word dropout (as against posterior collapse in text VAEs): a weaker language model in the
+            # decoder makes the image worth reading. The start token is kept.
+            drop = torch.rand(dec.shape, generator=drop_rng) < decoder_token_dropout
+            drop[:, 0] = False
+            dec = dec.masked_fill(drop, pad)
         if aux is None and grid is None:
             return seq2seq_loss(model(px, ids, mask, dec), labels)
         embeds, emask = model.encoder_inputs(px, ids, mask)
@@ -231,7 +238,7 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
     metrics = {"family": "florence2", "seed": seed, "steps": steps, "batch": batch, "lr": lr, "init": init,
                "dims": asdict(dims), "max_target_tokens": max_target, "tasks": tasks,
                "train_rows": len(enc["train"].rows), "valid_rows": len(enc["valid"].rows),
-               "aux_image_words": aux_image_words, "aux_grid": aux_grid, "grid_only_steps": grid_only_steps, "detach_encoder": detach_encoder, "warmup": warmup, "decay_norm_bias": decay_norm_bias,
+               "aux_image_words": aux_image_words, "aux_grid": aux_grid, "grid_only_steps": grid_only_steps, "detach_encoder": detach_encoder, "decoder_token_dropout": decoder_token_dropout, "warmup": warmup, "decay_norm_bias": decay_norm_bias,
                "loss_curve": curve, "valid": valid, "train_seconds": round(time.time() - t0, 1)}
     with staged(out_dir) as tmp:
         write_folder(model, tok, tmp, fp16=fp16, log=lambda m: progress("export", message=m))
