@@ -1,7 +1,8 @@
 """The reference trainer: the training stage's default command (DESIGN.md section 8).
 
     /usr/bin/python3 -m training.train --export DIR --out DIR [--family florence2|detector]
-        [--init MODEL_DIR] [--steps N] [--seed S] [--batch B] [--lr LR] [--tasks T1,T2] ...
+        [--init MODEL_DIR] [--steps N] [--seed S] [--batch B] [--lr LR] [--tasks T1,T2]
+        [--dims JSON] [--aux-grid W] [--detach-encoder] ...
 
 Reads a JSONL + images export (checked in full first), trains, writes a model folder atomically
 (temp folder + rename; `fld-model.json` last inside it) with `metrics.json`. Progress is one JSON
