@@ -56,12 +56,17 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
         p.error(f"--steps must be at least 1, got {a.steps}")
     if a.batch < 1:
         p.error(f"--batch must be at least 1, got {a.batch}")
+    if a.detach_encoder and not (a.aux_grid > 0 or a.aux_image_words > 0):
+        p.error("--detach-encoder needs --aux-grid or --aux-image-words: nothing else would train the image side")
     return a
 
 
 def od_suffixes(export: str) -> dict:
     """image path -> its `<OD>` suffix in the train split (the grid auxiliary loss's targets)."""
-    return {r.image: r.suffix for r in load_export(export, ["<OD>"], splits=("train",))["train"]}
+    out = {r.image: r.suffix for r in load_export(export, ["<OD>"], splits=("train",))["train"]}
+    if not out:
+        raise ExportError(f"{export}: --aux-grid needs <OD> rows in the train split, there are none")
+    return out
 
 
 def main(argv: Optional[List[str]] = None) -> int:
