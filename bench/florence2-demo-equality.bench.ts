@@ -9,11 +9,12 @@
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { demoWorldSample } from '../test/specialists/fixtures/demo-world-sample.ts';
 import { differences, equalityJobs, maxPixelDifference, modelTasks, pytorchIds, runnerIds, sameCount, transformersIds } from '../test/specialists/fixtures/florence2-equality.ts';
 
-const DIR = process.env.FLD_BENCH_F2_DIR ?? join('models', 'demo-florence2');
+// Absolute: transformers.js resolves a relative folder against its own models directory.
+const DIR = resolve(process.env.FLD_BENCH_F2_DIR ?? join('models', 'demo-florence2'));
 const N = Number(process.env.FLD_BENCH_IMAGES ?? 50);
 const STEPS = Number(process.env.FLD_BENCH_F2_TOKENS ?? 160);
 

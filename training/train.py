@@ -1,7 +1,8 @@
 """The reference trainer: the training stage's default command (DESIGN.md section 8).
 
     /usr/bin/python3 -m training.train --export DIR --out DIR [--family florence2|detector]
-        [--init MODEL_DIR] [--steps N] [--seed S] [--batch B] [--lr LR] [--tasks T1,T2] ...
+        [--init MODEL_DIR] [--steps N] [--seed S] [--batch B] [--lr LR] [--tasks T1,T2]
+        [--dims JSON] [--aux-grid W] [--detach-encoder] ...
 
 Reads a JSONL + images export (checked in full first), trains, writes a model folder atomically
 (temp folder + rename; `fld-model.json` last inside it) with `metrics.json`. Progress is one JSON
@@ -37,6 +38,15 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--classes", help="detector: comma-separated class names in output order (default: sorted names in the export)")
     p.add_argument("--dims", help="florence2: JSON object of ModelDims fields (new model only)")
     p.add_argument("--max-target-tokens", type=int, default=192, help="florence2: labels longer than this are cut (EOS kept)")
+    p.add_argument("--aux-image-words", type=float, default=0.0, help="florence2: weight of the training-only "
+                   "loss that predicts the target's words from the pooled image states (0 = off)")
+    p.add_argument("--aux-grid", type=float, default=0.0, help="florence2: weight of the training-only loss that "
+                   "predicts, per image token, the categories of the export's <OD> boxes covering its cell (0 = off)")
+    p.add_argument("--grid-only-steps", type=int, default=0, help="florence2: the first N steps train only the --aux-grid loss")
+    p.add_argument("--detach-encoder", action="store_true", help="florence2: the caption loss does not train the vision side and encoder (the auxiliary losses do)")
+    p.add_argument("--decoder-token-dropout", type=float, default=0.0, help="florence2: fraction of decoder input tokens replaced by <pad> in training")
+    p.add_argument("--warmup", type=int, help="warm-up steps (default steps // 20)")
+    p.add_argument("--no-decay-norm-bias", action="store_true", help="florence2: no weight decay on biases and LayerNorm weights")
     p.add_argument("--no-fp16", action="store_true", help="florence2: skip the fp16 ONNX files")
     p.add_argument("--name", help="model name in fld-model.json (default demo-<family>)")
     p.add_argument("--version", default="0", help="model version in fld-model.json")
@@ -46,7 +56,17 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
         p.error(f"--steps must be at least 1, got {a.steps}")
     if a.batch < 1:
         p.error(f"--batch must be at least 1, got {a.batch}")
+    if a.detach_encoder and not (a.aux_grid > 0 or a.aux_image_words > 0):
+        p.error("--detach-encoder needs --aux-grid or --aux-image-words: nothing else would train the image side")
     return a
+
+
+def od_suffixes(export: str) -> dict:
+    """image path -> its `<OD>` suffix in the train split (the grid auxiliary loss's targets)."""
+    out = {r.image: r.suffix for r in load_export(export, ["<OD>"], splits=("train",))["train"]}
+    if not out:
+        raise ExportError(f"{export}: --aux-grid needs <OD> rows in the train split, there are none")
+    return out
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -65,7 +85,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             from .trainer import train_florence2
             train_florence2.train(rows, a.out, a.steps, a.seed, a.init, a.batch, a.lr or 1e-3, a.dims,
-                                  a.max_target_tokens, a.name or "demo-florence2", a.version, not a.no_fp16)
+                                  a.max_target_tokens, a.name or "demo-florence2", a.version, not a.no_fp16,
+                                  a.aux_image_words, a.warmup, not a.no_decay_norm_bias, a.aux_grid,
+                                  od_suffixes(a.export) if a.aux_grid > 0 else None, a.grid_only_steps, a.detach_encoder, a.decoder_token_dropout)
     except ExportError as e:
         sys.stderr.write(f"train: bad export: {e}\n")
         progress("error", stage="train", message=f"bad export: {e}")

@@ -23,6 +23,18 @@ from .miniloop import ROOT, caption, detect, fld, score, train, world_images, wr
 from .trainer.common import progress
 
 
+def florence2_extras(f: dict) -> List[str]:
+    """The recipe's optional florence2 keys (docs/decisions.md, "Why the demo captioner ignored its image")."""
+    out: List[str] = []
+    if "dims" in f:
+        out += ["--dims", json.dumps(f["dims"])]
+    if f.get("aux_grid"):
+        out += ["--aux-grid", str(f["aux_grid"])]
+    if f.get("detach_encoder"):
+        out.append("--detach-encoder")
+    return out
+
+
 def measure(cfg: dict, work: str, models: str) -> dict:
     """Box F1 (IoU 0.5) and brief-caption object F1 of the demo models on the held-out world."""
     hw = cfg["heldout_world"]
@@ -73,7 +85,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             "florence2_s": ("--export", export, "--out", f2_dir, "--tasks", f["tasks"], "--steps", str(f["steps"]),
                             "--batch", str(f["batch"]), "--lr", str(f["lr"]), "--max-target-tokens", str(f["max_target_tokens"]),
                             "--seed", str(f["seed"]), "--name", "demo-florence2", "--version", "1", "--threads", "1",
-                            *([] if f["fp16"] else ["--no-fp16"])),
+                            *([] if f["fp16"] else ["--no-fp16"]), *florence2_extras(f)),
         }
         errors: List[BaseException] = []
 

@@ -133,6 +133,18 @@ test('other dimensions (stride 16, d_model 64, 2 heads, 3 decoder layers) give t
   await checkIO(join(work, 'model'), ['']);
 });
 
+test('the issue-6 architecture knobs (pre-LN, BatchNorm stem, max global token) keep the layout and are written only when set', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'fld-f2-knobs-'));
+  const knobs = { encoder_pre_ln: true, decoder_pre_ln: true, vision_stem: 'bn', global_token: 'max' };
+  writeFileSync(join(work, 'dims.json'), JSON.stringify(knobs));
+  runPython('export_onnx', [join(work, 'model'), '--dims', join(work, 'dims.json'), '--no-fp16']);
+  const set = JSON.parse(readFileSync(join(work, 'model', 'config.json'), 'utf8'));
+  assert.deepEqual(Object.fromEntries(Object.keys(knobs).map((k) => [k, set.fld_dims[k]])), knobs);
+  await checkIO(join(work, 'model'), ['']);
+  const plain = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  assert.deepEqual(Object.keys(knobs).filter((k) => k in plain.fld_dims), [], 'default dims write none of the knobs');
+});
+
 test('the merged decoder is an If on use_cache_branch; fp16 files hold float16 weights and keep float32 I/O', () => {
   const files = GRAPHS.flatMap((g) => [`${g}.onnx`, `${g}_fp16.onnx`]).map((f) => join(dir, 'onnx', f));
   const info = JSON.parse(runPython('inspect_onnx', files));

@@ -94,6 +94,21 @@ test('a missing image file is refused, naming the file', () => {
   assert.ok(name);
 });
 
+test('--aux-grid on an export without <OD> rows, and --detach-encoder without an auxiliary loss, are refused before training', () => {
+  const dir = join(work, 'bad-no-od');
+  cpSync(exportDir, dir, { recursive: true });
+  editLines(annotations(dir, 'train'), (rows) => rows.filter((r) => r.task !== '<OD>'));
+  const out = join(work, 'model-no-od');
+  const r = train('--export', dir, '--out', out, '--tasks', '<CAPTION>', '--steps', '2', '--aux-grid', '1');
+  assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+  assert.match(r.stderr, /<OD>/);
+  assert.ok(!existsSync(out), 'no model folder');
+  const d = train('--export', exportDir, '--out', out, '--tasks', '<CAPTION>', '--steps', '2', '--detach-encoder');
+  assert.equal(d.code, 2, `exit code; stderr: ${d.stderr}`);
+  assert.match(d.stderr, /--detach-encoder needs --aux-grid/);
+  assert.ok(!existsSync(out), 'no model folder');
+});
+
 test('a failure after the export checks (bad --init) leaves no folder either', () => {
   const out = join(work, 'model-init');
   const r = train('--export', exportDir, '--out', out, '--family', 'detector', '--steps', '2', '--init', join(work, 'nowhere'));

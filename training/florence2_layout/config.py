@@ -68,6 +68,17 @@ class ModelDims:
     max_position_embeddings: int = 512
     scale_embedding: bool = False
     dropout: float = 0.1
+    # Pre-LN encoder / decoder layers (x + f(LN(x)), one LayerNorm after the last layer) instead of BART's post-LN
+    # LN(x + f(x)): see docs/decisions.md, "Why the demo captioner ignored its image". Off by default so
+    # older model.pt / config.json files load and export as before; only written to config.json when on.
+    encoder_pre_ln: bool = False
+    decoder_pre_ln: bool = False
+    # The image token before the patch tokens: their mean (Florence-2's) or their max, which keeps a
+    # small object's features undiluted by the background patches.
+    global_token: str = "mean"
+    # "conv": 4 plain convs (7x7 stride 4 first); "bn": the demo detector's kind of stem, 3x3 conv +
+    # BatchNorm + SiLU blocks (stride 2 first), which learns shapes on the demo world in hundreds of steps.
+    vision_stem: str = "conv"
 
     def __post_init__(self):
         if self.patch_stride not in (16, 32):
@@ -79,6 +90,10 @@ class ModelDims:
         if self.max_position_embeddings <= self.num_image_tokens:
             raise ValueError(f"max_position_embeddings {self.max_position_embeddings} leaves no room for a prompt "
                              f"after the {self.num_image_tokens} image tokens")
+        if self.global_token not in ("mean", "max"):
+            raise ValueError(f"global_token {self.global_token!r} is not 'mean' or 'max'")
+        if self.vision_stem not in ("conv", "bn"):
+            raise ValueError(f"vision_stem {self.vision_stem!r} is not 'conv' or 'bn'")
         if len(self.vision_channels) != 4:
             raise ValueError(f"vision_channels needs 4 stages, got {self.vision_channels}")
 
@@ -93,6 +108,15 @@ class ModelDims:
     @property
     def head_dim(self) -> int:
         return self.d_model // self.attention_heads
+
+
+# Fields added after models were committed: left out of the written dims while at their default, so an
+# older model exports byte-identical configs.
+LATER_FIELDS = {"encoder_pre_ln": False, "decoder_pre_ln": False, "global_token": "mean", "vision_stem": "conv"}
+
+
+def dims_dict(dims: ModelDims) -> dict:
+    return {k: v for k, v in asdict(dims).items() if k not in LATER_FIELDS or v != LATER_FIELDS[k]}
 
 
 def model_config(dims: ModelDims, tok: ByteTokenizer) -> dict:
@@ -116,7 +140,7 @@ def model_config(dims: ModelDims, tok: ByteTokenizer) -> dict:
         architectures=["Florence2ForConditionalGeneration"], model_type="florence2", is_encoder_decoder=True,
         vocab_size=len(tok), projection_dim=dims.d_model, num_image_tokens=dims.num_image_tokens,
         ignore_index=-100, text_config=text, vision_config=vision, torch_dtype="float32", **ids,
-        fld_dims=asdict(dims),
+        fld_dims=dims_dict(dims),
     )
 
 

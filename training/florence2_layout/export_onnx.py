@@ -17,14 +17,13 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict
 from typing import Dict, List, Optional, Tuple
 
 import onnx
 import torch
 from onnx import TensorProto, helper
 
-from .config import ModelDims, generation_config, model_config, preprocessor_config
+from .config import ModelDims, dims_dict, generation_config, model_config, preprocessor_config
 from .model import Florence2Tiny
 from .onnx_fp16 import convert_float_to_float16
 from .onnx_merge import merge_decoders
@@ -164,7 +163,7 @@ def write_folder(model: Florence2Tiny, tok: ByteTokenizer, out_dir: str, fp16: b
         for name, obj in files.items():
             with open(f"{tmp}/{name}", "w", encoding="utf-8") as f:
                 json.dump(obj, f, indent=1, ensure_ascii=False)
-        torch.save({"dims": asdict(dims), "vocab_size": model.vocab_size, "state_dict": model.state_dict()}, f"{tmp}/model.pt")
+        torch.save({"dims": dims_dict(dims), "vocab_size": model.vocab_size, "state_dict": model.state_dict()}, f"{tmp}/model.pt")
         with tempfile.TemporaryDirectory() as work:
             t0 = time.time()
             graphs = export_graphs(model, work)

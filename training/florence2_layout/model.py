@@ -24,13 +24,25 @@ MASK_NEG = -1.0e4
 KV = Tuple[torch.Tensor, torch.Tensor]
 
 
+def bn_block(cin: int, cout: int, stride: int) -> nn.Module:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.SiLU())
+
+
+def bn_stem(c: List[int], patch_stride: int) -> nn.Module:
+    """Stride 2 * 2 * 2 * 2 * (patch_stride / 16), a stride-1 block after each downsampling but the last."""
+    half = max(8, c[0] // 2)
+    return nn.Sequential(bn_block(3, half, 2), bn_block(half, c[0], 2), bn_block(c[0], c[0], 1),
+                         bn_block(c[0], c[1], 2), bn_block(c[1], c[1], 1), bn_block(c[1], c[2], 2), bn_block(c[2], c[2], 1),
+                         nn.Conv2d(c[2], c[3], 3, patch_stride // 16, 1))
+
+
 class VisionEncoder(nn.Module):
     """A conv stem of total stride s (16 or 32) standing in for DaViT: [B,3,H,W] -> [B, 1 + (H/s)*(W/s), D]."""
 
     def __init__(self, dims: ModelDims):
         super().__init__()
         c = dims.vision_channels
-        self.stem = nn.Sequential(
+        self.stem = bn_stem(c, dims.patch_stride) if dims.vision_stem == "bn" else nn.Sequential(
             nn.Conv2d(3, c[0], 7, stride=4, padding=3), nn.GELU(),
             nn.Conv2d(c[0], c[1], 3, stride=2, padding=1), nn.GELU(),
             nn.Conv2d(c[1], c[2], 3, stride=2, padding=1), nn.GELU(),
@@ -40,11 +52,12 @@ class VisionEncoder(nn.Module):
         # Florence-2's image_projection + image_proj_norm, inside the exported vision encoder.
         self.projection = nn.Linear(c[3], dims.d_model, bias=False)
         self.proj_norm = nn.LayerNorm(dims.d_model)
+        self.global_max = dims.global_token == "max"
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         x = self.stem(pixel_values)                        # [B, C, g, g]
         x = x.flatten(2).transpose(1, 2) + self.pos_embed  # [B, P, C]
-        x = torch.cat([x.mean(dim=1, keepdim=True), x], dim=1)
+        x = torch.cat([x.amax(dim=1, keepdim=True) if self.global_max else x.mean(dim=1, keepdim=True), x], dim=1)
         return self.proj_norm(self.projection(x))
 
 
@@ -83,15 +96,22 @@ class FeedForward(nn.Module):
 
 
 class EncoderLayer(nn.Module):
-    """BART's post-LN encoder layer."""
+    """BART's post-LN encoder layer, or a pre-LN one (`dims.encoder_pre_ln`, same parameter names):
+    post-LN renormalises after each residual sum, so residual branches that outgrow their input divide
+    the across-image difference at every layer; pre-LN keeps the image in the residual stream."""
 
     def __init__(self, dims: ModelDims):
         super().__init__()
         self.self_attn, self.self_attn_layer_norm = Attention(dims), nn.LayerNorm(dims.d_model)
         self.ffn, self.final_layer_norm = FeedForward(dims), nn.LayerNorm(dims.d_model)
         self.dropout = dims.dropout
+        self.pre_ln = dims.encoder_pre_ln
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.pre_ln:
+            h = self.self_attn_layer_norm(x)
+            x = x + F.dropout(self.self_attn(h, self.self_attn.project_kv(h), mask), self.dropout, self.training)
+            return x + F.dropout(self.ffn(self.final_layer_norm(x)), self.dropout, self.training)
         h = self.self_attn(x, self.self_attn.project_kv(x), mask)
         x = self.self_attn_layer_norm(x + F.dropout(h, self.dropout, self.training))
         x = self.final_layer_norm(x + F.dropout(self.ffn(x), self.dropout, self.training))
@@ -99,7 +119,8 @@ class EncoderLayer(nn.Module):
 
 
 class DecoderLayer(nn.Module):
-    """BART's post-LN decoder layer; returns its self-attention and cross-attention key/values."""
+    """BART's post-LN decoder layer, or a pre-LN one (`dims.decoder_pre_ln`, same parameter names);
+    returns its self-attention and cross-attention key/values."""
 
     def __init__(self, dims: ModelDims):
         super().__init__()
@@ -107,14 +128,20 @@ class DecoderLayer(nn.Module):
         self.cross_attn, self.cross_attn_layer_norm = Attention(dims), nn.LayerNorm(dims.d_model)
         self.ffn, self.final_layer_norm = FeedForward(dims), nn.LayerNorm(dims.d_model)
         self.dropout = dims.dropout
+        self.pre_ln = dims.decoder_pre_ln
 
     def forward(self, x, self_mask, cross_mask, enc_states: Optional[torch.Tensor],
                 past_self: Optional[KV], past_cross: Optional[KV]) -> Tuple[torch.Tensor, KV, KV]:
-        k, v = self.self_attn.project_kv(x)
+        h = self.self_attn_layer_norm(x) if self.pre_ln else x
+        k, v = self.self_attn.project_kv(h)
         if past_self is not None:
             k, v = torch.cat([past_self[0], k], dim=2), torch.cat([past_self[1], v], dim=2)
-        x = self.self_attn_layer_norm(x + F.dropout(self.self_attn(x, (k, v), self_mask), self.dropout, self.training))
         cross = past_cross if past_cross is not None else self.cross_attn.project_kv(enc_states)
+        if self.pre_ln:
+            x = x + F.dropout(self.self_attn(h, (k, v), self_mask), self.dropout, self.training)
+            x = x + F.dropout(self.cross_attn(self.cross_attn_layer_norm(x), cross, cross_mask), self.dropout, self.training)
+            return x + F.dropout(self.ffn(self.final_layer_norm(x)), self.dropout, self.training), (k, v), cross
+        x = self.self_attn_layer_norm(x + F.dropout(self.self_attn(x, (k, v), self_mask), self.dropout, self.training))
         x = self.cross_attn_layer_norm(x + F.dropout(self.cross_attn(x, cross, cross_mask), self.dropout, self.training))
         x = self.final_layer_norm(x + F.dropout(self.ffn(x), self.dropout, self.training))
         return x, (k, v), cross
@@ -139,6 +166,9 @@ class Florence2Tiny(nn.Module):
         self.enc_layernorm_embedding, self.dec_layernorm_embedding = nn.LayerNorm(d), nn.LayerNorm(d)
         self.encoder_layers = nn.ModuleList(EncoderLayer(dims) for _ in range(dims.encoder_layers))
         self.decoder_layers = nn.ModuleList(DecoderLayer(dims) for _ in range(dims.decoder_layers))
+        # Pre-LN layers leave the residual stream unnormalised: one LayerNorm closes the encoder.
+        self.enc_final_norm = nn.LayerNorm(d) if dims.encoder_pre_ln else None
+        self.dec_final_norm = nn.LayerNorm(d) if dims.decoder_pre_ln else None
         self.register_buffer("final_logits_bias", torch.zeros(1, vocab_size))
         self.apply(self._init)
 
@@ -165,7 +195,7 @@ class Florence2Tiny(nn.Module):
         mask = padding_mask(attention_mask)
         for layer in self.encoder_layers:
             x = layer(x, mask)
-        return x
+        return self.enc_final_norm(x) if self.enc_final_norm is not None else x
 
     def decode(self, inputs_embeds: torch.Tensor, encoder_hidden_states: Optional[torch.Tensor],
                encoder_attention_mask: torch.Tensor, past: Optional[List[Tuple[KV, KV]]] = None,
@@ -185,6 +215,8 @@ class Florence2Tiny(nn.Module):
             ps, pc = (past[i] if past is not None else (None, None))
             x, kv_self, kv_cross = layer(x, self_mask, cross_mask, encoder_hidden_states, ps, pc)
             presents.append((kv_self, kv_cross))
+        if self.dec_final_norm is not None:
+            x = self.dec_final_norm(x)
         logits = F.linear(x, self.shared.weight) + self.final_logits_bias
         return logits, presents
 

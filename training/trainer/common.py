@@ -8,7 +8,7 @@ import random
 import re
 import sys
 import time
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -40,19 +40,20 @@ def lr_at(step: int, steps: int, peak: float, warmup: int) -> float:
 
 
 
-def run_steps(model, opt, steps: int, peak_lr: float, clip: float, step_loss, t0: float) -> List[Dict]:
+def run_steps(model, opt, steps: int, peak_lr: float, clip: float, step_loss, t0: float, warmup: Optional[int] = None) -> List[Dict]:
     """The optimisation loop both trainers share: warm-up then schedule, gradient clipping, a loss
-    curve of about 50 points and one progress line per point. `step_loss(step)` returns the batch loss."""
+    curve of about 50 points and one progress line per point. `step_loss(step)` returns the batch loss;
+    `warmup` defaults to steps // 20."""
     curve: List[Dict] = []
     running: List[float] = []
     model.train()
     for step in range(steps):
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, steps, peak_lr, max(1, steps // 20))
+            g["lr"] = lr_at(step, steps, peak_lr, max(1, warmup if warmup is not None else steps // 20))
         loss = step_loss(step)
         opt.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], clip)
         opt.step()
         running.append(float(loss))
         if (step + 1) % max(1, steps // 50) == 0 or step + 1 == steps:

@@ -3,20 +3,23 @@ and writes the model folder through the spike's exporter, so the layout is exact
 `metrics.json` and `fld-model.json`."""
 from __future__ import annotations
 
+import collections
 import json
 import os
 import random
+import re
 import time
 from dataclasses import asdict
 from typing import Dict, List, Optional, Sequence
 
 import torch
+import torch.nn.functional as F
 
 from ..florence2_layout.config import ModelDims, construct_prompt, preprocessor_config
 from ..florence2_layout.export_onnx import load_model, write_folder
 from ..florence2_layout.model import Florence2Tiny, seq2seq_loss, shift_tokens_right
 from ..florence2_layout.tokenizer import ByteTokenizer
-from .common import ImageCache, progress, run_steps
+from .common import LOC_NUM as LOC_TOKEN, OD_ITEM, ImageCache, progress, run_steps
 from .export_data import Row
 from .model_folder import staged, write_manifest
 
@@ -83,8 +86,88 @@ def evaluate(model, enc: Encoded, cache, mean, std, pad, start, batch: int = 16)
             "loss_per_task": {t: sum(v) / len(v) for t, v in sorted(per_task.items())}}
 
 
+WORD = re.compile(r"[a-z]+")
+
+
+class ImageWords(torch.nn.Module):
+    """Training-only auxiliary head (not exported; the ONNX layout is unchanged): predicts which words of
+    the row's target text occur (bag of words, `<loc_N>` stripped) from the encoder states mean-pooled
+    over the image tokens. Its loss pushes the image into the encoder output, which the caption loss
+    alone did not: see docs/decisions.md, "Why the demo captioner ignored its image"."""
+
+    def __init__(self, d_model: int, rows: Sequence[Row], min_count: int = 5):
+        super().__init__()
+        counts = collections.Counter(w for r in rows for w in set(WORD.findall(LOC_TOKEN.sub(" ", r.suffix).lower())))
+        self.words = sorted(w for w, c in counts.items() if c >= min_count)
+        self.index = {w: i for i, w in enumerate(self.words)}
+        self.head = torch.nn.Linear(d_model, len(self.words))
+
+    def targets(self, rows: Sequence[Row]) -> torch.Tensor:
+        t = torch.zeros(len(rows), len(self.words))
+        for k, r in enumerate(rows):
+            for w in WORD.findall(LOC_TOKEN.sub(" ", r.suffix).lower()):
+                if w in self.index:
+                    t[k, self.index[w]] = 1.0
+        return t
+
+    def loss(self, image_states: torch.Tensor, rows: Sequence[Row]) -> torch.Tensor:
+        return F.binary_cross_entropy_with_logits(self.head(image_states.mean(dim=1)), self.targets(rows))
+
+
+class ImageGrid(torch.nn.Module):
+    """Training-only auxiliary head (not exported): for every image token of the encoder output, which
+    object categories' boxes cover its grid cell, from the export's `<OD>` rows of the same image (its
+    noisy labels, never the truth). Dense supervision like a detector's, so the vision stem learns
+    shapes in hundreds of steps and the encoder must pass them on (docs/decisions.md, "Why the demo
+    captioner ignored its image")."""
+
+    def __init__(self, d_model: int, grid: int, od_suffix: Dict[str, str]):
+        super().__init__()
+        self.grid, self.od = grid, od_suffix
+        self.classes = sorted({n.strip() for t in od_suffix.values() for n, _ in OD_ITEM.findall(t)})
+        self.index = {c: i for i, c in enumerate(self.classes)}
+        self.head = torch.nn.Linear(d_model, len(self.classes))
+        self.cache: Dict[str, torch.Tensor] = {}
+
+    def target(self, image: str) -> Optional[torch.Tensor]:
+        if image not in self.od:
+            return None
+        t = self.cache.get(image)
+        if t is None:
+            g = self.grid
+            t = torch.zeros(g, g, len(self.classes))
+            for name, locs in OD_ITEM.findall(self.od[image]):
+                b = [int(v) for v in LOC_TOKEN.findall(locs)]
+                for i in range(0, len(b) - 3, 4):
+                    x0, y0, x1, y1 = (min(g - 1, v * g // 1000) for v in b[i:i + 4])
+                    t[y0:y1 + 1, x0:x1 + 1, self.index[name.strip()]] = 1.0
+            t = self.cache[image] = t.view(g * g, -1)
+        return t
+
+    def loss(self, patch_states: torch.Tensor, rows: Sequence[Row]) -> torch.Tensor:
+        """patch_states [B, grid*grid, D] (the image tokens after the mean token)."""
+        keep = [(k, self.target(r.image)) for k, r in enumerate(rows)]
+        keep = [(k, t) for k, t in keep if t is not None]
+        if not keep:
+            return patch_states.sum() * 0.0
+        logits = self.head(patch_states[[k for k, _ in keep]])
+        return F.binary_cross_entropy_with_logits(logits, torch.stack([t for _, t in keep]))
+
+
+def param_groups(model: torch.nn.Module, weight_decay: float, decay_norm_bias: bool) -> list:
+    """AdamW groups: with `decay_norm_bias` off, biases and LayerNorm weights (1-d tensors) get no weight decay."""
+    if decay_norm_bias:
+        return [{"params": list(model.parameters()), "weight_decay": weight_decay}]
+    ps = list(model.parameters())
+    return [{"params": [p for p in ps if p.dim() > 1], "weight_decay": weight_decay},
+            {"params": [p for p in ps if p.dim() <= 1], "weight_decay": 0.0}]
+
+
 def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int, init: Optional[str], batch: int,
-          lr: float, dims_json: Optional[str], max_target: int, name: str, version: str, fp16: bool) -> dict:
+          lr: float, dims_json: Optional[str], max_target: int, name: str, version: str, fp16: bool,
+          aux_image_words: float = 0.0, warmup: Optional[int] = None, decay_norm_bias: bool = True,
+          aux_grid: float = 0.0, od_suffix: Optional[Dict[str, str]] = None, grid_only_steps: int = 0,
+          detach_encoder: bool = False, decoder_token_dropout: float = 0.0) -> dict:
     t0 = time.time()
     tok = ByteTokenizer.default()
     if init:
@@ -104,24 +187,58 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
     progress("start", family="florence2", steps=steps, tasks=tasks, train_rows=len(enc["train"].rows),
              valid_rows=len(enc["valid"].rows), truncated_labels=enc["train"].truncated,
              parameters=sum(p.numel() for p in model.parameters()))
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    aux = ImageWords(dims.d_model, enc["train"].rows) if aux_image_words > 0 else None
+    grid = ImageGrid(dims.d_model, dims.grid, od_suffix or {}) if aux_grid > 0 else None
+    groups = param_groups(model, 0.01, decay_norm_bias)
+    if aux is not None:
+        groups.append({"params": list(aux.parameters()), "weight_decay": 0.01})
+        progress("aux", loss="image-words", weight=aux_image_words, words=len(aux.words))
+    if grid is not None:
+        if not grid.classes:
+            raise ValueError("aux_grid needs <OD> rows for the training images; the export has none")
+        groups.append({"params": list(grid.parameters()), "weight_decay": 0.01})
+        progress("aux", loss="image-grid", weight=aux_grid, classes=grid.classes, images=len(grid.od))
+    opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)
     rng = random.Random(seed)
     queue: List[List[int]] = []
+    n_img = dims.num_image_tokens
+    drop_rng = torch.Generator().manual_seed(seed)
 
     def step_loss(_step: int):
         nonlocal queue
         if not queue:
             queue = batches_by_length(enc["train"], batch, rng)
-        px, ids, mask, labels, dec = collate(enc["train"], queue.pop(), cache, mean, std, pad, start)
-        return seq2seq_loss(model(px, ids, mask, dec), labels)
+        idx = queue.pop()
+        px, ids, mask, labels, dec = collate(enc["train"], idx, cache, mean, std, pad, start)
+        if decoder_token_dropout > 0:
+            # Word dropout (as against posterior collapse in text VAEs): a weaker language model in the
+            # decoder makes the image worth reading. The start token is kept.
+            drop = torch.rand(dec.shape, generator=drop_rng) < decoder_token_dropout
+            drop[:, 0] = False
+            dec = dec.masked_fill(drop, pad)
+        if aux is None and grid is None:
+            return seq2seq_loss(model(px, ids, mask, dec), labels)
+        embeds, emask = model.encoder_inputs(px, ids, mask)
+        states = model.encode(embeds, emask)
+        # detach_encoder: the caption loss trains the decoder only; the auxiliary loss alone shapes the image side.
+        logits, _ = model.decode(model.embed_tokens(dec), states.detach() if detach_encoder else states, emask)
+        # The first `grid_only_steps` train the image side alone, so the decoder starts on informative states.
+        loss = seq2seq_loss(logits, labels) * (0.0 if _step < grid_only_steps else 1.0)
+        rows = [enc["train"].rows[i] for i in idx]
+        if aux is not None:
+            loss = loss + aux_image_words * aux.loss(states[:, :n_img], rows)
+        if grid is not None:
+            loss = loss + aux_grid * grid.loss(states[:, 1:n_img], rows)
+        return loss
 
-    curve = run_steps(model, opt, steps, lr, 1.0, step_loss, t0)
+    curve = run_steps(model, opt, steps, lr, 1.0, step_loss, t0, warmup)
     valid = evaluate(model, enc["valid"], cache, mean, std, pad, start)
     progress("eval", split="valid", **valid)
     model.eval()
     metrics = {"family": "florence2", "seed": seed, "steps": steps, "batch": batch, "lr": lr, "init": init,
                "dims": asdict(dims), "max_target_tokens": max_target, "tasks": tasks,
                "train_rows": len(enc["train"].rows), "valid_rows": len(enc["valid"].rows),
+               "aux_image_words": aux_image_words, "aux_grid": aux_grid, "grid_only_steps": grid_only_steps, "detach_encoder": detach_encoder, "decoder_token_dropout": decoder_token_dropout, "warmup": warmup, "decay_norm_bias": decay_norm_bias,
                "loss_curve": curve, "valid": valid, "train_seconds": round(time.time() - t0, 1)}
     with staged(out_dir) as tmp:
         write_folder(model, tok, tmp, fp16=fp16, log=lambda m: progress("export", message=m))
