@@ -43,7 +43,7 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--aux-grid", type=float, default=0.0, help="florence2: weight of the training-only loss that "
                    "predicts, per image token, the categories of the export's <OD> boxes covering its cell (0 = off)")
     p.add_argument("--grid-only-steps", type=int, default=0, help="florence2: the first N steps train only the --aux-grid loss")
-    p.add_argument("--detach-encoder", action="store_true", help="florence2: the caption loss does not train the vision side and encoder (the auxiliary losses do)")
+    p.add_argument("--detach-encoder", action="store_true", help="florence2: the caption loss does not train the vision side and encoder (the auxiliary losses do; with --init and none, they keep the init's weights)")
     p.add_argument("--decoder-token-dropout", type=float, default=0.0, help="florence2: fraction of decoder input tokens replaced by <pad> in training")
     p.add_argument("--warmup", type=int, help="warm-up steps (default steps // 20)")
     p.add_argument("--no-decay-norm-bias", action="store_true", help="florence2: no weight decay on biases and LayerNorm weights")
@@ -56,8 +56,10 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
         p.error(f"--steps must be at least 1, got {a.steps}")
     if a.batch < 1:
         p.error(f"--batch must be at least 1, got {a.batch}")
-    if a.detach_encoder and not (a.aux_grid > 0 or a.aux_image_words > 0):
-        p.error("--detach-encoder needs --aux-grid or --aux-image-words: nothing else would train the image side")
+    # From scratch, a detached image side with no auxiliary loss would stay random; from --init it stays
+    # the init model's (how a refinement round fine-tunes the demo captioner without undoing its image side).
+    if a.detach_encoder and not (a.aux_grid > 0 or a.aux_image_words > 0 or a.init):
+        p.error("--detach-encoder needs --aux-grid, --aux-image-words or --init: nothing else would give the image side its weights")
     return a
 
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { REFINE_TASK_SLOTS } from '../../schemas/refine-config.ts';
 import { MERGE_QUEUE, roundSpecialists } from '../engine/stages.ts';
+import { REPO_ROOT } from '../train/train-round.ts';
 
 /** One step of the demo: an `fld` command as a user would type it, or the demo's own work around the workers. */
 export type DemoStep =
@@ -36,10 +37,15 @@ export interface DemoPlan {
 export const DEMO_COLLECTION = 'demo';
 
 /**
- * The reference trainer (docs/training-stage.md) on the demo's round: a captioner, one thread (on
- * shared cores one thread ran 0.7 s/step where two ran 6 s/step), no fp16 copies.
+ * The reference trainer (docs/training-stage.md) on the demo's round: the captioner fine-tuned from the
+ * committed demo captioner with its image side kept (`--detach-encoder`: from scratch, or with the
+ * caption loss reaching the encoder, the model learns to ignore its image -- docs/decisions.md), one
+ * thread (on shared cores one thread ran 0.7 s/step where two ran 6 s/step), no fp16 copies.
  */
-export const DEMO_TRAIN_COMMAND = '/usr/bin/python3 -m training.train --export {export} --out {out} --init {init} --steps {steps} --batch 8 --no-fp16 --threads 1 --tasks <CAPTION>';
+export const DEMO_TRAIN_COMMAND = '/usr/bin/python3 -m training.train --export {export} --out {out} --init {init} --steps {steps} --batch 8 --no-fp16 --threads 1 --tasks <CAPTION> --detach-encoder';
+
+/** Where the demo's first training starts: the committed demo captioner (`npm run train:world`). */
+export const DEMO_CAPTIONER = join(REPO_ROOT, 'models', 'demo-florence2');
 
 /**
  * Refinement in the demo: the trained model writes the captions; PaddleOCR reads the words again
@@ -84,7 +90,7 @@ export function demoPlan(o: DemoOptions): DemoPlan {
   if (o.rounds > 0) steps.push({ kind: 'workers', name: 'start the training and refinement workers', queues: later });
   for (let r = 0; r < o.rounds; r++) {
     steps.push(
-      { kind: 'fld', name: `train on round ${r} (a job on fld.train)`, args: ['train', '--collection', c, '--round', String(r), '--config', configFile, '--registry', registry, '--steps', String(o.trainSteps), ...(r > 0 ? ['--init', `${c}-round-${r - 1}`] : [])] },
+      { kind: 'fld', name: `train on round ${r} (a job on fld.train)`, args: ['train', '--collection', c, '--round', String(r), '--config', configFile, '--registry', registry, '--steps', String(o.trainSteps), '--init', r > 0 ? `${c}-round-${r - 1}` : DEMO_CAPTIONER] },
       { kind: 'fld', name: `enqueue refinement round ${r + 1}`, args: ['refine', '--collection', c, '--round', String(r + 1), '--model', `${c}-round-${r}`, '--registry', registry, '--config', configFile] },
       { kind: 'wait', name: `round ${r + 1} on the workers (model ${c}-round-${r}, merge with round ${r}, filters)`, collection: c, round: r + 1 },
     );

@@ -94,7 +94,7 @@ test('a missing image file is refused, naming the file', () => {
   assert.ok(name);
 });
 
-test('--aux-grid on an export without <OD> rows, and --detach-encoder without an auxiliary loss, are refused before training', () => {
+test('--aux-grid on an export without <OD> rows, and --detach-encoder without an auxiliary loss or --init, are refused before training', () => {
   const dir = join(work, 'bad-no-od');
   cpSync(exportDir, dir, { recursive: true });
   editLines(annotations(dir, 'train'), (rows) => rows.filter((r) => r.task !== '<OD>'));
@@ -105,8 +105,25 @@ test('--aux-grid on an export without <OD> rows, and --detach-encoder without an
   assert.ok(!existsSync(out), 'no model folder');
   const d = train('--export', exportDir, '--out', out, '--tasks', '<CAPTION>', '--steps', '2', '--detach-encoder');
   assert.equal(d.code, 2, `exit code; stderr: ${d.stderr}`);
-  assert.match(d.stderr, /--detach-encoder needs --aux-grid/);
+  assert.match(d.stderr, /--detach-encoder needs --aux-grid, --aux-image-words or --init/);
   assert.ok(!existsSync(out), 'no model folder');
+});
+
+test('--detach-encoder from --init with no auxiliary loss keeps the init model\'s vision side and encoder, and trains the decoder', () => {
+  const init = join(REPO_ROOT, 'models', 'demo-florence2');
+  const out = join(work, 'model-detached');
+  const r = train('--export', exportDir, '--out', out, '--init', init, '--tasks', '<CAPTION>', '--steps', '2', '--batch', '2', '--threads', '1', '--no-fp16', '--detach-encoder');
+  assert.equal(r.code, 0, r.stderr);
+  // which parameters moved, by name prefix, read by torch itself
+  const moved = execFileSync(PYTHON, ['-c', [
+    'import sys, torch',
+    'a = torch.load(sys.argv[1], map_location="cpu")["state_dict"]; b = torch.load(sys.argv[2], map_location="cpu")["state_dict"]',
+    // BatchNorm's running statistics are buffers that follow the data in training mode; weights are what a detach freezes
+    'moved = sorted({k.split(".")[0] for k in a if not k.endswith(("running_mean", "running_var", "num_batches_tracked")) and not torch.equal(a[k], b[k])})',
+    'print(" ".join(moved))',
+  ].join('\n'), join(init, 'model.pt'), join(out, 'model.pt')], { cwd: REPO_ROOT, encoding: 'utf8' }).trim().split(' ');
+  assert.ok(moved.includes('decoder_layers'), `the decoder trains: ${moved}`);
+  for (const frozen of ['vision', 'encoder_layers', 'enc_layernorm_embedding', 'enc_positions']) assert.ok(!moved.includes(frozen), `${frozen} unchanged: moved ${moved}`);
 });
 
 test('a failure after the export checks (bad --init) leaves no folder either', () => {

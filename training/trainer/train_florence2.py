@@ -216,7 +216,7 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
             drop = torch.rand(dec.shape, generator=drop_rng) < decoder_token_dropout
             drop[:, 0] = False
             dec = dec.masked_fill(drop, pad)
-        if aux is None and grid is None:
+        if aux is None and grid is None and not detach_encoder:
             return seq2seq_loss(model(px, ids, mask, dec), labels)
         embeds, emask = model.encoder_inputs(px, ids, mask)
         states = model.encode(embeds, emask)
