@@ -17,7 +17,7 @@ import { PYTHON, REPO_ROOT } from '../test/helpers/florence2-tiny.ts';
 const models = process.env.TRAIN_WORLD_MODELS ?? join(REPO_ROOT, 'models');
 const recordedPath = join(models, 'train-world.json');
 if (!existsSync(recordedPath)) {
-  // Not a failure of the bench: the demo models are not frozen and committed yet (docs/decisions.md).
+  // Not a failure of the bench: a models folder (TRAIN_WORLD_MODELS) that train:world has not written.
   console.log(`skipped: no ${recordedPath}; run "npm run train:world" first`);
   process.exit(0);
 }
