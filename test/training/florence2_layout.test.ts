@@ -7,17 +7,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync as mkdtempFs, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {
   env, AutoProcessor, AutoTokenizer, Florence2ForConditionalGeneration, Florence2Processor, RawImage, Tensor,
 } from '@huggingface/transformers';
 import { REPO_ROOT, runPython, tinyFlorence2Folder } from '../helpers/florence2-tiny.ts';
-import { rowsForImage, TASKS } from '../../pipeline/world/export-rows.ts';
-import { DEFAULT_NOISE, labelsOf } from '../../pipeline/world/labels.ts';
-import { Rng } from '../../pipeline/world/rng.ts';
-import { readTruth } from '../../pipeline/world/truth-store.ts';
-import { scenesFromTruth } from '../../pipeline/world/truth.ts';
+import { exportNoisy } from '../../pipeline/world/export-noisy.ts';
+import { TASKS } from '../../pipeline/world/export-rows.ts';
+import { DEFAULT_NOISE } from '../../pipeline/world/labels.ts';
 import { smallWorld } from '../world/helpers.ts';
 
 env.allowRemoteModels = false;
@@ -347,10 +345,12 @@ test('Python and transformers.js tokenize every prompt and suffix of a demo-worl
   // what the trainer is fed: the export rows of a small demo world with noisy labels, every task
   const world = await smallWorld(8, 41, { wordProbability: 0.8 });
   temps.push(world);
-  const scenes = scenesFromTruth(await readTruth(world));
-  const rows = scenes.flatMap((sc, i) => rowsForImage(
-    { image_id: sc.image_id, file: join(world, 'collection', 'images', `${sc.image_id}.png`), name: `${sc.image_id}.png`, width: sc.width, height: sc.height },
-    labelsOf(sc, DEFAULT_NOISE, new Rng(i + 1)), TASKS, 'train'));
+  // through `fld world export-noisy`'s function, the world's own way to labels (tests outside
+  // test/world may not read the truth: test/world/truth-isolation.test.ts)
+  const out = join(world, 'export');
+  const made = await exportNoisy({ world, out, seed: 41, noise: DEFAULT_NOISE, validFraction: 0, format: 'jsonl', combined: true });
+  const rows = Object.values(made.exports).flatMap((e) => e.files).filter((f) => f.endsWith('.jsonl'))
+    .flatMap((f) => readFileSync(isAbsolute(f) ? f : join(out, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string }));
   assert.deepEqual([...new Set(rows.map((r) => r.task))].sort(), [...TASKS].sort());
   assert.ok(rows.some((r) => /<loc_\d+>/.test(r.suffix)) && rows.some((r) => /<loc_\d+>/.test(r.prefix)));
   await sameIdsInPythonAndTjs(rows);
