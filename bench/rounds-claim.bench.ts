@@ -19,7 +19,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Queue } from 'bullmq';
 import { loadConfig } from '../pipeline/config/load-config.ts';
@@ -27,10 +27,11 @@ import { redisForDemo } from '../pipeline/demo/demo-redis.ts';
 import { waitForRound } from '../pipeline/engine/round-progress.ts';
 import { FLD_BIN, startWorkers, type WorkerGroup } from '../pipeline/demo/worker-procs.ts';
 import { openEngine } from '../pipeline/engine/open.ts';
+import { layout } from '../pipeline/layout.ts';
 import { formatQualityTable, qualityColumns, scoreRound } from '../pipeline/quality/round-quality.ts';
 import { openStorage } from '../pipeline/storage/open.ts';
 import { TRAIN_QUEUE, trainJobId } from '../pipeline/train/train-job.ts';
-import { REPO_ROOT } from '../pipeline/train/train-round.ts';
+import { modelName, REPO_ROOT } from '../pipeline/train/train-round.ts';
 import type { RoundQuality } from '../schemas/round-quality.ts';
 import frozen from '../training/world-config.json' with { type: 'json' };
 
@@ -107,7 +108,7 @@ function stepTimes(runs: { lines: { at: number; line: string }[]; seconds: numbe
 }
 
 const mergeDone = (data: string, c: string, round: number) => {
-  const dir = join(data, c, `round-${round}`, '_done', 'merge');
+  const dir = join(data, dirname(layout.done(c, round, 'merge', 0)));
   return existsSync(dir) ? readdirSync(dir).length : 0;
 };
 
@@ -157,7 +158,7 @@ try {
       if (!at) return false;
       if (at[1] === 'train') return (await trainQueue.getJobState(trainJobId(C, Number(at[2])))) === 'active';
       const round = at[1] === 'round0' ? 0 : Number(at[2]);
-      return mergeDone(data, C, round) > 0 && !existsSync(join(data, C, `round-${round}`, '_manifest.json'));
+      return mergeDone(data, C, round) > 0 && !existsSync(join(data, layout.manifest(C, round)));
     };
     let exited = false;
     void first.done.then(() => (exited = true));
@@ -191,7 +192,7 @@ try {
     await waitForRound(engine.q, { collection: H, round: 0 }, { tty: false, say: () => {} });
     times.push([`held-out round 0 (${HELD} images)`, (performance.now() - t0) / 1000]);
     for (let r = 1; r <= ROUNDS; r++) {
-      times.push([`held-out round ${r} with ${C}-round-${r - 1}`, fld(['refine', '--collection', H, '--round', String(r), '--model', `${C}-round-${r - 1}`, '--registry', registry, '--config', configFile, '--wait'], env)]);
+      times.push([`held-out round ${r} with ${modelName(C, r - 1)}`, fld(['refine', '--collection', H, '--round', String(r), '--model', modelName(C, r - 1), '--registry', registry, '--config', configFile, '--wait'], env)]);
     }
   } finally {
     await trainQueue.close();

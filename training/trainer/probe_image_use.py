@@ -19,15 +19,14 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import sys
 import tempfile
 from typing import Dict, List, Optional
 
 import torch
 
-from ..florence2_layout.config import preprocessor_config
-from ..florence2_layout.decode import greedy, load_folder, prepare_encoder
+from ..florence2_layout.config import construct_prompt, preprocessor_config
+from ..florence2_layout.decode import load_folder
 from ..florence2_layout.model import padding_mask
 from ..florence2_layout.preprocess import preprocess_image
 from .common import ImageCache
@@ -62,9 +61,10 @@ def losses(model, tok, rows, batch: int = 16) -> Dict[str, float]:
 @torch.no_grad()
 def spread(model, tok, pixel_values: torch.Tensor) -> List[dict]:
     """The image tokens' across-image difference after each encoder stage, all rows with the `<CAPTION>` prompt."""
-    img = model.encode_image(pixel_values)
-    p = img.shape[1]
-    embeds, mask = prepare_inputs(model, tok, pixel_values)
+    ids = torch.tensor([tok.encode(construct_prompt("<CAPTION>", preprocessor_config(model.dims)))] * pixel_values.shape[0])
+    embeds, mask = model.encoder_inputs(pixel_values, ids, torch.ones_like(ids))
+    p = model.dims.num_image_tokens
+    img = embeds[:, :p]
     pos = torch.arange(embeds.shape[1]) + 2
     stages = [("image_features", img)]
     x = model.enc_layernorm_embedding(embeds + model.enc_positions(pos))
@@ -82,11 +82,6 @@ def spread(model, tok, pixel_values: torch.Tensor) -> List[dict]:
         out.append({"stage": name, "max_abs": float(f"{dev.abs().max():.3g}"),
                     "rel": float(f"{(t.std(dim=0).mean() / t.std(dim=-1).mean()):.3g}")})
     return out
-
-
-def prepare_inputs(model, tok, pixel_values):
-    ids = torch.tensor([tok.encode("What does the image describe?")] * pixel_values.shape[0])
-    return model.encoder_inputs(pixel_values, ids, torch.ones_like(ids))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
