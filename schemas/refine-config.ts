@@ -13,7 +13,8 @@ import { z } from 'zod';
  *   weighted box fusion (agreeing boxes averaged, sources listed).
  * - `keep-if-agree`: every new prediction stays; a round R-1 item stays only if a new item agrees
  *   with it (same label -- category for boxes, phrase for groundings; OCR regions any text -- at
- *   IoU >= `agreeIou`); an agreeing pair then becomes one row naming both sources.
+ *   IoU >= `agreeIou`); an agreeing pair then becomes one row naming both sources. An image for which
+ *   the round wrote no item of the kind (task not run, or the model silent) keeps round R-1's items.
  */
 export const TextPolicy = z.enum(['replace', 'union']);
 export const BoxPolicy = z.enum(['replace', 'union-nms', 'union-fusion', 'keep-if-agree']);

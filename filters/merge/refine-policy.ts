@@ -100,6 +100,13 @@ function combineBoxes(kind: 'object' | 'text', fresh: readonly RawRegion[], prev
     return [...fresh];
   }
   if (policy === 'keep-if-agree') {
+    if (fresh.length === 0) {
+      // The round wrote nothing of the kind for this image (its task did not run, or the model was
+      // silent): nothing disagrees, so round R-1's items are carried for the filters to judge again.
+      // Dropping them instead emptied whole rounds whose model had not learned the task.
+      counts[`${name}_carried_silent`] = prev.length;
+      return [...prev];
+    }
     // OCR regions agree on place alone: the two rounds may read the same word differently
     const key = (r: RawRegion) => ({ box: r.box, label: kind === 'object' ? label(r.phrase) : '' });
     const match = agreeing(fresh.map(key), prev.map(key), o.agreeIou);

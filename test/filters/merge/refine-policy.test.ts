@@ -121,6 +121,19 @@ test('keep-if-agree: a label mismatch or an IoU under the threshold is no agreem
   assert.equal(loose.counts.region_agreed, 1, 'at agreeIou 0.1 the squares agree');
 });
 
+test('keep-if-agree: an image the round wrote nothing of the kind for keeps its round R-1 items (nothing disagreed)', () => {
+  const f = fresh();
+  f.regions = f.regions.filter((r) => r.kind === 'text'); // the model wrote no object box for this image
+  const c = combineWithPrevious(image, 'brief', f, previous(), opts({ region_text: 'keep-if-agree', ocr_region: 'keep-if-agree' }));
+  const prevObjects = previous().region_text.filter((r) => r.kind === 'object' && r.source !== 'human');
+  assert.ok(prevObjects.length >= 2);
+  assert.deepEqual(c.regions.filter((r) => r.kind === 'object').map((r) => [r.phrase, r.source]), prevObjects.map((r) => [r.phrase, r.source]));
+  assert.equal(c.counts.region_carried_silent, prevObjects.length);
+  assert.equal(c.counts.region_dropped_unconfirmed, undefined);
+  // OCR, where the round did write regions, is still judged by agreement
+  assert.equal(c.counts.ocr_carried_silent, undefined);
+});
+
 test('union-nms on OCR regions: overlapping readings suppressed class-agnostically, the higher score (ties: the new one) stands', () => {
   const { ocr } = merged({ ocr_region: 'union-nms' });
   assert.deepEqual(ocr.map((o) => [o.phrase, o.source]), [['SALF', NEW]], 'equal scores: the new reading is kept');
