@@ -27,10 +27,11 @@ export interface GenerateOptions {
   /** Fraction of images whose manifest line carries pre-existing (noisy) boxes. */
   boxesFraction: number;
   /**
-   * Fraction of images whose manifest line carries the truth's detailed caption as a pre-existing human
-   * text (paper section 4.2: a small set of detailed captions written by an LLM from human
-   * annotations, the only source of `<DETAILED_CAPTION>` before the refined model writes them). The
-   * engine merges them as source `human`; pipeline/quality leaves them out of every figure.
+   * Fraction of images whose manifest line carries the truth's detailed and more detailed captions as
+   * pre-existing human texts (paper section 4.2: "only a small set of detailed text and more detailed
+   * text are generated" by LLMs from human annotations, the only source of `<DETAILED_CAPTION>` and
+   * `<MORE_DETAILED_CAPTION>` before the refined model writes them). The engine merges them as source
+   * `human`; pipeline/quality leaves them out of every figure.
    */
   detailedFraction: number;
   /** Worker threads drawing images; the output does not depend on it. */
@@ -97,8 +98,7 @@ export function makeImage(o: GenerateOptions, i: number): ImagePart {
   }
   // a stream of its own, so the other manifest fields and the images stay what they were without it
   if (Rng.forImage(o.seed, 'detailed', i).chance(o.detailedFraction)) {
-    const detailed = captions.find((c) => c.granularity === 'detailed');
-    if (detailed) line.texts = [{ granularity: 'detailed', text: detailed.text }];
+    line.texts = captions.filter((c) => c.granularity !== 'brief').map((c) => ({ granularity: c.granularity, text: c.text }));
   }
   return { truth, line };
 }

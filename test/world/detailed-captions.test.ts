@@ -18,11 +18,12 @@ import { readTruth } from '../../pipeline/world/truth-store.ts';
 import { smallWorld, tempDir } from './helpers.ts';
 
 /**
- * `--detailed-fraction`: the truth's detailed caption on a share of the manifest lines as a
+ * `--detailed-fraction`: the truth's detailed and more detailed captions on a share of the manifest lines as a
  * pre-existing human text, drawn from a stream of its own (nothing else in the world changes), and
- * merged by round 0 as a detailed text of source `human`, exported as `<DETAILED_CAPTION>` rows.
+ * merged by round 0 as texts of source `human`, exported as `<DETAILED_CAPTION>` and
+ * `<MORE_DETAILED_CAPTION>` rows.
  */
-test('detailed captions: about the fraction asked, the true detailed caption, nothing else changed; round 0 merges them as human texts', async () => {
+test('detailed captions: about the fraction asked, the true detailed and more detailed captions, nothing else changed; round 0 merges them as human texts', async () => {
   const none = await smallWorld(40, 11, { detailedFraction: 0 });
   const some = await smallWorld(40, 11, { detailedFraction: 0.25 });
   const data = tempDir('detailed-round');
@@ -35,8 +36,9 @@ test('detailed captions: about the fraction asked, the true detailed caption, no
     assert.deepEqual(b.map(({ texts: _t, ...rest }) => rest), a, 'uris, alt-texts and boxes as without detailed captions');
     const truth = await readTruth(some);
     const uriOf = new Map(truth.images.map((i) => [i.image_id, i.uri]));
-    const trueDetailed = new Map(truth.captions.filter((c) => c.granularity === 'detailed').map((c) => [uriOf.get(c.image_id), c.text]));
-    for (const l of withText) assert.deepEqual(l.texts, [{ granularity: 'detailed', text: trueDetailed.get(l.uri) }]);
+    const trueText = (g: string) => new Map(truth.captions.filter((c) => c.granularity === g).map((c) => [uriOf.get(c.image_id), c.text]));
+    const [trueDetailed, trueMore] = [trueText('detailed'), trueText('more_detailed')];
+    for (const l of withText) assert.deepEqual(l.texts, [{ granularity: 'detailed', text: trueDetailed.get(l.uri) }, { granularity: 'more_detailed', text: trueMore.get(l.uri) }]);
 
     // round 0 with no specialist: the pre-existing annotations through the default filters
     const config = EngineConfig.parse({ storage: join(data, 'store'), shardSize: 50 });
@@ -47,12 +49,13 @@ test('detailed captions: about the fraction asked, the true detailed caption, no
       await runRoundLocal(plan, shards, services);
       const texts = (await readShard(services.storage, layout.kind('d', 0, 'text', 0), 'text')).rows;
       const human = texts.filter((t) => t.source === 'human');
-      assert.equal(human.length, withText.length, 'each detailed caption is a round 0 text');
-      assert.ok(human.every((t) => t.granularity === 'detailed' && t.sources.includes('human')));
+      assert.equal(human.length, 2 * withText.length, 'each detailed and more detailed caption is a round 0 text');
+      assert.ok(human.every((t) => ['detailed', 'more_detailed'].includes(t.granularity) && t.sources.includes('human')));
       // and reach the training export as <DETAILED_CAPTION> rows
       assert.ok(await finalizeRound(services.storage, plan, new Set()));
       const exp = await exportRound({ storage: services.storage, collection: 'd', round: 0, format: 'jsonl', embed: false, config: ExportConfig.parse({}) });
       assert.equal(exp.rows.per_task['<DETAILED_CAPTION>'], withText.length, JSON.stringify(exp.rows.per_task));
+      assert.equal(exp.rows.per_task['<MORE_DETAILED_CAPTION>'], withText.length, JSON.stringify(exp.rows.per_task));
     } finally {
       await services.close();
     }
