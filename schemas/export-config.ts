@@ -37,6 +37,16 @@ export const ExportConfig = z
     groundingGranularities: z.array(z.enum(['brief', 'detailed', 'more_detailed'])).min(1).default(['brief']),
     /** `<REGION_TO_DESCRIPTION>` suffix echoes the region's loc tokens, as pretrained Florence-2 does. @default false */
     regionEchoLocs: z.boolean().default(false),
+    /**
+     * Captions from these sources (default: `human`, the small pre-existing set of paper section 4.2)
+     * win over other captions of their image and granularity, and their train-split rows are written
+     * `repeat` times, so a few dozen hand-written detailed texts are not drowned by a thousand
+     * specialist captions when the model is fine-tuned on them. @default {sources: ["human"], repeat: 1}
+     */
+    trustedTexts: z
+      .object({ sources: z.array(z.string().min(1)).default(['human']), repeat: z.number().int().min(1).max(100).default(1) })
+      .strict()
+      .default({ sources: ['human'], repeat: 1 }),
     /** Emit an `<OCR_WITH_REGION>` row with an empty suffix for an annotated image without text regions. @default true */
     ocrEmptyRows: z.boolean().default(true),
   })

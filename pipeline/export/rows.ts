@@ -54,6 +54,8 @@ export interface RowOptions {
   groundingGranularities: readonly string[];
   regionEchoLocs: boolean;
   ocrEmptyRows: boolean;
+  /** Caption sources preferred over others, their train rows repeated (ExportConfig.trustedTexts). */
+  trustedTexts?: { sources: readonly string[]; repeat: number };
 }
 
 /** Annotation items left out of a target, counted by `<task>: <reason>` (nothing is dropped silently). */
@@ -117,9 +119,12 @@ export function rowsForImage(img: ExportImage, labels: ImageLabels, split: strin
       case '<MORE_DETAILED_CAPTION>': {
         const g = CAPTION_GRANULARITY[task];
         const texts = keep(task, labels.text.filter((t) => t.granularity === g), (t) => plainTextProblem(t.text));
-        // One caption per image and granularity: the best scored, then the lowest text id.
-        texts.sort((a, b) => score(b) - score(a) || (a.text_id < b.text_id ? -1 : 1));
-        if (texts.length) add(textExample(task, texts[0].text));
+        // One caption per image and granularity: a trusted source's first, then the best scored, then the lowest text id.
+        const trusted = (t: TextRecord) => (opts.trustedTexts?.sources.includes(t.source) ? 1 : 0);
+        texts.sort((a, b) => trusted(b) - trusted(a) || score(b) - score(a) || (a.text_id < b.text_id ? -1 : 1));
+        if (!texts.length) break;
+        const times = split === 'train' && trusted(texts[0]) ? opts.trustedTexts!.repeat : 1;
+        for (let k = 0; k < times; k++) add(textExample(task, texts[0].text));
         break;
       }
       case '<CAPTION_TO_PHRASE_GROUNDING>': {

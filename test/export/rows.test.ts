@@ -51,3 +51,19 @@ test('export config: defaults fill an empty section, the engine config carries i
   assert.ok(!bad.success && /add up to 1/.test(bad.error.message));
   assert.ok(!ExportConfig.safeParse({ tasks: { '<OCR>': 1 } }).success, 'unknown task refused');
 });
+
+test('trusted texts: a human detailed caption wins over a scored model one and its train rows are repeated; valid rows are not', () => {
+  const t = (text_id: string, source: string, score: number | null, text: string) =>
+    ({ image_id: 'i', text_id, round: 1, granularity: 'detailed' as const, text, source, score, sources: [source], objects: 1, attributes: 0, actions: 0, proper_nouns: 0, object_complexity: 0, action_complexity: 0 });
+  const l: ImageLabels = { region_text: [], text_phrase_region: [], text: [t('a', 'model-round-1@1', 0.9, 'the image shows a dog'), t('b', 'human', null, 'the image shows two cats')] };
+  const o = (trusted?: RowOptions['trustedTexts']) => opts({ tasks: { '<DETAILED_CAPTION>': 1 }, trustedTexts: trusted });
+  assert.deepEqual(rowsForImage(img('i'), l, 'train', o()).map((r) => r.suffix), ['the image shows a dog'], 'without trusted sources the best score wins');
+  const rows = rowsForImage(img('i'), l, 'train', o({ sources: ['human'], repeat: 3 }));
+  assert.deepEqual(rows.map((r) => r.suffix), Array(3).fill('the image shows two cats'));
+  assert.equal(rowsForImage(img('i'), l, 'valid', o({ sources: ['human'], repeat: 3 })).length, 1);
+  // a model caption is not repeated
+  const model = { ...l, text: [l.text[0]] };
+  assert.equal(rowsForImage(img('i'), model, 'train', o({ sources: ['human'], repeat: 3 })).length, 1);
+  assert.deepEqual(ExportConfig.parse({}).trustedTexts, { sources: ['human'], repeat: 1 });
+  assert.ok(!ExportConfig.safeParse({ trustedTexts: { repeat: 0 } }).success);
+});
