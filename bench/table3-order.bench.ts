@@ -9,7 +9,8 @@
  * brief to detailed to more detailed. Printed beside the paper's own Table 3 (the anchor); exit 1 when
  * the ordering does not hold. When refinement rounds land, the same table over a refined round's
  * model-written texts is the figure to watch (set FLD_BENCH_TABLE3_ROUND_DIR to a storage root holding
- * one, FLD_BENCH_TABLE3_COLLECTION / _ROUND to pick it, and this bench reads that round instead).
+ * one, FLD_BENCH_TABLE3_COLLECTION / _ROUND to pick it, and this bench reads that round instead;
+ * FLD_BENCH_TABLE3_SOURCE keeps the rows of one source, e.g. a refined round's model).
  * FLD_BENCH_TABLE3_TEXTS=exact uses the captioner labels without noise (the scene's own captions).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,8 @@ import { GENERATE_DEFAULTS, generateWorld } from '../pipeline/world/generate.ts'
 import { DEFAULT_NOISE, NO_NOISE } from '../pipeline/world/labels.ts';
 
 const N = Number(process.env.FLD_BENCH_IMAGES ?? 1000);
+/** With FLD_BENCH_TABLE3_ROUND_DIR: only the text rows whose source starts with this (a model's name, e.g. `world-round-0@`). */
+const SOURCE = process.env.FLD_BENCH_TABLE3_SOURCE;
 /**
  * Texts: `noisy` (default) the world's noisy captioner labels; `exact` those without noise (the
  * scenes' own captions); `model` the texts a model writes: the reference trainer learns the three
@@ -59,9 +62,9 @@ const MUST_GROW = ['avg_objects', 'avg_attributes', 'avg_actions', 'avg_object_c
  * Table 3 (the same averages as `fld stats`, pipeline/stats/annotations.ts) over the text rows of
  * round 1 that the model wrote: pre-existing texts enter every round, so the round's table mixes them in.
  */
-async function modelTable3(root: string, collection: string, sourcePrefix: string): Promise<Table3Row[]> {
+async function modelTable3(root: string, collection: string, round: number, sourcePrefix: string): Promise<Table3Row[]> {
   const conn = await (await DuckDBInstance.create(':memory:')).connect();
-  const glob = join(root, collection, 'round-1', 'text', '*.parquet').replaceAll("'", "''");
+  const glob = join(root, collection, `round-${round}`, 'text', '*.parquet').replaceAll("'", "''");
   const reader = await conn.runAndReadAll(`SELECT granularity, count(*)::INTEGER AS image_annotations,
       avg(len(regexp_extract_all(text, '\\S+'))) AS avg_tokens, avg(objects) AS avg_objects, avg(attributes) AS avg_attributes,
       avg(actions) AS avg_actions, avg(proper_nouns) AS avg_proper_nouns,
@@ -77,7 +80,7 @@ try {
   let root = process.env.FLD_BENCH_TABLE3_ROUND_DIR;
   let collection = process.env.FLD_BENCH_TABLE3_COLLECTION ?? 'table3';
   const round = Number(process.env.FLD_BENCH_TABLE3_ROUND ?? 0);
-  let what = `round ${round} of ${collection} under ${root}`;
+  let what = `round ${round} of ${collection} under ${root}${SOURCE ? `, texts whose source starts with ${SOURCE}` : ''}`;
   if (!root) {
     const world = join(tmp, 'world');
     await generateWorld({ ...GENERATE_DEFAULTS, out: world, images: N, seed: 7, workers: GENERATE_DEFAULTS.workers });
@@ -132,7 +135,9 @@ try {
       : `round 0 of ${N} demo-world images, texts from the world's ${EXACT ? 'exact' : 'noisy'} captioner`;
   }
   const rows = new Map<string, Table3Row>(
-    MODEL ? (await modelTable3(root, collection, `${collection}-round-0@`)).map((r) => [r.granularity, r]) : (await computeRoundStats({ root, collection, round })).table3.map((r) => [r.granularity, r]),
+    MODEL ? (await modelTable3(root, collection, 1, `${collection}-round-0@`)).map((r) => [r.granularity, r])
+      : SOURCE ? (await modelTable3(root, collection, round, SOURCE)).map((r) => [r.granularity, r])
+      : (await computeRoundStats({ root, collection, round })).table3.map((r) => [r.granularity, r]),
   );
   const g3 = ['brief', 'detailed', 'more_detailed'];
   const f = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(2));
