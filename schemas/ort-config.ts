@@ -26,7 +26,7 @@ export const OrtConfig = z
     intraOpNumThreads: threadFields.intraOpNumThreads.default(1),
     /** @default 1 */
     interOpNumThreads: threadFields.interOpNumThreads.default(1),
-    /** Detector only for now (others ignore it); each replica holds its own copy of the weights. @default 1 */
+    /** A YOLO detector only for now (others, a Florence-2 folder in the detector slot included, ignore it); each replica holds its own copy of the weights. @default 1 */
     replicas: threadFields.replicas.default(1),
     /** @default false */
     spinning: threadFields.spinning.default(false),
