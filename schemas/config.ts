@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ExportConfig } from './export-config.ts';
+import { OrtConfig } from './ort-config.ts';
 import { RefineConfig } from './refine-config.ts';
 
 /**
@@ -32,6 +33,12 @@ export const EngineConfig = z
     specialists: z.record(z.string(), z.string()).default({}),
     /** Tries per stage job (the first included) and the first retry delay in ms, doubling; see docs/operations.md. @default {attempts: 3, backoffMs: 30000} */
     jobs: z.object({ attempts: z.number().int().min(1).max(100).default(3), backoffMs: z.number().int().min(0).default(30_000) }).strict().default({ attempts: 3, backoffMs: 30_000 }),
+    /**
+     * ORT threads of the specialists' models: intraOpNumThreads, interOpNumThreads, replicas (detector
+     * only for now), spinning, and perSpecialist overrides (schemas/ort-config.ts).
+     * @default {intraOpNumThreads: 1, interOpNumThreads: 1, replicas: 1, spinning: false, perSpecialist: {}}
+     */
+    ort: OrtConfig.default(OrtConfig.parse({})),
     /** Training stage command (see docs/training-stage.md); null uses the reference trainer. @default null */
     trainCommand: z.string().nullable().default(null),
     /** Training export: task mix, split fractions, seed, rows per shard (schemas/export-config.ts). @default {} */

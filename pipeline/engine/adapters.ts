@@ -5,7 +5,9 @@ import { DetectorAdapter } from '../../specialists/detector/detector.ts';
 import { Florence2Adapter } from '../../specialists/florence2/adapter.ts';
 import { CAPTION_TASKS } from '../../specialists/florence2/rows.ts';
 import { OcrAdapter } from '../../specialists/ocr/ocr.ts';
+import type { ThreadOptions } from '../../specialists/ort-options.ts';
 import { fileFor, readManifest } from '../../specialists/registry/model-folder.ts';
+import { OrtConfig, ortThreadsFor } from '../../schemas/ort-config.ts';
 
 /**
  * Specialist name + model reference -> adapter. Pluggable: executors take any factory, so a round
@@ -24,15 +26,33 @@ export class NoAdapterError extends Error {
   override name = 'NoAdapterError';
 }
 
-export const defaultAdapterFactory: AdapterFactory = async (specialist, ref, round, tasks) => {
-  if (specialist in FLORENCE2_SLOT_TASK && ref !== 'ppocr-v4' && (await isFlorence2Folder(ref))) return florence2Adapter(specialist, ref, round, tasks);
+/**
+ * The factory with the config's ORT threads (`ort`). `replicas` reaches the detector only: the others
+ * have no use for it, and in a Florence-2 engine's sharing key it would only split one model into two.
+ */
+export function adapterFactory(ort: OrtConfig = OrtConfig.parse({})): AdapterFactory {
+  const threadsOf = (specialist: string, withReplicas: boolean): ThreadOptions => {
+    const { replicas, ...t } = ortThreadsFor(ort, specialist);
+    return withReplicas ? { ...t, replicas } : t;
+  };
+  return async (specialist, ref, round, tasks) => {
+    if (specialist in FLORENCE2_SLOT_TASK && ref !== 'ppocr-v4' && (await isFlorence2Folder(ref))) return florence2Adapter(specialist, ref, round, threadsOf(specialist, false), tasks);
+    return specialistAdapter(specialist, ref, round, threadsOf(specialist, specialist === 'detector'), tasks);
+  };
+}
+
+/** The factory with the default ORT threads (1 intra, 1 inter, 1 replica, no spinning). */
+export const defaultAdapterFactory: AdapterFactory = adapterFactory();
+
+async function specialistAdapter(specialist: string, ref: string, round: number, threads: ThreadOptions, tasks?: readonly string[]): Promise<SpecialistAdapter> {
   switch (specialist) {
     case 'ocr': {
-      if (ref === 'ppocr-v4') return new OcrAdapter({ round });
+      if (ref === 'ppocr-v4') return new OcrAdapter({ round, threads });
       const m = await readManifest(ref);
       if (m.family !== 'ocr') throw new NoAdapterError(`specialists.ocr = ${ref}: model family is ${m.family}, expected ocr`);
       return new OcrAdapter({
         round,
+        threads,
         name: m.name,
         version: m.version,
         models: { detectionPath: fileFor(ref, m, 'detection'), recognitionPath: fileFor(ref, m, 'recognition'), dictionaryPath: fileFor(ref, m, 'dictionary') },
@@ -40,15 +60,15 @@ export const defaultAdapterFactory: AdapterFactory = async (specialist, ref, rou
     }
     case 'detector':
       if (!existsSync(join(ref, 'fld-model.json'))) throw new NoAdapterError(`specialists.detector = ${ref}: not a model folder (no fld-model.json)`);
-      return new DetectorAdapter({ modelDir: ref, round });
+      return new DetectorAdapter({ modelDir: ref, round, threads });
     case 'captioner':
     case 'grounding':
     case 'region_caption':
-      return florence2Adapter(specialist, ref, round, tasks);
+      return florence2Adapter(specialist, ref, round, threads, tasks);
     default:
       throw new NoAdapterError(`specialists.${specialist} = ${ref}: no adapter for "${specialist}"`);
   }
-};
+}
 
 /**
  * A Florence-2 folder as one specialist: the captioner runs the caption tasks its fld-model.json lists
@@ -56,7 +76,7 @@ export const defaultAdapterFactory: AdapterFactory = async (specialist, ref, rou
  * captions, the region captioner `<REGION_TO_DESCRIPTION>` on the detector's boxes. The stage hands
  * those inputs to the adapter (stage-inputs.ts).
  */
-async function florence2Adapter(specialist: string, ref: string, round: number, only?: readonly string[]): Promise<Florence2Adapter> {
+async function florence2Adapter(specialist: string, ref: string, round: number, threads: ThreadOptions, only?: readonly string[]): Promise<Florence2Adapter> {
   if (!existsSync(join(ref, 'fld-model.json'))) throw new NoAdapterError(`specialists.${specialist} = ${ref}: not a model folder (no fld-model.json)`);
   const m = await readManifest(ref);
   if (m.family !== 'florence2') throw new NoAdapterError(`specialists.${specialist} = ${ref}: model family is ${m.family}, expected florence2`);
@@ -79,7 +99,7 @@ async function florence2Adapter(specialist: string, ref: string, round: number, 
     if (!listed.includes(task)) throw new NoAdapterError(`specialists.${specialist} = ${ref}: fld-model.json does not list ${task} (it has ${listed.join(' ') || 'none'})`);
     tasks = [task];
   }
-  return new Florence2Adapter({ modelDir: ref, tasks, round, shareEngine: true });
+  return new Florence2Adapter({ modelDir: ref, tasks, round, threads, shareEngine: true });
 }
 
 /** Adapters of one process: each created and set up once (models load once per worker), torn down together. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EngineConfig } from '../../schemas/config.ts';
 import { createLogger } from '../log.ts';
 import { openStorage } from '../storage/open.ts';
-import { AdapterPool, type AdapterFactory } from './adapters.ts';
+import { AdapterPool, adapterFactory, type AdapterFactory } from './adapters.ts';
 import { ImageFetcher } from './image-bytes.ts';
 import { connectRedis } from './redis.ts';
 import { RoundQueue } from './round-queue.ts';
@@ -11,7 +11,7 @@ import type { Services } from './services.ts';
 /** Storage, models and image reader of one process, without Redis (the in-process executor). */
 export function openServices(config: EngineConfig, opts: { log?: Logger; adapters?: AdapterFactory } = {}): Services & { close(): Promise<void> } {
   const storage = openStorage(config.storage);
-  const adapters = new AdapterPool(opts.adapters);
+  const adapters = new AdapterPool(opts.adapters ?? adapterFactory(config.ort));
   const images = new ImageFetcher();
   return {
     storage,

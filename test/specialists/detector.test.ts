@@ -84,3 +84,46 @@ test('detector refuses a model whose class count differs from fld-model.json', a
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('detector replicas split a batch among sessions and give the same rows, a broken image included', async () => {
+  const dir = await yoloModelFolder('exact', 64, ['red thing', 'green thing']);
+  const batch: ImageInput[] = [
+    { image_id: 'red-wide', bytes: await solid(128, 64, 255, 0, 0) },
+    { image_id: 'green-square', bytes: await solid(64, 64, 0, 255, 0) },
+    { image_id: 'broken', bytes: Buffer.from('not an image') },
+    { image_id: 'blue-tall', bytes: await solid(50, 100, 0, 0, 255) },
+    { image_id: 'olive', bytes: await solid(90, 30, 200, 180, 0) },
+    { image_id: 'teal', bytes: await solid(40, 70, 0, 160, 150) },
+    { image_id: 'maroon', bytes: await solid(33, 33, 120, 10, 40) },
+  ];
+  const annotate = async (replicas: number, images: ImageInput[]) => {
+    const det = new DetectorAdapter({ modelDir: dir, minScore: 0.1, threads: { replicas } });
+    await det.setup();
+    try {
+      return await det.annotate(images);
+    } finally {
+      await det.teardown();
+    }
+  };
+  try {
+    const one = await annotate(1, batch);
+    assert.deepEqual(one.errors.map((e) => e.image_id), ['broken']);
+    assert.deepEqual(one.sizes.map((s) => s.image_id), ['red-wide', 'green-square', 'blue-tall', 'olive', 'teal', 'maroon']);
+    // every image has a row, and they differ per image, so a slice decoded at the wrong index would show
+    assert.deepEqual([...new Set(one.region_text.map((x) => x.image_id))], one.sizes.map((s) => s.image_id));
+    for (const replicas of [2, 3]) assert.deepEqual(await annotate(replicas, batch), one, `replicas ${replicas}`);
+    // fewer images than replicas: one slice per image, the spare session idle
+    assert.deepEqual(await annotate(3, batch.slice(0, 2)), await annotate(1, batch.slice(0, 2)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('detector refuses replicas that are not a whole number >= 1', async () => {
+  const dir = await yoloModelFolder('exact', 64, ['red thing', 'green thing']);
+  try {
+    for (const replicas of [0, 1.5]) await assert.rejects(new DetectorAdapter({ modelDir: dir, threads: { replicas } }).setup(), /replicas must be an integer >= 1/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

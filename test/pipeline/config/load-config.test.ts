@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../../../pipeline/config/load-config.ts';
+import { ortThreadsFor } from '../../../schemas/ort-config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fld-config-'));
 
@@ -33,4 +34,30 @@ test('a broken config names the file and the field, an unknown key is refused', 
   await assert.rejects(loadConfig(f, {}), /shardsize/);
   writeFileSync(f, '{not json');
   await assert.rejects(loadConfig(f, {}), /not valid JSON/);
+});
+
+test('ort threads default to 1 intra, 1 inter, 1 replica, no spinning; per-specialist overrides win field by field', async () => {
+  const c = await loadConfig(undefined, {});
+  assert.deepEqual(c.ort, { intraOpNumThreads: 1, interOpNumThreads: 1, replicas: 1, spinning: false, perSpecialist: {} });
+  const f = join(dir, 'ort.yaml');
+  writeFileSync(f, 'ort:\n  intraOpNumThreads: 2\n  perSpecialist:\n    detector: { intraOpNumThreads: 1, replicas: 2 }\n    captioner: { spinning: true }\n');
+  const o = (await loadConfig(f, {})).ort;
+  assert.deepEqual(ortThreadsFor(o, 'detector'), { intraOpNumThreads: 1, interOpNumThreads: 1, replicas: 2, spinning: false });
+  assert.deepEqual(ortThreadsFor(o, 'captioner'), { intraOpNumThreads: 2, interOpNumThreads: 1, replicas: 1, spinning: true });
+  assert.deepEqual(ortThreadsFor(o, 'ocr'), { intraOpNumThreads: 2, interOpNumThreads: 1, replicas: 1, spinning: false });
+});
+
+test('broken ort settings are refused naming the field', async () => {
+  const f = join(dir, 'ort-bad.json');
+  const refused = async (ort: unknown, field: RegExp) => {
+    writeFileSync(f, JSON.stringify({ ort }));
+    await assert.rejects(loadConfig(f, {}), (e: Error) => e instanceof ConfigError && field.test(e.message), `${JSON.stringify(ort)} should be refused naming ${field}`);
+  };
+  await refused({ replicas: 0 }, /ort\.replicas/);
+  await refused({ intraOpNumThreads: -1 }, /ort\.intraOpNumThreads/);
+  await refused({ interOpNumThreads: 1.5 }, /ort\.interOpNumThreads/);
+  await refused({ perSpecialist: { detector: { replicas: 0 } } }, /ort\.perSpecialist\.detector\.replicas/);
+  await refused({ perSpecialist: { detector: { replica: 2 } } }, /replica/);
+  await refused({ perSpecialist: { detecter: { replicas: 2 } } }, /detecter/);
+  await refused({ threads: 2 }, /threads/);
 });

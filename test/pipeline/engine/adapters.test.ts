@@ -4,7 +4,10 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { AdapterPool, defaultAdapterFactory, NoAdapterError, type AdapterFactory } from '../../../pipeline/engine/adapters.ts';
+import { AdapterPool, adapterFactory, defaultAdapterFactory, NoAdapterError, type AdapterFactory } from '../../../pipeline/engine/adapters.ts';
+import { OrtConfig } from '../../../schemas/ort-config.ts';
+import { DetectorAdapter } from '../../../specialists/detector/detector.ts';
+import { OcrAdapter } from '../../../specialists/ocr/ocr.ts';
 import { Florence2Adapter } from '../../../specialists/florence2/adapter.ts';
 import { writeManifest } from '../../../specialists/registry/register.ts';
 import { variedFlorence2Folder } from '../../specialists/fixtures/florence2-sample.ts';
@@ -31,6 +34,23 @@ test('the captioner runs the caption tasks its florence2 folder lists, brief fir
   assert.deepEqual(a.tasks, ['<CAPTION>', '<DETAILED_CAPTION>']);
   assert.equal(a.opts.round, 2);
   assert.equal(a.opts.shareEngine, true);
+});
+
+test("the config's ORT threads reach the adapters, replicas the detector only", async () => {
+  const make = adapterFactory(OrtConfig.parse({ intraOpNumThreads: 2, replicas: 3, perSpecialist: { ocr: { spinning: true } } }));
+  const det = await make('detector', detector, 0);
+  assert.ok(det instanceof DetectorAdapter);
+  assert.deepEqual(det.opts.threads, { intraOpNumThreads: 2, interOpNumThreads: 1, spinning: false, replicas: 3 });
+  const cap = await make('captioner', captionOnly, 0);
+  assert.ok(cap instanceof Florence2Adapter);
+  assert.deepEqual(cap.opts.threads, { intraOpNumThreads: 2, interOpNumThreads: 1, spinning: false });
+  // a florence2 folder in the detector slot is a Florence-2 engine: no replicas
+  const od = await make('detector', captionOnly, 0);
+  assert.ok(od instanceof Florence2Adapter);
+  assert.deepEqual(od.opts.threads, { intraOpNumThreads: 2, interOpNumThreads: 1, spinning: false });
+  const ocr = await make('ocr', 'ppocr-v4', 0);
+  assert.ok(ocr instanceof OcrAdapter);
+  assert.deepEqual(ocr.opts.threads, { intraOpNumThreads: 2, interOpNumThreads: 1, spinning: true });
 });
 
 test('a folder that cannot play the specialist is refused naming the specialist, the folder and why', async () => {
