@@ -133,8 +133,6 @@ async function sweep(label: string, make: (t: ThreadOptions) => Adapter, images:
     for (const s of sweeps.slice(1)) {
       for (const b of [1, 16]) console.log(`${label} thread scaling, batch ${b}: ${th(s)} ${s.rate[b].toFixed(1)} img/s, CPU ${s.cpu[b].toFixed(2)} ms/img | ${th(one)} ${one.rate[b].toFixed(1)} img/s, CPU ${one.cpu[b].toFixed(2)} ms/img | ${(s.rate[b] / one.rate[b]).toFixed(2)}x`);
     }
-    const bestRate = Math.max(...sweeps.flatMap((s) => BATCHES.map((b) => s.rate[b])));
-    console.log(`${label} best configuration overall: ${bestRate.toFixed(1)} img/s | ${th(one)} batch 1: ${one.rate[1].toFixed(1)} img/s | ${(bestRate / one.rate[1]).toFixed(2)}`);
   }
   // The honest comparison for a user choosing settings: the best batched figure over every setting
   // against the best batch-1 figure over every setting (more threads at batch 1 is the alternative).

@@ -7,15 +7,15 @@
  * (models/demo-detector, models/demo-florence2), SIGKILLs that run once at a chosen step and runs it
  * again (it resumes), then annotates the held-out collection with the same models (round 0, then
  * `fld refine` with each round's model). Prints per round: box F1 and brief-caption object F1 on the
- * annotated and held-out images, filtered vs unfiltered side by side, round 1's detailed vs brief
- * caption object recall, and the wall time of every step. Anchor: round 0's figures (the claim:
+ * annotated and held-out images, filtered vs unfiltered side by side, rounds 1 and 2's detailed and
+ * more detailed vs brief caption object recall, and the wall time of every step. Anchor: round 0's figures (the claim:
  * round 2 >= round 0 + 0.05 on both figures and both sets).
  *
  * Env knobs: FLD_BENCH_IMAGES (1000), FLD_BENCH_HELDOUT (200), FLD_BENCH_TRAIN_STEPS (3000, the frozen
  * recipe's steps, per round), FLD_BENCH_SHARD_SIZE (N/8 within 10..100), FLD_BENCH_KILL_AT
  * (round0 | train0 | refine1 | train1 | refine2 | none; default train0), FLD_BENCH_OCR=1 (PaddleOCR in
- * round 0 as well), FLD_BENCH_TRUSTED_REPEAT (10: times the human detailed texts are repeated in the
- * training export), FLD_BENCH_KEEP=1 (keep the temp folder and say where).
+ * round 0 as well), FLD_BENCH_TRUSTED_REPEAT (10: times the human detailed and more detailed texts are
+ * repeated in the training export), FLD_BENCH_KEEP=1 (keep the temp folder and say where).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
