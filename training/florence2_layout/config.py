@@ -119,6 +119,13 @@ def dims_dict(dims: ModelDims) -> dict:
     return {k: v for k, v in asdict(dims).items() if k not in LATER_FIELDS or v != LATER_FIELDS[k]}
 
 
+# The real Florence-2 bans repeated 3-grams of BPE tokens (about three words). Here a token is a byte,
+# so a 3-gram ban forbids any repeated 3 letters ("the", " a ", "cir"): long captions came out garbled
+# ("Thre two squares", "largee") and brief ones swapped repeated words for wrong ones. The demo world's
+# texts repeat phrases by design, so no ban (docs/decisions.md, "Byte-level decoding settings").
+NO_REPEAT_NGRAM_SIZE = 0
+
+
 def model_config(dims: ModelDims, tok: ByteTokenizer) -> dict:
     ids = dict(bos_token_id=tok.bos_id, pad_token_id=tok.pad_id, eos_token_id=tok.eos_id,
                decoder_start_token_id=tok.eos_id, forced_bos_token_id=tok.bos_id, forced_eos_token_id=tok.eos_id)
@@ -129,7 +136,7 @@ def model_config(dims: ModelDims, tok: ByteTokenizer) -> dict:
         encoder_ffn_dim=dims.ffn_dim, decoder_ffn_dim=dims.ffn_dim,
         max_position_embeddings=dims.max_position_embeddings, scale_embedding=dims.scale_embedding,
         activation_function="gelu", dropout=dims.dropout, is_encoder_decoder=True,
-        no_repeat_ngram_size=3, num_beams=3, **ids,
+        no_repeat_ngram_size=NO_REPEAT_NGRAM_SIZE, num_beams=3, **ids,
     )
     vision = dict(
         model_type="fld_conv_stem",  # not DaViT: see docs/decisions.md, "Florence-2-layout spike"
@@ -148,7 +155,7 @@ def generation_config(tok: ByteTokenizer) -> dict:
     return dict(
         bos_token_id=tok.bos_id, decoder_start_token_id=tok.eos_id, eos_token_id=tok.eos_id,
         forced_bos_token_id=tok.bos_id, forced_eos_token_id=tok.eos_id, pad_token_id=tok.pad_id,
-        early_stopping=True, no_repeat_ngram_size=3, num_beams=3,
+        early_stopping=True, no_repeat_ngram_size=NO_REPEAT_NGRAM_SIZE, num_beams=3,
     )  # no max_length, like the real file: runners must pass max_new_tokens (transformers.js defaults to 20)
 
 
