@@ -37,7 +37,7 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--tasks", help="comma-separated task tokens to train on (default: every task in the export; detector: <OD>)")
     p.add_argument("--classes", help="detector: comma-separated class names in output order (default: sorted names in the export)")
     p.add_argument("--dims", help="florence2: JSON object of ModelDims fields (new model only)")
-    p.add_argument("--max-target-tokens", type=int, default=192, help="florence2: labels longer than this are cut (EOS kept)")
+    p.add_argument("--max-target-tokens", type=int, help="florence2: labels longer than this are cut, EOS kept (default: the decoder's positions)")
     p.add_argument("--aux-image-words", type=float, default=0.0, help="florence2: weight of the training-only "
                    "loss that predicts the target's words from the pooled image states (0 = off)")
     p.add_argument("--aux-grid", type=float, default=0.0, help="florence2: weight of the training-only loss that "
