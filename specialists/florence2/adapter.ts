@@ -41,13 +41,15 @@ export interface Florence2AdapterOptions {
   maxBatch?: number;
   /** Default: generation_config.json's. */
   numBeams?: number;
-  /** Default 256 (generation_config.json has none). */
+  /** Default: the decoder's positions (at most 1,024) for detailed captions, 256 for the rest (generation_config.json has none). */
   maxNewTokens?: number;
   decode?: DecodeOptions;
   round?: number;
   /** Share one engine with the other adapters of this process on the same folder and options (shared-engine.ts). */
   shareEngine?: boolean;
 }
+
+const LONG_TEXT_TASKS: ReadonlySet<string> = new Set(Object.keys(CAPTION_TASKS).filter((t) => CAPTION_TASKS[t] !== 'brief'));
 
 export type Florence2Prepared = { ok: Decoded<Float32Array>[]; errors: AdapterResult['errors']; inputs: Map<string, Florence2Image> };
 
@@ -117,8 +119,9 @@ export class Florence2Adapter implements SpecialistAdapter {
     const runner = this.runner;
     const byId = p.inputs;
     const source = sourceOf(this);
-    const gen = { numBeams: this.opts.numBeams, maxNewTokens: this.opts.maxNewTokens };
     for (const task of this.tasks) {
+      // detailed texts run to hundreds of tokens (bytes, for the demo model): 256 would cut them
+      const gen = { numBeams: this.opts.numBeams, maxNewTokens: this.opts.maxNewTokens ?? (LONG_TEXT_TASKS.has(task) ? runner.outputLimit : undefined) };
       const jobs: (GenJob & { use: (g: GenerationOutput) => void })[] = [];
       p.ok.forEach((d, i) => {
         const c = ctx[i];

@@ -22,6 +22,8 @@ export interface Florence2Engine {
   readonly image: Florence2ImageConfig;
   /** Longest prompt (in ids) the encoder takes after the image tokens. */
   readonly promptLimit: number;
+  /** Longest output (in ids) the decoder can write, at most 1,024: the detailed captions' max_new_tokens. */
+  readonly outputLimit: number;
   promptIds(prefix: string): number[];
   encodeImages(pixels: readonly Float32Array[]): Promise<FeaturesRef>;
   generate(features: FeaturesRef, jobs: readonly GenJob[], o?: GenerationOverrides, search?: 'auto' | 'beam'): Promise<GenerationOutput[]>;

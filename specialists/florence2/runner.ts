@@ -10,7 +10,7 @@ import { encodeImages, generateChunk, type GenJob, type Graphs, type ImageFeatur
 import { readFolderConfigs, type DtypeChoice } from './model-folder.ts';
 import type { Generated } from './search.ts';
 import { describeSessions, openSessions, releaseSessions } from './sessions.ts';
-import { generationSettings, type GenerationOverrides, type GenerationSettings } from './settings.ts';
+import { DEFAULT_MAX_NEW_TOKENS, generationSettings, type GenerationOverrides, type GenerationSettings } from './settings.ts';
 import { Florence2Tokenizer } from './tokenizer.ts';
 
 export interface Florence2RunnerOptions {
@@ -38,6 +38,16 @@ function promptLimit(config: Record<string, unknown>): number {
   return Number.isFinite(max) && Number.isFinite(image) ? max - image : Infinity;
 }
 
+/**
+ * The most tokens the decoder can write: its positions, at most 1,024 (what the public Python examples
+ * pass as max_new_tokens). Long-text tasks use it; the rest keep the shorter default.
+ */
+function outputLimit(config: Record<string, unknown>): number {
+  const text = (config.text_config ?? {}) as Record<string, unknown>;
+  const max = Number(text.max_position_embeddings ?? config.max_position_embeddings);
+  return Number.isInteger(max) && max > 0 ? Math.min(1024, max) : DEFAULT_MAX_NEW_TOKENS;
+}
+
 /** What a folder's JSON files say, without loading a graph. */
 export async function loadFolderInfo(dir: string) {
   const c = await readFolderConfigs(dir);
@@ -51,6 +61,7 @@ export async function loadFolderInfo(dir: string) {
       image: florence2ImageConfig(c.preprocessor),
       vocab: Number(c.config.vocab_size ?? tokenizer.vocabSize),
       promptLimit: promptLimit(c.config),
+      outputLimit: outputLimit(c.config),
       promptIds: (prefix: string) => tokenizer.encode(constructPrompt(prefix, tasks)),
     };
   } catch (e) {
@@ -91,6 +102,10 @@ export class Florence2Runner {
     const max = Number(((this.config.text_config ?? {}) as Record<string, unknown>).max_position_embeddings);
     if (Number.isFinite(max) && s.maxNewTokens > max) throw new Error(`max_new_tokens ${s.maxNewTokens} is more than the decoder's ${max} positions (config.json text_config.max_position_embeddings)`);
     return s;
+  }
+
+  get outputLimit(): number {
+    return outputLimit(this.config);
   }
 
   get promptLimit(): number {

@@ -33,6 +33,7 @@ export async function acquireEngine(dir: string, opts: Florence2RunnerOptions = 
     get tasks() { return e.tasks; },
     get image() { return e.image; },
     get promptLimit() { return e.promptLimit; },
+    get outputLimit() { return e.outputLimit; },
     promptIds: (prefix) => e.promptIds(prefix),
     encodeImages: (pixels) => e.encodeImages(pixels),
     generate: (f, jobs, o, search) => e.generate(f, jobs, o, search),
