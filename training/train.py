@@ -56,6 +56,8 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
         p.error(f"--steps must be at least 1, got {a.steps}")
     if a.batch < 1:
         p.error(f"--batch must be at least 1, got {a.batch}")
+    if a.max_target_tokens is not None and a.max_target_tokens < 2:
+        p.error(f"--max-target-tokens must be at least 2 (BOS and EOS), got {a.max_target_tokens}")
     # From scratch, a detached image side with no auxiliary loss would stay random; from --init it stays
     # the init model's (how a refinement round fine-tunes the demo captioner without undoing its image side).
     if a.detach_encoder and not (a.aux_grid > 0 or a.aux_image_words > 0 or a.init):

@@ -51,6 +51,14 @@ export interface Florence2AdapterOptions {
 
 const LONG_TEXT_TASKS: ReadonlySet<string> = new Set(Object.keys(CAPTION_TASKS).filter((t) => CAPTION_TASKS[t] !== 'brief'));
 
+/**
+ * A task's max_new_tokens: the caller's, else the decoder's output limit for detailed captions (they run
+ * to hundreds of tokens, bytes for the demo model, so 256 would cut them), else the runner's default.
+ */
+export function maxNewTokensFor(task: string, given: number | undefined, outputLimit: number): number | undefined {
+  return given ?? (LONG_TEXT_TASKS.has(task) ? outputLimit : undefined);
+}
+
 export type Florence2Prepared = { ok: Decoded<Float32Array>[]; errors: AdapterResult['errors']; inputs: Map<string, Florence2Image> };
 
 export class Florence2Adapter implements SpecialistAdapter {
@@ -120,8 +128,7 @@ export class Florence2Adapter implements SpecialistAdapter {
     const byId = p.inputs;
     const source = sourceOf(this);
     for (const task of this.tasks) {
-      // detailed texts run to hundreds of tokens (bytes, for the demo model): 256 would cut them
-      const gen = { numBeams: this.opts.numBeams, maxNewTokens: this.opts.maxNewTokens ?? (LONG_TEXT_TASKS.has(task) ? runner.outputLimit : undefined) };
+      const gen = { numBeams: this.opts.numBeams, maxNewTokens: maxNewTokensFor(task, this.opts.maxNewTokens, runner.outputLimit) };
       const jobs: (GenJob & { use: (g: GenerationOutput) => void })[] = [];
       p.ok.forEach((d, i) => {
         const c = ctx[i];

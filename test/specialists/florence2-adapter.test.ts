@@ -6,7 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
 import type { AdapterResult } from '../../specialists/adapter.ts';
-import { Florence2Adapter, type Florence2Image } from '../../specialists/florence2/adapter.ts';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Florence2Adapter, maxNewTokensFor, type Florence2Image } from '../../specialists/florence2/adapter.ts';
+import { loadFolderInfo } from '../../specialists/florence2/runner.ts';
 import { annotateStream } from '../../specialists/annotate-stream.ts';
 import { sampleImages, variedFlorence2Folder } from './fixtures/florence2-sample.ts';
 
@@ -111,4 +115,26 @@ test('a caption too long for the encoder is an error row naming the image; the o
 
 test('an unsupported task is refused when the adapter is made', () => {
   assert.throws(() => new Florence2Adapter({ modelDir: '.', tasks: ['<REGION_TO_SEGMENTATION>'] }), /REGION_TO_SEGMENTATION> is not supported/);
+});
+
+test('detailed captions may use the decoder\'s positions (at most 1,024); brief captions keep the default; a given max_new_tokens wins', async () => {
+  const dir = variedFlorence2Folder();
+  const positions = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).text_config.max_position_embeddings as number;
+  const limit = (await loadFolderInfo(dir)).outputLimit;
+  assert.equal(limit, Math.min(1024, positions));
+  assert.equal(maxNewTokensFor('<DETAILED_CAPTION>', undefined, limit), limit);
+  assert.equal(maxNewTokensFor('<MORE_DETAILED_CAPTION>', undefined, limit), limit);
+  for (const task of ['<CAPTION>', '<OD>', '<CAPTION_TO_PHRASE_GROUNDING>']) assert.equal(maxNewTokensFor(task, undefined, limit), undefined, task);
+  assert.equal(maxNewTokensFor('<MORE_DETAILED_CAPTION>', 24, limit), 24);
+  // a real Florence-2 decoder has 1,024 positions or more: 1,024, what its Python examples pass
+  const big = mkdtempSync(join(tmpdir(), 'fld-f2-positions-'));
+  try {
+    cpSync(dir, big, { recursive: true, filter: (p) => !p.startsWith(join(dir, 'onnx')) });
+    const cfg = JSON.parse(readFileSync(join(big, 'config.json'), 'utf8'));
+    cfg.text_config.max_position_embeddings = 4096;
+    writeFileSync(join(big, 'config.json'), JSON.stringify(cfg));
+    assert.equal((await loadFolderInfo(big)).outputLimit, 1024);
+  } finally {
+    rmSync(big, { recursive: true, force: true });
+  }
 });

@@ -369,6 +369,16 @@ test('the PyTorch beam search with one beam picks the greedy tokens; three beams
   }
 });
 
+test('byte-level models decode with no n-gram ban, and the committed demo captioner decodes as the exporter writes', () => {
+  // a token is a byte here: Florence-2's 3-gram ban (over BPE tokens) would forbid any repeated 3 letters
+  assert.equal(gen.no_repeat_ngram_size, 0);
+  assert.equal(cfg.text_config.no_repeat_ngram_size, 0);
+  const demo = (f: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'demo-florence2', f), 'utf8'));
+  assert.deepEqual(demo('generation_config.json'), gen);
+  assert.equal(demo('config.json').text_config.no_repeat_ngram_size, cfg.text_config.no_repeat_ngram_size);
+  assert.equal(demo('config.json').text_config.num_beams, cfg.text_config.num_beams);
+});
+
 test('the exporter refuses bad dimensions by name before writing anything', () => {
   const work = mkdtempSync(join(tmpdir(), 'fld-f2-bad-'));
   const dims = join(work, 'dims.json');

@@ -180,6 +180,22 @@ test('a tiny detector run gives a YOLO-layout ONNX model with its classes, metri
   assert.ok(diff < 1e-3, `ONNX and PyTorch outputs differ by ${diff}`);
 });
 
+test('labels may use every decoder position by default; a shorter --max-target-tokens cuts them; a longer one is refused', () => {
+  const start = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'start');
+  const args = (out: string, ...more: string[]) => ['--export', exportDir, '--out', join(work, out), '--steps', '1', '--batch', '2', '--threads', '1', '--no-fp16', '--tasks', '<DETAILED_CAPTION>', ...more];
+  // the world's detailed texts are 100-480 bytes: under the new model's 512 positions, over 64
+  const whole = train(...args('f2-whole'));
+  assert.equal(whole.code, 0, whole.stderr);
+  assert.equal(start(whole.stdout).truncated_labels, 0);
+  const cut = train(...args('f2-cut', '--max-target-tokens', '64'));
+  assert.equal(cut.code, 0, cut.stderr);
+  assert.equal(start(cut.stdout).truncated_labels, start(cut.stdout).train_rows);
+  const over = train(...args('f2-over', '--max-target-tokens', '600'));
+  assert.notEqual(over.code, 0);
+  assert.match(over.stderr, /max_target_tokens 600 must be within 2\.\.512/);
+  assert.ok(!existsSync(join(work, 'f2-over')), 'no model folder');
+});
+
 test('a tiny Florence-2-layout run gives a loadable folder in the spike layout; beam search agrees with greedy', async () => {
   const out = join(work, 'florence2');
   const r = train('--export', exportDir, '--out', out, '--steps', '2', '--batch', '4', '--no-fp16', '--tasks', '<CAPTION>,<OD>');
