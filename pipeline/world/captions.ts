@@ -89,9 +89,9 @@ function list(w: Writer, items: { text: string; refs: string[] }[]): void {
 }
 
 /** The shortest expression that singles an object out: "the red circle", "the small red circle", "the left red circle". */
-export function referTo(o: WorldObject, scene: Scene): string {
+export function referTo(o: WorldObject, scene: Scene, withSize = false): string {
   const same = scene.objects.filter((x) => x.category === o.category && x.colour === o.colour);
-  if (same.length === 1) return `the ${o.colour} ${o.category}`;
+  if (same.length === 1) return withSize ? `the ${o.size} ${o.colour} ${o.category}` : `the ${o.colour} ${o.category}`;
   const sized = same.filter((x) => x.size === o.size);
   if (sized.length === 1) return `the ${o.size} ${o.colour} ${o.category}`;
   const byX = [...same].sort((a, b) => a.cx - b.cx);
@@ -111,22 +111,33 @@ export function locationPhrase(x: number, y: number, scene: Scene): string {
   return 'in the centre';
 }
 
+/** The more detailed texts' wording of the same grid: "in the top left corner", "near the top edge", "in the centre of the image". */
+export function placePhrase(x: number, y: number, scene: Scene): string {
+  const col = x < scene.width / 3 ? 'left' : x > (2 * scene.width) / 3 ? 'right' : '';
+  const row = y < scene.height / 3 ? 'top' : y > (2 * scene.height) / 3 ? 'bottom' : '';
+  if (col && row) return `in the ${row} ${col} corner`;
+  if (row || col) return `near the ${row || col} edge`;
+  return 'in the centre of the image';
+}
+
 const PATTERN_WORD = { plain: 'plain', gradient: 'shaded', striped: 'striped', checkered: 'checkered', speckled: 'speckled' } as const;
 
 function backgroundPhrase(scene: Scene): string {
   return `on a ${PATTERN_WORD[scene.background.pattern]} ${scene.background.tone} background`;
 }
 
-function relationSentence(w: Writer, r: Relation, scene: Scene): void {
+function relationSentence(w: Writer, r: Relation, scene: Scene, where = false): void {
   const s = scene.objects.find((o) => o.object_id === r.subject);
   const o = scene.objects.find((x) => x.object_id === r.object);
   if (!s || !o) return;
-  w.ref(referTo(s, scene), [s.object_id]).say(` ${r.predicate} `).ref(referTo(o, scene), [o.object_id]).end();
+  // the more detailed texts (where = true) say where the relation holds and give each shape's size
+  if (where) w.say(`${placePhrase((s.cx + o.cx) / 2, (s.cy + o.cy) / 2, scene)}, `);
+  w.ref(referTo(s, scene, where), [s.object_id]).say(` ${r.predicate} `).ref(referTo(o, scene, where), [o.object_id]).end();
 }
 
 function wordSentence(w: Writer, word: WorldWord, scene: Scene, where: boolean): void {
   w.ref(`the word "${word.text}"`, [word.word_id]).say(` is written in ${word.colour}`);
-  if (where) w.say(` ${locationPhrase((word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2, scene)}`);
+  if (where) w.say(` ${placePhrase((word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2, scene)}`);
   w.end();
 }
 
@@ -137,12 +148,17 @@ export function briefCaption(scene: Scene): Caption {
   return w.end().done('brief');
 }
 
-export function detailedCaption(scene: Scene): Caption {
-  const w = new Writer();
+/** "The image shows a large red circle, two small blue squares and ... on a plain white background." */
+function shapesSentence(w: Writer, scene: Scene): void {
   w.say('the image shows ');
   if (scene.objects.length === 0) w.say('no shapes');
   else list(w, groups(scene.objects, (o) => `${o.colour} ${o.category}`).map((g) => ({ text: groupPhrase(g, true), refs: g.map((o) => o.object_id) })));
   w.say(` ${backgroundPhrase(scene)}`).end();
+}
+
+export function detailedCaption(scene: Scene): Caption {
+  const w = new Writer();
+  shapesSentence(w, scene);
   const n = scene.objects.length;
   if (n > 1) w.say(`there are ${num(n)} shapes in total`).end();
   for (const r of scene.relations.slice(0, 3)) relationSentence(w, r, scene);
@@ -150,28 +166,45 @@ export function detailedCaption(scene: Scene): Caption {
   return w.done('detailed');
 }
 
+/**
+ * The more detailed text says all the detailed one does and more, as the paper's do (Table 3: more
+ * objects, attributes and actions, and more connected ones): every shape and where it is, what hides
+ * it, where each relation holds, and where each word is written.
+ */
 export function moreDetailedCaption(scene: Scene): Caption {
   const w = new Writer();
-  const n = scene.objects.length;
-  w.say(`the image shows ${n === 0 ? 'no' : num(n)} ${n === 1 ? 'shape' : 'shapes'} ${backgroundPhrase(scene)}`).end();
+  shapesSentence(w, scene);
+  // relations and words before the shape-by-shape places: a decoder with fewer positions than a long
+  // text has bytes (the demo model: 512) learns the beginning, and these hold the text's actions
+  for (const r of scene.relations.slice(0, 6)) relationSentence(w, r, scene, true);
+  const free = scene.objects.length >= 2 ? spatialPair(scene) : null;
+  if (free) w.ref(referTo(free[0], scene, true), [free[0].object_id]).say(` is ${free[1]} `).ref(referTo(free[2], scene, true), [free[2].object_id]).end();
+  for (const word of scene.words) wordSentence(w, word, scene, true);
   const reading = [...scene.objects].sort((a, b) => a.cy - b.cy || a.cx - b.cx);
   for (const o of reading) {
     const words = `${o.size} ${o.colour} ${o.category}`;
-    w.ref(`${article(words)} ${words}`, [o.object_id]).say(` is ${locationPhrase(o.cx, o.cy, scene)}`);
-    if (o.occluded >= 0.15) w.say(' and is partly hidden');
+    w.ref(`${article(words)} ${words}`, [o.object_id]).say(` is ${placePhrase(o.cx, o.cy, scene)}`);
+    if (o.occluded >= 0.15) {
+      w.say(' and is partly hidden');
+      const front = occluderOf(o, scene);
+      if (front) w.say(' behind ').ref(referTo(front, scene, true), [front.object_id]);
+    }
     w.end();
   }
-  if (n > 1) {
-    w.say('the shapes are ');
-    const byCategory = groups(scene.objects, (o) => o.category);
-    list(w, byCategory.map((g) => ({ text: g.length === 1 ? `one ${g[0].category}` : `${num(g.length)} ${plural(g[0].category)}`, refs: g.map((o) => o.object_id) })));
-    w.end();
-  }
-  for (const r of scene.relations.slice(0, 6)) relationSentence(w, r, scene);
-  const free = scene.objects.length >= 2 ? spatialPair(scene) : null;
-  if (free) w.ref(referTo(free[0], scene), [free[0].object_id]).say(` is ${free[1]} `).ref(referTo(free[2], scene), [free[2].object_id]).end();
-  for (const word of scene.words) wordSentence(w, word, scene, true);
   return w.done('more_detailed');
+}
+
+/** The shape drawn over the most of o's box, if any (a word may be what hides it). */
+function occluderOf(o: WorldObject, scene: Scene): WorldObject | null {
+  let best: WorldObject | null = null;
+  let most = 0;
+  for (const x of scene.objects) {
+    if (x.z <= o.z) continue;
+    const w = Math.min(o.box[2], x.box[2]) - Math.max(o.box[0], x.box[0]);
+    const h = Math.min(o.box[3], x.box[3]) - Math.max(o.box[1], x.box[1]);
+    if (w > 0 && h > 0 && w * h > most) [best, most] = [x, w * h];
+  }
+  return best;
 }
 
 /** The first pair of objects with no stated relation, and where one is from the other. */

@@ -57,9 +57,38 @@ test('captions differ by granularity: brief is one sentence, the others several 
     assert.equal(brief.text.split('. ').length, 1, brief.text);
     assert.ok(detailed.text.length > brief.text.length && more.text.length > detailed.text.length);
     for (const w of s.words) assert.ok(detailed.text.includes(`"${w.text}"`) && more.text.includes(`"${w.text}"`));
+    // the more detailed text says what the detailed one opens with, then more
+    assert.ok(more.text.startsWith(detailed.text.split(/(?<=\.) /)[0]), more.text);
   }
   const all = scenes.map((s) => captionsOf(s)[2].text).join(' ');
-  for (const action of ['overlaps', 'points to', 'is stacked on', 'partly hidden', 'shapes are']) assert.ok(all.includes(action), action);
+  for (const action of ['overlaps', 'points to', 'is stacked on', 'partly hidden behind', 'corner, the', 'edge, the']) assert.ok(all.includes(action), action);
+});
+
+test('the more detailed text places every shape, names what hides a partly hidden one, and sizes the shapes of a relation', () => {
+  let hidden = 0;
+  for (let i = 0; i < 120; i++) {
+    const s = sampleScene(4, i);
+    const more = captionsOf(s)[2];
+    for (const o of s.objects) {
+      const own = more.phrases.filter((p) => p.refs.length === 1 && p.refs[0] === o.object_id && /^An? /.test(p.phrase));
+      assert.equal(own.length, 1, `${s.image_id} ${o.object_id}: one sentence of its own\n${more.text}`);
+      const rest = more.text.slice(own[0].end, more.text.indexOf('.', own[0].end));
+      assert.match(rest, /^ is (in the (top|bottom) (left|right) corner|near the (top|bottom|left|right) edge|in the centre of the image)/, more.text);
+      if (o.occluded >= 0.15 && / behind /.test(rest)) {
+        hidden++;
+        const front = more.phrases.find((p) => p.start > own[0].end && p.start < own[0].end + rest.length);
+        const by = s.objects.find((x) => x.object_id === front?.refs[0]);
+        assert.ok(by && by.z > o.z, `${s.image_id}: ${o.object_id} is hidden behind a shape drawn over it`);
+      }
+    }
+    // a shape that its colour and category do not single out keeps its place in the row instead
+    for (const r of s.relations.slice(0, 6)) {
+      const subj = s.objects.find((x) => x.object_id === r.subject)!;
+      const sized = more.phrases.some((p) => p.refs[0] === subj.object_id && (p.phrase.includes(subj.size) || /leftmost|rightmost|from the left/.test(p.phrase)) && more.text.slice(p.end).startsWith(` ${r.predicate} `));
+      assert.ok(sized, `${s.image_id}: "${r.predicate}" with the subject's size\n${more.text}`);
+    }
+  }
+  assert.ok(hidden > 5, `partly hidden shapes named with their occluder: ${hidden}`);
 });
 
 test('phrase spans stored in the truth Parquet map to the same words', async () => {
