@@ -88,7 +88,10 @@ function list(w: Writer, items: { text: string; refs: string[] }[]): void {
   });
 }
 
-/** The shortest expression that singles an object out: "the red circle", "the small red circle", "the left red circle". */
+/**
+ * The shortest expression that singles an object out: "the red circle", "the small red circle", "the
+ * leftmost red circle"; `withSize` gives the size where colour and category suffice ("the small red circle").
+ */
 export function referTo(o: WorldObject, scene: Scene, withSize = false): string {
   const same = scene.objects.filter((x) => x.category === o.category && x.colour === o.colour);
   if (same.length === 1) return withSize ? `the ${o.size} ${o.colour} ${o.category}` : `the ${o.colour} ${o.category}`;
@@ -101,18 +104,8 @@ export function referTo(o: WorldObject, scene: Scene, withSize = false): string 
   return `the ${['', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh'][rank]} ${o.colour} ${o.category} from the left`;
 }
 
-/** Where a point lies in a 3x3 grid of the image: "in the top left", "at the top", "on the left", "in the centre". */
-export function locationPhrase(x: number, y: number, scene: Scene): string {
-  const col = x < scene.width / 3 ? 'left' : x > (2 * scene.width) / 3 ? 'right' : '';
-  const row = y < scene.height / 3 ? 'top' : y > (2 * scene.height) / 3 ? 'bottom' : '';
-  if (col && row) return `in the ${row} ${col}`;
-  if (row) return `at the ${row}`;
-  if (col) return `on the ${col}`;
-  return 'in the centre';
-}
-
-/** The more detailed texts' wording of the same grid: "in the top left corner", "near the top edge", "in the centre of the image". */
-export function placePhrase(x: number, y: number, scene: Scene): string {
+/** Where a point lies in a 3x3 grid of the image: "in the top left corner", "near the top edge", "in the centre of the image". */
+function placePhrase(x: number, y: number, scene: Scene): string {
   const col = x < scene.width / 3 ? 'left' : x > (2 * scene.width) / 3 ? 'right' : '';
   const row = y < scene.height / 3 ? 'top' : y > (2 * scene.height) / 3 ? 'bottom' : '';
   if (col && row) return `in the ${row} ${col} corner`;
@@ -194,7 +187,7 @@ export function moreDetailedCaption(scene: Scene): Caption {
   return w.done('more_detailed');
 }
 
-/** The shape drawn over the most of o's box, if any (a word may be what hides it). */
+/** The shape drawn over the most of o's box; null when only words are drawn over it. */
 function occluderOf(o: WorldObject, scene: Scene): WorldObject | null {
   let best: WorldObject | null = null;
   let most = 0;

@@ -122,7 +122,8 @@ def dims_dict(dims: ModelDims) -> dict:
 # The real Florence-2 bans repeated 3-grams of BPE tokens (about three words). Here a token is a byte,
 # so a 3-gram ban forbids any repeated 3 letters ("the", " a ", "cir"): long captions came out garbled
 # ("Thre two squares", "largee") and brief ones swapped repeated words for wrong ones. The demo world's
-# texts repeat phrases by design, so no ban (docs/decisions.md, "Byte-level decoding settings").
+# texts repeat phrases by design, so no ban (docs/decisions.md, "Byte-level decoding, long texts and
+# the world's more detailed texts").
 NO_REPEAT_NGRAM_SIZE = 0
 
 
