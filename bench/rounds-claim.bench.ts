@@ -60,8 +60,11 @@ const f2 = frozen.florence2;
 // No --max-target-tokens: the frozen recipe's 128 was sized for brief captions and <OD>; detailed texts
 // average 246 bytes (more detailed 567, 52% over 511), so labels may use the decoder's 512 positions (the trainer's
 // default). Steps, batch and learning rate stay the frozen ones.
+// --bpe-merges: the refined model writes word tokens learned from round 0's targets instead of spelling
+// each word byte by byte (the real Florence-2's tokens are BPE words too); FLD_BENCH_BPE_MERGES=0 keeps bytes.
 const TASKS = ['<CAPTION>', '<DETAILED_CAPTION>', '<MORE_DETAILED_CAPTION>', '<OD>'];
-const TRAIN_COMMAND = `/usr/bin/python3 -m training.train --export {export} --out {out} --init {init} --steps {steps} --batch ${f2.batch} --lr ${f2.lr} --seed ${f2.seed} --no-fp16 --threads 2 --tasks ${TASKS.join(',')}${f2.aux_grid ? ` --aux-grid ${f2.aux_grid}` : ''}${f2.detach_encoder ? ' --detach-encoder' : ''}`;
+const BPE_MERGES = process.env.FLD_BENCH_BPE_MERGES === '0' ? 0 : int('FLD_BENCH_BPE_MERGES', 1000);
+const TRAIN_COMMAND = `/usr/bin/python3 -m training.train --export {export} --out {out} --init {init} --steps {steps} --batch ${f2.batch} --lr ${f2.lr} --seed ${f2.seed} --no-fp16 --threads 2 --tasks ${TASKS.join(',')}${f2.aux_grid ? ` --aux-grid ${f2.aux_grid}` : ''}${f2.detach_encoder ? ' --detach-encoder' : ''}${BPE_MERGES ? ` --bpe-merges ${BPE_MERGES}` : ''}`;
 // The small human set (5% of images, detailed and more detailed) is repeated in the train split so
 // ~45 texts per granularity are not drowned by ~900 brief captions and ~900 <OD> rows (paper section
 // 4.2 fine-tunes the captioner on that set). Not a frozen knob: the frozen recipe is world-config.json.

@@ -45,6 +45,9 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--grid-only-steps", type=int, default=0, help="florence2: the first N steps train only the --aux-grid loss")
     p.add_argument("--detach-encoder", action="store_true", help="florence2: the caption loss does not train the vision side and encoder (the auxiliary losses do; with --init and none, they keep the init's weights)")
     p.add_argument("--decoder-token-dropout", type=float, default=0.0, help="florence2: fraction of decoder input tokens replaced by <pad> in training")
+    p.add_argument("--bpe-merges", type=int, default=0, help="florence2: give a byte-level vocabulary up to N BPE "
+                   "merges learned from the train split's targets (word tokens; new rows start as their bytes' mean); "
+                   "an --init model with merges keeps its own")
     p.add_argument("--warmup", type=int, help="warm-up steps (default steps // 20)")
     p.add_argument("--no-decay-norm-bias", action="store_true", help="florence2: no weight decay on biases and LayerNorm weights")
     p.add_argument("--no-fp16", action="store_true", help="florence2: skip the fp16 ONNX files")
@@ -56,6 +59,8 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
         p.error(f"--steps must be at least 1, got {a.steps}")
     if a.batch < 1:
         p.error(f"--batch must be at least 1, got {a.batch}")
+    if a.bpe_merges < 0:
+        p.error(f"--bpe-merges must be at least 0, got {a.bpe_merges}")
     if a.max_target_tokens is not None and a.max_target_tokens < 2:
         p.error(f"--max-target-tokens must be at least 2 (BOS and EOS), got {a.max_target_tokens}")
     # From scratch, a detached image side with no auxiliary loss would stay random; from --init it stays
@@ -91,7 +96,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             train_florence2.train(rows, a.out, a.steps, a.seed, a.init, a.batch, a.lr or 1e-3, a.dims,
                                   a.max_target_tokens, a.name or "demo-florence2", a.version, not a.no_fp16,
                                   a.aux_image_words, a.warmup, not a.no_decay_norm_bias, a.aux_grid,
-                                  od_suffixes(a.export) if a.aux_grid > 0 else None, a.grid_only_steps, a.detach_encoder, a.decoder_token_dropout)
+                                  od_suffixes(a.export) if a.aux_grid > 0 else None, a.grid_only_steps, a.detach_encoder, a.decoder_token_dropout,
+                                  a.bpe_merges)
     except ExportError as e:
         sys.stderr.write(f"train: bad export: {e}\n")
         progress("error", stage="train", message=f"bad export: {e}")

@@ -304,11 +304,11 @@ test('transformers.js loads the folder and generates for <CAPTION>, <OD> and <CA
   }
 });
 
-/** Python's and transformers.js's ids of every prompt and suffix of `rows` must be the same. */
-async function sameIdsInPythonAndTjs(rows: readonly { prefix: string; suffix: string }[]): Promise<void> {
-  const processor = (await AutoProcessor.from_pretrained(dir)) as Florence2Processor;
-  const tokenizer = await AutoTokenizer.from_pretrained(dir);
-  const tokenizerJson = join(dir, 'tokenizer.json');
+/** Python's and transformers.js's ids of every prompt and suffix of `rows` must be the same (tokenizer of `folder`). */
+async function sameIdsInPythonAndTjs(rows: readonly { prefix: string; suffix: string }[], folder = dir): Promise<void> {
+  const processor = (await AutoProcessor.from_pretrained(folder)) as Florence2Processor;
+  const tokenizer = await AutoTokenizer.from_pretrained(folder);
+  const tokenizerJson = join(folder, 'tokenizer.json');
   const python = (strings: string[], flags: string[]) => runPython('tokenizer', [tokenizerJson, ...flags], strings.map((t) => JSON.stringify(t)).join('\n') + '\n')
     .trim().split('\n').map((l) => JSON.parse(l) as number[]);
 
@@ -330,7 +330,19 @@ async function sameIdsInPythonAndTjs(rows: readonly { prefix: string; suffix: st
     }
     assert.equal(tokenizer.decode(js), `<s>${suffix}</s>`, `round trip of ${JSON.stringify(suffix)}`);
   }
-  assert.equal(tokenizer.get_vocab().size, cfg.vocab_size);
+  if (folder === dir) assert.equal(tokenizer.get_vocab().size, cfg.vocab_size);
+}
+
+/** A demo-world export's rows, every task, noisy labels as the trainer is fed. */
+async function worldExportRows(images: number, seed: number): Promise<{ task: string; prefix: string; suffix: string }[]> {
+  const world = await smallWorld(images, seed, { wordProbability: 0.8 });
+  temps.push(world);
+  // through `fld world export-noisy`'s function, the world's own way to labels (tests outside
+  // test/world may not read the truth: test/world/truth-isolation.test.ts)
+  const out = join(world, 'export');
+  const made = await exportNoisy({ world, out, seed, noise: DEFAULT_NOISE, validFraction: 0, format: 'jsonl', combined: true });
+  return Object.values(made.exports).flatMap((e) => e.files).filter((f) => f.endsWith('.jsonl'))
+    .flatMap((f) => readFileSync(isAbsolute(f) ? f : join(out, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string }));
 }
 
 test('Python and transformers.js tokenize every prompt and suffix of a sample export to the same ids', async () => {
@@ -343,17 +355,32 @@ test('Python and transformers.js tokenize every prompt and suffix of a sample ex
 
 test('Python and transformers.js tokenize every prompt and suffix of a demo-world export to the same ids', async () => {
   // what the trainer is fed: the export rows of a small demo world with noisy labels, every task
-  const world = await smallWorld(8, 41, { wordProbability: 0.8 });
-  temps.push(world);
-  // through `fld world export-noisy`'s function, the world's own way to labels (tests outside
-  // test/world may not read the truth: test/world/truth-isolation.test.ts)
-  const out = join(world, 'export');
-  const made = await exportNoisy({ world, out, seed: 41, noise: DEFAULT_NOISE, validFraction: 0, format: 'jsonl', combined: true });
-  const rows = Object.values(made.exports).flatMap((e) => e.files).filter((f) => f.endsWith('.jsonl'))
-    .flatMap((f) => readFileSync(isAbsolute(f) ? f : join(out, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string }));
+  const rows = await worldExportRows(8, 41);
   assert.deepEqual([...new Set(rows.map((r) => r.task))].sort(), [...TASKS].sort());
   assert.ok(rows.some((r) => /<loc_\d+>/.test(r.suffix)) && rows.some((r) => /<loc_\d+>/.test(r.prefix)));
   await sameIdsInPythonAndTjs(rows);
+});
+
+test('with BPE merges learned from a demo-world export (--bpe-merges), Python and transformers.js still give the same ids', async () => {
+  // merges learned from one world's targets, checked on another world's rows and on the hand-made
+  // near-misses: words the merges cover, words they half cover, and text they never saw
+  const learnFrom = await worldExportRows(12, 43);
+  const folder = mkdtempSync(join(tmpdir(), 'fld-bpe-'));
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) writeFileSync(join(folder, f), readFileSync(join(dir, f)));
+  const made = JSON.parse(runPython('tokenizer', ['learn', join(dir, 'tokenizer.json'), '400', join(folder, 'tokenizer.json')],
+    learnFrom.map((r) => JSON.stringify(r.suffix)).join('\n') + '\n')) as { merges: number; vocab: number };
+  assert.ok(made.merges > 50 && made.merges <= 400, `${made.merges} merges learned`);
+  const spec = JSON.parse(readFileSync(join(folder, 'tokenizer.json'), 'utf8'));
+  assert.equal(spec.model.merges.length, made.merges);
+  assert.equal(Object.keys(spec.model.vocab).length, made.vocab);
+  const tokenizer = await AutoTokenizer.from_pretrained(folder);
+  // the base vocabulary keeps its ids; a frequent shape name is one token
+  assert.equal(tokenizer.convert_tokens_to_ids('<loc_5>'), JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')).model.vocab['<loc_5>']);
+  const circle = tokenizer.encode(' circle', { add_special_tokens: false });
+  assert.equal(circle.length, 1, `" circle" is ${circle.length} tokens`);
+  const hand = readFileSync(join(REPO_ROOT, 'test/fixtures/florence2_sample_export.jsonl'), 'utf8')
+    .split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string });
+  await sameIdsInPythonAndTjs([...await worldExportRows(8, 44), ...hand], folder);
 });
 
 test('the PyTorch beam search with one beam picks the greedy tokens; three beams score at least as well', () => {

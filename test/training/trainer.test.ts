@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { PYTHON, REPO_ROOT } from '../helpers/florence2-tiny.ts';
+import { checkModel } from '../../pipeline/train/check-model.ts';
+import { Florence2Tokenizer } from '../../specialists/florence2/tokenizer.ts';
 
 let work: string;
 let exportDir: string;
@@ -194,6 +196,44 @@ test('labels may use every decoder position by default; a shorter --max-target-t
   assert.notEqual(over.code, 0);
   assert.match(over.stderr, /max_target_tokens 600 must be within 2\.\.512/);
   assert.ok(!existsSync(join(work, 'f2-over')), 'no model folder');
+});
+
+test('--bpe-merges grows a byte-level --init vocabulary with word tokens the runner decodes as PyTorch does; a grown init keeps its merges', async () => {
+  const init = join(REPO_ROOT, 'models', 'demo-florence2');
+  const out = join(work, 'model-bpe');
+  const args = (o: string, from: string) => ['--export', exportDir, '--out', o, '--init', from, '--tasks', '<CAPTION>,<DETAILED_CAPTION>,<OD>',
+    '--steps', '2', '--batch', '2', '--threads', '1', '--no-fp16', '--detach-encoder', '--bpe-merges', '300'];
+  const r = train(...args(out, init));
+  assert.equal(r.code, 0, r.stderr);
+  const grew = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'tokenizer');
+  const json = (dir: string, f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+  const before = json(init, 'tokenizer.json').model;
+  const after = json(out, 'tokenizer.json').model;
+  assert.equal(before.merges.length, 0);
+  assert.ok(grew && grew.merges > 20 && grew.merges <= 300, `tokenizer event ${JSON.stringify(grew)}`);
+  assert.equal(after.merges.length, grew.merges);
+  assert.equal(json(out, 'metrics.json').bpe_merges, grew.merges);
+  const size = Object.keys(after.vocab).length;
+  assert.equal(size, Object.keys(before.vocab).length + grew.merges);
+  assert.equal(json(out, 'config.json').vocab_size, size);
+  for (const [t, id] of Object.entries(before.vocab)) assert.equal(after.vocab[t], id, `${t} keeps its id`);
+
+  // PyTorch's greedy ids decode to the same text in the runner's tokenizer, merged tokens and all
+  const py = execFileSync(PYTHON, ['-m', 'training.florence2_layout.decode', out, '--steps', '20', '--prompt', '<CAPTION>', '--prompt', '<DETAILED_CAPTION>'],
+    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } }).trim().split('\n').map((l) => JSON.parse(l) as { ids: number[]; text: string });
+  const tok = new Florence2Tokenizer(json(out, 'tokenizer.json'), json(out, 'tokenizer_config.json'));
+  for (const p of py) assert.equal(tok.decode(p.ids), p.text);
+  assert.ok(tok.encode(' circle').length === 3, 'a frequent word is one token between <s> and </s>');
+  // the engine's own check before registering: loads in onnxruntime-node and generates
+  const images = join(work, 'world', 'collection', 'images');
+  const image = join(images, readdirSync(images).find((f) => f.endsWith('.png'))!);
+  const checked = await checkModel(out, image);
+  assert.match(checked.sample, /^<CAPTION> /);
+
+  const again = train(...args(join(work, 'model-bpe-2'), out));
+  assert.equal(again.code, 0, again.stderr);
+  assert.ok(!again.stdout.includes('"event": "tokenizer"'), 'no merges learned on top of merges');
+  assert.deepEqual(json(join(work, 'model-bpe-2'), 'tokenizer.json').model.merges, after.merges);
 });
 
 test('a tiny Florence-2-layout run gives a loadable folder in the spike layout; beam search agrees with greedy', async () => {

@@ -1,17 +1,21 @@
-"""A byte-level tokenizer in the Florence-2 (BART) layout, small enough for the demo model.
+"""A byte-level BPE tokenizer in the Florence-2 (BART) layout, small enough for the demo model.
 
 The vocabulary is the four BART specials, the Florence-2 added special tokens (task tags and
-`<loc_0>`..`<loc_999>`), then one token per byte in GPT-2's byte-to-unicode alphabet. With no BPE
-merges every byte of plain text is one token, so HF `tokenizers` (what transformers.js runs) and this
-file agree by construction; the test in `test/training/florence2_layout.test.ts` checks that they do.
+`<loc_0>`..`<loc_999>`), then one token per byte in GPT-2's byte-to-unicode alphabet, then (optionally)
+one token per BPE merge. With no merges every byte of plain text is one token; with merges, text is
+split by GPT-2's pre-tokenizer pattern and each piece merged by rank, as HF `tokenizers` (what
+transformers.js runs) does; `test/training/florence2_layout.test.ts` checks that both give the same ids.
+`learn_merges` learns merges from texts (the refinement trainer's `--bpe-merges`).
 
 Ids are looked up by name from the vocabulary; nothing outside `build_vocab` knows where a token sits.
 """
 from __future__ import annotations
 
+import collections
 import json
+import re
 from functools import lru_cache
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 BART_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
 # florence2.md section 2, in the real tokenizer's order (the misspelling is the real token's).
@@ -23,6 +27,11 @@ FLORENCE2_TAGS = [
 ]
 NUM_LOC_BINS = 1000
 MASK = "<mask>"
+# HF ByteLevel's pattern (GPT-2's: `'s|...| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`) in Python's
+# `re`, which has no \p{..}: letters are word characters that are not digits or `_`. Only non-decimal
+# number characters (`½`, `²`) split differently, as letters; the demo world writes none.
+PRE_TOKEN = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+""")
+Merge = Tuple[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -52,17 +61,43 @@ def build_vocab() -> Dict[str, int]:
     return vocab
 
 
+def merge_pair(parts: List[str], pair: Merge) -> List[str]:
+    """`parts` with every non-overlapping occurrence of `pair`, left to right, joined into one."""
+    out: List[str] = []
+    i = 0
+    while i < len(parts):
+        if i + 1 < len(parts) and (parts[i], parts[i + 1]) == pair:
+            out.append(parts[i] + parts[i + 1])
+            i += 2
+        else:
+            out.append(parts[i])
+            i += 1
+    return out
+
+
 class ByteTokenizer:
     """Encodes like HF tokenizers with this vocabulary: added tokens matched leftmost-longest, the
-    rest as UTF-8 bytes, wrapped in `<s>` ... `</s>` (RobertaProcessing, as BART's tokenizer does)."""
+    rest as UTF-8 bytes (merged by the BPE merges, if any), wrapped in `<s>` ... `</s>`
+    (RobertaProcessing, as BART's tokenizer does)."""
 
-    def __init__(self, vocab: Dict[str, int], added: Iterable[str]):
+    def __init__(self, vocab: Dict[str, int], added: Iterable[str], merges: Sequence[Merge] = ()):
         self.vocab = dict(vocab)
         self.inv = {i: t for t, i in self.vocab.items()}
         self.added = sorted(set(added), key=len, reverse=True)
         self._added_set = set(self.added)
-        self._byte_ids = [self.vocab[bytes_to_unicode()[b]] for b in range(256)]
+        b2u = bytes_to_unicode()
+        self._byte_ids = [self.vocab[b2u[b]] for b in range(256)]
         self._byte_of = {i: b for b, i in enumerate(self._byte_ids)}
+        u2b = {c: b for b, c in b2u.items()}
+        # every plain (not added) token -> its bytes: one byte, or a merge's
+        self._bytes_of = {i: bytes(u2b[c] for c in t) for t, i in self.vocab.items()
+                          if t not in self._added_set and all(c in u2b for c in t)}
+        self.merges: List[Merge] = [tuple(m) for m in merges]
+        for a, b in self.merges:
+            if a + b not in self.vocab:
+                raise ValueError(f"merge {a!r} {b!r}: {a + b!r} is not in the vocabulary")
+        self._rank = {m: r for r, m in enumerate(self.merges)}
+        self._bpe_cache: Dict[str, List[str]] = {}
         self.bos_id = self.vocab["<s>"]
         self.pad_id = self.vocab["<pad>"]
         self.eos_id = self.vocab["</s>"]
@@ -77,9 +112,37 @@ class ByteTokenizer:
         with open(path, encoding="utf-8") as f:
             spec = json.load(f)
         model = spec.get("model", {})
-        if model.get("type") != "BPE" or model.get("merges"):
-            raise ValueError(f"{path}: expected a byte-level BPE tokenizer without merges, got type={model.get('type')!r} with {len(model.get('merges') or [])} merges")
-        return cls(model["vocab"], [t["content"] for t in spec.get("added_tokens", [])])
+        if model.get("type") != "BPE":
+            raise ValueError(f"{path}: expected a byte-level BPE tokenizer, got type={model.get('type')!r}")
+        merges = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in model.get("merges") or []]
+        return cls(model["vocab"], [t["content"] for t in spec.get("added_tokens", [])], merges)
+
+    def with_merges(self, merges: Sequence[Merge]) -> "ByteTokenizer":
+        """This vocabulary plus one token per new merge, appended (existing ids keep their tokens)."""
+        vocab = dict(self.vocab)
+        for a, b in merges:
+            vocab.setdefault(a + b, len(vocab))
+        return ByteTokenizer(vocab, self._added_set, list(self.merges) + list(merges))
+
+    def plain_words(self, text: str) -> List[str]:
+        """The pre-tokenizer's pieces of `text` outside added tokens, in the byte-to-unicode alphabet."""
+        b2u = bytes_to_unicode()
+        return ["".join(b2u[b] for b in w.encode("utf-8"))
+                for part in self._split(text) if part not in self._added_set for w in PRE_TOKEN.findall(part)]
+
+    def _bpe(self, word: str) -> List[str]:
+        """GPT-2's merge loop: the lowest-ranked adjacent pair, every occurrence left to right, until none."""
+        hit = self._bpe_cache.get(word)
+        if hit is not None:
+            return hit
+        parts = list(word)
+        while len(parts) > 1:
+            rank, pair = min((self._rank.get(p, len(self._rank)), p) for p in zip(parts, parts[1:]))
+            if rank == len(self._rank):
+                break
+            parts = merge_pair(parts, pair)
+        self._bpe_cache[word] = parts
+        return parts
 
     def __len__(self) -> int:
         return len(self.vocab)
@@ -120,8 +183,12 @@ class ByteTokenizer:
         for part in self._split(text):
             if part in self._added_set:
                 ids.append(self.vocab[part])
-            else:
+            elif not self.merges:
                 ids.extend(self._byte_ids[b] for b in part.encode("utf-8"))
+            else:
+                b2u = bytes_to_unicode()
+                for w in PRE_TOKEN.findall(part):
+                    ids.extend(self.vocab[t] for t in self._bpe("".join(b2u[b] for b in w.encode("utf-8"))))
         if add_special_tokens:
             ids.append(self.eos_id)
         return ids
@@ -131,8 +198,8 @@ class ByteTokenizer:
         pending = bytearray()
         for i in ids:
             i = int(i)
-            if i in self._byte_of:
-                pending.append(self._byte_of[i])
+            if i in self._bytes_of:
+                pending.extend(self._bytes_of[i])
                 continue
             if pending:
                 out.append(pending.decode("utf-8", errors="replace"))
@@ -166,7 +233,7 @@ class ByteTokenizer:
             "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
             "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": "",
                       "end_of_word_suffix": "", "fuse_unk": False, "byte_fallback": False,
-                      "vocab": self.vocab, "merges": []},
+                      "vocab": self.vocab, "merges": [f"{a} {b}" for a, b in self.merges]},
         }
 
     def tokenizer_config(self, max_length: int) -> dict:
@@ -182,13 +249,48 @@ class ByteTokenizer:
         }
 
 
+def learn_merges(tok: ByteTokenizer, texts: Iterable[str], count: int, min_frequency: int = 2) -> List[Merge]:
+    """Up to `count` BPE merges on top of `tok`'s, learned from `texts` (added tokens such as `<loc_N>`
+    left out): each time the most frequent adjacent pair within a pre-tokenized piece (ties: the
+    smaller pair), until no pair occurs `min_frequency` times. Deterministic for the same texts."""
+    freq = collections.Counter(w for t in texts for w in tok.plain_words(t))
+    words = {w: tok._bpe(w) for w in freq}
+    merges: List[Merge] = []
+    while len(merges) < count:
+        pairs: Dict[Merge, int] = collections.Counter()
+        for w, parts in words.items():
+            for p in zip(parts, parts[1:]):
+                pairs[p] += freq[w]
+        if not pairs:
+            break
+        pair, n = min(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n < min_frequency:
+            break
+        merges.append(pair)
+        for w, parts in words.items():
+            if len(parts) < 2 or pair[0] not in parts:
+                continue
+            words[w] = merge_pair(parts, pair)
+    return merges
+
+
 def main(argv: List[str]) -> int:
     """`tokenizer.py TOKENIZER_JSON [--prompt] < lines.jsonl`: prints the ids of each JSON string, one
     JSON list a line. With --prompt each string is a task prefix (`<OD>`, `<REGION_TO_DESCRIPTION><loc_1>...`)
-    turned into the processor's prompt first, with the maps from the folder's preprocessor_config.json."""
+    turned into the processor's prompt first, with the maps from the folder's preprocessor_config.json.
+    `tokenizer.py learn TOKENIZER_JSON N OUT_JSON < lines.jsonl`: writes TOKENIZER_JSON plus up to N
+    merges learned from the JSON strings to OUT_JSON."""
     import os
     import sys
     from .config import construct_prompt
+    if argv[0] == "learn":
+        base = ByteTokenizer.from_file(argv[1])
+        texts = [json.loads(line) for line in sys.stdin if line.strip()]
+        tok = base.with_merges(learn_merges(base, texts, int(argv[2])))
+        with open(argv[3], "w", encoding="utf-8") as f:
+            json.dump(tok.to_hf_json(), f, ensure_ascii=False)
+        print(json.dumps({"merges": len(tok.merges), "vocab": len(tok)}))
+        return 0
     tok = ByteTokenizer.from_file(argv[0])
     pre = None
     if "--prompt" in argv[1:]:

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from ..florence2_layout.config import ModelDims, construct_prompt, preprocessor_config
 from ..florence2_layout.export_onnx import load_model, write_folder
 from ..florence2_layout.model import Florence2Tiny, seq2seq_loss, shift_tokens_right
-from ..florence2_layout.tokenizer import ByteTokenizer
+from ..florence2_layout.tokenizer import ByteTokenizer, learn_merges
 from .common import LOC_NUM as LOC_TOKEN, OD_ITEM, ImageCache, progress, run_steps
 from .export_data import Row
 from .model_folder import staged, write_manifest
@@ -154,6 +154,28 @@ class ImageGrid(torch.nn.Module):
         return F.binary_cross_entropy_with_logits(logits, torch.stack([t for _, t in keep]))
 
 
+@torch.no_grad()
+def grow_vocabulary(model: Florence2Tiny, old: ByteTokenizer, new: ByteTokenizer) -> None:
+    """Gives `model` (trained with `old`) the rows of `new`'s appended tokens: each merged token's
+    embedding (tied to the output layer) and logit bias start as the mean of its bytes' rows, so the
+    model's first guess at a word token is what it knew of the word's letters."""
+    if any(new.vocab.get(t) != i for t, i in old.vocab.items()):
+        raise ValueError("the new tokenizer must keep every token of the old one at its id")
+    w, bias = model.shared.weight, model.final_logits_bias
+    emb = torch.nn.Embedding(len(new), w.shape[1], padding_idx=model.shared.padding_idx)
+    grown = torch.zeros(1, len(new))
+    emb.weight[:len(old)] = w
+    grown[:, :len(old)] = bias
+    for t, i in new.vocab.items():
+        if i >= len(old):
+            rows = [old.vocab[c] for c in t]  # a merged token is a string of byte tokens
+            emb.weight[i] = w[rows].mean(0)
+            grown[0, i] = bias[0, rows].mean()
+    model.shared = emb
+    model.final_logits_bias = grown
+    model.vocab_size = len(new)
+
+
 def param_groups(model: torch.nn.Module, weight_decay: float, decay_norm_bias: bool) -> list:
     """AdamW groups: with `decay_norm_bias` off, biases and LayerNorm weights (1-d tensors) get no weight decay."""
     if decay_norm_bias:
@@ -167,14 +189,22 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
           lr: float, dims_json: Optional[str], max_target: Optional[int], name: str, version: str, fp16: bool,
           aux_image_words: float = 0.0, warmup: Optional[int] = None, decay_norm_bias: bool = True,
           aux_grid: float = 0.0, od_suffix: Optional[Dict[str, str]] = None, grid_only_steps: int = 0,
-          detach_encoder: bool = False, decoder_token_dropout: float = 0.0) -> dict:
+          detach_encoder: bool = False, decoder_token_dropout: float = 0.0, bpe_merges: int = 0) -> dict:
     t0 = time.time()
-    tok = ByteTokenizer.default()
+    tok = ByteTokenizer.from_file(os.path.join(init, "tokenizer.json")) if init else ByteTokenizer.default()
+    # --bpe-merges: a byte-level vocabulary learns word tokens from the train split's targets. An init
+    # that has merges keeps its own: its embeddings were trained on them.
+    grown = tok.with_merges(learn_merges(tok, (r.suffix for r in split_rows["train"]), bpe_merges)) if bpe_merges > 0 and not tok.merges else tok
     if init:
         model = load_model(os.path.join(init, "model.pt"), tok)
+        if grown is not tok:
+            grow_vocabulary(model, tok, grown)
     else:
         dims = ModelDims(**(json.loads(dims_json) if dims_json else {}))
-        model = Florence2Tiny(dims, len(tok), tok.pad_id)
+        model = Florence2Tiny(dims, len(grown), grown.pad_id)
+    if grown is not tok:
+        progress("tokenizer", merges=len(grown.merges), vocab=len(grown), learned_from="train targets")
+    tok = grown
     dims = model.dims
     # By default a label may use every decoder position: a shorter cut left the demo world's detailed
     # texts (246 bytes on average, 432 more detailed) without their ends or their EOS.
@@ -244,7 +274,7 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
     metrics = {"family": "florence2", "seed": seed, "steps": steps, "batch": batch, "lr": lr, "init": init,
                "dims": asdict(dims), "max_target_tokens": max_target, "tasks": tasks,
                "train_rows": len(enc["train"].rows), "valid_rows": len(enc["valid"].rows),
-               "aux_image_words": aux_image_words, "aux_grid": aux_grid, "grid_only_steps": grid_only_steps, "detach_encoder": detach_encoder, "decoder_token_dropout": decoder_token_dropout, "warmup": warmup, "decay_norm_bias": decay_norm_bias,
+               "aux_image_words": aux_image_words, "aux_grid": aux_grid, "grid_only_steps": grid_only_steps, "detach_encoder": detach_encoder, "decoder_token_dropout": decoder_token_dropout, "bpe_merges": len(tok.merges), "warmup": warmup, "decay_norm_bias": decay_norm_bias,
                "loss_curve": curve, "valid": valid, "train_seconds": round(time.time() - t0, 1)}
     with staged(out_dir) as tmp:
         write_folder(model, tok, tmp, fp16=fp16, log=lambda m: progress("export", message=m))
