@@ -87,7 +87,6 @@ class ByteTokenizer:
         self._added_set = set(self.added)
         b2u = bytes_to_unicode()
         self._byte_ids = [self.vocab[b2u[b]] for b in range(256)]
-        self._byte_of = {i: b for b, i in enumerate(self._byte_ids)}
         u2b = {c: b for b, c in b2u.items()}
         # every plain (not added) token -> its bytes: one byte, or a merge's
         self._bytes_of = {i: bytes(u2b[c] for c in t) for t, i in self.vocab.items()
