@@ -73,6 +73,22 @@ async function modelTable3(root: string, collection: string, round: number, sour
   return reader.getRowObjectsJS() as unknown as Table3Row[];
 }
 
+/**
+ * Per granularity, how many of the source's texts hold a word (quoted text left out) that none of the
+ * round's human or alt texts uses: a model spelling words it never learnt (byte soup) shows here.
+ */
+async function textsWithUnknownWords(root: string, collection: string, round: number, sourcePrefix: string): Promise<Map<string, number>> {
+  const conn = await (await DuckDBInstance.create(':memory:')).connect();
+  const glob = join(root, collection, `round-${round}`, 'text', '*.parquet').replaceAll("'", "''");
+  const reader = await conn.runAndReadAll(`WITH t AS (SELECT row_number() OVER () AS id, source, granularity, text FROM read_parquet('${glob}')),
+      w AS (SELECT id, source, unnest(regexp_extract_all(lower(regexp_replace(text, '"[^"]*"', ' ', 'g')), '[a-z]+')) AS word FROM t),
+      known AS (SELECT DISTINCT word FROM w WHERE source IN ('human', 'alt_text')),
+      odd AS (SELECT DISTINCT id FROM w WHERE word NOT IN (SELECT word FROM known))
+    SELECT granularity, count(*)::INTEGER AS n FROM t JOIN odd USING (id)
+    WHERE starts_with(t.source, '${sourcePrefix.replaceAll("'", "''")}') GROUP BY 1`);
+  return new Map((reader.getRowObjectsJS() as { granularity: string; n: number }[]).map((r) => [r.granularity, r.n]));
+}
+
 const tmp = mkdtempSync(join(tmpdir(), 'fld-table3-bench-'));
 const t0 = performance.now();
 const secs = () => ((performance.now() - t0) / 1000).toFixed(1);
@@ -151,6 +167,10 @@ try {
     const must = (MUST_GROW as readonly string[]).includes(col);
     if (must && !grows) holds = false;
     console.log(`${col.padEnd(24)} ${ours.map((v, i) => `${f(v)} (${paper[i]!.toFixed(2)})`.padStart(20)).join(' ')}  ${grows ? 'yes' : 'no'}${must ? '' : ' (not required)'}`);
+  }
+  if (SOURCE && !MODEL) {
+    const odd = await textsWithUnknownWords(root, collection, round, SOURCE);
+    console.log(`${'unknown words'.padEnd(24)} ${g3.map((g) => `${odd.get(g) ?? 0} of ${rows.get(g)?.image_annotations ?? 0}`.padStart(20)).join(' ')}  (texts with a word no human or alt text of the round uses)`);
   }
   console.log(`\nfigure | anchor | ratio`);
   const ob = (g: string) => rows.get(g)?.avg_objects ?? NaN;

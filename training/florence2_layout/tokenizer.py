@@ -61,6 +61,12 @@ def build_vocab() -> Dict[str, int]:
     return vocab
 
 
+def byte_pieces(text: str) -> List[str]:
+    """The pre-tokenizer's pieces of plain `text` (no added tokens), in the byte-to-unicode alphabet."""
+    b2u = bytes_to_unicode()
+    return ["".join(b2u[b] for b in w.encode("utf-8")) for w in PRE_TOKEN.findall(text)]
+
+
 def merge_pair(parts: List[str], pair: Merge) -> List[str]:
     """`parts` with every non-overlapping occurrence of `pair`, left to right, joined into one."""
     out: List[str] = []
@@ -125,11 +131,9 @@ class ByteTokenizer:
 
     def plain_words(self, text: str) -> List[str]:
         """The pre-tokenizer's pieces of `text` outside added tokens, in the byte-to-unicode alphabet."""
-        b2u = bytes_to_unicode()
-        return ["".join(b2u[b] for b in w.encode("utf-8"))
-                for part in self._split(text) if part not in self._added_set for w in PRE_TOKEN.findall(part)]
+        return [w for part in self._split(text) if part not in self._added_set for w in byte_pieces(part)]
 
-    def _bpe(self, word: str) -> List[str]:
+    def bpe(self, word: str) -> List[str]:
         """GPT-2's merge loop: the lowest-ranked adjacent pair, every occurrence left to right, until none."""
         hit = self._bpe_cache.get(word)
         if hit is not None:
@@ -185,9 +189,7 @@ class ByteTokenizer:
             elif not self.merges:
                 ids.extend(self._byte_ids[b] for b in part.encode("utf-8"))
             else:
-                b2u = bytes_to_unicode()
-                for w in PRE_TOKEN.findall(part):
-                    ids.extend(self.vocab[t] for t in self._bpe("".join(b2u[b] for b in w.encode("utf-8"))))
+                ids.extend(self.vocab[t] for w in byte_pieces(part) for t in self.bpe(w))
         if add_special_tokens:
             ids.append(self.eos_id)
         return ids
@@ -253,7 +255,7 @@ def learn_merges(tok: ByteTokenizer, texts: Iterable[str], count: int, min_frequ
     left out): each time the most frequent adjacent pair within a pre-tokenized piece (ties: the
     smaller pair), until no pair occurs `min_frequency` times. Deterministic for the same texts."""
     freq = collections.Counter(w for t in texts for w in tok.plain_words(t))
-    words = {w: tok._bpe(w) for w in freq}
+    words = {w: tok.bpe(w) for w in freq}
     merges: List[Merge] = []
     while len(merges) < count:
         pairs: Dict[Merge, int] = collections.Counter()

@@ -191,20 +191,19 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
           aux_grid: float = 0.0, od_suffix: Optional[Dict[str, str]] = None, grid_only_steps: int = 0,
           detach_encoder: bool = False, decoder_token_dropout: float = 0.0, bpe_merges: int = 0) -> dict:
     t0 = time.time()
-    tok = ByteTokenizer.from_file(os.path.join(init, "tokenizer.json")) if init else ByteTokenizer.default()
+    base = ByteTokenizer.from_file(os.path.join(init, "tokenizer.json")) if init else ByteTokenizer.default()
     # --bpe-merges: a byte-level vocabulary learns word tokens from the train split's targets. An init
     # that has merges keeps its own: its embeddings were trained on them.
-    grown = tok.with_merges(learn_merges(tok, (r.suffix for r in split_rows["train"]), bpe_merges)) if bpe_merges > 0 and not tok.merges else tok
+    tok = base.with_merges(learn_merges(base, (r.suffix for r in split_rows["train"]), bpe_merges)) if bpe_merges > 0 and not base.merges else base
+    if tok is not base:
+        progress("tokenizer", merges=len(tok.merges), vocab=len(tok), learned_from="train targets")
     if init:
-        model = load_model(os.path.join(init, "model.pt"), tok)
-        if grown is not tok:
-            grow_vocabulary(model, tok, grown)
+        model = load_model(os.path.join(init, "model.pt"), base)
+        if tok is not base:
+            grow_vocabulary(model, base, tok)
     else:
         dims = ModelDims(**(json.loads(dims_json) if dims_json else {}))
-        model = Florence2Tiny(dims, len(grown), grown.pad_id)
-    if grown is not tok:
-        progress("tokenizer", merges=len(grown.merges), vocab=len(grown), learned_from="train targets")
-    tok = grown
+        model = Florence2Tiny(dims, len(tok), tok.pad_id)
     dims = model.dims
     # By default a label may use every decoder position: a shorter cut left the demo world's detailed
     # texts (246 bytes on average, 432 more detailed) without their ends or their EOS.
