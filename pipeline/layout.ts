@@ -17,6 +17,8 @@ export const layout = {
   roundPrefix: (c: string, round: number) => `${c}/round-${round}/`,
   /** The training stage's done marker (pipeline/train/): model name, registry, fld-model.json sha256, metrics. */
   train: (c: string, round: number) => `${c}/round-${round}/_train.json`,
+  /** The detector's training marker (`fld train --family detector`), the same fields as `train`'s. */
+  trainDetector: (c: string, round: number) => `${c}/round-${round}/_train-detector.json`,
   exportPrefix: (c: string, round: number) => `${c}/export/round-${round}/`,
   exportShard: (c: string, round: number, split: string, n: number) => `${c}/export/round-${round}/${split}-${String(n).padStart(5, '0')}.parquet`,
 };

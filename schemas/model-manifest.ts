@@ -34,6 +34,10 @@ export const ModelManifest = z.object({
   input_size: z.number().int().positive().optional(),
   /** Where the files came from (catalogue name or URL), for provenance. */
   source: z.string().optional(),
+  /** Lineage of a model the training stage registered: the collection and round whose annotations trained it. */
+  trained_on: z.object({ collection: z.string().min(1), round: z.number().int().min(0) }).strict().optional(),
+  /** The model the training started from: a registered name, a folder path, or null (from scratch). With `trained_on`. */
+  init: z.string().min(1).nullable().optional(),
   files: z.array(ModelFile).min(1),
 }).superRefine((m, ctx) => {
   if (m.family === 'detector' && !m.classes?.length) ctx.addIssue({ code: 'custom', path: ['classes'], message: 'a detector needs its class names' });

@@ -45,6 +45,20 @@ export const REFINE_TASK_SLOTS: Readonly<Record<string, string>> = {
 
 export const DEFAULT_REFINE_TASKS = ['<CAPTION>', '<DETAILED_CAPTION>', '<OD>', '<REGION_TO_DESCRIPTION>', '<CAPTION_TO_PHRASE_GROUNDING>', '<OCR_WITH_REGION>'];
 
+/** Specialists a refinement round can run retrained on round R-1's accepted labels (`refine.retrain`). */
+export const RETRAINABLE_SPECIALISTS = ['detector'] as const;
+export type RetrainableSpecialist = (typeof RETRAINABLE_SPECIALISTS)[number];
+
+/**
+ * Trainer command templates of the specialists' own trainings (`fld train --family <name>`), with the
+ * placeholders of `trainCommand` (`{export}` `{out}` `{init}` `{steps}`; docs/training-stage.md).
+ */
+export const SpecialistTrainCommands = z.object({
+  /** `fld train --family detector`; null: the reference trainer, `/usr/bin/python3 -m training.train --family detector ...`. @default null */
+  detector: z.string().min(1).nullable().default(null),
+}).strict();
+export type SpecialistTrainCommands = z.infer<typeof SpecialistTrainCommands>;
+
 export const RefineConfig = z.object({
   /** Tasks the round's model runs, those its fld-model.json lists. @default the six of DEFAULT_REFINE_TASKS */
   tasks: z.array(z.string().refine((t) => t in REFINE_TASK_SLOTS, `unknown refine task (known: ${Object.keys(REFINE_TASK_SLOTS).join(' ')})`)).min(1).default(DEFAULT_REFINE_TASKS),
@@ -53,5 +67,19 @@ export const RefineConfig = z.object({
   policy: RefinePolicy.default(RefinePolicy.parse({})),
   /** IoU at which a new item agrees with a round R-1 item (`keep-if-agree`). @default 0.5 */
   agreeIou: z.number().gt(0).max(1).default(0.5),
-}).strict();
+  /**
+   * Specialists retrained on round R-1's accepted labels that run in their own slot in round R, instead
+   * of the model's task for that slot (self-training, docs/refinement.md): only `detector` for now.
+   * Round R's detector slot runs the registered `<C>-detector-round-<R-1>` (`fld train --family detector
+   * --collection C --round R-1`, or the model `fld refine --detector` names), and the model's `<OD>` is
+   * skipped. A name here cannot also be in `specialists`. @default []
+   */
+  retrain: z.array(z.enum(RETRAINABLE_SPECIALISTS)).default([]),
+  /** Trainer commands of the retrained specialists (`fld train --family detector`). @default {detector: null} */
+  trainCommands: SpecialistTrainCommands.default(SpecialistTrainCommands.parse({})),
+}).strict().superRefine((r, ctx) => {
+  r.retrain.forEach((name, i) => {
+    if (r.specialists.includes(name)) ctx.addIssue({ code: 'custom', path: ['retrain', i], message: `"${name}" is in both refine.retrain and refine.specialists: its slot has one producer (the retrained model, or round 0's again)` });
+  });
+});
 export type RefineConfig = z.infer<typeof RefineConfig>;

@@ -33,6 +33,11 @@ export const RoundPlan = z.object({
     tasks: z.record(z.string(), z.array(z.string().min(1)).min(1)),
     policy: RefinePolicy,
     agreeIou: z.number().gt(0).max(1),
+    /**
+     * Specialists retrained on round `previous` (config `refine.retrain`) -> the model folder that runs
+     * in their slot (also in `specialists`). Absent when none is retrained.
+     */
+    retrained: z.record(z.string(), z.string().min(1)).optional(),
   }).optional(),
   created_at: z.iso.datetime(),
 });

@@ -1,7 +1,17 @@
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { verifyFolder, ModelVerifyError } from '../../specialists/registry/model-folder.ts';
 import { pullModel } from '../../specialists/registry/pull.ts';
-import { listModels, registryDir } from '../../specialists/registry/registry.ts';
+import { lineageOf, listModels, registryDir, shippedModels, shortPath, type Lineage } from '../../specialists/registry/registry.ts';
+import { OcrAdapter } from '../../specialists/ocr/ocr.ts';
+import { ppocrV4Paths } from '../../specialists/ocr/ppocr-models.ts';
+
+/** Models the engine runs without a registry folder: a specialist name in config `specialists` (no fld-model.json). */
+export function builtInModels(): { name: string; family: 'ocr'; version: string; files: number; dir: string }[] {
+  const p = ppocrV4Paths();
+  const ocr = new OcrAdapter(); // its name and version, as its rows' source names them; nothing loads
+  return [{ name: ocr.name, family: 'ocr', version: ocr.version, files: Object.keys(p).length, dir: shortPath(dirname(p.detectionPath)) }];
+}
 
 /** Exit code of `fld models verify` when a file does not match its manifest. */
 export const EXIT_VERIFY_MISMATCH = 2;
@@ -10,23 +20,33 @@ export function register(program: Command): void {
   const models = program.command('models').description('the model registry: list, pull public models, verify a model folder');
 
   models.command('list')
-    .description('list the model folders in the registry')
+    .description('list the model folders in the registry (with the collection and round that trained each, and its init), then the models the repository ships and the built-in ones')
     .option('--registry <dir>', 'registry folder (default: $FLD_MODELS or .fld/models)')
     .option('--json', 'print JSON')
     .action(async (o: { registry?: string; json?: boolean }) => {
       const reg = registryDir(o.registry);
-      const rows = await listModels(reg);
+      const rows = (await listModels(reg)).map((r) => ({ ...r, origin: 'registry' as const, lineage: r.manifest ? lineageOf(r.manifest) : null }));
+      const shipped = (await shippedModels()).map((r) => ({ ...r, origin: 'shipped' as const, lineage: null }));
+      const builtIn = builtInModels();
       if (o.json) {
-        process.stdout.write(JSON.stringify({ registry: reg, models: rows }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ registry: reg, models: rows, shipped, builtin: builtIn }, null, 2) + '\n');
         return;
       }
-      if (!rows.length) process.stdout.write(`no models in ${reg}\n`);
-      for (const r of rows) {
+      const table: string[][] = [['name', 'family', 'version', 'origin', 'trained on', 'init', 'files', 'dir']];
+      const initText = (l: Lineage) => (l.init === undefined ? '(not recorded)' : l.init === null ? '(scratch)' : shortPath(l.init));
+      for (const r of [...rows, ...shipped]) {
         const m = r.manifest;
-        process.stdout.write(m
-          ? `${m.name}\t${m.family}\t${m.version}\t${m.files.length} files\t${r.dir}\n`
-          : `(invalid)\t${r.dir}\t${r.problem}\n`);
+        if (!m) {
+          table.push(['(invalid)', '-', '-', r.origin, '-', '-', '-', `${shortPath(r.dir)}: ${r.problem}`]);
+          continue;
+        }
+        const l = r.lineage;
+        table.push([m.name, m.family, m.version, r.origin, l ? `${l.collection} round ${l.round}` : '-', l ? initText(l) : '-', String(m.files.length), shortPath(r.dir)]);
       }
+      for (const b of builtIn) table.push([b.name, b.family, b.version, 'built-in', '-', '-', String(b.files), b.dir]);
+      if (!rows.length) process.stdout.write(`no models in ${reg}\n`);
+      const widths = table[0].map((_, i) => Math.max(...table.map((t) => t[i].length)));
+      for (const t of table) process.stdout.write(t.map((c, i) => (i === t.length - 1 ? c : c.padEnd(widths[i]))).join('  ') + '\n');
     });
 
   models.command('verify <dir>')

@@ -5,12 +5,14 @@ import { enqueueRefineRound, runRefineRoundLocal } from '../engine/refine-round.
 import { roundStatus } from '../engine/status.ts';
 import { wholeOption } from './whole-option.ts';
 
-interface Opts { collection: string; round: string; model: string; config?: string; local: boolean; tasks?: string; registry?: string; wait: boolean; json: boolean }
+interface Opts { collection: string; round: string; model: string; config?: string; local: boolean; tasks?: string; registry?: string; detector?: string; wait: boolean; json: boolean }
 
 /**
  * `fld refine --collection C --round R --model M`: refinement round R >= 1 (DESIGN.md section 8): the
  * model re-annotates every image for the configured tasks it supports, the merge combines its rows with
  * round R-1's under `refine.policy`, the filters run again. On the BullMQ workers (default) or `--local`.
+ * With config `refine.retrain: ["detector"]` the detector slot runs the detector retrained on round R-1
+ * (`<C>-detector-round-<R-1>`, or `--detector`).
  */
 export function register(program: Command): void {
   program
@@ -21,6 +23,7 @@ export function register(program: Command): void {
     .requiredOption('--model <name or dir>', 'florence2 model folder, or a name in the model registry')
     .option('--tasks <list>', 'comma-separated task tokens instead of config refine.tasks, e.g. "<CAPTION>,<OD>"')
     .option('--registry <dir>', 'model registry (default FLD_MODELS or .fld/models)')
+    .option('--detector <name or dir>', 'with config refine.retrain ["detector"]: the retrained detector for the detector slot (default <collection>-detector-round-<R-1>; a held-out collection names the train collection\'s)')
     .option('--local', 'run in this process instead of queueing on the BullMQ workers', false)
     .option('--wait', 'after queueing, wait until the workers finish the round', false)
     .option('--config <file>', 'config file')
@@ -28,7 +31,7 @@ export function register(program: Command): void {
     .action(async (o: Opts) => {
       const round = wholeOption('refine', '--round', o.round, 1)!;
       const config = await loadConfig(o.config);
-      const opts = { model: o.model, registry: o.registry, ...(o.tasks ? { tasks: o.tasks.split(',').map((t) => t.trim()).filter(Boolean) } : {}) };
+      const opts = { model: o.model, registry: o.registry, ...(o.detector ? { detector: o.detector } : {}), ...(o.tasks ? { tasks: o.tasks.split(',').map((t) => t.trim()).filter(Boolean) } : {}) };
       const say = (line: string, json: object) => process.stdout.write(o.json ? JSON.stringify(json) + '\n' : line + '\n');
       const note = (r: { created: boolean; skipped: string[]; plan: { specialists: Record<string, string> } }) => {
         if (!r.created) process.stderr.write(`round ${round} of ${o.collection} was planned before: its saved plan is used\n`);

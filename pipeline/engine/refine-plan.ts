@@ -7,6 +7,7 @@ import type { RoundPlan } from '../../schemas/round-plan.ts';
 import { readManifest } from '../../specialists/registry/model-folder.ts';
 import { registryDir } from '../../specialists/registry/registry.ts';
 import { layout } from '../layout.ts';
+import { detectorModelName, trainDetectorCommand } from '../train/names.ts';
 import type { Storage } from '../storage/storage.ts';
 import { readRoundPlan, writeRoundPlan } from './plan-files.ts';
 import { DEFAULT_JOB_POLICY } from './policy.ts';
@@ -29,6 +30,33 @@ export interface RefinePlanOptions {
   /** Tasks to run instead of config `refine.tasks`. */
   tasks?: readonly string[];
   registry?: string;
+  /**
+   * With config `refine.retrain` including `detector`: the retrained detector that runs in the detector
+   * slot, a model folder or a registered name (`fld refine --detector`). Default: `<C>-detector-round-<R-1>`
+   * of the collection refined. A held-out collection refined with the train collection's models names
+   * the train collection's detector here.
+   */
+  detector?: string;
+}
+
+/**
+ * The retrained detector of refinement round R: `ref` (a folder or a registered name), else
+ * `<C>-detector-round-<R-1>` in the registry; it must be a detector-family model folder.
+ */
+export async function resolveRetrainedDetector(collection: string, round: number, ref: string | undefined, registry?: string): Promise<string> {
+  const previous = round - 1;
+  const name = ref ?? detectorModelName(collection, previous);
+  let dir: string | null = null;
+  if (existsSync(join(name, MODEL_MANIFEST_FILE))) dir = resolve(name);
+  else if (!name.includes('/') && existsSync(join(registryDir(registry), name, MODEL_MANIFEST_FILE))) dir = join(registryDir(registry), name);
+  if (!dir) {
+    throw new RefinePlanError(ref
+      ? `refine --detector ${ref}: neither a model folder (no ${MODEL_MANIFEST_FILE} there) nor a model in the registry ${registryDir(registry)}`
+      : `refine round ${round} of ${collection}: config refine.retrain includes detector, but the registry ${registryDir(registry)} has no ${name}; train it first with \`${trainDetectorCommand(collection, previous)}\` (or name a retrained detector with --detector)`);
+  }
+  const m = await readManifest(dir);
+  if (m.family !== 'detector') throw new RefinePlanError(`refine --detector ${name}: model family is ${m.family}; the detector slot needs a detector model`);
+  return dir;
 }
 
 export interface RefinePlanResult {
@@ -44,8 +72,10 @@ export interface RefinePlanResult {
  * fld-model.json lists, each in the stage whose slot it fills (`<OD>` detector, `<REGION_TO_DESCRIPTION>`
  * region captioner over those boxes, `<OCR_WITH_REGION>` ocr, caption tasks captioner,
  * `<CAPTION_TO_PHRASE_GROUNDING>` grounding over those captions); config `refine.specialists` names
- * round-0 specialists that run again in their own slot instead. The merge combines with round R-1
- * under `refine.policy`. Saved like round 0's plan, so workers and `--resume` need no config.
+ * round-0 specialists that run again in their own slot instead, and `refine.retrain` specialists
+ * retrained on round R-1 (the detector: `<C>-detector-round-<R-1>`, or `opts.detector`) that run in theirs.
+ * The merge combines with round R-1 under `refine.policy`. Saved like round 0's plan, so workers and
+ * `--resume` need no config.
  * Everything is checked before anything is written.
  */
 export async function refinePlanFor(storage: Storage, collection: string, round: number, config: EngineConfig, opts: RefinePlanOptions): Promise<RefinePlanResult> {
@@ -68,17 +98,28 @@ export async function refinePlanFor(storage: Storage, collection: string, round:
   for (const name of config.refine.specialists) {
     if (!config.specialists[name]) throw new RefinePlanError(`config refine.specialists: "${name}" is not among the configured specialists (${Object.keys(config.specialists).join(', ') || 'none'})`);
   }
+  const retrain: readonly string[] = config.refine.retrain;
+  for (const name of retrain) {
+    if (config.refine.specialists.includes(name)) throw new RefinePlanError(`config refine: "${name}" is in both refine.retrain and refine.specialists`);
+  }
+  if (opts.detector !== undefined && !retrain.includes('detector')) {
+    throw new RefinePlanError(`refine --detector ${opts.detector}: config refine.retrain does not include detector, so no retrained detector runs in round ${round}`);
+  }
+  const retrained: Record<string, string> = {};
+  if (retrain.includes('detector')) retrained.detector = await resolveRetrainedDetector(collection, round, opts.detector, opts.registry);
   const skipped: string[] = [];
   const tasks: Record<string, string[]> = {};
   for (const t of asked) {
     const slot = REFINE_TASK_SLOTS[t];
     if (!listed.has(t)) skipped.push(`${t}: ${m.name} does not list it in ${MODEL_MANIFEST_FILE}`);
     else if (config.refine.specialists.includes(slot)) skipped.push(`${t}: specialist ${slot} runs again in its slot (refine.specialists)`);
+    else if (retrained[slot]) skipped.push(`${t}: specialist ${slot} retrained on round ${previous} runs in its slot`);
     else (tasks[slot] ??= []).push(t);
   }
   const specialists: Record<string, string> = {};
   for (const slot of Object.keys(tasks)) specialists[slot] = model;
   for (const name of config.refine.specialists) specialists[name] = config.specialists[name];
+  for (const [name, dir] of Object.entries(retrained)) specialists[name] = dir;
   // a fed stage whose input stage is absent cannot run: its tasks are skipped, said why
   for (const d of SPECIALIST_STAGES) {
     if (!specialists[d.specialist]) continue;
@@ -98,7 +139,7 @@ export async function refinePlanFor(storage: Storage, collection: string, round:
     batchSize: config.batchSize,
     window: config.window,
     jobs: config.jobs ?? DEFAULT_JOB_POLICY,
-    refine: { previous, model, tasks, policy: config.refine.policy, agreeIou: config.refine.agreeIou },
+    refine: { previous, model, tasks, policy: config.refine.policy, agreeIou: config.refine.agreeIou, ...(Object.keys(retrained).length ? { retrained } : {}) },
     created_at: new Date().toISOString(),
   });
   return { plan, created: true, skipped };

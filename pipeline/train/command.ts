@@ -10,6 +10,8 @@ import { TrainStageError } from './errors.ts';
  */
 export const DEFAULT_PYTHON = '/usr/bin/python3';
 export const DEFAULT_TRAIN_COMMAND = `${DEFAULT_PYTHON} -m training.train --export {export} --out {out} --init {init} --steps {steps}`;
+/** The detector's training (`fld train --family detector`) when config `refine.trainCommands.detector` is null. */
+export const DEFAULT_DETECTOR_TRAIN_COMMAND = `${DEFAULT_PYTHON} -m training.train --family detector --export {export} --out {out} --init {init} --steps {steps}`;
 
 export interface CommandValues {
   export: string;
@@ -21,7 +23,7 @@ export interface CommandValues {
 const PLACEHOLDER = /\{(export|init|out|steps)\}/g;
 const OPTIONAL = new Set(['{init}', '{steps}']);
 
-export function splitWords(template: string): string[] {
+export function splitWords(template: string, field = 'trainCommand'): string[] {
   const words: string[] = [];
   let cur = '';
   let inWord = false;
@@ -42,19 +44,22 @@ export function splitWords(template: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new TrainStageError('bad-input', `train: trainCommand has an unclosed ${quote} quote: ${template}`);
+  if (quote) throw new TrainStageError('bad-input', `train: ${field} has an unclosed ${quote} quote: ${template}`);
   if (inWord) words.push(cur);
   return words;
 }
 
-/** argv of the trainer: [program, ...args]. */
-export function trainerArgv(template: string | null, v: CommandValues): string[] {
-  const t = template ?? DEFAULT_TRAIN_COMMAND;
+/**
+ * argv of the trainer: [program, ...args]. `template` null uses `fallback` (the reference trainer);
+ * `field` is the config field the template came from, as errors name it.
+ */
+export function trainerArgv(template: string | null, v: CommandValues, fallback = DEFAULT_TRAIN_COMMAND, field = 'trainCommand'): string[] {
+  const t = template ?? fallback;
   const unknown = [...t.matchAll(/\{([a-z_]*)\}/g)].map((m) => m[1]).filter((n) => !['export', 'init', 'out', 'steps'].includes(n));
-  if (unknown.length) throw new TrainStageError('bad-input', `train: trainCommand has unknown placeholder {${unknown[0]}} (known: {export} {init} {out} {steps})`);
-  const words = splitWords(t);
-  if (!words.length) throw new TrainStageError('bad-input', 'train: trainCommand is empty');
-  if (!words.some((w) => w.includes('{out}'))) throw new TrainStageError('bad-input', `train: trainCommand must pass {out}, the model folder to write: ${t}`);
+  if (unknown.length) throw new TrainStageError('bad-input', `train: ${field} has unknown placeholder {${unknown[0]}} (known: {export} {init} {out} {steps})`);
+  const words = splitWords(t, field);
+  if (!words.length) throw new TrainStageError('bad-input', `train: ${field} is empty`);
+  if (!words.some((w) => w.includes('{out}'))) throw new TrainStageError('bad-input', `train: ${field} must pass {out}, the model folder to write: ${t}`);
   const value = { export: v.export, out: v.out, init: v.init ?? '', steps: v.steps === null ? '' : String(v.steps) };
   const out: string[] = [];
   for (const w of words) {

@@ -6,6 +6,7 @@ import { registryDir } from '../../specialists/registry/registry.ts';
 import { KEEP_COMPLETED, KEEP_FAILED, STACK_TRACE_LIMIT } from '../engine/policy.ts';
 import type { RedisConn } from '../engine/redis.ts';
 import { TrainStageError, type TrainFailure } from './errors.ts';
+import { TRAIN_FAMILIES, type TrainFamily } from './names.ts';
 import { trainRound, type TrainResult } from './train-round.ts';
 
 /**
@@ -15,13 +16,17 @@ import { trainRound, type TrainResult } from './train-round.ts';
  * round, so a second `fld train` while one is queued or running waits on the same job. One try: a
  * failed training is not retried on its own (it would fail the same way, for hours); the failure
  * message starts with `[reason]` so the waiting CLI can say which failure it was and exit with its code.
+ * `family: 'detector'` is the detector's training of the round (`fld train --family detector`), a job
+ * of its own (id `<C>.<R>.train-detector`) beside the florence2 one.
  */
 export const TRAIN_QUEUE = 'fld.train';
 
 export const TrainJob = z.object({
   collection: z.string().min(1),
   round: z.number().int().min(0),
-  /** Registered model name or model folder; null trains from scratch. */
+  /** What is trained: the Florence-2 model (`<C>-round-<R>`) or the detector (`<C>-detector-round-<R>`). */
+  family: z.enum(TRAIN_FAMILIES).default('florence2'),
+  /** Registered model name or model folder; null trains from scratch (detector: starts from the round's detector). */
   init: z.string().min(1).nullable().default(null),
   steps: z.number().int().min(1).nullable().default(null),
   timeoutS: z.number().positive().nullable().default(null),
@@ -29,8 +34,11 @@ export const TrainJob = z.object({
   registry: z.string().min(1).nullable().default(null),
 }).strict();
 export type TrainJob = z.infer<typeof TrainJob>;
+/** What a caller hands `runTrainJob`: the fields with defaults may be left out (`family` florence2). */
+export type TrainJobInput = z.input<typeof TrainJob>;
 
-export const trainJobId = (collection: string, round: number): string => `${collection}.${round}.train`;
+export const trainJobId = (collection: string, round: number, family: TrainFamily = 'florence2'): string =>
+  family === 'detector' ? `${collection}.${round}.train-detector` : `${collection}.${round}.train`;
 
 /** What the CLI gets while it waits: the trainer's progress events and the stage's own messages ({event: 'stage', message}). */
 export type TrainProgress = Record<string, unknown>;
@@ -43,7 +51,7 @@ export function trainProcessor(config: EngineConfig) {
     const d = validate(TrainJob, job.data, `job ${job.id} on ${job.queueName}`);
     try {
       return await trainRound({
-        config, collection: d.collection, round: d.round, registry: d.registry ?? registryDir(),
+        config, collection: d.collection, round: d.round, family: d.family, registry: d.registry ?? registryDir(),
         init: d.init, steps: d.steps, timeoutS: d.timeoutS ?? undefined,
         onLine: async (l) => {
           await job.log(l.line);
@@ -73,13 +81,13 @@ export function failureOf(failedReason: string): Error {
  * runs again and a finished round is the worker's quick no-op) or joins the one queued or running,
  * streams its progress to `onProgress` and resolves with the worker's result.
  */
-export async function runTrainJob(redis: RedisConn, prefix: string, data: TrainJob, onProgress?: (p: TrainProgress) => void, onWaiting?: (state: string) => void): Promise<TrainResult> {
+export async function runTrainJob(redis: RedisConn, prefix: string, data: TrainJobInput, onProgress?: (p: TrainProgress) => void, onWaiting?: (state: string) => void): Promise<TrainResult> {
   const queue = new Queue(TRAIN_QUEUE, { connection: redis, prefix });
   const eventsConn = redis.duplicate();
   const events = new QueueEvents(TRAIN_QUEUE, { connection: eventsConn, prefix });
   try {
     await events.waitUntilReady();
-    const id = trainJobId(data.collection, data.round);
+    const id = trainJobId(data.collection, data.round, data.family ?? 'florence2');
     const listener = ({ jobId, data: p }: { jobId: string; data: unknown }) => {
       if (jobId === id && p && typeof p === 'object') onProgress?.(p as TrainProgress);
     };

@@ -1,9 +1,12 @@
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ModelManifest } from '../../schemas/model-manifest.ts';
 import { readManifest } from './model-folder.ts';
 
 export const DEFAULT_REGISTRY = '.fld/models';
+/** The repository's own model folders (the demo world's specialists, `models/README.md`). */
+export const SHIPPED_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models');
 
 /** `--registry`, else `FLD_MODELS`, else `.fld/models` under the working directory. */
 export function registryDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -35,4 +38,33 @@ export async function listModels(registry: string): Promise<ListedModel[]> {
       return { dir, manifest: null, problem: (e as Error).message };
     }
   }));
+}
+
+/** Which collection and round trained a model, and from what (fld-model.json `trained_on`, `init`). */
+export interface Lineage {
+  collection: string;
+  round: number;
+  /** Registered name or folder path; null: from scratch; undefined: not recorded (a model registered before lineage was). */
+  init: string | null | undefined;
+}
+
+const TRAINING_SOURCE = /^training stage: (\S+) round (\d+)\b/;
+
+/** The model's lineage: its `trained_on`, else what an older training stage wrote in `source`; null for a model no training stage registered. */
+export function lineageOf(m: ModelManifest): Lineage | null {
+  if (m.trained_on) return { ...m.trained_on, init: m.init };
+  const old = m.source ? TRAINING_SOURCE.exec(m.source) : null;
+  return old ? { collection: old[1], round: Number(old[2]), init: undefined } : null;
+}
+
+/** A path below the working folder as a relative path (`models/demo-detector` in the repository), else as it is. */
+export function shortPath(path: string, cwd: string = process.cwd()): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : path;
+}
+
+/** The model folders the repository ships (`models/*`, each with fld-model.json), listed as the registry is. */
+export async function shippedModels(dir: string = SHIPPED_MODELS_DIR): Promise<ListedModel[]> {
+  return listModels(dir);
 }

@@ -42,6 +42,8 @@ test('the reference trainer gives a model registered as <collection>-round-<R>, 
   assert.equal(m.name, 'demo-round-0');
   assert.equal(m.family, 'florence2');
   assert.deepEqual(m.tasks, ['<CAPTION>', '<OD>']);
+  assert.deepEqual(m.trained_on, { collection: 'demo', round: 0 }, 'its lineage');
+  assert.equal(m.init, null, 'trained from scratch');
   const onDisk = JSON.parse(readFileSync(marker(), 'utf8'));
   assert.equal(onDisk.fld_model_sha256, sha(registered()));
   assert.equal(onDisk.model, 'demo-round-0');
@@ -133,6 +135,7 @@ test('training from the registered model by name (--init) starts from its weight
   const r = await trainRound({ config: sb.config(TINY_TRAINER), storage: sb.storage, collection: COLLECTION, round: 0, registry: sb.registry, steps: 2, init: 'demo-round-0' });
   assert.equal(r.resumed, false);
   assert.equal(r.init, join(sb.registry, 'demo-round-0'));
+  assert.equal((await verifyFolder(r.dir)).init, 'demo-round-0', 'the lineage names a registered init by its name');
   assert.equal(r.metrics?.steps, 2);
   assert.notEqual(sha(registered()), was, 'a new model is registered');
   assert.equal(JSON.parse(readFileSync(marker(), 'utf8')).fld_model_sha256, sha(registered()));
