@@ -15,6 +15,8 @@ export const layout = {
   collectionPlan: (c: string) => `${c}/images/_collection.json`,
   imagesPrefix: (c: string) => `${c}/images/`,
   roundPrefix: (c: string, round: number) => `${c}/round-${round}/`,
+  /** A verified collection's thresholds and gate decisions for the round (schemas/acceptance.ts), written by its merge before its rows. */
+  acceptance: (c: string, round: number) => `${c}/round-${round}/_acceptance.json`,
   /** The training stage's done marker (pipeline/train/): model name, registry, fld-model.json sha256, metrics. */
   train: (c: string, round: number) => `${c}/round-${round}/_train.json`,
   /** The detector's training marker (`fld train --family detector`), the same fields as `train`'s. */

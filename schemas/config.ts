@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VerifiedConfig } from './acceptance.ts';
 import { ExportConfig } from './export-config.ts';
 import { OrtConfig } from './ort-config.ts';
 import { RefineConfig } from './refine-config.ts';
@@ -45,6 +46,12 @@ export const EngineConfig = z
     export: ExportConfig.default(ExportConfig.parse({})),
     /** Refinement rounds: the model's tasks, specialists run again, merge policy per kind (schemas/refine-config.ts). @default {} */
     refine: RefineConfig.default(RefineConfig.parse({})),
+    /**
+     * The verified set: a collection with human-checked labels (its images' existing boxes and texts)
+     * on which every round's thresholds are calibrated and its acceptance gates decided
+     * (schemas/acceptance.ts). @default {collection: null}
+     */
+    verified: VerifiedConfig.default(VerifiedConfig.parse({})),
   })
   .strict();
 export type EngineConfig = z.infer<typeof EngineConfig>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROUND_KINDS } from './records.ts';
+import { Acceptance } from './acceptance.ts';
 import { RoundQuality } from './round-quality.ts';
 
 /**
@@ -52,6 +53,8 @@ export const RoundManifest = z.object({
     examples: z.array(z.object({ reason: z.string(), where: z.string(), message: z.string() })),
   }).optional(),
   failedShards: z.array(count).optional(),
+  /** The verified set's thresholds and gate decisions the round's merge used (schemas/acceptance.ts). */
+  acceptance: Acceptance.optional(),
   /** Label quality against a demo world's truth, added by `fld quality` (schemas/round-quality.ts; versioned on its own). */
   quality: RoundQuality.optional(),
 });

@@ -72,12 +72,16 @@ export function validateGeometry(input: BoxArrays, image: { width: number; heigh
   return { kept: keptArr, boxes: { xyxy: out.slice(0, kept.length * 4), scores: picked.scores, labels: picked.labels }, problems, stats };
 }
 
-/** Score threshold: indexes of boxes scored at least `threshold`, and the stats. */
-export function scoreThreshold(input: BoxArrays, threshold: number): { kept: Int32Array; stats: FilterStats } {
+/**
+ * Score threshold: indexes of boxes scored at least `threshold`, and the stats. `threshold` is one
+ * number for every box or one per box (calibrated per source and category; Infinity drops the box).
+ */
+export function scoreThreshold(input: BoxArrays, threshold: number | ArrayLike<number>): { kept: Int32Array; stats: FilterStats } {
   const stats = newStats('box_score');
   const kept: number[] = [];
+  const at = typeof threshold === 'number' ? () => threshold : (i: number) => threshold[i];
   for (let i = 0; i < input.scores.length; i++) {
-    if (input.scores[i] >= threshold) { kept.push(i); countKept(stats); } else countDropped(stats, 'low_score');
+    if (input.scores[i] >= at(i)) { kept.push(i); countKept(stats); } else countDropped(stats, 'low_score');
   }
   return { kept: Int32Array.from(kept), stats };
 }

@@ -2,7 +2,7 @@ import type { FilterConfig } from '../config.ts';
 import { mergeTexts } from './texts.ts';
 import { mergeRegions } from './regions.ts';
 import { mergeGroundings } from './groundings.ts';
-import type { MergeContext, MergeInput, MergeOutput } from './types.ts';
+import { configuredThresholds, type MergeContext, type MergeInput, type MergeOutput, type Thresholds } from './types.ts';
 
 export * from './types.ts';
 
@@ -12,13 +12,14 @@ export * from './types.ts';
  * image's alt-text, human texts and human boxes. Each output row names its `source` and all its
  * `sources`; everything dropped is reported with its rule. Deterministic: same input, same rows and ids.
  */
-export function mergeImage(input: MergeInput, config: FilterConfig): MergeOutput {
+export function mergeImage(input: MergeInput, config: FilterConfig, thresholds: Thresholds = configuredThresholds(config)): MergeOutput {
   const { image } = input;
   const ctx: MergeContext = {
     id: image.image_id,
     round: input.round,
     size: { width: image.width ?? Number.MAX_VALUE, height: image.height ?? Number.MAX_VALUE },
     config,
+    thresholds,
     dropped: [],
   };
   const texts = mergeTexts(input, ctx);
@@ -29,6 +30,6 @@ export function mergeImage(input: MergeInput, config: FilterConfig): MergeOutput
     region_text: regions.rows,
     text_phrase_region: groundings.rows,
     dropped: ctx.dropped,
-    stats: [texts.stats, ...regions.stats, ...groundings.stats],
+    stats: [texts.scoreStats, texts.stats, ...regions.stats, ...groundings.stats],
   };
 }

@@ -113,9 +113,12 @@ function combineBoxes(kind: 'object' | 'text', fresh: readonly RawRegion[], prev
     const out = fresh.map((r) => ({ ...r }));
     for (const [j, i] of match) {
       const p = prev[j], f = out[i];
-      // an agreeing pair is one box: objects averaged by score (two looks at the same thing), OCR keeps the new quad
+      // an agreeing pair is one box: objects averaged by score (two looks at the same thing), OCR keeps the new quad.
+      // Both passed their own source's filters, so the pair keeps the higher score: the lower one of
+      // another source's scale would fall under a threshold and take the confirmed box with it.
       const merged = kind === 'object' ? averageBox(f, p) : f.box;
-      out[i] = withSources({ ...f, box: merged, brief: f.brief ?? p.brief ?? null }, sourcesOf(p));
+      const score = f.score === null || p.score === null ? (f.score ?? p.score) : Math.max(f.score, p.score);
+      out[i] = withSources({ ...f, box: merged, score, brief: f.brief ?? p.brief ?? null }, sourcesOf(p));
     }
     counts[`${name}_agreed`] = match.size;
     counts[`${name}_dropped_unconfirmed`] = prev.length - match.size;

@@ -5,7 +5,7 @@ import { boxArrays, take } from '../boxes/arrays.ts';
 import { validateGeometry, scoreThreshold } from '../boxes/geometry.ts';
 import { batchedNms } from '../boxes/nms.ts';
 import { fuseBoxes } from '../boxes/fusion.ts';
-import { HUMAN_SOURCE, box4, isBox, type MergeContext, type MergeInput, type RawRegion } from './types.ts';
+import { HUMAN_SOURCE, box4, isBox, thresholdValue, type MergeContext, type MergeInput, type RawRegion } from './types.ts';
 
 /**
  * Region-text rows of one image. Objects: human boxes and detector boxes -> geometry -> score
@@ -41,11 +41,14 @@ export function mergeRegions(input: MergeInput, ctx: MergeContext): { rows: Regi
   });
   const geo = validateGeometry(boxArrays(objects.map((o, i) => ({ box: o.box, score: o.score ?? 1, label: labels[i] }))), ctx.size, config.boxes);
   for (const p of geo.problems) if (p.action === 'dropped') dropped.push({ kind: 'region_text', source: objects[p.index].source, reason: p.reason, detail: p.detail });
-  const thr = scoreThreshold(geo.boxes, config.boxes.scoreThreshold);
+  // human boxes are never thresholded; every other source by its own threshold for the category
+  const floor = (o: RawRegion) => (o.source === HUMAN_SOURCE ? -Infinity : thresholdValue(ctx.thresholds.box(o.source, o.phrase.trim().toLowerCase())));
+  const floors = Float64Array.from(geo.kept, (i) => floor(objects[i]));
+  const thr = scoreThreshold(geo.boxes, floors);
   for (let i = 0, k = 0; i < geo.kept.length; i++) {
     if (thr.kept[k] === i) { k++; continue; }
     const o = objects[geo.kept[i]];
-    dropped.push({ kind: 'region_text', source: o.source, reason: 'low_score', detail: `${o.phrase} box scored ${o.score}, under ${config.boxes.scoreThreshold}` });
+    dropped.push({ kind: 'region_text', source: o.source, reason: 'low_score', detail: floors[i] === Infinity ? `${o.phrase} box: source ${o.source} is off for ${o.phrase}` : `${o.phrase} box scored ${o.score}, under ${floors[i]}` });
   }
   const survivors = Array.from(thr.kept, (i) => geo.kept[i]); // indexes into `objects`
   const valid = take(geo.boxes, thr.kept);

@@ -1,18 +1,25 @@
 import type { TextRecord } from '../../schemas/records.ts';
-import type { FilterStats } from '../stats.ts';
+import { countDropped, countKept, newStats, type FilterStats } from '../stats.ts';
 import { filterTexts } from '../text/rules.ts';
-import { ALT_TEXT_SOURCE, HUMAN_SOURCE, shortHash, textKey, type MergeContext, type MergeInput, type RawText } from './types.ts';
+import { ALT_TEXT_SOURCE, HUMAN_SOURCE, shortHash, textKey, thresholdValue, type MergeContext, type MergeInput, type RawText } from './types.ts';
 
 /**
  * Texts of one image: alt-text, human texts and specialists' texts; identical texts of a granularity
  * (up to whitespace) become one row listing all their sources; the text rules decide what stays.
  */
-export function mergeTexts(input: MergeInput, ctx: MergeContext): { rows: TextRecord[]; kept: Map<string, TextRecord>; stats: FilterStats } {
+export function mergeTexts(input: MergeInput, ctx: MergeContext): { rows: TextRecord[]; kept: Map<string, TextRecord>; stats: FilterStats; scoreStats: FilterStats } {
   const { image } = input;
   const candidates: RawText[] = [];
   if (image.alt_text && image.alt_text.trim()) candidates.push({ source: ALT_TEXT_SOURCE, granularity: ctx.config.merge.altTextGranularity, text: image.alt_text, score: null });
   for (const t of image.existing_texts) candidates.push({ source: HUMAN_SOURCE, granularity: t.granularity, text: t.text, score: null });
-  candidates.push(...input.texts);
+  // each source's texts under its own threshold for the granularity, before identical texts are grouped
+  const scoreStats = newStats('text_score');
+  for (const t of input.texts) {
+    const floor = thresholdValue(ctx.thresholds.text(t.source, t.granularity));
+    if (t.score === null ? floor !== Infinity : t.score >= floor) { candidates.push(t); countKept(scoreStats); continue; }
+    countDropped(scoreStats, 'low_score');
+    ctx.dropped.push({ kind: 'text', source: t.source, reason: 'low_score', detail: floor === Infinity ? `${t.granularity} text: source ${t.source} is off for ${t.granularity}` : `${t.granularity} text scored ${t.score}, under ${floor}` });
+  }
   const groups = new Map<string, RawText[]>();
   for (const c of candidates) {
     const key = textKey(c.granularity, c.text);
@@ -37,5 +44,5 @@ export function mergeTexts(input: MergeInput, ctx: MergeContext): { rows: TextRe
     rows.push(rec);
     kept.set(key, rec);
   });
-  return { rows, kept, stats };
+  return { rows, kept, stats, scoreStats };
 }

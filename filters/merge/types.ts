@@ -54,10 +54,26 @@ export interface MergeOutput {
 export const ALT_TEXT_SOURCE = 'alt_text';
 export const HUMAN_SOURCE = 'human';
 
+/**
+ * Score thresholds by source and class (docs/architecture.md, "Calibration and acceptance gates"):
+ * a number (rows scored at least it stay; unscored rows always pass) or `off` (the source's rows of
+ * the class are dropped). Without calibration: the configured box threshold, no text threshold.
+ */
+export interface Thresholds {
+  box(source: string, category: string): number | 'off';
+  text(source: string, granularity: string): number | 'off';
+}
+
+export const configuredThresholds = (config: FilterConfig): Thresholds => ({ box: () => config.boxes.scoreThreshold, text: () => 0 });
+/** Every row passes: for rows that were filtered already (a refinement round's pre-filtered new rows, the previous round's accepted rows). */
+export const PASS_ALL: Thresholds = { box: () => 0, text: () => 0 };
+export const thresholdValue = (t: number | 'off'): number => (t === 'off' ? Infinity : t);
+
 /** What every merge step reads and appends to. */
 export interface MergeContext {
   id: string;
   round: number;
+  thresholds: Thresholds;
   /** Image size; MAX_VALUE when unknown (bounds not checked, the other geometry rules are). */
   size: { width: number; height: number };
   config: FilterConfig;

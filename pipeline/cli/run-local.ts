@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openEngine, openServices } from '../engine/open.ts';
 import { runSourceRoundLocal } from '../engine/source-round-local.ts';
+import { layout } from '../layout.ts';
 import { formatQualityTable, scoreRound } from '../quality/round-quality.ts';
 import type { Storage } from '../storage/storage.ts';
 import { localSteps } from '../rounds/local-steps.ts';
@@ -15,7 +16,7 @@ import { openStorage } from '../storage/open.ts';
 import { progressLine } from './train.ts';
 import { wholeOption } from './whole-option.ts';
 
-interface Opts { collection: string; round: string; rounds?: string; registry?: string; init?: string; trainSteps?: string; trainTimeout?: string; world?: string; workers: boolean; allowOutside: boolean; config?: string }
+interface Opts { collection: string; round: string; rounds?: string; registry?: string; init?: string; trainSteps?: string; detectorSteps?: string; trainTimeout?: string; world?: string; workers: boolean; allowOutside: boolean; config?: string }
 
 /** Rounds side by side, as `fld quality` prints them (printed only: the manifests stay as the rounds wrote them). */
 async function qualityOf(storage: Storage, collection: string, rounds: number[], world: string): Promise<string> {
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--registry <dir>', 'model registry for the trained models (default: $FLD_MODELS or .fld/models)')
     .option('--init <model>', 'starting model of the first training (a registered name or a folder; default: from scratch)')
     .option('--train-steps <n>', "training steps per round (default: the trainer's own)")
+    .option('--detector-steps <n>', "steps of each detector retraining (config refine.retrain) (default: the trainer's own)")
     .option('--train-timeout <s>', 'kill a trainer after this many seconds')
     .option('--world <dir>', 'a demo world (fld world generate): print each round\'s quality against its truth')
     .option('--local', 'in-process executor (the default)', true)
@@ -55,6 +57,7 @@ export function register(program: Command): void {
       const rounds = whole('--rounds', o.rounds, 0);
       const trainSteps = whole('--train-steps', o.trainSteps, 1) ?? null;
       const trainTimeoutS = whole('--train-timeout', o.trainTimeout, 1);
+      const detectorSteps = whole('--detector-steps', o.detectorSteps, 1) ?? null;
       if (rounds !== undefined && o.round !== '0') throw Object.assign(new Error('run: --rounds runs from round 0; leave out --round'), { exitCode: 2 });
       if (o.workers && rounds === undefined) throw Object.assign(new Error('run: --workers goes with --rounds K (--rounds 0 for round 0 alone)'), { exitCode: 2 });
       const config = await loadConfig(o.config);
@@ -64,9 +67,16 @@ export function register(program: Command): void {
       const services = engine?.q.services ?? local!;
       const close = () => (engine ?? local!).close();
       const source = () => detectSource(arg, { allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
+      const vs = config.verified.source;
+      const verifiedSource = vs ? () => detectSource(vs, { allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) }) : undefined;
       try {
         if (rounds === undefined) {
           const round = whole('--round', o.round, 0)!;
+          const v = config.verified.collection;
+          if (v && round === 0 && verifiedSource && !(await services.storage.exists(layout.manifest(v, 0)))) {
+            await localSteps({ config, services, source, verifiedSource, collection: o.collection, registry: registryDir(o.registry), say: () => {} }).verified!.round0();
+            process.stderr.write(`verified set ${v} round 0: thresholds decided\n`);
+          }
           const { manifest, shards } = await runSourceRoundLocal(services, config, source, o.collection, round, (s) => process.stderr.write(`shard ${s} done\n`));
           process.stdout.write(`${o.collection} round ${round}: ${shards.shards.length} shards, ${shards.images} images, ${shards.skipped} skipped -> ${manifest}\n`);
           if (o.world) process.stdout.write(`\nquality against the truth of ${o.world} (fld quality records it in the manifest)\n${await qualityOf(services.storage, o.collection, [round], o.world)}`);
@@ -77,9 +87,9 @@ export function register(program: Command): void {
         // a model folder given relative to here must mean the same folder to a worker elsewhere
         const init = o.init && existsSync(o.init) ? resolve(o.init) : (o.init ?? null);
         const executor: RoundsExecutor = engine
-          ? workerSteps({ config, q: engine.q, source, collection: o.collection, registry, trainSteps, trainTimeoutS, tty: process.stderr.isTTY === true, say,
+          ? workerSteps({ config, q: engine.q, source, verifiedSource, collection: o.collection, registry, trainSteps, detectorSteps, trainTimeoutS, tty: process.stderr.isTTY === true, say,
             onTrainProgress: (p) => process.stderr.write(progressLine(p) + '\n') })
-          : localSteps({ config, services, source, collection: o.collection, registry, trainSteps, trainTimeoutS, say,
+          : localSteps({ config, services, source, verifiedSource, collection: o.collection, registry, trainSteps, detectorSteps, trainTimeoutS, say,
             onTrainLine: (l) => { if (l.event) process.stderr.write(progressLine(l.event) + '\n'); } });
         const steps = await runRounds({ storage: services.storage, collection: o.collection, rounds, init, executor, say });
         say(`\n${o.collection}: ${steps.length} steps, ${steps.filter((s) => s.skipped).length} done before, ${steps.reduce((a, s) => a + (s.skipped ? 0 : s.seconds), 0).toFixed(1)} s`);

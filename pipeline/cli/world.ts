@@ -8,6 +8,7 @@ import { DEFAULT_NOISE, type NoiseKnobs } from '../world/labels.ts';
 import { readTruth } from '../world/truth-store.ts';
 import { imageIdMap, loadAnnotationRows } from '../quality/rows.ts';
 import { scoreAnnotations, type QualityReport } from '../quality/score.ts';
+import { writeVerifiedManifest } from '../quality/verified-set.ts';
 
 /** `fld world generate` and `fld world export-noisy`: the demo world (DESIGN.md section 9). */
 
@@ -100,6 +101,21 @@ export function register(program: Command): void {
     if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
     else process.stdout.write(`export-noisy: ${r.images} images; ${Object.entries(r.exports).map(([k, v]) => `${k} ${v.rows} rows`).join(', ')} -> ${String(opts.out)}\n`);
   });
+
+  world
+    .command('verified')
+    .description("make a world a verified set: <world>/collection/verified.jsonl, its manifest with every image's true boxes and captions as human-checked labels (config verified.source)")
+    .requiredOption('--world <dir>', 'a folder made by "fld world generate" (use a seed of its own: neither trained on nor held out)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: { world: string; json?: boolean }) => {
+      let r;
+      try {
+        r = await writeVerifiedManifest(opts.world);
+      } catch (e) {
+        throw new WorldArgumentError(`world verified: --world ${opts.world}: ${(e as Error).message}`);
+      }
+      process.stdout.write(opts.json ? JSON.stringify(r) + '\n' : `verified set: ${r.images} images, ${r.boxes} boxes, ${r.texts} texts -> ${r.file}\n`);
+    });
 
   world
     .command('score')

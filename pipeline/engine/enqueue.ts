@@ -5,6 +5,7 @@ import { writeShard } from '../shards/storage-io.ts';
 import type { Storage } from '../storage/storage.ts';
 import { planShards, type PlanOptions } from '../sources/plan.ts';
 import type { Source } from '../sources/types.ts';
+import { acceptancePlan, checkAcceptanceReady, shardSizeFor } from './acceptance.ts';
 import { listImageShards, readCollectionPlan, readRoundPlan, writeCollectionPlan, writeRoundPlan } from './plan-files.ts';
 import { DEFAULT_JOB_POLICY, type JobPolicy } from './policy.ts';
 import type { RoundQueue } from './round-queue.ts';
@@ -21,6 +22,8 @@ export async function roundPlanFor(storage: Storage, collection: string, round: 
   roundSpecialists(names);
   const unwired = names.filter((n) => !WIRED_SPECIALISTS.includes(n));
   if (unwired.length) throw new Error(`config specialists: no adapter for ${unwired.join(', ')} in this build (wired: ${WIRED_SPECIALISTS.join(', ')}); remove them from "specialists"`);
+  const acceptance = acceptancePlan(config, collection);
+  await checkAcceptanceReady(storage, acceptance, collection, round);
   return writeRoundPlan(storage, {
     collection,
     round,
@@ -29,6 +32,7 @@ export async function roundPlanFor(storage: Storage, collection: string, round: 
     batchSize: config.batchSize,
     window: config.window,
     jobs,
+    acceptance,
     created_at: new Date().toISOString(),
   });
 }
@@ -101,7 +105,7 @@ export async function enqueueRound(q: RoundQueue, plan: RoundPlan, source: Sourc
   await q.registerRound(plan);
   let registered = 0;
   let alreadyDone = 0;
-  const summary = await writeImageShards(q.storage, source, { ...opts, collection: plan.collection }, async (s) => {
+  const summary = await writeImageShards(q.storage, source, { ...opts, collection: plan.collection, shardSize: shardSizeFor(plan, opts.shardSize) }, async (s) => {
     if (await q.storage.exists(layout.done(k.collection, k.round, 'merge', s))) alreadyDone++;
     else registered += await q.registerShards(k, [s]);
     await q.topUp(k, { reconcile: false });

@@ -1,5 +1,8 @@
 import { filterConfig, type FilterConfig } from '../../filters/config.ts';
-import { mergeImage, type RawGrounding, type RawRegion, type RawText } from '../../filters/merge/merge.ts';
+import { applyGates, gateLookup, type Rows } from '../../filters/acceptance/gates.ts';
+import { mergeImage, PASS_ALL, type RawGrounding, type RawRegion, type RawText, type Thresholds } from '../../filters/merge/merge.ts';
+import { prefilterNew } from '../../filters/merge/prefilter.ts';
+import type { Acceptance } from '../../schemas/acceptance.ts';
 import { combineWithPrevious, type PreviousRows } from '../../filters/merge/refine-policy.ts';
 import { addStats, type FilterStats } from '../../filters/stats.ts';
 import type { StepStats } from '../../schemas/done-marker.ts';
@@ -7,7 +10,9 @@ import type { ErrorRecord, RegionTextRecord, TextPhraseRegionRecord, TextRecord 
 import { layout } from '../layout.ts';
 import { readDoneMarker, writeDoneMarker } from '../shards/round-files.ts';
 import { readShard, writeShard } from '../shards/storage-io.ts';
+import { calibrate, decideAcceptance, readAcceptance, thresholdsOf, writeAcceptance } from './acceptance.ts';
 import { rawErrorsName, readImageShard } from './annotate-stage.ts';
+import { listImageShards } from './plan-files.ts';
 import { annotateStage, MERGE_QUEUE, roundSpecialists, specialistDef, type SpecialistStageDef, type Stage, type StageContext, type StageOutput } from './stages.ts';
 
 /**
@@ -101,39 +106,81 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
       const regionsOf = group(regions);
       const groundingsOf = group(groundings);
       const textById = new Map(texts.map((t) => [t.text_id, t]));
-      const out = { text: [] as TextRecord[], region_text: [] as RegionTextRecord[], text_phrase_region: [] as TextPhraseRegionRecord[] };
+      const inputOf = (id: string): ImageInputs => ({
+        texts: (textsOf.get(id) ?? []).map((t) => ({ source: t.source, granularity: t.granularity, text: t.text, score: t.score })),
+        regions: (regionsOf.get(id) ?? []).map((x) => ({ source: x.source, kind: x.kind, box: x.box, quad: x.quad, phrase: x.phrase, brief: x.brief, score: x.score })),
+        groundings: (groundingsOf.get(id) ?? []).flatMap((g) => {
+          const t = textById.get(g.text_id);
+          return t ? [{ source: g.source, text: t.text, granularity: g.granularity, phrase: g.phrase, span: g.span, boxes: g.boxes, score: g.score }] : [];
+        }),
+      });
+      for (const image of images) if (image.error) errors.push({ image_id: image.image_id, shard, stage: 'enqueue', message: `image ${image.image_id}: ${image.error}` });
+      const previousRows = (id: string): PreviousRows => ({ text: previous?.text.get(id) ?? [], region_text: previous?.region_text.get(id) ?? [], text_phrase_region: previous?.text_phrase_region.get(id) ?? [] });
+      const acc = ctx.plan.acceptance;
+      // the verified collection's labels are what its rows are scored against, not rows of its own
+      const verified = acc?.role === 'verified';
+      const merged = verified ? images.map((i) => ({ ...i, existing_boxes: [], existing_texts: [] })) : images;
       const filterStats = new Map<string, FilterStats>();
-      const t0 = performance.now();
-      for (let i = 0; i < images.length; i++) {
-        const image = images[i];
-        // the filters are synchronous JS: hand the event loop back between mini-batches (lock renewal, progress)
-        if (i && i % ctx.plan.batchSize === 0) await ctx.heartbeat(i, images.length);
-        if (image.error) errors.push({ image_id: image.image_id, shard, stage: 'enqueue', message: `image ${image.image_id}: ${image.error}` });
-        const input: ImageInputs = {
-          texts: (textsOf.get(image.image_id) ?? []).map((t) => ({ source: t.source, granularity: t.granularity, text: t.text, score: t.score })),
-          regions: (regionsOf.get(image.image_id) ?? []).map((x) => ({ source: x.source, kind: x.kind, box: x.box, quad: x.quad, phrase: x.phrase, brief: x.brief, score: x.score })),
-          groundings: (groundingsOf.get(image.image_id) ?? []).flatMap((g) => {
-            const t = textById.get(g.text_id);
-            return t ? [{ source: g.source, text: t.text, granularity: g.granularity, phrase: g.phrase, span: g.span, boxes: g.boxes, score: g.score }] : [];
-          }),
-        };
-        try {
-          let merged: ImageInputs = input;
-          if (refine && previous) {
-            const prev: PreviousRows = { text: previous.text.get(image.image_id) ?? [], region_text: previous.region_text.get(image.image_id) ?? [], text_phrase_region: previous.text_phrase_region.get(image.image_id) ?? [] };
-            const combined = combineWithPrevious(image, config.merge.altTextGranularity, input, prev, { policy: refine.policy, agreeIou: refine.agreeIou, nmsIou: config.boxes.nmsIou });
-            for (const [k, v] of Object.entries(combined.counts)) refineCounts[k] = (refineCounts[k] ?? 0) + v;
-            merged = { texts: combined.texts, regions: combined.regions, groundings: combined.groundings };
+      const addStat = (s: FilterStats) => filterStats.set(s.filter, filterStats.has(s.filter) ? addStats(filterStats.get(s.filter)!, s) : s);
+      const mergeErrors = new Map<string, string>();
+      /** Every image's candidate rows under `thresholds`: filter the new rows, then combine with the previous round, then merge. */
+      const mergeAll = async (thresholds: Thresholds): Promise<Rows> => {
+        const out: Rows = { text: [], region_text: [], text_phrase_region: [] };
+        filterStats.clear();
+        mergeErrors.clear();
+        for (const k of Object.keys(refineCounts)) delete refineCounts[k];
+        for (let i = 0; i < merged.length; i++) {
+          const image = merged[i];
+          // the filters are synchronous JS: hand the event loop back between mini-batches (lock renewal, progress)
+          if (i && i % ctx.plan.batchSize === 0) await ctx.heartbeat(i, merged.length);
+          try {
+            const input = inputOf(image.image_id);
+            let m;
+            if (refine && previous) {
+              const size = { width: image.width ?? Number.MAX_VALUE, height: image.height ?? Number.MAX_VALUE };
+              const fresh = prefilterNew(input, size, config, thresholds);
+              fresh.stats.forEach(addStat);
+              const combined = combineWithPrevious(image, config.merge.altTextGranularity, fresh, previousRows(image.image_id), { policy: refine.policy, agreeIou: refine.agreeIou, nmsIou: config.boxes.nmsIou });
+              for (const [k, v] of Object.entries(combined.counts)) refineCounts[k] = (refineCounts[k] ?? 0) + v;
+              // both sides were filtered already (new rows just now, previous rows in their round): no threshold again
+              m = mergeImage({ image, round: r, texts: combined.texts, regions: combined.regions, groundings: combined.groundings }, config, PASS_ALL);
+            } else m = mergeImage({ image, round: r, ...input }, config, thresholds);
+            out.text.push(...m.text);
+            out.region_text.push(...m.region_text);
+            out.text_phrase_region.push(...m.text_phrase_region);
+            m.stats.forEach(addStat);
+          } catch (e) {
+            mergeErrors.set(image.image_id, (e as Error).message);
           }
-          const m = mergeImage({ image, round: r, ...merged }, config);
-          out.text.push(...m.text);
-          out.region_text.push(...m.region_text);
-          out.text_phrase_region.push(...m.text_phrase_region);
-          for (const s of m.stats) filterStats.set(s.filter, filterStats.has(s.filter) ? addStats(filterStats.get(s.filter)!, s) : s);
-        } catch (e) {
-          errors.push({ image_id: image.image_id, shard, stage: 'merge', message: `image ${image.image_id}: ${(e as Error).message}` });
         }
+        return out;
+      };
+      const t0 = performance.now();
+      let acceptance: Acceptance | null = null;
+      let out: Rows;
+      const previousAll = (): Rows => ({
+        text: [...(previous?.text.values() ?? [])].flat(),
+        region_text: [...(previous?.region_text.values() ?? [])].flat(),
+        text_phrase_region: [...(previous?.text_phrase_region.values() ?? [])].flat(),
+      });
+      if (acc && verified) {
+        const shards = await listImageShards(storage, c);
+        if (shards.length !== 1) throw new Error(`merge of verified collection ${c} round ${r}: it has ${shards.length} image shards; a verified set is decided as one shard (enqueue it with a shardSize of at least its image count)`);
+        const cal = calibrate(images, new Map(images.map((i) => [i.image_id, inputOf(i.image_id)])), config, acc);
+        out = await mergeAll(acc.calibrate ? thresholdsOf({ calibration: { boxes: cal.boxes, texts: cal.texts } } as Acceptance, config) : thresholdsOf(null, config));
+        acceptance = decideAcceptance({ verified: c, round: r, plan: acc, calibration: cal, candidate: refine ? out : null, previous: refine ? previousAll() : null });
+        // the decision first: the rows below are under it, and every other collection's merge reads it
+        await writeAcceptance(storage, acceptance);
+      } else {
+        if (acc) {
+          acceptance = await readAcceptance(storage, acc.verified, r);
+          if (!acceptance) throw new Error(`merge shard ${shard} of ${c} round ${r}: the verified collection ${acc.verified} has no acceptance for round ${r} yet (${layout.acceptance(acc.verified, r)}); its round runs first`);
+        }
+        out = await mergeAll(thresholdsOf(acc?.calibrate ? acceptance : null, config));
       }
+      // the gates: per kind and class, the round's rows or the previous round's
+      if (acceptance && refine && acc?.gates) out = applyGates(out, previousAll(), gateLookup(acceptance.gates), r);
+      for (const [id, message] of mergeErrors) errors.push({ image_id: id, shard, stage: 'merge', message: `image ${id}: ${message}` });
       const filterMs = performance.now() - t0;
       await ctx.heartbeat(images.length, images.length);
       const files = [
@@ -142,6 +189,7 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
         await writeShard(storage, layout.kind(c, r, 'text_phrase_region', shard), 'text_phrase_region', out.text_phrase_region),
         await writeShard(storage, layout.kind(c, r, 'errors', shard), 'errors', errors),
       ];
+      if (acceptance && refine && acc?.gates) refineCounts['gates_previous'] = acceptance.gates.filter((g) => g.decision === 'previous').length;
       const stats: Record<string, StepStats> = {};
       for (const [name, s] of filterStats) stats[name] = { total: s.total, kept: s.kept, dropped: s.dropped, ms: 0 };
       stats.merge = { total: images.length, kept: images.length - new Set(errors.map((e) => e.image_id)).size, dropped: {}, ms: filterMs };

@@ -9,6 +9,7 @@ import { registryDir } from '../../specialists/registry/registry.ts';
 import { layout } from '../layout.ts';
 import { detectorModelName, trainDetectorCommand } from '../train/names.ts';
 import type { Storage } from '../storage/storage.ts';
+import { acceptancePlan, checkAcceptanceReady } from './acceptance.ts';
 import { readRoundPlan, writeRoundPlan } from './plan-files.ts';
 import { DEFAULT_JOB_POLICY } from './policy.ts';
 import { roundSpecialists, SPECIALIST_STAGES } from './stages.ts';
@@ -131,6 +132,8 @@ export async function refinePlanFor(storage: Storage, collection: string, round:
   }
   if (!Object.keys(specialists).length) throw new RefinePlanError(`refine round ${round}: nothing to run (${skipped.join('; ') || 'no tasks'})`);
   roundSpecialists(Object.keys(specialists));
+  const acceptance = acceptancePlan(config, collection);
+  await checkAcceptanceReady(storage, acceptance, collection, round);
   const plan = await writeRoundPlan(storage, {
     collection,
     round,
@@ -140,6 +143,7 @@ export async function refinePlanFor(storage: Storage, collection: string, round:
     window: config.window,
     jobs: config.jobs ?? DEFAULT_JOB_POLICY,
     refine: { previous, model, tasks, policy: config.refine.policy, agreeIou: config.refine.agreeIou, ...(Object.keys(retrained).length ? { retrained } : {}) },
+    acceptance,
     created_at: new Date().toISOString(),
   });
   return { plan, created: true, skipped };

@@ -3,6 +3,7 @@ import { ROUND_KINDS, type RoundKind } from '../../schemas/records.ts';
 import type { RoundPlan } from '../../schemas/round-plan.ts';
 import { readDoneMarker, summarizeFiles, writeManifest } from '../shards/round-files.ts';
 import type { Storage } from '../storage/storage.ts';
+import { readAcceptance } from './acceptance.ts';
 import { listImageShards, readCollectionPlan } from './plan-files.ts';
 
 /**
@@ -28,6 +29,8 @@ export async function finalizeRound(storage: Storage, plan: RoundPlan, failed: R
     }
   }
   const { counts } = summarizeFiles(files);
+  // the verified set's decision this round's merge ran under, beside the rows it shaped
+  const acceptance = plan.acceptance ? await readAcceptance(storage, plan.acceptance.verified, r) : null;
   const { schema_version: _v, created_at: _t, ...config } = plan;
   return writeManifest(storage, {
     collection: c,
@@ -40,5 +43,6 @@ export async function finalizeRound(storage: Storage, plan: RoundPlan, failed: R
     files,
     skipped: collectionPlan.skipped,
     failedShards: [...failed].sort((a, b) => a - b),
+    ...(acceptance ? { acceptance } : {}),
   });
 }

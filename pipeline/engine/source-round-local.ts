@@ -1,5 +1,6 @@
 import type { EngineConfig } from '../../schemas/config.ts';
 import type { Source } from '../sources/types.ts';
+import { shardSizeFor } from './acceptance.ts';
 import { roundPlanFor, writeImageShards, type ImageShardSummary } from './enqueue.ts';
 import { runRoundLocal } from './local-executor.ts';
 import { finalizeRound } from './round-manifest.ts';
@@ -20,7 +21,7 @@ export async function runSourceRoundLocal(
   onShard?: (shard: number) => void,
 ): Promise<{ manifest: string | null; shards: ImageShardSummary }> {
   const plan = await roundPlanFor(services.storage, collection, round, config);
-  const shards = await writeImageShards(services.storage, source(), { collection, shardSize: config.shardSize, readSize: true });
+  const shards = await writeImageShards(services.storage, source(), { collection, shardSize: shardSizeFor(plan, config.shardSize), readSize: true });
   await runRoundLocal(plan, shards.shards, services, onShard && ((s) => onShard(s)));
   return { manifest: await finalizeRound(services.storage, plan, new Set()), shards };
 }

@@ -68,7 +68,7 @@ export async function exportRound(o: ExportRoundOptions): Promise<ExportSummary>
   const perSplit: Record<string, number> = {};
   const perTask: Record<string, number> = {};
   let exported = 0;
-  const rowOpts = { tasks: cfg.tasks, seed: cfg.seed, groundingGranularities: cfg.groundingGranularities, regionEchoLocs: cfg.regionEchoLocs, ocrEmptyRows: cfg.ocrEmptyRows, trustedTexts: cfg.trustedTexts };
+  const rowOpts = { tasks: cfg.tasks, seed: cfg.seed, groundingGranularities: cfg.groundingGranularities, regionEchoLocs: cfg.regionEchoLocs, ocrEmptyRows: cfg.ocrEmptyRows, trustedTexts: cfg.trustedTexts, ...(input.textSources ? { sourceRank: input.textSources } : {}) };
   let files: WrittenFile[];
   let imageFiles: number;
   try {

@@ -18,6 +18,8 @@ export interface RoundInput {
   annotationRows: number;
   /** Things worth saying that do not stop the export (e.g. the round has no manifest yet). */
   warnings: string[];
+  /** Per granularity, text sources best first on the verified set (the round manifest's acceptance); null without one. */
+  textSources: Record<string, string[]> | null;
 }
 
 const SHARD_KEY = /\/shard-(\d{5})\.parquet$/;
@@ -38,16 +40,19 @@ export async function locateRound(storage: Storage, collection: string, round: n
   if (kinds.size === 0) throw new ExportInputError(`export: round ${round} of collection "${collection}" does not exist (no shards under ${where})`);
   const shards = [...kinds.keys()].sort((a, b) => a - b);
   const warnings: string[] = [];
+  let textSources: Record<string, string[]> | null = null;
   if (await storage.exists(layout.manifest(collection, round))) {
     // A closed round: every shard its manifest names must be there, or the export would be partial.
     const manifest = await readManifest(storage, collection, round).catch((e: Error) => { throw new ExportInputError(`export: ${e.message.split('\n')[0]}`); });
     const missing = manifest.shards.filter((s) => !kinds.has(s));
     if (missing.length) throw new ExportInputError(`export: round ${round} of collection "${collection}": its manifest lists shard(s) ${missing.join(', ')} that have no files under ${where}`);
+    // the verified set's ranking of text sources: the export's caption of each image comes from the best one
+    if (manifest.acceptance && (manifest.config.acceptance as { targets?: boolean } | undefined)?.targets !== false) textSources = Object.fromEntries(Object.entries(manifest.acceptance.textSources).map(([g, l]) => [g, l.map((x) => x.source)]));
   } else {
     warnings.push(`round ${round} has no _manifest.json (not closed yet?): exported the ${shards.length} shard(s) present`);
   }
   if (annotationRows === 0) throw new ExportInputError(`export: round ${round} of collection "${collection}" is empty (${kinds.size} shard(s) under ${where}, no annotation rows)`);
-  return { collection, round, shards, kinds, annotationRows, warnings };
+  return { collection, round, shards, kinds, annotationRows, warnings, textSources };
 }
 
 export interface ShardInput {

@@ -56,6 +56,12 @@ export interface RowOptions {
   ocrEmptyRows: boolean;
   /** Caption sources preferred over others, their train rows repeated (ExportConfig.trustedTexts). */
   trustedTexts?: { sources: readonly string[]; repeat: number };
+  /**
+   * Per granularity, text sources best first by their F1 on the verified set (the round's acceptance):
+   * a caption target comes from the best source an image has (an alt-text may beat a captioner), a
+   * score deciding only within a source.
+   */
+  sourceRank?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Annotation items left out of a target, counted by `<task>: <reason>` (nothing is dropped silently). */
@@ -119,9 +125,15 @@ export function rowsForImage(img: ExportImage, labels: ImageLabels, split: strin
       case '<MORE_DETAILED_CAPTION>': {
         const g = CAPTION_GRANULARITY[task];
         const texts = keep(task, labels.text.filter((t) => t.granularity === g), (t) => plainTextProblem(t.text));
-        // One caption per image and granularity: a trusted source's first, then the best scored, then the lowest text id.
+        // One caption per image and granularity: a trusted source's first, then the source the verified
+        // set ranks best, then the best scored, then the lowest text id.
         const trusted = (t: TextRecord) => (opts.trustedTexts?.sources.includes(t.source) ? 1 : 0);
-        texts.sort((a, b) => trusted(b) - trusted(a) || score(b) - score(a) || (a.text_id < b.text_id ? -1 : 1));
+        const ranked = opts.sourceRank?.[g] ?? [];
+        const rank = (t: TextRecord) => {
+          const k = ranked.indexOf(t.source);
+          return k < 0 ? ranked.length : k;
+        };
+        texts.sort((a, b) => trusted(b) - trusted(a) || rank(a) - rank(b) || score(b) - score(a) || (a.text_id < b.text_id ? -1 : 1));
         if (!texts.length) break;
         const times = split === 'train' && trusted(texts[0]) ? opts.trustedTexts!.repeat : 1;
         for (let k = 0; k < times; k++) add(textExample(task, texts[0].text));

@@ -1,6 +1,6 @@
 import type { Storage } from '../storage/storage.ts';
 import { layout } from '../layout.ts';
-import { modelName } from '../train/train-round.ts';
+import { detectorModelName, modelName } from '../train/names.ts';
 
 /** One step of the data engine's loop. */
 export type RoundsStep = { kind: 'round0'; round: 0 } | { kind: 'train'; round: number } | { kind: 'refine'; round: number };
@@ -31,6 +31,14 @@ export interface RoundsExecutor {
   train(round: number, init: string | null): Promise<{ resumed: boolean }>;
   /** Refines `round` with the model `model` (a registered name). */
   refine(round: number, model: string): Promise<void>;
+  /** Config `refine.retrain` has `detector`: retrains the detector on `round`'s accepted labels (`<C>-detector-round-<R>`). */
+  trainDetector?(round: number): Promise<{ resumed: boolean }>;
+  /**
+   * The verified collection (config `verified`), when there is one: each of its rounds runs before the
+   * same round of the collection, since its merge decides the thresholds and gates every other merge
+   * of that round reads (docs/architecture.md, "Calibration and acceptance gates").
+   */
+  verified?: { collection: string; round0(): Promise<void>; refine(round: number, model: string): Promise<void> };
 }
 
 export interface RunRoundsOptions {
@@ -66,9 +74,24 @@ export async function runRounds(o: RunRoundsOptions): Promise<StepResult[]> {
     let skipped = false;
     if (step.kind === 'train') {
       skipped = (await o.executor.train(step.round, step.round === 0 ? (o.init ?? null) : modelName(c, step.round - 1))).resumed;
+      if (o.executor.trainDetector) {
+        const td = performance.now();
+        const r = await o.executor.trainDetector(step.round);
+        o.say(`  ${r.resumed ? 'done before' : 'done'}: detector retrained on round ${step.round} -> ${detectorModelName(c, step.round)}${r.resumed ? '' : ` (${((performance.now() - td) / 1000).toFixed(1)} s)`}`);
+        skipped &&= r.resumed;
+      }
     } else if (await o.storage.exists(layout.manifest(c, step.round))) skipped = true;
-    else if (step.kind === 'round0') await o.executor.round0();
-    else await o.executor.refine(step.round, modelName(c, step.round - 1));
+    else {
+      const v = o.executor.verified;
+      if (v && !(await o.storage.exists(layout.manifest(v.collection, step.round)))) {
+        const tv = performance.now();
+        if (step.kind === 'round0') await v.round0();
+        else await v.refine(step.round, modelName(c, step.round - 1));
+        o.say(`  verified set ${v.collection} round ${step.round}: thresholds and gates decided (${((performance.now() - tv) / 1000).toFixed(1)} s)`);
+      }
+      if (step.kind === 'round0') await o.executor.round0();
+      else await o.executor.refine(step.round, modelName(c, step.round - 1));
+    }
     const seconds = (performance.now() - t0) / 1000;
     o.say(`${skipped ? 'done before' : 'done'}: ${name}${skipped ? '' : ` (${seconds.toFixed(1)} s)`}`);
     out.push({ step, name, skipped, seconds });

@@ -3,6 +3,7 @@ import { waitForRound } from '../engine/round-progress.ts';
 import { enqueueRound, roundPlanFor } from '../engine/enqueue.ts';
 import { enqueueRefineRound } from '../engine/refine-round.ts';
 import type { RoundQueue } from '../engine/round-queue.ts';
+import { detectorModelName } from '../train/names.ts';
 import type { Source } from '../sources/types.ts';
 import { runTrainJob, TRAIN_QUEUE, type TrainProgress } from '../train/train-job.ts';
 import type { RoundsExecutor } from './run-rounds.ts';
@@ -12,10 +13,14 @@ export interface WorkerStepsOptions {
   /** The round queue on the configured Redis (openEngine). */
   q: RoundQueue;
   source: () => Source;
+  /** The verified collection's source (config `verified.source`), opened only if its round 0 still has to list it. */
+  verifiedSource?: () => Source;
   collection: string;
   /** Absolute: the train worker registers there and the refine plan names the model's folder in it. */
   registry: string;
   trainSteps?: number | null;
+  /** Steps of each detector retraining (config refine.retrain); null: the trainer's default. */
+  detectorSteps?: number | null;
   trainTimeoutS?: number | null;
   onTrainProgress?: (p: TrainProgress) => void;
   say: (line: string) => void;
@@ -36,13 +41,32 @@ const short = (queue: string) => queue.replace(/^fld\./, '');
  */
 export function workerSteps(o: WorkerStepsOptions): RoundsExecutor {
   const c = o.collection;
-  const follow = async (round: number) => {
-    const queues = [...new Set((await o.q.stages({ collection: c, round })).map((s) => short(s.queue)))];
-    o.say(`  round ${round} runs on workers serving: ${queues.join(', ')}`);
-    const s = await waitForRound(o.q, { collection: c, round }, { tty: o.tty ?? false, say: (l) => o.say(`  ${l}`), pollMs: o.pollMs });
-    if (s.shards.failed) throw new Error(`round ${round} of ${c}: ${s.shards.failed} shard(s) failed for good (fld status --collection ${c} --round ${round}; fld retry, then run again)`);
+  const follow = async (round: number, collection = c) => {
+    const queues = [...new Set((await o.q.stages({ collection, round })).map((s) => short(s.queue)))];
+    o.say(`  round ${round}${collection === c ? '' : ` of ${collection}`} runs on workers serving: ${queues.join(', ')}`);
+    const s = await waitForRound(o.q, { collection, round }, { tty: o.tty ?? false, say: (l) => o.say(`  ${l}`), pollMs: o.pollMs });
+    if (s.shards.failed) throw new Error(`round ${round} of ${collection}: ${s.shards.failed} shard(s) failed for good (fld status --collection ${collection} --round ${round}; fld retry, then run again)`);
   };
+  const v = o.config.verified.collection;
+  const verifiedSource = o.verifiedSource;
+  const retrain = o.config.refine.retrain.includes('detector');
+  // the verified set runs the detector retrained on the collection, not one of its own
+  const retrainedDetector = (round: number) => (retrain ? { detector: detectorModelName(c, round - 1) } : {});
   return {
+    ...(v && verifiedSource ? {
+      verified: {
+        collection: v,
+        async round0() {
+          const plan = await roundPlanFor(o.q.storage, v, 0, o.config);
+          await enqueueRound(o.q, plan, verifiedSource(), { shardSize: o.config.shardSize, readSize: true, onProblem: (p) => o.say(`  skipped (verified set): ${p.message}`) });
+          await follow(0, v);
+        },
+        async refine(round: number, model: string) {
+          await enqueueRefineRound(o.q, o.config, v, round, { model, registry: o.registry, ...retrainedDetector(round) });
+          await follow(round, v);
+        },
+      },
+    } : {}),
     async round0() {
       const plan = await roundPlanFor(o.q.storage, c, 0, o.config);
       const r = await enqueueRound(o.q, plan, o.source(), { shardSize: o.config.shardSize, readSize: true, onProblem: (p) => o.say(`  skipped: ${p.message}`) });
@@ -54,6 +78,13 @@ export function workerSteps(o: WorkerStepsOptions): RoundsExecutor {
         o.onTrainProgress, (state) => o.say(`  train: ${state}; waiting for a worker (fld worker --queues ${short(TRAIN_QUEUE)})`));
       return { resumed: r.resumed };
     },
+    ...(retrain ? {
+      async trainDetector(round: number) {
+        const r = await runTrainJob(o.q.redis, o.config.queuePrefix, { collection: c, round, family: 'detector', registry: o.registry, init: null, steps: o.detectorSteps ?? null, timeoutS: o.trainTimeoutS ?? null },
+          o.onTrainProgress, (state) => o.say(`  train detector: ${state}; waiting for a worker (fld worker --queues ${short(TRAIN_QUEUE)})`));
+        return { resumed: r.resumed };
+      },
+    } : {}),
     async refine(round, model) {
       const r = await enqueueRefineRound(o.q, o.config, c, round, { model, registry: o.registry });
       for (const s of r.skipped) o.say(`  not run: ${s}`);
