@@ -18,7 +18,7 @@
  * repeated in the training export), FLD_BENCH_KEEP=1 (keep the temp folder and say where).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -32,8 +32,11 @@ import { layout } from '../pipeline/layout.ts';
 import { formatQualityTable, qualityColumns, scoreRound } from '../pipeline/quality/round-quality.ts';
 import { openStorage } from '../pipeline/storage/open.ts';
 import { TRAIN_QUEUE, trainJobId } from '../pipeline/train/train-job.ts';
+import { detectorModelName } from '../pipeline/train/names.ts';
 import { modelName, REPO_ROOT } from '../pipeline/train/train-round.ts';
 import type { RoundQuality } from '../schemas/round-quality.ts';
+import { readAcceptance } from '../pipeline/engine/acceptance.ts';
+import { formatAcceptance } from '../pipeline/stats/acceptance-table.ts';
 import frozen from '../training/world-config.json' with { type: 'json' };
 
 const int = (name: string, dflt: number) => {
@@ -44,6 +47,20 @@ const int = (name: string, dflt: number) => {
 };
 const N = int('FLD_BENCH_IMAGES', frozen.train_world.images);
 const HELD = int('FLD_BENCH_HELDOUT', frozen.heldout_world.images);
+const SEED = int('FLD_BENCH_SEED', frozen.train_world.seed);
+const HELD_SEED = int('FLD_BENCH_HELDOUT_SEED', frozen.heldout_world.seed);
+// the verified set: a world of its own seed, neither trained on nor held out
+const VERIFIED = int('FLD_BENCH_VERIFIED', 200);
+const VERIFIED_SEED = int('FLD_BENCH_VERIFIED_SEED', 5);
+if (new Set([SEED, HELD_SEED, VERIFIED_SEED]).size !== 3) throw new Error(`the train, held-out and verified worlds need three different seeds, got ${SEED}, ${HELD_SEED}, ${VERIFIED_SEED}`);
+// which levers run (calibrate, gates, targets, retrain); "none" is the control run with the same steps
+const LEVER_NAMES = ['calibrate', 'gates', 'targets', 'retrain'] as const;
+const leversRaw = process.env.FLD_BENCH_LEVERS ?? LEVER_NAMES.join(',');
+const LEVERS = new Set(leversRaw === 'none' ? [] : leversRaw.split(',').map((x) => x.trim()).filter(Boolean));
+for (const l of LEVERS) if (!(LEVER_NAMES as readonly string[]).includes(l)) throw new Error(`FLD_BENCH_LEVERS: unknown lever ${l} (known: ${LEVER_NAMES.join(', ')}, or none)`);
+const VERIFIED_ON = LEVERS.has('calibrate') || LEVERS.has('gates') || LEVERS.has('targets');
+const RETRAIN = LEVERS.has('retrain');
+const DETECTOR_STEPS = int('FLD_BENCH_DETECTOR_STEPS', frozen.detector.steps);
 const STEPS = int('FLD_BENCH_TRAIN_STEPS', frozen.florence2.steps);
 const SHARD = int('FLD_BENCH_SHARD_SIZE', Math.max(10, Math.min(100, Math.ceil(N / 8))));
 const KILL_AT = process.env.FLD_BENCH_KILL_AT ?? 'train0';
@@ -51,6 +68,8 @@ if (!/^(round0|train[01]|refine[12]|none)$/.test(KILL_AT)) throw new Error(`FLD_
 const ROUNDS = 2;
 const C = 'world';
 const H = 'heldout';
+const V = 'verified';
+const SHIPPED = 'heldout-shipped';
 const f2 = frozen.florence2;
 // the frozen caption recipe's trainer arguments (with its auxiliary <OD> grid loss and the encoder
 // kept out of the caption loss, which is what makes the captioner read its image), on the tasks the
@@ -132,25 +151,29 @@ try {
   const times: [string, number][] = [];
   const world = join(tmp, 'world');
   const held = join(tmp, 'heldout');
+  const verifiedWorld = join(tmp, 'verified');
   const data = join(tmp, 'data');
   const registry = join(tmp, 'models');
   const logDir = join(tmp, 'logs');
   mkdirSync(logDir);
-  say(`rounds-claim: ${N} images (seed ${frozen.train_world.seed}), held-out ${HELD} (seed ${frozen.heldout_world.seed}), ${STEPS} train steps per round, shards of ${SHARD}, kill at ${KILL_AT}; ${tmp}`);
+  say(`rounds-claim: ${N} images (seed ${SEED}), held-out ${HELD} (seed ${HELD_SEED}), verified ${VERIFIED} (seed ${VERIFIED_SEED}), ${STEPS} train steps per round${RETRAIN ? `, ${DETECTOR_STEPS} detector steps` : ''}, shards of ${SHARD}, kill at ${KILL_AT}, levers: ${[...LEVERS].join(', ') || 'none (control)'}; ${tmp}`);
   const prefix = `{fld-rounds-claim-${process.pid}-${Date.now().toString(36)}}`;
   redis = await redisForDemo(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix, say);
   const env = { ...process.env, FLD_LOG_LEVEL: 'warn', REDIS_URL: redis.url };
 
-  times.push(['world generate (train + held-out)', fld(['world', 'generate', '--out', world, '--images', String(N), '--seed', String(frozen.train_world.seed), '--detailed-fraction', '0.05'], env)
-    + fld(['world', 'generate', '--out', held, '--images', String(HELD), '--seed', String(frozen.heldout_world.seed), '--detailed-fraction', '0.05'], env)]);
+  times.push(['world generate (train + held-out + verified)', fld(['world', 'generate', '--out', world, '--images', String(N), '--seed', String(SEED), '--detailed-fraction', '0.05'], env)
+    + fld(['world', 'generate', '--out', held, '--images', String(HELD), '--seed', String(HELD_SEED), '--detailed-fraction', '0.05'], env)
+    + fld(['world', 'generate', '--out', verifiedWorld, '--images', String(VERIFIED), '--seed', String(VERIFIED_SEED), '--detailed-fraction', '0.05'], env)
+    + fld(['world', 'verified', '--world', verifiedWorld], env)]);
 
   const specialists: Record<string, string> = { detector: join(REPO_ROOT, 'models', 'demo-detector'), captioner: join(REPO_ROOT, 'models', 'demo-florence2') };
   if (process.env.FLD_BENCH_OCR === '1') specialists.ocr = 'ppocr-v4';
   const configFile = join(tmp, 'fld.config.json');
   writeFileSync(configFile, JSON.stringify({
     storage: data, redis: redis.url, queuePrefix: prefix, shardSize: SHARD, specialists, jobs: { attempts: 2, backoffMs: 1000 },
-    trainCommand: TRAIN_COMMAND, refine: { tasks: TASKS, specialists: specialists.ocr ? ['ocr'] : [] },
+    trainCommand: TRAIN_COMMAND, refine: { tasks: TASKS, specialists: specialists.ocr ? ['ocr'] : [], retrain: RETRAIN ? ['detector'] : [] },
     export: { trustedTexts: { sources: ['human'], repeat: TRUSTED_REPEAT } },
+    ...(VERIFIED_ON ? { verified: { collection: V, source: join(verifiedWorld, 'collection', 'verified.jsonl'), calibrate: LEVERS.has('calibrate'), gates: LEVERS.has('gates'), targets: LEVERS.has('targets') } } : {}),
   }, null, 2));
   const config = await loadConfig(configFile);
 
@@ -160,7 +183,7 @@ try {
   say(`workers: ${queues.map((q) => q.join('+')).join(', ')} (logs ${logDir})`);
 
   const runArgs = ['run', join(world, 'collection', 'manifest.jsonl'), '--collection', C, '--rounds', String(ROUNDS), '--workers', '--config', configFile,
-    '--registry', registry, '--train-steps', String(STEPS), '--init', specialists.captioner!];
+    '--registry', registry, '--train-steps', String(STEPS), '--init', specialists.captioner!, ...(RETRAIN ? ['--detector-steps', String(DETECTOR_STEPS)] : [])];
   const engine = await openEngine(config);
   const trainQueue = new Queue(TRAIN_QUEUE, { connection: engine.q.redis, prefix });
   const runs: { lines: { at: number; line: string }[]; seconds: number }[] = [];
@@ -206,8 +229,19 @@ try {
     fld(['enqueue', join(held, 'collection', 'manifest.jsonl'), '--collection', H, '--round', '0', '--config', configFile], env);
     await waitForRound(engine.q, { collection: H, round: 0 }, { tty: false, say: () => {} });
     times.push([`held-out round 0 (${HELD} images)`, (performance.now() - t0) / 1000]);
+    if (VERIFIED_ON) {
+      // the anchor, measured in this run: the specialists' round 0 on the held-out images as shipped
+      // (the configured thresholds, no verified set)
+      const shippedConfig = join(tmp, 'fld.shipped.config.json');
+      const { verified: _v, ...rest } = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+      writeFileSync(shippedConfig, JSON.stringify(rest, null, 2));
+      const ts = performance.now();
+      fld(['enqueue', join(held, 'collection', 'manifest.jsonl'), '--collection', SHIPPED, '--round', '0', '--config', shippedConfig], env);
+      await waitForRound(engine.q, { collection: SHIPPED, round: 0 }, { tty: false, say: () => {} });
+      times.push([`held-out round 0 as shipped (no verified set)`, (performance.now() - ts) / 1000]);
+    }
     for (let r = 1; r <= ROUNDS; r++) {
-      times.push([`held-out round ${r} with ${modelName(C, r - 1)}`, fld(['refine', '--collection', H, '--round', String(r), '--model', modelName(C, r - 1), '--registry', registry, '--config', configFile, '--wait'], env)]);
+      times.push([`held-out round ${r} with ${modelName(C, r - 1)}`, fld(['refine', '--collection', H, '--round', String(r), '--model', modelName(C, r - 1), '--registry', registry, '--config', configFile, '--wait', ...(RETRAIN ? ['--detector', detectorModelName(C, r - 1)] : [])], env)]);
     }
   } finally {
     await trainQueue.close();
@@ -218,10 +252,17 @@ try {
   // quality per round, annotated and held-out, filtered and unfiltered
   const storage = openStorage(data);
   const q: RoundQuality[] = [];
+  const qv: RoundQuality[] = [];
+  let shipped: RoundQuality | null = null;
   try {
+    if (VERIFIED_ON) shipped = await scoreRound(storage, { collection: SHIPPED, round: 0, world: held });
     for (let r = 0; r <= ROUNDS; r++) {
       q.push(await scoreRound(storage, { collection: C, round: r, world }, { collection: H, round: r, world: held }, { unfiltered: true }));
       say(`\nround ${r}\n${formatQualityTable(qualityColumns(q[r]!, r))}`);
+      if (!VERIFIED_ON) continue;
+      qv.push(await scoreRound(storage, { collection: V, round: r, world: verifiedWorld }));
+      const a = await readAcceptance(storage, V, r);
+      if (a) say(formatAcceptance(a));
     }
   } finally {
     await storage.close();
@@ -260,7 +301,27 @@ try {
       }
     }
   }
-  say(`\nclaim (round ${ROUNDS} >= round 0 + 0.05):\n  ${claim.join('\n  ')}`);
+  // the issue's anchor: the specialists' round 0 as shipped (one global threshold, no verified set), held-out
+  const asShipped = shipped?.annotated ?? q[0]!.held_out!;
+  for (const [what, anchor, v] of [['box F1', asShipped.boxes.f1, (s: RoundQuality) => s.held_out!.boxes.f1], ['brief-caption object F1', asShipped.captions.brief.f1, (s: RoundQuality) => s.held_out!.captions.brief.f1]] as const) {
+    const d = v(q[ROUNDS]!) - anchor;
+    claim.push(`held-out ${what}: round ${ROUNDS} ${f(v(q[ROUNDS]!))} - round 0 as shipped (same run) ${f(anchor)} = ${d >= 0 ? '+' : ''}${f(d)} (${d >= 0.05 ? 'meets' : 'misses'} +0.05)`);
+  }
+  // no round below the previous one on the held-out images, for any figure the table prints
+  const figures: [string, (s: RoundQuality) => number | null][] = [
+    ['box F1', (s) => s.held_out!.boxes.f1],
+    ...(['brief', 'detailed', 'more_detailed'] as const).map((g): [string, (s: RoundQuality) => number | null] => [`${g} caption F1`, (s) => (s.held_out!.captions[g].captioned ? s.held_out!.captions[g].f1 : null)]),
+  ];
+  for (const [name, v] of figures) {
+    const drops = [];
+    for (let r = 1; r <= ROUNDS; r++) {
+      const a = v(q[r - 1]!), b = v(q[r]!);
+      if (a !== null && b !== null && b < a - 1e-9) drops.push(`round ${r} ${f(b)} < round ${r - 1} ${f(a)}`);
+    }
+    claim.push(`held-out ${name} per round: ${q.map((x) => (v(x) === null ? '-' : f(v(x)!))).join(' -> ')} (${drops.length ? `drops: ${drops.join('; ')}` : 'never drops'})`);
+  }
+  if (qv.length) claim.push(`verified set box F1 per round: ${qv.map((x) => f(x.annotated.boxes.f1)).join(' -> ')}; brief F1: ${qv.map((x) => f(x.annotated.captions.brief.f1)).join(' -> ')}`);
+  say(`\nclaim (round ${ROUNDS} >= round 0 + 0.05), levers: ${[...LEVERS].join(', ') || 'none (control)'}:\n  ${claim.join('\n  ')}`);
 } finally {
   await Promise.all(workers.map((w) => w.stop().catch(() => {})));
   await redis?.close().catch(() => {});

@@ -8,6 +8,8 @@ import { redisForDemo } from '../demo/demo-redis.ts';
 import { waitForRound } from '../engine/round-progress.ts';
 import { demoPlan } from '../demo/steps.ts';
 import { formatQualityTable, scoreRound } from '../quality/round-quality.ts';
+import { readManifest } from '../shards/round-files.ts';
+import { formatAcceptance } from '../stats/acceptance-table.ts';
 import { openStorage } from '../storage/open.ts';
 import { FLD_BIN, startWorkers, type WorkerGroup } from '../demo/worker-procs.ts';
 import { formatStatus } from './status.ts';
@@ -87,6 +89,14 @@ export function register(program: Command): void {
             });
             say(formatStatus(st));
             if (st.shards.failed) throw fail(`demo: ${st.shards.failed} shard(s) of round ${s.round} failed (see above, and the worker logs in ${logDir})`);
+          } else if (s.kind === 'acceptance') {
+            const storage = openStorage(plan.data);
+            try {
+              const a = (await readManifest(storage, s.collection, s.round)).acceptance;
+              say(a ? formatAcceptance(a) : `  round ${s.round} has no acceptance (no verified set)`);
+            } finally {
+              await storage.close();
+            }
           } else if (s.kind === 'quality') {
             const storage = openStorage(plan.data);
             try {

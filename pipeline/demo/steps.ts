@@ -9,7 +9,8 @@ export type DemoStep =
   | { kind: 'workers'; name: string; queues: string[][] }
   | { kind: 'wait'; name: string; collection: string; round: number }
   | { kind: 'stop-workers'; name: string }
-  | { kind: 'quality'; name: string; collection: string; rounds: number[] };
+  | { kind: 'quality'; name: string; collection: string; rounds: number[] }
+  | { kind: 'acceptance'; name: string; collection: string; round: number };
 
 export interface DemoOptions {
   out: string;
@@ -29,12 +30,16 @@ export interface DemoPlan {
   configFile: string;
   report: string;
   world: string;
+  verifiedWorld: string;
   data: string;
   registry: string;
   steps: DemoStep[];
 }
 
 export const DEMO_COLLECTION = 'demo';
+/** The demo's verified set: a world of its own seed whose truth plays the human-checked labels. */
+export const DEMO_VERIFIED = 'demo-verified';
+export const DEMO_VERIFIED_IMAGES = 40;
 
 /**
  * The reference trainer (docs/training-stage.md) on the demo's round: the captioner fine-tuned from the
@@ -66,6 +71,8 @@ export function workerQueues(specialists: Record<string, string>): string[][] {
  */
 export function demoPlan(o: DemoOptions): DemoPlan {
   const world = join(o.out, 'world');
+  const verifiedWorld = join(o.out, 'verified-world');
+  const verifiedManifest = join(verifiedWorld, 'collection', 'verified.jsonl');
   const data = join(o.out, 'data');
   const registry = join(o.out, 'models');
   const configFile = join(o.out, 'fld.config.json');
@@ -74,7 +81,9 @@ export function demoPlan(o: DemoOptions): DemoPlan {
   const config = {
     storage: data, shardSize: 40, window: 4, queuePrefix: o.queuePrefix, specialists, jobs: { attempts: 2, backoffMs: 1000 },
     trainCommand: DEMO_TRAIN_COMMAND, refine: DEMO_REFINE,
+    verified: { collection: DEMO_VERIFIED, source: verifiedManifest },
   };
+  const v = DEMO_VERIFIED;
   const c = DEMO_COLLECTION;
   const round0 = workerQueues(specialists);
   // the training queue and the slots the model fills (its tasks'), started when round 0 is done so
@@ -83,7 +92,12 @@ export function demoPlan(o: DemoOptions): DemoPlan {
   const later = [...workerQueues({ ...specialists, ...refineSlots }).filter((q) => !round0.some((r) => r.join() === q.join())), ['train']];
   const steps: DemoStep[] = [
     { kind: 'fld', name: 'generate the demo world', args: ['world', 'generate', '--out', world, '--images', String(o.images), '--seed', String(o.seed)] },
+    // a verified set of its own seed: never the demo's images
+    { kind: 'fld', name: 'generate the verified world', args: ['world', 'generate', '--out', verifiedWorld, '--images', String(DEMO_VERIFIED_IMAGES), '--seed', String(o.seed + 1000)] },
+    { kind: 'fld', name: 'make it the verified set', args: ['world', 'verified', '--world', verifiedWorld] },
     { kind: 'workers', name: 'start the workers', queues: round0 },
+    { kind: 'fld', name: 'enqueue round 0 of the verified set', args: ['enqueue', verifiedManifest, '--collection', v, '--round', '0', '--config', configFile] },
+    { kind: 'wait', name: 'verified round 0 on the workers (its merge calibrates the thresholds)', collection: v, round: 0 },
     { kind: 'fld', name: 'enqueue round 0', args: ['enqueue', join(world, 'collection', 'manifest.jsonl'), '--collection', c, '--round', '0', '--config', configFile] },
     { kind: 'wait', name: 'round 0 on the workers (OCR + alt-text, filters, merge)', collection: c, round: 0 },
   ];
@@ -91,8 +105,11 @@ export function demoPlan(o: DemoOptions): DemoPlan {
   for (let r = 0; r < o.rounds; r++) {
     steps.push(
       { kind: 'fld', name: `train on round ${r} (a job on fld.train)`, args: ['train', '--collection', c, '--round', String(r), '--config', configFile, '--registry', registry, '--steps', String(o.trainSteps), '--init', r > 0 ? `${c}-round-${r - 1}` : DEMO_CAPTIONER] },
+      { kind: 'fld', name: `enqueue refinement round ${r + 1} of the verified set`, args: ['refine', '--collection', v, '--round', String(r + 1), '--model', `${c}-round-${r}`, '--registry', registry, '--config', configFile] },
+      { kind: 'wait', name: `verified round ${r + 1} on the workers (its merge decides the gates)`, collection: v, round: r + 1 },
       { kind: 'fld', name: `enqueue refinement round ${r + 1}`, args: ['refine', '--collection', c, '--round', String(r + 1), '--model', `${c}-round-${r}`, '--registry', registry, '--config', configFile] },
-      { kind: 'wait', name: `round ${r + 1} on the workers (model ${c}-round-${r}, merge with round ${r}, filters)`, collection: c, round: r + 1 },
+      { kind: 'wait', name: `round ${r + 1} on the workers (model ${c}-round-${r}, merge with round ${r}, filters, gates)`, collection: c, round: r + 1 },
+      { kind: 'acceptance', name: `the gates of round ${r + 1} (what the verified set accepted)`, collection: c, round: r + 1 },
     );
   }
   const last = String(o.rounds);
@@ -101,5 +118,5 @@ export function demoPlan(o: DemoOptions): DemoPlan {
     { kind: 'fld', name: 'stats + HTML report', args: ['stats', '--round', last, ...(o.rounds > 0 ? ['--diff', '0'] : []), '--root', data, '--collection', c, '--html', report] },
     { kind: 'quality', name: 'quality per round against the truth', collection: c, rounds: Array.from({ length: o.rounds + 1 }, (_, r) => r) },
   );
-  return { config, configFile, report, world, data, registry, steps };
+  return { config, configFile, report, world, verifiedWorld, data, registry, steps };
 }

@@ -1,3 +1,4 @@
+import { acceptanceTables } from './acceptance-table.ts';
 import type { DiffCounts } from './diff.ts';
 import type { RoundStats } from './round-stats.ts';
 import { fmtAvg, fmtDelta, fmtInt, fmtPct, type Table } from './table.ts';
@@ -120,5 +121,5 @@ function diffTables(s: RoundStats): Table[] {
 }
 
 export function reportTables(s: RoundStats): Table[] {
-  return [overviewTable(s), table2(s), table3(s), sourcesTable(s), ...filterTables(s), spatialTable(s), ...diffTables(s)];
+  return [overviewTable(s), table2(s), table3(s), sourcesTable(s), ...filterTables(s), spatialTable(s), ...diffTables(s), ...(s.acceptance ? acceptanceTables(s.acceptance) : [])];
 }

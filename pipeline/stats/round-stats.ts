@@ -1,5 +1,6 @@
 import { ROUND_KINDS, type RoundKind } from '../../schemas/records.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
+import { Acceptance } from '../../schemas/acceptance.ts';
 import { GRANULARITIES, orphanPhraseTexts, overview, table2, table3, type Overview, type Table2Row, type Table3Row } from './annotations.ts';
 import { StatsDb, registerRound } from './db.ts';
 import { roundDiff, type RoundDiff } from './diff.ts';
@@ -23,6 +24,8 @@ export interface RoundStats {
   filters: FilterStats;
   spatial: SpatialStats;
   diff: RoundDiff | null;
+  /** The verified set's thresholds and gate decisions the round ran under (its manifest's), or null. */
+  acceptance: Acceptance | null;
   /** Things a reader should know about these numbers (fallbacks, rows left out and why). */
   warnings: string[];
 }
@@ -76,6 +79,7 @@ export async function computeRoundStats(opts: StatsOptions): Promise<RoundStats>
       shards: Object.fromEntries(ROUND_KINDS.map((k) => [k, files.shards[k].length])) as Record<RoundKind, number>,
       overview: ov, table2: await table2(db, p), table3: await table3(db, p), sources: await sourceCounts(db, p),
       filters, spatial, diff, warnings,
+      acceptance: files.manifest?.acceptance ? Acceptance.parse(files.manifest.acceptance) : null,
     };
   } finally {
     db.close();
