@@ -45,6 +45,8 @@ export const GateDecision = z.object({
   previous: Figures,
   /** Verified instances the figures are over. */
   support: z.number().int().min(0),
+  /** Texts: verified images with a text of the class, new and previous (the new rows may not cover fewer). */
+  coverage: z.object({ new: z.number().int().min(0), previous: z.number().int().min(0) }).optional(),
 });
 export type GateDecision = z.infer<typeof GateDecision>;
 

@@ -72,10 +72,13 @@ export function decideGates(candidate: Rows, previous: Rows, images: readonly Ve
     if (now.tp + now.fp + now.fn + before.tp + before.fp + before.fn === 0) continue;
     decide('boxes', c, figures(now), figures(before), now.tp + now.fn);
   }
+  // texts are judged by how good they are (recall per text), and may not cover fewer images: a round
+  // that adds worse captions beside good ones, or writes good ones for fewer images, keeps the previous
   for (const g of GRANULARITIES) {
     const now = textTally(candidate.text.filter((t) => t.granularity === g), images, mentions);
     const before = textTally(previous.text.filter((t) => t.granularity === g), images, mentions);
-    decide('texts', g, textFigures(now), textFigures(before), now.held);
+    const [fn, fb] = [textFigures(now, 'rows'), textFigures(before, 'rows')];
+    out.push({ kind: 'texts', class: g, decision: fn.f1 >= fb.f1 + margin && now.covered >= before.covered ? 'new' : 'previous', new: fn, previous: fb, support: now.rowHeld, coverage: { new: now.covered, previous: before.covered } });
   }
   // groundings of the texts that stand after the text gates
   const partial = gateLookup(out);

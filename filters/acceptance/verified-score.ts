@@ -118,14 +118,19 @@ export const sumCounts = (cs: Iterable<Counts>): Counts => {
 };
 
 /**
- * Text figures of one granularity: precision over the rows (categories named that the image holds,
- * over categories named), recall over the verified images (categories an image holds that any of its
- * texts names, over those it holds), so a missing text costs recall and a wrong one precision.
+ * Text figures of one granularity. Precision is over the rows (categories named that the image holds,
+ * over categories named). Recall has two readings:
+ * - `images` (calibration): over the verified images, the categories an image holds that any of its
+ *   texts names, so a dropped text costs recall and a threshold cannot buy precision with coverage;
+ * - `rows` (gates): over the rows, what each text names of what its image holds, so a set of texts is
+ *   judged by how good its texts are; the gate checks coverage (images with a text) apart.
+ * No row at all scores 0: nothing was written.
  */
-export interface TextTally { named: number; namedTrue: number; held: number; heldNamed: number }
-export const textFigures = (t: TextTally): Figures => {
+export interface TextTally { rows: number; named: number; namedTrue: number; held: number; heldNamed: number; rowHeld: number; rowHeldNamed: number; covered: number }
+export const textFigures = (t: TextTally, recallOver: 'images' | 'rows' = 'images'): Figures => {
+  if (t.rows === 0) return { precision: 0, recall: 0, f1: 0 };
   const precision = ratio(t.namedTrue, t.named);
-  const recall = ratio(t.heldNamed, t.held);
+  const recall = recallOver === 'images' ? ratio(t.heldNamed, t.held) : ratio(t.rowHeldNamed, t.rowHeld);
   return { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall) };
 };
 
@@ -134,13 +139,16 @@ export interface ImageText { image_id: string; text: string }
 export function textTally(rows: readonly ImageText[], images: readonly VerifiedImage[], mentions: (text: string) => Set<string>): TextTally {
   const held = new Map(images.map((im) => [im.image_id, new Set(im.boxes.map((b) => categoryKey(b.category)))]));
   const union = new Map<string, Set<string>>();
-  const t: TextTally = { named: 0, namedTrue: 0, held: 0, heldNamed: 0 };
+  const t: TextTally = { rows: 0, named: 0, namedTrue: 0, held: 0, heldNamed: 0, rowHeld: 0, rowHeldNamed: 0, covered: 0 };
   for (const r of rows) {
     const h = held.get(r.image_id);
     if (!h) continue;
     const m = mentions(r.text);
+    t.rows++;
     t.named += m.size;
     for (const c of m) if (h.has(c)) t.namedTrue++;
+    t.rowHeld += h.size;
+    for (const c of h) if (m.has(c)) t.rowHeldNamed++;
     const u = union.get(r.image_id) ?? new Set<string>();
     for (const c of m) u.add(c);
     union.set(r.image_id, u);
@@ -150,6 +158,7 @@ export function textTally(rows: readonly ImageText[], images: readonly VerifiedI
     const u = union.get(id);
     if (u) for (const c of h) if (u.has(c)) t.heldNamed++;
   }
+  t.covered = union.size;
   return t;
 }
 

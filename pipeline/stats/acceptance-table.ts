@@ -15,10 +15,10 @@ export function acceptanceTables(a: Acceptance): Table[] {
     const kept = a.gates.filter((g) => g.decision === 'previous').length;
     out.push({
       title: `Acceptance gates, round ${a.round} (verified set ${a.verified}, ${a.images} images, margin ${a.margin})`,
-      headers: ['kind', 'class', 'decision', 'F1 new', 'F1 previous', 'support'],
-      numeric: [false, false, false, true, true, true],
-      rows: a.gates.map((g) => [g.kind, g.class, g.decision === 'new' ? 'new rows' : 'previous kept', f3(g.new.f1), f3(g.previous.f1), String(g.support)]),
-      note: `${a.gates.length - kept} class(es) took the round's rows, ${kept} kept the previous round's (new F1 below previous + margin). A class the verified set cannot judge keeps the previous rows.`,
+      headers: ['kind', 'class', 'decision', 'F1 new', 'F1 previous', 'support', 'images new / previous'],
+      numeric: [false, false, false, true, true, true, true],
+      rows: a.gates.map((g) => [g.kind, g.class, g.decision === 'new' ? 'new rows' : 'previous kept', f3(g.new.f1), f3(g.previous.f1), String(g.support), g.coverage ? `${g.coverage.new} / ${g.coverage.previous}` : '']),
+      note: `${a.gates.length - kept} class(es) took the round's rows, ${kept} kept the previous round's (new F1 below previous + margin; texts: recall per text, and the new texts may not cover fewer images). A class the verified set cannot judge keeps the previous rows.`,
     });
   }
   const rows: string[][] = [];
