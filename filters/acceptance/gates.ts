@@ -69,7 +69,8 @@ export function decideGates(candidate: Rows, previous: Rows, images: readonly Ve
   for (const c of cats) {
     const now = cb.get(c) ?? { tp: 0, fp: 0, fn: 0 };
     const before = pb.get(c) ?? { tp: 0, fp: 0, fn: 0 };
-    if (now.tp + now.fp + now.fn + before.tp + before.fp + before.fn === 0) continue;
+    // neither round wrote a box of the class: nothing to decide (the class has no rows either way)
+    if (now.tp + now.fp + before.tp + before.fp === 0) continue;
     decide('boxes', c, figures(now), figures(before), now.tp + now.fn);
   }
   // texts are judged by how good they are (recall per text), and may not cover fewer images: a round
@@ -77,6 +78,7 @@ export function decideGates(candidate: Rows, previous: Rows, images: readonly Ve
   for (const g of GRANULARITIES) {
     const now = textTally(candidate.text.filter((t) => t.granularity === g), images, mentions);
     const before = textTally(previous.text.filter((t) => t.granularity === g), images, mentions);
+    if (now.rows + before.rows === 0) continue;
     const [fn, fb] = [textFigures(now, 'rows'), textFigures(before, 'rows')];
     out.push({ kind: 'texts', class: g, decision: fn.f1 >= fb.f1 + margin && now.covered >= before.covered ? 'new' : 'previous', new: fn, previous: fb, support: now.rowHeld, coverage: { new: now.covered, previous: before.covered } });
   }

@@ -67,3 +67,16 @@ test('trusted texts: a human detailed caption wins over a scored model one and i
   assert.deepEqual(ExportConfig.parse({}).trustedTexts, { sources: ['human'], repeat: 1 });
   assert.ok(!ExportConfig.safeParse({ trustedTexts: { repeat: 0 } }).success);
 });
+
+test('cleaner targets: the caption comes from the source the verified set ranks best, a score deciding only within a source', () => {
+  const t = (text_id: string, source: string, score: number | null, text: string) =>
+    ({ image_id: 'i', text_id, round: 0, granularity: 'brief' as const, text, source, score, sources: [source], objects: 1, attributes: 0, actions: 0, proper_nouns: 0, object_complexity: 0, action_complexity: 0 });
+  const l: ImageLabels = { region_text: [], text_phrase_region: [], text: [t('a', 'captioner@1', 0.95, 'A red star.'), t('b', 'alt_text', null, 'A blue circle and a square.'), t('c', 'captioner@1', 0.99, 'A red star and a square.')] };
+  const o = (sourceRank?: RowOptions['sourceRank']) => opts({ tasks: { '<CAPTION>': 1 }, sourceRank });
+  assert.deepEqual(rowsForImage(img('i'), l, 'train', o()).map((r) => r.suffix), ['A red star and a square.'], 'without a ranking the best score wins, and an unscored alt-text comes last');
+  assert.deepEqual(rowsForImage(img('i'), l, 'train', o({ brief: ['alt_text', 'captioner@1'] })).map((r) => r.suffix), ['A blue circle and a square.']);
+  assert.deepEqual(rowsForImage(img('i'), l, 'train', o({ brief: ['captioner@1', 'alt_text'] })).map((r) => r.suffix), ['A red star and a square.']);
+  // an image without the best source takes the next one; a ranking of another granularity changes nothing
+  assert.deepEqual(rowsForImage(img('i'), { ...l, text: [l.text[0]] }, 'train', o({ brief: ['alt_text', 'captioner@1'] })).map((r) => r.suffix), ['A red star.']);
+  assert.deepEqual(rowsForImage(img('i'), l, 'train', o({ detailed: ['alt_text'] })).map((r) => r.suffix), ['A red star and a square.']);
+});

@@ -10,6 +10,7 @@ import { readAcceptance } from '../../../pipeline/engine/acceptance.ts';
 import { roundPlanFor } from '../../../pipeline/engine/enqueue.ts';
 import { openServices } from '../../../pipeline/engine/open.ts';
 import { listImageShards } from '../../../pipeline/engine/plan-files.ts';
+import { locateRound } from '../../../pipeline/export/round-input.ts';
 import { layout } from '../../../pipeline/layout.ts';
 import { readManifest } from '../../../pipeline/shards/round-files.ts';
 import { readShard } from '../../../pipeline/shards/storage-io.ts';
@@ -69,6 +70,8 @@ test('calibration on the verified set, read by every merge of the round; gates k
     assert.ok(Object.values(det).some((e) => e.rule === 'max-f1'));
     assert.deepEqual(a0.gates, []);
     assert.deepEqual((await readManifest(services.storage, 'w', 0)).acceptance, a0);
+    // the export reads the verified set's ranking of text sources from the round manifest
+    assert.deepEqual((await locateRound(services.storage, 'w', 0)).textSources, Object.fromEntries(Object.entries(a0.textSources).map(([g, l]) => [g, l.map((x) => x.source)])));
     // the verified set's labels are not rows of its own
     assert.ok((await objectsOf(services.storage, 'ver', 0)).every((r) => r.source !== 'human'));
 
