@@ -55,6 +55,11 @@ export const RoundManifest = z.object({
   failedShards: z.array(count).optional(),
   /** The verified set's thresholds and gate decisions the round's merge used (schemas/acceptance.ts). */
   acceptance: Acceptance.optional(),
+  /**
+   * Which thresholds the merge used: `calibrated` on the verified set (per source and class, in
+   * `acceptance`), or the `configured` ones (no verified set, or its calibration turned off).
+   */
+  thresholds: z.enum(['calibrated', 'configured']).optional(),
   /** Label quality against a demo world's truth, added by `fld quality` (schemas/round-quality.ts; versioned on its own). */
   quality: RoundQuality.optional(),
 });

@@ -44,5 +44,6 @@ export async function finalizeRound(storage: Storage, plan: RoundPlan, failed: R
     skipped: collectionPlan.skipped,
     failedShards: [...failed].sort((a, b) => a - b),
     ...(acceptance ? { acceptance } : {}),
+    thresholds: acceptance && plan.acceptance?.calibrate ? 'calibrated' : 'configured',
   });
 }

@@ -70,6 +70,7 @@ test('calibration on the verified set, read by every merge of the round; gates k
     assert.ok(Object.values(det).some((e) => e.rule === 'max-f1'));
     assert.deepEqual(a0.gates, []);
     assert.deepEqual((await readManifest(services.storage, 'w', 0)).acceptance, a0);
+    assert.equal((await readManifest(services.storage, 'w', 0)).thresholds, 'calibrated');
     // the export reads the verified set's ranking of text sources from the round manifest
     assert.deepEqual((await locateRound(services.storage, 'w', 0)).textSources, Object.fromEntries(Object.entries(a0.textSources).map(([g, l]) => [g, l.map((x) => x.source)])));
     // the verified set's labels are not rows of its own

@@ -12,7 +12,7 @@ import { readRoundPlan } from '../../../pipeline/engine/plan-files.ts';
 import { refinePlanFor } from '../../../pipeline/engine/refine-plan.ts';
 import { runRefineRoundLocal } from '../../../pipeline/engine/refine-round.ts';
 import { finalizeRound } from '../../../pipeline/engine/round-manifest.ts';
-import { readDoneMarker } from '../../../pipeline/shards/round-files.ts';
+import { readDoneMarker, readManifest } from '../../../pipeline/shards/round-files.ts';
 import type { Storage } from '../../../pipeline/storage/storage.ts';
 import { detectSource } from '../../../pipeline/sources/detect.ts';
 import { writeManifest } from '../../../specialists/registry/register.ts';
@@ -121,6 +121,10 @@ test('refine round 1 on BullMQ workers: the model\'s tasks in their stages, roun
       await roundZero(local.storage, env.config, 'w', local);
       const lr = await runRefineRoundLocal(local, env.config, 'w', 1, { model });
       assert.ok(lr.manifest);
+      // no verified set: the configured thresholds, and the manifest says so
+      const m1 = await readManifest(local.storage, 'w', 1);
+      assert.equal(m1.thresholds, 'configured');
+      assert.equal(m1.acceptance, undefined);
       const rowsLocal = await roundRows(local.storage, 'w', 1);
       assert.deepEqual(rowsLocal, r1);
       // and again: nothing runs twice, same rows
