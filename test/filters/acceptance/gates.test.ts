@@ -111,3 +111,32 @@ test('keep-if-agree: an agreeing pair keeps both provenances and the higher scor
   assert.equal(c.regions[0].score, 0.9);
   assert.deepEqual(c.regions[0].sources, ['det', 'model']);
 });
+
+test('filter, then merge, under every box policy: new boxes the filters drop never remove or replace a previous box', () => {
+  const config = filterConfig({});
+  const image: MergeInput['image'] = { image_id: 'im0', width: 200, height: 50, alt_text: null, existing_texts: [], existing_boxes: [] };
+  const fresh = {
+    texts: [],
+    regions: [
+      { source: 'model', kind: 'object' as const, box: [20, 0, 20, 16], phrase: 'square', score: 0.9 }, // zero-wide, on the previous square
+      { source: 'model', kind: 'object' as const, box: [21, 1, 37, 17], phrase: 'square', score: 0.1 }, // low score, on it too
+      { source: 'model', kind: 'object' as const, box: [60, 0, 76, 16], phrase: 'star', score: 0.8 }, // a good new box
+    ],
+    groundings: [],
+  };
+  const prev = { text: [], region_text: [region('im0', 'square', box(1), 'det', 0.6, 0)], text_phrase_region: [] };
+  const f = prefilterNew(fresh, { width: 200, height: 50 }, config, configuredThresholds(config));
+  assert.deepEqual(f.regions.map((r) => r.phrase), ['star']);
+  for (const policy of ['union-nms', 'union-fusion', 'keep-if-agree'] as const) {
+    const c = combineWithPrevious(image, 'brief', f, prev, { policy: RefinePolicy.parse({ region_text: policy }), agreeIou: 0.5, nmsIou: 0.5 });
+    const kept = c.regions.filter((r) => r.phrase === 'square');
+    // keep-if-agree drops an unconfirmed previous box when the round wrote other boxes: that is the
+    // policy; what it never does is let a filtered box take part
+    if (policy === 'keep-if-agree') assert.equal(kept.length, 0, policy);
+    else assert.deepEqual(kept.map((r) => [r.source, r.score]), [['det', 0.6]], policy);
+    assert.ok(c.regions.every((r) => r.source === 'det' || r.phrase === 'star'), policy);
+  }
+  // replace: only the new survivors
+  const r = combineWithPrevious(image, 'brief', f, prev, { policy: RefinePolicy.parse({ region_text: 'replace' }), agreeIou: 0.5, nmsIou: 0.5 });
+  assert.deepEqual(r.regions.map((x) => x.phrase), ['star']);
+});
