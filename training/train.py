@@ -2,12 +2,14 @@
 
     /usr/bin/python3 -m training.train --export DIR --out DIR [--family florence2|detector]
         [--init MODEL_DIR] [--steps N] [--seed S] [--batch B] [--lr LR] [--tasks T1,T2]
-        [--dims JSON] [--aux-grid W] [--detach-encoder] ...
+        [--dims JSON] [--aux-grid W] [--detach-encoder [all|captions]] [--device auto|cpu|cuda] ...
 
 Reads a JSONL + images export (checked in full first), trains, writes a model folder atomically
 (temp folder + rename; `fld-model.json` last inside it) with `metrics.json`. Progress is one JSON
-object per line on stdout. Exit 0 on success, 2 on a bad export or bad arguments (nothing written),
-1 on any other failure (nothing written).
+object per line on stdout. Exit 0 on success, 2 on a bad export or bad arguments (nothing written;
+`--device cuda` where torch sees no CUDA is one), 1 on any other failure (nothing written).
+Training runs on `--device` (default auto: CUDA when torch sees it, else the CPU); the written folder
+is the same on either (weights saved and ONNX exported from the CPU).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import List, Optional
 
 import torch
 
-from .trainer.common import progress, seed_everything
+from .trainer.common import progress, resolve_device, seed_everything
 from .trainer.export_data import ExportError, load_export
 
 EXIT_BAD_INPUT = 2
@@ -43,7 +45,11 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--aux-grid", type=float, default=0.0, help="florence2: weight of the training-only loss that "
                    "predicts, per image token, the categories of the export's <OD> boxes covering its cell (0 = off)")
     p.add_argument("--grid-only-steps", type=int, default=0, help="florence2: the first N steps train only the --aux-grid loss")
-    p.add_argument("--detach-encoder", action="store_true", help="florence2: the caption loss does not train the vision side and encoder (the auxiliary losses do; with --init and none, they keep the init's weights)")
+    p.add_argument("--detach-encoder", nargs="?", const="all", choices=["all", "captions"], default=None,
+                   help="florence2: 'all' (the flag alone): the seq2seq loss does not train the vision side and encoder "
+                   "(the auxiliary losses do; with --init and none, they keep the init's weights); 'captions': only the "
+                   "caption tasks' rows (<CAPTION>, <DETAILED_CAPTION>, <MORE_DETAILED_CAPTION>) are detached, every "
+                   "other task's rows (<OD>, grounding, region tasks) train the image side")
     p.add_argument("--decoder-token-dropout", type=float, default=0.0, help="florence2: fraction of decoder input tokens replaced by <pad> in training")
     p.add_argument("--bpe-merges", type=int, default=0, help="florence2: give a byte-level vocabulary up to N BPE "
                    "merges learned from the train split's targets (word tokens; new rows start as their bytes' mean); "
@@ -54,7 +60,13 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--name", help="model name in fld-model.json (default demo-<family>)")
     p.add_argument("--version", default="0", help="model version in fld-model.json")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="where training runs: auto = cuda when torch sees a CUDA device, else cpu (default auto)")
     a = p.parse_args(argv)
+    try:
+        a.device = resolve_device(a.device)
+    except ValueError as e:
+        p.error(str(e))
     if a.steps < 1:
         p.error(f"--steps must be at least 1, got {a.steps}")
     if a.batch < 1:
@@ -65,7 +77,8 @@ def parse(argv: Optional[List[str]]) -> argparse.Namespace:
         p.error(f"--max-target-tokens must be at least 2 (BOS and EOS), got {a.max_target_tokens}")
     # From scratch, a detached image side with no auxiliary loss would stay random; from --init it stays
     # the init model's (how a refinement round fine-tunes the demo captioner without undoing its image side).
-    if a.detach_encoder and not (a.aux_grid > 0 or a.aux_image_words > 0 or a.init):
+    # ('captions' leaves the other tasks' rows to train it.)
+    if a.detach_encoder == "all" and not (a.aux_grid > 0 or a.aux_image_words > 0 or a.init):
         p.error("--detach-encoder needs --aux-grid, --aux-image-words or --init: nothing else would give the image side its weights")
     return a
 
@@ -90,14 +103,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             from .trainer import train_detector
             classes = [c.strip() for c in a.classes.split(",")] if a.classes else None
             train_detector.train(rows, a.out, a.steps, a.seed, a.init, a.batch, a.lr or 2e-3, classes,
-                                 a.name or "demo-detector", a.version)
+                                 a.name or "demo-detector", a.version, device=a.device)
         else:
             from .trainer import train_florence2
             train_florence2.train(rows, a.out, a.steps, a.seed, a.init, a.batch, a.lr or 1e-3, a.dims,
                                   a.max_target_tokens, a.name or "demo-florence2", a.version, not a.no_fp16,
                                   a.aux_image_words, a.warmup, not a.no_decay_norm_bias, a.aux_grid,
-                                  od_suffixes(a.export) if a.aux_grid > 0 else None, a.grid_only_steps, a.detach_encoder, a.decoder_token_dropout,
-                                  a.bpe_merges)
+                                  od_suffixes(a.export) if a.aux_grid > 0 else None, a.grid_only_steps, a.detach_encoder or False, a.decoder_token_dropout,
+                                  a.bpe_merges, device=a.device)
     except ExportError as e:
         sys.stderr.write(f"train: bad export: {e}\n")
         progress("error", stage="train", message=f"bad export: {e}")

@@ -1,5 +1,5 @@
-"""Pieces both trainers share: progress lines, seeding, the learning-rate schedule, image cache,
-`<loc_N>` parsing."""
+"""Pieces both trainers share: progress lines, seeding, the device, the learning-rate schedule, image
+cache, `<loc_N>` parsing."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import random
 import re
 import sys
 import time
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -32,6 +32,20 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def resolve_device(name: str) -> str:
+    """`auto` -> "cuda" when torch sees a CUDA device, else "cpu"; `cpu` as is; `cuda` only where torch
+    sees one (ValueError otherwise, which the trainer turns into exit 2)."""
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        why = "this torch has no CUDA support" if torch.version.cuda is None else "torch finds no CUDA device"
+        raise ValueError(f"--device cuda: CUDA is not available ({why}, torch {torch.__version__}); "
+                         "use --device cpu or --device auto")
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"--device must be auto, cpu or cuda, got {name!r}")
+    return name
+
+
 def lr_at(step: int, steps: int, peak: float, warmup: int) -> float:
     if step < warmup:
         return peak * (step + 1) / warmup
@@ -40,10 +54,12 @@ def lr_at(step: int, steps: int, peak: float, warmup: int) -> float:
 
 
 
-def run_steps(model, opt, steps: int, peak_lr: float, clip: float, step_loss, t0: float, warmup: Optional[int] = None) -> List[Dict]:
+def run_steps(model, opt, steps: int, peak_lr: float, clip: float, step_loss, t0: float, warmup: Optional[int] = None,
+              after_step: Optional[Callable[[int], None]] = None) -> List[Dict]:
     """The optimisation loop both trainers share: warm-up then schedule, gradient clipping, a loss
     curve of about 50 points and one progress line per point. `step_loss(step)` returns the batch loss;
-    `warmup` defaults to steps // 20."""
+    `warmup` defaults to steps // 20; `after_step(n)` runs after the n-th step (n from 1; a caller that
+    evaluates there puts the model back in training mode)."""
     curve: List[Dict] = []
     running: List[float] = []
     model.train()
@@ -60,6 +76,8 @@ def run_steps(model, opt, steps: int, peak_lr: float, clip: float, step_loss, t0
             curve.append({"step": step + 1, "loss": sum(running) / len(running)})
             progress("step", step=step + 1, steps=steps, loss=round(curve[-1]["loss"], 5), elapsed_s=round(time.time() - t0, 1))
             running = []
+        if after_step is not None:
+            after_step(step + 1)
     return curve
 
 def dequantise(bin_: int, size: float) -> float:

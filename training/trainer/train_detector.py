@@ -1,11 +1,13 @@
 """Trains the small YOLO-layout detector on the `<OD>` rows of an export and writes its model folder:
-`model.onnx` (output layout in detector.py), `model.pt`, `metrics.json`, `fld-model.json`."""
+`model.onnx` (output layout in detector.py), `model.pt`, `metrics.json`, `fld-model.json`. Trains on
+any device; exports and saves from the CPU."""
 from __future__ import annotations
 
 import json
 import os
 import random
 import time
+import types
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -47,7 +49,8 @@ class LetterboxCache(ImageCache):
         return t
 
 
-def batch_of(paths: List[str], cache: ImageCache, targets, flip: List[bool]):
+def batch_of(paths: List[str], cache: ImageCache, targets, flip: List[bool], device: str = "cpu"):
+    """Images [B, 3, S, S] and per image (boxes, class ids), all on `device`."""
     imgs, tg = [], []
     for p, f in zip(paths, flip):
         x = cache.get(p).float() / 255.0
@@ -56,8 +59,8 @@ def batch_of(paths: List[str], cache: ImageCache, targets, flip: List[bool]):
             x = x.flip(-1)
             b = torch.stack([IMAGE_SIZE - b[:, 2], b[:, 1], IMAGE_SIZE - b[:, 0], b[:, 3]], 1) if len(b) else b
         imgs.append(x)
-        tg.append((b, c))
-    return torch.stack(imgs), tg
+        tg.append((b.to(device), c.to(device)))
+    return torch.stack(imgs).to(device), tg
 
 
 def export_onnx(model: TinyYolo, path: str) -> None:
@@ -66,8 +69,20 @@ def export_onnx(model: TinyYolo, path: str) -> None:
                       dynamic_axes={"images": {0: "batch"}, "output0": {0: "batch"}}, opset_version=17, do_constant_folding=True)
 
 
+def anchors_on_device(model: TinyYolo) -> None:
+    """detector.py's `anchor_info` builds the strides on the CPU; off the CPU the loss needs them on the
+    model's device. An instance attribute (not a parameter or buffer): the state_dict and the ONNX graph
+    (forward never calls it) are what they are on the CPU."""
+    plain = model.anchor_info
+
+    def anchor_info(self) -> Tuple[torch.Tensor, torch.Tensor]:
+        c, s = plain()
+        return c, s.to(c.device)
+    model.anchor_info = types.MethodType(anchor_info, model)
+
+
 def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int, init: Optional[str], batch: int,
-          lr: float, classes: Optional[List[str]], name: str, version: str) -> dict:
+          lr: float, classes: Optional[List[str]], name: str, version: str, device: str = "cpu") -> dict:
     t0 = time.time()
     rows = {s: [r for r in rs if r.task == "<OD>"] for s, rs in split_rows.items()}
     for s, rs in rows.items():
@@ -91,10 +106,13 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
     model = TinyYolo(len(classes), IMAGE_SIZE)
     if init:
         model.load_state_dict(ckpt["state_dict"])
+    model.to(device)
+    if device != "cpu":
+        anchors_on_device(model)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=5e-4)
     rng = random.Random(seed)
     train_paths = sorted(targets["train"])
-    progress("start", family="detector", steps=steps, train_images=len(train_paths), valid_images=len(targets["valid"]), classes=classes)
+    progress("start", family="detector", steps=steps, train_images=len(train_paths), valid_images=len(targets["valid"]), classes=classes, device=device)
     order: List[str] = []
 
     def step_loss(_step: int):
@@ -102,7 +120,7 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
         if len(order) < batch:
             order += rng.sample(train_paths, len(train_paths))
         paths, order = order[:batch], order[batch:]
-        x, tg = batch_of(paths, cache, targets["train"], [rng.random() < 0.5 for _ in paths])
+        x, tg = batch_of(paths, cache, targets["train"], [rng.random() < 0.5 for _ in paths], device)
         return loss_fn(model, x, tg)
 
     curve = run_steps(model, opt, steps, lr, 10.0, step_loss, t0)
@@ -111,15 +129,19 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
     with torch.no_grad():
         vl, preds, truths = [], [], []
         for i in range(0, len(vpaths), 32):
-            x, tg = batch_of(vpaths[i:i + 32], cache, targets["valid"], [False] * len(vpaths[i:i + 32]))
+            x, tg = batch_of(vpaths[i:i + 32], cache, targets["valid"], [False] * len(vpaths[i:i + 32]), device)
             vl.append(float(loss_fn(model, x, tg)) * len(tg))
-            preds += predict(model, x)
-            truths += tg
+            # f1_at_05 builds its bookkeeping on the CPU
+            preds += [tuple(t.cpu() for t in p) for p in predict(model, x)]
+            truths += [(b.cpu(), c.cpu()) for b, c in tg]
     valid = {"loss": sum(vl) / len(vpaths), "images": len(vpaths), "box_f1_iou50_vs_export_labels": f1_at_05(preds, truths)}
     progress("eval", split="valid", **valid)
     metrics = {"family": "detector", "seed": seed, "steps": steps, "batch": batch, "lr": lr, "init": init,
                "train_rows": len(rows["train"]), "valid_rows": len(rows["valid"]), "loss_curve": curve, "valid": valid,
-               "train_seconds": round(time.time() - t0, 1)}
+               "train_seconds": round(time.time() - t0, 1), "device": device}
+    model.to("cpu")
+    if device != "cpu":
+        del model.anchor_info  # back to the class's
     with staged(out_dir) as tmp:
         export_onnx(model, os.path.join(tmp, "model.onnx"))
         torch.save({"classes": classes, "image_size": IMAGE_SIZE, "state_dict": model.state_dict()}, os.path.join(tmp, "model.pt"))

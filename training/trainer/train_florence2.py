@@ -1,6 +1,7 @@
 """Trains the demo Florence-2-layout model (training/florence2_layout) multitask on an export's rows
 and writes the model folder through the spike's exporter, so the layout is exactly the spike's, plus
-`metrics.json` and `fld-model.json`."""
+`metrics.json` and `fld-model.json`. `fit` is the training alone (on any device), `train` fits and
+writes the folder from the CPU."""
 from __future__ import annotations
 
 import collections
@@ -10,18 +11,49 @@ import random
 import re
 import time
 from dataclasses import asdict
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 
 from ..florence2_layout.config import ModelDims, construct_prompt, preprocessor_config
-from ..florence2_layout.export_onnx import load_model, write_folder
 from ..florence2_layout.model import Florence2Tiny, seq2seq_loss, shift_tokens_right
 from ..florence2_layout.tokenizer import ByteTokenizer, learn_merges
 from .common import LOC_NUM as LOC_TOKEN, OD_ITEM, ImageCache, progress, run_steps
 from .export_data import Row
 from .model_folder import staged, write_manifest
+
+# The tasks `--detach-encoder captions` detaches: image-level texts, whose loss the decoder can lower
+# from its language prior alone. Every other task's rows (<OD>, grounding, region tasks) still train the
+# vision side and the encoder.
+CAPTION_TASKS = ("<CAPTION>", "<DETAILED_CAPTION>", "<MORE_DETAILED_CAPTION>")
+DETACH_MODES = ("none", "all", "captions")
+
+
+def detach_mode(detach_encoder: Union[bool, str, None]) -> str:
+    """The trainer's `detach_encoder` argument (False / True as before, or a mode name) -> a mode of DETACH_MODES."""
+    if detach_encoder is None or detach_encoder is False or detach_encoder == "none":
+        return "none"
+    if detach_encoder is True or detach_encoder == "all":
+        return "all"
+    if detach_encoder == "captions":
+        return "captions"
+    raise ValueError(f"detach_encoder {detach_encoder!r} is not one of {', '.join(DETACH_MODES)}")
+
+
+def decoder_states(states: torch.Tensor, rows: Sequence[Row], mode: str) -> torch.Tensor:
+    """The encoder states the decoder reads in training. `all`: detached for every row, so the seq2seq
+    loss trains the decoder only; `captions`: detached for the rows of CAPTION_TASKS only (a row's
+    gradient stops there, the other rows' reach the encoder and the vision side); `none`: as they are."""
+    if mode == "all":
+        return states.detach()
+    if mode == "captions":
+        cap = [r.task in CAPTION_TASKS for r in rows]
+        if not any(cap):
+            return states
+        sel = torch.tensor(cap, device=states.device)[:, None, None]
+        return torch.where(sel, states.detach(), states)
+    return states
 
 
 class Encoded:
@@ -40,9 +72,12 @@ class Encoded:
             self.labels.append(ids)
 
 
-def collate(enc: Encoded, idx: List[int], cache: ImageCache, mean: torch.Tensor, std: torch.Tensor, pad: int, start: int):
-    px = torch.stack([cache.get(enc.rows[i].image) for i in idx]).float() / 255.0
-    px = (px - mean) / std
+def collate(enc: Encoded, idx: List[int], cache: ImageCache, mean: torch.Tensor, std: torch.Tensor, pad: int, start: int,
+            device: str = "cpu"):
+    """A batch: pixels normalised on `device` (uint8 crosses to it, a quarter of the bytes), ids,
+    mask, labels and decoder inputs on the CPU (the caller moves them)."""
+    px = torch.stack([cache.get(enc.rows[i].image) for i in idx]).to(device).float() / 255.0
+    px = (px - mean.to(device)) / std.to(device)
     pw = max(len(enc.prompt[i]) for i in idx)
     lw = max(len(enc.labels[i]) for i in idx)
     ids = torch.full((len(idx), pw), pad, dtype=torch.long)
@@ -66,14 +101,14 @@ def batches_by_length(enc: Encoded, batch: int, rng: random.Random) -> List[List
 
 
 @torch.no_grad()
-def evaluate(model, enc: Encoded, cache, mean, std, pad, start, batch: int = 16) -> dict:
+def evaluate(model, enc: Encoded, cache, mean, std, pad, start, batch: int = 16, device: str = "cpu") -> dict:
     model.eval()
     tot, n, correct = 0.0, 0, 0
     per_task: Dict[str, List[float]] = {}
     order = sorted(range(len(enc.rows)), key=lambda j: len(enc.labels[j]))
     for i in range(0, len(order), batch):
         idx = order[i:i + batch]
-        px, ids, mask, labels, dec = collate(enc, idx, cache, mean, std, pad, start)
+        px, ids, mask, labels, dec = (t.to(device) for t in collate(enc, idx, cache, mean, std, pad, start, device))
         logits = model(px, ids, mask, dec)
         valid = labels != -100
         ce = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100, reduction="none")
@@ -111,7 +146,7 @@ class ImageWords(torch.nn.Module):
         return t
 
     def loss(self, image_states: torch.Tensor, rows: Sequence[Row]) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(self.head(image_states.mean(dim=1)), self.targets(rows))
+        return F.binary_cross_entropy_with_logits(self.head(image_states.mean(dim=1)), self.targets(rows).to(image_states.device))
 
 
 class ImageGrid(torch.nn.Module):
@@ -151,7 +186,7 @@ class ImageGrid(torch.nn.Module):
         if not keep:
             return patch_states.sum() * 0.0
         logits = self.head(patch_states[[k for k, _ in keep]])
-        return F.binary_cross_entropy_with_logits(logits, torch.stack([t for _, t in keep]))
+        return F.binary_cross_entropy_with_logits(logits, torch.stack([t for _, t in keep]).to(logits.device))
 
 
 @torch.no_grad()
@@ -185,12 +220,19 @@ def param_groups(model: torch.nn.Module, weight_decay: float, decay_norm_bias: b
             {"params": [p for p in ps if p.dim() <= 1], "weight_decay": 0.0}]
 
 
-def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int, init: Optional[str], batch: int,
-          lr: float, dims_json: Optional[str], max_target: Optional[int], name: str, version: str, fp16: bool,
-          aux_image_words: float = 0.0, warmup: Optional[int] = None, decay_norm_bias: bool = True,
-          aux_grid: float = 0.0, od_suffix: Optional[Dict[str, str]] = None, grid_only_steps: int = 0,
-          detach_encoder: bool = False, decoder_token_dropout: float = 0.0, bpe_merges: int = 0) -> dict:
+def fit(split_rows: Dict[str, List[Row]], steps: int, seed: int, init: Optional[str], batch: int, lr: float,
+        dims_json: Optional[str] = None, max_target: Optional[int] = None, aux_image_words: float = 0.0,
+        warmup: Optional[int] = None, decay_norm_bias: bool = True, aux_grid: float = 0.0,
+        od_suffix: Optional[Dict[str, str]] = None, grid_only_steps: int = 0,
+        detach_encoder: Union[bool, str] = False, decoder_token_dropout: float = 0.0, bpe_merges: int = 0,
+        device: str = "cpu", after_step: Optional[Callable[[int, Florence2Tiny, ByteTokenizer], None]] = None,
+        ) -> Tuple[Florence2Tiny, ByteTokenizer, dict]:
+    """Trains and evaluates on the valid split; returns the model (on `device`, in eval mode), its
+    tokenizer and the metrics. Progress lines: tokenizer (with merges), start, aux, step, eval.
+    `after_step(n, model, tok)` runs after the n-th step (the model is put back in training mode after it)."""
+    from ..florence2_layout.export_onnx import load_model  # imports onnx: only an --init needs it
     t0 = time.time()
+    mode = detach_mode(detach_encoder)
     base = ByteTokenizer.from_file(os.path.join(init, "tokenizer.json")) if init else ByteTokenizer.default()
     # --bpe-merges: a byte-level vocabulary learns word tokens from the train split's targets. An init
     # that has merges keeps its own: its embeddings were trained on them.
@@ -221,9 +263,14 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
     pad, start = tok.pad_id, tok.eos_id  # decoder_start_token_id is </s> (generation_config.json)
     progress("start", family="florence2", steps=steps, tasks=tasks, train_rows=len(enc["train"].rows),
              valid_rows=len(enc["valid"].rows), truncated_labels=enc["train"].truncated,
-             parameters=sum(p.numel() for p in model.parameters()))
+             parameters=sum(p.numel() for p in model.parameters()), device=device)
     aux = ImageWords(dims.d_model, enc["train"].rows) if aux_image_words > 0 else None
     grid = ImageGrid(dims.d_model, dims.grid, od_suffix or {}) if aux_grid > 0 else None
+    # Moved before the optimiser is built, so its state lives on the device too (a no-op on the CPU).
+    model.to(device)
+    for head in (aux, grid):
+        if head is not None:
+            head.to(device)
     groups = param_groups(model, 0.01, decay_norm_bias)
     if aux is not None:
         groups.append({"params": list(aux.parameters()), "weight_decay": 0.01})
@@ -244,42 +291,67 @@ def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int,
         if not queue:
             queue = batches_by_length(enc["train"], batch, rng)
         idx = queue.pop()
-        px, ids, mask, labels, dec = collate(enc["train"], idx, cache, mean, std, pad, start)
+        px, ids, mask, labels, dec = collate(enc["train"], idx, cache, mean, std, pad, start, device)
         if decoder_token_dropout > 0:
             # Word dropout (as against posterior collapse in text VAEs): a weaker language model in the
             # decoder makes the image worth reading. The start token is kept.
             drop = torch.rand(dec.shape, generator=drop_rng) < decoder_token_dropout
             drop[:, 0] = False
             dec = dec.masked_fill(drop, pad)
-        if aux is None and grid is None and not detach_encoder:
+        px, ids, mask, labels, dec = (t.to(device) for t in (px, ids, mask, labels, dec))
+        if aux is None and grid is None and mode == "none":
             return seq2seq_loss(model(px, ids, mask, dec), labels)
         embeds, emask = model.encoder_inputs(px, ids, mask)
         states = model.encode(embeds, emask)
-        # detach_encoder: the caption loss trains the decoder only; the auxiliary loss alone shapes the image side.
-        logits, _ = model.decode(model.embed_tokens(dec), states.detach() if detach_encoder else states, emask)
+        rows = [enc["train"].rows[i] for i in idx]
+        # detach "all": the seq2seq loss trains the decoder only, the auxiliary loss alone shapes the image
+        # side; "captions": only the caption rows' loss stops at the encoder states (decoder_states).
+        logits, _ = model.decode(model.embed_tokens(dec), decoder_states(states, rows, mode), emask)
         # The first `grid_only_steps` train the image side alone, so the decoder starts on informative states.
         loss = seq2seq_loss(logits, labels) * (0.0 if _step < grid_only_steps else 1.0)
-        rows = [enc["train"].rows[i] for i in idx]
         if aux is not None:
             loss = loss + aux_image_words * aux.loss(states[:, :n_img], rows)
         if grid is not None:
             loss = loss + aux_grid * grid.loss(states[:, 1:n_img], rows)
         return loss
 
-    curve = run_steps(model, opt, steps, lr, 1.0, step_loss, t0, warmup)
-    valid = evaluate(model, enc["valid"], cache, mean, std, pad, start)
+    def hook(n: int) -> None:
+        after_step(n, model, tok)
+        model.train()
+
+    curve = run_steps(model, opt, steps, lr, 1.0, step_loss, t0, warmup, hook if after_step is not None else None)
+    valid = evaluate(model, enc["valid"], cache, mean, std, pad, start, device=device)
     progress("eval", split="valid", **valid)
     model.eval()
     metrics = {"family": "florence2", "seed": seed, "steps": steps, "batch": batch, "lr": lr, "init": init,
                "dims": asdict(dims), "max_target_tokens": max_target, "tasks": tasks,
                "train_rows": len(enc["train"].rows), "valid_rows": len(enc["valid"].rows),
-               "aux_image_words": aux_image_words, "aux_grid": aux_grid, "grid_only_steps": grid_only_steps, "detach_encoder": detach_encoder, "decoder_token_dropout": decoder_token_dropout, "bpe_merges": len(tok.merges), "warmup": warmup, "decay_norm_bias": decay_norm_bias,
-               "loss_curve": curve, "valid": valid, "train_seconds": round(time.time() - t0, 1)}
+               "aux_image_words": aux_image_words, "aux_grid": aux_grid, "grid_only_steps": grid_only_steps,
+               # True for "all" as before the modes, so older metrics read the same
+               "detach_encoder": {"none": False, "all": True}.get(mode, mode), "decoder_token_dropout": decoder_token_dropout, "bpe_merges": len(tok.merges), "warmup": warmup, "decay_norm_bias": decay_norm_bias,
+               "loss_curve": curve, "valid": valid, "train_seconds": round(time.time() - t0, 1), "device": device}
+    return model, tok, metrics
+
+
+def train(split_rows: Dict[str, List[Row]], out_dir: str, steps: int, seed: int, init: Optional[str], batch: int,
+          lr: float, dims_json: Optional[str], max_target: Optional[int], name: str, version: str, fp16: bool,
+          aux_image_words: float = 0.0, warmup: Optional[int] = None, decay_norm_bias: bool = True,
+          aux_grid: float = 0.0, od_suffix: Optional[Dict[str, str]] = None, grid_only_steps: int = 0,
+          detach_encoder: Union[bool, str] = False, decoder_token_dropout: float = 0.0, bpe_merges: int = 0,
+          device: str = "cpu") -> dict:
+    """`fit`, then the model folder, written from the CPU whatever the device: the same ONNX graphs and
+    model.pt (CPU tensors) as a CPU run writes."""
+    from ..florence2_layout.export_onnx import write_folder
+    t0 = time.time()
+    model, tok, metrics = fit(split_rows, steps, seed, init, batch, lr, dims_json, max_target, aux_image_words, warmup,
+                              decay_norm_bias, aux_grid, od_suffix, grid_only_steps, detach_encoder,
+                              decoder_token_dropout, bpe_merges, device)
+    model.to("cpu")
     with staged(out_dir) as tmp:
         write_folder(model, tok, tmp, fp16=fp16, log=lambda m: progress("export", message=m))
         with open(os.path.join(tmp, "metrics.json"), "w") as f:
             json.dump(metrics, f, indent=1)
-        write_manifest(tmp, {"name": name, "family": "florence2", "version": version, "tasks": tasks,
+        write_manifest(tmp, {"name": name, "family": "florence2", "version": version, "tasks": metrics["tasks"],
                              "source": "training/trainer (reference trainer)"})
     progress("done", out=os.path.abspath(out_dir), seconds=round(time.time() - t0, 1))
     return metrics
