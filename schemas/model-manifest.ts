@@ -7,6 +7,9 @@ import { z } from 'zod';
  */
 export const MODEL_MANIFEST_FILE = 'fld-model.json';
 
+/** `domain` of the demo world's specialists (`models/`): labels only meaningful on demo-world images. */
+export const DEMO_WORLD_DOMAIN = 'demo-world';
+
 export const ModelFamily = z.enum(['detector', 'ocr', 'florence2']);
 export type ModelFamily = z.infer<typeof ModelFamily>;
 
@@ -38,6 +41,11 @@ export const ModelManifest = z.object({
   trained_on: z.object({ collection: z.string().min(1), round: z.number().int().min(0) }).strict().optional(),
   /** The model the training started from: a registered name, a folder path, or null (from scratch). With `trained_on`. */
   init: z.string().min(1).nullable().optional(),
+  /**
+   * The images the model's labels mean something on, when narrower than any photo: `demo-world` for the
+   * demo world's specialists (`models/`), which `fld run` and `fld enqueue` warn about on any other collection.
+   */
+  domain: z.string().min(1).optional(),
   files: z.array(ModelFile).min(1),
 }).superRefine((m, ctx) => {
   if (m.family === 'detector' && !m.classes?.length) ctx.addIssue({ code: 'custom', path: ['classes'], message: 'a detector needs its class names' });

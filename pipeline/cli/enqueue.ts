@@ -4,10 +4,12 @@ import { enqueueRound, resumeRound, roundPlanFor } from '../engine/enqueue.ts';
 import { openEngine } from '../engine/open.ts';
 import { detectSource } from '../sources/detect.ts';
 import { openStorage } from '../storage/open.ts';
-import { SOURCE_TYPES, type SourceType } from '../sources/types.ts';
+import { SOURCE_TYPES, type Source, type SourceType } from '../sources/types.ts';
+import { skippedLines } from './run-report.ts';
+import { ANNOTATIONS_ONLY, requireSpecialists, warnDemoModels } from './specialist-checks.ts';
 import { wholeOption } from './whole-option.ts';
 
-interface Opts { collection: string; round: string; resume: boolean; config?: string; format?: SourceType; allowOutside: boolean; readSize: boolean; json: boolean }
+interface Opts { collection: string; round: string; resume: boolean; config?: string; format?: SourceType; allowOutside: boolean; readSize: boolean; annotationsOnly: boolean; json: boolean }
 
 /**
  * `fld enqueue <source> --collection NAME [--round R]`: image shards from the source, then one flow
@@ -25,11 +27,19 @@ export function register(program: Command): void {
     .addOption(new Option('--format <type>', 'source type instead of detecting it').choices(SOURCE_TYPES as string[]))
     .option('--allow-outside', 'accept manifest paths outside the manifest folder', false)
     .option('--no-read-size', 'do not read width/height from image headers at enqueue (boxes are then not checked against the image bounds)')
+    .option(ANNOTATIONS_ONLY[0], ANNOTATIONS_ONLY[1], false)
     .option('--json', 'print the summary as JSON', false)
     .action(async (arg: string | undefined, o: Opts) => {
       const round = wholeOption('enqueue', '--round', o.round, 0)!;
       if (!o.resume && !arg) throw Object.assign(new Error('enqueue: give a <source>, or --resume to rebuild a round from storage'), { exitCode: 2 });
       const config = await loadConfig(o.config);
+      // before Redis and storage: no specialist, a source that is not there, a demo model on other images
+      let source: Source | undefined;
+      if (!o.resume) {
+        requireSpecialists('enqueue', config, o.annotationsOnly);
+        source = detectSource(arg!, { format: o.format, allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
+        await warnDemoModels(config.specialists, arg!, (l) => process.stderr.write(l));
+      }
       const engine = await openEngine(config);
       try {
         let summary;
@@ -44,16 +54,16 @@ export function register(program: Command): void {
           }
           const tty = !o.json && process.stderr.isTTY;
           let shardsSeen = 0;
-          const source = detectSource(arg!, { format: o.format, allowOutside: o.allowOutside, openStorage: (url) => openStorage(url) });
-          summary = await enqueueRound(engine.q, plan, source, {
+          const src = source!;
+          summary = await enqueueRound(engine.q, plan, src, {
             shardSize: config.shardSize,
             readSize: o.readSize,
-            onProblem: (p) => process.stderr.write(`${tty ? '\n' : ''}skipped: ${p.message}\n`),
             onShard: () => {
-              if (tty) process.stderr.write(`\r${source.type}: ${++shardsSeen} shards written and queued`);
+              if (tty) process.stderr.write(`\r${src.type}: ${++shardsSeen} shards written and queued`);
             },
           });
           if (tty) process.stderr.write('\n');
+          for (const l of skippedLines(summary.problems, o.collection)) process.stderr.write(l + '\n');
         }
         const { shards, ...rest } = summary;
         if (o.json) process.stdout.write(JSON.stringify({ ...rest, shards: shards.length }) + '\n');

@@ -5,8 +5,10 @@ import { SOURCE_TYPES, type SourceType } from '../sources/types.ts';
 
 /**
  * `fld source-check <source>`: lists a collection source and plans its shards without writing
- * anything, so a manifest can be fixed before `fld enqueue`. Prints images, shards, problems per
- * reason and the first problems; exit code 1 when there were problems (2 on a source error).
+ * anything, so a manifest can be fixed before `fld enqueue`. Local image files are opened as far as
+ * their header (an empty file or text named .png is `unreadable_image`, as `fld run` would skip it);
+ * `--no-check-files` skips that. Prints images, shards, problems per reason and the first problems;
+ * exit code 1 when there were problems (2 on a source error).
  */
 export function register(program: Command): void {
   program
@@ -16,7 +18,7 @@ export function register(program: Command): void {
     .addOption(new Option('--format <type>', 'source type instead of detecting it').choices(SOURCE_TYPES as string[]))
     .option('--shard-size <n>', 'images per shard', (v) => Number.parseInt(v, 10), 1000)
     .option('--allow-outside', 'accept manifest paths outside the manifest folder', false)
-    .option('--no-check-files', 'do not check that local files exist')
+    .option('--no-check-files', 'do not check that local files exist and are images (their header, read with sharp)')
     .option('--read-size', 'read width/height from image headers (slower)', false)
     .option('--id-from <what>', 'image id from "uri" or "bytes"', 'uri')
     .option('--images-dir <dir>', 'COCO: folder of the images')
@@ -27,7 +29,7 @@ export function register(program: Command): void {
       let summary;
       try {
         const source = detectSource(arg, { format: o.format, allowOutside: o.allowOutside, checkFiles: o.checkFiles, imagesDir: o.imagesDir });
-        const plan = planShards(source, { collection: 'check', shardSize: o.shardSize, readSize: o.readSize, idFrom: o.idFrom, keepProblems: o.show });
+        const plan = planShards(source, { collection: 'check', shardSize: o.shardSize, readSize: o.readSize, checkImages: o.checkFiles, idFrom: o.idFrom, keepProblems: o.show });
         const tty = !o.json && process.stderr.isTTY;
         for await (const s of plan) if (tty) process.stderr.write(`\r${source.type}: ${s.shard + 1} shards, ${plan.summary.images} images, ${plan.summary.problems} problems`);
         if (tty) process.stderr.write('\n');

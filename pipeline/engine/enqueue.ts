@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../../schemas/config.ts';
-import type { RoundPlan } from '../../schemas/round-plan.ts';
+import type { CollectionPlan, RoundPlan } from '../../schemas/round-plan.ts';
 import { layout } from '../layout.ts';
 import { writeShard } from '../shards/storage-io.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -10,11 +10,16 @@ import { listImageShards, readCollectionPlan, readRoundPlan, writeCollectionPlan
 import { DEFAULT_JOB_POLICY, type JobPolicy } from './policy.ts';
 import type { RoundQueue } from './round-queue.ts';
 import { roundSpecialists } from './stages.ts';
+import { checkSpecialistRefs } from '../../specialists/registry/specialist-refs.ts';
 
 /** Specialists with an adapter in this build (adapters.ts); the rest are refused at enqueue, before any work. */
 export const WIRED_SPECIALISTS = ['detector', 'region_caption', 'ocr', 'captioner', 'grounding'];
 
-/** The round's plan: the one saved in storage if the round was enqueued before, else a new one from config. */
+/**
+ * The round's plan: the one saved in storage if the round was enqueued before, else a new one from
+ * config, after checking that every specialist names a model that is there (built-in, folder or
+ * registry name; the message names `fld models pull` and the catalogue).
+ */
 export async function roundPlanFor(storage: Storage, collection: string, round: number, config: EngineConfig, jobs: JobPolicy = config.jobs ?? DEFAULT_JOB_POLICY): Promise<RoundPlan> {
   const saved = await readRoundPlan(storage, collection, round);
   if (saved) return saved;
@@ -22,6 +27,8 @@ export async function roundPlanFor(storage: Storage, collection: string, round: 
   roundSpecialists(names);
   const unwired = names.filter((n) => !WIRED_SPECIALISTS.includes(n));
   if (unwired.length) throw new Error(`config specialists: no adapter for ${unwired.join(', ')} in this build (wired: ${WIRED_SPECIALISTS.join(', ')}); remove them from "specialists"`);
+  // a missing model folder stops the round here, before anything is written, not on a worker later
+  checkSpecialistRefs(config.specialists);
   const acceptance = acceptancePlan(config, collection);
   await checkAcceptanceReady(storage, acceptance, collection, round);
   return writeRoundPlan(storage, {
@@ -41,6 +48,8 @@ export interface ImageShardSummary {
   shards: number[];
   images: number;
   skipped: number;
+  /** The skipped source entries per reason, and the first ones with their messages (as `images/_collection.json` keeps them). */
+  problems: CollectionPlan['skipped'];
   /** False when the collection's shards were written by an earlier enqueue (the source was not read again). */
   listed: boolean;
 }
@@ -61,7 +70,7 @@ export async function writeImageShards(
   if (done) {
     const shards = await listImageShards(storage, opts.collection);
     for (const s of shards) await onShard(s);
-    return { shards, images: done.images, skipped: done.skipped.total, listed: false };
+    return { shards, images: done.images, skipped: done.skipped.total, problems: done.skipped, listed: false };
   }
   const plan = planShards(source, opts);
   const shards: number[] = [];
@@ -72,16 +81,17 @@ export async function writeImageShards(
     await onShard(s.shard);
   }
   const sum = plan.summary;
+  const problems = { total: sum.problems, byReason: sum.byReason, examples: sum.examples.map((p) => ({ reason: p.reason, where: p.where, message: p.message })) };
   await writeCollectionPlan(storage, {
     collection: opts.collection,
     source: sum.source,
     shardSize: sum.shardSize,
     shards: sum.shards,
     images: sum.images,
-    skipped: { total: sum.problems, byReason: sum.byReason, examples: sum.examples.map((p) => ({ reason: p.reason, where: p.where, message: p.message })) },
+    skipped: problems,
     created_at: new Date().toISOString(),
   });
-  return { shards, images: sum.images, skipped: sum.problems, listed: true };
+  return { shards, images: sum.images, skipped: sum.problems, problems, listed: true };
 }
 
 export interface EnqueueSummary extends ImageShardSummary {
@@ -137,5 +147,5 @@ export async function resumeRound(q: RoundQueue, collection: string, round: numb
   }
   if (cp) await q.markPlanned(k, shards.length);
   await q.topUp(k);
-  return { collection, round, shards, images: cp?.images ?? 0, skipped: cp?.skipped.total ?? 0, listed: false, registered, alreadyDone };
+  return { collection, round, shards, images: cp?.images ?? 0, skipped: cp?.skipped.total ?? 0, problems: cp?.skipped ?? { total: 0, byReason: {}, examples: [] }, listed: false, registered, alreadyDone };
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import sharp from 'sharp';
 import type { ImageRecord } from '../../schemas/records.ts';
@@ -27,6 +27,12 @@ export interface PlanOptions {
   idFrom?: 'uri' | 'bytes';
   /** Fill width/height from the image header with sharp when the source does not know them. */
   readSize?: boolean;
+  /**
+   * Read the header of every local image file (sharp metadata: the first bytes, not the pixels) and
+   * report a file that is no image (empty, text named .png) as `unreadable_image`; remote images are
+   * not fetched for it. `readSize` implies it for every image whose size it reads.
+   */
+  checkImages?: boolean;
   /** Items read at once when reading headers or bytes (default 16). */
   concurrency?: number;
   /** Bytes of a non-local URI (s3://, http), for `idFrom: 'bytes'` and `readSize`; default: the source's own reader. */
@@ -74,7 +80,7 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
     if (this.started) throw new Error(`shard plan of ${this.source.description}: already iterated; make a new plan`);
     this.started = true;
     let records: ImageRecord[] = [];
-    const slow = this.opts.readSize || this.opts.idFrom === 'bytes';
+    const slow = this.opts.readSize || this.opts.checkImages || this.opts.idFrom === 'bytes';
     const batch: SourceItem[] = [];
     const width = this.opts.concurrency ?? 16;
     const take = (c: Candidate | SourceProblem): PlannedShard | undefined => {
@@ -142,6 +148,7 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
   private async enrich(it: SourceItem): Promise<Candidate | SourceProblem> {
     const local = isAbsolute(it.uri);
     const needSize = this.opts.readSize && (it.width === undefined || it.height === undefined);
+    const needHeader = needSize || (this.opts.checkImages === true && local);
     const needBytes = this.opts.idFrom === 'bytes';
     let bytes: Uint8Array | undefined;
     try {
@@ -152,17 +159,21 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
         else if (needBytes) return problem(this.source, 'unreadable_image', it.where, `cannot hash the bytes of ${it.uri}: no reader for non-local URIs`, { uri: it.uri });
       }
       const c = this.candidate(it, bytes && needBytes ? imageIdFromBytes(bytes) : imageIdFromNormalUri(it.uri));
-      if (needSize && (bytes || local)) {
+      if (needHeader && (bytes || local)) {
         const m = await sharp(bytes ?? it.uri).metadata();
         if (!m.width || !m.height) throw new Error('no width/height in the header');
         // Size after EXIF orientation: the image loader orients before any model sees it, so every
         // box is in oriented pixels (specialists/README.md); the trainer orients too (exif_transpose).
-        c.record.width = m.autoOrient?.width ?? m.width;
-        c.record.height = m.autoOrient?.height ?? m.height;
+        if (needSize) {
+          c.record.width = m.autoOrient?.width ?? m.width;
+          c.record.height = m.autoOrient?.height ?? m.height;
+        }
       }
       return c;
     } catch (e) {
-      return problem(this.source, 'unreadable_image', it.where, `cannot read ${it.uri}: ${(e as Error).message}`, { uri: it.uri });
+      // sharp calls an empty file an unsupported format; say what it is
+      const empty = local && (await stat(it.uri).then((st) => st.isFile() && st.size === 0, () => false));
+      return problem(this.source, 'unreadable_image', it.where, `cannot read ${it.uri}: ${empty ? 'empty file (0 bytes)' : (e as Error).message}`, { uri: it.uri });
     }
   }
 

@@ -15,6 +15,8 @@ export interface CatalogueFile {
 
 export interface CatalogueEntry {
   name: string;
+  /** What the model is for, one line (`fld models pull --help` lists it). */
+  description?: string;
   family: ModelFamily;
   version: string;
   repo: string;
@@ -43,11 +45,17 @@ export const COCO80 = ('person bicycle car motorcycle airplane bus train truck b
   .split(' ').map((s) => s.replaceAll('_', ' '));
 
 export const CATALOGUE: CatalogueEntry[] = [
-  { name: 'florence-2-base', family: 'florence2', version: 'onnx-community-main', repo: 'onnx-community/Florence-2-base', tasks: FLORENCE2_TASKS, files: florence2Files },
-  { name: 'florence-2-large', family: 'florence2', version: 'onnx-community-main', repo: 'onnx-community/Florence-2-large', tasks: FLORENCE2_TASKS, files: florence2Files },
+  { name: 'florence-2-base', description: 'Florence-2 base (0.23B): captions (brief, detailed, more detailed), grounding, region texts, boxes; for specialists captioner, grounding, region_caption', family: 'florence2', version: 'onnx-community-main', repo: 'onnx-community/Florence-2-base', tasks: FLORENCE2_TASKS, files: florence2Files },
+  { name: 'florence-2-large', description: 'Florence-2 large (0.77B): the same tasks as florence-2-base, better and slower', family: 'florence2', version: 'onnx-community-main', repo: 'onnx-community/Florence-2-large', tasks: FLORENCE2_TASKS, files: florence2Files },
   // An ultralytics YOLOv8n export ([1, 84, 8400] output). The repository name is not verified offline.
-  { name: 'yolov8n', family: 'detector', version: 'ultralytics-8', repo: 'Ultralytics/YOLOv8', classes: COCO80, input_size: 640, files: [unpinned('yolov8n.onnx', 'model')] },
+  { name: 'yolov8n', description: 'YOLOv8n (ultralytics export): boxes of COCO\'s 80 classes; for specialists detector', family: 'detector', version: 'ultralytics-8', repo: 'Ultralytics/YOLOv8', classes: COCO80, input_size: 640, files: [unpinned('yolov8n.onnx', 'model')] },
 ];
+
+/** The catalogue as help text: one line per model, its name and what it is for. */
+export function catalogueLines(catalogue: CatalogueEntry[] = CATALOGUE): string[] {
+  const w = Math.max(...catalogue.map((c) => c.name.length));
+  return catalogue.map((c) => `  ${c.name.padEnd(w)}  ${c.description ?? c.family}`);
+}
 
 export function catalogueEntry(name: string, catalogue: CatalogueEntry[] = CATALOGUE): CatalogueEntry {
   const e = catalogue.find((c) => c.name === name);

@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModelManifest } from '../../schemas/model-manifest.ts';
+import { DEMO_WORLD_DOMAIN, type ModelManifest } from '../../schemas/model-manifest.ts';
+import { REFINE_TASK_SLOTS } from '../../schemas/refine-config.ts';
 import { readManifest } from './model-folder.ts';
 
 export const DEFAULT_REGISTRY = '.fld/models';
@@ -55,6 +56,29 @@ export function lineageOf(m: ModelManifest): Lineage | null {
   if (m.trained_on) return { ...m.trained_on, init: m.init };
   const old = m.source ? TRAINING_SOURCE.exec(m.source) : null;
   return old ? { collection: old[1], round: Number(old[2]), init: undefined } : null;
+}
+
+const SLOT_WORK: Record<string, string> = { detector: 'boxes', region_caption: 'region texts', ocr: 'OCR', captioner: 'captions', grounding: 'phrase boxes' };
+
+/**
+ * What a model is for, in a few words for `fld models list`: the config `specialists` slots it can
+ * fill and what it writes there, who trained it (lineage), and `demo world only` for a model whose
+ * fld-model.json says `"domain": "demo-world"` (its labels mean nothing on other images).
+ */
+export function modelPurpose(m: ModelManifest): string {
+  let what: string;
+  if (m.family === 'detector') {
+    const c = m.classes ?? [];
+    what = `detector: boxes of ${c.length} classes (${c.slice(0, 3).join(', ')}${c.length > 3 ? ', ...' : ''})`;
+  } else if (m.family === 'ocr') {
+    what = 'ocr: text lines with their quads';
+  } else {
+    const slots = [...new Set((m.tasks ?? []).map((t) => REFINE_TASK_SLOTS[t]).filter((x): x is string => x !== undefined))];
+    what = slots.length ? slots.map((x) => `${x} (${SLOT_WORK[x]})`).join(', ') : `tasks ${(m.tasks ?? []).join(' ')}`;
+  }
+  const l = lineageOf(m);
+  const who = l ? `trained on ${l.collection} round ${l.round}: ` : '';
+  return `${m.domain === DEMO_WORLD_DOMAIN ? 'demo world only: ' : m.domain ? `${m.domain} only: ` : ''}${who}${what}`;
 }
 
 /** A path below the working folder as a relative path (`models/demo-detector` in the repository), else as it is. */

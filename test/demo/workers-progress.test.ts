@@ -52,7 +52,7 @@ test('a worker that cannot start is reported dead; a live one stops on SIGTERM a
 });
 
 test('waitForRound follows a round on real workers to its end, one line per change', async () => {
-  const r = await fld(['enqueue', world.manifest, '--collection', 'w', '--config', env.configFile], { cwd: env.dir }).done;
+  const r = await fld(['enqueue', world.manifest, '--collection', 'w', '--config', env.configFile, '--annotations-only'], { cwd: env.dir }).done;
   assert.equal(r.code, 0, r.stderr);
   const engine = await openEngine(env.config, { log: quiet });
   const lines: string[] = [];
@@ -73,7 +73,7 @@ test('waitForRound follows a round on real workers to its end, one line per chan
 test('waitForRound stops with the reason when told a worker died', async () => {
   // no worker serves the queues any more, so the round cannot finish by itself
   await Promise.all(env.workers.map((w) => (w.exitCode !== null || w.signalCode !== null ? null : new Promise((r) => { w.once('close', r); w.kill('SIGTERM'); }))));
-  const r = await fld(['enqueue', world.manifest, '--collection', 'nobody', '--config', env.configFile], { cwd: env.dir }).done;
+  const r = await fld(['enqueue', world.manifest, '--collection', 'nobody', '--config', env.configFile, '--annotations-only'], { cwd: env.dir }).done;
   assert.equal(r.code, 0, r.stderr);
   const engine2 = await openEngine(env.config, { log: quiet });
   try {

@@ -28,7 +28,7 @@ let resumed: Run;
 let activeSeen = false;
 const registry = () => join(env.dir, 'models');
 const localData = () => join(world.dir, 'local-data');
-const args = (config: string, reg: string, extra: string[] = []) => ['run', world.manifest, '--collection', 'demo', '--rounds', '1', '--config', config, '--registry', reg, '--train-steps', '3', ...extra];
+const args = (config: string, reg: string, extra: string[] = []) => ['run', world.manifest, '--collection', 'demo', '--rounds', '1', '--config', config, '--registry', reg, '--train-steps', '3', '--annotations-only', ...extra];
 
 before(async () => {
   world = await makeWorld(16, 5, ['--boxes-fraction', '0.5']);

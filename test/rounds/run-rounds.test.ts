@@ -16,7 +16,7 @@ let data: string;
 let config: string;
 let registry: string;
 let first: Run;
-const rounds = () => fld(['run', world.manifest, '--collection', 'demo', '--rounds', '1', '--config', config, '--registry', registry, '--train-steps', '3', '--world', world.dir], { cwd: world.dir }).done;
+const rounds = () => fld(['run', world.manifest, '--collection', 'demo', '--rounds', '1', '--config', config, '--registry', registry, '--train-steps', '3', '--world', world.dir, '--annotations-only'], { cwd: world.dir }).done;
 
 before(async () => {
   world = await makeWorld(16, 5, ['--boxes-fraction', '0.5']);

@@ -108,9 +108,9 @@ test('a second run is a no-op: in this process, through trainDetectorRound, and 
 
 test('fld models list shows each model\'s lineage, and the shipped and built-in models', async () => {
   const text = (await ok(['models', 'list', '--registry', registry()], REPO_ROOT)).stdout.split('\n');
-  assert.match(text[0], /^name\s+family\s+version\s+origin\s+trained on\s+init\s+files\s+dir$/);
-  assert.match(text.find((l) => l.startsWith('w-detector-round-0 '))!, /detector\s+0\s+registry\s+w round 0\s+models\/demo-detector\s+3\s+/);
-  assert.match(text.find((l) => l.startsWith('demo-detector '))!, /detector\s+1\s+shipped\s+-\s+-\s+3\s+models\/demo-detector$/);
+  assert.match(text[0], /^name\s+family\s+version\s+origin\s+trained on\s+init\s+files\s+dir\s+for$/);
+  assert.match(text.find((l) => l.startsWith('w-detector-round-0 '))!, /detector\s+0\s+registry\s+w round 0\s+models\/demo-detector\s+3\s+\S+\s+trained on w round 0: detector: boxes of 10 classes/);
+  assert.match(text.find((l) => l.startsWith('demo-detector '))!, /detector\s+1\s+shipped\s+-\s+-\s+3\s+models\/demo-detector\s+demo world only: detector: boxes of 10 classes/);
   assert.match(text.find((l) => l.startsWith('demo-florence2 '))!, /florence2\s+1\s+shipped\s+-\s+-/);
   assert.match(text.find((l) => l.startsWith('ppocr-v4 '))!, /ocr\s+\S+\s+built-in\s+-\s+-/);
   const json = JSON.parse((await ok(['models', 'list', '--registry', registry(), '--json'])).stdout);

@@ -21,7 +21,7 @@ test('fld enqueue SIGKILLed right after its first flow: the round still complete
   const env = await makeEnv({ shardSize: 5, window: 2 });
   try {
     env.startWorker('merge');
-    const args = ['enqueue', world.manifest, '--collection', 'demo', '--config', env.configFile];
+    const args = ['enqueue', world.manifest, '--collection', 'demo', '--config', env.configFile, '--annotations-only'];
     const first = fld(args, { cwd: env.dir });
     const redis = new Redis(REDIS);
     try {
@@ -79,7 +79,7 @@ test('bad input: a malformed line, a missing file and a path outside the root ar
     const good = (await readFile(world.manifest, 'utf8')).trim().split('\n').slice(0, 20);
     await writeFile(manifest, [...good.slice(0, 10), '{"uri": "images/000001.png"', '{"uri":"images/nope.png"}', '{"uri":"../../etc/passwd.png"}', ...good.slice(10)].join('\n') + '\n');
     env.startWorker('merge');
-    const r = await fld(['enqueue', manifest, '--collection', 'bad', '--config', env.configFile, '--json'], { cwd: env.dir }).done;
+    const r = await fld(['enqueue', manifest, '--collection', 'bad', '--config', env.configFile, '--json', '--annotations-only'], { cwd: env.dir }).done;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /line 11: .*JSON/i);
     assert.match(r.stderr, /line 12: .*nope\.png/);
@@ -106,14 +106,14 @@ test('bad input: a malformed line, a missing file and a path outside the root ar
 test('a Redis that is down and an unreachable S3 endpoint at start: one clear message, non-zero exit', async () => {
   const env = await makeEnv({});
   try {
-    const down = await fld(['enqueue', world.manifest, '--collection', 'x', '--config', env.configFile], { cwd: env.dir, env: { REDIS_URL: 'redis://127.0.0.1:1' } }).done;
+    const down = await fld(['enqueue', world.manifest, '--collection', 'x', '--config', env.configFile, '--annotations-only'], { cwd: env.dir, env: { REDIS_URL: 'redis://127.0.0.1:1' } }).done;
     assert.notEqual(down.code, 0);
     assert.match(down.stderr, /Redis at redis:\/\/127\.0\.0\.1:1 is not reachable \(ECONNREFUSED\)/);
     const worker = await fld(['worker', '--queues', 'merge', '--config', env.configFile], { cwd: env.dir, env: { REDIS_URL: 'redis://user:secret@127.0.0.1:1' } }).done;
     assert.notEqual(worker.code, 0);
     assert.match(worker.stderr, /not reachable/);
     assert.doesNotMatch(worker.stderr, /secret/);
-    const s3 = await fld(['enqueue', world.manifest, '--collection', 'x', '--config', env.configFile], {
+    const s3 = await fld(['enqueue', world.manifest, '--collection', 'x', '--config', env.configFile, '--annotations-only'], {
       cwd: env.dir,
       env: { FLD_STORAGE: 's3://bucket/prefix', FLD_S3_ENDPOINT: 'http://127.0.0.1:1', FLD_S3_MAX_ATTEMPTS: '1', FLD_S3_FORCE_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1' },
     }).done;
@@ -136,7 +136,7 @@ test('a round with its storage on the S3 API (s3rver on loopback): shards, marke
   const env = await makeEnv({ storage: `s3://${s3.bucket}/run`, shardSize: 25, window: 2 });
   try {
     env.startWorker('merge');
-    const r = await fld(['enqueue', world.manifest, '--collection', 's3c', '--config', env.configFile, '--json'], { cwd: env.dir }).done;
+    const r = await fld(['enqueue', world.manifest, '--collection', 's3c', '--config', env.configFile, '--json', '--annotations-only'], { cwd: env.dir }).done;
     assert.equal(r.code, 0, r.stderr);
     const done = await env.waitFinished('s3c');
     assert.equal(done.shards.done, 6);

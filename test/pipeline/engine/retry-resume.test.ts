@@ -76,7 +76,7 @@ test('a child that fails for good fails its shard (no parent waits), shows in fl
 test('Redis lost mid-round: fld enqueue --resume rebuilds the queue from the done markers; SIGTERM lets a worker finish its job and exit 0', async () => {
   const env = await makeEnv({ shardSize: 5, window: 2 });
   try {
-    const r = await fld(['enqueue', world.manifest, '--collection', 'r', '--config', env.configFile], { cwd: env.dir }).done;
+    const r = await fld(['enqueue', world.manifest, '--collection', 'r', '--config', env.configFile, '--annotations-only'], { cwd: env.dir }).done;
     assert.equal(r.code, 0, r.stderr);
     const w = env.startWorker('merge');
     while ((await env.status('r')).shards.done < 4) await new Promise((res) => setTimeout(res, 100));
