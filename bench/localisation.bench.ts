@@ -70,9 +70,12 @@ for (const x of [frozen, trains]) {
     `${x.right_name.toFixed(3)} | ${x.train_seconds.toFixed(1)} | ${x.decode_seconds.toFixed(1)} | ${x.samples[0]?.text} (truth ${x.samples[0]?.truth})`);
 }
 console.log('figure | value | anchor | value | ratio');
-const row = (f: string, v: number, a: string, av: number) => console.log(`${f} | ${v.toFixed(3)} | ${a} | ${av.toFixed(3)} | ${av ? (v / av).toFixed(3) : 'inf'}`);
+const ratio = (v: number, av: number) => (av ? (v / av).toFixed(3) : v ? 'inf' : 'n/a');
+const row = (f: string, v: number, a: string, av: number) => console.log(`${f} | ${v.toFixed(3)} | ${a} | ${av.toFixed(3)} | ${ratio(v, av)}`);
 row('held-out shapes found at IoU>=0.5, <OD> trains the image side', trains.found_iou50, 'the same, frozen recipe (all detached)', frozen.found_iou50);
 row('held-out boxes at IoU>=0.5 (any name), <OD> trains the image side', trains.box_iou50, 'the same, frozen recipe', frozen.box_iou50);
+const prior = probe.prior as { text: string; found_iou50: number; mean_best_iou: number };
+row('held-out mean best IoU, <OD> trains the image side', trains.mean_best_iou, `label prior alone (${prior.text} on every image)`, prior.mean_best_iou);
 row('held-out shapes found at IoU>=0.5, <OD> trains the image side', trains.found_iou50, `floor (FLD_BENCH_LOC_FLOOR, for ${STEPS} steps)`, FLOOR);
 if (trains.found_iou50 < FLOOR) {
   console.log(`FAIL: with the <OD> loss training the image side, ${trains.found_iou50.toFixed(3)} of held-out shapes are found, under the floor ${FLOOR}`);

@@ -20,7 +20,8 @@ Then greedy-decodes `<OD>` on held-out images (a batched, device-side copy of
 training/florence2_layout/decode.py's greedy: forced BOS first, forced EOS last, no n-gram ban) and
 prints, per variant, one JSON line `{"event": "localisation", ...}`: the share of held-out shapes
 found at IoU >= 0.5 with the right name (`found_iou50`), at IoU >= 0.5 whatever the name
-(`box_iou50`), the mean best IoU, right names, seconds. The trainer's own progress lines come before;
+(`box_iou50`), the mean best IoU, right names, seconds; the first line (`probe`) gives what the label
+prior alone scores (`prior`: the most frequent name with the mean training box on every image). The trainer's own progress lines come before;
 with `--eval-every N`, a `localisation-at` line every N steps (a learning curve under the full run's
 schedule).
 Needs Python, PyTorch, numpy and Pillow only (no Node, no onnx, no onnxruntime); runs on CUDA with
@@ -281,10 +282,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         truth = write_export(work, a.images, a.heldout, a.seed, size)
         rows = load_export(work, tasks)
         od = {r.image: r.suffix for r in rows["train"] if r.task == "<OD>"}
+        # What the label prior alone scores: the most frequent name with the mean training box, on every image.
+        items = [it for t in od.values() for it in parse_od(t, size, size)]
+        names = [n for n, _ in items]
+        prior_text = od_suffix(max(set(names), key=names.count), [sum(b[k] for _, b in items) / len(items) for k in range(4)], size)
+        prior = score([prior_text] * len(truth), truth)
         progress("probe", device=device, torch=torch.__version__, gpu=torch.cuda.get_device_name(0) if device == "cuda" else None,
                  images=a.images, heldout=a.heldout, steps=a.steps, tasks=tasks, variants=variants,
                  recipe={k: f2[k] for k in ("batch", "lr", "max_target_tokens", "seed", "aux_grid", "detach_encoder") if k in f2}, dims=dims,
-                 draw_seconds=round(time.time() - t0, 1))
+                 draw_seconds=round(time.time() - t0, 1), prior={"text": prior_text, **prior})
         for v in variants:
             sys.stdout.write(json.dumps(run_variant(v, rows, od, truth, f2, dims, a.steps, device, a.batch, a.eval_every)) + "\n")
             sys.stdout.flush()
