@@ -37,7 +37,7 @@ const FLOOR = Number(process.env.FLD_BENCH_LOC_FLOOR ?? 0.1);
 interface Result {
   variant: string; detach_encoder: string; device: string; steps: number; batch: number; heldout: number;
   found_iou50: number; box_iou50: number; mean_best_iou: number; right_name: number;
-  train_seconds: number; decode_seconds: number; samples: { text: string; truth: string }[];
+  train_seconds: number; decode_seconds: number; samples: { text: string; expected: string }[];
 }
 
 const args = ['-m', 'training.trainer.localisation_probe', '--device', DEVICE, '--steps', String(STEPS), '--images', String(IMAGES),
@@ -67,7 +67,7 @@ console.log(`device ${probe.device} (torch ${probe.torch}), ${STEPS} steps per v
 console.log('variant | --detach-encoder | found (name + IoU>=0.5) | box IoU>=0.5 | mean best IoU | right name | train s | decode s | first held-out <OD>');
 for (const x of [frozen, trains]) {
   console.log(`${x.variant} | ${x.detach_encoder} | ${x.found_iou50.toFixed(3)} | ${x.box_iou50.toFixed(3)} | ${x.mean_best_iou.toFixed(3)} | ` +
-    `${x.right_name.toFixed(3)} | ${x.train_seconds.toFixed(1)} | ${x.decode_seconds.toFixed(1)} | ${x.samples[0]?.text} (truth ${x.samples[0]?.truth})`);
+    `${x.right_name.toFixed(3)} | ${x.train_seconds.toFixed(1)} | ${x.decode_seconds.toFixed(1)} | ${x.samples[0]?.text} (expected ${x.samples[0]?.expected})`);
 }
 console.log('figure | value | anchor | value | ratio');
 const ratio = (v: number, av: number) => (av ? (v / av).toFixed(3) : v ? 'inf' : 'n/a');

@@ -236,7 +236,7 @@ def run_variant(variant: str, rows, od: Dict[str, str], truth: Sequence[dict], f
               "steps": steps, "batch": batch or f2["batch"], "train_rows": metrics["train_rows"],
               **score(texts, truth), "valid_loss_per_task": metrics["valid"]["loss_per_task"],
               "train_seconds": round(train_s, 1), "decode_seconds": round(time.time() - t1, 1),
-              "samples": [{"text": x, "truth": od_suffix(t["shape"], t["box"], t["size"])} for x, t in list(zip(texts, truth))[:3]]}
+              "samples": [{"text": x, "expected": od_suffix(t["shape"], t["box"], t["size"])} for x, t in list(zip(texts, truth))[:3]]}
     return result
 
 
