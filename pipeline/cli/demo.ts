@@ -37,6 +37,11 @@ export function register(program: Command): void {
     .option('--rounds <k>', 'refinement rounds after round 0 (each: a training, then a round refined by its model)', '1')
     .option('--train-steps <n>', 'training steps per round', String(DEMO_TRAIN_STEPS))
     .action(async (o: { out: string; images: string; seed: string; rounds: string; trainSteps: string }) => {
+      // the training step runs Debian's PyTorch: say so before any work, not at step 10 with a traceback
+      if (int('--rounds', o.rounds, 0) > 0) {
+        const py = spawnSync('/usr/bin/python3', ['-c', 'import torch, onnx'], { encoding: 'utf8' });
+        if (py.status !== 0) throw fail(`demo: the training step needs /usr/bin/python3 with Debian's python3-torch and python3-onnx (${py.error ? 'no /usr/bin/python3' : (py.stderr.trim().split('\n').pop() ?? 'import failed')}); run bash scripts/setup.sh as root, or demo --rounds 0`, 2);
+      }
       const out = resolve(o.out);
       const queuePrefix = `{fld-demo-${process.pid}-${Date.now().toString(36)}}`;
       const plan = demoPlan({ out, images: int('--images', o.images, 1), seed: int('--seed', o.seed, 0), queuePrefix, rounds: int('--rounds', o.rounds, 0), trainSteps: int('--train-steps', o.trainSteps, 1) });
