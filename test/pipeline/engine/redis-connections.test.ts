@@ -131,7 +131,7 @@ test('REDIS_URL with a password: enqueue, worker and status work; a wrong or mis
   try {
     await roundOver({ redis: `redis://:${PASSWORD}@127.0.0.1:${server.port}/1` });
     for (const [bad, why] of [[`redis://:${WRONG}@127.0.0.1:${server.port}`, /WRONGPASS/], [`redis://127.0.0.1:${server.port}`, /NOAUTH/]] as const) {
-      for (const args of [['enqueue', world.manifest, '--collection', 'demo'], ['worker', '--queues', 'ocr'], ['status']]) {
+      for (const args of [['enqueue', world.manifest, '--collection', 'demo', '--annotations-only'], ['worker', '--queues', 'ocr'], ['status']]) {
         const r = await fld(args, { cwd: world.dir, env: { ...CHILD_ENV, REDIS_URL: bad, FLD_STORAGE: join(world.dir, 'unused') } }).done;
         outputs.push({ what: `${args[0]} with a bad password`, run: r });
         assert.notEqual(r.code, 0, `${args[0]} with ${bad} fails`);

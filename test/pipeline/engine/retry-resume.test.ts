@@ -32,14 +32,18 @@ async function deletePrefix(prefix: string): Promise<number> {
 
 test('a child that fails for good fails its shard (no parent waits), shows in fld status, and fld retry re-runs it once the cause is fixed', async () => {
   const env = await makeEnv({ shardSize: 50, window: 4, jobs: { attempts: 2, backoffMs: 100 } });
-  const model = join(env.dir, 'detector-model'); // not there yet: every detector job fails
+  const model = join(env.dir, 'detector-model');
   try {
     const cfg = { ...env.config, specialists: { detector: model } };
-    const { writeFile } = await import('node:fs/promises');
+    const { writeFile, rm } = await import('node:fs/promises');
     await writeFile(env.configFile, JSON.stringify(cfg));
-    env.startWorker('detect,merge');
+    // the folder is there when the round is planned (enqueue checks it), then gone from the worker's
+    // machine before it starts: every detector job fails
+    await cp(await yoloModelFolder('exact', 64, ['red thing', 'green thing']), model, { recursive: true });
     const r = await fld(['enqueue', world.manifest, '--collection', 'f', '--config', env.configFile], { cwd: env.dir }).done;
     assert.equal(r.code, 0, r.stderr);
+    await rm(model, { recursive: true, force: true });
+    env.startWorker('detect,merge');
     const failed = await env.waitFinished('f');
     assert.deepEqual(failed.shards, { total: 2, pending: 0, waiting: 0, active: 0, done: 0, failed: 2 });
     const det = failed.stages.find((s) => s.stage === 'annotate:detector')!;
