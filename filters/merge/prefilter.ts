@@ -3,7 +3,7 @@ import { boxArrays, take } from '../boxes/arrays.ts';
 import { scoreThreshold, validateGeometry } from '../boxes/geometry.ts';
 import { batchedNms } from '../boxes/nms.ts';
 import { countDropped, countKept, newStats, type FilterStats } from '../stats.ts';
-import { box4, isBox, thresholdValue, type Dropped, type MergeInput, type RawRegion, type RawText, type Thresholds } from './types.ts';
+import { box4, isBox, textPasses, thresholdValue, type Dropped, type MergeInput, type RawRegion, type RawText, type Thresholds } from './types.ts';
 
 /**
  * Filter, then merge (docs/architecture.md, "Calibration and acceptance gates"): a refinement round's
@@ -65,8 +65,8 @@ export function prefilterNew(fresh: Pick<MergeInput, 'texts' | 'regions' | 'grou
     }
   }
   const texts = fresh.texts.filter((t) => {
-    const floor = thresholdValue(thresholds.text(t.source, t.granularity));
-    if (t.score === null ? floor !== Infinity : t.score >= floor) { countKept(textStats); return true; }
+    const { pass, floor } = textPasses(t, thresholds);
+    if (pass) { countKept(textStats); return true; }
     countDropped(textStats, 'low_score');
     dropped.push({ kind: 'text', source: t.source, reason: 'low_score', detail: `${t.granularity} text scored ${t.score}, under ${floor}` });
     return false;

@@ -1,7 +1,7 @@
 import type { TextRecord } from '../../schemas/records.ts';
 import { countDropped, countKept, newStats, type FilterStats } from '../stats.ts';
 import { filterTexts } from '../text/rules.ts';
-import { ALT_TEXT_SOURCE, HUMAN_SOURCE, shortHash, textKey, thresholdValue, type MergeContext, type MergeInput, type RawText } from './types.ts';
+import { ALT_TEXT_SOURCE, HUMAN_SOURCE, shortHash, textKey, textPasses, type MergeContext, type MergeInput, type RawText } from './types.ts';
 
 /**
  * Texts of one image: alt-text, human texts and specialists' texts; identical texts of a granularity
@@ -15,8 +15,8 @@ export function mergeTexts(input: MergeInput, ctx: MergeContext): { rows: TextRe
   // each source's texts under its own threshold for the granularity, before identical texts are grouped
   const scoreStats = newStats('text_score');
   for (const t of input.texts) {
-    const floor = thresholdValue(ctx.thresholds.text(t.source, t.granularity));
-    if (t.score === null ? floor !== Infinity : t.score >= floor) { candidates.push(t); countKept(scoreStats); continue; }
+    const { pass, floor } = textPasses(t, ctx.thresholds);
+    if (pass) { candidates.push(t); countKept(scoreStats); continue; }
     countDropped(scoreStats, 'low_score');
     ctx.dropped.push({ kind: 'text', source: t.source, reason: 'low_score', detail: floor === Infinity ? `${t.granularity} text: source ${t.source} is off for ${t.granularity}` : `${t.granularity} text scored ${t.score}, under ${floor}` });
   }

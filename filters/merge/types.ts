@@ -68,6 +68,11 @@ export const configuredThresholds = (config: FilterConfig): Thresholds => ({ box
 /** Every row passes: for rows that were filtered already (a refinement round's pre-filtered new rows, the previous round's accepted rows). */
 export const PASS_ALL: Thresholds = { box: () => 0, text: () => 0 };
 export const thresholdValue = (t: number | 'off'): number => (t === 'off' ? Infinity : t);
+/** Whether a text passes its source's threshold (an unscored text passes unless the source is off), with the floor for the drop reason. */
+export function textPasses(t: RawText, thresholds: Thresholds): { pass: boolean; floor: number } {
+  const floor = thresholdValue(thresholds.text(t.source, t.granularity));
+  return { pass: t.score === null ? floor !== Infinity : t.score >= floor, floor };
+}
 
 /** What every merge step reads and appends to. */
 export interface MergeContext {

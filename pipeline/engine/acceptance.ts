@@ -52,10 +52,10 @@ export async function writeAcceptance(storage: Storage, a: Acceptance): Promise<
 }
 
 /** The thresholds a merge uses: the calibrated one where the verified set chose one, the configured one elsewhere. */
-export function thresholdsOf(a: Acceptance | null, config: FilterConfig): Thresholds {
+export function thresholdsOf(calibration: Acceptance['calibration'] | null, config: FilterConfig): Thresholds {
   const base = configuredThresholds(config);
-  if (!a) return base;
-  const { boxes, texts } = a.calibration;
+  if (!calibration) return base;
+  const { boxes, texts } = calibration;
   return {
     box: (source, category) => boxes[source]?.[category]?.threshold ?? base.box(source, category),
     text: (source, granularity) => texts[source]?.[granularity]?.threshold ?? base.text(source, granularity),

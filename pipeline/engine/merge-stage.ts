@@ -123,12 +123,9 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
       const filterStats = new Map<string, FilterStats>();
       const addStat = (s: FilterStats) => filterStats.set(s.filter, filterStats.has(s.filter) ? addStats(filterStats.get(s.filter)!, s) : s);
       const mergeErrors = new Map<string, string>();
-      /** Every image's candidate rows under `thresholds`: filter the new rows, then combine with the previous round, then merge. */
+      /** Every image's candidate rows under `thresholds` (run once per shard): filter the new rows, then combine with the previous round, then merge. */
       const mergeAll = async (thresholds: Thresholds): Promise<Rows> => {
         const out: Rows = { text: [], region_text: [], text_phrase_region: [] };
-        filterStats.clear();
-        mergeErrors.clear();
-        for (const k of Object.keys(refineCounts)) delete refineCounts[k];
         for (let i = 0; i < merged.length; i++) {
           const image = merged[i];
           // the filters are synchronous JS: hand the event loop back between mini-batches (lock renewal, progress)
@@ -167,7 +164,7 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
         const shards = await listImageShards(storage, c);
         if (shards.length !== 1) throw new Error(`merge of verified collection ${c} round ${r}: it has ${shards.length} image shards; a verified set is decided as one shard (enqueue it with a shardSize of at least its image count)`);
         const cal = calibrate(images, new Map(images.map((i) => [i.image_id, inputOf(i.image_id)])), config, acc);
-        out = await mergeAll(acc.calibrate ? thresholdsOf({ calibration: { boxes: cal.boxes, texts: cal.texts } } as Acceptance, config) : thresholdsOf(null, config));
+        out = await mergeAll(thresholdsOf(acc.calibrate ? cal : null, config));
         acceptance = decideAcceptance({ verified: c, round: r, plan: acc, calibration: cal, candidate: refine ? out : null, previous: refine ? previousAll() : null });
         // the decision first: the rows below are under it, and every other collection's merge reads it
         await writeAcceptance(storage, acceptance);
@@ -176,10 +173,11 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
           acceptance = await readAcceptance(storage, acc.verified, r);
           if (!acceptance) throw new Error(`merge shard ${shard} of ${c} round ${r}: the verified collection ${acc.verified} has no acceptance for round ${r} yet (${layout.acceptance(acc.verified, r)}); its round runs first`);
         }
-        out = await mergeAll(thresholdsOf(acc?.calibrate ? acceptance : null, config));
+        out = await mergeAll(thresholdsOf(acc?.calibrate ? (acceptance?.calibration ?? null) : null, config));
       }
       // the gates: per kind and class, the round's rows or the previous round's
-      if (acceptance && refine && acc?.gates) out = applyGates(out, previousAll(), gateLookup(acceptance.gates), r);
+      const gates = acceptance && refine && acc?.gates ? acceptance.gates : null;
+      if (gates) out = applyGates(out, previousAll(), gateLookup(gates), r);
       for (const [id, message] of mergeErrors) errors.push({ image_id: id, shard, stage: 'merge', message: `image ${id}: ${message}` });
       const filterMs = performance.now() - t0;
       await ctx.heartbeat(images.length, images.length);
@@ -189,7 +187,7 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
         await writeShard(storage, layout.kind(c, r, 'text_phrase_region', shard), 'text_phrase_region', out.text_phrase_region),
         await writeShard(storage, layout.kind(c, r, 'errors', shard), 'errors', errors),
       ];
-      if (acceptance && refine && acc?.gates) refineCounts['gates_previous'] = acceptance.gates.filter((g) => g.decision === 'previous').length;
+      if (gates) refineCounts['gates_previous'] = gates.filter((g) => g.decision === 'previous').length;
       const stats: Record<string, StepStats> = {};
       for (const [name, s] of filterStats) stats[name] = { total: s.total, kept: s.kept, dropped: s.dropped, ms: 0 };
       stats.merge = { total: images.length, kept: images.length - new Set(errors.map((e) => e.image_id)).size, dropped: {}, ms: filterMs };
