@@ -6,7 +6,13 @@ missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "setup-system: missing Debian packages ${missing[*]}; run as root: sudo bash scripts/setup-system.sh (or apt-get install them)" >&2; exit 1; fi
-  echo "setup-system: installing ${missing[*]} (apt-get; a minute or more)"
+  echo "setup-system: installing ${missing[*]} with their dependencies (apt-get; one to four minutes)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  # a line per 50 packages unpacked and set up, so a long install is seen to move
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" 2>&1 | awk '
+    /^Unpacking / { u++; if (u % 50 == 0) printf "setup-system: %d packages unpacked\n", u }
+    /^Setting up / { s++; if (s % 50 == 0) printf "setup-system: %d packages set up\n", s }
+    /^E: / { print > "/dev/stderr" }
+    END { printf "setup-system: %d packages set up\n", s }'
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "setup-system: apt-get install failed (above)" >&2; exit 1; }
 fi
