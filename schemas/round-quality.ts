@@ -25,6 +25,8 @@ export const QualitySet = z.object({
   boxes: z.object({ tp: count, fp: count, fn: count, precision: unit, recall: unit, f1: unit }),
   captions: z.object({ brief: CaptionQuality, detailed: CaptionQuality, more_detailed: CaptionQuality }),
   grounding: z.object({ phrases: count, correct: count, accuracy: unit }),
+  /** Region descriptions on boxes that match a true object: right when they name its category (and colour). Absent in blocks scored before it was measured. */
+  region_briefs: z.object({ described: count, correct: count, accuracy: unit }).optional(),
   ocr: z.object({ cer: z.number().min(0), truth_chars: count, edits: count, word_recall: unit, word_precision: unit }),
 });
 export type QualitySet = z.infer<typeof QualitySet>;

@@ -6,8 +6,9 @@ import { loadConfig } from '../config/load-config.ts';
 import { openEngine } from '../engine/open.ts';
 import { redisForDemo } from '../demo/demo-redis.ts';
 import { waitForRound } from '../engine/round-progress.ts';
-import { demoPlan } from '../demo/steps.ts';
-import { formatQualityTable, scoreRound } from '../quality/round-quality.ts';
+import { DEMO_VERIFIED_IMAGES, demoPlan } from '../demo/steps.ts';
+import { scoreRound, writeRoundQuality } from '../quality/round-quality.ts';
+import { formatQualityTable } from '../stats/quality-table.ts';
 import { readManifest } from '../shards/round-files.ts';
 import { formatAcceptance } from '../stats/acceptance-table.ts';
 import { openStorage } from '../storage/open.ts';
@@ -36,7 +37,8 @@ export function register(program: Command): void {
     .option('--seed <s>', 'world seed', '7')
     .option('--rounds <k>', 'refinement rounds after round 0 (each: a training, then a round refined by its model)', '1')
     .option('--train-steps <n>', 'training steps per round', String(DEMO_TRAIN_STEPS))
-    .action(async (o: { out: string; images: string; seed: string; rounds: string; trainSteps: string }) => {
+    .option('--verified-images <n>', 'images of the verified set', String(DEMO_VERIFIED_IMAGES))
+    .action(async (o: { out: string; images: string; seed: string; rounds: string; trainSteps: string; verifiedImages: string }) => {
       // the training step runs Debian's PyTorch: say so before any work, not at step 10 with a traceback
       if (int('--rounds', o.rounds, 0) > 0) {
         const py = spawnSync('/usr/bin/python3', ['-c', 'import torch, onnx'], { encoding: 'utf8' });
@@ -44,7 +46,7 @@ export function register(program: Command): void {
       }
       const out = resolve(o.out);
       const queuePrefix = `{fld-demo-${process.pid}-${Date.now().toString(36)}}`;
-      const plan = demoPlan({ out, images: int('--images', o.images, 1), seed: int('--seed', o.seed, 0), queuePrefix, rounds: int('--rounds', o.rounds, 0), trainSteps: int('--train-steps', o.trainSteps, 1) });
+      const plan = demoPlan({ out, images: int('--images', o.images, 1), seed: int('--seed', o.seed, 0), queuePrefix, rounds: int('--rounds', o.rounds, 0), trainSteps: int('--train-steps', o.trainSteps, 1), verifiedImages: int('--verified-images', o.verifiedImages, 1) });
       const logDir = join(out, 'logs');
       mkdirSync(logDir, { recursive: true });
       writeFileSync(plan.configFile, JSON.stringify(plan.config, null, 2) + '\n');
@@ -106,7 +108,11 @@ export function register(program: Command): void {
             const storage = openStorage(plan.data);
             try {
               const columns = [];
-              for (const round of s.rounds) columns.push({ label: `round ${round}`, set: (await scoreRound(storage, { collection: s.collection, round, world: plan.world })).annotated });
+              for (const round of s.rounds) {
+                const q = await scoreRound(storage, { collection: s.collection, round, world: plan.world });
+                await writeRoundQuality(storage, s.collection, round, q);
+                columns.push({ label: `round ${round}`, set: q.annotated });
+              }
               say(formatQualityTable(columns));
             } finally {
               await storage.close();

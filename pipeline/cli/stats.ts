@@ -35,9 +35,9 @@ export function register(program: Command): void {
       const { printTable } = await import('../stats/table.ts');
       const stats = await computeRoundStats({ root: await storageRoot(opts.root), collection: opts.collection, round: opts.round, diff: opts.diff });
       if (opts.html) {
-        const { spatialPlots } = await import('../stats/plots.ts');
+        const { qualityPlots, spatialPlots } = await import('../stats/plots.ts');
         const { reportHtml } = await import('../stats/report-html.ts');
-        const html = reportHtml(stats, await spatialPlots(stats.spatial));
+        const html = reportHtml(stats, await spatialPlots(stats.spatial), await qualityPlots(stats.quality));
         const tmp = `${opts.html}.tmp-${process.pid}`;
         writeFileSync(tmp, html);
         renameSync(tmp, opts.html);

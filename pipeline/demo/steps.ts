@@ -22,6 +22,8 @@ export interface DemoOptions {
   rounds: number;
   /** Training steps per round. */
   trainSteps: number;
+  /** Images of the verified set's world (default DEMO_VERIFIED_IMAGES). */
+  verifiedImages?: number;
 }
 
 export interface DemoPlan {
@@ -42,21 +44,39 @@ export const DEMO_VERIFIED = 'demo-verified';
 export const DEMO_VERIFIED_IMAGES = 40;
 
 /**
- * The reference trainer (docs/training-stage.md) on the demo's round: the captioner fine-tuned from the
- * committed demo captioner with its image side kept (`--detach-encoder`: from scratch, or with the
- * caption loss reaching the encoder, the model learns to ignore its image -- docs/decisions.md), one
- * thread (on shared cores one thread ran 0.7 s/step where two ran 6 s/step), no fp16 copies.
+ * The Florence-2 tasks of the demo's refinement rounds: brief and detailed captions, boxes, region
+ * descriptions. The model trained on round R runs them in round R+1; the verified set's gates decide
+ * per kind and class whether its labels stand. Grounding is not among them: the small model cannot
+ * place a phrase's boxes, so the detector grounds the round's new captions again (`DEMO_REFINE`).
  */
-export const DEMO_TRAIN_COMMAND = '/usr/bin/python3 -m training.train --export {export} --out {out} --init {init} --steps {steps} --batch 8 --no-fp16 --threads 1 --tasks <CAPTION> --detach-encoder';
+export const DEMO_TASKS = ['<CAPTION>', '<DETAILED_CAPTION>', '<OD>', '<REGION_TO_DESCRIPTION>'];
+
+/**
+ * The reference trainer (docs/training-stage.md) on the demo's round: the captioner fine-tuned from the
+ * committed demo captioner on the demo's tasks, with the caption rows kept off its image side
+ * (`--detach-encoder captions`: with the caption loss reaching the encoder, the model learns to ignore
+ * its image -- docs/decisions.md), one thread (on shared cores one thread ran 0.7 s/step where two
+ * ran 6 s/step), no fp16 copies.
+ */
+export const DEMO_TRAIN_COMMAND = `/usr/bin/python3 -m training.train --export {export} --out {out} --init {init} --steps {steps} --batch 8 --no-fp16 --threads 1 --tasks ${DEMO_TASKS.join(',')} --detach-encoder captions`;
 
 /** Where the demo's first training starts: the committed demo captioner (`npm run train:world`). */
 export const DEMO_CAPTIONER = join(REPO_ROOT, 'models', 'demo-florence2');
+export const DEMO_DETECTOR = join(REPO_ROOT, 'models', 'demo-detector');
 
 /**
- * Refinement in the demo: the trained model writes the captions; PaddleOCR reads the words again
- * (the paper's OCR is a service, never retrained), and the merge combines both with the round before.
+ * Round 0 of the demo runs every specialist kind: the committed demo detector (boxes, and phrase
+ * grounding by its class names), the demo Florence-2 as captioner and region captioner, and the
+ * built-in PaddleOCR.
  */
-export const DEMO_REFINE = { tasks: ['<CAPTION>'], specialists: ['ocr'] };
+export const DEMO_SPECIALISTS: Record<string, string> = { detector: DEMO_DETECTOR, captioner: DEMO_CAPTIONER, grounding: DEMO_DETECTOR, region_caption: DEMO_CAPTIONER, ocr: 'ppocr-v4' };
+
+/**
+ * Refinement in the demo: the trained model runs the demo's tasks; PaddleOCR reads the words again
+ * (the paper's OCR is a service, never retrained) and the detector grounds the model's new captions;
+ * the merge combines all of it with the round before, and the gates judge it on the verified set.
+ */
+export const DEMO_REFINE = { tasks: DEMO_TASKS, specialists: ['ocr', 'grounding'] };
 
 /** The worker processes a round needs: one per specialist queue, one for the merge. */
 export function workerQueues(specialists: Record<string, string>): string[][] {
@@ -77,7 +97,7 @@ export function demoPlan(o: DemoOptions): DemoPlan {
   const registry = join(o.out, 'models');
   const configFile = join(o.out, 'fld.config.json');
   const report = join(o.out, 'report.html');
-  const specialists = { ocr: 'ppocr-v4' };
+  const specialists = DEMO_SPECIALISTS;
   const config = {
     storage: data, shardSize: 40, window: 4, queuePrefix: o.queuePrefix, specialists, jobs: { attempts: 2, backoffMs: 1000 },
     trainCommand: DEMO_TRAIN_COMMAND, refine: DEMO_REFINE,
@@ -93,13 +113,13 @@ export function demoPlan(o: DemoOptions): DemoPlan {
   const steps: DemoStep[] = [
     { kind: 'fld', name: 'generate the demo world', args: ['world', 'generate', '--out', world, '--images', String(o.images), '--seed', String(o.seed)] },
     // a verified set of its own seed: never the demo's images
-    { kind: 'fld', name: 'generate the verified world', args: ['world', 'generate', '--out', verifiedWorld, '--images', String(DEMO_VERIFIED_IMAGES), '--seed', String(o.seed + 1000)] },
+    { kind: 'fld', name: 'generate the verified world', args: ['world', 'generate', '--out', verifiedWorld, '--images', String(o.verifiedImages ?? DEMO_VERIFIED_IMAGES), '--seed', String(o.seed + 1000)] },
     { kind: 'fld', name: 'make it the verified set', args: ['world', 'verified', '--world', verifiedWorld] },
     { kind: 'workers', name: 'start the workers', queues: round0 },
     { kind: 'fld', name: 'enqueue round 0 of the verified set', args: ['enqueue', verifiedManifest, '--collection', v, '--round', '0', '--config', configFile] },
     { kind: 'wait', name: 'verified round 0 on the workers (its merge calibrates the thresholds)', collection: v, round: 0 },
     { kind: 'fld', name: 'enqueue round 0', args: ['enqueue', join(world, 'collection', 'manifest.jsonl'), '--collection', c, '--round', '0', '--config', configFile] },
-    { kind: 'wait', name: 'round 0 on the workers (OCR + alt-text, filters, merge)', collection: c, round: 0 },
+    { kind: 'wait', name: 'round 0 on the workers (detector, captioner, grounding, region captions, OCR; filters, merge)', collection: c, round: 0 },
   ];
   if (o.rounds > 0) steps.push({ kind: 'workers', name: 'start the training and refinement workers', queues: later });
   for (let r = 0; r < o.rounds; r++) {
@@ -115,8 +135,9 @@ export function demoPlan(o: DemoOptions): DemoPlan {
   const last = String(o.rounds);
   steps.push(
     { kind: 'stop-workers', name: 'stop the workers' },
-    { kind: 'fld', name: 'stats + HTML report', args: ['stats', '--round', last, ...(o.rounds > 0 ? ['--diff', '0'] : []), '--root', data, '--collection', c, '--html', report] },
-    { kind: 'quality', name: 'quality per round against the truth', collection: c, rounds: Array.from({ length: o.rounds + 1 }, (_, r) => r) },
+    // scored first: each round's quality goes into its manifest, where the report reads it
+    { kind: 'quality', name: 'quality per round against the truth (every kind)', collection: c, rounds: Array.from({ length: o.rounds + 1 }, (_, r) => r) },
+    { kind: 'fld', name: 'stats + HTML report (with quality per round and the gates)', args: ['stats', '--round', last, ...(o.rounds > 0 ? ['--diff', '0'] : []), '--root', data, '--collection', c, '--html', report] },
   );
   return { config, configFile, report, world, verifiedWorld, data, registry, steps };
 }

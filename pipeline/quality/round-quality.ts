@@ -105,6 +105,7 @@ export async function scoreRoundSet(storage: Storage, ref: RoundRef, opts: { unf
     boxes: { tp: report.boxes.tp, fp: report.boxes.fp, fn: report.boxes.fn, precision: report.boxes.precision, recall: report.boxes.recall, f1: report.boxes.f1 },
     captions: { brief: cap('brief'), detailed: cap('detailed'), more_detailed: cap('more_detailed') },
     grounding: report.grounding,
+    region_briefs: report.region_briefs,
     ocr: { cer: report.ocr.cer, truth_chars: report.ocr.truth_chars, edits: report.ocr.edits, word_recall: report.ocr.word_recall, word_precision: report.ocr.word_precision },
   };
   return { report, summary };
@@ -148,27 +149,4 @@ export async function writeRoundQuality(storage: Storage, collection: string, ro
   const next = validate(RoundManifest, { ...m, schema_version: SCHEMA_VERSION, quality }, `manifest ${objectName(storage, key)}`);
   await storage.put(key, JSON.stringify(next, null, 2) + '\n', { contentType: 'application/json' });
   return key;
-}
-
-/** Rounds side by side, one column per (label, set): the table `fld quality` prints. */
-export function formatQualityTable(columns: readonly { label: string; set: QualitySet }[]): string {
-  const f = (v: number) => v.toFixed(3);
-  const metric: [string, (s: QualitySet) => string][] = [
-    ['images', (s) => String(s.images)],
-    ['box F1 @0.5', (s) => (s.boxes.tp + s.boxes.fp ? f(s.boxes.f1) : 'no boxes')],
-    ['box precision', (s) => f(s.boxes.precision)],
-    ['box recall', (s) => f(s.boxes.recall)],
-    ...(['brief', 'detailed', 'more_detailed'] as const).flatMap((g): [string, (s: QualitySet) => string][] => [
-      [`${g} caption F1`, (s) => (s.captions[g].captioned ? f(s.captions[g].f1) : '-')],
-      [`${g} precision`, (s) => (s.captions[g].captioned ? f(s.captions[g].precision) : '-')],
-      [`${g} recall`, (s) => (s.captions[g].captioned ? f(s.captions[g].recall) : '-')],
-    ]),
-    ['grounding accuracy', (s) => (s.grounding.phrases ? `${f(s.grounding.accuracy)} (${s.grounding.phrases})` : '-')],
-    ['OCR CER', (s) => (s.ocr.truth_chars ? f(s.ocr.cer) : '-')],
-    ['excluded rows', (s) => String(s.excluded_rows)],
-  ];
-  const head = ['', ...columns.map((c) => c.label)];
-  const body = metric.map(([name, get]) => [name, ...columns.map((c) => get(c.set))]);
-  const widths = head.map((_, i) => Math.max(...[head, ...body].map((r) => r[i].length)));
-  return [head, ...body].map((r) => r.map((v, i) => (i ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
 }

@@ -37,7 +37,16 @@ export interface QualityReport {
   boxes: Counts & { per_category: Record<string, Counts> };
   captions: Record<Granularity, CaptionScore>;
   grounding: { phrases: number; correct: number; accuracy: number };
+  /** Region descriptions (`brief` of object regions) on boxes that match a true object. */
+  region_briefs: RegionBriefScore;
   ocr: OcrScore;
+}
+export interface RegionBriefScore {
+  /** Object regions with a description whose box matches a true object at IoU 0.5. */
+  described: number;
+  /** Those whose description names the object's category, and its colour when it names a colour. */
+  correct: number;
+  accuracy: number;
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : 0) : a / b);
@@ -138,6 +147,19 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
     if (candidates.length > 0 && matchBoxes(r.boxes, candidates).length === r.boxes.length) correct++;
   }
 
+  // Region descriptions: judged on the true object their box matches, so a wrong box is the box
+  // score's error, not the description's.
+  let described = 0;
+  let describedRight = 0;
+  for (const id of scope) {
+    const withBrief = (predObjects.get(id) ?? []).filter((r) => r.brief?.trim());
+    const trues = objects.get(id) ?? [];
+    for (const [p, t] of matchBoxes(withBrief.map((r) => r.box), trues.map((o) => o.box))) {
+      described++;
+      if (describesObject(withBrief[p].brief!, trues[t])) describedRight++;
+    }
+  }
+
   // OCR: read regions against true words at line level (see ocrCounts).
   let ocr = emptyOcrCounts();
   const predText = group(regions.filter((r) => r.kind === 'text'), (r) => r.tid);
@@ -152,8 +174,17 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
     boxes: { ...counts(total[0], total[1], total[2]), per_category },
     captions,
     grounding: { phrases, correct, accuracy: ratio(correct, phrases) },
+    region_briefs: { described, correct: describedRight, accuracy: ratio(describedRight, described) },
     ocr: ocrScore(ocr),
   };
+}
+
+/** A region description is right when it names the object's category, and its colour if it names any colour. */
+export function describesObject(brief: string, o: TruthObject): boolean {
+  const m = mentionsOf(brief);
+  if (!m.categories.has(o.category)) return false;
+  const colours = brief.replace(/"[^"]*"/g, ' ').toLowerCase().split(/[^a-z]+/).filter((t) => isColour(t));
+  return colours.length === 0 || colours.includes(o.colour);
 }
 
 /** The true boxes a phrase can refer to: written words for a quoted text, else objects of its category (and colour, size). */

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import type { RoundQualityEntry } from './quality-rounds.ts';
 import type { SpatialStats } from './spatial.ts';
 
 /**
@@ -67,4 +68,34 @@ export async function spatialPlots(s: SpatialStats): Promise<Plot[]> {
   const plots: Plot[] = [];
   for (const [id, title, spec] of specs) plots.push({ id, title, png: await render(spec) });
   return plots;
+}
+
+/** The figures of the quality table where higher is better (OCR as 1 - CER), per round. */
+const QUALITY_LINES: [string, (q: RoundQualityEntry['annotated']) => number | null][] = [
+  ['box F1', (s) => (s.boxes.tp + s.boxes.fp ? s.boxes.f1 : null)],
+  ['brief caption F1', (s) => (s.captions.brief.captioned ? s.captions.brief.f1 : null)],
+  ['detailed caption F1', (s) => (s.captions.detailed.captioned ? s.captions.detailed.f1 : null)],
+  ['more detailed caption F1', (s) => (s.captions.more_detailed.captioned ? s.captions.more_detailed.f1 : null)],
+  ['grounding accuracy', (s) => (s.grounding.phrases ? s.grounding.accuracy : null)],
+  ['region description accuracy', (s) => (s.region_briefs?.described ? s.region_briefs.accuracy : null)],
+  ['OCR 1 - CER', (s) => (s.ocr.truth_chars ? Math.max(0, 1 - s.ocr.cer) : null)],
+];
+
+/** Quality per round as one line per figure; none when fewer than one round was scored. */
+export async function qualityPlots(rounds: readonly RoundQualityEntry[]): Promise<Plot[]> {
+  const values = rounds.flatMap((r) => QUALITY_LINES.flatMap(([figure, get]) => {
+    const v = get(r.annotated);
+    return v === null ? [] : [{ round: r.round, figure, value: v }];
+  }));
+  if (!values.length) return [];
+  const spec: TopLevelSpec = {
+    title: 'Quality per round against the world\'s truth (higher is better)', data: { values }, width: 480, height: 260,
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'round', type: 'ordinal', title: 'round', axis: { labelAngle: 0 } },
+      y: { field: 'value', type: 'quantitative', title: 'figure', scale: { domain: [0, 1] } },
+      color: { field: 'figure', type: 'nominal', title: null, sort: QUALITY_LINES.map(([f]) => f) },
+    },
+  };
+  return [{ id: 'quality', title: 'Quality per round', png: await render(spec) }];
 }

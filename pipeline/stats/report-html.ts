@@ -23,18 +23,21 @@ table{border-collapse:collapse;margin:.5em 0}th,td{padding:2px 10px;border-botto
 th{background:#f4f4f4}.n{text-align:right;font-variant-numeric:tabular-nums}.note{color:#666;font-size:12px}
 .warn{background:#fff6e0;border-left:4px solid #e0a000;padding:.5em 1em}figure{margin:1em 0}img{max-width:100%}`;
 
-export function reportHtml(s: RoundStats, plots: Plot[]): string {
+export function reportHtml(s: RoundStats, plots: Plot[], qualityPlots: Plot[] = []): string {
   const title = `stats: collection "${s.collection}", round ${s.round}${s.diff ? ` (diff vs round ${s.diff.from_round})` : ''}`;
   const warnings = s.warnings.length ? `<div class="warn"><h2>Notes</h2><ul>${s.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>` : '';
   const tables = reportTables(s).map((t, i) => tableHtml(t, `table-${i}`)).join('\n');
-  const figures = plots.length === 0 ? '<p>No boxes in this round, so no plots.</p>' : plots.map((p) => `<figure id="plot-${p.id}"><figcaption><h2>${esc(p.title)}</h2></figcaption>
-<img alt="${esc(p.title)}" src="data:image/png;base64,${p.png.toString('base64')}"></figure>`).join('\n');
+  const figure = (p: Plot) => `<figure id="plot-${p.id}"><figcaption><h2>${esc(p.title)}</h2></figcaption>
+<img alt="${esc(p.title)}" src="data:image/png;base64,${p.png.toString('base64')}"></figure>`;
+  const quality = qualityPlots.map(figure).join('\n');
+  const figures = plots.length === 0 ? '<p>No boxes in this round, so no plots.</p>' : plots.map(figure).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${CSS}</style></head>
 <body><h1>${esc(title)}</h1>
 <p class="note">Storage root ${esc(s.root)}; schema_version ${s.schema_version}.</p>
 ${warnings}
 ${tables}
+${quality}
 <h2>Spatial coverage (paper Figure 5)</h2>
 ${figures}
 </body></html>

@@ -1,4 +1,5 @@
 import { acceptanceTables } from './acceptance-table.ts';
+import { qualityTable } from './quality-table.ts';
 import type { DiffCounts } from './diff.ts';
 import type { RoundStats } from './round-stats.ts';
 import { fmtAvg, fmtDelta, fmtInt, fmtPct, type Table } from './table.ts';
@@ -120,6 +121,13 @@ function diffTables(s: RoundStats): Table[] {
   ];
 }
 
+/** Quality per round (and on the held-out set where scored), when the rounds were scored against a world. */
+function qualityTables(s: RoundStats): Table[] {
+  if (!s.quality.length) return [];
+  const cols = s.quality.flatMap((q) => [{ label: `round ${q.round}`, set: q.annotated }, ...(q.held_out ? [{ label: `round ${q.round} held out`, set: q.held_out }] : [])]);
+  return [qualityTable(cols, `Quality per round against the world's truth (${s.collection})`)];
+}
+
 export function reportTables(s: RoundStats): Table[] {
-  return [overviewTable(s), table2(s), table3(s), sourcesTable(s), ...filterTables(s), spatialTable(s), ...diffTables(s), ...(s.acceptance ? acceptanceTables(s.acceptance) : [])];
+  return [overviewTable(s), table2(s), table3(s), sourcesTable(s), ...filterTables(s), spatialTable(s), ...diffTables(s), ...qualityTables(s), ...(s.acceptance ? acceptanceTables(s.acceptance) : [])];
 }

@@ -6,6 +6,7 @@ import { StatsDb, registerRound } from './db.ts';
 import { roundDiff, type RoundDiff } from './diff.ts';
 import { StatsInputError } from './errors.ts';
 import { filterStats, type FilterStats } from './filters.ts';
+import { qualityByRound, type RoundQualityEntry } from './quality-rounds.ts';
 import { locateRound } from './round-files.ts';
 import { sourceCounts, type SourceRow } from './sources.ts';
 import { spatialStats, type SpatialStats } from './spatial.ts';
@@ -26,6 +27,8 @@ export interface RoundStats {
   diff: RoundDiff | null;
   /** The verified set's thresholds and gate decisions the round ran under (its manifest's), or null. */
   acceptance: Acceptance | null;
+  /** Label quality of rounds 0..round against a demo world's truth, where `fld quality` scored them (the manifests' `quality`). */
+  quality: RoundQualityEntry[];
   /** Things a reader should know about these numbers (fallbacks, rows left out and why). */
   warnings: string[];
 }
@@ -80,6 +83,7 @@ export async function computeRoundStats(opts: StatsOptions): Promise<RoundStats>
       overview: ov, table2: await table2(db, p), table3: await table3(db, p), sources: await sourceCounts(db, p),
       filters, spatial, diff, warnings,
       acceptance: files.manifest?.acceptance ? Acceptance.parse(files.manifest.acceptance) : null,
+      quality: qualityByRound(files.root, files.collection, opts.round, warnings),
     };
   } finally {
     db.close();

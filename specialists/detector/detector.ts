@@ -40,6 +40,11 @@ export class DetectorAdapter implements SpecialistAdapter {
 
   constructor(readonly opts: DetectorOptions) {}
 
+  /** The class names of the loaded model (fld-model.json `classes`), in output order. */
+  get classes(): string[] {
+    return this.#manifest?.classes ?? [];
+  }
+
   async setup(): Promise<void> {
     const m = await readManifest(this.opts.modelDir);
     if (m.family !== 'detector') throw new Error(`${this.opts.modelDir}: family is ${m.family}, expected detector`);

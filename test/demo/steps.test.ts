@@ -126,7 +126,7 @@ test('--rounds 0: round 0 only, no training, stats of round 0 without a diff', (
   assert.equal(stats.args[stats.args.indexOf('--round') + 1], '0');
   assert.equal(stats.args.includes('--diff'), false);
   const served = (p.steps.find((s) => s.kind === 'workers') as Extract<DemoStep, { kind: 'workers' }>).queues.flat().sort();
-  assert.deepEqual(served, ['merge', 'ocr']);
+  assert.deepEqual(served, ['caption', 'detect', 'ground', 'merge', 'ocr', 'regioncap'], 'every specialist kind and the merge');
 });
 
 test('workerQueues: one process per specialist queue plus the merge, in dependency order', () => {

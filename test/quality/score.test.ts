@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { scoreAnnotations, type QualityReport } from '../../pipeline/quality/score.ts';
+import { describesObject, scoreAnnotations, type QualityReport } from '../../pipeline/quality/score.ts';
 import { editDistance } from '../../pipeline/quality/cer.ts';
 import { matchBoxes } from '../../pipeline/quality/match.ts';
 import { mentionsOf } from '../../pipeline/quality/mentions.ts';
@@ -95,4 +95,23 @@ test('the parts: edit distance, one-to-one matching at IoU 0.5, caption mentions
   const m = mentionsOf('Two small red circles, a blue star and the word "heart". The arrow points to the cross.');
   assert.deepEqual([...m.categories].sort(), ['arrow', 'circle', 'cross', 'star']);
   assert.deepEqual([...m.pairs].sort(), ['blue star', 'red circle']);
+});
+
+test('region descriptions are judged on the true object their box matches: category and colour', () => {
+  const r = scoreAnnotations(truth, exact);
+  assert.equal(r.region_briefs.described, truth.objects.length, 'every exact box carries its description');
+  assert.equal(r.region_briefs.accuracy, 1);
+  // the same boxes with the colour word swapped for another colour, and with no description at all
+  const regions = exact.region_text!.filter((x) => x.kind === 'object');
+  const wrongColour = regions.map((x) => ({ ...x, brief: x.brief!.replace(/ (\w+) (\w+)$/, (_m, c: string, cat: string) => ` ${c === 'red' ? 'blue' : 'red'} ${cat}`) }));
+  const w = scoreAnnotations(truth, { region_text: wrongColour });
+  assert.equal(w.region_briefs.described, regions.length);
+  assert.equal(w.region_briefs.correct, 0, 'a wrong colour makes the description wrong');
+  const none = scoreAnnotations(truth, { region_text: regions.map((x) => ({ ...x, brief: null })) });
+  assert.deepEqual([none.region_briefs.described, none.region_briefs.accuracy], [0, 1]);
+  // a description that names only the category (no colour) is right; another category is wrong
+  const o = truth.objects[0];
+  const other = o.category === 'circle' ? 'square' : 'circle';
+  assert.equal(describesObject(`a ${o.category}`, o), true);
+  assert.equal(describesObject(`a ${o.colour} ${other}`, o), false);
 });

@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RoundQuality, type QualitySet } from '../../schemas/round-quality.ts';
+import { layout } from '../layout.ts';
+
+/** One round's scored quality, as `fld quality` wrote it into the round manifest. */
+export interface RoundQualityEntry {
+  round: number;
+  annotated: QualitySet;
+  held_out: QualitySet | null;
+}
+
+/**
+ * The `quality` blocks of rounds 0..`upTo` of a collection, oldest first: rounds without one (never
+ * scored: not a demo-world collection, or `fld quality` not run) are skipped; a block this reader
+ * cannot read (another `quality_version`) is skipped with a line in `warnings`.
+ */
+export function qualityByRound(root: string, collection: string, upTo: number, warnings: string[]): RoundQualityEntry[] {
+  const out: RoundQualityEntry[] = [];
+  for (let r = 0; r <= upTo; r++) {
+    const path = join(root, layout.manifest(collection, r));
+    if (!existsSync(path)) continue;
+    let quality: unknown;
+    try {
+      quality = (JSON.parse(readFileSync(path, 'utf8')) as { quality?: unknown }).quality;
+    } catch {
+      continue; // the round's own manifest is checked where it is read; an older round's broken one says nothing of quality
+    }
+    if (quality === undefined) continue;
+    const q = RoundQuality.safeParse(quality);
+    if (!q.success) {
+      warnings.push(`round ${r}: its manifest's quality block is not readable here (${q.error.issues[0]?.message ?? 'invalid'}); left out of the quality table`);
+      continue;
+    }
+    out.push({ round: r, annotated: q.data.annotated, held_out: q.data.held_out ?? null });
+  }
+  return out;
+}
