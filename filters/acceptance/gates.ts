@@ -38,8 +38,7 @@ export function applyGates(candidate: Rows, previous: Rows, gate: GateLookup, ro
     ...previous.region_text.filter((r) => gate(regionKind(r), regionClass(r)) === 'previous'),
   ];
   const text = pick<TextRecord>('texts', (t) => t.granularity, candidate.text, previous.text);
-  const ids = new Set(text.map((t) => t.text_id));
-  const groundings = pick<TextPhraseRegionRecord>('groundings', (g) => g.granularity, candidate.text_phrase_region, previous.text_phrase_region).filter((g) => ids.has(g.text_id));
+  const groundings = groundingsOfStandingTexts(text, candidate, previous, gate);
   // region ids are per image and positional: number the chosen rows again
   const n = new Map<string, number>();
   const region_text = regions.map((r) => {
@@ -50,13 +49,32 @@ export function applyGates(candidate: Rows, previous: Rows, gate: GateLookup, ro
   return { text: text.map((t) => ({ ...t, round })), region_text, text_phrase_region: groundings.map((g) => ({ ...g, round })) };
 }
 
+/**
+ * A grounding belongs to its text: a standing text that only one round wrote keeps that round's
+ * groundings whatever the grounding gate says (the other round has none of it to offer, and "keep the
+ * previous" would leave an accepted text bare). Only a text both rounds hold gets the gate's choice.
+ */
+function groundingsOfStandingTexts(standing: readonly TextRecord[], candidate: Rows, previous: Rows, gate: GateLookup): TextPhraseRegionRecord[] {
+  const inCandidate = new Set(candidate.text.map((t) => t.text_id));
+  const inPrevious = new Set(previous.text.map((t) => t.text_id));
+  const ids = new Set(standing.map((t) => t.text_id));
+  const from = (id: string, granularity: string): 'new' | 'previous' => {
+    if (inCandidate.has(id) && inPrevious.has(id)) return gate('groundings', granularity);
+    return inCandidate.has(id) ? 'new' : 'previous';
+  };
+  return [
+    ...candidate.text_phrase_region.filter((g) => ids.has(g.text_id) && from(g.text_id, g.granularity) === 'new'),
+    ...previous.text_phrase_region.filter((g) => ids.has(g.text_id) && from(g.text_id, g.granularity) === 'previous'),
+  ];
+}
+
 const objects = (rows: Rows) => rows.region_text.filter((r) => r.kind === 'object').map((r) => ({ image_id: r.image_id, category: r.phrase, box: r.box, score: r.score }));
 const GRANULARITIES = ['brief', 'detailed', 'more_detailed'];
 
 /**
  * The gates of one round from the verified set's candidate rows (this round's merge, calibrated) and
  * its previous round's accepted rows. Groundings are judged after the texts' decisions, on the
- * groundings whose text is still there.
+ * standing texts both rounds hold.
  */
 export function decideGates(candidate: Rows, previous: Rows, images: readonly VerifiedImage[], mentions: (text: string) => Set<string>, margin: number): GateDecision[] {
   const out: GateDecision[] = [];
@@ -82,10 +100,13 @@ export function decideGates(candidate: Rows, previous: Rows, images: readonly Ve
     const [fn, fb] = [textFigures(now, 'rows'), textFigures(before, 'rows')];
     out.push({ kind: 'texts', class: g, decision: fn.f1 >= fb.f1 + margin && now.covered >= before.covered ? 'new' : 'previous', new: fn, previous: fb, support: now.rowHeld, coverage: { new: now.covered, previous: before.covered } });
   }
-  // groundings of the texts that stand after the text gates
+  // groundings of the texts that stand after the text gates and that both rounds hold: a text only
+  // one round wrote takes that round's groundings (groundingsOfStandingTexts), nothing to decide
   const partial = gateLookup(out);
   const texts = applyGates({ ...candidate, text_phrase_region: [] }, { ...previous, text_phrase_region: [] }, partial, 0).text;
-  const ids = new Set(texts.map((t) => t.text_id));
+  const inPrevious = new Set(previous.text.map((t) => t.text_id));
+  const inCandidate = new Set(candidate.text.map((t) => t.text_id));
+  const ids = new Set(texts.map((t) => t.text_id).filter((id) => inPrevious.has(id) && inCandidate.has(id)));
   for (const g of GRANULARITIES) {
     const of = (rows: Rows) => rows.text_phrase_region.filter((x) => x.granularity === g && ids.has(x.text_id));
     const now = groundingCounts(of(candidate), images, mentions);

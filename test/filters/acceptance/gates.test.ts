@@ -140,3 +140,31 @@ test('filter, then merge, under every box policy: new boxes the filters drop nev
   const r = combineWithPrevious(image, 'brief', f, prev, { policy: RefinePolicy.parse({ region_text: 'replace' }), agreeIou: 0.5, nmsIou: 0.5 });
   assert.deepEqual(r.regions.map((x) => x.phrase), ['star']);
 });
+
+test('gates: a grounding follows its text; only a text both rounds hold has its groundings judged', () => {
+  const ground = (t: TextRecord, b: number, source: string): TextPhraseRegionRecord => ({
+    image_id: t.image_id, round: t.round, text_id: t.text_id, granularity: 'brief', phrase: 'circle', span: [0, 6], boxes: [box(b)], source, score: 0.9, sources: [source],
+  });
+  const prevText = text('im0', 'A circle.', 'cap', 0);
+  const newText = text('im0', 'A circle and a square.', 'model');
+  const shared = text('im0', 'A circle.', 'alt', 0);
+  const prev: Rows = { text: [prevText, shared], region_text: [], text_phrase_region: [ground(prevText, 0, 'g0'), ground(shared, 0, 'g0')] };
+  const cand: Rows = { text: [newText, shared], region_text: [], text_phrase_region: [ground(newText, 3, 'g1'), ground(shared, 3, 'g1')] };
+  // the round's texts stand, the grounding gate keeps the previous: the new text keeps its own grounding,
+  // the shared text gets the previous round's, the dropped text's grounding goes with it
+  const takeNewTexts = gateLookup([{ kind: 'texts', class: 'brief', decision: 'new', new: figures({ tp: 1, fp: 0, fn: 0 }), previous: figures({ tp: 0, fp: 0, fn: 1 }), support: 1 },
+    { kind: 'groundings', class: 'brief', decision: 'previous', new: figures({ tp: 0, fp: 1, fn: 1 }), previous: figures({ tp: 1, fp: 0, fn: 0 }), support: 1 }]);
+  const a = applyGates(cand, prev, takeNewTexts, 1);
+  assert.deepEqual(a.text.map((t) => t.source).sort(), ['alt', 'model']);
+  assert.deepEqual(a.text_phrase_region.map((g) => [g.text_id, g.source]).sort(), [[shared.text_id, 'g0'], [newText.text_id, 'g1']]);
+  // the previous texts stand: their groundings, never the new text's
+  const keepTexts = gateLookup([]);
+  const b = applyGates(cand, prev, keepTexts, 1);
+  assert.deepEqual(b.text_phrase_region.map((g) => [g.text_id, g.source]).sort(), [[shared.text_id, 'g0'], [prevText.text_id, 'g0']]);
+  // decideGates judges groundings on the shared text alone: the new one misses its circle
+  const verified: VerifiedImage[] = [{ image_id: 'im0', boxes: [{ category: 'circle', box: box(0) }, { category: 'square', box: box(1) }], texts: [] }];
+  const g = decideGates(cand, prev, verified, mentions, 0.01).find((x) => x.kind === 'groundings');
+  assert.ok(g, 'a grounding gate on the shared text');
+  assert.equal(g.decision, 'previous');
+  assert.equal(g.new.f1, 0);
+});
