@@ -1,5 +1,5 @@
 /**
- * Stats as data (DESIGN.md section 11): each filter counts what it saw, kept and dropped per reason,
+ * Stats as data (docs/architecture.md, "The stage contract"): each filter counts what it saw, kept and dropped per reason,
  * plus named counters for changes that are not drops (a box clipped to the image, control characters
  * replaced). Plain JSON, so a shard's stats go in its done marker and add up across shards.
  */

@@ -1,6 +1,6 @@
 import type { RoundKind } from '../schemas/records.ts';
 
-/** Object keys of DESIGN.md section 4, in one place. Shard ids are zero-padded to 5 digits. */
+/** Object keys of docs/architecture.md, "A round and its files", in one place. Shard ids are zero-padded to 5 digits. */
 export const shardName = (shard: number): string => `shard-${String(shard).padStart(5, '0')}`;
 
 export const layout = {

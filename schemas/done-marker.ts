@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * The completion marker of one stage on one shard (`round-R/_done/<stage>/shard-NNNNN.json`),
  * written after the stage's outputs, so its presence means they are complete. It carries the
- * shard's stats (DESIGN.md section 11: total / kept / dropped per reason and time per step), which
+ * shard's stats (docs/architecture.md, "The stage contract": total / kept / dropped per reason and time per step), which
  * add up across shards.
  */
 const count = z.number().int().min(0);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The training export's options (`export` in the config file; DESIGN.md section 8). Every field has a
+ * The training export's options (`export` in the config file; docs/training-stage.md). Every field has a
  * default, so `export: {}` is valid. The export is a pure function of the round's shards and these
  * options: the same inputs and seed give byte-identical files.
  */

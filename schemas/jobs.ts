@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * BullMQ job payloads: pointers only (DESIGN.md section 5), never image bytes or annotations, so
+ * BullMQ job payloads: pointers only (docs/architecture.md, "The data path"), never image bytes or annotations, so
  * Redis memory per job stays at a few hundred bytes whatever the shard holds.
  */
 export const STAGE_PATTERN = /^(annotate|refine):[a-z0-9_.-]+$|^(merge|export|train)$/;

@@ -4,7 +4,7 @@ import { Acceptance } from './acceptance.ts';
 import { RoundQuality } from './round-quality.ts';
 
 /**
- * The round manifest (`<collection>/round-R/_manifest.json`, DESIGN.md section 4): what a round is
+ * The round manifest (`<collection>/round-R/_manifest.json`, docs/architecture.md, "A round and its files"): what a round is
  * made of, so that a reader needs no Redis and no config file to know what it holds. Readers check
  * `schema_version` (schemas/version.ts) before parsing the rest, so a newer manifest is refused by
  * version rather than by a field it does not know.

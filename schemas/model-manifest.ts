@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * `fld-model.json`: what a model folder holds. One registry holds specialists pulled from the hub,
- * demo models and each round's trained model (DESIGN.md section 6). Nothing about a model is a
+ * demo models and each round's trained model (docs/architecture.md, "The data path"). Nothing about a model is a
  * constant in code: class names, tasks and input size live here or in the family's own configs.
  */
 export const MODEL_MANIFEST_FILE = 'fld-model.json';

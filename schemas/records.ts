@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The annotation records of DESIGN.md section 3. Coordinates are absolute pixels of the original
+ * The annotation records of docs/architecture.md, "The data path". Coordinates are absolute pixels of the original
  * image, floats. Every annotation row carries provenance: `source` (the specialist or model that
  * produced it, name@version), `score` (null when the source gives none) and `sources` (every
  * source that contributed before merging or fusion).
@@ -102,7 +102,7 @@ export const ErrorRecord = z.object({
 });
 export type ErrorRecord = z.infer<typeof ErrorRecord>;
 
-/** The three annotation kinds plus errors: the files of a round (DESIGN.md section 4). */
+/** The three annotation kinds plus errors: the files of a round (docs/architecture.md, "A round and its files"). */
 export const ANNOTATION_KINDS = ['text', 'region_text', 'text_phrase_region'] as const;
 export type AnnotationKind = (typeof ANNOTATION_KINDS)[number];
 export const ROUND_KINDS = [...ANNOTATION_KINDS, 'errors'] as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Refinement rounds (`fld refine`, round R >= 1; DESIGN.md section 8): which Florence-2 tasks the
+ * Refinement rounds (`fld refine`, round R >= 1; docs/refinement.md): which Florence-2 tasks the
  * round's model runs, which round-0 specialists run again in its place, and how its predictions are
  * combined with round R-1's rows, per kind. Policies (docs/refinement.md):
  * - `replace`: round R-1's rows of the kind are dropped; only the new predictions (and the image's

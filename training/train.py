@@ -1,4 +1,4 @@
-"""The reference trainer: the training stage's default command (DESIGN.md section 8).
+"""The reference trainer: the training stage's default command (docs/training-stage.md).
 
     /usr/bin/python3 -m training.train --export DIR --out DIR [--family florence2|detector]
         [--init MODEL_DIR] [--steps N] [--seed S] [--batch B] [--lr LR] [--tasks T1,T2]

@@ -9,7 +9,7 @@ import { openStorage, type OpenedStorage } from '../storage/open.ts';
 import { wholeOption } from './whole-option.ts';
 
 /**
- * `fld export --round R`: a round's annotations -> Florence-2 training rows (DESIGN.md section 8).
+ * `fld export --round R`: a round's annotations -> Florence-2 training rows (docs/training-stage.md).
  * Bad input (no such round, an empty round, an unreadable image, bad options) is one line on stderr
  * and exit code 2.
  */

@@ -8,7 +8,7 @@ import { wholeOption } from './whole-option.ts';
 interface Opts { collection: string; round: string; model: string; config?: string; local: boolean; tasks?: string; registry?: string; detector?: string; wait: boolean; json: boolean }
 
 /**
- * `fld refine --collection C --round R --model M`: refinement round R >= 1 (DESIGN.md section 8): the
+ * `fld refine --collection C --round R --model M`: refinement round R >= 1 (docs/refinement.md): the
  * model re-annotates every image for the configured tasks it supports, the merge combines its rows with
  * round R-1's under `refine.policy`, the filters run again. On the BullMQ workers (default) or `--local`.
  * With config `refine.retrain: ["detector"]` the detector slot runs the detector retrained on round R-1

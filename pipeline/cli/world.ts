@@ -10,7 +10,7 @@ import { imageIdMap, loadAnnotationRows } from '../quality/rows.ts';
 import { scoreAnnotations, type QualityReport } from '../quality/score.ts';
 import { writeVerifiedManifest } from '../quality/verified-set.ts';
 
-/** `fld world generate` and `fld world export-noisy`: the demo world (DESIGN.md section 9). */
+/** `fld world generate` and `fld world export-noisy`: the demo world (docs/architecture.md, "The demo's specialists"). */
 
 /** A numeric option: its text must be a number, else one clear line naming the flag. */
 export function numberOption(command: string, flag: string, raw: string | undefined, fallback: number): number {

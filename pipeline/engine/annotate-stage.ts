@@ -42,7 +42,7 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       const fed = await readStageInputs(def, ctx);
       const rows: RecordOf<typeof def.produces>[] = [];
       const errors: ErrorRecord[] = [];
-      // Fetching and decoding batch i+1 overlaps inference of batch i (DESIGN.md section 5) when the
+      // Fetching and decoding batch i+1 overlaps inference of batch i (docs/architecture.md, "The data path") when the
       // adapter splits its decode step from its model step (PreparingAdapter).
       const split = isPreparing(adapter) ? adapter : null;
       const prepare = async (batch: ImageRecord[]) => {

@@ -4,7 +4,7 @@ import { jobOptions, type JobPolicy } from './policy.ts';
 import type { Stage } from './stages.ts';
 
 /**
- * One shard's flow (DESIGN.md section 5): merge is the parent; a stage that another annotate stage
+ * One shard's flow (docs/architecture.md, "The data path"): merge is the parent; a stage that another annotate stage
  * reads (detector -> region captioner, captioner -> grounding) is that stage's child, every other
  * annotate stage is merge's child. BullMQ runs a parent after all its children, so the tree is the
  * dependency order. Job ids are deterministic, so adding a flow twice adds nothing.

@@ -69,7 +69,7 @@ export interface RefinePlanResult {
 }
 
 /**
- * The plan of refinement round R >= 1 (DESIGN.md section 8): the model runs the configured tasks its
+ * The plan of refinement round R >= 1 (docs/refinement.md): the model runs the configured tasks its
  * fld-model.json lists, each in the stage whose slot it fills (`<OD>` detector, `<REGION_TO_DESCRIPTION>`
  * region captioner over those boxes, `<OCR_WITH_REGION>` ocr, caption tasks captioner,
  * `<CAPTION_TO_PHRASE_GROUNDING>` grounding over those captions); config `refine.specialists` names

@@ -18,7 +18,7 @@ export interface StageInputs {
 }
 
 /**
- * The inputs of a specialist that reads another's output (DESIGN.md section 5): grounding gets the
+ * The inputs of a specialist that reads another's output (docs/architecture.md, "The data path"): grounding gets the
  * captioner's captions, the region captioner the detector's boxes. Read from storage inside the stage
  * (jobs carry pointers only); the upstream stage must have its done marker. Null for a specialist that
  * reads no other output. An image with no upstream rows gets an empty list (no prompt, no row).

@@ -4,7 +4,7 @@ import type { Storage } from '../storage/storage.ts';
 import type { RoundPlan } from '../../schemas/round-plan.ts';
 
 /**
- * The pipeline as data (DESIGN.md sections 5 and 11): each stage has a name, the queue a BullMQ
+ * The pipeline as data (docs/architecture.md, "The data path" and "The stage contract"): each stage has a name, the queue a BullMQ
  * executor sends it to, the stages whose outputs it reads, and `run(ctx)`, which reads its inputs
  * from storage, writes its outputs there idempotently (done marker last) and returns pointers only.
  * Executors (local-executor.ts, the BullMQ flows) decide where and when a stage runs, never what it does.
@@ -45,7 +45,7 @@ export interface Stage {
   run(ctx: StageContext): Promise<StageOutput>;
 }
 
-/** One specialist's place in the round graph (DESIGN.md section 5). */
+/** One specialist's place in the round graph (docs/architecture.md, "The data path"). */
 export interface SpecialistStageDef {
   specialist: string;
   queue: string;

@@ -11,7 +11,7 @@ import { jsonlSink, parquetSink, type SinkRow, type WrittenFile } from './sink.t
 import { splitFor } from './draw.ts';
 
 /**
- * `fld export`: a round's annotations -> Florence-2 training rows (DESIGN.md section 8), read one
+ * `fld export`: a round's annotations -> Florence-2 training rows (docs/training-stage.md), read one
  * input shard at a time. Writes are idempotent: the old `_export.json` is removed first, every file
  * is one atomic put under a deterministic key, stale shards of an earlier export are removed, and
  * `_export.json` (the resolved config, counts and checksums) is written last: its presence says the

@@ -16,7 +16,7 @@ import {
 import { draw } from './draw.ts';
 
 /**
- * Rows of the training export (DESIGN.md section 8): one per (image, task), with the prefix the model
+ * Rows of the training export (docs/training-stage.md): one per (image, task), with the prefix the model
  * reads and the suffix it must write, built by the canonical target builders of
  * schemas/florence2-targets.ts (one way to write a target, shared with every other user).
  */

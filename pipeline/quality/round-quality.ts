@@ -14,7 +14,7 @@ import { idMapOf } from './rows.ts';
 import { scoreAnnotations, type AnnotationRows, type QualityReport } from './score.ts';
 
 /**
- * Quality of a round of a demo-world collection (issue 10, DESIGN.md section 9): the round's rows,
+ * Quality of a round of a demo-world collection (docs/architecture.md, "The demo's specialists"): the round's rows,
  * read from storage through its manifest, against the world's truth -- box F1 at IoU 0.5, caption
  * object precision / recall / F1 per granularity, grounding accuracy, OCR CER. Pre-existing
  * truth-derived annotations (source `human`: the world's small set of detailed captions, paper

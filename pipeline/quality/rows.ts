@@ -7,7 +7,7 @@ import type { AnnotationRows } from './score.ts';
 
 /**
  * Annotation rows from a folder: `<kind>.jsonl` files (as `fld world export-noisy` writes its labels)
- * or `<kind>/*.parquet` shards (a round's layout, DESIGN.md section 4). Every row is validated.
+ * or `<kind>/*.parquet` shards (a round's layout, docs/architecture.md, "A round and its files"). Every row is validated.
  */
 export async function loadAnnotationRows(dir: string): Promise<AnnotationRows> {
   const out: AnnotationRows = {};

@@ -8,7 +8,7 @@ import { StatsInputError } from './errors.ts';
  * Filter pass rates and drop reasons, summed over a round's done markers
  * (`round-R/_done/<stage>/shard-NNNNN.json`). A marker may carry `stats`, shaped
  * `{ [stage or filter]: { total, kept, dropped: { [reason]: n } } }` (see README.md); every other
- * field of the marker is left alone. Counts add up across shards (DESIGN.md section 11).
+ * field of the marker is left alone. Counts add up across shards (docs/architecture.md, "The stage contract").
  */
 const Count = z.number().int().min(0);
 const FilterCounts = z.object({ total: Count, kept: Count, dropped: z.record(z.string(), Count).default({}) });

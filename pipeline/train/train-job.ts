@@ -10,7 +10,7 @@ import { TRAIN_FAMILIES, type TrainFamily } from './names.ts';
 import { trainRound, type TrainResult } from './train-round.ts';
 
 /**
- * The training stage as one BullMQ job on `fld.train` (DESIGN.md section 8). The job carries pointers
+ * The training stage as one BullMQ job on `fld.train` (docs/training-stage.md). The job carries pointers
  * only (collection, round, starting model, steps, timeout, registry); the worker's own config says
  * which trainer command runs and where the storage is. Its id is deterministic per collection and
  * round, so a second `fld train` while one is queued or running waits on the same job. One try: a

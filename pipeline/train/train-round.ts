@@ -23,7 +23,7 @@ import { runTrainer, type TrainerLine } from './run-trainer.ts';
 export { detectorModelName, modelName, trainedModelName, trainMarkerKey, TRAIN_FAMILIES, type TrainFamily } from './names.ts';
 
 /**
- * The training stage of one round (DESIGN.md section 8, docs/training-stage.md), the same code under
+ * The training stage of one round (docs/training-stage.md), the same code under
  * `fld train --local`, the `fld.train` job and `fld run --rounds`:
  *
  *   round R's annotations -> JSONL + images export in a temp folder -> the trainer command

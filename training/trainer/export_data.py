@@ -1,4 +1,4 @@
-"""Reads and checks a training export (DESIGN.md section 8, JSONL + images form):
+"""Reads and checks a training export (docs/training-stage.md, JSONL + images form):
 
     <export>/<split>/annotations.jsonl   one row per (image, task): image, task, prefix, suffix
     <export>/<split>/<image file>

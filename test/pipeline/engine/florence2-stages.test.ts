@@ -19,7 +19,7 @@ import { finalizeRound } from '../../../pipeline/engine/round-manifest.ts';
 import { fld, makeEnv, makeWorld, quiet, roundRows } from './harness.ts';
 
 /**
- * Every specialist of DESIGN.md section 5 but OCR in one round: the YOLO test detector, and the tiny
+ * Every specialist of docs/architecture.md, "The data path" but OCR in one round: the YOLO test detector, and the tiny
  * Florence-2-layout model (random weights, scaled so outputs vary) as region captioner, captioner
  * and grounding, one folder for all three.
  */
