@@ -1,12 +1,16 @@
 import type { EngineConfig } from '../../schemas/config.ts';
 import type { CollectionPlan, RoundPlan } from '../../schemas/round-plan.ts';
+import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { layout } from '../layout.ts';
 import { writeShard } from '../shards/storage-io.ts';
 import type { Storage } from '../storage/storage.ts';
 import { planShards, type PlanOptions } from '../sources/plan.ts';
 import type { Source } from '../sources/types.ts';
 import { acceptancePlan, checkAcceptanceReady, shardSizeFor } from './acceptance.ts';
-import { listImageShards, readCollectionPlan, readRoundPlan, writeCollectionPlan, writeRoundPlan } from './plan-files.ts';
+import {
+  claimListing, createRoundPlan, listingKey, describeDifferences, listImageShards, planDifferences, readCollectionPlan, readListing, readRoundPlan,
+  writeCollectionPlan, type ListingPlan,
+} from './plan-files.ts';
 import { DEFAULT_JOB_POLICY, type JobPolicy } from './policy.ts';
 import type { RoundQueue } from './round-queue.ts';
 import { roundSpecialists } from './stages.ts';
@@ -15,10 +19,20 @@ import { checkSpecialistRefs } from '../../specialists/registry/specialist-refs.
 /** Specialists with an adapter in this build (adapters.ts); the rest are refused at enqueue, before any work. */
 export const WIRED_SPECIALISTS = ['detector', 'region_caption', 'ocr', 'captioner', 'grounding'];
 
+/** Two enqueues that both planned the same round or listing with different settings: the one that lost. */
+export class PlanConflictError extends Error {
+  override name = 'PlanConflictError';
+}
+
+/** What a round runs; a plan differing in any of these from the saved one is another plan. */
+const ROUND_PLAN_FIELDS = ['specialists', 'filters', 'batchSize', 'window', 'jobs', 'acceptance', 'refine'] as const;
+
 /**
  * The round's plan: the one saved in storage if the round was enqueued before, else a new one from
  * config, after checking that every specialist names a model that is there (built-in, folder or
- * registry name; the message names `fld models pull` and the catalogue).
+ * registry name; the message names `fld models pull` and the catalogue). The new plan is saved with
+ * a conditional create: an enqueue that loses the race to another one with the same plan joins it,
+ * one with a different plan is refused before it writes anything, naming what differs.
  */
 export async function roundPlanFor(storage: Storage, collection: string, round: number, config: EngineConfig, jobs: JobPolicy = config.jobs ?? DEFAULT_JOB_POLICY): Promise<RoundPlan> {
   const saved = await readRoundPlan(storage, collection, round);
@@ -31,7 +45,7 @@ export async function roundPlanFor(storage: Storage, collection: string, round: 
   checkSpecialistRefs(config.specialists);
   const acceptance = acceptancePlan(config, collection);
   await checkAcceptanceReady(storage, acceptance, collection, round);
-  return writeRoundPlan(storage, {
+  const { saved: winner, ours, created } = await createRoundPlan(storage, {
     collection,
     round,
     specialists: config.specialists,
@@ -42,6 +56,23 @@ export async function roundPlanFor(storage: Storage, collection: string, round: 
     acceptance,
     created_at: new Date().toISOString(),
   });
+  if (created) return winner;
+  const diff = planDifferences(winner, ours, ROUND_PLAN_FIELDS);
+  if (diff.length) {
+    throw new PlanConflictError(`round ${round} of collection ${collection}: another enqueue planned this round at the same moment with a different plan (${describeDifferences(diff)}); this enqueue wrote nothing. The saved plan is ${layout.roundPlan(collection, round)}`);
+  }
+  return winner;
+}
+
+/** How a listing cuts the collection into shards; a listing differing in any of these would write other records under the same keys. */
+const LISTING_FIELDS = ['source', 'shardSize', 'idFrom', 'readSize', 'checkImages'] as const;
+
+function listingConflict(collection: string, round: number | undefined, saved: Pick<ListingPlan, 'source' | 'shardSize'> & Partial<ListingPlan>, ours: ListingPlan, fields: readonly (typeof LISTING_FIELDS)[number][]): void {
+  const diff = planDifferences<Record<string, unknown>>(saved, ours, fields);
+  if (!diff.length) return;
+  const what = round === undefined ? `collection ${collection}` : `round ${round} of collection ${collection}`;
+  throw new PlanConflictError(`${what}: the collection's image listing was planned with other settings than this enqueue's (${describeDifferences(diff)}); ` +
+    `this enqueue wrote no image shard. Enqueue with the saved settings (${listingKey(collection)}), or use another collection name`);
 }
 
 export interface ImageShardSummary {
@@ -55,23 +86,43 @@ export interface ImageShardSummary {
 }
 
 /**
- * The collection's image shards: written once from the source (each shard at its deterministic key,
+ * The collection's image shards: the listing plan first (source, shard size, record options; one
+ * conditional create, so of two listings at once with different settings one is refused before it
+ * writes a shard), then the shards written once from the source (each at its deterministic key,
  * never rewritten), then the collection plan with the skipped entries, last. If that plan exists the
- * shards are taken from storage and the source is not read again. `onShard` runs after each shard is
- * stored, so the queue can start before the whole source is listed.
+ * shards are taken from storage and the source is not read again; the settings must still match, or
+ * the caller would think its own listing is what the round runs. `onShard` runs after each shard is
+ * stored, so the queue can start before the whole source is listed. `round` only names the round in
+ * a refusal.
  */
 export async function writeImageShards(
   storage: Storage,
   source: Source,
-  opts: PlanOptions & { collection: string; shardSize: number },
+  opts: PlanOptions & { collection: string; shardSize: number; round?: number },
   onShard: (shard: number) => Promise<void> = async () => {},
 ): Promise<ImageShardSummary> {
+  const ours: ListingPlan = {
+    schema_version: SCHEMA_VERSION,
+    collection: opts.collection,
+    source: source.description,
+    shardSize: opts.shardSize,
+    idFrom: opts.idFrom ?? 'uri',
+    readSize: opts.readSize ?? false,
+    checkImages: opts.checkImages ?? false,
+    created_at: new Date().toISOString(),
+  };
   const done = await readCollectionPlan(storage, opts.collection);
   if (done) {
+    // a collection listed before listing plans existed has only its collection plan to compare with
+    const listed = await readListing(storage, opts.collection);
+    listingConflict(opts.collection, opts.round, listed ?? done, ours, listed ? LISTING_FIELDS : ['source', 'shardSize']);
     const shards = await listImageShards(storage, opts.collection);
     for (const s of shards) await onShard(s);
     return { shards, images: done.images, skipped: done.skipped.total, problems: done.skipped, listed: false };
   }
+  const { schema_version: _v, ...claim } = ours;
+  const { saved, created } = await claimListing(storage, claim);
+  if (!created) listingConflict(opts.collection, opts.round, saved, ours, LISTING_FIELDS);
   const plan = planShards(source, opts);
   const shards: number[] = [];
   for await (const s of plan) {
@@ -111,16 +162,25 @@ export interface EnqueueSummary extends ImageShardSummary {
  */
 export async function enqueueRound(q: RoundQueue, plan: RoundPlan, source: Source, opts: Omit<PlanOptions, 'collection'> & { shardSize: number; onShard?: (shard: number) => void }): Promise<EnqueueSummary> {
   const k = { collection: plan.collection, round: plan.round };
-  await q.ensureQueues();
-  await q.registerRound(plan);
   let registered = 0;
   let alreadyDone = 0;
-  const summary = await writeImageShards(q.storage, source, { ...opts, collection: plan.collection, shardSize: shardSizeFor(plan, opts.shardSize) }, async (s) => {
+  let ready = false;
+  // Redis learns of the round only once the listing plan is ours or matches: a refused enqueue leaves nothing behind.
+  const summary = await writeImageShards(q.storage, source, { ...opts, collection: plan.collection, round: plan.round, shardSize: shardSizeFor(plan, opts.shardSize) }, async (s) => {
+    if (!ready) {
+      await q.ensureQueues();
+      await q.registerRound(plan);
+      ready = true;
+    }
     if (await q.storage.exists(layout.done(k.collection, k.round, 'merge', s))) alreadyDone++;
     else registered += await q.registerShards(k, [s]);
     await q.topUp(k, { reconcile: false });
     opts.onShard?.(s);
   });
+  if (!ready) {
+    await q.ensureQueues();
+    await q.registerRound(plan);
+  }
   await q.markPlanned(k, summary.shards.length);
   await q.topUp(k);
   return { ...summary, collection: plan.collection, round: plan.round, registered, alreadyDone };

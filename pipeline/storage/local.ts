@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -63,6 +63,43 @@ export class LocalStorage implements Storage {
       this.fail('put', key, e);
     }
     await syncDir(dir);
+  }
+
+  /**
+   * The temp file is complete and fsynced before link() publishes it, and link() fails with EEXIST
+   * where rename() would replace: so a reader never sees a partial object and a second writer loses.
+   */
+  async putIfAbsent(key: string, body: Uint8Array | string, _opts?: { contentType?: string }): Promise<boolean> {
+    const target = this.pathOf(key);
+    const dir = dirname(target);
+    const tmp = join(dir, `.${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`);
+    let fh: FileHandle | undefined;
+    let created = false;
+    try {
+      await mkdir(dir, { recursive: true });
+      fh = await open(tmp, 'wx');
+      await writeAll(fh, typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
+      await fh.sync();
+      await fh.close();
+      fh = undefined;
+      try {
+        await link(tmp, target);
+        created = true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException)?.code !== 'EEXIST') throw e;
+      }
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR' || err?.code === 'EISDIR') {
+        throw new StorageError(this.url, 'putIfAbsent', key, `${err.code}: ${err.message}`, false);
+      }
+      this.fail('putIfAbsent', key, e);
+    } finally {
+      await fh?.close().catch(() => {});
+      await rm(tmp, { force: true }).catch(() => {});
+    }
+    if (created) await syncDir(dir);
+    return created;
   }
 
   async get(key: string): Promise<Uint8Array> {

@@ -149,6 +149,31 @@ export class S3Storage implements Storage {
     }
   }
 
+  /**
+   * PutObject with `If-None-Match: *`: S3 answers 412 when the key exists, and 409 when another
+   * conditional write of the key is in flight (S3 asks for a retry; the retry then sees the winner).
+   * A server that ignores the header (s3rver, old MinIO) overwrites instead: see docs/decisions.md.
+   */
+  async putIfAbsent(key: string, body: Uint8Array | string, opts?: { contentType?: string }): Promise<boolean> {
+    const Key = this.full(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.call('putIfAbsent', key, async () => {
+        try {
+          await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: bytes, ContentLength: bytes.length, ContentType: opts?.contentType, IfNoneMatch: '*' }));
+          return 'created' as const;
+        } catch (e) {
+          const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+          if (status === 412) return 'exists' as const;
+          if (status === 409 && attempt < this.opts.maxAttempts) return 'conflict' as const;
+          throw e;
+        }
+      });
+      if (outcome !== 'conflict') return outcome === 'created';
+      await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+    }
+  }
+
   async get(key: string): Promise<Uint8Array> {
     const Key = this.full(key);
     return this.call('get', key, async () => {

@@ -23,6 +23,12 @@ export interface Storage {
   /** Every key under a prefix, paginated underneath, in lexicographic order. */
   list(prefix: string): AsyncIterable<string>;
   delete(key: string): Promise<void>;
+  /**
+   * Write the whole object only if no object is at the key, atomically: of two callers at once
+   * exactly one gets true, and the other false with nothing written. Optional, so that a storage
+   * without such a primitive fails loudly where one is needed instead of pretending.
+   */
+  putIfAbsent?(key: string, body: Uint8Array | string, opts?: { contentType?: string }): Promise<boolean>;
 }
 
 export class NotFoundError extends Error {

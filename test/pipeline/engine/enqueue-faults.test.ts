@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { openServices } from '../../../pipeline/engine/open.ts';
 import { readManifest } from '../../../pipeline/shards/round-files.ts';
+import { readShard } from '../../../pipeline/shards/storage-io.ts';
+import { listImageShards } from '../../../pipeline/engine/plan-files.ts';
+import { layout } from '../../../pipeline/layout.ts';
+import type { Storage } from '../../../pipeline/storage/storage.ts';
 import { fld, makeEnv, makeWorld, quiet, REDIS, roundRows } from './harness.ts';
 import { startS3rver } from '../../helpers/s3rver.ts';
 
@@ -156,5 +160,75 @@ test('a round with its storage on the S3 API (s3rver on loopback): shards, marke
     await env.close();
     process.env = saved;
     await s3.close();
+  }
+});
+
+/** Every image record of the collection's image shards: its image id, one entry per record. */
+async function imageIds(storage: Storage, collection: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const s of await listImageShards(storage, collection)) ids.push(...(await readShard(storage, layout.images(collection, s), 'image')).rows.map((r) => (r as { image_id: string }).image_id));
+  return ids;
+}
+
+test('two fld enqueue of one collection at once with different shardSize: exactly one wins, the other exits non-zero naming the difference and writes nothing', async () => {
+  const env = await makeEnv({ shardSize: 10, window: 4 });
+  try {
+    const seven = join(env.dir, 'seven.config.json');
+    await writeFile(seven, JSON.stringify({ ...JSON.parse(await readFile(env.configFile, 'utf8')), shardSize: 7 }));
+    const args = (config: string) => ['enqueue', world.manifest, '--collection', 'race', '--config', config, '--annotations-only', '--json'];
+    const [ten, sev] = await Promise.all([fld(args(env.configFile), { cwd: env.dir }).done, fld(args(seven), { cwd: env.dir }).done]);
+    const runs = [{ size: 10, r: ten }, { size: 7, r: sev }];
+    const won = runs.filter((x) => x.r.code === 0);
+    const lost = runs.filter((x) => x.r.code !== 0);
+    assert.equal(won.length, 1, `exactly one enqueue wins: ${runs.map((x) => `shardSize ${x.size}: exit ${x.r.code} ${x.r.stderr.trim()}`).join(' | ')}`);
+    const { size } = won[0]!;
+    const other = lost[0]!;
+    assert.match(other.r.stderr, new RegExp(`round 0 of collection race: .*shardSize: ${size} saved, ${other.size} in this enqueue`));
+    assert.equal(JSON.parse(won[0]!.r.stdout).shards, Math.ceil(150 / size));
+
+    env.startWorker('merge');
+    const done = await env.waitFinished('race');
+    assert.equal(done.shards.done, Math.ceil(150 / size));
+    assert.equal(done.images.done, 150);
+    assert.equal(done.images.total, 150);
+    const services = openServices(env.config, { log: quiet });
+    try {
+      const ids = await imageIds(services.storage, 'race');
+      assert.equal(ids.length, 150, 'image records in the image shards');
+      assert.equal(new Set(ids).size, 150, 'each image once');
+      const rows = await roundRows(services.storage, 'race', 0);
+      for (const [kind, list] of Object.entries(rows)) assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
+    } finally {
+      await services.close();
+    }
+  } finally {
+    await env.close();
+  }
+});
+
+test('two fld enqueue of one collection at once with the same plan: both succeed and the round has each image once', async () => {
+  const env = await makeEnv({ shardSize: 10, window: 4 });
+  try {
+    const args = ['enqueue', world.manifest, '--collection', 'twin', '--config', env.configFile, '--annotations-only', '--json'];
+    const both = await Promise.all([fld(args, { cwd: env.dir }).done, fld(args, { cwd: env.dir }).done]);
+    for (const r of both) assert.equal(r.code, 0, r.stderr);
+    env.startWorker('merge');
+    const done = await env.waitFinished('twin');
+    assert.equal(done.shards.done, 15);
+    assert.equal(done.images.done, 150);
+    const services = openServices(env.config, { log: quiet });
+    try {
+      const ids = await imageIds(services.storage, 'twin');
+      assert.equal(ids.length, 150);
+      assert.equal(new Set(ids).size, 150);
+      const counts = await env.jobCounts('fld.merge');
+      assert.equal(counts.completed, 15, `one merge job per shard: ${JSON.stringify(counts)}`);
+      const rows = await roundRows(services.storage, 'twin', 0);
+      for (const [kind, list] of Object.entries(rows)) assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
+    } finally {
+      await services.close();
+    }
+  } finally {
+    await env.close();
   }
 });
