@@ -28,6 +28,12 @@ export const EngineConfig = z
     window: z.number().int().min(1).max(10_000).default(8),
     /** Images per inference mini-batch inside a shard job. @default 8 */
     batchSize: z.number().int().min(1).max(1024).default(8),
+    /**
+     * Decoded pixels one annotate job holds at once, in MB of RGB (3 bytes a pixel): each mini-batch
+     * gets half (the next batch decodes while the model runs), a batch over it is split, and an image
+     * over it alone is an error row (pipeline/engine/decode-budget.ts). @default 1024
+     */
+    decodeBudgetMB: z.number().int().min(16).max(1_048_576).default(1024),
     /** Filter thresholds; validated by the filters' own schema. @default {} */
     filters: z.record(z.string(), z.unknown()).default({}),
     /** Specialist name -> model folder or registry name. @default {} */

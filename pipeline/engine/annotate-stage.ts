@@ -1,10 +1,12 @@
 import type { ErrorRecord, ImageRecord, RecordOf } from '../../schemas/records.ts';
-import { sourceOf, type ImageInput, type SpecialistAdapter } from '../../specialists/adapter.ts';
+import { sourceOf, type AdapterResult, type ImageInput, type SpecialistAdapter } from '../../specialists/adapter.ts';
+import { declaredPixels } from '../../specialists/image/decode.ts';
 import type { PreparingAdapter } from '../../specialists/annotate-stream.ts';
 import { prefetchBatches } from '../../specialists/prefetch.ts';
 import { layout } from '../layout.ts';
 import { readDoneMarker, writeDoneMarker } from '../shards/round-files.ts';
 import { readShard, writeShard } from '../shards/storage-io.ts';
+import { batchBudgetBytes, decodedBytes, groupByDecodedBytes } from './decode-budget.ts';
 import type { Services } from './services.ts';
 import { readStageInputs } from './stage-inputs.ts';
 import { annotateStage, type SpecialistStageDef, type Stage, type StageContext, type StageOutput } from './stages.ts';
@@ -45,6 +47,7 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       // Fetching and decoding batch i+1 overlaps inference of batch i (docs/architecture.md, "The data path") when the
       // adapter splits its decode step from its model step (PreparingAdapter).
       const split = isPreparing(adapter) ? adapter : null;
+      const budget = batchBudgetBytes(services.decodeBudgetMB);
       const prepare = async (batch: ImageRecord[]) => {
         const inputs: ImageInput[] = [];
         const failed: ErrorRecord[] = [];
@@ -55,21 +58,33 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
           if ('error' in got) failed.push({ image_id: img.image_id, shard, stage: name, message: `image ${img.image_id}: ${got.error}` });
           else inputs.push({ image_id: img.image_id, bytes: got.bytes, ...(fed ? { captions: [], regions: [], ...fed.byImage.get(img.image_id) } : {}) });
         }
-        return { n: batch.length, inputs, failed, prepared: split && inputs.length ? await split.prepare(inputs) : null };
+        // the decode budget, judged on the headers before any pixel is decoded
+        const sized = await Promise.all(inputs.map(async (item) => ({ item, size: await declaredPixels(item.bytes) })));
+        const { groups, over } = groupByDecodedBytes(sized, budget);
+        for (const o of over) {
+          const mb = (decodedBytes(o.size) / 2 ** 20).toFixed(0);
+          failed.push({ image_id: o.item.image_id, shard, stage: `${name}:decode`, message: `image ${o.item.image_id}: ${o.size!.width}x${o.size!.height} decodes to ${mb} MB, over the ${(budget / 2 ** 20).toFixed(0)} MB a batch may hold (config decodeBudgetMB ${services.decodeBudgetMB}, half of it per batch)` });
+        }
+        // one group: decoded here, ahead of the model; several: decoded one after another when run
+        const ahead = groups.length === 1 && split ? await split.prepare(groups[0]) : null;
+        return { n: batch.length, groups, failed, prepared: ahead };
       };
       let inferMs = 0;
       let done = 0;
+      const collect = (res: AdapterResult) => {
+        for (const kind of ['text', 'region_text', 'text_phrase_region'] as const) {
+          if (kind !== def.produces && res[kind].length) throw new Error(`${name}: adapter ${sourceOf(adapter)} returned ${kind} rows; this stage stores ${def.produces} only`);
+        }
+        rows.push(...(res[def.produces] as RecordOf<typeof def.produces>[]));
+        for (const e of res.errors) errors.push({ image_id: e.image_id, shard, stage: e.stage, message: e.message });
+      };
       for await (const b of prefetchBatches(images, ctx.plan.batchSize, prepare)) {
         errors.push(...b.failed);
-        if (b.inputs.length) {
+        for (const group of b.groups) {
           const t = performance.now();
-          const res = split ? await split.run(b.prepared) : await adapter.annotate(b.inputs);
+          const prepared = b.prepared ?? (split ? await split.prepare(group) : null);
+          collect(split ? await split.run(prepared) : await adapter.annotate(group));
           inferMs += performance.now() - t;
-          for (const kind of ['text', 'region_text', 'text_phrase_region'] as const) {
-            if (kind !== def.produces && res[kind].length) throw new Error(`${name}: adapter ${sourceOf(adapter)} returned ${kind} rows; this stage stores ${def.produces} only`);
-          }
-          rows.push(...(res[def.produces] as RecordOf<typeof def.produces>[]));
-          for (const e of res.errors) errors.push({ image_id: e.image_id, shard, stage: e.stage, message: e.message });
         }
         done += b.n;
         await ctx.heartbeat(done, images.length);

@@ -18,6 +18,7 @@ export function openServices(config: EngineConfig, opts: { log?: Logger; adapter
     adapters,
     images,
     log: opts.log ?? createLogger(),
+    decodeBudgetMB: config.decodeBudgetMB,
     async close() {
       await adapters.close();
       await images.close();

@@ -31,6 +31,22 @@ export class ImageDecodeError extends Error {
 }
 
 /**
+ * The pixel count an image's header declares (width x height of its first page), without decoding;
+ * null when the header cannot be read (the decode will say why, as an error row).
+ */
+export async function declaredPixels(bytes: Uint8Array): Promise<{ width: number; height: number } | null> {
+  if (bytes.byteLength === 0) return null;
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    const w = meta.width ?? 0;
+    const h = meta.pageHeight ?? meta.height ?? 0;
+    return w > 0 && h > 0 ? { width: w, height: h } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Decodes once to interleaved 8-bit RGB. The header is read first so that a huge declared size is
  * refused before any pixel is decoded; sharp's own `limitInputPixels` guards the decode as well.
  */
