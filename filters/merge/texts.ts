@@ -1,5 +1,6 @@
 import type { TextRecord } from '../../schemas/records.ts';
 import { countDropped, countKept, newStats, type FilterStats } from '../stats.ts';
+import { withoutControlCharacters } from '../text/parse.ts';
 import { filterTexts } from '../text/rules.ts';
 import { ALT_TEXT_SOURCE, HUMAN_SOURCE, shortHash, textKey, textPasses, type MergeContext, type MergeInput, type RawText } from './types.ts';
 
@@ -36,9 +37,10 @@ export function mergeTexts(input: MergeInput, ctx: MergeContext): { rows: TextRe
     const v = verdicts[k];
     const key = textKey(r.granularity, r.text);
     if (!v.decision.keep) { ctx.dropped.push({ kind: 'text', source: r.source, reason: v.decision.reason, detail: v.decision.detail }); return; }
+    // the row holds the text the rules judged: control and bidi characters as spaces (counted in the text filter's stats)
     const rec: TextRecord = {
       image_id: ctx.id, round: ctx.round, text_id: `${ctx.id}:t:${shortHash(key)}`, granularity: r.granularity,
-      text: r.text, source: r.source, score: r.score, sources: [...new Set(groups.get(key)!.map((g) => g.source))].sort(),
+      text: withoutControlCharacters(r.text).text, source: r.source, score: r.score, sources: [...new Set(groups.get(key)!.map((g) => g.source))].sort(),
       ...v.figures!,
     };
     rows.push(rec);

@@ -65,10 +65,11 @@ export interface ParseOptions {
 }
 
 export const DEFAULT_MAX_CHARS = 20_000;
-// C0 controls except tab / newline / carriage return, DEL and C1 controls; lone surrogates too,
-// since they are not text. Each becomes one space so that offsets still index the input.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
+// C0 controls except tab / newline / carriage return, DEL and C1 controls; the bidirectional
+// formatting marks (U+061C, U+200E/F, U+202A-E, U+2066-9: an override such as U+202E makes a text
+// display other than it reads); lone surrogates too, since they are not text. Each becomes one space
+// so that offsets still index the input (a grounding's span stays valid on the cleaned text).
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Module-level helpers rather than closures: tsx (esbuild keepNames) wraps every closure it creates.
 function degreeOf(children: Int32Array, heads: Int32Array, rels: string[], i: number): number {
   return children[i] + (heads[i] >= 0 && rels[i] !== 'punct' ? 1 : 0);
@@ -95,9 +96,18 @@ function avg(xs: { degree: number }[]): number {
 function hasControl(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 ? c !== 9 && c !== 10 && c !== 13 : (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff)) return true;
+    if (c < 0x20 ? c !== 9 && c !== 10 && c !== 13 : (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff) || c === 0x61c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
   }
   return false;
+}
+
+/** The text with every control character (CONTROL) replaced by one space, and how many there were. */
+export function withoutControlCharacters(text: string): { text: string; replaced: number } {
+  if (!hasControl(text)) return { text, replaced: 0 };
+  const clean = text.replace(CONTROL, ' ');
+  let replaced = 0;
+  for (let i = 0; i < text.length; i++) if (clean.charCodeAt(i) !== text.charCodeAt(i)) replaced++;
+  return { text: clean, replaced };
 }
 
 export function parseText(text: unknown, options: ParseOptions = {}): Parse | ParseRejection {
@@ -105,9 +115,7 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   if (text.length === 0) return { ok: false, reason: 'empty', detail: 'the text is empty' };
   const max = options.maxChars ?? DEFAULT_MAX_CHARS;
   if (text.length > max) return { ok: false, reason: 'too_long', detail: `${text.length} characters, more than the limit of ${max}` };
-  let controlCharacters = 0;
-  const clean = hasControl(text) ? text.replace(CONTROL, ' ') : text;
-  if (clean !== text) for (let i = 0; i < text.length; i++) if (clean.charCodeAt(i) !== text.charCodeAt(i)) controlCharacters++;
+  const { text: clean, replaced: controlCharacters } = withoutControlCharacters(text);
   if (clean.trim().length === 0) return { ok: false, reason: 'whitespace_only', detail: 'the text has only whitespace or control characters' };
 
   const { tokens: all, sentences: spans } = tokenize(clean, options.lemmas === true);

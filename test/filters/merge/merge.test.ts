@@ -104,3 +104,17 @@ test('malformed boxes and unknown granularities are reported per item, the rest 
   assert.equal(out.region_text.filter((r) => r.kind === 'object').length, 2);
   assert.ok(out.text_phrase_region.some((g) => g.phrase === 'a sandy beach' && g.boxes.length === 1));
 });
+
+test('control and bidirectional formatting characters never reach a text row: each is a space, counted', () => {
+  const dirty = 'A man\u0000 riding a brown\u0007 horse on a \u202Esandy beach.';
+  const i = input();
+  i.image.alt_text = dirty;
+  const out = mergeImage(i, filterConfig());
+  const row = out.text.find((t) => t.sources.includes('alt_text'));
+  assert.ok(row, 'the alt-text row');
+  assert.equal(row.text, 'A man  riding a brown  horse on a  sandy beach.');
+  assert.equal(row.text.length, dirty.length, 'offsets into the text stay valid');
+  assert.doesNotMatch(out.text.map((t) => t.text).join('\n'), /[\u0000-\u0008\u007f\u202a-\u202e\u2066-\u2069]/);
+  const text = out.stats.find((s) => s.filter === 'text')!;
+  assert.equal(text.changed?.control_characters_replaced, 3);
+});
