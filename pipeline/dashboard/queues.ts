@@ -1,6 +1,6 @@
 import { scanNodes, type RedisConn } from '../engine/redis.ts';
 
-/** The engine's queues (DESIGN.md section 5): shown even before a worker or enqueue has created them. */
+/** The engine's queues (one per stage, docs/architecture.md "The data path"): shown even before a worker or enqueue has created them. */
 export const ENGINE_QUEUES = [
   'fld.merge', 'fld.detect', 'fld.regioncap', 'fld.ocr', 'fld.ground', 'fld.caption', 'fld.refine', 'fld.train',
 ] as const;
@@ -8,7 +8,9 @@ export const ENGINE_QUEUES = [
 /**
  * Names of the queues that exist under `prefix` in Redis: BullMQ writes `<prefix>:<name>:meta` for
  * every queue it has used. SCAN, not KEYS, so a big production Redis is not blocked. The prefix is
- * a hash tag such as `{fld}`; glob specials in it are escaped so it matches literally.
+ * a hash tag such as `{fld}`; glob specials in it are escaped so it matches literally. A name with a
+ * `:` is no queue (BullMQ refuses such names): the engine keeps its own round state under the same
+ * prefix, `<prefix>:engine:<collection>:<round>:meta` among it.
  */
 export async function discoverQueueNames(redis: RedisConn, prefix: string): Promise<string[]> {
   const literal = prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
@@ -18,7 +20,10 @@ export async function discoverQueueNames(redis: RedisConn, prefix: string): Prom
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', `${literal}:*:meta`, 'COUNT', 1000);
       cursor = next;
-      for (const k of keys) found.add(k.slice(prefix.length + 1, -':meta'.length));
+      for (const k of keys) {
+        const name = k.slice(prefix.length + 1, -':meta'.length);
+        if (name && !name.includes(':')) found.add(name);
+      }
     } while (cursor !== '0');
   }
   return [...found].sort();

@@ -10,8 +10,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { maskSecrets } from '../log.ts';
 import { connectRedis, type RedisConn } from '../engine/redis.ts';
+import { dashboardGuard } from './guard.ts';
 import { discoverQueueNames, queueList } from './queues.ts';
-import { errorPage, indexPage, parseRoundParam, reportPage } from './stats-page.ts';
+import { errorPage, indexPage, parseCollectionParam, parseRoundParam, reportPage } from './stats-page.ts';
 
 export interface DashboardOptions {
   redisUrl: string;
@@ -27,6 +28,12 @@ export interface DashboardOptions {
   /** Defaults for /stats without query parameters. */
   collection?: string;
   round?: number;
+  /** bull-board's write actions (retry, add, pause, clean, delete); off unless asked for. */
+  allowActions?: boolean;
+  /** Required on every request when set; a host beyond loopback cannot start without one (guard.ts). */
+  token?: string | null;
+  /** Host names besides the bound address and loopback that requests may carry. */
+  allowHosts?: string[];
 }
 
 export interface Dashboard { url: string; close(): Promise<void> }
@@ -48,6 +55,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 }
 
 async function serveBoard(o: DashboardOptions, redis: RedisConn): Promise<Dashboard> {
+  const guard = dashboardGuard({ host: o.host, allowHosts: o.allowHosts, token: o.token, allowActions: o.allowActions });
   // ioredis reconnects by itself; without a listener an outage would crash the process.
   redis.on('error', (e) => process.stderr.write(`dashboard: redis: ${maskSecrets(e.message)}\n`));
 
@@ -66,13 +74,20 @@ async function serveBoard(o: DashboardOptions, redis: RedisConn): Promise<Dashbo
     // skipMetasUpdate: a Queue object otherwise writes `<prefix>:<name>:meta`, and looking must not
     // create the queues it shows (nor make them look "discovered" to the next dashboard).
     for (const name of queueList(await discoverQueueNames(redis, o.queuePrefix))) {
-      if (!queues.has(name)) queues.set(name, new Queue(name, { connection: redis, prefix: o.queuePrefix, skipMetasUpdate: true }));
+      if (queues.has(name)) continue;
+      try {
+        queues.set(name, new Queue(name, { connection: redis, prefix: o.queuePrefix, skipMetasUpdate: true }));
+      } catch (e) {
+        // one odd key under the prefix must not take the whole board down
+        process.stderr.write(`dashboard: not showing queue ${JSON.stringify(name)}: ${(e as Error).message}\n`);
+      }
     }
-    replaceQueues([...queues.values()].map((q) => new BullMQAdapter(q)));
+    replaceQueues([...queues.values()].map((q) => new BullMQAdapter(q, { readOnlyMode: !o.allowActions })));
   };
   await refresh();
 
   const app = new Hono();
+  app.use('*', guard);
   app.get('/', (c) => c.redirect('/queues'));
   app.use('/queues', async (_c, next) => { await refresh(); await next(); });
   app.use('/queues/*', async (_c, next) => { await refresh(); await next(); });
@@ -80,15 +95,17 @@ async function serveBoard(o: DashboardOptions, redis: RedisConn): Promise<Dashbo
   app.get('/stats', async (c) => {
     let round: number | undefined;
     let diff: number | undefined;
+    let collection: string | undefined;
     try {
       round = parseRoundParam('round', c.req.query('round')) ?? o.round;
       diff = parseRoundParam('diff', c.req.query('diff'));
+      collection = parseCollectionParam(c.req.query('collection')) ?? o.collection;
     } catch (e) {
       const bad = errorPage(e as Error);
       return c.html(bad.html, bad.status as ContentfulStatusCode);
     }
     if (round === undefined) return c.redirect('/rounds');
-    const p = await reportPage({ root: o.root, collection: c.req.query('collection') || o.collection, round, diff });
+    const p = await reportPage({ root: o.root, collection, round, diff });
     return c.html(p.html, p.status as ContentfulStatusCode);
   });
   app.get('/rounds', (c) => c.html(indexPage(o.root).html));

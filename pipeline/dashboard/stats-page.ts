@@ -52,4 +52,16 @@ export function parseRoundParam(name: string, v: unknown): number | undefined {
   return Number(v);
 }
 
+/**
+ * A collection is one folder name under the storage root (the rule of schemas/round-plan.ts), so a
+ * query parameter cannot point the report at a folder elsewhere on the machine.
+ */
+export function parseCollectionParam(v: unknown): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(v) || v === '.' || v === '..') {
+    throw new StatsInputError(`dashboard: collection must be a collection name under the storage root (letters, digits, "_", "." or "-"), got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
 export const errorPage = (e: Error): Page => page(400, 'Bad request', `<p>${esc(e.message)}</p>`);
