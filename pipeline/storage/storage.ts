@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
 /**
- * One interface over a local folder and an S3 prefix (DESIGN.md section 4). Keys are relative,
+ * One interface over a local folder and an S3 prefix (docs/architecture.md, "A round and its files"). Keys are relative,
  * '/'-separated (e.g. `demo/round-0/text/shard-00003.parquet`). Every write is atomic: a reader
  * sees the whole old object, the whole new one, or nothing (temp + rename locally; one PUT or a
  * completed multipart upload on S3).
