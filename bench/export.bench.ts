@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { exportRound } from '../pipeline/export/export-round.ts';
-import { ImageReader } from '../pipeline/export/image-bytes.ts';
+import { ImageSource } from '../pipeline/storage/image-source.ts';
+import { readForExport } from '../pipeline/export/image-bytes.ts';
 import { locateRound, readShardInput } from '../pipeline/export/round-input.ts';
 import { layout } from '../pipeline/layout.ts';
 import { writeShard } from '../pipeline/shards/storage-io.ts';
@@ -60,8 +61,8 @@ try {
 
   const readOnly = async () => {
     const input = await locateRound(storage, c, 0);
-    const reader = new ImageReader();
-    for (const s of input.shards) for (const im of (await readShardInput(storage, input, s)).images) await reader.read(im.image_id, im.uri);
+    const reader = new ImageSource();
+    for (const s of input.shards) for (const im of (await readShardInput(storage, input, s)).images) await readForExport(reader, im.image_id, im.uri);
   };
   await readOnly(); // warm-up: JIT and the page cache, so neither side pays them
   const floor = await time(readOnly);

@@ -54,7 +54,7 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
         // a fed specialist skips images its upstream gave nothing for (no box, no caption, or an image
         // the upstream already reported as an error): no prompt, so no fetch, decode or vision encoding
         const todo = fed ? batch.filter((img) => fed.byImage.has(img.image_id)) : batch;
-        for (const [img, got] of await Promise.all(todo.map(async (img) => [img, await services.images.fetch(img.uri)] as const))) {
+        for (const [img, got] of await Promise.all(todo.map(async (img) => [img, await services.images.read(img.uri)] as const))) {
           if ('error' in got) failed.push({ image_id: img.image_id, shard, stage: name, message: `image ${img.image_id}: ${got.error}` });
           else inputs.push({ image_id: img.image_id, bytes: got.bytes, ...(fed ? { captions: [], regions: [], ...fed.byImage.get(img.image_id) } : {}) });
         }

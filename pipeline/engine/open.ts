@@ -3,7 +3,7 @@ import type { EngineConfig } from '../../schemas/config.ts';
 import { createLogger } from '../log.ts';
 import { openStorage } from '../storage/open.ts';
 import { AdapterPool, adapterFactory, type AdapterFactory } from './adapters.ts';
-import { ImageFetcher } from './image-bytes.ts';
+import { ImageSource } from '../storage/image-source.ts';
 import { connectRedis } from './redis.ts';
 import { RoundQueue } from './round-queue.ts';
 import type { Services } from './services.ts';
@@ -12,7 +12,7 @@ import type { Services } from './services.ts';
 export function openServices(config: EngineConfig, opts: { log?: Logger; adapters?: AdapterFactory } = {}): Services & { close(): Promise<void> } {
   const storage = openStorage(config.storage);
   const adapters = new AdapterPool(opts.adapters ?? adapterFactory(config.ort));
-  const images = new ImageFetcher();
+  const images = new ImageSource();
   return {
     storage,
     adapters,

@@ -4,7 +4,8 @@ import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { layout } from '../layout.ts';
 import type { Storage } from '../storage/storage.ts';
 import { ExportInputError } from './errors.ts';
-import { ImageReader, exportName } from './image-bytes.ts';
+import { ImageSource } from '../storage/image-source.ts';
+import { exportName, readForExport } from './image-bytes.ts';
 import { locateRound, readShardInput } from './round-input.ts';
 import { rowsForImage, type DropCounts, type ExportImage } from './rows.ts';
 import { jsonlSink, parquetSink, type SinkRow, type WrittenFile } from './sink.ts';
@@ -62,7 +63,7 @@ export async function exportRound(o: ExportRoundOptions): Promise<ExportSummary>
   const meta = { collection: o.collection, round: String(o.round), seed: String(cfg.seed) };
   if (await outStorage.exists(prefix + MANIFEST_NAME)) await outStorage.delete(prefix + MANIFEST_NAME);
   const sink = o.format === 'parquet' ? parquetSink(outStorage, prefix, cfg.rowsPerShard, meta) : await jsonlSink(outStorage, prefix);
-  const reader = new ImageReader();
+  const reader = new ImageSource();
   const drops: DropCounts = new Map();
   const skipped: Record<string, number> = {};
   const perSplit: Record<string, number> = {};
@@ -81,7 +82,7 @@ export async function exportRound(o: ExportRoundOptions): Promise<ExportSummary>
         const split = splitFor(rec.image_id, cfg.splits, cfg.seed);
         let bytes: Uint8Array | null = null;
         let { width, height } = rec;
-        if (o.embed || width === null || height === null) bytes = await reader.read(rec.image_id, rec.uri);
+        if (o.embed || width === null || height === null) bytes = await readForExport(reader, rec.image_id, rec.uri);
         if (width === null || height === null) {
           const m = await sharp(bytes!).metadata().catch(() => ({ width: undefined, height: undefined }));
           if (!m.width || !m.height) throw new ExportInputError(`export: image ${rec.image_id} (${rec.uri}) has no size in its record and its header cannot be read`);

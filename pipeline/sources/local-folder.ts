@@ -68,6 +68,10 @@ export class LocalFolderSource implements Source {
       } else if (d.isSymbolicLink()) {
         const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
         if (isDir) yield problem(this, 'symlinked_folder', where, `symlinked folder ${path} is not walked (a link can make a cycle); list its target as its own source`, { uri: path });
+      } else if (isImageName(d.name)) {
+        // a FIFO, socket or device named like an image: reading it could block or never end, so it is named and skipped
+        const what = d.isFIFO() ? 'a FIFO' : d.isSocket() ? 'a socket' : 'a device';
+        yield problem(this, 'missing_file', where, `${path} is ${what}, not a regular file`, { uri: path });
       }
     }
   }

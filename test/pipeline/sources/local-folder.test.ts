@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalFolderSource } from '../../../pipeline/sources/local-folder.ts';
@@ -52,4 +53,14 @@ test('allowOutside follows a symlink out of the folder', async () => {
 
 test('a missing folder is a whole-source error naming it', async () => {
   await assert.rejects(collect(new LocalFolderSource(join(t.dir, 'nope'))), (e: Error) => e instanceof SourceError && /folder .*nope: cannot list/.test(e.message));
+});
+
+test('a FIFO named like an image is named as a problem, never opened', async () => {
+  const root = join(t.dir, 'with-fifo');
+  await writeImage(join(root, 'a.png'));
+  execFileSync('mkfifo', [join(root, 'pipe.png')]);
+  const { items, problems } = await collect(new LocalFolderSource(root));
+  assert.deepEqual(items.map((i) => i.where), ['a.png']);
+  assert.deepEqual(problems.map((p) => [p.reason, p.where]), [['missing_file', 'pipe.png']]);
+  assert.match(problems[0]!.message, /pipe\.png is a FIFO, not a regular file/);
 });
