@@ -94,7 +94,8 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
     stages: out,
     skipped: { total: cp?.skipped.total ?? 0, byReason: cp?.skipped.byReason ?? {} },
     itemErrors,
-    lastErrors: errors.map((e) => JSON.parse(e) as RoundStatus['lastErrors'][number]),
+    // errors of a shard that has since been merged (a retry that succeeded) are history, not news
+    lastErrors: errors.map((e) => JSON.parse(e) as RoundStatus['lastErrors'][number]).filter((e) => !mergeDone.has(e.shard)),
     listed: cp !== null,
     // The manifest is written just after the last merge marker; a round is finished only once it is there.
     finished: cp !== null && merge.done + failed.length >= shards && (await storage.exists(layout.manifest(k.collection, k.round))),

@@ -65,6 +65,7 @@ test('a child that fails for good fails its shard (no parent waits), shows in fl
       assert.deepEqual(JSON.parse(retry.stdout).retried, [0, 1]);
       const ok = await env.waitFinished('f');
       assert.deepEqual(ok.shards, { total: 2, pending: 0, waiting: 0, active: 0, done: 2, failed: 0 });
+      assert.deepEqual(ok.lastErrors, [], 'the retried shards are done: their old errors are no longer listed');
       for (const s of [0, 1]) assert.ok(await readDoneMarker(services.storage, 'f', 0, 'annotate:detector', s));
       const rows = await roundRows(services.storage, 'f', 0);
       assert.ok(rows.region_text.some((x) => JSON.parse(x).sources.some((s: string) => s.startsWith('yolo-exact@'))), 'detector boxes reached the merge');
