@@ -20,7 +20,7 @@ export const GranularityRules = z.object({
   minObjectComplexity: nonNeg,
   /** Mean degree of the actions must reach this (0 = texts without actions pass). */
   minActionComplexity: nonNeg,
-});
+}).strict();
 export type GranularityRules = z.infer<typeof GranularityRules>;
 
 /** Per-granularity rules: a partial object overrides only the fields it names. */
@@ -46,8 +46,8 @@ export const TextRulesConfig = z.object({
      */
     textSpotting: z.enum(['off', 'only_ocr', 'any_ocr']).default('off'),
     minOcrWordLength: z.number().int().min(1).default(3),
-  }).default({ minMaxOutDegree: null, minActionsWithSubject: null, textSpotting: 'off', minOcrWordLength: 3 }),
-});
+  }).strict().default({ minMaxOutDegree: null, minActionsWithSubject: null, textSpotting: 'off', minOcrWordLength: 3 }),
+}).strict();
 export type TextRulesConfig = z.infer<typeof TextRulesConfig>;
 
 export const DEFAULT_PHRASE_BLACKLIST = [
@@ -68,7 +68,7 @@ export const PhraseRulesConfig = z.object({
   minConfidence: z.number().min(0).max(1).default(0.25),
   /** Phrases longer than this many words are dropped (a sentence is not a phrase). */
   maxWords: z.number().int().positive().default(8),
-});
+}).strict();
 export type PhraseRulesConfig = z.infer<typeof PhraseRulesConfig>;
 
 export const BoxRulesConfig = z.object({
@@ -84,7 +84,7 @@ export const BoxRulesConfig = z.object({
   classAware: z.boolean().default(true),
   /** Weighted box fusion: boxes of the same category overlapping by more than this are fused. */
   fusionIou: z.number().min(0).max(1).default(0.55),
-});
+}).strict();
 export type BoxRulesConfig = z.infer<typeof BoxRulesConfig>;
 
 export const MergeConfig = z.object({
@@ -94,7 +94,7 @@ export const MergeConfig = z.object({
   boxes: z.enum(['nms', 'fusion']).default('fusion'),
   /** Granularity given to alt-text. */
   altTextGranularity: z.enum(['brief', 'detailed', 'more_detailed']).default('brief'),
-});
+}).strict();
 export type MergeConfig = z.infer<typeof MergeConfig>;
 
 export const FilterConfig = z.object({
@@ -102,7 +102,7 @@ export const FilterConfig = z.object({
   phrases: PhraseRulesConfig.default(PhraseRulesConfig.parse({})),
   boxes: BoxRulesConfig.default(BoxRulesConfig.parse({})),
   merge: MergeConfig.default(MergeConfig.parse({})),
-});
+}).strict();
 export type FilterConfig = z.infer<typeof FilterConfig>;
 
 /** Validates a (partial) filter config and fills the defaults; errors name the field and value. */

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { EngineConfig, ENV_OVERRIDES } from '../../schemas/config.ts';
 import { validate } from '../../schemas/validate.ts';
+import { FilterConfig } from '../../filters/config.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -34,8 +35,13 @@ export async function loadConfig(path?: string, env: NodeJS.ProcessEnv = process
   }
   const merged: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
   for (const [name, field] of Object.entries(ENV_OVERRIDES)) if (env[name]) merged[field] = env[name];
+  const where = `config ${file ?? '(defaults + environment)'}`;
   try {
-    return validate(EngineConfig, merged, `config ${file ?? '(defaults + environment)'}`);
+    const config = validate(EngineConfig, merged, where);
+    // the filters' own schema, the one every merge runs: a typo or a wrong type in `filters` stops the
+    // command here, before it can be saved into a round plan that every merge would then fail on
+    validate(FilterConfig, config.filters, `${where}: filters`);
+    return config;
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }

@@ -61,3 +61,16 @@ test('broken ort settings are refused naming the field', async () => {
   await refused({ perSpecialist: { detecter: { replicas: 2 } } }, /detecter/);
   await refused({ threads: 2 }, /threads/);
 });
+
+test('filters are checked by the filters\' own schema at load: a typo or a wrong type inside them stops the command', async () => {
+  const f = join(dir, 'filters.json');
+  writeFileSync(f, JSON.stringify({ filters: { boxes: { scoreTreshold: 0.4 } } }));
+  await assert.rejects(loadConfig(f, {}), (e: Error) => e instanceof ConfigError && e.message.includes(f) && /filters/.test(e.message) && /scoreTreshold/.test(e.message));
+  writeFileSync(f, JSON.stringify({ filters: { boxes: { scoreThreshold: 'high' } } }));
+  await assert.rejects(loadConfig(f, {}), (e: Error) => e instanceof ConfigError && /scoreThreshold/.test(e.message));
+  writeFileSync(f, JSON.stringify({ filters: { text: { brief: { minObjcts: 2 } } } }));
+  await assert.rejects(loadConfig(f, {}), /minObjcts/);
+  writeFileSync(f, JSON.stringify({ filters: { boxes: { scoreThreshold: 0.4 }, text: { brief: { minObjects: 2 } } } }));
+  const c = await loadConfig(f, {});
+  assert.deepEqual(c.filters, { boxes: { scoreThreshold: 0.4 }, text: { brief: { minObjects: 2 } } });
+});
