@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
-import { enqueueRound, resumeRound, roundPlanFor } from '../engine/enqueue.ts';
+import { enqueueRound, replanRound, resumeRound, roundPlanFor } from '../engine/enqueue.ts';
 import { openEngine } from '../engine/open.ts';
 import { detectSource } from '../sources/detect.ts';
 import { openStorage } from '../storage/open.ts';
@@ -9,7 +9,7 @@ import { skippedLines } from './run-report.ts';
 import { ANNOTATIONS_ONLY, requireSpecialists, warnDemoModels } from './specialist-checks.ts';
 import { wholeOption } from './whole-option.ts';
 
-interface Opts { collection: string; round: string; resume: boolean; config?: string; format?: SourceType; allowOutside: boolean; readSize: boolean; annotationsOnly: boolean; json: boolean }
+interface Opts { collection: string; round: string; resume: boolean; config?: string; format?: SourceType; allowOutside: boolean; readSize: boolean; annotationsOnly: boolean; replan: boolean; json: boolean }
 
 /**
  * `fld enqueue <source> --collection NAME [--round R]`: image shards from the source, then one flow
@@ -28,6 +28,7 @@ export function register(program: Command): void {
     .option('--allow-outside', 'accept manifest paths outside the manifest folder', false)
     .option('--no-read-size', 'do not read width/height from image headers at enqueue (boxes are then not checked against the image bounds)')
     .option(ANNOTATIONS_ONLY[0], ANNOTATIONS_ONLY[1], false)
+    .option('--replan', 'replace the round\'s saved plan with this config\'s (a plan every merge fails on, say); refused while shards of the round are queued or running; then fld retry runs the failed shards under the new plan', false)
     .option('--json', 'print the summary as JSON', false)
     .action(async (arg: string | undefined, o: Opts) => {
       const round = wholeOption('enqueue', '--round', o.round, 0)!;
@@ -46,7 +47,12 @@ export function register(program: Command): void {
         if (o.resume) {
           summary = await resumeRound(engine.q, o.collection, round);
         } else {
-          const plan = await roundPlanFor(engine.q.storage, o.collection, round, config);
+          let plan;
+          if (o.replan) {
+            const r = await replanRound(engine.q, o.collection, round, config);
+            plan = r.plan;
+            process.stderr.write(r.changed ? `replanned round ${round} of ${o.collection}: ${r.changed}\n` : `round ${round} of ${o.collection}: the plan is unchanged\n`);
+          } else plan = await roundPlanFor(engine.q.storage, o.collection, round, config);
           for (const field of ['specialists', 'filters'] as const) {
             if (JSON.stringify(plan[field]) !== JSON.stringify(config[field])) {
               process.stderr.write(`warning: round ${round} of ${o.collection} was planned with ${field} ${JSON.stringify(plan[field])}; the config now says ${JSON.stringify(config[field])}. The saved plan is used (a round does not change halfway; enqueue a new round for new settings)\n`);

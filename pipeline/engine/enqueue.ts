@@ -8,7 +8,7 @@ import { planShards, type PlanOptions } from '../sources/plan.ts';
 import type { Source } from '../sources/types.ts';
 import { acceptancePlan, checkAcceptanceReady, shardSizeFor } from './acceptance.ts';
 import {
-  claimListing, createRoundPlan, listingKey, describeDifferences, listImageShards, planDifferences, readCollectionPlan, readListing, readRoundPlan,
+  claimListing, createRoundPlan, writeRoundPlan, listingKey, describeDifferences, listImageShards, planDifferences, readCollectionPlan, readListing, readRoundPlan,
   writeCollectionPlan, type ListingPlan,
 } from './plan-files.ts';
 import { DEFAULT_JOB_POLICY, type JobPolicy } from './policy.ts';
@@ -37,6 +37,17 @@ const ROUND_PLAN_FIELDS = ['specialists', 'filters', 'batchSize', 'window', 'job
 export async function roundPlanFor(storage: Storage, collection: string, round: number, config: EngineConfig, jobs: JobPolicy = config.jobs ?? DEFAULT_JOB_POLICY): Promise<RoundPlan> {
   const saved = await readRoundPlan(storage, collection, round);
   if (saved) return saved;
+  const { saved: winner, ours, created } = await createRoundPlan(storage, await checkedPlan(storage, collection, round, config, jobs));
+  if (created) return winner;
+  const diff = planDifferences(winner, ours, ROUND_PLAN_FIELDS);
+  if (diff.length) {
+    throw new PlanConflictError(`round ${round} of collection ${collection}: another enqueue planned this round at the same moment with a different plan (${describeDifferences(diff)}); this enqueue wrote nothing. The saved plan is ${layout.roundPlan(collection, round)}`);
+  }
+  return winner;
+}
+
+/** A new plan of the round from the config, checked (specialists wired, model folders there, the verified set ready); not saved. */
+async function checkedPlan(storage: Storage, collection: string, round: number, config: EngineConfig, jobs: JobPolicy): Promise<Omit<RoundPlan, 'schema_version'>> {
   const names = Object.keys(config.specialists);
   roundSpecialists(names);
   const unwired = names.filter((n) => !WIRED_SPECIALISTS.includes(n));
@@ -45,23 +56,26 @@ export async function roundPlanFor(storage: Storage, collection: string, round: 
   checkSpecialistRefs(config.specialists);
   const acceptance = acceptancePlan(config, collection);
   await checkAcceptanceReady(storage, acceptance, collection, round);
-  const { saved: winner, ours, created } = await createRoundPlan(storage, {
-    collection,
-    round,
-    specialists: config.specialists,
-    filters: config.filters,
-    batchSize: config.batchSize,
-    window: config.window,
-    jobs,
-    acceptance,
-    created_at: new Date().toISOString(),
-  });
-  if (created) return winner;
-  const diff = planDifferences(winner, ours, ROUND_PLAN_FIELDS);
-  if (diff.length) {
-    throw new PlanConflictError(`round ${round} of collection ${collection}: another enqueue planned this round at the same moment with a different plan (${describeDifferences(diff)}); this enqueue wrote nothing. The saved plan is ${layout.roundPlan(collection, round)}`);
+  return { collection, round, specialists: config.specialists, filters: config.filters, batchSize: config.batchSize, window: config.window, jobs, acceptance, created_at: new Date().toISOString() };
+}
+
+/**
+ * `fld enqueue --replan`: the round's saved plan replaced by one from the config, for a round whose
+ * plan cannot work (every merge failing on it, say). Refused while any shard of the round is queued
+ * or running: shards done under the old plan stay done, failed ones run under the new plan on
+ * `fld retry`. Returns the new plan and what changed ('' when nothing did).
+ */
+export async function replanRound(q: RoundQueue, collection: string, round: number, config: EngineConfig): Promise<{ plan: RoundPlan; changed: string }> {
+  const saved = await readRoundPlan(q.storage, collection, round);
+  if (!saved) return { plan: await roundPlanFor(q.storage, collection, round, config), changed: '' };
+  const k = { collection, round };
+  const busy = await q.shardsInFlight(k);
+  if (busy.length) {
+    throw new PlanConflictError(`round ${round} of collection ${collection}: ${busy.length} shard(s) are queued or running (${busy.slice(0, 5).join(', ')}${busy.length > 5 ? ', ...' : ''}); --replan waits until none is (fld status), so that no shard runs half under each plan`);
   }
-  return winner;
+  const next = await writeRoundPlan(q.storage, await checkedPlan(q.storage, collection, round, config, config.jobs ?? DEFAULT_JOB_POLICY));
+  if (await q.isRegistered(k)) await q.replacePlan(next);
+  return { plan: next, changed: describeDifferences(planDifferences(saved, next, ROUND_PLAN_FIELDS)) };
 }
 
 /** How a listing cuts the collection into shards; a listing differing in any of these would write other records under the same keys. */
@@ -100,6 +114,7 @@ export async function writeImageShards(
   source: Source,
   opts: PlanOptions & { collection: string; shardSize: number; round?: number },
   onShard: (shard: number) => Promise<void> = async () => {},
+  onAccepted: () => Promise<void> = async () => {},
 ): Promise<ImageShardSummary> {
   const ours: ListingPlan = {
     schema_version: SCHEMA_VERSION,
@@ -116,6 +131,7 @@ export async function writeImageShards(
     // a collection listed before listing plans existed has only its collection plan to compare with
     const listed = await readListing(storage, opts.collection);
     listingConflict(opts.collection, opts.round, listed ?? done, ours, listed ? LISTING_FIELDS : ['source', 'shardSize']);
+    await onAccepted();
     const shards = await listImageShards(storage, opts.collection);
     for (const s of shards) await onShard(s);
     return { shards, images: done.images, skipped: done.skipped.total, problems: done.skipped, listed: false };
@@ -123,6 +139,7 @@ export async function writeImageShards(
   const { schema_version: _v, ...claim } = ours;
   const { saved, created } = await claimListing(storage, claim);
   if (!created) listingConflict(opts.collection, opts.round, saved, ours, LISTING_FIELDS);
+  await onAccepted();
   const plan = planShards(source, opts);
   const shards: number[] = [];
   for await (const s of plan) {
@@ -164,23 +181,17 @@ export async function enqueueRound(q: RoundQueue, plan: RoundPlan, source: Sourc
   const k = { collection: plan.collection, round: plan.round };
   let registered = 0;
   let alreadyDone = 0;
-  let ready = false;
-  // Redis learns of the round only once the listing plan is ours or matches: a refused enqueue leaves nothing behind.
+  // Redis learns of the round once the listing plan is ours or matches (a refused enqueue leaves
+  // nothing behind), and before the source is read (a listing that fails midway still shows in fld status)
   const summary = await writeImageShards(q.storage, source, { ...opts, collection: plan.collection, round: plan.round, shardSize: shardSizeFor(plan, opts.shardSize) }, async (s) => {
-    if (!ready) {
-      await q.ensureQueues();
-      await q.registerRound(plan);
-      ready = true;
-    }
     if (await q.storage.exists(layout.done(k.collection, k.round, 'merge', s))) alreadyDone++;
     else registered += await q.registerShards(k, [s]);
     await q.topUp(k, { reconcile: false });
     opts.onShard?.(s);
-  });
-  if (!ready) {
+  }, async () => {
     await q.ensureQueues();
     await q.registerRound(plan);
-  }
+  });
   await q.markPlanned(k, summary.shards.length);
   await q.topUp(k);
   return { ...summary, collection: plan.collection, round: plan.round, registered, alreadyDone };

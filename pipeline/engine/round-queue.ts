@@ -56,6 +56,7 @@ export class RoundQueue {
   readonly flows: FlowProducer;
   readonly #queues = new Map<string, Queue>();
   readonly #plans = new Map<string, RoundPlan>();
+  readonly #planRaw = new Map<string, string>();
   readonly #stages = new Map<string, Stage[]>();
 
   constructor(
@@ -106,22 +107,44 @@ export class RoundQueue {
     return this.plan(k);
   }
 
+  /**
+   * The plan in force, read from Redis on every call (one HGET): `fld enqueue --replan` may replace a
+   * round's plan while workers hold it, and a worker must then build its stages from the new one.
+   */
   async plan(k: RoundKey): Promise<RoundPlan> {
     const id = `${k.collection}/${k.round}`;
-    let p = this.#plans.get(id);
-    if (!p) {
-      const raw = await this.redis.hget(this.key(k, 'meta'), 'plan');
-      if (!raw) throw new Error(`round ${k.round} of collection ${k.collection} is not registered in this Redis (run fld enqueue, or fld enqueue --resume after a Redis loss)`);
-      p = validate(RoundPlan, JSON.parse(raw), `round plan of ${id} in Redis`);
-      this.#plans.set(id, p);
-    }
+    const raw = await this.redis.hget(this.key(k, 'meta'), 'plan');
+    if (!raw) throw new Error(`round ${k.round} of collection ${k.collection} is not registered in this Redis (run fld enqueue, or fld enqueue --resume after a Redis loss)`);
+    const cached = this.#plans.get(id);
+    if (cached && this.#planRaw.get(id) === raw) return cached;
+    const p = validate(RoundPlan, JSON.parse(raw), `round plan of ${id} in Redis`);
+    this.#plans.set(id, p);
+    this.#planRaw.set(id, raw);
+    this.#stages.delete(id);
     return p;
+  }
+
+  /** Whether the round is registered in this Redis (it has a plan here). */
+  async isRegistered(k: RoundKey): Promise<boolean> {
+    return (await this.redis.hexists(this.key(k, 'meta'), 'plan')) === 1;
+  }
+
+  /** Shards of the round waiting for the window or with a flow in BullMQ (not done, not failed for good). */
+  async shardsInFlight(k: RoundKey): Promise<number[]> {
+    const [todo, inflight] = await Promise.all([this.redis.lrange(this.key(k, 'todo'), 0, -1), this.redis.smembers(this.key(k, 'inflight'))]);
+    return [...new Set([...todo, ...inflight].map(Number))].sort((a, b) => a - b);
+  }
+
+  /** Replaces a registered round's plan in Redis (`fld enqueue --replan`; the caller checked that nothing of the round is in flight). */
+  async replacePlan(plan: RoundPlan): Promise<void> {
+    await this.redis.hset(this.key({ collection: plan.collection, round: plan.round }, 'meta'), 'plan', JSON.stringify(plan));
   }
 
   async stages(k: RoundKey): Promise<Stage[]> {
     const id = `${k.collection}/${k.round}`;
+    const plan = await this.plan(k);
     let s = this.#stages.get(id);
-    if (!s) this.#stages.set(id, (s = roundStages(await this.plan(k), this.services)));
+    if (!s) this.#stages.set(id, (s = roundStages(plan, this.services)));
     return s;
   }
 
