@@ -100,7 +100,12 @@ test('Redis lost mid-round: fld enqueue --resume rebuilds the queue from the don
     const done = await env.waitFinished('r');
     assert.equal(done.shards.done, 20);
     assert.equal(done.images.done, 100);
-    const counts = await env.jobCounts('fld.merge');
+    // the last merge writes the manifest before its job is marked completed: wait for it to settle
+    let counts = await env.jobCounts('fld.merge');
+    for (let i = 0; i < 100 && counts.active > 0; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      counts = await env.jobCounts('fld.merge');
+    }
     assert.equal(counts.completed, 20 - before, 'only the shards without a marker ran after the resume');
     const services = openServices(env.config, { log: quiet });
     try {
