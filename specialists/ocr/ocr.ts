@@ -10,7 +10,7 @@ import { sessionOptions, type ThreadOptions } from '../ort-options.ts';
 import { openSession, type OrtSession } from '../ort-session.ts';
 import { cropQuad } from './crop.ts';
 import { dbBoxes, type DbOptions, type TextQuad } from './db-postprocess.ts';
-import { ctcDecode, parseDictionary, recBatchTensor, REC_HEIGHT } from './recognise.ts';
+import { ctcDecode, parseDictionary, recBatchTensor, REC_HEIGHT, SPACE_FLOOR } from './recognise.ts';
 
 export interface OcrModelPaths {
   detectionPath: string;
@@ -37,12 +37,36 @@ export interface OcrOptions {
    * bigger runs (48x320, 1 thread: 44 ms at 1, 48 at 4, 55 at 8, 82 at 16).
    */
   recBatch?: number;
+  /** Space-class probability at a blank step that puts a space between two characters (default SPACE_FLOOR; 1: never). */
+  spaceFloor?: number;
+  /** Narrowest recognition input (default 0: each run as wide as its widest crop; PaddleOCR's is PADDLE_REC_MIN_WIDTH). */
+  recMinWidth?: number;
   /** Lines whose recognition score is below this are dropped (PaddleOCR `drop_score`, 0.5). */
   minTextScore?: number;
   threads?: ThreadOptions;
   decode?: DecodeOptions;
   round?: number;
+  /** When given, the process CPU time across ORT runs and the run and line counts are added to it. */
+  timings?: OcrTimings;
 }
+
+/**
+ * Process CPU milliseconds (process.cpuUsage) from the start to the end of each detection and
+ * recognition run: the model's own cost only when sessions run inline (`threads.inference: 'inline'`)
+ * and images are annotated one batch after another, since anything else running meanwhile counts too.
+ */
+export interface OcrTimings {
+  detMs: number;
+  recMs: number;
+  detRuns: number;
+  recRuns: number;
+  lines: number;
+}
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 export interface OcrBatch {
   ok: Decoded<PaddleDetInput>[];
@@ -132,8 +156,16 @@ export class OcrAdapter implements SpecialistAdapter {
   /** Text probability maps, one per image (`width` is the map's row length; padded maps are wider than the image). */
   async #detect(inputs: PaddleDetInput[]): Promise<{ data: Float32Array; width: number }[]> {
     const det = this.#det!;
-    const run = async (data: Float32Array, n: number, width: number, height: number) =>
-      (await det.run({ [det.inputNames[0]]: { type: 'float32', data, dims: [n, 3, height, width] } }))[det.outputNames[0]].data as Float32Array;
+    const tm = this.opts.timings;
+    const run = async (data: Float32Array, n: number, width: number, height: number) => {
+      const t0 = cpuMs();
+      const out = (await det.run({ [det.inputNames[0]]: { type: 'float32', data, dims: [n, 3, height, width] } }))[det.outputNames[0]].data as Float32Array;
+      if (tm) {
+        tm.detMs += cpuMs() - t0;
+        tm.detRuns++;
+      }
+      return out;
+    };
     if ((this.opts.detBatch ?? 'per-image') === 'per-image') {
       const maps = [];
       for (const x of inputs) maps.push({ data: await run(x.tensor, 1, x.width, x.height), width: x.width });
@@ -153,10 +185,17 @@ export class OcrAdapter implements SpecialistAdapter {
     const size = this.opts.recBatch ?? 4;
     for (let s = 0; s < order.length; s += size) {
       const idx = order.slice(s, s + size);
-      const t = await recBatchTensor(idx.map((i) => crops[i]));
+      const t = await recBatchTensor(idx.map((i) => crops[i]), this.opts.recMinWidth);
+      const t0 = cpuMs();
       const r = (await rec.run({ [rec.inputNames[0]]: { type: 'float32', data: t.data, dims: [idx.length, 3, REC_HEIGHT, t.width] } }))[rec.outputNames[0]];
+      const tm = this.opts.timings;
+      if (tm) {
+        tm.recMs += cpuMs() - t0;
+        tm.recRuns++;
+        tm.lines += idx.length;
+      }
       const [, steps, classes] = r.dims;
-      idx.forEach((i, b) => { out[i] = ctcDecode(r.data as Float32Array, b * steps * classes, steps, classes, this.#dict); });
+      idx.forEach((i, b) => { out[i] = ctcDecode(r.data as Float32Array, b * steps * classes, steps, classes, this.#dict, this.opts.spaceFloor ?? SPACE_FLOOR); });
     }
     return out;
   }
