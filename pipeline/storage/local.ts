@@ -44,7 +44,7 @@ export class LocalStorage implements Storage {
     const tmp = join(dir, `.${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`);
     let fh: FileHandle | undefined;
     try {
-      await mkdir(dir, { recursive: true });
+      await makeDir(dir);
       fh = await open(tmp, 'wx');
       if (typeof body === 'string') await writeAll(fh, Buffer.from(body, 'utf8'));
       else if (body instanceof Uint8Array) await writeAll(fh, body);
@@ -76,7 +76,7 @@ export class LocalStorage implements Storage {
     let fh: FileHandle | undefined;
     let created = false;
     try {
-      await mkdir(dir, { recursive: true });
+      await makeDir(dir);
       fh = await open(tmp, 'wx');
       await writeAll(fh, typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
       await fh.sync();
@@ -230,4 +230,24 @@ async function syncDir(dir: string): Promise<void> {
   if (!d) return;
   await d.sync().catch(() => {});
   await d.close().catch(() => {});
+}
+
+/**
+ * `mkdir -p` that says why it failed: Node's recursive mkdir answers ENOENT when an ancestor cannot be
+ * created (a read-only file system, no permission), which reads as "the folder is missing". On
+ * ENOENT the first missing ancestor is created on its own, which fails with the real code (EROFS,
+ * EACCES) for the caller to report.
+ */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    let missing = dir;
+    for (let up = dirname(missing); up !== missing; missing = up, up = dirname(up)) {
+      if (await stat(up).then(() => true, () => false)) break;
+    }
+    await mkdir(missing);
+    throw e;
+  }
 }
