@@ -60,15 +60,22 @@ export function register(program: Command): void {
           }
           const tty = !o.json && process.stderr.isTTY;
           let shardsSeen = 0;
+          // measured sizes win over the source's; say so for the first few, then how many
+          let corrected = 0;
+          const onSizeCorrected = (where: string, given: { width: number; height: number }, m: { width: number; height: number }) => {
+            if (++corrected <= 5) process.stderr.write(`size: ${where}: the source says ${given.width}x${given.height}, the image is ${m.width}x${m.height}; the image's size is used\n`);
+          };
           const src = source!;
           summary = await enqueueRound(engine.q, plan, src, {
             shardSize: config.shardSize,
             readSize: o.readSize,
+            onSizeCorrected,
             onShard: () => {
               if (tty) process.stderr.write(`\r${src.type}: ${++shardsSeen} shards written and queued`);
             },
           });
           if (tty) process.stderr.write('\n');
+          if (corrected > 5) process.stderr.write(`size: ${corrected} images in all had another size than the source gave; their measured sizes are used\n`);
           for (const l of skippedLines(summary.problems, o.collection)) process.stderr.write(l + '\n');
         }
         const { shards, ...rest } = summary;

@@ -25,8 +25,14 @@ export interface PlanOptions {
   shardSize?: number;
   /** Image id from the normalised URI (default) or from the image bytes. */
   idFrom?: 'uri' | 'bytes';
-  /** Fill width/height from the image header with sharp when the source does not know them. */
+  /**
+   * Fill width/height from the image header with sharp when the source does not know them; for a
+   * local image whose source gives a size, the header is read too and wins when it differs
+   * (`onSizeCorrected`): a wrong size would drop every box as outside the image.
+   */
   readSize?: boolean;
+  /** Called when a local image's header size replaced the size its source gave. */
+  onSizeCorrected?: (where: string, given: { width: number; height: number }, measured: { width: number; height: number }) => void;
   /**
    * Read the header of every local image file (sharp metadata: the first bytes, not the pixels) and
    * report a file that is no image (empty, text named .png) as `unreadable_image`; remote images are
@@ -147,7 +153,9 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
 
   private async enrich(it: SourceItem): Promise<Candidate | SourceProblem> {
     const local = isAbsolute(it.uri);
-    const needSize = this.opts.readSize && (it.width === undefined || it.height === undefined);
+    const given = it.width !== undefined && it.height !== undefined ? { width: it.width, height: it.height } : null;
+    // a local header is cheap: read it to check a size the source gave; a remote one is fetched only when there is none
+    const needSize = this.opts.readSize === true && (!given || local);
     const needHeader = needSize || (this.opts.checkImages === true && local);
     const needBytes = this.opts.idFrom === 'bytes';
     let bytes: Uint8Array | undefined;
@@ -165,8 +173,10 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
         // Size after EXIF orientation: the image loader orients before any model sees it, so every
         // box is in oriented pixels (specialists/README.md); the trainer orients too (exif_transpose).
         if (needSize) {
-          c.record.width = m.autoOrient?.width ?? m.width;
-          c.record.height = m.autoOrient?.height ?? m.height;
+          const measured = { width: m.autoOrient?.width ?? m.width, height: m.autoOrient?.height ?? m.height };
+          if (given && (given.width !== measured.width || given.height !== measured.height)) this.opts.onSizeCorrected?.(it.where, given, measured);
+          c.record.width = measured.width;
+          c.record.height = measured.height;
         }
       }
       return c;

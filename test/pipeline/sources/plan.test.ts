@@ -59,14 +59,22 @@ test('the plan is the same every time', async () => {
   assert.deepEqual(await run(), await run());
 });
 
-test('readSize fills width and height from the header; an unreadable image is a problem; known sizes are kept', async () => {
-  const plan = planShards(new JsonlManifestSource(join(t.dir, 'extra.jsonl')), { collection: 'c', readSize: true, concurrency: 2 });
+test('readSize fills width and height from the header; an unreadable image is a problem; a wrong size the source gives is replaced by the measured one, and said', async () => {
+  const corrected: string[] = [];
+  const plan = planShards(new JsonlManifestSource(join(t.dir, 'extra.jsonl')), {
+    collection: 'c', readSize: true, concurrency: 2,
+    onSizeCorrected: (where, given, m) => corrected.push(`${where}: ${given.width}x${given.height} -> ${m.width}x${m.height}`),
+  });
   const records = (await shardsOf(plan)).flatMap((s) => s.records);
   assert.deepEqual(records.map((r) => [r.uri.split('/').pop(), r.width, r.height]), [
     ['003.png', 13, 8],
     ['copy-of-003.png', 13, 8],
-    ['004.png', 999, 888],
+    ['004.png', 14, 9],
   ]);
+  assert.deepEqual(corrected, ['line 4: 999x888 -> 14x9']);
+  // without readSize the source's size stands (nothing is read)
+  const trusted = (await shardsOf(planShards(new JsonlManifestSource(join(t.dir, 'extra.jsonl')), { collection: 'c' }))).flatMap((s) => s.records);
+  assert.deepEqual(trusted.filter((r) => r.uri.endsWith('004.png')).map((r) => [r.width, r.height]), [[999, 888]]);
   assert.deepEqual(plan.summary.byReason, { unreadable_image: 1 });
   assert.match(plan.summary.examples[0]!.message, /line 1: cannot read .*corrupt\.jpg: /);
 });
