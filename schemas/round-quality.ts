@@ -24,7 +24,11 @@ export const QualitySet = z.object({
   excluded_rows: count,
   boxes: z.object({ tp: count, fp: count, fn: count, precision: unit, recall: unit, f1: unit }),
   captions: z.object({ brief: CaptionQuality, detailed: CaptionQuality, more_detailed: CaptionQuality }),
-  grounding: z.object({ phrases: count, correct: count, accuracy: unit }),
+  grounding: z.object({
+    phrases: count, correct: count, accuracy: unit,
+    /** The same per granularity of the grounded text. Absent in blocks scored before it was kept. */
+    by_granularity: z.record(z.enum(['brief', 'detailed', 'more_detailed']), z.object({ phrases: count, correct: count, accuracy: unit })).optional(),
+  }),
   /** Region descriptions on boxes that match a true object: right when they name its category (and colour). Absent in blocks scored before it was measured. */
   region_briefs: z.object({ described: count, correct: count, accuracy: unit }).optional(),
   ocr: z.object({ cer: z.number().min(0), truth_chars: count, edits: count, word_recall: unit, word_precision: unit }),

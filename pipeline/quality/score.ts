@@ -36,10 +36,15 @@ export interface QualityReport {
   ignored_rows: number;
   boxes: Counts & { per_category: Record<string, Counts> };
   captions: Record<Granularity, CaptionScore>;
-  grounding: { phrases: number; correct: number; accuracy: number };
+  grounding: GroundingScore & { by_granularity: Record<Granularity, GroundingScore> };
   /** Region descriptions (`brief` of object regions) on boxes that match a true object. */
   region_briefs: RegionBriefScore;
   ocr: OcrScore;
+}
+export interface GroundingScore {
+  phrases: number;
+  correct: number;
+  accuracy: number;
 }
 export interface RegionBriefScore {
   /** Object regions with a description whose box matches a true object at IoU 0.5. */
@@ -138,14 +143,23 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
     };
   }
 
-  // Grounding: every box of a phrase must match a distinct object the phrase can mean.
+  // Grounding: every box of a phrase must match a distinct object the phrase can mean; per granularity
+  // too, so a round that adds groundings of new detailed texts is not read as worse brief groundings.
   let phrases = 0;
   let correct = 0;
+  const perG: Record<Granularity, [number, number]> = { brief: [0, 0], detailed: [0, 0], more_detailed: [0, 0] };
   for (const r of inScope(rows.text_phrase_region)) {
     phrases++;
     const candidates = phraseCandidates(r.phrase, objects.get(r.tid) ?? [], words.get(r.tid) ?? []);
-    if (candidates.length > 0 && matchBoxes(r.boxes, candidates).length === r.boxes.length) correct++;
+    const right = candidates.length > 0 && matchBoxes(r.boxes, candidates).length === r.boxes.length;
+    if (right) correct++;
+    const g = perG[r.granularity];
+    if (g) {
+      g[0]++;
+      if (right) g[1]++;
+    }
   }
+  const by_granularity = Object.fromEntries(Object.entries(perG).map(([g, [n, c]]) => [g, { phrases: n, correct: c, accuracy: ratio(c, n) }])) as Record<Granularity, GroundingScore>;
 
   // Region descriptions: judged on the true object their box matches, so a wrong box is the box
   // score's error, not the description's.
@@ -173,7 +187,7 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
     ignored_rows: ignored,
     boxes: { ...counts(total[0], total[1], total[2]), per_category },
     captions,
-    grounding: { phrases, correct, accuracy: ratio(correct, phrases) },
+    grounding: { phrases, correct, accuracy: ratio(correct, phrases), by_granularity },
     region_briefs: { described, correct: describedRight, accuracy: ratio(describedRight, described) },
     ocr: ocrScore(ocr),
   };

@@ -76,7 +76,8 @@ const QUALITY_LINES: [string, (q: RoundQualityEntry['annotated']) => number | nu
   ['brief caption F1', (s) => (s.captions.brief.captioned ? s.captions.brief.f1 : null)],
   ['detailed caption F1', (s) => (s.captions.detailed.captioned ? s.captions.detailed.f1 : null)],
   ['more detailed caption F1', (s) => (s.captions.more_detailed.captioned ? s.captions.more_detailed.f1 : null)],
-  ['grounding accuracy', (s) => (s.grounding.phrases ? s.grounding.accuracy : null)],
+  ['brief grounding accuracy', (s) => (s.grounding.by_granularity?.brief.phrases ? s.grounding.by_granularity.brief.accuracy : null)],
+  ['detailed grounding accuracy', (s) => (s.grounding.by_granularity?.detailed.phrases ? s.grounding.by_granularity.detailed.accuracy : null)],
   ['region description accuracy', (s) => (s.region_briefs?.described ? s.region_briefs.accuracy : null)],
   ['OCR 1 - CER', (s) => (s.ocr.truth_chars ? Math.max(0, 1 - s.ocr.cer) : null)],
 ];

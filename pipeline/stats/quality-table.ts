@@ -26,7 +26,11 @@ const METRICS: Metric[] = [
     [`${g} precision`, caption(g, 'precision')],
     [`${g} recall`, caption(g, 'recall')],
   ]),
-  ['grounding accuracy', (s) => (s.grounding.phrases ? f3(s.grounding.accuracy) : '-')],
+  ...(['brief', 'detailed', 'more_detailed'] as const).map((g): Metric => [`${g} grounding accuracy`, (s) => {
+    const x = s.grounding.by_granularity?.[g];
+    return x?.phrases ? f3(x.accuracy) : '-';
+  }]),
+  ['grounding accuracy, all texts', (s) => (s.grounding.phrases ? f3(s.grounding.accuracy) : '-')],
   ['grounded phrases', (s) => String(s.grounding.phrases)],
   ['region description accuracy', (s) => (s.region_briefs?.described ? f3(s.region_briefs.accuracy) : '-')],
   ['described regions', (s) => (s.region_briefs ? String(s.region_briefs.described) : '-')],
@@ -36,7 +40,7 @@ const METRICS: Metric[] = [
 ];
 
 /** The figure names a complete table has a number for in every column (one per kind of output). */
-export const KIND_FIGURES = ['box F1 @0.5', 'brief caption F1', 'grounding accuracy', 'region description accuracy', 'OCR CER'] as const;
+export const KIND_FIGURES = ['box F1 @0.5', 'brief caption F1', 'brief grounding accuracy', 'region description accuracy', 'OCR CER'] as const;
 
 export function qualityTable(columns: readonly { label: string; set: QualitySet }[], title = QUALITY_TABLE_TITLE): Table {
   return {
@@ -44,7 +48,7 @@ export function qualityTable(columns: readonly { label: string; set: QualitySet 
     headers: ['', ...columns.map((c) => c.label)],
     numeric: [false, ...columns.map(() => true)],
     rows: METRICS.map(([name, get]) => [name, ...columns.map((c) => get(c.set))]),
-    note: 'Boxes: F1 at IoU 0.5 per category. Captions: shape categories named vs in the image. Grounding: a phrase is right when every box matches an object it can mean. ' +
+    note: 'Boxes: F1 at IoU 0.5 per category. Captions: shape categories named vs in the image. Grounding: a phrase is right when every box matches an object it can mean (per granularity of its text; the all-texts figure mixes them). ' +
       'Region descriptions: on boxes matching a true object, right when they name its category (and colour). OCR: character error rate at line level. ' +
       '"-": the round holds nothing of that kind. Truth-derived rows (the world\'s human captions and their groundings) are left out of every figure.',
   };

@@ -115,3 +115,16 @@ test('region descriptions are judged on the true object their box matches: categ
   assert.equal(describesObject(`a ${o.category}`, o), true);
   assert.equal(describesObject(`a ${o.colour} ${other}`, o), false);
 });
+
+test('grounding accuracy per granularity of the grounded text adds up to the all-texts figure', () => {
+  const r = scoreAnnotations(truth, exact);
+  const g = r.grounding.by_granularity;
+  assert.equal(g.brief.phrases + g.detailed.phrases + g.more_detailed.phrases, r.grounding.phrases);
+  assert.equal(g.brief.correct + g.detailed.correct + g.more_detailed.correct, r.grounding.correct);
+  assert.ok(g.brief.phrases > 0 && g.detailed.phrases > 0);
+  // wrong boxes on the detailed texts only: the brief figure does not move
+  const moved = exact.text_phrase_region!.map((x) => (x.granularity === 'detailed' ? { ...x, boxes: x.boxes.map(() => [0, 0, 1, 1] as [number, number, number, number]) } : x));
+  const w = scoreAnnotations(truth, { ...exact, text_phrase_region: moved });
+  assert.equal(w.grounding.by_granularity.brief.accuracy, g.brief.accuracy);
+  assert.equal(w.grounding.by_granularity.detailed.correct, 0);
+});

@@ -72,7 +72,7 @@ test('rounds scored against a world: the report carries the quality per round as
     collection: 'fx', round, world: { name: 'w', seed: 1 }, images: 3, excluded_rows: 0,
     boxes: { tp: 3, fp: 1, fn: 1, precision: 0.75, recall: 0.75, f1: boxF1 },
     captions: { brief: { captioned: 3, precision: 0.9, recall: 0.6, f1: 0.72 }, detailed: { captioned: 0, precision: 1, recall: 1, f1: 1 }, more_detailed: { captioned: 0, precision: 1, recall: 1, f1: 1 } },
-    grounding: { phrases: 4, correct: 3, accuracy: 0.75 }, region_briefs: { described: 3, correct: 2, accuracy: 2 / 3 },
+    grounding: { phrases: 4, correct: 3, accuracy: 0.75, by_granularity: { brief: { phrases: 4, correct: 3, accuracy: 0.75 }, detailed: { phrases: 0, correct: 0, accuracy: 1 }, more_detailed: { phrases: 0, correct: 0, accuracy: 1 } } }, region_briefs: { described: 3, correct: 2, accuracy: 2 / 3 },
     ocr: { cer: 0.1, truth_chars: 20, edits: 2, word_recall: 0.8, word_precision: 0.8 },
   });
   const manifest = (r: number, quality: unknown) => writeFileSync(join(scored, layout.manifest('fx', r)), JSON.stringify({ schema_version: SCHEMA_VERSION, quality }));
@@ -87,6 +87,7 @@ test('rounds scored against a world: the report carries the quality per round as
   assert.deepEqual(t.figures.get('box F1 @0.5'), [0.5, 0.625]);
   for (const k of KIND_FIGURES) assert.ok(t.figures.get(k)!.every((v) => typeof v === 'number' && Number.isFinite(v)), k);
   assert.deepEqual(t.figures.get('detailed caption F1'), [null, null], 'no detailed captions: "-", not a perfect score');
+  assert.deepEqual(t.figures.get('detailed grounding accuracy'), [null, null], 'no detailed groundings: "-"');
   const html = readFileSync(out, 'utf8');
   assert.ok(html.includes('<h2>Quality per round against the world&#39;s truth (fx)</h2>') || html.includes('<h2>Quality per round against the world\'s truth (fx)</h2>'));
   assert.match(html, /<td>region description accuracy<\/td><td class="n">0\.667<\/td><td class="n">0\.667<\/td>/);
