@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs where they are missing (idempotent, quiet).
 set -euo pipefail
-pkgs=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread tesseract-ocr fonts-dejavu-core chromium)
+# redis-tools: redis-cli and the server binary the tests start private Redis servers with (not the
+# redis-server package, which would start a second Redis service beside the machine's own)
+pkgs=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread tesseract-ocr fonts-dejavu-core chromium redis-tools)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -4,7 +4,7 @@
 # nothing. The README's first command is `bash scripts/setup.sh && npm run demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "setup: Debian packages (python3-torch, python3-onnx, OpenBLAS, tesseract, chromium, fonts)"
+echo "setup: Debian packages (python3-torch, python3-onnx, OpenBLAS, tesseract, chromium, fonts, redis-tools)"
 bash scripts/setup-system.sh
 echo "setup: npm packages (npm ci)"
 # onnxruntime-node's install script would fetch CUDA files from outside the npm registry

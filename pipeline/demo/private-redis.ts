@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { redisServerCommand } from './redis-server-bin.ts';
 import { createServer } from 'node:net';
 import { connectRedis } from '../engine/redis.ts';
 
@@ -44,13 +45,13 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
  * PING; a missing binary or a server that exits at start is one clear error with its last output.
  */
 export async function startPrivateRedis(opts: { bin?: string; startTimeoutMs?: number; tries?: number } = {}): Promise<PrivateRedis> {
-  const bin = opts.bin ?? 'redis-server';
+  const found = opts.bin ? { command: opts.bin } : (redisServerCommand() ?? { command: 'redis-server' });
   const tries = opts.tries ?? 3;
   let last: Error | null = null;
   for (let t = 0; t < tries; t++) {
     const port = await freeLoopbackPort();
     // "--save ''" and "--appendonly no": nothing is written to disk; the data dies with the process.
-    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(found.command, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'], ...(found.argv0 ? { argv0: found.argv0 } : {}) });
     let output = '';
     child.stdout!.on('data', (d) => (output = (output + d).slice(-2000)));
     child.stderr!.on('data', (d) => (output = (output + d).slice(-2000)));
@@ -76,14 +77,14 @@ export async function startPrivateRedis(opts: { bin?: string; startTimeoutMs?: n
     if (spawnFailed) outcome = spawnFailed;
     if (outcome instanceof Error) {
       const code = (outcome as NodeJS.ErrnoException).code;
-      throw new PrivateRedisError(code === 'ENOENT' ? `${bin} is not on the PATH (install redis-server, e.g. apt-get install redis-server, or point REDIS_URL at a Redis)` : `cannot start ${bin}: ${outcome.message}`);
+      throw new PrivateRedisError(code === 'ENOENT' ? `${found.command} is not on the PATH (install redis-tools, e.g. apt-get install redis-tools, or point REDIS_URL at a Redis)` : `cannot start ${found.command}: ${outcome.message}`);
     }
     if (outcome === 'ready') {
       return { url, port, pid: child.pid!, stop: () => stopChild(child, 5000) };
     }
     await stopChild(child, 1000);
     const why = outcome === 'timeout' ? 'did not answer PING in time' : `exited with ${child.exitCode ?? child.signalCode}`;
-    last = new PrivateRedisError(`${bin} on 127.0.0.1:${port} ${why}: ${output.trim().split('\n').slice(-3).join(' | ') || '(no output)'}`);
+    last = new PrivateRedisError(`${found.command} on 127.0.0.1:${port} ${why}: ${output.trim().split('\n').slice(-3).join(' | ') || '(no output)'}`);
   }
   throw last!;
 }

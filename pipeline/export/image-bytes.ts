@@ -5,7 +5,8 @@ import { ExportInputError } from './errors.ts';
 /** An image's bytes for the export: unlike a worker, the export cannot leave an image out, so a missing one stops it, named. */
 export async function readForExport(source: ImageSource, image_id: string, uri: string): Promise<Uint8Array> {
   const got = await source.read(uri);
-  if ('error' in got) throw new ExportInputError(`export: image ${image_id} (${uri}) cannot be read: ${got.error}`);
+  // the reader's message names the uri already; the export's names the image too
+  if ('error' in got) throw new ExportInputError(`export: image ${image_id} (${uri}) cannot be read: ${got.error.replace(/^cannot (read|fetch) \S+: /, '')}`);
   return got.bytes;
 }
 

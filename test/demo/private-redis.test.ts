@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { connectRedis } from '../../pipeline/engine/redis.ts';
 import { startPrivateRedis } from '../../pipeline/demo/private-redis.ts';
 import { redisForDemo } from '../../pipeline/demo/demo-redis.ts';
+import { redisServerCommand } from '../../pipeline/demo/redis-server-bin.ts';
 
-// These tests need the redis-server binary (Debian redis-server; .ci/run relies on it too); without it
-// they skip with this message rather than pass.
-const bin = spawnSync('redis-server', ['--version']).status === 0;
-const needsBinary = bin ? {} : { skip: 'redis-server is not on the PATH' };
+// These tests need a redis-server binary (Debian redis-tools, which scripts/setup-system.sh installs);
+// without it they skip with this message rather than pass.
+const bin = redisServerCommand() !== null;
+const needsBinary = bin ? {} : { skip: 'no redis-server binary (install redis-tools)' };
 
 const alive = (pid: number) => {
   try {

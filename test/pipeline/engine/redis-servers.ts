@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { redisServerCommand } from '../../../pipeline/demo/redis-server-bin.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,8 @@ export interface RedisServers {
 }
 
 async function startServer(dir: string, args: string[], procs: ChildProcess[]): Promise<void> {
-  const child = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const bin = redisServerCommand() ?? { command: 'redis-server' };
+  const child = spawn(bin.command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], ...(bin.argv0 ? { argv0: bin.argv0 } : {}) });
   procs.push(child);
   let out = '';
   await new Promise<void>((res, rej) => {
