@@ -31,7 +31,10 @@ import type { Storage } from '../pipeline/storage/storage.ts';
 import type { RoundQuality } from '../schemas/round-quality.ts';
 
 const DIR = process.env.FLD_BENCH_ABLATION_DIR;
-if (!DIR || !existsSync(join(DIR, 'data'))) throw new Error('FLD_BENCH_ABLATION_DIR must name a folder kept by FLD_BENCH_KEEP=1 npm run bench -- rounds-claim (with a verified set)');
+if (!DIR || !existsSync(join(DIR, 'data')))
+  throw new Error(
+    'FLD_BENCH_ABLATION_DIR must name a folder kept by FLD_BENCH_KEEP=1 npm run bench -- rounds-claim (with a verified set)',
+  );
 const ROUNDS = 2;
 const [C, H, V] = ['world', 'heldout', 'verified'];
 const say = (l: string) => console.log(l);
@@ -42,8 +45,13 @@ const say = (l: string) => console.log(l);
  * train and held-out merges. What it cannot change: the run's models learned from targets ranked by
  * the first verified set.
  */
-const SEEDS = (process.env.FLD_BENCH_ABLATION_VERIFIED_SEEDS ?? '').split(',').map((x) => x.trim()).filter(Boolean).map(Number);
-for (const s of SEEDS) if (!Number.isInteger(s) || s < 0) throw new Error(`FLD_BENCH_ABLATION_VERIFIED_SEEDS: not a seed: ${s}`);
+const SEEDS = (process.env.FLD_BENCH_ABLATION_VERIFIED_SEEDS ?? '')
+  .split(',')
+  .map((x) => x.trim())
+  .filter(Boolean)
+  .map(Number);
+for (const s of SEEDS)
+  if (!Number.isInteger(s) || s < 0) throw new Error(`FLD_BENCH_ABLATION_VERIFIED_SEEDS: not a seed: ${s}`);
 const VERIFIED_IMAGES = Number(process.env.FLD_BENCH_VERIFIED ?? 200);
 
 const VARIANTS: { name: string; flags: { calibrate: boolean; gates: boolean }; seed?: number }[] = [
@@ -59,7 +67,13 @@ async function clearMerge(storage: Storage, c: string, r: number): Promise<void>
   const prefix = layout.roundPrefix(c, r);
   for await (const key of storage.list(prefix)) {
     const rest = key.slice(prefix.length);
-    if (/^(text|region_text|text_phrase_region|errors)\//.test(rest) || rest.startsWith('_done/merge/') || rest === '_manifest.json' || rest === '_acceptance.json') await storage.delete(key);
+    if (
+      /^(text|region_text|text_phrase_region|errors)\//.test(rest) ||
+      rest.startsWith('_done/merge/') ||
+      rest === '_manifest.json' ||
+      rest === '_acceptance.json'
+    )
+      await storage.delete(key);
   }
 }
 
@@ -75,13 +89,31 @@ try {
     let v2Source = '';
     if (v.seed !== undefined) {
       const w = join(tmp, `verified-world-${v.seed}`);
-      for (const args of [['world', 'generate', '--out', w, '--images', String(VERIFIED_IMAGES), '--seed', String(v.seed), '--detailed-fraction', '0.05'], ['world', 'verified', '--world', w]]) {
+      for (const args of [
+        [
+          'world',
+          'generate',
+          '--out',
+          w,
+          '--images',
+          String(VERIFIED_IMAGES),
+          '--seed',
+          String(v.seed),
+          '--detailed-fraction',
+          '0.05',
+        ],
+        ['world', 'verified', '--world', w],
+      ]) {
         const r = spawnSync(process.execPath, [FLD_BIN, ...args], { encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`fld ${args.join(' ')}: ${r.stderr}`);
       }
       v2Source = join(w, 'collection', 'verified.jsonl');
     }
-    const config = EngineConfig.parse({ ...kept, storage: root, verified: { ...(kept.verified as object), collection: v2, ...(v2Source ? { source: v2Source } : {}) } });
+    const config = EngineConfig.parse({
+      ...kept,
+      storage: root,
+      verified: { ...(kept.verified as object), collection: v2, ...(v2Source ? { source: v2Source } : {}) },
+    });
     const services = openServices(config, {});
     const registry = join(DIR, 'models');
     const t0 = performance.now();
@@ -90,31 +122,61 @@ try {
         if (v.seed !== undefined) {
           // the other verified set through the same round with the run's models, before the others
           if (r === 0) await runSourceRoundLocal(services, config, () => detectSource(v2Source, {}), v2, 0);
-          else await runRefineRoundLocal(services, config, v2, r, { model: modelName(C, r - 1), registry, ...(config.refine.retrain.includes('detector') ? { detector: detectorModelName(C, r - 1) } : {}) });
+          else
+            await runRefineRoundLocal(services, config, v2, r, {
+              model: modelName(C, r - 1),
+              registry,
+              ...(config.refine.retrain.includes('detector') ? { detector: detectorModelName(C, r - 1) } : {}),
+            });
         }
         for (const c of v.seed === undefined ? [V, C, H] : [C, H]) {
           const saved = await readRoundPlan(services.storage, c, r);
           if (!saved?.acceptance) throw new Error(`${c} round ${r}: no plan with a verified set under ${root}`);
-          const plan = await writeRoundPlan(services.storage, { ...saved, acceptance: { ...saved.acceptance, ...v.flags, verified: v2 } });
+          const plan = await writeRoundPlan(services.storage, {
+            ...saved,
+            acceptance: { ...saved.acceptance, ...v.flags, verified: v2 },
+          });
           await clearMerge(services.storage, c, r);
           await runRoundLocal(plan, await listImageShards(services.storage, c), services);
-          if (!(await finalizeRound(services.storage, plan, new Set()))) throw new Error(`${c} round ${r}: not finished`);
+          if (!(await finalizeRound(services.storage, plan, new Set())))
+            throw new Error(`${c} round ${r}: not finished`);
         }
       }
       const q: RoundQuality[] = [];
-      for (let r = 0; r <= ROUNDS; r++) q.push(await scoreRound(services.storage, { collection: C, round: r, world: join(DIR, 'world') }, { collection: H, round: r, world: join(DIR, 'heldout') }));
+      for (let r = 0; r <= ROUNDS; r++)
+        q.push(
+          await scoreRound(
+            services.storage,
+            { collection: C, round: r, world: join(DIR, 'world') },
+            { collection: H, round: r, world: join(DIR, 'heldout') },
+          ),
+        );
       results.push({ name: v.name, q });
-      say(`${v.name}: re-merged ${ROUNDS + 1} rounds of ${v2}, ${C}, ${H} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      say(
+        `${v.name}: re-merged ${ROUNDS + 1} rounds of ${v2}, ${C}, ${H} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
       if (v.seed !== undefined) {
         const vq = [];
-        for (let r = 0; r <= ROUNDS; r++) vq.push((await scoreRound(services.storage, { collection: v2, round: r, world: join(tmp, `verified-world-${v.seed}`) })).annotated);
-        say(`  ${v2} itself: box F1 ${vq.map((x) => f(x.boxes.f1)).join(' -> ')}, brief F1 ${vq.map((x) => f(x.captions.brief.f1)).join(' -> ')}`);
+        for (let r = 0; r <= ROUNDS; r++)
+          vq.push(
+            (
+              await scoreRound(services.storage, {
+                collection: v2,
+                round: r,
+                world: join(tmp, `verified-world-${v.seed}`),
+              })
+            ).annotated,
+          );
+        say(
+          `  ${v2} itself: box F1 ${vq.map((x) => f(x.boxes.f1)).join(' -> ')}, brief F1 ${vq.map((x) => f(x.captions.brief.f1)).join(' -> ')}`,
+        );
       }
     } finally {
       await services.close();
     }
   }
-  const row = (name: string, q: RoundQuality[], get: (x: RoundQuality) => number) => `${name.padEnd(44)} ${q.map((x) => f(get(x))).join(' -> ')}`;
+  const row = (name: string, q: RoundQuality[], get: (x: RoundQuality) => number) =>
+    `${name.padEnd(44)} ${q.map((x) => f(get(x))).join(' -> ')}`;
   for (const [what, get] of [
     ['held-out box F1', (x: RoundQuality) => x.held_out!.boxes.f1],
     ['held-out brief-caption object F1', (x: RoundQuality) => x.held_out!.captions.brief.f1],
@@ -128,7 +190,9 @@ try {
   const anchor = results[0]!;
   for (const r of results.slice(1)) {
     const d = (g: (x: RoundQuality) => number) => g(r.q[ROUNDS]!) - g(anchor.q[ROUNDS]!);
-    say(`${r.name}: held-out round ${ROUNDS} box F1 ${f(r.q[ROUNDS]!.held_out!.boxes.f1)} | as run ${f(anchor.q[ROUNDS]!.held_out!.boxes.f1)} | ${f(d((x) => x.held_out!.boxes.f1))} (difference); brief F1 ${f(r.q[ROUNDS]!.held_out!.captions.brief.f1)} | ${f(anchor.q[ROUNDS]!.held_out!.captions.brief.f1)} | ${f(d((x) => x.held_out!.captions.brief.f1))}`);
+    say(
+      `${r.name}: held-out round ${ROUNDS} box F1 ${f(r.q[ROUNDS]!.held_out!.boxes.f1)} | as run ${f(anchor.q[ROUNDS]!.held_out!.boxes.f1)} | ${f(d((x) => x.held_out!.boxes.f1))} (difference); brief F1 ${f(r.q[ROUNDS]!.held_out!.captions.brief.f1)} | ${f(anchor.q[ROUNDS]!.held_out!.captions.brief.f1)} | ${f(d((x) => x.held_out!.captions.brief.f1))}`,
+    );
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

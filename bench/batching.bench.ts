@@ -41,7 +41,10 @@ const SPINNING = process.env.FLD_BENCH_SPIN === '1';
 const BATCHES = [1, 4, 8, 16];
 const FLOOR = 1.5;
 
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 type Adapter = PreparingAdapter<unknown> & { setup(): Promise<void>; teardown(): Promise<void> };
 
@@ -77,9 +80,20 @@ async function stages(a: Adapter, images: ImageInput[], batch: number): Promise<
   return { prepare, run: cpuMs(c0) / images.length };
 }
 
-interface Sweep { t: ThreadOptions; rate: Record<number, number>; cpu: Record<number, number>; prep: Record<number, number>; run: Record<number, number> }
+interface Sweep {
+  t: ThreadOptions;
+  rate: Record<number, number>;
+  cpu: Record<number, number>;
+  prep: Record<number, number>;
+  run: Record<number, number>;
+}
 
-async function sweep(label: string, make: (t: ThreadOptions) => Adapter, images: ImageInput[], settings: ThreadOptions[]): Promise<void> {
+async function sweep(
+  label: string,
+  make: (t: ThreadOptions) => Adapter,
+  images: ImageInput[],
+  settings: ThreadOptions[],
+): Promise<void> {
   const sweeps: Sweep[] = [];
   const adapters = new Map<Sweep, Adapter>();
   for (const t of settings) {
@@ -107,61 +121,113 @@ async function sweep(label: string, make: (t: ThreadOptions) => Adapter, images:
   }
   for (const a of adapters.values()) await a.teardown();
   const th = (s: Sweep) => describeThreads(s.t);
-  console.log(`\n${label}: ${images.length} images, best of ${ROUNDS} rounds; ORT settings: ${sweeps.map(th).join(' | ')}; load average ${loadBefore} before, ${load()} after (${availableParallelism()} cores)`);
+  console.log(
+    `\n${label}: ${images.length} images, best of ${ROUNDS} rounds; ORT settings: ${sweeps.map(th).join(' | ')}; load average ${loadBefore} before, ${load()} after (${availableParallelism()} cores)`,
+  );
   console.log('figure | anchor | ratio');
   let best = { ratio: 0, s: sweeps[0], batch: 0 };
   for (const s of sweeps) {
     for (const b of BATCHES) {
       const ratio = s.rate[b] / s.rate[1];
       if (ratio > best.ratio) best = { ratio, s, batch: b };
-      console.log(`${label} ${th(s)} batch ${b}: ${s.rate[b].toFixed(1)} img/s, CPU ${s.cpu[b].toFixed(2)} ms/img (stages alone: prepare ${s.prep[b].toFixed(2)} + run ${s.run[b].toFixed(2)} CPU ms/img) | batch 1: ${s.rate[1].toFixed(1)} img/s, CPU ${s.cpu[1].toFixed(2)} ms/img | ${ratio.toFixed(2)}`);
+      console.log(
+        `${label} ${th(s)} batch ${b}: ${s.rate[b].toFixed(1)} img/s, CPU ${s.cpu[b].toFixed(2)} ms/img (stages alone: prepare ${s.prep[b].toFixed(2)} + run ${s.run[b].toFixed(2)} CPU ms/img) | batch 1: ${s.rate[1].toFixed(1)} img/s, CPU ${s.cpu[1].toFixed(2)} ms/img | ${ratio.toFixed(2)}`,
+      );
     }
   }
   // what batching saves in work: CPU per image end to end and of the run stage alone, batch 16 vs batch 1
   for (const s of sweeps) {
-    console.log(`${label} ${th(s)} CPU per image end to end, batch 16: ${s.cpu[16].toFixed(2)} ms | batch 1: ${s.cpu[1].toFixed(2)} ms | ${(s.cpu[1] / s.cpu[16]).toFixed(2)}x`);
-    console.log(`${label} ${th(s)} CPU per image of run alone, batch 16: ${s.run[16].toFixed(2)} ms | batch 1: ${s.run[1].toFixed(2)} ms | ${(s.run[1] / s.run[16]).toFixed(2)}x`);
+    console.log(
+      `${label} ${th(s)} CPU per image end to end, batch 16: ${s.cpu[16].toFixed(2)} ms | batch 1: ${s.cpu[1].toFixed(2)} ms | ${(s.cpu[1] / s.cpu[16]).toFixed(2)}x`,
+    );
+    console.log(
+      `${label} ${th(s)} CPU per image of run alone, batch 16: ${s.run[16].toFixed(2)} ms | batch 1: ${s.run[1].toFixed(2)} ms | ${(s.run[1] / s.run[16]).toFixed(2)}x`,
+    );
   }
   // the floor per setting: its best batch against its own batch 1
   for (const s of sweeps) {
     const b = BATCHES.reduce((x, y) => (s.rate[y] > s.rate[x] ? y : x));
     const ratio = s.rate[b] / s.rate[1];
-    console.log(`${label} ${th(s)} floor: best batch ${b} ${s.rate[b].toFixed(1)} img/s | batch 1 ${s.rate[1].toFixed(1)} img/s | ${ratio.toFixed(2)}x (floor ${FLOOR}x): ${ratio >= FLOOR ? 'met' : 'NOT MET'}`);
+    console.log(
+      `${label} ${th(s)} floor: best batch ${b} ${s.rate[b].toFixed(1)} img/s | batch 1 ${s.rate[1].toFixed(1)} img/s | ${ratio.toFixed(2)}x (floor ${FLOOR}x): ${ratio >= FLOOR ? 'met' : 'NOT MET'}`,
+    );
   }
   if (sweeps.length > 1) {
     const one = sweeps[0];
     for (const s of sweeps.slice(1)) {
-      for (const b of [1, 16]) console.log(`${label} thread scaling, batch ${b}: ${th(s)} ${s.rate[b].toFixed(1)} img/s, CPU ${s.cpu[b].toFixed(2)} ms/img | ${th(one)} ${one.rate[b].toFixed(1)} img/s, CPU ${one.cpu[b].toFixed(2)} ms/img | ${(s.rate[b] / one.rate[b]).toFixed(2)}x`);
+      for (const b of [1, 16])
+        console.log(
+          `${label} thread scaling, batch ${b}: ${th(s)} ${s.rate[b].toFixed(1)} img/s, CPU ${s.cpu[b].toFixed(2)} ms/img | ${th(one)} ${one.rate[b].toFixed(1)} img/s, CPU ${one.cpu[b].toFixed(2)} ms/img | ${(s.rate[b] / one.rate[b]).toFixed(2)}x`,
+        );
     }
   }
   // The honest comparison for a user choosing settings: the best batched figure over every setting
   // against the best batch-1 figure over every setting (more threads at batch 1 is the alternative).
-  const top = (bs: number[]) => sweeps.flatMap((s) => bs.map((b) => ({ s, b, rate: s.rate[b] }))).reduce((x, y) => (y.rate > x.rate ? y : x));
+  const top = (bs: number[]) =>
+    sweeps.flatMap((s) => bs.map((b) => ({ s, b, rate: s.rate[b] }))).reduce((x, y) => (y.rate > x.rate ? y : x));
   const batched = top(BATCHES.filter((b) => b > 1));
   const single = top([1]);
-  console.log(`${label} best config vs best batch-1 config: ${th(batched.s)} batch ${batched.b}: ${batched.rate.toFixed(1)} img/s | ${th(single.s)} batch 1: ${single.rate.toFixed(1)} img/s | ${(batched.rate / single.rate).toFixed(2)}x (floor ${FLOOR}x): ${batched.rate / single.rate >= FLOOR ? 'met' : 'NOT MET'}`);
+  console.log(
+    `${label} best config vs best batch-1 config: ${th(batched.s)} batch ${batched.b}: ${batched.rate.toFixed(1)} img/s | ${th(single.s)} batch 1: ${single.rate.toFixed(1)} img/s | ${(batched.rate / single.rate).toFixed(2)}x (floor ${FLOOR}x): ${batched.rate / single.rate >= FLOOR ? 'met' : 'NOT MET'}`,
+  );
   const cpuBest = Math.max(...sweeps.flatMap((s) => BATCHES.map((b) => s.cpu[1] / s.cpu[b])));
-  console.log(`${label} floor: best batch ${best.batch} (${th(best.s)}) ${best.ratio.toFixed(2)}x batch 1 in img/s (floor ${FLOOR}x): ${best.ratio >= FLOOR ? 'met' : 'NOT MET'}; ` +
-    `CPU per image saved by the best batch: ${cpuBest.toFixed(2)}x (with no idle core, img/s follows CPU per image: a wall ratio far from it is others' load)`);
+  console.log(
+    `${label} floor: best batch ${best.batch} (${th(best.s)}) ${best.ratio.toFixed(2)}x batch 1 in img/s (floor ${FLOOR}x): ${best.ratio >= FLOOR ? 'met' : 'NOT MET'}; ` +
+      `CPU per image saved by the best batch: ${cpuBest.toFixed(2)}x (with no idle core, img/s follows CPU per image: a wall ratio far from it is others' load)`,
+  );
 }
 
 const images = await demoWorldImages(N, 11);
-console.log(`batching bench: ${N} demo-world images (256x256 PNG); ORT inter-op threads 1; intra ${INTRAS.join(',')}; detector replicas ${REPLICAS.join(',')}; load average ${load()}`);
-const threads = (intra: number, replicas?: number): ThreadOptions => ({ intraOpNumThreads: intra, interOpNumThreads: 1, spinning: SPINNING, ...(replicas ? { replicas } : {}) });
+console.log(
+  `batching bench: ${N} demo-world images (256x256 PNG); ORT inter-op threads 1; intra ${INTRAS.join(',')}; detector replicas ${REPLICAS.join(',')}; load average ${load()}`,
+);
+const threads = (intra: number, replicas?: number): ThreadOptions => ({
+  intraOpNumThreads: intra,
+  interOpNumThreads: 1,
+  spinning: SPINNING,
+  ...(replicas ? { replicas } : {}),
+});
 
 if (ONLY !== 'florence2') {
   const demo = join('models', 'demo-detector');
-  const dir = process.env.FLD_BENCH_DET_DIR ?? (existsSync(join(demo, 'fld-model.json')) ? demo : await yoloModelFolder('bench', 320, Array.from({ length: 8 }, (_, i) => `class ${i}`)));
+  const dir =
+    process.env.FLD_BENCH_DET_DIR ??
+    (existsSync(join(demo, 'fld-model.json'))
+      ? demo
+      : await yoloModelFolder(
+          'bench',
+          320,
+          Array.from({ length: 8 }, (_, i) => `class ${i}`),
+        ));
   console.log(`detector model: ${dir}`);
   const settings = INTRAS.flatMap((intra) => REPLICAS.map((replicas) => threads(intra, replicas)));
-  await sweep('detector', (threads) => new DetectorAdapter({ modelDir: dir, threads, minScore: 0.25 }) as Adapter, images, settings);
+  await sweep(
+    'detector',
+    (threads) => new DetectorAdapter({ modelDir: dir, threads, minScore: 0.25 }) as Adapter,
+    images,
+    settings,
+  );
   if (dir.includes('fld-yolo-bench-')) await rm(dir, { recursive: true, force: true });
 }
 
 if (ONLY !== 'detector') {
   const demo = join('models', 'demo-florence2');
-  const dir = process.env.FLD_BENCH_F2_DIR ?? (existsSync(join(demo, 'fld-model.json')) ? demo : variedFlorence2Folder());
+  const dir =
+    process.env.FLD_BENCH_F2_DIR ?? (existsSync(join(demo, 'fld-model.json')) ? demo : variedFlorence2Folder());
   // maxBatch 16: one caption per image, so the decoder batch is the mini-batch (1, 4, 8 or 16)
   console.log(`florence2 model: ${dir}; <CAPTION> greedy, max_new_tokens ${TOKENS}`);
-  await sweep('florence2 caption', (threads) => new Florence2Adapter({ modelDir: dir, tasks: ['<CAPTION>'], threads, maxBatch: 16, numBeams: 1, maxNewTokens: TOKENS }) as unknown as Adapter, images, INTRAS.map((intra) => threads(intra)));
+  await sweep(
+    'florence2 caption',
+    (threads) =>
+      new Florence2Adapter({
+        modelDir: dir,
+        tasks: ['<CAPTION>'],
+        threads,
+        maxBatch: 16,
+        numBeams: 1,
+        maxNewTokens: TOKENS,
+      }) as unknown as Adapter,
+    images,
+    INTRAS.map((intra) => threads(intra)),
+  );
 }

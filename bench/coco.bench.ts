@@ -21,9 +21,15 @@ try {
     if (!out.write(s)) await once(out, 'drain');
   };
   await w('{"info": {"description": "bench"}, "images": [');
-  for (let i = 0; i < IMAGES; i++) await w(`${i ? ',' : ''}{"id": ${i + 1}, "file_name": "${String(i + 1).padStart(12, '0')}.jpg", "width": 640, "height": 480}`);
+  for (let i = 0; i < IMAGES; i++)
+    await w(
+      `${i ? ',' : ''}{"id": ${i + 1}, "file_name": "${String(i + 1).padStart(12, '0')}.jpg", "width": 640, "height": 480}`,
+    );
   await w('], "annotations": [');
-  for (let j = 0; j < ANN; j++) await w(`${j ? ',' : ''}{"id": ${j + 1}, "image_id": ${(j % IMAGES) + 1}, "category_id": ${(j % 80) + 1}, "bbox": [${(j % 500) + 0.25}, 10.5, 40.75, 30], "area": 1222.5, "iscrowd": 0}`);
+  for (let j = 0; j < ANN; j++)
+    await w(
+      `${j ? ',' : ''}{"id": ${j + 1}, "image_id": ${(j % IMAGES) + 1}, "category_id": ${(j % 80) + 1}, "bbox": [${(j % 500) + 0.25}, 10.5, 40.75, 30], "area": 1222.5, "iscrowd": 0}`,
+    );
   await w('], "categories": [');
   for (let c = 0; c < 80; c++) await w(`${c ? ',' : ''}{"id": ${c + 1}, "name": "category ${c + 1}"}`);
   await w(']}');
@@ -47,7 +53,9 @@ try {
   const streamed = (performance.now() - t0) / 1000;
   if (boxes !== ANN || images !== IMAGES) throw new Error(`read ${boxes} boxes on ${images} images`);
   console.log('figure | anchor | ratio');
-  console.log(`stream ${mb.toFixed(0)} MiB COCO (${fmt(ANN)} boxes): ${(mb / streamed).toFixed(1)} MiB/s, ${fmt(ANN / streamed)} boxes/s | whole-file JSON.parse (no grouping): ${(mb / whole).toFixed(1)} MiB/s | ${(whole / streamed).toFixed(2)}`);
+  console.log(
+    `stream ${mb.toFixed(0)} MiB COCO (${fmt(ANN)} boxes): ${(mb / streamed).toFixed(1)} MiB/s, ${fmt(ANN / streamed)} boxes/s | whole-file JSON.parse (no grouping): ${(mb / whole).toFixed(1)} MiB/s | ${(whole / streamed).toFixed(2)}`,
+  );
   console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB | - | -`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -33,20 +33,26 @@ async function ms(f: () => Promise<unknown>): Promise<number> {
   await f();
   return performance.now() - t;
 }
-const runFld = (args: string[]) => new Promise<void>((resolve, reject) => {
-  const p = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
-  p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`fld ${args.join(' ')} exited ${code}`))));
-});
+const runFld = (args: string[]) =>
+  new Promise<void>((resolve, reject) => {
+    const p = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`fld ${args.join(' ')} exited ${code}`))));
+  });
 
 const queues = ENGINE_QUEUES.map((n) => new Queue(n, { connection, prefix }));
-for (const q of queues) await q.addBulk(Array.from({ length: JOBS }, (_, i) => ({ name: `shard-${i}`, data: { shard: i } })));
+for (const q of queues)
+  await q.addBulk(Array.from({ length: JOBS }, (_, i) => ({ name: `shard-${i}`, data: { shard: i } })));
 
 const help: number[] = [];
 const start: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   help.push(await ms(() => runFld(['--help'])));
   let child: Awaited<ReturnType<typeof startDashboardChild>> | undefined;
-  start.push(await ms(async () => { child = await startDashboardChild(['--queue-prefix', prefix, '--root', root]); }));
+  start.push(
+    await ms(async () => {
+      child = await startDashboardChild(['--queue-prefix', prefix, '--root', root]);
+    }),
+  );
   await child!.stop();
 }
 
@@ -54,14 +60,24 @@ const dash = await startDashboardChild(['--queue-prefix', prefix, '--root', root
 const poll: number[] = [];
 const direct: number[] = [];
 for (let i = 0; i < RUNS * 4; i++) {
-  poll.push(await ms(async () => { await (await fetch(`${dash.url}queues/api/queues`)).text(); }));
+  poll.push(
+    await ms(async () => {
+      await (await fetch(`${dash.url}queues/api/queues`)).text();
+    }),
+  );
   direct.push(await ms(() => Promise.all(queues.map((q) => q.getJobCounts()))));
 }
-const cold = await ms(async () => { await (await fetch(`${dash.url}stats?round=1`)).text(); });
+const cold = await ms(async () => {
+  await (await fetch(`${dash.url}stats?round=1`)).text();
+});
 const warm: number[] = [];
 const cli: number[] = [];
 for (let i = 0; i < RUNS; i++) {
-  warm.push(await ms(async () => { await (await fetch(`${dash.url}stats?round=1`)).text(); }));
+  warm.push(
+    await ms(async () => {
+      await (await fetch(`${dash.url}stats?round=1`)).text();
+    }),
+  );
   cli.push(await ms(() => runFld(['stats', '--root', root, '--round', '1', '--html', join(root, 'r.html')])));
 }
 await dash.stop();
@@ -69,12 +85,23 @@ await dash.stop();
 const f = (x: number) => `${x.toFixed(0)} ms`;
 console.log(`\n${queues.length} queues x ${JOBS} waiting jobs; medians of ${RUNS} (poll: ${RUNS * 4}) runs\n`);
 console.log('figure | anchor | ratio');
-console.log(`dashboard start to URL: ${f(median(start))} | fld --help: ${f(median(help))} | ${(median(start) / median(help)).toFixed(2)}`);
-console.log(`/queues/api/queues: ${f(median(poll))} | getJobCounts of the ${queues.length} queues: ${f(median(direct))} | ${(median(poll) / median(direct)).toFixed(1)}`);
-console.log(`/stats?round=1 cold: ${f(cold)} | fld stats --html process: ${f(median(cli))} | ${(cold / median(cli)).toFixed(2)}`);
-console.log(`/stats?round=1 warm: ${f(median(warm))} | fld stats --html process: ${f(median(cli))} | ${(median(warm) / median(cli)).toFixed(2)}`);
+console.log(
+  `dashboard start to URL: ${f(median(start))} | fld --help: ${f(median(help))} | ${(median(start) / median(help)).toFixed(2)}`,
+);
+console.log(
+  `/queues/api/queues: ${f(median(poll))} | getJobCounts of the ${queues.length} queues: ${f(median(direct))} | ${(median(poll) / median(direct)).toFixed(1)}`,
+);
+console.log(
+  `/stats?round=1 cold: ${f(cold)} | fld stats --html process: ${f(median(cli))} | ${(cold / median(cli)).toFixed(2)}`,
+);
+console.log(
+  `/stats?round=1 warm: ${f(median(warm))} | fld stats --html process: ${f(median(cli))} | ${(median(warm) / median(cli)).toFixed(2)}`,
+);
 
-for (const q of queues) { await q.obliterate({ force: true }); await q.close(); }
+for (const q of queues) {
+  await q.obliterate({ force: true });
+  await q.close();
+}
 const redis = new Redis(connection);
 const keys = await redis.keys(`${prefix}:*`);
 if (keys.length) await redis.del(...keys);

@@ -21,7 +21,10 @@ const say = (s: string) => console.log(s);
 /** Peak resident memory of a child process, from /proc/<pid>/status VmHWM polled until it exits. */
 function peakRss(args: string[]): Promise<{ code: number | null; peakMB: number; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [FLD_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FLD_LOG_LEVEL: 'warn' } });
+    const p = spawn(process.execPath, [FLD_BIN, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, FLD_LOG_LEVEL: 'warn' },
+    });
     let peak = 0;
     let err = '';
     p.stderr.on('data', (d) => (err += d));
@@ -43,15 +46,29 @@ function peakRss(args: string[]): Promise<{ code: number | null; peakMB: number;
 async function folderOf(name: string, size: number): Promise<string> {
   const f = join(dir, name);
   mkdirSync(f, { recursive: true });
-  const png = await sharp({ create: { width: size, height: size, channels: 3, background: { r: 250, g: 250, b: 250 } } }).png({ compressionLevel: 9 }).toBuffer();
+  const png = await sharp({
+    create: { width: size, height: size, channels: 3, background: { r: 250, g: 250, b: 250 } },
+  })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
   for (let i = 0; i < 8; i++) writeFileSync(join(f, `img${i}.png`), png);
-  say(`${name}: 8 PNGs of ${size}x${size}, ${(png.length / 1024).toFixed(0)} KB each on disk, ${((size * size * 3) / 2 ** 20).toFixed(0)} MB each decoded`);
+  say(
+    `${name}: 8 PNGs of ${size}x${size}, ${(png.length / 1024).toFixed(0)} KB each on disk, ${((size * size * 3) / 2 ** 20).toFixed(0)} MB each decoded`,
+  );
   return f;
 }
 
 async function runOn(folder: string, name: string, budgetMB?: number) {
   const config = join(dir, `${name}.json`);
-  writeFileSync(config, JSON.stringify({ storage: join(dir, name), batchSize: 8, ...(budgetMB ? { decodeBudgetMB: budgetMB } : {}), specialists: { detector: join(REPO_ROOT, 'models', 'demo-detector') } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      storage: join(dir, name),
+      batchSize: 8,
+      ...(budgetMB ? { decodeBudgetMB: budgetMB } : {}),
+      specialists: { detector: join(REPO_ROOT, 'models', 'demo-detector') },
+    }),
+  );
   const r = await peakRss(['run', folder, '--collection', name, '--config', config]);
   if (r.code !== 0) throw new Error(`fld run (${name}) failed: ${r.err.slice(-2000)}`);
   return r.peakMB;
@@ -65,8 +82,12 @@ try {
   const budget = 1024;
   const ceiling = small + budget;
   say('\nfigure                                   peak RSS  anchor');
-  say(`8 hostile PNGs, default budget (${budget} MB)     ${budgeted.toFixed(0).padStart(6)} MB  ceiling ${ceiling.toFixed(0)} MB (8 small images ${small.toFixed(0)} MB + the budget)`);
-  say(`8 hostile PNGs, no budget in the way      ${unbounded.toFixed(0).padStart(6)} MB  (what a batch costs without one)`);
+  say(
+    `8 hostile PNGs, default budget (${budget} MB)     ${budgeted.toFixed(0).padStart(6)} MB  ceiling ${ceiling.toFixed(0)} MB (8 small images ${small.toFixed(0)} MB + the budget)`,
+  );
+  say(
+    `8 hostile PNGs, no budget in the way      ${unbounded.toFixed(0).padStart(6)} MB  (what a batch costs without one)`,
+  );
   const ok = budgeted <= ceiling;
   say(`\nfloor: peak RSS with the budget at most ${ceiling.toFixed(0)} MB: ${ok ? 'met' : 'NOT MET'}`);
   process.exitCode = ok ? 0 : 1;

@@ -18,14 +18,19 @@ const ROUNDS = process.env.FLD_BENCH_DEMO_ROUNDS;
 const tmp = mkdtempSync(join(tmpdir(), 'fld-demo-bench-'));
 const run = (args: string[]) => {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [FLD, ...args], { encoding: 'utf8', env: { ...process.env, FLD_LOG_LEVEL: 'warn' }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [FLD, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, FLD_LOG_LEVEL: 'warn' },
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`fld ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   return { out: r.stdout, seconds: (performance.now() - t0) / 1000 };
 };
 const anchor = (tag: string) => {
   const config = join(tmp, `${tag}.config.json`);
   writeFileSync(config, JSON.stringify({ storage: join(tmp, tag), shardSize: 40, specialists: { ocr: 'ppocr-v4' } }));
-  return run(['run', join(tmp, 'world', 'collection', 'manifest.jsonl'), '--collection', 'demo', '--config', config]).seconds;
+  return run(['run', join(tmp, 'world', 'collection', 'manifest.jsonl'), '--collection', 'demo', '--config', config])
+    .seconds;
 };
 try {
   // the anchor's world is the demo's (same size and seed, so the same bytes); run before and after
@@ -35,7 +40,8 @@ try {
   const demo = run(['demo', '--out', join(tmp, 'demo'), '--images', N, ...(ROUNDS ? ['--rounds', ROUNDS] : [])]);
   const timings = demo.out.slice(demo.out.lastIndexOf('\nstep timings\n'));
   const quality = demo.out.indexOf('quality per round against the truth\n');
-  if (quality >= 0) console.log(demo.out.slice(demo.out.indexOf('\n', quality) + 1, demo.out.indexOf('\nstep timings')).trim() + '\n');
+  if (quality >= 0)
+    console.log(demo.out.slice(demo.out.indexOf('\n', quality) + 1, demo.out.indexOf('\nstep timings')).trim() + '\n');
   console.log(timings.trim());
   const stepS = (re: RegExp) => Number(new RegExp(`${re.source}\\s+([\\d.]+) s`).exec(timings)?.[1] ?? NaN);
   // enqueue (shards written, flows added) + the wait: what `fld run` does in one process
@@ -45,7 +51,9 @@ try {
   const after = anchor('local-after');
 
   console.log('\nfigure | anchor | ratio');
-  console.log(`round 0 through workers (enqueue + wait) ${round0Workers.toFixed(1)} s | round 0 in one process (fld run, incl. start-up; before / after the demo) ${before.toFixed(1)} / ${after.toFixed(1)} s | ${(round0Workers / before).toFixed(2)} / ${(round0Workers / after).toFixed(2)}`);
+  console.log(
+    `round 0 through workers (enqueue + wait) ${round0Workers.toFixed(1)} s | round 0 in one process (fld run, incl. start-up; before / after the demo) ${before.toFixed(1)} / ${after.toFixed(1)} s | ${(round0Workers / before).toFixed(2)} / ${(round0Workers / after).toFixed(2)}`,
+  );
   console.log(`whole demo (${N} images) ${total.toFixed(1)} s | budget 900 s | ${(total / 900).toFixed(2)}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -46,11 +46,17 @@ const stalls: { max: number; p99: number }[] = [];
 let run = 0;
 
 async function inProcess(env: Env): Promise<number> {
-  const local = openServices(EngineConfig.parse({ ...env.config, storage: join(env.dir, `local-${run++}`) }), { log: quiet });
+  const local = openServices(EngineConfig.parse({ ...env.config, storage: join(env.dir, `local-${run++}`) }), {
+    log: quiet,
+  });
   try {
     await local.adapters.get('ocr', 'ppocr-v4', 0);
     const plan = await roundPlanFor(local.storage, 'b', 0, env.config);
-    const shards = await writeImageShards(local.storage, detectSource(world.manifest), { collection: 'b', shardSize, readSize: true });
+    const shards = await writeImageShards(local.storage, detectSource(world.manifest), {
+      collection: 'b',
+      shardSize,
+      readSize: true,
+    });
     const h = monitorEventLoopDelay({ resolution: 10 });
     h.enable();
     const t0 = performance.now();
@@ -67,7 +73,8 @@ async function inProcess(env: Env): Promise<number> {
 /** Enqueue to finished on already-warm workers; polls the round status every 50 ms. */
 async function onBullMQ(env: Env, manifest: string, collection: string, n: number): Promise<number> {
   const t0 = performance.now();
-  const r = await fld(['enqueue', manifest, '--collection', collection, '--config', env.configFile], { cwd: env.dir }).done;
+  const r = await fld(['enqueue', manifest, '--collection', collection, '--config', env.configFile], { cwd: env.dir })
+    .done;
   if (r.code !== 0) throw new Error(r.stderr);
   for (;;) {
     const s = await env.status(collection);
@@ -114,15 +121,29 @@ try {
   const ratio = best(engine) / best(local);
   const left = await redisLeft(one);
   const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
-  console.log(`engine bench: ${images} images, shards of ${shardSize}, batch ${BATCH}, window 4, ${reps} alternating runs each, load ${loadavg()[0].toFixed(1)}`);
-  console.log(`  in process: 1 process, stages in turn per shard, OCR ORT ${describeThreads()}; runs ${list(local)} img/s`);
-  console.log(`  BullMQ:     1 worker process --queues ocr,merge --concurrency 1, OCR ORT ${describeThreads()}; runs ${list(engine)} img/s`);
-  console.log(`  BullMQ x2:  2 worker processes (ocr | merge), OCR ORT ${describeThreads()}; runs ${list(split)} img/s`);
+  console.log(
+    `engine bench: ${images} images, shards of ${shardSize}, batch ${BATCH}, window 4, ${reps} alternating runs each, load ${loadavg()[0].toFixed(1)}`,
+  );
+  console.log(
+    `  in process: 1 process, stages in turn per shard, OCR ORT ${describeThreads()}; runs ${list(local)} img/s`,
+  );
+  console.log(
+    `  BullMQ:     1 worker process --queues ocr,merge --concurrency 1, OCR ORT ${describeThreads()}; runs ${list(engine)} img/s`,
+  );
+  console.log(
+    `  BullMQ x2:  2 worker processes (ocr | merge), OCR ORT ${describeThreads()}; runs ${list(split)} img/s`,
+  );
   console.log('figure | anchor | ratio');
-  console.log(`BullMQ round 0, 1 worker process (same threads): ${best(engine).toFixed(1)} img/s | in process: ${best(local).toFixed(1)} img/s | ${ratio.toFixed(2)} (floor ${FLOOR})`);
-  console.log(`BullMQ round 0, 2 worker processes (one more main thread): ${best(split).toFixed(1)} img/s | in process: ${best(local).toFixed(1)} img/s | ${(best(split) / best(local)).toFixed(2)}`);
+  console.log(
+    `BullMQ round 0, 1 worker process (same threads): ${best(engine).toFixed(1)} img/s | in process: ${best(local).toFixed(1)} img/s | ${ratio.toFixed(2)} (floor ${FLOOR})`,
+  );
+  console.log(
+    `BullMQ round 0, 2 worker processes (one more main thread): ${best(split).toFixed(1)} img/s | in process: ${best(local).toFixed(1)} img/s | ${(best(split) / best(local)).toFixed(2)}`,
+  );
   const stall = Math.max(...stalls.map((x) => x.max));
-  console.log(`max event-loop stall during in-process OCR+merge shard jobs: ${stall.toFixed(0)} ms (p99 ${Math.max(...stalls.map((x) => x.p99)).toFixed(0)} ms) | lock renewal period: ${DEFAULT_WORKER_POLICY.lockDuration / 2} ms | ${(stall / (DEFAULT_WORKER_POLICY.lockDuration / 2)).toFixed(4)}`);
+  console.log(
+    `max event-loop stall during in-process OCR+merge shard jobs: ${stall.toFixed(0)} ms (p99 ${Math.max(...stalls.map((x) => x.p99)).toFixed(0)} ms) | lock renewal period: ${DEFAULT_WORKER_POLICY.lockDuration / 2} ms | ${(stall / (DEFAULT_WORKER_POLICY.lockDuration / 2)).toFixed(4)}`,
+  );
   console.log(`Redis after ${reps + 1} rounds: ${left.keys} keys, ${left.bytes} bytes | - | -`);
   if (ratio < FLOOR) {
     console.error(`the engine is more than ${Math.round((1 - FLOOR) * 100)}% below in-process`);

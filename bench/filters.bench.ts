@@ -27,26 +27,70 @@ const SPACY_SM_PUBLISHED_WPS = 8517;
 
 // ---- caption-like texts, seeded
 let seed = 12345;
-const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-const ADJ = ['red', 'small', 'wooden', 'large', 'white', 'old', 'bright', 'tall', 'green', 'narrow', 'black', 'shiny', 'round', 'blue'];
-const NOUN = ['dog', 'table', 'man', 'woman', 'car', 'tree', 'window', 'cup', 'bicycle', 'horse', 'lamp', 'boat', 'chair', 'building', 'child', 'bench', 'sign', 'plate'];
+const ADJ = [
+  'red',
+  'small',
+  'wooden',
+  'large',
+  'white',
+  'old',
+  'bright',
+  'tall',
+  'green',
+  'narrow',
+  'black',
+  'shiny',
+  'round',
+  'blue',
+];
+const NOUN = [
+  'dog',
+  'table',
+  'man',
+  'woman',
+  'car',
+  'tree',
+  'window',
+  'cup',
+  'bicycle',
+  'horse',
+  'lamp',
+  'boat',
+  'chair',
+  'building',
+  'child',
+  'bench',
+  'sign',
+  'plate',
+];
 const PLACE = ['kitchen', 'park', 'street', 'beach', 'room', 'garden', 'field', 'station', 'market'];
 const VERB_ING = ['sitting', 'standing', 'walking', 'holding', 'looking at', 'riding', 'carrying', 'leaning on'];
 const VERB_S = ['stands', 'sits', 'rests', 'hangs', 'lies', 'leans'];
 const PREP = ['on', 'next to', 'behind', 'near', 'under', 'in front of', 'beside'];
-const np = () => `${pick(['a', 'the', 'a', 'two'])} ${rnd() < 0.6 ? pick(ADJ) + ' ' : ''}${pick(NOUN)}`.replace(/^two (.*)$/, (_, x) => `two ${x}s`);
+const np = () =>
+  `${pick(['a', 'the', 'a', 'two'])} ${rnd() < 0.6 ? pick(ADJ) + ' ' : ''}${pick(NOUN)}`.replace(
+    /^two (.*)$/,
+    (_, x) => `two ${x}s`,
+  );
 const sentence = () => {
   switch (Math.floor(rnd() * 4)) {
-    case 0: return `${cap(np())} is ${pick(VERB_ING)} ${np()} ${pick(PREP)} ${np()}.`;
-    case 1: return `${cap(np())} ${pick(VERB_S)} ${pick(PREP)} ${np()} in the ${pick(PLACE)}.`;
-    case 2: return `There is ${np()} with ${np()} ${pick(PREP)} ${np()}.`;
-    default: return `On the left, ${np()} ${pick(VERB_S)} ${pick(PREP)} ${np()}, and ${np()} is ${pick(ADJ)}.`;
+    case 0:
+      return `${cap(np())} is ${pick(VERB_ING)} ${np()} ${pick(PREP)} ${np()}.`;
+    case 1:
+      return `${cap(np())} ${pick(VERB_S)} ${pick(PREP)} ${np()} in the ${pick(PLACE)}.`;
+    case 2:
+      return `There is ${np()} with ${np()} ${pick(PREP)} ${np()}.`;
+    default:
+      return `On the left, ${np()} ${pick(VERB_S)} ${pick(PREP)} ${np()}, and ${np()} is ${pick(ADJ)}.`;
   }
 };
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
 const corpus = (sentences: [number, number], n: number) =>
-  Array.from({ length: n }, () => Array.from({ length: sentences[0] + Math.floor(rnd() * (sentences[1] - sentences[0] + 1)) }, sentence).join(' '));
+  Array.from({ length: n }, () =>
+    Array.from({ length: sentences[0] + Math.floor(rnd() * (sentences[1] - sentences[0] + 1)) }, sentence).join(' '),
+  );
 const words = (texts: string[]) => texts.reduce((s, t) => s + t.split(/\s+/).filter(Boolean).length, 0);
 
 /** CPU milliseconds used by this process so far (user + system, all its threads). */
@@ -60,7 +104,10 @@ function time(fn: () => void, minMs: number): number {
   fn(); // warm-up
   let runs = 0;
   const t0 = cpuMs();
-  do { fn(); runs++; } while (cpuMs() - t0 < minMs);
+  do {
+    fn();
+    runs++;
+  } while (cpuMs() - t0 < minMs);
   return (cpuMs() - t0) / runs / 1000;
 }
 
@@ -74,14 +121,29 @@ const its = nlp.its;
 const cfg = filterConfig().text;
 const n = QUICK ? 60 : 300;
 let parseOk = true;
-const corpora = ([['brief', [1, 1]], ['detailed', [3, 5]], ['more_detailed', [7, 10]]] as const).map(([gran, sentences]) => ({
-  gran, texts: corpus(sentences as unknown as [number, number], gran === 'brief' ? n * 4 : n),
+const corpora = (
+  [
+    ['brief', [1, 1]],
+    ['detailed', [3, 5]],
+    ['more_detailed', [7, 10]],
+  ] as const
+).map(([gran, sentences]) => ({
+  gran,
+  texts: corpus(sentences as unknown as [number, number], gran === 'brief' ? n * 4 : n),
 }));
-const wink = (texts: string[]) => { for (const t of texts) nlp.readDoc(t).tokens().out(its.pos); };
-const ours = (gran: 'brief' | 'detailed' | 'more_detailed', texts: string[]) => { for (const t of texts) judgeText({ text: t, granularity: gran }, cfg); };
+const wink = (texts: string[]) => {
+  for (const t of texts) nlp.readDoc(t).tokens().out(its.pos);
+};
+const ours = (gran: 'brief' | 'detailed' | 'more_detailed', texts: string[]) => {
+  for (const t of texts) judgeText({ text: t, granularity: gran }, cfg);
+};
 // warm both up (JIT) on every corpus before measuring
 const warmUntil = performance.now() + (QUICK ? 1500 : 4000);
-while (performance.now() < warmUntil) for (const c of corpora) { wink(c.texts); ours(c.gran, c.texts); }
+while (performance.now() < warmUntil)
+  for (const c of corpora) {
+    wink(c.texts);
+    ours(c.gran, c.texts);
+  }
 for (const { gran, texts } of corpora) {
   const w = words(texts);
   // CPU time of this process (not wall time: the machine is shared, and waiting for a core is not
@@ -89,34 +151,60 @@ for (const { gran, texts } of corpora) {
   // slice over the rounds
   const slices: string[][] = [];
   for (let k = 0; k < texts.length; k += 50) slices.push(texts.slice(k, k + 50));
-  const bw = slices.map(() => Infinity), bo = slices.map(() => Infinity);
+  const bw = slices.map(() => Infinity),
+    bo = slices.map(() => Infinity);
   for (let r = 0; r < (QUICK ? 8 : 30); r++) {
     slices.forEach((sl, k) => {
       for (const side of r % 2 ? [0, 1] : [1, 0]) {
         const t0 = cpuMs();
-        if (side === 0) { wink(sl); bw[k] = Math.min(bw[k], cpuMs() - t0); } else { ours(gran, sl); bo[k] = Math.min(bo[k], cpuMs() - t0); }
+        if (side === 0) {
+          wink(sl);
+          bw[k] = Math.min(bw[k], cpuMs() - t0);
+        } else {
+          ours(gran, sl);
+          bo[k] = Math.min(bo[k], cpuMs() - t0);
+        }
       }
     });
   }
-  const bestWink = bw.reduce((a, b) => a + b, 0), bestOurs = bo.reduce((a, b) => a + b, 0);
+  const bestWink = bw.reduce((a, b) => a + b, 0),
+    bestOurs = bo.reduce((a, b) => a + b, 0);
   const winkWps = w / (bestWink / 1000);
   const oursWps = w / (bestOurs / 1000);
   const ratio = oursWps / winkWps;
   if (ratio < 0.5) parseOk = false;
-  rows.push([`parse+rules ${gran} (${(w / texts.length).toFixed(1)} words/text): ${fmt(oursWps)} words/s`, `wink-nlp readDoc+POS: ${fmt(winkWps)} words/s; spaCy sm published: ${fmt(SPACY_SM_PUBLISHED_WPS)} words/s`,
-    `${ratio.toFixed(2)}x wink (floor 0.5x ${ratio >= 0.5 ? 'ok' : 'MISSED'}); ${(oursWps / SPACY_SM_PUBLISHED_WPS).toFixed(1)}x spaCy`]);
+  rows.push([
+    `parse+rules ${gran} (${(w / texts.length).toFixed(1)} words/text): ${fmt(oursWps)} words/s`,
+    `wink-nlp readDoc+POS: ${fmt(winkWps)} words/s; spaCy sm published: ${fmt(SPACY_SM_PUBLISHED_WPS)} words/s`,
+    `${ratio.toFixed(2)}x wink (floor 0.5x ${ratio >= 0.5 ? 'ok' : 'MISSED'}); ${(oursWps / SPACY_SM_PUBLISHED_WPS).toFixed(1)}x spaCy`,
+  ]);
 }
 
 // ---- what lemmas would cost: parse with and without them (opt-in, no rule uses them), detailed texts
 {
   const texts = corpora[1].texts;
   const w = words(texts);
-  let plain = Infinity, lemma = Infinity;
+  let plain = Infinity,
+    lemma = Infinity;
   for (let r = 0; r < (QUICK ? 3 : 8); r++) {
-    lemma = Math.min(lemma, time(() => { for (const t of texts) parseText(t, { lemmas: true }); }, 100));
-    plain = Math.min(plain, time(() => { for (const t of texts) parseText(t); }, 100));
+    lemma = Math.min(
+      lemma,
+      time(() => {
+        for (const t of texts) parseText(t, { lemmas: true });
+      }, 100),
+    );
+    plain = Math.min(
+      plain,
+      time(() => {
+        for (const t of texts) parseText(t);
+      }, 100),
+    );
   }
-  rows.push([`parse with lemmas (detailed): ${fmt(w / lemma)} words/s`, `parse without (the default): ${fmt(w / plain)} words/s`, `${(plain / lemma).toFixed(2)}x`]);
+  rows.push([
+    `parse with lemmas (detailed): ${fmt(w / lemma)} words/s`,
+    `parse without (the default): ${fmt(w / plain)} words/s`,
+    `${(plain / lemma).toFixed(2)}x`,
+  ]);
 }
 
 // ---- NMS vs torchvision (same boxes, timed inside Python)
@@ -124,11 +212,26 @@ const PY = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../test/filters/boxes/torchvision_nms.py', import.meta.url));
 let nmsOk = true;
 const dir = mkdtempSync(join(tmpdir(), 'fld-bench-nms-'));
-let runs: { n: number; boxes: number[]; scores: number[]; iou: number; keep: number[]; cpu_min_s: number; cpu_median_s: number }[] = [];
+let runs: {
+  n: number;
+  boxes: number[];
+  scores: number[];
+  iou: number;
+  keep: number[];
+  cpu_min_s: number;
+  cpu_median_s: number;
+}[] = [];
 try {
   const out = join(dir, 'bench.json');
-  const r = spawnSync(PY, [script, 'bench', out, '--sizes', '1000', '10000', '--repeat', QUICK ? '3' : '9'], { encoding: 'utf8' });
-  if (r.status !== 0) rows.push(['NMS', `torchvision unavailable (${PY}): ${(r.stderr || String(r.error)).trim().split('\n').pop()}`, 'n/a']);
+  const r = spawnSync(PY, [script, 'bench', out, '--sizes', '1000', '10000', '--repeat', QUICK ? '3' : '9'], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    rows.push([
+      'NMS',
+      `torchvision unavailable (${PY}): ${(r.stderr || String(r.error)).trim().split('\n').pop()}`,
+      'n/a',
+    ]);
   else runs = JSON.parse(readFileSync(out, 'utf8')).runs;
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -143,8 +246,11 @@ for (const run of runs) {
   const ours = samples[0];
   const ratio = ours / run.cpu_min_s;
   if (ratio > 2 || !same) nmsOk = false;
-  rows.push([`NMS ${run.n} boxes: ${(ours * 1000).toFixed(3)} ms (median ${(samples[Math.floor(samples.length / 2)] * 1000).toFixed(3)}; kept ${run.keep.length}, ${same ? 'same as torchvision' : 'DIFFERENT'})`,
-    `torchvision.ops.nms (CPU time in Python, 1 thread): ${(run.cpu_min_s * 1000).toFixed(3)} ms (median ${(run.cpu_median_s * 1000).toFixed(3)})`, `${ratio.toFixed(2)}x time (floor 2x ${ratio <= 2 ? 'ok' : 'MISSED'})`]);
+  rows.push([
+    `NMS ${run.n} boxes: ${(ours * 1000).toFixed(3)} ms (median ${(samples[Math.floor(samples.length / 2)] * 1000).toFixed(3)}; kept ${run.keep.length}, ${same ? 'same as torchvision' : 'DIFFERENT'})`,
+    `torchvision.ops.nms (CPU time in Python, 1 thread): ${(run.cpu_min_s * 1000).toFixed(3)} ms (median ${(run.cpu_median_s * 1000).toFixed(3)})`,
+    `${ratio.toFixed(2)}x time (floor 2x ${ratio <= 2 ? 'ok' : 'MISSED'})`,
+  ]);
 }
 
 // ---- fusion throughput vs NMS on the same boxes
@@ -152,30 +258,66 @@ for (const run of runs) {
   const images = QUICK ? 50 : 200;
   const sets: { source: string; boxes: BoxArrays }[][] = [];
   for (let i = 0; i < images; i++) {
-    const truth = Array.from({ length: 30 }, () => { const x = rnd() * 900, y = rnd() * 700, w = 20 + rnd() * 100, h = 20 + rnd() * 100; return [x, y, x + w, y + h]; });
-    sets.push(Array.from({ length: 4 }, (_, s) => {
-      const xyxy = new Float64Array(truth.length * 4), scores = new Float64Array(truth.length), labels = new Int32Array(truth.length);
-      truth.forEach((t, k) => { for (let c = 0; c < 4; c++) xyxy[k * 4 + c] = t[c] + (rnd() - 0.5) * 6; scores[k] = 0.3 + rnd() * 0.7; labels[k] = k % 5; });
-      return { source: `s${s}`, boxes: { xyxy, scores, labels } };
-    }));
+    const truth = Array.from({ length: 30 }, () => {
+      const x = rnd() * 900,
+        y = rnd() * 700,
+        w = 20 + rnd() * 100,
+        h = 20 + rnd() * 100;
+      return [x, y, x + w, y + h];
+    });
+    sets.push(
+      Array.from({ length: 4 }, (_, s) => {
+        const xyxy = new Float64Array(truth.length * 4),
+          scores = new Float64Array(truth.length),
+          labels = new Int32Array(truth.length);
+        truth.forEach((t, k) => {
+          for (let c = 0; c < 4; c++) xyxy[k * 4 + c] = t[c] + (rnd() - 0.5) * 6;
+          scores[k] = 0.3 + rnd() * 0.7;
+          labels[k] = k % 5;
+        });
+        return { source: `s${s}`, boxes: { xyxy, scores, labels } };
+      }),
+    );
   }
   const unions = sets.map((srcs) => {
-    const xyxy = new Float32Array(srcs.reduce((a, s) => a + s.boxes.xyxy.length, 0)), scores = new Float32Array(xyxy.length / 4);
+    const xyxy = new Float32Array(srcs.reduce((a, s) => a + s.boxes.xyxy.length, 0)),
+      scores = new Float32Array(xyxy.length / 4);
     let o = 0;
-    for (const s of srcs) { xyxy.set(s.boxes.xyxy, o * 4); scores.set(s.boxes.scores, o); o += s.boxes.scores.length; }
+    for (const s of srcs) {
+      xyxy.set(s.boxes.xyxy, o * 4);
+      scores.set(s.boxes.scores, o);
+      o += s.boxes.scores.length;
+    }
     return { xyxy, scores };
   });
   const boxes = images * 4 * 30;
-  let tFuse = Infinity, tNms = Infinity;
+  let tFuse = Infinity,
+    tNms = Infinity;
   for (let r = 0; r < (QUICK ? 3 : 8); r++) {
-    tFuse = Math.min(tFuse, time(() => { for (const s of sets) fuseBoxes(s, { iouThreshold: 0.55 }); }, 100));
-    tNms = Math.min(tNms, time(() => { for (const u of unions) nms(u, 0.5); }, 100));
+    tFuse = Math.min(
+      tFuse,
+      time(() => {
+        for (const s of sets) fuseBoxes(s, { iouThreshold: 0.55 });
+      }, 100),
+    );
+    tNms = Math.min(
+      tNms,
+      time(() => {
+        for (const u of unions) nms(u, 0.5);
+      }, 100),
+    );
   }
-  rows.push([`weighted box fusion (4 sources x 30 boxes per image): ${fmt(boxes / tFuse)} boxes/s`, `NMS over the same union: ${fmt(boxes / tNms)} boxes/s`, `${(tNms / tFuse).toFixed(2)}x NMS throughput`]);
+  rows.push([
+    `weighted box fusion (4 sources x 30 boxes per image): ${fmt(boxes / tFuse)} boxes/s`,
+    `NMS over the same union: ${fmt(boxes / tNms)} boxes/s`,
+    `${(tNms / tFuse).toFixed(2)}x NMS throughput`,
+  ]);
 }
 
 console.log('figure | anchor | ratio');
 console.log('--- | --- | ---');
 for (const r of rows) console.log(r.join(' | '));
-console.log(`\nfloors: parse >= 0.5x wink-nlp ${parseOk ? 'met' : 'MISSED'}; NMS <= 2x torchvision ${nmsOk ? 'met' : 'MISSED'}${runs.length ? '' : ' (not measured)'}`);
+console.log(
+  `\nfloors: parse >= 0.5x wink-nlp ${parseOk ? 'met' : 'MISSED'}; NMS <= 2x torchvision ${nmsOk ? 'met' : 'MISSED'}${runs.length ? '' : ' (not measured)'}`,
+);
 process.exitCode = parseOk && nmsOk ? 0 : 1;

@@ -22,17 +22,27 @@ function seconds(f: () => void): number {
 
 const work = mkdtempSync(join(tmpdir(), 'fld-f2-bench-'));
 const out = join(work, 'model');
-const py = (args: string[]) => execFileSync(PYTHON, args, { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+const py = (args: string[]) =>
+  execFileSync(PYTHON, args, { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
 const anchor = seconds(() => py(['-c', 'import torch, onnx']));
 let log = '';
-const exportS = seconds(() => { log = py(['-m', 'training.florence2_layout.export_onnx', out]); });
+const exportS = seconds(() => {
+  log = py(['-m', 'training.florence2_layout.export_onnx', out]);
+});
 console.log(log.trim());
 console.log('figure | anchor | ratio');
-console.log(`export script ${exportS.toFixed(1)} s (budget 120 s) | python + import torch, onnx ${anchor.toFixed(1)} s | ${(exportS / anchor).toFixed(2)}`);
+console.log(
+  `export script ${exportS.toFixed(1)} s (budget 120 s) | python + import torch, onnx ${anchor.toFixed(1)} s | ${(exportS / anchor).toFixed(2)}`,
+);
 
 const processor = await AutoProcessor.from_pretrained(out);
 const size = 512;
-const image = new RawImage(new Uint8ClampedArray(size * size * 3).map((_, i) => (i * 31) % 256), size, size, 3);
+const image = new RawImage(
+  new Uint8ClampedArray(size * size * 3).map((_, i) => (i * 31) % 256),
+  size,
+  size,
+  3,
+);
 const inputs = await processor(image, '<OD>');
 const perImage: Record<string, number> = {};
 for (const dtype of ['fp32', 'fp16'] as const) {
@@ -47,5 +57,7 @@ for (const dtype of ['fp32', 'fp16'] as const) {
   perImage[dtype] = best;
   await model.dispose();
 }
-console.log(`transformers.js <OD> generate, ${TOKENS} new tokens, fp16 ${perImage.fp16.toFixed(0)} ms | fp32 ${perImage.fp32.toFixed(0)} ms | ${(perImage.fp16 / perImage.fp32).toFixed(2)}`);
+console.log(
+  `transformers.js <OD> generate, ${TOKENS} new tokens, fp16 ${perImage.fp16.toFixed(0)} ms | fp32 ${perImage.fp32.toFixed(0)} ms | ${(perImage.fp16 / perImage.fp32).toFixed(2)}`,
+);
 rmSync(work, { recursive: true, force: true });

@@ -7,7 +7,13 @@
  * caption lengths vary as a trained model's do). FLD_BENCH_IMAGES (default 48), FLD_BENCH_F2_TOKENS
  * (max_new_tokens, default 32), FLD_BENCH_INTRA / FLD_BENCH_INTER (ORT threads, default 1 / 1).
  */
-import { env, AutoProcessor, Florence2ForConditionalGeneration, Florence2Processor, RawImage } from '@huggingface/transformers';
+import {
+  env,
+  AutoProcessor,
+  Florence2ForConditionalGeneration,
+  type Florence2Processor,
+  RawImage,
+} from '@huggingface/transformers';
 import { annotateStream } from '../specialists/annotate-stream.ts';
 import { Florence2Adapter } from '../specialists/florence2/adapter.ts';
 import { decodeImage } from '../specialists/image/decode.ts';
@@ -17,7 +23,10 @@ import { sampleImages, variedFlorence2Folder } from '../test/specialists/fixture
 env.allowRemoteModels = false;
 const N = Number(process.env.FLD_BENCH_IMAGES ?? 48);
 const TOKENS = Number(process.env.FLD_BENCH_F2_TOKENS ?? 32);
-const threads: ThreadOptions = { intraOpNumThreads: Number(process.env.FLD_BENCH_INTRA ?? 1), interOpNumThreads: Number(process.env.FLD_BENCH_INTER ?? 1) };
+const threads: ThreadOptions = {
+  intraOpNumThreads: Number(process.env.FLD_BENCH_INTRA ?? 1),
+  interOpNumThreads: Number(process.env.FLD_BENCH_INTER ?? 1),
+};
 const dir = process.env.FLD_BENCH_F2_DIR ?? variedFlorence2Folder();
 const BATCHES = [1, 4, 8, 16];
 
@@ -25,12 +34,20 @@ const images = await sampleImages(N, 3);
 console.log(`model ${dir}; ${N} images; <CAPTION> greedy, max_new_tokens ${TOKENS}; ORT ${describeThreads(threads)}`);
 
 async function ours(batch: number, numBeams = 1): Promise<{ ips: number; tokens: number }> {
-  const adapter = new Florence2Adapter({ modelDir: dir, tasks: ['<CAPTION>'], threads, maxBatch: batch, numBeams, maxNewTokens: TOKENS });
+  const adapter = new Florence2Adapter({
+    modelDir: dir,
+    tasks: ['<CAPTION>'],
+    threads,
+    maxBatch: batch,
+    numBeams,
+    maxNewTokens: TOKENS,
+  });
   await adapter.setup();
   // warm-up: first runs allocate ORT arenas
   for await (const _ of annotateStream(adapter, images.slice(0, batch), batch)) void _;
   const t0 = performance.now();
-  let rows = 0, chars = 0;
+  let rows = 0,
+    chars = 0;
   for await (const r of annotateStream(adapter, images, batch)) {
     rows += r.text.length;
     chars += r.text.reduce((a, t) => a + t.text.length, 0);
@@ -43,7 +60,10 @@ async function ours(batch: number, numBeams = 1): Promise<{ ips: number; tokens:
 
 async function transformersJs(): Promise<number> {
   const processor = (await AutoProcessor.from_pretrained(dir)) as Florence2Processor;
-  const model = await Florence2ForConditionalGeneration.from_pretrained(dir, { dtype: 'fp32', session_options: { intraOpNumThreads: threads.intraOpNumThreads, interOpNumThreads: threads.interOpNumThreads } });
+  const model = await Florence2ForConditionalGeneration.from_pretrained(dir, {
+    dtype: 'fp32',
+    session_options: { intraOpNumThreads: threads.intraOpNumThreads, interOpNumThreads: threads.interOpNumThreads },
+  });
   const run = async (im: (typeof images)[number]) => {
     const d = await decodeImage(im.bytes);
     const inputs = await processor(new RawImage(new Uint8ClampedArray(d.data), d.width, d.height, 3), '<CAPTION>');
@@ -63,11 +83,23 @@ const per: Record<number, number> = {};
 for (const b of BATCHES) {
   const r = await ours(b);
   per[b] = r.ips;
-  rows.push([`runner batch ${b}: ${r.ips.toFixed(2)} img/s`, `transformers.js generate: ${anchor.toFixed(2)} img/s`, (r.ips / anchor).toFixed(2)]);
+  rows.push([
+    `runner batch ${b}: ${r.ips.toFixed(2)} img/s`,
+    `transformers.js generate: ${anchor.toFixed(2)} img/s`,
+    (r.ips / anchor).toFixed(2),
+  ]);
 }
 const best = BATCHES.reduce((a, b) => (per[b] > per[a] ? b : a), 1);
 const beam = await ours(best, 3);
-rows.push([`runner batch ${best}, num_beams 3: ${beam.ips.toFixed(2)} img/s`, `runner batch ${best} greedy: ${per[best].toFixed(2)} img/s`, (beam.ips / per[best]).toFixed(2)]);
+rows.push([
+  `runner batch ${best}, num_beams 3: ${beam.ips.toFixed(2)} img/s`,
+  `runner batch ${best} greedy: ${per[best].toFixed(2)} img/s`,
+  (beam.ips / per[best]).toFixed(2),
+]);
 const floor = per[best] / per[1];
-rows.push([`best batch (${best}) / batch 1`, 'floor 1.5', `${floor.toFixed(2)} ${floor >= 1.5 ? 'ok' : 'BELOW FLOOR'}`]);
+rows.push([
+  `best batch (${best}) / batch 1`,
+  'floor 1.5',
+  `${floor.toFixed(2)} ${floor >= 1.5 ? 'ok' : 'BELOW FLOOR'}`,
+]);
 for (const r of rows) console.log(r.join(' | '));

@@ -18,7 +18,9 @@ async function measure(shareEngine: boolean) {
   global.gc?.();
   const rss0 = process.memoryUsage().rss;
   let t = performance.now();
-  const adapters = TASKS.map((task) => new Florence2Adapter({ modelDir: dir, tasks: [task], maxNewTokens: 20, numBeams: 1, shareEngine }));
+  const adapters = TASKS.map(
+    (task) => new Florence2Adapter({ modelDir: dir, tasks: [task], maxNewTokens: 20, numBeams: 1, shareEngine }),
+  );
   for (const a of adapters) await a.setup();
   const setupMs = performance.now() - t;
   const rss = (process.memoryUsage().rss - rss0) / 2 ** 20;

@@ -21,7 +21,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ocr from '@gutenye/ocr-node';
 import ort from 'onnxruntime-node';
-import { addOcrCounts, emptyOcrCounts, ocrCounts, ocrScore, type OcrItem, type OcrScore } from '../pipeline/quality/ocr-score.ts';
+import {
+  addOcrCounts,
+  emptyOcrCounts,
+  ocrCounts,
+  ocrScore,
+  type OcrItem,
+  type OcrScore,
+} from '../pipeline/quality/ocr-score.ts';
 import { annotateStream } from '../specialists/annotate-stream.ts';
 import { OcrAdapter, type OcrTimings } from '../specialists/ocr/ocr.ts';
 import { describeThreads, type ThreadOptions } from '../specialists/ort-options.ts';
@@ -30,7 +37,10 @@ import { realScenes } from './ocr-scene/real.ts';
 
 const N = Number(process.env.FLD_BENCH_OCR_SCENE_N ?? 100);
 const SEED = Number(process.env.FLD_BENCH_OCR_SCENE_SEED ?? 2026);
-const threads: ThreadOptions = { intraOpNumThreads: Number(process.env.FLD_BENCH_INTRA ?? 1), interOpNumThreads: Number(process.env.FLD_BENCH_INTER ?? 1) };
+const threads: ThreadOptions = {
+  intraOpNumThreads: Number(process.env.FLD_BENCH_INTRA ?? 1),
+  interOpNumThreads: Number(process.env.FLD_BENCH_INTER ?? 1),
+};
 
 const missing = missingFontPackages();
 if (missing.length) {
@@ -38,18 +48,32 @@ if (missing.length) {
   process.exit(1);
 }
 
-interface Item { id: string; path: string; bytes: Buffer; truth: OcrItem[]; real: boolean }
+interface Item {
+  id: string;
+  path: string;
+  bytes: Buffer;
+  truth: OcrItem[];
+  real: boolean;
+}
 const dir = mkdtempSync(join(tmpdir(), 'fld-ocr-scene-'));
 const items: Item[] = [];
 for (const s of await sceneSet(SEED, N)) {
   const path = join(dir, `${s.id}.${s.format === 'jpeg' ? 'jpg' : 'png'}`);
   await writeFile(path, s.bytes);
-  items.push({ id: s.id, path, bytes: s.bytes, truth: s.words.map((w) => ({ box: w.box, text: w.text })), real: false });
+  items.push({
+    id: s.id,
+    path,
+    bytes: s.bytes,
+    truth: s.words.map((w) => ({ box: w.box, text: w.text })),
+    real: false,
+  });
 }
-for (const r of await realScenes()) items.push({ id: r.id, path: r.path, bytes: await readFile(r.path), truth: r.words, real: true });
+for (const r of await realScenes())
+  items.push({ id: r.id, path: r.path, bytes: await readFile(r.path), truth: r.words, real: true });
 
 const boxOfPoints = (pts: number[][]) => {
-  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  const xs = pts.map((p) => p[0]),
+    ys = pts.map((p) => p[1]);
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 };
 const cpuMs = () => {
@@ -57,7 +81,11 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-interface Run { name: string; read: Map<string, OcrItem[]>; cpuMs: number }
+interface Run {
+  name: string;
+  read: Map<string, OcrItem[]>;
+  cpuMs: number;
+}
 function score(r: Run, which: Item[]): OcrScore {
   let c = emptyOcrCounts();
   for (const i of which) c = addOcrCounts(c, ocrCounts(r.read.get(i.id) ?? [], i.truth));
@@ -69,7 +97,9 @@ function score(r: Run, which: Item[]): OcrScore {
  * padded size) is judged on its reading alone.
  */
 function bagOfWords(r: Run, which: Item[]): { recall: number; precision: number } {
-  let right = 0, truth = 0, read = 0;
+  let right = 0,
+    truth = 0,
+    read = 0;
   for (const i of which) {
     const pool = i.truth.flatMap((w) => w.text.split(/\s+/).filter(Boolean));
     const got = (r.read.get(i.id) ?? []).flatMap((w) => w.text.split(/\s+/).filter(Boolean));
@@ -95,30 +125,46 @@ const timings: OcrTimings = { detMs: 0, recMs: 0, detRuns: 0, recRuns: 0, lines:
 const profiled = new OcrAdapter({ threads: { ...threads, inference: 'inline' }, timings });
 await ocr.setup();
 await profiled.setup();
-const gutenye = await Ocr.create({ onnxOptions: { intraOpNumThreads: threads.intraOpNumThreads, interOpNumThreads: threads.interOpNumThreads } });
-let theirModel = 0, counting = false;
-const proto = (ort.InferenceSession as unknown as { prototype: { run: (...a: unknown[]) => Promise<unknown> } }).prototype;
+const gutenye = await Ocr.create({
+  onnxOptions: { intraOpNumThreads: threads.intraOpNumThreads, interOpNumThreads: threads.interOpNumThreads },
+});
+let theirModel = 0,
+  counting = false;
+const proto = (ort.InferenceSession as unknown as { prototype: { run: (...a: unknown[]) => Promise<unknown> } })
+  .prototype;
 const run0 = proto.run;
 proto.run = async function (this: unknown, ...a: unknown[]) {
   const t = cpuMs();
-  try { return await run0.apply(this, a); } finally { if (counting) theirModel += cpuMs() - t; }
+  try {
+    return await run0.apply(this, a);
+  } finally {
+    if (counting) theirModel += cpuMs() - t;
+  }
 };
-const oursRead = new Map<string, OcrItem[]>(), theirRead = new Map<string, OcrItem[]>();
-let oursCpu = 0, theirCpu = 0, profileMs = 0;
+const oursRead = new Map<string, OcrItem[]>(),
+  theirRead = new Map<string, OcrItem[]>();
+let oursCpu = 0,
+  theirCpu = 0,
+  profileMs = 0;
 for (let s = 0; s < items.length; s += 8) {
   const chunk = items.slice(s, s + 8);
   const inputs = chunk.map((i) => ({ image_id: i.id, bytes: i.bytes }));
   let c0 = cpuMs();
   for await (const r of annotateStream(ocr, inputs, 8)) {
-    if (r.errors.length) throw new Error(`ocr-scene bench: our adapter failed on ${r.errors.map((e) => e.image_id).join(', ')}`);
-    for (const row of r.region_text) oursRead.set(row.image_id, [...(oursRead.get(row.image_id) ?? []), { box: row.box, text: row.phrase }]);
+    if (r.errors.length)
+      throw new Error(`ocr-scene bench: our adapter failed on ${r.errors.map((e) => e.image_id).join(', ')}`);
+    for (const row of r.region_text)
+      oursRead.set(row.image_id, [...(oursRead.get(row.image_id) ?? []), { box: row.box, text: row.phrase }]);
   }
   oursCpu += cpuMs() - c0;
   counting = true;
   c0 = cpuMs();
   for (const i of chunk) {
     const lines = (await gutenye.detect(i.path)) as { text: string; box?: number[][] }[];
-    theirRead.set(i.id, lines.filter((l) => l.box).map((l) => ({ box: boxOfPoints(l.box!), text: l.text })));
+    theirRead.set(
+      i.id,
+      lines.filter((l) => l.box).map((l) => ({ box: boxOfPoints(l.box!), text: l.text })),
+    );
   }
   theirCpu += cpuMs() - c0;
   counting = false;
@@ -134,7 +180,12 @@ const theirs: Run = { name: '@gutenye/ocr-node', read: theirRead, cpuMs: theirCp
 
 /** Tesseract's TSV: level 5 rows are words, with left, top, width, height, conf, text. */
 function tesseractWords(tsv: string): OcrItem[] {
-  return tsv.trim().split('\n').filter((l) => l.startsWith('5\t')).map((l) => l.split('\t')).filter((f) => f.length >= 12 && f[11].trim() !== '')
+  return tsv
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('5\t'))
+    .map((l) => l.split('\t'))
+    .filter((f) => f.length >= 12 && f[11].trim() !== '')
     .map((f) => {
       const [x, y, w, h] = f.slice(6, 10).map(Number);
       return { box: [x, y, x + w, y + h], text: f[11].trim() };
@@ -146,9 +197,16 @@ try {
   let cpu = 0;
   for (const i of items) {
     // `times` prints the shell's children's user and system seconds on its second line
-    const out = execFileSync('bash', ['-c', 'tesseract "$1" stdout --psm 11 tsv 2>/dev/null; echo "@@times"; times', 'sh', i.path], { env: { ...process.env, OMP_THREAD_LIMIT: '1' } }).toString();
+    const out = execFileSync(
+      'bash',
+      ['-c', 'tesseract "$1" stdout --psm 11 tsv 2>/dev/null; echo "@@times"; times', 'sh', i.path],
+      { env: { ...process.env, OMP_THREAD_LIMIT: '1' } },
+    ).toString();
     const [tsv, t] = out.split('@@times');
-    const child = t.trim().split('\n')[1].match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
+    const child = t
+      .trim()
+      .split('\n')[1]
+      .match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
     if (child) cpu += (Number(child[1]) * 60 + Number(child[2]) + Number(child[3]) * 60 + Number(child[4])) * 1000;
     read.set(i.id, tesseractWords(tsv));
   }
@@ -158,25 +216,37 @@ try {
 }
 await rm(dir, { recursive: true, force: true });
 
-const synthetic = items.filter((i) => !i.real), real = items.filter((i) => i.real);
+const synthetic = items.filter((i) => !i.real),
+  real = items.filter((i) => i.real);
 const f3 = (v: number) => v.toFixed(3);
 const engines = tess ? [ours, theirs, tess] : [ours, theirs];
 const row = (what: string, which: Item[]) => {
   const s = engines.map((e) => score(e, which));
   const b = engines.map((e) => bagOfWords(e, which));
-  console.log(`${what} | ${s.map((x, k) => `${engines[k].name}: recall ${f3(x.word_recall)}, precision ${f3(x.word_precision)}, CER ${f3(x.cer)}; ` +
-    `words anywhere ${f3(b[k].recall)} / ${f3(b[k].precision)}`).join(' | ')}`);
+  console.log(
+    `${what} | ${s
+      .map(
+        (x, k) =>
+          `${engines[k].name}: recall ${f3(x.word_recall)}, precision ${f3(x.word_precision)}, CER ${f3(x.cer)}; ` +
+          `words anywhere ${f3(b[k].recall)} / ${f3(b[k].precision)}`,
+      )
+      .join(' | ')}`,
+  );
   return s;
 };
-console.log(`ORT threads: ${describeThreads(threads)}; ${synthetic.length} generated images (seed ${SEED}, ${synthetic.reduce((a, i) => a + i.truth.length, 0)} words), ${real.length} real crops (${real.reduce((a, i) => a + i.truth.length, 0)} words)`);
+console.log(
+  `ORT threads: ${describeThreads(threads)}; ${synthetic.length} generated images (seed ${SEED}, ${synthetic.reduce((a, i) => a + i.truth.length, 0)} words), ${real.length} real crops (${real.reduce((a, i) => a + i.truth.length, 0)} words)`,
+);
 console.log('set | figure (ours) | anchor (@gutenye/ocr-node, same weights) | third (tesseract)');
 const all = row('all', items);
 row('generated', synthetic);
 const realScores = real.length ? row('real', real) : null;
 const per = (ms: number) => `${(ms / items.length).toFixed(1)} ms`;
 console.log(`CPU per image: ${engines.map((e) => `${e.name} ${per(e.cpuMs)}`).join(' | ')}`);
-console.log(`  ours, inline and one batch at a time: ${per(profileMs)} = model ${per(timings.detMs + timings.recMs)} (detection ${per(timings.detMs)}, ` +
-  `recognition ${per(timings.recMs)}: ${timings.lines} lines in ${timings.recRuns} runs) + rest ${per(profileMs - timings.detMs - timings.recMs)}`);
+console.log(
+  `  ours, inline and one batch at a time: ${per(profileMs)} = model ${per(timings.detMs + timings.recMs)} (detection ${per(timings.detMs)}, ` +
+    `recognition ${per(timings.recMs)}: ${timings.lines} lines in ${timings.recRuns} runs) + rest ${per(profileMs - timings.detMs - timings.recMs)}`,
+);
 console.log(`  @gutenye/ocr-node: model ${per(theirModel)} + rest ${per(theirs.cpuMs - theirModel)}`);
 const ratio = ours.cpuMs / theirs.cpuMs;
 console.log(`CPU ratio ours / @gutenye/ocr-node: ${ratio.toFixed(2)} (floor 1.0, goal 0.8)`);

@@ -14,7 +14,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ocr from '@gutenye/ocr-node';
-import { addOcrCounts, emptyOcrCounts, ocrCounts, ocrScore, type OcrItem, type OcrScore } from '../pipeline/quality/ocr-score.ts';
+import {
+  addOcrCounts,
+  emptyOcrCounts,
+  ocrCounts,
+  ocrScore,
+  type OcrItem,
+  type OcrScore,
+} from '../pipeline/quality/ocr-score.ts';
 import { generateWorld, GENERATE_DEFAULTS } from '../pipeline/world/generate.ts';
 import { COLLECTION_DIR } from '../pipeline/world/manifest.ts';
 import { readTruth } from '../pipeline/world/truth-store.ts';
@@ -23,7 +30,10 @@ import { OcrAdapter } from '../specialists/ocr/ocr.ts';
 import { describeThreads, type ThreadOptions } from '../specialists/ort-options.ts';
 
 const N = Number(process.env.FLD_BENCH_OCR_WORLD_N ?? 200);
-const threads: ThreadOptions = { intraOpNumThreads: Number(process.env.FLD_BENCH_INTRA ?? 1), interOpNumThreads: Number(process.env.FLD_BENCH_INTER ?? 1) };
+const threads: ThreadOptions = {
+  intraOpNumThreads: Number(process.env.FLD_BENCH_INTRA ?? 1),
+  interOpNumThreads: Number(process.env.FLD_BENCH_INTER ?? 1),
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'fld-ocr-world-'));
 await generateWorld({ ...GENERATE_DEFAULTS, out: dir, images: N, seed: 2026, wordProbability: 1 });
@@ -33,7 +43,8 @@ const truthOf = new Map<string, OcrItem[]>(images.map((i) => [i.id, []]));
 for (const w of truth.words) truthOf.get(w.image_id)!.push({ box: w.box, text: w.text });
 
 const boxOfPoints = (pts: number[][]) => {
-  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  const xs = pts.map((p) => p[0]),
+    ys = pts.map((p) => p[1]);
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 };
 
@@ -46,7 +57,12 @@ interface Run {
 function scored(name: string, read: Map<string, OcrItem[]>, ms: number, cpu?: number): Run {
   let c = emptyOcrCounts();
   for (const i of images) c = addOcrCounts(c, ocrCounts(read.get(i.id) ?? [], truthOf.get(i.id)!));
-  return { name, score: ocrScore(c), msPerImage: ms / images.length, cpuPerImage: cpu === undefined ? undefined : cpu / images.length };
+  return {
+    name,
+    score: ocrScore(c),
+    msPerImage: ms / images.length,
+    cpuPerImage: cpu === undefined ? undefined : cpu / images.length,
+  };
 }
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -57,15 +73,24 @@ const cpuMs = () => {
 // engines take turns, 8 images at a time, so both see the same load on a shared machine.
 const ocr = new OcrAdapter({ threads });
 await ocr.setup();
-const gutenye = await Ocr.create({ onnxOptions: { intraOpNumThreads: threads.intraOpNumThreads, interOpNumThreads: threads.interOpNumThreads } });
+const gutenye = await Ocr.create({
+  onnxOptions: { intraOpNumThreads: threads.intraOpNumThreads, interOpNumThreads: threads.interOpNumThreads },
+});
 const inputs = await Promise.all(images.map(async (i) => ({ image_id: i.id, bytes: await readFile(i.path) })));
-const oursRead = new Map<string, OcrItem[]>(), theirRead = new Map<string, OcrItem[]>();
-let oursMs = 0, oursCpu = 0, theirMs = 0, theirCpu = 0;
+const oursRead = new Map<string, OcrItem[]>(),
+  theirRead = new Map<string, OcrItem[]>();
+let oursMs = 0,
+  oursCpu = 0,
+  theirMs = 0,
+  theirCpu = 0;
 for (let s = 0; s < images.length; s += 8) {
-  let t0 = performance.now(), c0 = cpuMs();
+  let t0 = performance.now(),
+    c0 = cpuMs();
   for await (const r of annotateStream(ocr, inputs.slice(s, s + 8), 8)) {
-    if (r.errors.length) throw new Error(`ocr-world bench: our adapter failed on ${r.errors.map((e) => e.image_id).join(', ')}`);
-    for (const row of r.region_text) oursRead.set(row.image_id, [...(oursRead.get(row.image_id) ?? []), { box: row.box, text: row.phrase }]);
+    if (r.errors.length)
+      throw new Error(`ocr-world bench: our adapter failed on ${r.errors.map((e) => e.image_id).join(', ')}`);
+    for (const row of r.region_text)
+      oursRead.set(row.image_id, [...(oursRead.get(row.image_id) ?? []), { box: row.box, text: row.phrase }]);
   }
   oursMs += performance.now() - t0;
   oursCpu += cpuMs() - c0;
@@ -73,7 +98,10 @@ for (let s = 0; s < images.length; s += 8) {
   c0 = cpuMs();
   for (const i of images.slice(s, s + 8)) {
     const lines = (await gutenye.detect(i.path)) as { text: string; box?: number[][] }[];
-    theirRead.set(i.id, lines.filter((l) => l.box).map((l) => ({ box: boxOfPoints(l.box!), text: l.text })));
+    theirRead.set(
+      i.id,
+      lines.filter((l) => l.box).map((l) => ({ box: boxOfPoints(l.box!), text: l.text })),
+    );
   }
   theirMs += performance.now() - t0;
   theirCpu += cpuMs() - c0;
@@ -84,7 +112,12 @@ const theirs = scored('@gutenye/ocr-node', theirRead, theirMs, theirCpu);
 
 /** Tesseract's TSV: level 5 rows are words, with left, top, width, height, conf, text. */
 function tesseractWords(tsv: string): OcrItem[] {
-  return tsv.trim().split('\n').slice(1).map((l) => l.split('\t')).filter((f) => f[0] === '5' && f.length >= 12 && f[11].trim() !== '')
+  return tsv
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t'))
+    .filter((f) => f[0] === '5' && f.length >= 12 && f[11].trim() !== '')
     .map((f) => {
       const [x, y, w, h] = f.slice(6, 10).map(Number);
       return { box: [x, y, x + w, y + h], text: f[11].trim() };
@@ -95,7 +128,10 @@ try {
   const t0 = performance.now();
   const read = new Map<string, OcrItem[]>();
   for (const i of images) {
-    const out = execFileSync('tesseract', [i.path, 'stdout', '--psm', '11', 'tsv'], { env: { ...process.env, OMP_THREAD_LIMIT: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('tesseract', [i.path, 'stdout', '--psm', '11', 'tsv'], {
+      env: { ...process.env, OMP_THREAD_LIMIT: '1' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     read.set(i.id, tesseractWords(out.toString()));
   }
   tess = scored('tesseract --psm 11', read, performance.now() - t0);
@@ -108,14 +144,24 @@ const f = (v: number) => v.toFixed(4);
 const describe = (r: Run) =>
   `CER ${f(r.score.cer)}, word recall ${r.score.word_recall.toFixed(3)}, precision ${r.score.word_precision.toFixed(3)}, ` +
   `word boxes at IoU 0.5 ${(r.score.boxes_matched / (r.score.matched + r.score.missed)).toFixed(3)} (matched ${r.score.matched}, missed ${r.score.missed}, extra ${r.score.extra}), ${r.msPerImage.toFixed(1)} ms/image (${r.name})`;
-console.log(`ORT threads: ${describeThreads(threads)}; ${images.length} demo-world images (seed 2026, 256x256), ${truth.words.length} true words, ${ours.score.truth_chars} characters`);
+console.log(
+  `ORT threads: ${describeThreads(threads)}; ${images.length} demo-world images (seed 2026, 256x256), ${truth.words.length} true words, ${ours.score.truth_chars} characters`,
+);
 console.log('figure | anchor | ratio');
 for (const r of tess ? [ours, tess] : [ours]) {
-  console.log(`${describe(r)} | ${describe(theirs)} | CER ratio ${(r.score.cer / theirs.score.cer).toFixed(2)}, time ratio ${(r.msPerImage / theirs.msPerImage).toFixed(2)}`);
+  console.log(
+    `${describe(r)} | ${describe(theirs)} | CER ratio ${(r.score.cer / theirs.score.cer).toFixed(2)}, time ratio ${(r.msPerImage / theirs.msPerImage).toFixed(2)}`,
+  );
 }
 const cpuRatio = ours.cpuPerImage! / theirs.cpuPerImage!;
-console.log(`CPU per image: ours ${ours.cpuPerImage!.toFixed(1)} ms | @gutenye/ocr-node ${theirs.cpuPerImage!.toFixed(1)} ms | ratio ${cpuRatio.toFixed(2)} (floor 1.0, goal 0.8)`);
+console.log(
+  `CPU per image: ours ${ours.cpuPerImage!.toFixed(1)} ms | @gutenye/ocr-node ${theirs.cpuPerImage!.toFixed(1)} ms | ratio ${cpuRatio.toFixed(2)} (floor 1.0, goal 0.8)`,
+);
 const met = ours.score.cer <= theirs.score.cer;
-console.log(`floor: our CER ${f(ours.score.cer)} <= @gutenye/ocr-node's ${f(theirs.score.cer)}: ${met ? 'met' : 'NOT MET'}`);
-console.log(`floor: our CPU per image ${cpuRatio.toFixed(2)}x @gutenye/ocr-node's <= 1.0: ${cpuRatio <= 1 ? 'met' : 'NOT MET'}`);
+console.log(
+  `floor: our CER ${f(ours.score.cer)} <= @gutenye/ocr-node's ${f(theirs.score.cer)}: ${met ? 'met' : 'NOT MET'}`,
+);
+console.log(
+  `floor: our CPU per image ${cpuRatio.toFixed(2)}x @gutenye/ocr-node's <= 1.0: ${cpuRatio <= 1 ? 'met' : 'NOT MET'}`,
+);
 if (!met || cpuRatio > 1) process.exitCode = 1;

@@ -5,7 +5,18 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { DuckDBInstance, LIST, DOUBLE, VARCHAR, INTEGER, STRUCT, listValue, structValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  LIST,
+  DOUBLE,
+  VARCHAR,
+  INTEGER,
+  STRUCT,
+  listValue,
+  structValue,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
@@ -74,10 +85,14 @@ function arrowType(t: ColumnType): arrow.DataType {
 }
 export const parquetWasm: Candidate = async (rows, columns, path) => {
   const vectors: Record<string, arrow.Vector> = {};
-  for (const c of columns) vectors[c.name] = arrow.vectorFromArray(rows.map((r) => r[c.name]) as never, arrowType(c.type));
+  for (const c of columns)
+    vectors[c.name] = arrow.vectorFromArray(rows.map((r) => r[c.name]) as never, arrowType(c.type));
   const table = new arrow.Table(vectors);
   const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
-  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).setDictionaryEnabled(true).build();
+  const props = new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression.SNAPPY)
+    .setDictionaryEnabled(true)
+    .build();
   writeFileSync(path, pw.writeParquet(wasmTable, props));
 };
 
@@ -93,12 +108,19 @@ function pjsField(t: ColumnType, nullable: boolean, annotatedLists: boolean): Pj
   if (typeof t === 'string') return { type: pjsLeaf(t), optional: nullable, compression };
   if ('list' in t) {
     if (annotatedLists) {
-      return { type: 'LIST', optional: nullable, fields: { list: { repeated: true, fields: { element: pjsField(t.list, false, true) } } } };
+      return {
+        type: 'LIST',
+        optional: nullable,
+        fields: { list: { repeated: true, fields: { element: pjsField(t.list, false, true) } } },
+      };
     }
     if (typeof t.list === 'string') return { type: pjsLeaf(t.list), repeated: true, compression };
     return { repeated: true, fields: { element: pjsField(t.list, false, false) } };
   }
-  return { optional: nullable, fields: Object.fromEntries(t.struct.map((f) => [f.name, pjsField(f.type, f.nullable, annotatedLists)])) };
+  return {
+    optional: nullable,
+    fields: Object.fromEntries(t.struct.map((f) => [f.name, pjsField(f.type, f.nullable, annotatedLists)])),
+  };
 }
 function pjsValue(t: ColumnType, v: unknown, annotatedLists: boolean): unknown {
   if (v === null || v === undefined) return annotatedLists || typeof t === 'string' || !('list' in t) ? undefined : [];
@@ -113,7 +135,9 @@ function pjsValue(t: ColumnType, v: unknown, annotatedLists: boolean): unknown {
 function parquetjsLike(mod: string, annotatedLists: boolean): Candidate {
   return async (rows, columns, path) => {
     const lib = require(mod);
-    const schema = new lib.ParquetSchema(Object.fromEntries(columns.map((c) => [c.name, pjsField(c.type, c.nullable, annotatedLists)])));
+    const schema = new lib.ParquetSchema(
+      Object.fromEntries(columns.map((c) => [c.name, pjsField(c.type, c.nullable, annotatedLists)])),
+    );
     const writer = await lib.ParquetWriter.openFile(schema, path);
     for (const r of rows) {
       const out: Row = {};

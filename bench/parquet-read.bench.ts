@@ -50,8 +50,12 @@ try {
   console.log('figure | anchor | ratio');
   console.log('--- | --- | ---');
   const rps = (ms: number) => Math.round(rows / (ms / 1000)).toLocaleString('en');
-  console.log(`hyparquet decodeShard ${rps(hyp)} rows/s | DuckDB read_parquet -> getRowObjectsJS ${rps(duck)} rows/s | ${(duck / hyp).toFixed(2)}`);
-  console.log(`openShard (footer + checks) ${footer.toFixed(1)} ms | DuckDB parquet_file_metadata ${duckFooter.toFixed(1)} ms | ${(duckFooter / footer).toFixed(2)}`);
+  console.log(
+    `hyparquet decodeShard ${rps(hyp)} rows/s | DuckDB read_parquet -> getRowObjectsJS ${rps(duck)} rows/s | ${(duck / hyp).toFixed(2)}`,
+  );
+  console.log(
+    `openShard (footer + checks) ${footer.toFixed(1)} ms | DuckDB parquet_file_metadata ${duckFooter.toFixed(1)} ms | ${(duckFooter / footer).toFixed(2)}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

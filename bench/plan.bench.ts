@@ -24,7 +24,11 @@ const FLOOR = 20_000;
 const dir = mkdtempSync(join(tmpdir(), 'fld-plan-bench-'));
 
 const rel = (i: number) => `img/${String(Math.floor(i / 1000)).padStart(4, '0')}/${String(i).padStart(8, '0')}.jpg`;
-const row = (i: number) => ({ uri: rel(i), alt_text: `a photo of thing number ${i} on a table`, boxes: i % 10 === 0 ? [{ box: [1, 2, 30, 40], category: 'thing' }] : undefined });
+const row = (i: number) => ({
+  uri: rel(i),
+  alt_text: `a photo of thing number ${i} on a table`,
+  boxes: i % 10 === 0 ? [{ box: [1, 2, 30, 40], category: 'thing' }] : undefined,
+});
 
 async function writeLines(file: string, n: number, line: (i: number) => string, header?: string): Promise<void> {
   const out = createWriteStream(file);
@@ -46,7 +50,10 @@ async function timePlan(source: Source): Promise<{ rate: number; images: number;
 async function bareRead(file: string): Promise<number> {
   const t0 = performance.now();
   let n = 0;
-  for await (const line of createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity })) {
+  for await (const line of createInterface({
+    input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }),
+    crlfDelay: Infinity,
+  })) {
     JSON.parse(line);
     n++;
   }
@@ -61,11 +68,19 @@ try {
   const small = join(dir, 'small.jsonl');
   await writeLines(small, N_FILES, (i) => JSON.stringify(row(i)));
   const csv = join(dir, 'small.csv');
-  await writeLines(csv, N_FILES, (i) => `${rel(i)},"a photo of thing number ${i}, on a table",${i % 10 === 0 ? '"[{""box"":[1,2,30,40],""category"":""thing""}]"' : ''}`, 'uri,alt_text,boxes');
+  await writeLines(
+    csv,
+    N_FILES,
+    (i) =>
+      `${rel(i)},"a photo of thing number ${i}, on a table",${i % 10 === 0 ? '"[{""box"":[1,2,30,40],""category"":""thing""}]"' : ''}`,
+    'uri,alt_text,boxes',
+  );
   const parquet = join(dir, 'small.parquet');
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
-  await conn.run(`COPY (SELECT * FROM read_json('${small}', format = 'newline_delimited', columns = {uri: 'VARCHAR', alt_text: 'VARCHAR'})) TO '${parquet}' (FORMAT parquet)`);
+  await conn.run(
+    `COPY (SELECT * FROM read_json('${small}', format = 'newline_delimited', columns = {uri: 'VARCHAR', alt_text: 'VARCHAR'})) TO '${parquet}' (FORMAT parquet)`,
+  );
   conn.closeSync();
   db.closeSync();
   for (let i = 0; i < N_FILES; i++) {
@@ -76,15 +91,35 @@ try {
   const ceiling = await bareRead(jsonl);
   const fast = await timePlan(new JsonlManifestSource(jsonl, { checkFiles: false }));
   const rss = process.resourceUsage().maxRSS / 1024;
-  rows.push([`plan ${fmt(N)}-line JSONL, no file checks: ${fmt(fast.rate)} images/s (${fast.secs.toFixed(1)} s)`, `floor ${fmt(FLOOR)}/s`, (fast.rate / FLOOR).toFixed(2)]);
-  rows.push([`same plan: ${fmt(fast.rate)} images/s`, `bare readline + JSON.parse of the file: ${fmt(ceiling)} lines/s`, (fast.rate / ceiling).toFixed(2)]);
+  rows.push([
+    `plan ${fmt(N)}-line JSONL, no file checks: ${fmt(fast.rate)} images/s (${fast.secs.toFixed(1)} s)`,
+    `floor ${fmt(FLOOR)}/s`,
+    (fast.rate / FLOOR).toFixed(2),
+  ]);
+  rows.push([
+    `same plan: ${fmt(fast.rate)} images/s`,
+    `bare readline + JSON.parse of the file: ${fmt(ceiling)} lines/s`,
+    (fast.rate / ceiling).toFixed(2),
+  ]);
   const checked = await timePlan(new JsonlManifestSource(small));
   if (checked.problems) throw new Error(`expected no problems with real files, got ${checked.problems}`);
-  rows.push([`plan ${fmt(N_FILES)}-line JSONL, every file checked on disk: ${fmt(checked.rate)} images/s`, `floor ${fmt(FLOOR)}/s`, (checked.rate / FLOOR).toFixed(2)]);
+  rows.push([
+    `plan ${fmt(N_FILES)}-line JSONL, every file checked on disk: ${fmt(checked.rate)} images/s`,
+    `floor ${fmt(FLOOR)}/s`,
+    (checked.rate / FLOOR).toFixed(2),
+  ]);
   const c = await timePlan(new CsvManifestSource(csv));
-  rows.push([`plan ${fmt(N_FILES)}-row CSV (csv-parse), files checked: ${fmt(c.rate)} images/s`, `floor ${fmt(FLOOR)}/s`, (c.rate / FLOOR).toFixed(2)]);
+  rows.push([
+    `plan ${fmt(N_FILES)}-row CSV (csv-parse), files checked: ${fmt(c.rate)} images/s`,
+    `floor ${fmt(FLOOR)}/s`,
+    (c.rate / FLOOR).toFixed(2),
+  ]);
   const p = await timePlan(new ParquetManifestSource(parquet));
-  rows.push([`plan ${fmt(N_FILES)}-row Parquet (DuckDB), files checked: ${fmt(p.rate)} images/s`, `floor ${fmt(FLOOR)}/s`, (p.rate / FLOOR).toFixed(2)]);
+  rows.push([
+    `plan ${fmt(N_FILES)}-row Parquet (DuckDB), files checked: ${fmt(p.rate)} images/s`,
+    `floor ${fmt(FLOOR)}/s`,
+    (p.rate / FLOOR).toFixed(2),
+  ]);
   rows.push([`peak RSS after the ${fmt(N)}-line plan: ${rss.toFixed(0)} MiB`, '-', '-']);
 } finally {
   rmSync(dir, { recursive: true, force: true });

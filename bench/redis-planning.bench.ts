@@ -34,7 +34,12 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MB`;
 
 const rel = (i: number) => `img/${String(Math.floor(i / 1000)).padStart(4, '0')}/${String(i).padStart(8, '0')}.jpg`;
-const line = (i: number) => JSON.stringify({ uri: rel(i), alt_text: `a photo of thing number ${i} on a table`, boxes: i % 10 === 0 ? [{ box: [1, 2, 30, 40], category: 'thing' }] : undefined });
+const line = (i: number) =>
+  JSON.stringify({
+    uri: rel(i),
+    alt_text: `a photo of thing number ${i} on a table`,
+    boxes: i % 10 === 0 ? [{ box: [1, 2, 30, 40], category: 'thing' }] : undefined,
+  });
 
 async function usedMemory(r: Redis): Promise<{ used: number; peak: number }> {
   const info = await r.info('memory');
@@ -54,7 +59,10 @@ try {
 
   let t0 = performance.now();
   let lines = 0;
-  for await (const l of createInterface({ input: createReadStream(manifest, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity })) {
+  for await (const l of createInterface({
+    input: createReadStream(manifest, { encoding: 'utf8', highWaterMark: 1 << 20 }),
+    crlfDelay: Infinity,
+  })) {
     JSON.parse(l);
     lines++;
   }
@@ -62,8 +70,21 @@ try {
 
   // all five specialists, so each flow is the full six jobs; no worker runs, so no model is loaded
   const f2 = join(dir, 'florence2-model');
-  const specialists = { detector: join(dir, 'yolo-model'), region_caption: f2, ocr: 'ppocr-v4', captioner: f2, grounding: f2 };
-  const config = EngineConfig.parse({ storage: join(dir, 'data'), redis: server.url, queuePrefix: '{bench}', shardSize: SHARD, window: WINDOW, specialists });
+  const specialists = {
+    detector: join(dir, 'yolo-model'),
+    region_caption: f2,
+    ocr: 'ppocr-v4',
+    captioner: f2,
+    grounding: f2,
+  };
+  const config = EngineConfig.parse({
+    storage: join(dir, 'data'),
+    redis: server.url,
+    queuePrefix: '{bench}',
+    shardSize: SHARD,
+    window: WINDOW,
+    specialists,
+  });
   const engine = await openEngine(config, { log: createLogger({ level: 'silent' }) });
   const before = await usedMemory(admin);
   let sampled = before.used;
@@ -76,7 +97,9 @@ try {
   })();
   t0 = performance.now();
   const plan = await roundPlanFor(engine.q.storage, 'bench', 0, config);
-  const sum = await enqueueRound(engine.q, plan, new JsonlManifestSource(manifest, { checkFiles: false }), { shardSize: SHARD });
+  const sum = await enqueueRound(engine.q, plan, new JsonlManifestSource(manifest, { checkFiles: false }), {
+    shardSize: SHARD,
+  });
   const secs = (performance.now() - t0) / 1000;
   sampling = false;
   await sampler;
@@ -84,7 +107,8 @@ try {
   const keys = await admin.dbsize();
   // the biggest job payload in Redis: a pointer (collection, round, shard, stage), never image lists
   let maxData = 0;
-  for (const k of await admin.keys('{bench}:fld.*')) if ((await admin.type(k)) === 'hash') maxData = Math.max(maxData, ((await admin.hget(k, 'data')) ?? '').length);
+  for (const k of await admin.keys('{bench}:fld.*'))
+    if ((await admin.type(k)) === 'hash') maxData = Math.max(maxData, ((await admin.hget(k, 'data')) ?? '').length);
   // where the bytes are: the round's own keys (grow with shards) and BullMQ's (grow with the window)
   const sizes: [string, number][] = [];
   for (const k of await admin.keys('*')) sizes.push([k, (await admin.memory('USAGE', k)) ?? 0]);
@@ -92,22 +116,39 @@ try {
   const jobBytes = sizes.filter(([k]) => /^\{bench\}:fld\.\w+:[^:]+\.\d+$/.test(k));
   const inflight = await admin.scard('{bench}:engine:bench:0:inflight');
   let imageBytes = 0;
-  for await (const key of engine.q.storage.list('bench/images/')) imageBytes += (await stat(join(dir, 'data', key))).size;
+  for await (const key of engine.q.storage.list('bench/images/'))
+    imageBytes += (await stat(join(dir, 'data', key))).size;
   await engine.close();
   if (sum.images !== N) throw new Error(`planned ${sum.images} images, expected ${N}`);
 
   const rate = N / secs;
   const peak = Math.max(sampled, afterMem.peak);
-  console.log(`redis-planning bench: ${fmt(N)} images, shards of ${SHARD}, window ${config.window}, ${sum.shards.length} shards registered, ${keys} Redis keys after, largest job payload ${maxData} bytes`);
+  console.log(
+    `redis-planning bench: ${fmt(N)} images, shards of ${SHARD}, window ${config.window}, ${sum.shards.length} shards registered, ${keys} Redis keys after, largest job payload ${maxData} bytes`,
+  );
   console.log('figure | anchor | ratio');
-  console.log(`enqueue (plan + write image shards + register) ${fmt(N)} images: ${fmt(rate)} images/s (${secs.toFixed(1)} s) | floor ${fmt(FLOOR)}/s | ${(rate / FLOOR).toFixed(2)}`);
-  console.log(`same enqueue: ${fmt(rate)} images/s | bare readline + JSON.parse of the manifest: ${fmt(bare)} lines/s | ${(rate / bare).toFixed(2)}`);
-  console.log(`Redis used_memory: before ${mb(before.used)}, after ${mb(afterMem.used)}, peak ${mb(peak)} (sampled max ${mb(sampled)}, used_memory_peak ${mb(afterMem.peak)}) | bound ${mb(BOUND)} | ${(peak / BOUND).toFixed(3)}`);
-  console.log(`Redis per shard in flight (6 jobs each): ${fmt((afterMem.used - before.used) / inflight)} bytes (${inflight} in flight; growth / in flight, so the fixed cost of queues and scripts is in it: read it at a large window) | - | -`);
-  console.log(`Redis growth per image: ${((afterMem.used - before.used) / N).toFixed(3)} bytes | per shard: ${fmt((afterMem.used - before.used) / sum.shards.length)} bytes | -`);
+  console.log(
+    `enqueue (plan + write image shards + register) ${fmt(N)} images: ${fmt(rate)} images/s (${secs.toFixed(1)} s) | floor ${fmt(FLOOR)}/s | ${(rate / FLOOR).toFixed(2)}`,
+  );
+  console.log(
+    `same enqueue: ${fmt(rate)} images/s | bare readline + JSON.parse of the manifest: ${fmt(bare)} lines/s | ${(rate / bare).toFixed(2)}`,
+  );
+  console.log(
+    `Redis used_memory: before ${mb(before.used)}, after ${mb(afterMem.used)}, peak ${mb(peak)} (sampled max ${mb(sampled)}, used_memory_peak ${mb(afterMem.peak)}) | bound ${mb(BOUND)} | ${(peak / BOUND).toFixed(3)}`,
+  );
+  console.log(
+    `Redis per shard in flight (6 jobs each): ${fmt((afterMem.used - before.used) / inflight)} bytes (${inflight} in flight; growth / in flight, so the fixed cost of queues and scripts is in it: read it at a large window) | - | -`,
+  );
+  console.log(
+    `Redis growth per image: ${((afterMem.used - before.used) / N).toFixed(3)} bytes | per shard: ${fmt((afterMem.used - before.used) / sum.shards.length)} bytes | -`,
+  );
   const roundKeys = sizes.filter(([k]) => k.includes(':engine:'));
-  console.log(`round keys: ${roundKeys.map(([k, b]) => `${k.replace(/^.*:/, '')} ${fmt(b)} B`).join(', ')}; ${jobBytes.length} job hashes, ${fmt(jobBytes.reduce((a, [, b]) => a + b, 0) / Math.max(1, jobBytes.length))} B each on average; all keys ${fmt(sizes.reduce((a, [, b]) => a + b, 0))} B`);
-  console.log(`image shards in storage: ${fmt(imageBytes)} bytes, ${(imageBytes / N).toFixed(1)} bytes per image record | - | -`);
+  console.log(
+    `round keys: ${roundKeys.map(([k, b]) => `${k.replace(/^.*:/, '')} ${fmt(b)} B`).join(', ')}; ${jobBytes.length} job hashes, ${fmt(jobBytes.reduce((a, [, b]) => a + b, 0) / Math.max(1, jobBytes.length))} B each on average; all keys ${fmt(sizes.reduce((a, [, b]) => a + b, 0))} B`,
+  );
+  console.log(
+    `image shards in storage: ${fmt(imageBytes)} bytes, ${(imageBytes / N).toFixed(1)} bytes per image record | - | -`,
+  );
   failed = peak >= BOUND || rate < FLOOR;
 } finally {
   admin.disconnect();

@@ -43,7 +43,8 @@ import frozen from '../training/world-config.json' with { type: 'json' };
 const int = (name: string, dflt: number) => {
   const v = process.env[name];
   if (v === undefined || v === '') return dflt;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new Error(`${name} must be a whole number >= 1, got ${JSON.stringify(v)}`);
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw new Error(`${name} must be a whole number >= 1, got ${JSON.stringify(v)}`);
   return Number(v);
 };
 const N = int('FLD_BENCH_IMAGES', frozen.train_world.images);
@@ -53,19 +54,32 @@ const HELD_SEED = int('FLD_BENCH_HELDOUT_SEED', frozen.heldout_world.seed);
 // the verified set: a world of its own seed, neither trained on nor held out
 const VERIFIED = int('FLD_BENCH_VERIFIED', 200);
 const VERIFIED_SEED = int('FLD_BENCH_VERIFIED_SEED', 5);
-if (new Set([SEED, HELD_SEED, VERIFIED_SEED]).size !== 3) throw new Error(`the train, held-out and verified worlds need three different seeds, got ${SEED}, ${HELD_SEED}, ${VERIFIED_SEED}`);
+if (new Set([SEED, HELD_SEED, VERIFIED_SEED]).size !== 3)
+  throw new Error(
+    `the train, held-out and verified worlds need three different seeds, got ${SEED}, ${HELD_SEED}, ${VERIFIED_SEED}`,
+  );
 // which levers run (calibrate, gates, targets, retrain); "none" is the control run with the same steps
 const LEVER_NAMES = ['calibrate', 'gates', 'targets', 'retrain'] as const;
 const leversRaw = process.env.FLD_BENCH_LEVERS ?? LEVER_NAMES.join(',');
-const LEVERS = new Set(leversRaw === 'none' ? [] : leversRaw.split(',').map((x) => x.trim()).filter(Boolean));
-for (const l of LEVERS) if (!(LEVER_NAMES as readonly string[]).includes(l)) throw new Error(`FLD_BENCH_LEVERS: unknown lever ${l} (known: ${LEVER_NAMES.join(', ')}, or none)`);
+const LEVERS = new Set(
+  leversRaw === 'none'
+    ? []
+    : leversRaw
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+);
+for (const l of LEVERS)
+  if (!(LEVER_NAMES as readonly string[]).includes(l))
+    throw new Error(`FLD_BENCH_LEVERS: unknown lever ${l} (known: ${LEVER_NAMES.join(', ')}, or none)`);
 const VERIFIED_ON = LEVERS.has('calibrate') || LEVERS.has('gates') || LEVERS.has('targets');
 const RETRAIN = LEVERS.has('retrain');
 const DETECTOR_STEPS = int('FLD_BENCH_DETECTOR_STEPS', frozen.detector.steps);
 const STEPS = int('FLD_BENCH_TRAIN_STEPS', frozen.florence2.steps);
 const SHARD = int('FLD_BENCH_SHARD_SIZE', Math.max(10, Math.min(100, Math.ceil(N / 8))));
 const KILL_AT = process.env.FLD_BENCH_KILL_AT ?? 'train0';
-if (!/^(round0|train[01]|refine[12]|none)$/.test(KILL_AT)) throw new Error(`FLD_BENCH_KILL_AT must be round0, train0, refine1, train1, refine2 or none, got ${KILL_AT}`);
+if (!/^(round0|train[01]|refine[12]|none)$/.test(KILL_AT))
+  throw new Error(`FLD_BENCH_KILL_AT must be round0, train0, refine1, train1, refine2 or none, got ${KILL_AT}`);
 const ROUNDS = 2;
 const C = 'world';
 const H = 'heldout';
@@ -95,7 +109,8 @@ const say = (l: string) => console.log(l);
 const fld = (args: string[], env: NodeJS.ProcessEnv) => {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [FLD_BIN, ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`fld ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-3000)}`);
+  if (r.status !== 0)
+    throw new Error(`fld ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-3000)}`);
   return (performance.now() - t0) / 1000;
 };
 
@@ -110,7 +125,9 @@ function startRun(args: string[], env: NodeJS.ProcessEnv) {
     lines.push({ at: (performance.now() - t0) / 1000, line });
     say(`    | ${line}`);
   });
-  const done = new Promise<{ code: number | null; signal: string | null; seconds: number }>((res) => child.on('close', (code, signal) => res({ code, signal, seconds: (performance.now() - t0) / 1000 })));
+  const done = new Promise<{ code: number | null; signal: string | null; seconds: number }>((res) =>
+    child.on('close', (code, signal) => res({ code, signal, seconds: (performance.now() - t0) / 1000 })),
+  );
   return { child, lines, done, stderr: () => stderr };
 }
 
@@ -157,25 +174,98 @@ try {
   const registry = join(tmp, 'models');
   const logDir = join(tmp, 'logs');
   mkdirSync(logDir);
-  say(`rounds-claim: ${N} images (seed ${SEED}), held-out ${HELD} (seed ${HELD_SEED}), verified ${VERIFIED} (seed ${VERIFIED_SEED}), ${STEPS} train steps per round${RETRAIN ? `, ${DETECTOR_STEPS} detector steps` : ''}, shards of ${SHARD}, kill at ${KILL_AT}, levers: ${[...LEVERS].join(', ') || 'none (control)'}; ${tmp}`);
+  say(
+    `rounds-claim: ${N} images (seed ${SEED}), held-out ${HELD} (seed ${HELD_SEED}), verified ${VERIFIED} (seed ${VERIFIED_SEED}), ${STEPS} train steps per round${RETRAIN ? `, ${DETECTOR_STEPS} detector steps` : ''}, shards of ${SHARD}, kill at ${KILL_AT}, levers: ${[...LEVERS].join(', ') || 'none (control)'}; ${tmp}`,
+  );
   const prefix = `{fld-rounds-claim-${process.pid}-${Date.now().toString(36)}}`;
   redis = await redisForDemo(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix, say);
   const env = { ...process.env, FLD_LOG_LEVEL: 'warn', REDIS_URL: redis.url };
 
-  times.push(['world generate (train + held-out + verified)', fld(['world', 'generate', '--out', world, '--images', String(N), '--seed', String(SEED), '--detailed-fraction', '0.05'], env)
-    + fld(['world', 'generate', '--out', held, '--images', String(HELD), '--seed', String(HELD_SEED), '--detailed-fraction', '0.05'], env)
-    + fld(['world', 'generate', '--out', verifiedWorld, '--images', String(VERIFIED), '--seed', String(VERIFIED_SEED), '--detailed-fraction', '0.05'], env)
-    + fld(['world', 'verified', '--world', verifiedWorld], env)]);
+  times.push([
+    'world generate (train + held-out + verified)',
+    fld(
+      [
+        'world',
+        'generate',
+        '--out',
+        world,
+        '--images',
+        String(N),
+        '--seed',
+        String(SEED),
+        '--detailed-fraction',
+        '0.05',
+      ],
+      env,
+    ) +
+      fld(
+        [
+          'world',
+          'generate',
+          '--out',
+          held,
+          '--images',
+          String(HELD),
+          '--seed',
+          String(HELD_SEED),
+          '--detailed-fraction',
+          '0.05',
+        ],
+        env,
+      ) +
+      fld(
+        [
+          'world',
+          'generate',
+          '--out',
+          verifiedWorld,
+          '--images',
+          String(VERIFIED),
+          '--seed',
+          String(VERIFIED_SEED),
+          '--detailed-fraction',
+          '0.05',
+        ],
+        env,
+      ) +
+      fld(['world', 'verified', '--world', verifiedWorld], env),
+  ]);
 
-  const specialists: Record<string, string> = { detector: join(REPO_ROOT, 'models', 'demo-detector'), captioner: join(REPO_ROOT, 'models', 'demo-florence2') };
+  const specialists: Record<string, string> = {
+    detector: join(REPO_ROOT, 'models', 'demo-detector'),
+    captioner: join(REPO_ROOT, 'models', 'demo-florence2'),
+  };
   if (process.env.FLD_BENCH_OCR === '1') specialists.ocr = 'ppocr-v4';
   const configFile = join(tmp, 'fld.config.json');
-  writeFileSync(configFile, JSON.stringify({
-    storage: data, redis: redis.url, queuePrefix: prefix, shardSize: SHARD, specialists, jobs: { attempts: 2, backoffMs: 1000 },
-    trainCommand: TRAIN_COMMAND, refine: { tasks: TASKS, specialists: specialists.ocr ? ['ocr'] : [], retrain: RETRAIN ? ['detector'] : [] },
-    export: { trustedTexts: { sources: ['human'], repeat: TRUSTED_REPEAT } },
-    ...(VERIFIED_ON ? { verified: { collection: V, source: join(verifiedWorld, 'collection', 'verified.jsonl'), calibrate: LEVERS.has('calibrate'), gates: LEVERS.has('gates'), targets: LEVERS.has('targets') } } : {}),
-  }, null, 2));
+  writeFileSync(
+    configFile,
+    JSON.stringify(
+      {
+        storage: data,
+        redis: redis.url,
+        queuePrefix: prefix,
+        shardSize: SHARD,
+        specialists,
+        jobs: { attempts: 2, backoffMs: 1000 },
+        trainCommand: TRAIN_COMMAND,
+        refine: { tasks: TASKS, specialists: specialists.ocr ? ['ocr'] : [], retrain: RETRAIN ? ['detector'] : [] },
+        export: { trustedTexts: { sources: ['human'], repeat: TRUSTED_REPEAT } },
+        ...(VERIFIED_ON
+          ? {
+              verified: {
+                collection: V,
+                source: join(verifiedWorld, 'collection', 'verified.jsonl'),
+                calibrate: LEVERS.has('calibrate'),
+                gates: LEVERS.has('gates'),
+                targets: LEVERS.has('targets'),
+              },
+            }
+          : {}),
+      },
+      null,
+      2,
+    ),
+  );
   const config = await loadConfig(configFile);
 
   // one process per model queue (detection and captioning side by side on 2 cores); merge and train share one
@@ -183,8 +273,24 @@ try {
   workers.push(startWorkers(queues, { config: configFile, logDir, env }));
   say(`workers: ${queues.map((q) => q.join('+')).join(', ')} (logs ${logDir})`);
 
-  const runArgs = ['run', join(world, 'collection', 'manifest.jsonl'), '--collection', C, '--rounds', String(ROUNDS), '--workers', '--config', configFile,
-    '--registry', registry, '--train-steps', String(STEPS), '--init', specialists.captioner!, ...(RETRAIN ? ['--detector-steps', String(DETECTOR_STEPS)] : [])];
+  const runArgs = [
+    'run',
+    join(world, 'collection', 'manifest.jsonl'),
+    '--collection',
+    C,
+    '--rounds',
+    String(ROUNDS),
+    '--workers',
+    '--config',
+    configFile,
+    '--registry',
+    registry,
+    '--train-steps',
+    String(STEPS),
+    '--init',
+    specialists.captioner!,
+    ...(RETRAIN ? ['--detector-steps', String(DETECTOR_STEPS)] : []),
+  ];
   const engine = await openEngine(config);
   const trainQueue = new Queue(TRAIN_QUEUE, { connection: engine.q.redis, prefix });
   const runs: { lines: { at: number; line: string }[]; seconds: number }[] = [];
@@ -215,19 +321,37 @@ try {
     }
     const r1 = await first.done;
     runs.push({ lines: first.lines, seconds: r1.seconds });
-    if (!killedAt && r1.code !== 0) throw new Error(`fld run failed (${r1.code ?? r1.signal}): ${first.stderr().slice(-3000)}`);
-    say(killedAt ? `  SIGKILL of fld run during ${KILL_AT} after ${r1.seconds.toFixed(1)} s; running it again` : `  fld run ended before ${KILL_AT} was seen (exit ${r1.code})`);
+    if (!killedAt && r1.code !== 0)
+      throw new Error(`fld run failed (${r1.code ?? r1.signal}): ${first.stderr().slice(-3000)}`);
+    say(
+      killedAt
+        ? `  SIGKILL of fld run during ${KILL_AT} after ${r1.seconds.toFixed(1)} s; running it again`
+        : `  fld run ended before ${KILL_AT} was seen (exit ${r1.code})`,
+    );
     if (killedAt) {
       const second = startRun(runArgs, env);
       const r2 = await second.done;
-      if (r2.code !== 0) throw new Error(`fld run (resumed) failed (${r2.code ?? r2.signal}): ${second.stderr().slice(-3000)}`);
+      if (r2.code !== 0)
+        throw new Error(`fld run (resumed) failed (${r2.code ?? r2.signal}): ${second.stderr().slice(-3000)}`);
       runs.push({ lines: second.lines, seconds: r2.seconds });
     }
     times.push(...stepTimes(runs));
 
     // the held-out collection: round 0 by the same specialists, then each round's model
     const t0 = performance.now();
-    fld(['enqueue', join(held, 'collection', 'manifest.jsonl'), '--collection', H, '--round', '0', '--config', configFile], env);
+    fld(
+      [
+        'enqueue',
+        join(held, 'collection', 'manifest.jsonl'),
+        '--collection',
+        H,
+        '--round',
+        '0',
+        '--config',
+        configFile,
+      ],
+      env,
+    );
     await waitForRound(engine.q, { collection: H, round: 0 }, { tty: false, say: () => {} });
     times.push([`held-out round 0 (${HELD} images)`, (performance.now() - t0) / 1000]);
     if (VERIFIED_ON) {
@@ -237,12 +361,44 @@ try {
       const { verified: _v, ...rest } = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
       writeFileSync(shippedConfig, JSON.stringify(rest, null, 2));
       const ts = performance.now();
-      fld(['enqueue', join(held, 'collection', 'manifest.jsonl'), '--collection', SHIPPED, '--round', '0', '--config', shippedConfig], env);
+      fld(
+        [
+          'enqueue',
+          join(held, 'collection', 'manifest.jsonl'),
+          '--collection',
+          SHIPPED,
+          '--round',
+          '0',
+          '--config',
+          shippedConfig,
+        ],
+        env,
+      );
       await waitForRound(engine.q, { collection: SHIPPED, round: 0 }, { tty: false, say: () => {} });
       times.push([`held-out round 0 as shipped (no verified set)`, (performance.now() - ts) / 1000]);
     }
     for (let r = 1; r <= ROUNDS; r++) {
-      times.push([`held-out round ${r} with ${modelName(C, r - 1)}`, fld(['refine', '--collection', H, '--round', String(r), '--model', modelName(C, r - 1), '--registry', registry, '--config', configFile, '--wait', ...(RETRAIN ? ['--detector', detectorModelName(C, r - 1)] : [])], env)]);
+      times.push([
+        `held-out round ${r} with ${modelName(C, r - 1)}`,
+        fld(
+          [
+            'refine',
+            '--collection',
+            H,
+            '--round',
+            String(r),
+            '--model',
+            modelName(C, r - 1),
+            '--registry',
+            registry,
+            '--config',
+            configFile,
+            '--wait',
+            ...(RETRAIN ? ['--detector', detectorModelName(C, r - 1)] : []),
+          ],
+          env,
+        ),
+      ]);
     }
   } finally {
     await trainQueue.close();
@@ -258,7 +414,14 @@ try {
   try {
     if (VERIFIED_ON) shipped = await scoreRound(storage, { collection: SHIPPED, round: 0, world: held });
     for (let r = 0; r <= ROUNDS; r++) {
-      q.push(await scoreRound(storage, { collection: C, round: r, world }, { collection: H, round: r, world: held }, { unfiltered: true }));
+      q.push(
+        await scoreRound(
+          storage,
+          { collection: C, round: r, world },
+          { collection: H, round: r, world: held },
+          { unfiltered: true },
+        ),
+      );
       say(`\nround ${r}\n${formatQualityTable(qualityColumns(q[r]!, r))}`);
       if (!VERIFIED_ON) continue;
       qv.push(await scoreRound(storage, { collection: V, round: r, world: verifiedWorld }));
@@ -271,58 +434,99 @@ try {
 
   say('step timings');
   for (const [name, s] of times) say(`  ${name.padEnd(64)} ${s.toFixed(1).padStart(8)} s`);
-  say(`  ${'total'.padEnd(64)} ${times.reduce((a, [, s]) => a + s, 0).toFixed(1).padStart(8)} s${killedAt ? `  (fld run SIGKILLed once during ${killedAt}, resumed)` : ''}`);
+  say(
+    `  ${'total'.padEnd(64)} ${times
+      .reduce((a, [, s]) => a + s, 0)
+      .toFixed(1)
+      .padStart(8)} s${killedAt ? `  (fld run SIGKILLed once during ${killedAt}, resumed)` : ''}`,
+  );
 
   const f = (v: number) => v.toFixed(3);
-  const sets = [['annotated', (x: RoundQuality) => x.annotated, (x: RoundQuality) => x.annotated_unfiltered!], ['held-out', (x: RoundQuality) => x.held_out!, (x: RoundQuality) => x.held_out_unfiltered!]] as const;
+  const sets = [
+    ['annotated', (x: RoundQuality) => x.annotated, (x: RoundQuality) => x.annotated_unfiltered!],
+    ['held-out', (x: RoundQuality) => x.held_out!, (x: RoundQuality) => x.held_out_unfiltered!],
+  ] as const;
   say('\nfigure | anchor | ratio');
   const claim: string[] = [];
   for (const [set, get] of sets) {
-    for (const [what, v] of [['box F1', (s: ReturnType<typeof get>) => s.boxes.f1], ['brief-caption object F1', (s: ReturnType<typeof get>) => s.captions.brief.f1]] as const) {
-      for (let r = 1; r <= ROUNDS; r++) say(`${set} ${what}, round ${r}: ${f(v(get(q[r]!)))} | round 0: ${f(v(get(q[0]!)))} | ${f(v(get(q[r]!)) - v(get(q[0]!)))} (difference)`);
+    for (const [what, v] of [
+      ['box F1', (s: ReturnType<typeof get>) => s.boxes.f1],
+      ['brief-caption object F1', (s: ReturnType<typeof get>) => s.captions.brief.f1],
+    ] as const) {
+      for (let r = 1; r <= ROUNDS; r++)
+        say(
+          `${set} ${what}, round ${r}: ${f(v(get(q[r]!)))} | round 0: ${f(v(get(q[0]!)))} | ${f(v(get(q[r]!)) - v(get(q[0]!)))} (difference)`,
+        );
       const d = v(get(q[ROUNDS]!)) - v(get(q[0]!));
-      claim.push(`${set} ${what}: round ${ROUNDS} - round 0 = ${d >= 0 ? '+' : ''}${f(d)} (${d >= 0.05 ? 'meets' : 'misses'} +0.05)`);
+      claim.push(
+        `${set} ${what}: round ${ROUNDS} - round 0 = ${d >= 0 ? '+' : ''}${f(d)} (${d >= 0.05 ? 'meets' : 'misses'} +0.05)`,
+      );
     }
   }
   for (const [set, get, raw] of sets) {
     for (let r = 0; r <= ROUNDS; r++) {
       const a = get(q[r]!);
       const b = raw(q[r]!);
-      say(`${set} round ${r} filtered box P / F1 ${f(a.boxes.precision)} / ${f(a.boxes.f1)}, brief P / F1 ${f(a.captions.brief.precision)} / ${f(a.captions.brief.f1)} | unfiltered ${f(b.boxes.precision)} / ${f(b.boxes.f1)}, ${f(b.captions.brief.precision)} / ${f(b.captions.brief.f1)} | box F1 ${f(a.boxes.f1 - b.boxes.f1)}, brief F1 ${f(a.captions.brief.f1 - b.captions.brief.f1)} (difference)`);
+      say(
+        `${set} round ${r} filtered box P / F1 ${f(a.boxes.precision)} / ${f(a.boxes.f1)}, brief P / F1 ${f(a.captions.brief.precision)} / ${f(a.captions.brief.f1)} | unfiltered ${f(b.boxes.precision)} / ${f(b.boxes.f1)}, ${f(b.captions.brief.precision)} / ${f(b.captions.brief.f1)} | box F1 ${f(a.boxes.f1 - b.boxes.f1)}, brief F1 ${f(a.captions.brief.f1 - b.captions.brief.f1)} (difference)`,
+      );
     }
   }
   // the model's detailed captions after the filters, and as it wrote them (the filters may drop them all)
-  const recall = (c: { captioned: number; recall: number }) => (c.captioned ? `${f(c.recall)} (${c.captioned} images)` : '- (none)');
+  const recall = (c: { captioned: number; recall: number }) =>
+    c.captioned ? `${f(c.recall)} (${c.captioned} images)` : '- (none)';
   for (const [set, get, raw] of sets) {
     for (let r = 1; r <= ROUNDS; r++) {
-      for (const [which, s] of [['filtered', get(q[r]!)], ['unfiltered', raw(q[r]!)]] as const) {
+      for (const [which, s] of [
+        ['filtered', get(q[r]!)],
+        ['unfiltered', raw(q[r]!)],
+      ] as const) {
         const { detailed, more_detailed: more, brief } = s.captions;
-        const ratio = detailed.captioned && brief.captioned && brief.recall ? (detailed.recall / brief.recall).toFixed(2) : '-';
-        say(`${set} round ${r} ${which} detailed-caption object recall ${recall(detailed)} | brief-caption recall ${recall(brief)} | detailed / brief ${ratio} | more detailed ${recall(more)}`);
+        const ratio =
+          detailed.captioned && brief.captioned && brief.recall ? (detailed.recall / brief.recall).toFixed(2) : '-';
+        say(
+          `${set} round ${r} ${which} detailed-caption object recall ${recall(detailed)} | brief-caption recall ${recall(brief)} | detailed / brief ${ratio} | more detailed ${recall(more)}`,
+        );
       }
     }
   }
   // the issue's anchor: the specialists' round 0 as shipped (one global threshold, no verified set), held-out
   const asShipped = shipped?.annotated ?? q[0]!.held_out!;
-  for (const [what, anchor, v] of [['box F1', asShipped.boxes.f1, (s: RoundQuality) => s.held_out!.boxes.f1], ['brief-caption object F1', asShipped.captions.brief.f1, (s: RoundQuality) => s.held_out!.captions.brief.f1]] as const) {
+  for (const [what, anchor, v] of [
+    ['box F1', asShipped.boxes.f1, (s: RoundQuality) => s.held_out!.boxes.f1],
+    ['brief-caption object F1', asShipped.captions.brief.f1, (s: RoundQuality) => s.held_out!.captions.brief.f1],
+  ] as const) {
     const d = v(q[ROUNDS]!) - anchor;
-    claim.push(`held-out ${what}: round ${ROUNDS} ${f(v(q[ROUNDS]!))} - round 0 as shipped (same run) ${f(anchor)} = ${d >= 0 ? '+' : ''}${f(d)} (${d >= 0.05 ? 'meets' : 'misses'} +0.05)`);
+    claim.push(
+      `held-out ${what}: round ${ROUNDS} ${f(v(q[ROUNDS]!))} - round 0 as shipped (same run) ${f(anchor)} = ${d >= 0 ? '+' : ''}${f(d)} (${d >= 0.05 ? 'meets' : 'misses'} +0.05)`,
+    );
   }
   // no round below the previous one on the held-out images, for any figure the table prints
   const figures: [string, (s: RoundQuality) => number | null][] = [
     ['box F1', (s) => s.held_out!.boxes.f1],
-    ...(['brief', 'detailed', 'more_detailed'] as const).map((g): [string, (s: RoundQuality) => number | null] => [`${g} caption F1`, (s) => (s.held_out!.captions[g].captioned ? s.held_out!.captions[g].f1 : null)]),
+    ...(['brief', 'detailed', 'more_detailed'] as const).map((g): [string, (s: RoundQuality) => number | null] => [
+      `${g} caption F1`,
+      (s) => (s.held_out!.captions[g].captioned ? s.held_out!.captions[g].f1 : null),
+    ]),
   ];
   for (const [name, v] of figures) {
     const drops = [];
     for (let r = 1; r <= ROUNDS; r++) {
-      const a = v(q[r - 1]!), b = v(q[r]!);
+      const a = v(q[r - 1]!),
+        b = v(q[r]!);
       if (a !== null && b !== null && b < a - 1e-9) drops.push(`round ${r} ${f(b)} < round ${r - 1} ${f(a)}`);
     }
-    claim.push(`held-out ${name} per round: ${q.map((x) => (v(x) === null ? '-' : f(v(x)!))).join(' -> ')} (${drops.length ? `drops: ${drops.join('; ')}` : 'never drops'})`);
+    claim.push(
+      `held-out ${name} per round: ${q.map((x) => (v(x) === null ? '-' : f(v(x)!))).join(' -> ')} (${drops.length ? `drops: ${drops.join('; ')}` : 'never drops'})`,
+    );
   }
-  if (qv.length) claim.push(`verified set box F1 per round: ${qv.map((x) => f(x.annotated.boxes.f1)).join(' -> ')}; brief F1: ${qv.map((x) => f(x.annotated.captions.brief.f1)).join(' -> ')}`);
-  say(`\nclaim (round ${ROUNDS} >= round 0 + 0.05), levers: ${[...LEVERS].join(', ') || 'none (control)'}:\n  ${claim.join('\n  ')}`);
+  if (qv.length)
+    claim.push(
+      `verified set box F1 per round: ${qv.map((x) => f(x.annotated.boxes.f1)).join(' -> ')}; brief F1: ${qv.map((x) => f(x.annotated.captions.brief.f1)).join(' -> ')}`,
+    );
+  say(
+    `\nclaim (round ${ROUNDS} >= round 0 + 0.05), levers: ${[...LEVERS].join(', ') || 'none (control)'}:\n  ${claim.join('\n  ')}`,
+  );
 } finally {
   await Promise.all(workers.map((w) => w.stop().catch(() => {})));
   await redis?.close().catch(() => {});

@@ -7,5 +7,7 @@
 export function selectBenches(files: readonly string[], args: readonly string[]): string[] {
   const benches = files.filter((f) => f.endsWith('.bench.ts')).sort();
   if (args.length === 0) return benches;
-  return benches.filter((f) => args.some((a) => (benches.includes(`${a}.bench.ts`) ? f === `${a}.bench.ts` : f.includes(a))));
+  return benches.filter((f) =>
+    args.some((a) => (benches.includes(`${a}.bench.ts`) ? f === `${a}.bench.ts` : f.includes(a))),
+  );
 }

@@ -43,7 +43,9 @@ const SELECT: Record<string, string> = {
 async function write(key: string, select: string, kind: string): Promise<void> {
   const path = join(root, key);
   mkdirSync(dirname(path), { recursive: true });
-  await conn.run(`COPY (${select}) TO '${path}' (FORMAT parquet, KV_METADATA {schema_version: '${SCHEMA_VERSION}', kind: '${kind}'})`);
+  await conn.run(
+    `COPY (${select}) TO '${path}' (FORMAT parquet, KV_METADATA {schema_version: '${SCHEMA_VERSION}', kind: '${kind}'})`,
+  );
 }
 
 const t0 = performance.now();
@@ -53,8 +55,12 @@ for (let s = 0; s < SHARDS; s++) {
   for (const kind of ['text', 'region_text', 'text_phrase_region'] as const) {
     await write(layout.kind('bench', 0, kind, s), `SELECT * FROM (${SELECT[kind]}) ${mine}`, kind);
     // Round 1: 5% of images lose their rows, 10% have theirs rescored.
-    await write(layout.kind('bench', 1, kind, s), `SELECT * REPLACE (1 AS round, CASE WHEN hash(image_id, 3) % 10 = 0 THEN 0.99 ELSE score END AS score)
-      FROM (${SELECT[kind]}) ${mine} AND hash(image_id, 7) % 20 <> 0`, kind);
+    await write(
+      layout.kind('bench', 1, kind, s),
+      `SELECT * REPLACE (1 AS round, CASE WHEN hash(image_id, 3) % 10 = 0 THEN 0.99 ELSE score END AS score)
+      FROM (${SELECT[kind]}) ${mine} AND hash(image_id, 7) % 20 <> 0`,
+      kind,
+    );
   }
 }
 console.log(`synthetic collection: ${N} images, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -64,13 +70,17 @@ async function time<T>(f: () => Promise<T>): Promise<[number, T]> {
   const v = await f();
   return [(performance.now() - t) / 1000, v];
 }
-const scan = (round: number) => conn.run(`SELECT count(*), sum(len(image_id)), sum(len(source)), sum(coalesce(score, 0)) FROM (
+const scan = (round: number) =>
+  conn.run(`SELECT count(*), sum(len(image_id)), sum(len(source)), sum(coalesce(score, 0)) FROM (
   SELECT image_id, source, score FROM read_parquet('${root}/bench/round-${round}/text/*.parquet') WHERE len(text) >= 0 AND objects >= 0
   UNION ALL SELECT image_id, source, score FROM read_parquet('${root}/bench/round-${round}/region_text/*.parquet') WHERE len(box) >= 0 AND len(phrase) >= 0
   UNION ALL SELECT image_id, source, score FROM read_parquet('${root}/bench/round-${round}/text_phrase_region/*.parquet') WHERE len(boxes) >= 0 AND len(phrase) >= 0)`);
 
 const [anchor] = await time(() => scan(0));
-const [anchor2] = await time(async () => { await scan(0); await scan(1); });
+const [anchor2] = await time(async () => {
+  await scan(0);
+  await scan(1);
+});
 const [tables, stats] = await time(() => computeRoundStats({ root, round: 0 }));
 const [diffT] = await time(() => computeRoundStats({ root, round: 1, diff: 0 }));
 const [plotsT, plots] = await time(() => spatialPlots(stats.spatial));
@@ -78,7 +88,13 @@ const rows = stats.overview.text + stats.overview.region_text + stats.overview.t
 
 const fmt = (s: number) => `${s.toFixed(2)} s`;
 console.log(`\nfigure | anchor | ratio`);
-console.log(`tables of round 0 (${rows} rows): ${fmt(tables)} | one scan of round 0's shards: ${fmt(anchor)} | ${(tables / anchor).toFixed(1)}`);
-console.log(`tables + --diff 0 of round 1: ${fmt(diffT)} | one scan of both rounds: ${fmt(anchor2)} | ${(diffT / anchor2).toFixed(1)}`);
-console.log(`3 Figure-5 PNGs (${plots.map((p) => p.png.length).join(' + ')} bytes): ${fmt(plotsT)} | tables of round 0: ${fmt(tables)} | ${(plotsT / tables).toFixed(2)}`);
+console.log(
+  `tables of round 0 (${rows} rows): ${fmt(tables)} | one scan of round 0's shards: ${fmt(anchor)} | ${(tables / anchor).toFixed(1)}`,
+);
+console.log(
+  `tables + --diff 0 of round 1: ${fmt(diffT)} | one scan of both rounds: ${fmt(anchor2)} | ${(diffT / anchor2).toFixed(1)}`,
+);
+console.log(
+  `3 Figure-5 PNGs (${plots.map((p) => p.png.length).join(' + ')} bytes): ${fmt(plotsT)} | tables of round 0: ${fmt(tables)} | ${(plotsT / tables).toFixed(2)}`,
+);
 rmSync(root, { recursive: true, force: true });

@@ -21,7 +21,12 @@ const MB = Number(process.env.BENCH_STORAGE_MB ?? 100);
 const n = MB * 1024 * 1024;
 const data = bytes(n, 42);
 const want = sha256(data);
-const chunks = () => Readable.from((function* () { for (let i = 0; i < n; i += 1 << 20) yield data.subarray(i, i + (1 << 20)); })());
+const chunks = () =>
+  Readable.from(
+    (function* () {
+      for (let i = 0; i < n; i += 1 << 20) yield data.subarray(i, i + (1 << 20));
+    })(),
+  );
 
 async function once(f: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
@@ -46,28 +51,41 @@ async function drain(s: AsyncIterable<Uint8Array>): Promise<void> {
 }
 const rows: [string, string, string][] = [];
 const rate = (sec: number) => `${(MB / sec).toFixed(0)} MB/s`;
-const row = (figure: string, a: number, anchor: string, b: number) => rows.push([`${figure}: ${rate(a)}`, `${anchor}: ${rate(b)}`, (b / a).toFixed(2)]);
+const row = (figure: string, a: number, anchor: string, b: number) =>
+  rows.push([`${figure}: ${rate(a)}`, `${anchor}: ${rate(b)}`, (b / a).toFixed(2)]);
 
 const dir = await mkdtemp(join(tmpdir(), 'fld-bench-storage-'));
 const s3 = await startS3rver();
 try {
   const local = new LocalStorage(join(dir, 'local'));
   const anchorFile = join(dir, 'anchor.bin');
-  const [lPut, aPut] = await pair(() => local.put('b/obj.bin', chunks()), async () => {
-    await pipeline(chunks(), createWriteStream(anchorFile));
-    const fh = await open(anchorFile, 'r+');
-    await fh.sync();
-    await fh.close();
-  });
+  const [lPut, aPut] = await pair(
+    () => local.put('b/obj.bin', chunks()),
+    async () => {
+      await pipeline(chunks(), createWriteStream(anchorFile));
+      const fh = await open(anchorFile, 'r+');
+      await fh.sync();
+      await fh.close();
+    },
+  );
   row(`LocalStorage.put ${MB} MiB stream (temp, fsync, rename)`, lPut, 'fs write stream + fsync', aPut);
-  const [lGet, aGet] = await pair(async () => drain(await local.getStream('b/obj.bin')), () => drain(createReadStream(anchorFile)));
+  const [lGet, aGet] = await pair(
+    async () => drain(await local.getStream('b/obj.bin')),
+    () => drain(createReadStream(anchorFile)),
+  );
   row(`LocalStorage.getStream ${MB} MiB`, lGet, 'fs.createReadStream', aGet);
 
   const st = s3.storage;
-  const [sPut, raw] = await pair(() => st.put('b/obj.bin', chunks()), () => st.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'anchor.bin', Body: data, ContentLength: n })));
+  const [sPut, raw] = await pair(
+    () => st.put('b/obj.bin', chunks()),
+    () => st.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'anchor.bin', Body: data, ContentLength: n })),
+  );
   row(`S3Storage.put ${MB} MiB stream on s3rver (multipart 8 MiB x 4)`, sPut, 'one PutObject of a Buffer', raw);
-  const [sGet, rawGet] = await pair(async () => drain(await st.getStream('b/obj.bin')),
-    async () => drain((await st.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'anchor.bin' }))).Body as Readable));
+  const [sGet, rawGet] = await pair(
+    async () => drain(await st.getStream('b/obj.bin')),
+    async () =>
+      drain((await st.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'anchor.bin' }))).Body as Readable),
+  );
   row(`S3Storage.getStream ${MB} MiB on s3rver`, sGet, 'raw GetObject', rawGet);
 
   // Peak resident-memory growth while a stream put runs (s3rver lives in another process).
@@ -75,7 +93,9 @@ try {
     globalThis.gc?.();
     const base = process.memoryUsage().rss;
     let top = base;
-    const t = setInterval(() => { top = Math.max(top, process.memoryUsage().rss); }, 5);
+    const t = setInterval(() => {
+      top = Math.max(top, process.memoryUsage().rss);
+    }, 5);
     await f();
     clearInterval(t);
     top = Math.max(top, process.memoryUsage().rss);
@@ -83,17 +103,34 @@ try {
   };
   const lMem = await peak(() => local.put('b/mem.bin', chunks()));
   const sMem = await peak(() => st.put('b/mem.bin', chunks()));
-  rows.push([`peak RSS growth during a ${MB} MiB stream put: LocalStorage ${lMem.toFixed(0)} MiB, S3Storage ${sMem.toFixed(0)} MiB`, `object size ${MB} MiB`, (sMem / MB).toFixed(2)]);
+  rows.push([
+    `peak RSS growth during a ${MB} MiB stream put: LocalStorage ${lMem.toFixed(0)} MiB, S3Storage ${sMem.toFixed(0)} MiB`,
+    `object size ${MB} MiB`,
+    (sMem / MB).toFixed(2),
+  ]);
 
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as AddressInfo).port;
   await new Promise((r) => srv.close(r));
-  const refused = new S3Storage({ bucket: 'b', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-  const one = new S3Storage({ bucket: 'b', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+  const refused = new S3Storage({
+    bucket: 'b',
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+  });
+  const one = new S3Storage({
+    bucket: 'b',
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    maxAttempts: 1,
+  });
   const tRefused = await time(() => refused.get('k').catch(() => {}));
   const tOne = await time(() => one.get('k').catch(() => {}));
-  rows.push([`refused endpoint, 5 attempts with backoff: ${(tRefused * 1000).toFixed(0)} ms to fail`, `1 attempt: ${(tOne * 1000).toFixed(0)} ms`, (tRefused / tOne).toFixed(1)]);
+  rows.push([
+    `refused endpoint, 5 attempts with backoff: ${(tRefused * 1000).toFixed(0)} ms to fail`,
+    `1 attempt: ${(tOne * 1000).toFixed(0)} ms`,
+    (tRefused / tOne).toFixed(1),
+  ]);
   await refused.close();
   await one.close();
 } finally {
@@ -101,7 +138,9 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-console.log(`best of ${REPS}; ratio = figure / anchor (throughput rows: above 1 is faster than the anchor; memory row: growth / object size; last row: time / time)`);
+console.log(
+  `best of ${REPS}; ratio = figure / anchor (throughput rows: above 1 is faster than the anchor; memory row: growth / object size; last row: time / time)`,
+);
 console.log('figure | anchor | ratio');
 console.log('---|---|---');
 for (const r of rows) console.log(r.join(' | '));

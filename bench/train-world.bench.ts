@@ -24,9 +24,18 @@ if (!existsSync(recordedPath)) {
 const recorded = JSON.parse(readFileSync(recordedPath, 'utf8'));
 
 function python(args: string[]): Record<string, unknown>[] {
-  const r = spawnSync(PYTHON, ['-m', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' }, maxBuffer: 64 << 20 });
+  const r = spawnSync(PYTHON, ['-m', ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr.slice(-2000)}`);
-  return r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 }
 
 const rows: [string, number, string, number][] = [];
@@ -37,12 +46,19 @@ let band: Record<string, number>;
 try {
   const config = join(scratch, 'config.json');
   writeFileSync(config, JSON.stringify(recorded.config));
-  band = python(['training.train_world', '--score-only', '--models', models, '--config', config]).find((e) => e.event === 'heldout-band') as Record<string, number>;
+  band = python(['training.train_world', '--score-only', '--models', models, '--config', config]).find(
+    (e) => e.event === 'heldout-band',
+  ) as Record<string, number>;
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
 for (const k of ['box_f1', 'box_precision', 'box_recall', 'caption_f1', 'caption_precision', 'caption_recall']) {
-  rows.push([`held-out ${k} (committed models, now)`, band[k], `held-out ${k} (models/train-world.json)`, recorded.heldout_band[k]]);
+  rows.push([
+    `held-out ${k} (committed models, now)`,
+    band[k],
+    `held-out ${k} (models/train-world.json)`,
+    recorded.heldout_band[k],
+  ]);
 }
 if (process.env.TRAIN_WORLD_BENCH === 'full') {
   const out = mkdtempSync(join(tmpdir(), 'fld-train-world-bench-'));
@@ -51,15 +67,25 @@ if (process.env.TRAIN_WORLD_BENCH === 'full') {
     python(['training.train_world', '--models', out]);
     const s = (performance.now() - t) / 1000;
     rows.push(['npm run train:world, 2 trainers x 1 thread (s)', s, 'budget: 20 minutes (s)', 1200]);
-    rows.push(['npm run train:world, 2 trainers x 1 thread (s)', s, 'recorded run (s)', recorded.timings.total_train_s + recorded.timings.heldout_score_s]);
+    rows.push([
+      'npm run train:world, 2 trainers x 1 thread (s)',
+      s,
+      'recorded run (s)',
+      recorded.timings.total_train_s + recorded.timings.heldout_score_s,
+    ]);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
-console.log(`frozen band (models/train-world.json, held-out world of ${recorded.config.heldout_world.images} images, seed ${recorded.config.heldout_world.seed}):`);
+console.log(
+  `frozen band (models/train-world.json, held-out world of ${recorded.config.heldout_world.images} images, seed ${recorded.config.heldout_world.seed}):`,
+);
 for (const [k, [lo, hi]] of Object.entries(recorded.target as Record<string, [number, number]>)) {
   const v = recorded.heldout_band[k] as number;
-  console.log(`  ${k} ${v.toFixed(3)} | bounds ${lo}..${hi} | ${v >= lo && v <= hi ? 'in band' : 'OUT OF BAND'} | re-scored now ${band[k].toFixed(3)}`);
+  console.log(
+    `  ${k} ${v.toFixed(3)} | bounds ${lo}..${hi} | ${v >= lo && v <= hi ? 'in band' : 'OUT OF BAND'} | re-scored now ${band[k].toFixed(3)}`,
+  );
 }
 console.log('figure | value | anchor | value | ratio');
-for (const [f, v, a, av] of rows) console.log(`${f} | ${v.toFixed(3)} | ${a} | ${av.toFixed(3)} | ${(av ? v / av : NaN).toFixed(3)}`);
+for (const [f, v, a, av] of rows)
+  console.log(`${f} | ${v.toFixed(3)} | ${a} | ${av.toFixed(3)} | ${(av ? v / av : NaN).toFixed(3)}`);

@@ -32,7 +32,12 @@ try {
   t = now();
   for (let i = 0; i < N; i++) {
     const c = canvases[i % SAMPLE];
-    writeFileSync(join(out, `anchor-${i}.png`), await sharp(Buffer.from(c.data.buffer), { raw: { width: c.width, height: c.height, channels: 3 } }).png().toBuffer());
+    writeFileSync(
+      join(out, `anchor-${i}.png`),
+      await sharp(Buffer.from(c.data.buffer), { raw: { width: c.width, height: c.height, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
   }
   const anchorS = (now() - t) / 1000;
   rows.push([`world generate ${N} images, 2 workers (s)`, genS, `sharp PNG-encode + write ${N} images (s)`, anchorS]);
@@ -41,7 +46,10 @@ try {
   for (const s of scenes) renderScene(s, 1);
   const rasterMs = (now() - t) / SAMPLE;
   t = now();
-  for (const s of scenes) await sharp(Buffer.from(svgOf(s))).raw().toBuffer();
+  for (const s of scenes)
+    await sharp(Buffer.from(svgOf(s)))
+      .raw()
+      .toBuffer();
   const svgMs = (now() - t) / SAMPLE;
   rows.push(['rasterise one scene, pure TS (ms)', rasterMs, 'same outlines as SVG via sharp/librsvg (ms)', svgMs]);
 
@@ -54,17 +62,24 @@ try {
   const zlibMs = (now() - t) / SAMPLE;
   rows.push(['deflate one image, fflate level 3 mem 4 as png.ts (ms)', fflateMs, 'node:zlib level 6 (ms)', zlibMs]);
 
-  console.log(`world: ${r.images} images, ${r.objects} objects, ${r.words} words; budget 60 s on 2 cores: ${genS < 60 ? 'met' : 'NOT met'}`);
+  console.log(
+    `world: ${r.images} images, ${r.objects} objects, ${r.words} words; budget 60 s on 2 cores: ${genS < 60 ? 'met' : 'NOT met'}`,
+  );
   console.log('figure | value | anchor | value | ratio');
-  for (const [f, v, a, av] of rows) console.log(`${f} | ${v.toFixed(2)} | ${a} | ${av.toFixed(2)} | ${(v / av).toFixed(2)}`);
+  for (const [f, v, a, av] of rows)
+    console.log(`${f} | ${v.toFixed(2)} | ${a} | ${av.toFixed(2)} | ${(v / av).toFixed(2)}`);
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
 
 function svgOf(s: Scene): string {
-  const path = (outline: number[][]) => outline.map((c) => `M${c.slice(0, 2).join(' ')}L${c.slice(2).join(' ')}Z`).join('');
+  const path = (outline: number[][]) =>
+    outline.map((c) => `M${c.slice(0, 2).join(' ')}L${c.slice(2).join(' ')}Z`).join('');
   const rgb = (c: readonly number[]) => `rgb(${c.map((v) => Math.round(v)).join(',')})`;
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${s.width}" height="${s.height}">`, `<rect width="100%" height="100%" fill="${rgb(BACKGROUND_TONES[s.background.tone])}"/>`];
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${s.width}" height="${s.height}">`,
+    `<rect width="100%" height="100%" fill="${rgb(BACKGROUND_TONES[s.background.tone])}"/>`,
+  ];
   for (const c of s.clutter) parts.push(`<path d="${path(c.outline)}" fill="grey"/>`);
   for (const o of s.objects) parts.push(`<path d="${path(o.outline)}" fill="${rgb(COLOURS[o.colour])}"/>`);
   for (const w of s.words) parts.push(`<path d="${path(w.outline)}" fill="${rgb(WORD_COLOURS[w.colour])}"/>`);

@@ -5,9 +5,12 @@ export const shardName = (shard: number): string => `shard-${String(shard).padSt
 
 export const layout = {
   images: (c: string, shard: number) => `${c}/images/${shardName(shard)}.parquet`,
-  raw: (c: string, round: number, specialist: string, shard: number) => `${c}/round-${round}/raw/${specialist}/${shardName(shard)}.parquet`,
-  kind: (c: string, round: number, kind: RoundKind, shard: number) => `${c}/round-${round}/${kind}/${shardName(shard)}.parquet`,
-  done: (c: string, round: number, stage: string, shard: number) => `${c}/round-${round}/_done/${stage.replaceAll(':', '_')}/${shardName(shard)}.json`,
+  raw: (c: string, round: number, specialist: string, shard: number) =>
+    `${c}/round-${round}/raw/${specialist}/${shardName(shard)}.parquet`,
+  kind: (c: string, round: number, kind: RoundKind, shard: number) =>
+    `${c}/round-${round}/${kind}/${shardName(shard)}.parquet`,
+  done: (c: string, round: number, stage: string, shard: number) =>
+    `${c}/round-${round}/_done/${stage.replaceAll(':', '_')}/${shardName(shard)}.json`,
   manifest: (c: string, round: number) => `${c}/round-${round}/_manifest.json`,
   /** What a round runs (schemas/round-plan.ts), written when it is first enqueued. */
   roundPlan: (c: string, round: number) => `${c}/round-${round}/_plan.json`,
@@ -22,5 +25,6 @@ export const layout = {
   /** The detector's training marker (`fld train --family detector`), the same fields as `train`'s. */
   trainDetector: (c: string, round: number) => `${c}/round-${round}/_train-detector.json`,
   exportPrefix: (c: string, round: number) => `${c}/export/round-${round}/`,
-  exportShard: (c: string, round: number, split: string, n: number) => `${c}/export/round-${round}/${split}-${String(n).padStart(5, '0')}.parquet`,
+  exportShard: (c: string, round: number, split: string, n: number) =>
+    `${c}/export/round-${round}/${split}-${String(n).padStart(5, '0')}.parquet`,
 };

@@ -5,8 +5,18 @@ import { pino, type Logger } from 'pino';
  * URLs with credentials (redis://user:pass@host, rediss://...) are masked wherever they appear.
  */
 const REDACT_PATHS = [
-  'password', '*.password', 'secretAccessKey', '*.secretAccessKey', 'accessKeyId', '*.accessKeyId',
-  'sessionToken', '*.sessionToken', 'credentials', '*.credentials', 'authorization', '*.authorization',
+  'password',
+  '*.password',
+  'secretAccessKey',
+  '*.secretAccessKey',
+  'accessKeyId',
+  '*.accessKeyId',
+  'sessionToken',
+  '*.sessionToken',
+  'credentials',
+  '*.credentials',
+  'authorization',
+  '*.authorization',
 ];
 
 export function maskSecrets(s: string): string {
@@ -15,7 +25,9 @@ export function maskSecrets(s: string): string {
     .replace(/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, '***');
 }
 
-export function createLogger(opts: { name?: string; level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  opts: { name?: string; level?: string; destination?: NodeJS.WritableStream } = {},
+): Logger {
   return pino(
     {
       name: opts.name ?? 'fld',
@@ -24,7 +36,10 @@ export function createLogger(opts: { name?: string; level?: string; destination?
       formatters: { log: (obj) => JSON.parse(maskSecrets(JSON.stringify(obj))) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? maskSecrets(a) : a)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? maskSecrets(a) : a)) as Parameters<typeof method>,
+          );
         },
       },
     },

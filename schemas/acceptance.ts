@@ -66,23 +66,29 @@ export const Acceptance = z.object({
 export type Acceptance = z.infer<typeof Acceptance>;
 
 /** Config `verified`: which collection decides, and how (schemas/config.ts). */
-export const VerifiedConfig = z.object({
-  /** The verified collection's name; null: no verified set, the configured thresholds apply and no gate runs. @default null */
-  collection: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"').nullable().default(null),
-  /** Where its images and human-checked labels are (any source `fld enqueue` reads); `fld run` enqueues it. @default null */
-  source: z.string().min(1).nullable().default(null),
-  /** A round's rows of a class replace the previous round's only when their F1 on the verified set is higher by at least this. @default 0.01 */
-  margin: z.number().min(0).max(1).default(0.01),
-  /** Classes with fewer verified instances (or a source with fewer candidate rows of the class) keep the configured threshold. @default 5 */
-  minSupport: z.number().int().min(1).default(5),
-  /** null: thresholds maximise F1; a number: the lowest threshold whose precision reaches it. @default null */
-  precision: z.number().gt(0).max(1).nullable().default(null),
-  /** The levers, each on by default (off: for an ablation; the decision is still computed and recorded). */
-  /** Merges use the calibrated thresholds (off: the configured ones). @default true */
-  calibrate: z.boolean().default(true),
-  /** Rounds >= 1 keep the previous round's rows of a class the new ones do not beat (off: the new rows stand). @default true */
-  gates: z.boolean().default(true),
-  /** The export takes each image's caption from the text source the verified set ranks best (off: trusted, then best scored). @default true */
-  targets: z.boolean().default(true),
-}).strict();
+export const VerifiedConfig = z
+  .object({
+    /** The verified collection's name; null: no verified set, the configured thresholds apply and no gate runs. @default null */
+    collection: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"')
+      .nullable()
+      .default(null),
+    /** Where its images and human-checked labels are (any source `fld enqueue` reads); `fld run` enqueues it. @default null */
+    source: z.string().min(1).nullable().default(null),
+    /** A round's rows of a class replace the previous round's only when their F1 on the verified set is higher by at least this. @default 0.01 */
+    margin: z.number().min(0).max(1).default(0.01),
+    /** Classes with fewer verified instances (or a source with fewer candidate rows of the class) keep the configured threshold. @default 5 */
+    minSupport: z.number().int().min(1).default(5),
+    /** null: thresholds maximise F1; a number: the lowest threshold whose precision reaches it. @default null */
+    precision: z.number().gt(0).max(1).nullable().default(null),
+    /** The levers, each on by default (off: for an ablation; the decision is still computed and recorded). */
+    /** Merges use the calibrated thresholds (off: the configured ones). @default true */
+    calibrate: z.boolean().default(true),
+    /** Rounds >= 1 keep the previous round's rows of a class the new ones do not beat (off: the new rows stand). @default true */
+    gates: z.boolean().default(true),
+    /** The export takes each image's caption from the text source the verified set ranks best (off: trusted, then best scored). @default true */
+    targets: z.boolean().default(true),
+  })
+  .strict();
 export type VerifiedConfig = z.infer<typeof VerifiedConfig>;

@@ -77,12 +77,7 @@ export const COLUMNS: Record<RecordKind, readonly FieldSpec[]> = {
     opt('score', 'double'),
     req('sources', strings),
   ],
-  errors: [
-    req('image_id', 'string'),
-    req('shard', 'int32'),
-    req('stage', 'string'),
-    req('message', 'string'),
-  ],
+  errors: [req('image_id', 'string'), req('shard', 'int32'), req('stage', 'string'), req('message', 'string')],
 };
 
 /** The type DuckDB reports for a column (DESCRIBE / typeof), e.g. `DOUBLE[]`, `STRUCT(box DOUBLE[], category VARCHAR)[]`. */

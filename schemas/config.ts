@@ -17,11 +17,17 @@ export const EngineConfig = z
      * Env: REDIS_URL. `redis://[user:pass@]host:port[/db]`; `rediss://` for TLS; `redis+cluster://host:port,host:port`
      * (or `rediss+cluster://`) for Redis Cluster. See docs/operations.md. @default "redis://127.0.0.1:6379"
      */
-    redis: z.string().regex(/^rediss?(\+cluster)?:\/\//, 'must start with redis://, rediss://, redis+cluster:// or rediss+cluster://').default('redis://127.0.0.1:6379'),
+    redis: z
+      .string()
+      .regex(/^rediss?(\+cluster)?:\/\//, 'must start with redis://, rediss://, redis+cluster:// or rediss+cluster://')
+      .default('redis://127.0.0.1:6379'),
     /** PEM file of the CA that signed the Redis server's certificate (rediss:// only); null uses the system CAs. Env: FLD_REDIS_CA. @default null */
     redisCa: z.string().min(1).nullable().default(null),
     /** Hash tag shared by all queues of a flow, so they work on Redis Cluster. @default "{fld}" */
-    queuePrefix: z.string().regex(/^\{[^{}]+\}$/, 'must be a hash tag such as "{fld}"').default('{fld}'),
+    queuePrefix: z
+      .string()
+      .regex(/^\{[^{}]+\}$/, 'must be a hash tag such as "{fld}"')
+      .default('{fld}'),
     /** Images per shard, fixed at enqueue. @default 1000 */
     shardSize: z.number().int().min(1).max(100_000).default(1000),
     /** Shards in flight per collection and round. @default 8 */
@@ -39,7 +45,13 @@ export const EngineConfig = z
     /** Specialist name -> model folder or registry name. @default {} */
     specialists: z.record(z.string(), z.string()).default({}),
     /** Tries per stage job (the first included) and the first retry delay in ms, doubling; see docs/operations.md. @default {attempts: 3, backoffMs: 30000} */
-    jobs: z.object({ attempts: z.number().int().min(1).max(100).default(3), backoffMs: z.number().int().min(0).default(30_000) }).strict().default({ attempts: 3, backoffMs: 30_000 }),
+    jobs: z
+      .object({
+        attempts: z.number().int().min(1).max(100).default(3),
+        backoffMs: z.number().int().min(0).default(30_000),
+      })
+      .strict()
+      .default({ attempts: 3, backoffMs: 30_000 }),
     /**
      * ORT threads of the specialists' models: intraOpNumThreads, interOpNumThreads, replicas (detector
      * only for now), spinning, and perSpecialist overrides (schemas/ort-config.ts).

@@ -30,6 +30,16 @@ export const DoneMarker = z.object({
   /** Wall time of the whole stage on this shard. */
   ms: z.number().min(0),
   /** Files the stage wrote (merge: the round's kind shards), for the round manifest without re-reading them. */
-  files: z.array(z.object({ key: z.string().min(1), kind: z.string().min(1), rows: count, bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) })).optional(),
+  files: z
+    .array(
+      z.object({
+        key: z.string().min(1),
+        kind: z.string().min(1),
+        rows: count,
+        bytes: count,
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      }),
+    )
+    .optional(),
 });
 export type DoneMarker = z.infer<typeof DoneMarker>;

@@ -6,8 +6,14 @@ import { z } from 'zod';
  * options: the same inputs and seed give byte-identical files.
  */
 export const EXPORT_TASKS = [
-  '<OD>', '<CAPTION>', '<DETAILED_CAPTION>', '<MORE_DETAILED_CAPTION>', '<CAPTION_TO_PHRASE_GROUNDING>',
-  '<OCR_WITH_REGION>', '<REGION_TO_DESCRIPTION>', '<DENSE_REGION_CAPTION>',
+  '<OD>',
+  '<CAPTION>',
+  '<DETAILED_CAPTION>',
+  '<MORE_DETAILED_CAPTION>',
+  '<CAPTION_TO_PHRASE_GROUNDING>',
+  '<OCR_WITH_REGION>',
+  '<REGION_TO_DESCRIPTION>',
+  '<DENSE_REGION_CAPTION>',
 ] as const;
 export type ExportTask = (typeof EXPORT_TASKS)[number];
 
@@ -15,7 +21,12 @@ const fraction = z.number().min(0).max(1);
 
 /** Task -> fraction of the images that support the task which get a row for it (0 leaves the task out). */
 const TaskMix = z
-  .object(Object.fromEntries(EXPORT_TASKS.map((t) => [t, fraction.default(1)])) as Record<ExportTask, z.ZodDefault<typeof fraction>>)
+  .object(
+    Object.fromEntries(EXPORT_TASKS.map((t) => [t, fraction.default(1)])) as Record<
+      ExportTask,
+      z.ZodDefault<typeof fraction>
+    >,
+  )
   .strict();
 
 const Splits = z
@@ -34,7 +45,10 @@ export const ExportConfig = z
     /** Rows per Parquet shard (rows embed image bytes, so this bounds memory and file size). @default 1000 */
     rowsPerShard: z.number().int().min(1).max(1_000_000).default(1000),
     /** Captions whose phrases become grounding rows, one row per caption. @default ["brief"] */
-    groundingGranularities: z.array(z.enum(['brief', 'detailed', 'more_detailed'])).min(1).default(['brief']),
+    groundingGranularities: z
+      .array(z.enum(['brief', 'detailed', 'more_detailed']))
+      .min(1)
+      .default(['brief']),
     /** `<REGION_TO_DESCRIPTION>` suffix echoes the region's loc tokens, as pretrained Florence-2 does. @default false */
     regionEchoLocs: z.boolean().default(false),
     /**
@@ -44,7 +58,10 @@ export const ExportConfig = z
      * specialist captions when the model is fine-tuned on them. @default {sources: ["human"], repeat: 1}
      */
     trustedTexts: z
-      .object({ sources: z.array(z.string().min(1)).default(['human']), repeat: z.number().int().min(1).max(100).default(1) })
+      .object({
+        sources: z.array(z.string().min(1)).default(['human']),
+        repeat: z.number().int().min(1).max(100).default(1),
+      })
       .strict()
       .default({ sources: ['human'], repeat: 1 }),
     /** Emit an `<OCR_WITH_REGION>` row with an empty suffix for an annotated image without text regions. @default true */

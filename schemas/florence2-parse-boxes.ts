@@ -44,7 +44,12 @@ export interface OcrResult {
  * Box types. `bboxes` (region proposals) gives every box the label "" whatever text precedes it;
  * the other two need a non-empty label, and phrase_grounding drops blacklisted phrases.
  */
-export function parseBoxes(text: string, type: BoxesResult['type'], size: ImageSize, opts: BoxParseOptions = {}): BoxesResult {
+export function parseBoxes(
+  text: string,
+  type: BoxesResult['type'],
+  size: ImageSize,
+  opts: BoxParseOptions = {},
+): BoxesResult {
   checkImageSize(size);
   const out: BoxesResult = { type, boxes: [], labels: [], groups: [], ignored: 0, blacklisted: [] };
   const blacklist = opts.blacklist ?? GROUNDING_BLACKLIST;
@@ -68,7 +73,13 @@ export function parseBoxes(text: string, type: BoxesResult['type'], size: ImageS
     }
     const boxes: Box[] = [];
     const b = run.bins;
-    for (let i = 0; i < 4 * n; i += 4) boxes.push([dequantiseCoord(b[i], size.width), dequantiseCoord(b[i + 1], size.height), dequantiseCoord(b[i + 2], size.width), dequantiseCoord(b[i + 3], size.height)]);
+    for (let i = 0; i < 4 * n; i += 4)
+      boxes.push([
+        dequantiseCoord(b[i], size.width),
+        dequantiseCoord(b[i + 1], size.height),
+        dequantiseCoord(b[i + 2], size.width),
+        dequantiseCoord(b[i + 3], size.height),
+      ]);
     out.groups.push({ label, boxes });
     for (const b of boxes) {
       out.boxes.push(b);

@@ -42,7 +42,14 @@ function geoRuns(text: string): { runs: GeoRun[]; tail: string } {
   let cur: GeoRun | null = null;
   for (const m of text.matchAll(GEO_RE)) {
     const at = m.index!;
-    const t: GeoToken = m[1] !== undefined ? { k: 'loc', bin: Number(m[1]) } : m[0] === '<sep>' ? { k: 'sep' } : m[0] === '<poly>' ? { k: 'open' } : { k: 'close' };
+    const t: GeoToken =
+      m[1] !== undefined
+        ? { k: 'loc', bin: Number(m[1]) }
+        : m[0] === '<sep>'
+          ? { k: 'sep' }
+          : m[0] === '<poly>'
+            ? { k: 'open' }
+            : { k: 'close' };
     if (cur && at === last) cur.tokens.push(t);
     else {
       cur = { pre: text.slice(last, at), tokens: [t] };
@@ -103,7 +110,12 @@ function instancesOf(tokens: GeoToken[], size: ImageSize, counter: { ignored: nu
  * `labelled`: take each instance's label from the text before it (open-vocabulary detection) and drop
  * unlabelled ones; otherwise labels are "" (the segmentation tasks, MSP's allow_empty_phrase).
  */
-function parsePolygonInstances(text: string, size: ImageSize, labelled: boolean, opts: BoxParseOptions): { instances: PolygonInstance[]; ignored: number } {
+function parsePolygonInstances(
+  text: string,
+  size: ImageSize,
+  labelled: boolean,
+  opts: BoxParseOptions,
+): { instances: PolygonInstance[]; ignored: number } {
   const counter = { ignored: 0 };
   const instances: PolygonInstance[] = [];
   const { runs, tail } = geoRuns(stripSequenceTokens(text));
@@ -138,5 +150,11 @@ export function parseBoxesOrPolygons(text: string, size: ImageSize, opts: BoxPar
     return { type: 'description_with_bboxes_or_polygons', boxes: [], boxLabels: [], instances, ignored };
   }
   const b = parseBoxes(text, 'description_with_bboxes', size, opts);
-  return { type: 'description_with_bboxes_or_polygons', boxes: b.boxes, boxLabels: b.labels, instances: [], ignored: b.ignored };
+  return {
+    type: 'description_with_bboxes_or_polygons',
+    boxes: b.boxes,
+    boxLabels: b.labels,
+    instances: [],
+    ignored: b.ignored,
+  };
 }

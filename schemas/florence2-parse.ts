@@ -5,8 +5,19 @@
 import { type Box, type ImageSize, checkImageSize, dequantiseBox } from './loc-codec.ts';
 import { type PostProcessingType, type TaskTable, DEFAULT_TASKS, postProcessingOf } from './florence2-tasks.ts';
 import { locRuns, stripSequenceTokens } from './florence2-tokens.ts';
-import { type BoxParseOptions, type BoxesResult, type OcrResult, parseBoxes, parseOcr } from './florence2-parse-boxes.ts';
-import { type BoxesOrPolygonsResult, type PolygonsResult, parseBoxesOrPolygons, parsePolygons } from './florence2-parse-polygons.ts';
+import {
+  type BoxParseOptions,
+  type BoxesResult,
+  type OcrResult,
+  parseBoxes,
+  parseOcr,
+} from './florence2-parse-boxes.ts';
+import {
+  type BoxesOrPolygonsResult,
+  type PolygonsResult,
+  parseBoxesOrPolygons,
+  parsePolygons,
+} from './florence2-parse-polygons.ts';
 
 export interface PureTextResult {
   type: 'pure_text';
@@ -21,7 +32,12 @@ export function parsePureText(text: string): PureTextResult {
   return { type: 'pure_text', text: stripSequenceTokens(text).trim(), ignored: 0 };
 }
 
-export function parseGeneration(text: string, type: PostProcessingType, size: ImageSize, opts: BoxParseOptions = {}): ParseResult {
+export function parseGeneration(
+  text: string,
+  type: PostProcessingType,
+  size: ImageSize,
+  opts: BoxParseOptions = {},
+): ParseResult {
   switch (type) {
     case 'pure_text':
       return parsePureText(text);
@@ -39,7 +55,12 @@ export function parseGeneration(text: string, type: PostProcessingType, size: Im
 }
 
 /** Parse by task token; unknown tasks are pure text, as in every reference. */
-export function parseTaskOutput(text: string, task: string, size: ImageSize, opts: BoxParseOptions & { tasks?: TaskTable } = {}): ParseResult {
+export function parseTaskOutput(
+  text: string,
+  task: string,
+  size: ImageSize,
+  opts: BoxParseOptions & { tasks?: TaskTable } = {},
+): ParseResult {
   return parseGeneration(text, postProcessingOf(task, opts.tasks ?? DEFAULT_TASKS), size, opts);
 }
 

@@ -73,8 +73,10 @@ function check(problem: string | null, what: string, value: unknown): void {
 }
 
 function checkBox(box: readonly number[], what: string): void {
-  if (box.length !== 4 || !box.every(Number.isFinite)) throw new LocCodecError(`${what} must be 4 finite numbers (got ${JSON.stringify(box)})`);
-  if (box[2] < box[0] || box[3] < box[1]) throw new LocCodecError(`${what} has x1 < x0 or y1 < y0 (got ${JSON.stringify(box)})`);
+  if (box.length !== 4 || !box.every(Number.isFinite))
+    throw new LocCodecError(`${what} must be 4 finite numbers (got ${JSON.stringify(box)})`);
+  if (box[2] < box[0] || box[3] < box[1])
+    throw new LocCodecError(`${what} has x1 < x0 or y1 < y0 (got ${JSON.stringify(box)})`);
 }
 
 function cmpBins(a: readonly number[], b: readonly number[]): number {
@@ -116,13 +118,21 @@ export function odExample(objects: readonly LabelledBox[], size: ImageSize): Tar
 }
 
 export function denseRegionCaptionExample(regions: readonly LabelledBox[], size: ImageSize): TargetExample {
-  return { task: '<DENSE_REGION_CAPTION>', prefix: buildPrefix('<DENSE_REGION_CAPTION>'), suffix: labelledBoxesSuffix(regions, size, 'region') };
+  return {
+    task: '<DENSE_REGION_CAPTION>',
+    prefix: buildPrefix('<DENSE_REGION_CAPTION>'),
+    suffix: labelledBoxesSuffix(regions, size, 'region'),
+  };
 }
 
 export function regionProposalExample(boxes: readonly Box[], size: ImageSize): TargetExample {
   checkImageSize(size);
   boxes.forEach((b, i) => checkBox(b, `proposal ${i}: box`));
-  const suffix = boxes.map((b) => quantiseBox(b, size)).sort(cmpBins).map(locTokens).join('');
+  const suffix = boxes
+    .map((b) => quantiseBox(b, size))
+    .sort(cmpBins)
+    .map(locTokens)
+    .join('');
   return { task: '<REGION_PROPOSAL>', prefix: buildPrefix('<REGION_PROPOSAL>'), suffix };
 }
 
@@ -144,10 +154,21 @@ export function groundingExample(caption: string, phrases: readonly GroundedPhra
       check(boxLabelProblem(p.phrase), `phrase ${i}`, p.phrase);
       if (p.boxes.length === 0) throw new LocCodecError(`phrase ${i} (${JSON.stringify(p.phrase)}) has no boxes`);
       p.boxes.forEach((b, j) => checkBox(b, `phrase ${i} box ${j}`));
-      return p.phrase + p.boxes.map((b) => quantiseBox(b, size)).sort(cmpBins).map(locTokens).join('');
+      return (
+        p.phrase +
+        p.boxes
+          .map((b) => quantiseBox(b, size))
+          .sort(cmpBins)
+          .map(locTokens)
+          .join('')
+      );
     })
     .join('');
-  return { task: '<CAPTION_TO_PHRASE_GROUNDING>', prefix: buildPrefix('<CAPTION_TO_PHRASE_GROUNDING>', caption), suffix };
+  return {
+    task: '<CAPTION_TO_PHRASE_GROUNDING>',
+    prefix: buildPrefix('<CAPTION_TO_PHRASE_GROUNDING>', caption),
+    suffix,
+  };
 }
 
 export interface OcrLine {
@@ -160,11 +181,16 @@ export function ocrWithRegionExample(lines: readonly OcrLine[], size: ImageSize)
   checkImageSize(size);
   const q = lines.map((l, i) => {
     check(ocrTextProblem(l.text), `ocr line ${i}: text`, l.text);
-    if (l.quad.length !== 8 || !l.quad.every(Number.isFinite)) throw new LocCodecError(`ocr line ${i}: quad must be 8 finite numbers (got ${JSON.stringify(l.quad)})`);
+    if (l.quad.length !== 8 || !l.quad.every(Number.isFinite))
+      throw new LocCodecError(`ocr line ${i}: quad must be 8 finite numbers (got ${JSON.stringify(l.quad)})`);
     return { text: l.text, bins: quantiseQuad(l.quad, size), i };
   });
   q.sort((a, b) => cmpBins(a.bins, b.bins) || a.i - b.i);
-  return { task: '<OCR_WITH_REGION>', prefix: buildPrefix('<OCR_WITH_REGION>'), suffix: q.map((l) => l.text + locTokens(l.bins)).join('') };
+  return {
+    task: '<OCR_WITH_REGION>',
+    prefix: buildPrefix('<OCR_WITH_REGION>'),
+    suffix: q.map((l) => l.text + locTokens(l.bins)).join(''),
+  };
 }
 
 export const REGION_TASKS = ['<REGION_TO_CATEGORY>', '<REGION_TO_DESCRIPTION>', '<REGION_TO_OCR>'] as const;
@@ -174,7 +200,13 @@ export type RegionTask = (typeof REGION_TASKS)[number];
  * `<REGION_TO_X><4 locs>` -> `text<4 locs>`. The suffix echoes the region's loc tokens by default
  * because pretrained Florence-2 does (florence2.md sections 4-5); `echoLocs: false` gives the bare text.
  */
-export function regionExample(task: RegionTask, box: Box, text: string, size: ImageSize, opts: { echoLocs?: boolean } = {}): TargetExample {
+export function regionExample(
+  task: RegionTask,
+  box: Box,
+  text: string,
+  size: ImageSize,
+  opts: { echoLocs?: boolean } = {},
+): TargetExample {
   checkImageSize(size);
   checkBox(box, `${task} region box`);
   check(plainTextProblem(text), `${task} text`, text);
@@ -201,7 +233,9 @@ export function polygonsSuffix(instances: readonly PolygonTarget[], size: ImageS
     return inst.polygons
       .map((p, j) => {
         if (p.length < 6 || p.length % 2 !== 0 || !p.every(Number.isFinite)) {
-          throw new LocCodecError(`polygon instance ${i} polygon ${j} needs an even count >= 6 of finite numbers (got ${p.length})`);
+          throw new LocCodecError(
+            `polygon instance ${i} polygon ${j} needs an even count >= 6 of finite numbers (got ${p.length})`,
+          );
         }
         return locTokens(quantisePolygon(p, size));
       })

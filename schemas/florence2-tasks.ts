@@ -41,7 +41,11 @@ export const DEFAULT_TASKS: TaskTable = new Map(
     spec('<DETAILED_CAPTION>', 'Describe in detail what is shown in the image.', 'pure_text'),
     spec('<MORE_DETAILED_CAPTION>', 'Describe with a paragraph what is shown in the image.', 'pure_text'),
     spec('<OD>', 'Locate the objects with category name in the image.', 'description_with_bboxes'),
-    spec('<DENSE_REGION_CAPTION>', 'Locate the objects in the image, with their descriptions.', 'description_with_bboxes'),
+    spec(
+      '<DENSE_REGION_CAPTION>',
+      'Locate the objects in the image, with their descriptions.',
+      'description_with_bboxes',
+    ),
     spec('<REGION_PROPOSAL>', 'Locate the region proposals in the image.', 'bboxes'),
     spec('<CAPTION_TO_PHRASE_GROUNDING>', 'Locate the phrases in the caption: {input}', 'phrase_grounding'),
     spec('<REFERRING_EXPRESSION_SEGMENTATION>', 'Locate {input} in the image with mask', 'polygons'),
@@ -59,10 +63,12 @@ export class TaskError extends Error {
 
 function stringMap(v: unknown, field: string): Map<string, string> {
   if (v === undefined || v === null) return new Map();
-  if (typeof v !== 'object' || Array.isArray(v)) throw new TaskError(`preprocessor config: field "${field}" must be an object (got ${JSON.stringify(v)})`);
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new TaskError(`preprocessor config: field "${field}" must be an object (got ${JSON.stringify(v)})`);
   const out = new Map<string, string>();
   for (const [k, s] of Object.entries(v)) {
-    if (typeof s !== 'string') throw new TaskError(`preprocessor config: field "${field}.${k}" must be a string (got ${JSON.stringify(s)})`);
+    if (typeof s !== 'string')
+      throw new TaskError(`preprocessor config: field "${field}.${k}" must be a string (got ${JSON.stringify(s)})`);
     out.set(k, s);
   }
   return out;
@@ -83,9 +89,16 @@ export function taskTableFromConfig(config: Record<string, unknown>, fallback: T
     const prompt = withInput.get(token) ?? without.get(token) ?? base?.prompt ?? token;
     const type = types.get(token) ?? base?.postProcessing ?? 'pure_text';
     if (!(POST_PROCESSING_TYPES as readonly string[]).includes(type)) {
-      throw new TaskError(`preprocessor config: task ${token} has unknown post-processing type "${type}" (known: ${POST_PROCESSING_TYPES.join(', ')})`);
+      throw new TaskError(
+        `preprocessor config: task ${token} has unknown post-processing type "${type}" (known: ${POST_PROCESSING_TYPES.join(', ')})`,
+      );
     }
-    table.set(token, { token, prompt, takesInput: withInput.has(token) || (!without.has(token) && !!base?.takesInput), postProcessing: type as PostProcessingType });
+    table.set(token, {
+      token,
+      prompt,
+      takesInput: withInput.has(token) || (!without.has(token) && !!base?.takesInput),
+      postProcessing: type as PostProcessingType,
+    });
   }
   return table;
 }
@@ -99,7 +112,8 @@ export function postProcessingOf(task: string, table: TaskTable = DEFAULT_TASKS)
 export function buildPrefix(task: string, input = '', table: TaskTable = DEFAULT_TASKS): string {
   const s = table.get(task);
   if (!s) throw new TaskError(`unknown task ${JSON.stringify(task)} (known: ${[...table.keys()].join(' ')})`);
-  if (s.takesInput && input.trim() === '') throw new TaskError(`task ${task} needs an input (got ${JSON.stringify(input)})`);
+  if (s.takesInput && input.trim() === '')
+    throw new TaskError(`task ${task} needs an input (got ${JSON.stringify(input)})`);
   if (!s.takesInput && input !== '') throw new TaskError(`task ${task} takes no input (got ${JSON.stringify(input)})`);
   return task + input;
 }

@@ -7,7 +7,10 @@ import { z } from 'zod';
 export const STAGE_PATTERN = /^(annotate|refine):[a-z0-9_.-]+$|^(merge|export|train)$/;
 
 export const ShardJob = z.object({
-  collection: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"'),
+  collection: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"'),
   round: z.number().int().min(0),
   shard: z.number().int().min(0),
   stage: z.string().regex(STAGE_PATTERN, 'must be annotate:<name>, refine:<name>, merge, export or train'),

@@ -44,14 +44,18 @@ export const RoundManifest = z.object({
   /** Shard ids of the round, ascending. */
   shards: z.array(count),
   /** Rows per kind over all shards. */
-  counts: z.object(Object.fromEntries(ROUND_KINDS.map((k) => [k, count])) as Record<(typeof ROUND_KINDS)[number], typeof count>),
+  counts: z.object(
+    Object.fromEntries(ROUND_KINDS.map((k) => [k, count])) as Record<(typeof ROUND_KINDS)[number], typeof count>,
+  ),
   files: z.array(ManifestFile),
   /** Source entries that did not become images (per reason, first examples), and shards that failed for good. */
-  skipped: z.object({
-    total: count,
-    byReason: z.record(z.string(), count),
-    examples: z.array(z.object({ reason: z.string(), where: z.string(), message: z.string() })),
-  }).optional(),
+  skipped: z
+    .object({
+      total: count,
+      byReason: z.record(z.string(), count),
+      examples: z.array(z.object({ reason: z.string(), where: z.string(), message: z.string() })),
+    })
+    .optional(),
   failedShards: z.array(count).optional(),
   /** The verified set's thresholds and gate decisions the round's merge used (schemas/acceptance.ts). */
   acceptance: Acceptance.optional(),

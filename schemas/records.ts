@@ -78,7 +78,9 @@ export const RegionTextRecord = z.object({
 });
 export type RegionTextRecord = z.infer<typeof RegionTextRecord>;
 
-export const Span = z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => b > a, 'span end must be after its start');
+export const Span = z
+  .tuple([z.number().int().min(0), z.number().int().min(0)])
+  .refine(([a, b]) => b > a, 'span end must be after its start');
 export const TextPhraseRegionRecord = z.object({
   image_id: id,
   round,

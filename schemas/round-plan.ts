@@ -27,34 +27,38 @@ export const RoundPlan = z.object({
    * (specialist slot -> task tokens), and how the merge combines its rows with round `previous`'s.
    * Absent in round 0.
    */
-  refine: z.object({
-    previous: count,
-    model: z.string().min(1),
-    tasks: z.record(z.string(), z.array(z.string().min(1)).min(1)),
-    policy: RefinePolicy,
-    agreeIou: z.number().gt(0).max(1),
-    /**
-     * Specialists retrained on round `previous` (config `refine.retrain`) -> the model folder that runs
-     * in their slot (also in `specialists`). Absent when none is retrained.
-     */
-    retrained: z.record(z.string(), z.string().min(1)).optional(),
-  }).optional(),
+  refine: z
+    .object({
+      previous: count,
+      model: z.string().min(1),
+      tasks: z.record(z.string(), z.array(z.string().min(1)).min(1)),
+      policy: RefinePolicy,
+      agreeIou: z.number().gt(0).max(1),
+      /**
+       * Specialists retrained on round `previous` (config `refine.retrain`) -> the model folder that runs
+       * in their slot (also in `specialists`). Absent when none is retrained.
+       */
+      retrained: z.record(z.string(), z.string().min(1)).optional(),
+    })
+    .optional(),
   /**
    * The verified set of the round (config `verified`, docs/architecture.md "Calibration and
    * acceptance gates"): the verified collection's own merge (`role: verified`) chooses the thresholds
    * and gate decisions and writes them (`round-R/_acceptance.json`); every other collection's merge
    * (`follower`) reads them. Absent: the configured thresholds, no gates.
    */
-  acceptance: z.object({
-    verified: z.string().min(1),
-    role: z.enum(['verified', 'follower']),
-    margin: z.number().min(0).max(1),
-    minSupport: z.number().int().min(1),
-    precision: z.number().gt(0).max(1).nullable(),
-    calibrate: z.boolean().default(true),
-    gates: z.boolean().default(true),
-    targets: z.boolean().default(true),
-  }).optional(),
+  acceptance: z
+    .object({
+      verified: z.string().min(1),
+      role: z.enum(['verified', 'follower']),
+      margin: z.number().min(0).max(1),
+      minSupport: z.number().int().min(1),
+      precision: z.number().gt(0).max(1).nullable(),
+      calibrate: z.boolean().default(true),
+      gates: z.boolean().default(true),
+      targets: z.boolean().default(true),
+    })
+    .optional(),
   created_at: z.iso.datetime(),
 });
 export type RoundPlan = z.infer<typeof RoundPlan>;

@@ -25,9 +25,16 @@ export const QualitySet = z.object({
   boxes: z.object({ tp: count, fp: count, fn: count, precision: unit, recall: unit, f1: unit }),
   captions: z.object({ brief: CaptionQuality, detailed: CaptionQuality, more_detailed: CaptionQuality }),
   grounding: z.object({
-    phrases: count, correct: count, accuracy: unit,
+    phrases: count,
+    correct: count,
+    accuracy: unit,
     /** The same per granularity of the grounded text. Absent in blocks scored before it was kept. */
-    by_granularity: z.record(z.enum(['brief', 'detailed', 'more_detailed']), z.object({ phrases: count, correct: count, accuracy: unit })).optional(),
+    by_granularity: z
+      .record(
+        z.enum(['brief', 'detailed', 'more_detailed']),
+        z.object({ phrases: count, correct: count, accuracy: unit }),
+      )
+      .optional(),
   }),
   /** Region descriptions on boxes that match a true object: right when they name its category (and colour). Absent in blocks scored before it was measured. */
   region_briefs: z.object({ described: count, correct: count, accuracy: unit }).optional(),
@@ -36,7 +43,10 @@ export const QualitySet = z.object({
 export type QualitySet = z.infer<typeof QualitySet>;
 
 export const RoundQuality = z.object({
-  quality_version: z.literal(QUALITY_VERSION, { error: (i) => `quality_version ${JSON.stringify(i.input)} is not supported (this fld-engine reads ${QUALITY_VERSION})` }),
+  quality_version: z.literal(QUALITY_VERSION, {
+    error: (i) =>
+      `quality_version ${JSON.stringify(i.input)} is not supported (this fld-engine reads ${QUALITY_VERSION})`,
+  }),
   scored_at: z.iso.datetime(),
   /** `annotated`: the round's own images; `held_out`: a world collection never exported for training. */
   annotated: QualitySet,

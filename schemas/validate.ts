@@ -3,12 +3,13 @@ import type { z } from 'zod';
 /** Raised when a record, payload or config does not match its schema; the message names the field and value. */
 export class ValidationError extends Error {
   override name = 'ValidationError';
-  constructor(readonly what: string, readonly issues: { path: string; message: string; value: unknown }[]) {
+  constructor(
+    readonly what: string,
+    readonly issues: { path: string; message: string; value: unknown }[],
+  ) {
     super(
       `${what}: ` +
-        issues
-          .map((i) => `field "${i.path || '(root)'}" ${i.message} (got ${preview(i.value)})`)
-          .join('; '),
+        issues.map((i) => `field "${i.path || '(root)'}" ${i.message} (got ${preview(i.value)})`).join('; '),
     );
   }
 }
@@ -16,7 +17,7 @@ export class ValidationError extends Error {
 function preview(v: unknown): string {
   let s: string;
   try {
-    s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? String(v);
+    s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
   } catch {
     s = String(v);
   }

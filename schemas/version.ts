@@ -4,7 +4,9 @@ export const SCHEMA_VERSION = 1;
 export class SchemaVersionError extends Error {
   override name = 'SchemaVersionError';
   constructor(what: string, found: unknown) {
-    super(`${what}: schema_version ${JSON.stringify(found)} is not supported (this fld-engine reads schema_version ${SCHEMA_VERSION})`);
+    super(
+      `${what}: schema_version ${JSON.stringify(found)} is not supported (this fld-engine reads schema_version ${SCHEMA_VERSION})`,
+    );
   }
 }
 

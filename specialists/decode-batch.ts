@@ -19,20 +19,30 @@ export async function decodeBatch<P>(
 ): Promise<{ ok: Decoded<P>[]; errors: AdapterError[] }> {
   const ok: Decoded<P>[] = [];
   const errors: AdapterError[] = [];
-  await Promise.all(batch.map(async (item) => {
-    let image: RgbImage;
-    try {
-      image = await decodeImage(item.bytes, opts);
-    } catch (e) {
-      errors.push({ image_id: item.image_id, stage: `${stagePrefix}:decode`, message: `image ${item.image_id}: ${(e as Error).message}` });
-      return;
-    }
-    try {
-      ok.push({ image_id: item.image_id, image, prepared: await prepare(image) });
-    } catch (e) {
-      errors.push({ image_id: item.image_id, stage: `${stagePrefix}:preprocess`, message: `image ${item.image_id}: ${(e as Error).message}` });
-    }
-  }));
+  await Promise.all(
+    batch.map(async (item) => {
+      let image: RgbImage;
+      try {
+        image = await decodeImage(item.bytes, opts);
+      } catch (e) {
+        errors.push({
+          image_id: item.image_id,
+          stage: `${stagePrefix}:decode`,
+          message: `image ${item.image_id}: ${(e as Error).message}`,
+        });
+        return;
+      }
+      try {
+        ok.push({ image_id: item.image_id, image, prepared: await prepare(image) });
+      } catch (e) {
+        errors.push({
+          image_id: item.image_id,
+          stage: `${stagePrefix}:preprocess`,
+          message: `image ${item.image_id}: ${(e as Error).message}`,
+        });
+      }
+    }),
+  );
   // Keep the caller's order so rows are deterministic.
   const order = new Map(batch.map((b, i) => [b.image_id, i]));
   ok.sort((a, b) => order.get(a.image_id)! - order.get(b.image_id)!);

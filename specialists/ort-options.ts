@@ -25,7 +25,8 @@ export interface ThreadOptions {
 /** Throws naming the first field that is not a whole number in its range. */
 export function checkThreads(t: ThreadOptions = {}): void {
   const check = (v: number | undefined, what: string, min: number) => {
-    if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`${what} must be an integer >= ${min} (got ${v})`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= min))
+      throw new Error(`${what} must be an integer >= ${min} (got ${v})`);
   };
   check(t.intraOpNumThreads, 'intraOpNumThreads', 0);
   check(t.interOpNumThreads, 'interOpNumThreads', 0);

@@ -24,16 +24,28 @@ export interface OrtSession {
  * stalls decoding of the next batch and every timer, BullMQ's lock renewal included. Input buffers
  * are transferred, not copied, and must not be used after `run`.
  */
-export async function openSession(path: string, options: ort.InferenceSession.SessionOptions, where: 'worker' | 'inline' = 'worker'): Promise<OrtSession> {
+export async function openSession(
+  path: string,
+  options: ort.InferenceSession.SessionOptions,
+  where: 'worker' | 'inline' = 'worker',
+): Promise<OrtSession> {
   if (where === 'inline') return inlineSession(await ort.InferenceSession.create(path, options));
   const api = import.meta.resolve('tsx/esm/api');
   const child = new URL('./ort-session-worker.ts', import.meta.url).href;
   // A worker does not inherit `--import tsx`, so it registers tsx itself before loading the TypeScript module.
-  const worker = new Worker(`import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(child)}); })`, { eval: true, workerData: { path, options } });
+  const worker = new Worker(
+    `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(child)}); })`,
+    { eval: true, workerData: { path, options } },
+  );
   const pending = new Map<number, { resolve: (o: Record<string, WireTensor>) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let dead: Error | null = null;
-  const ready = new Promise<{ inputNames: string[]; outputNames: string[]; inputMetadata: ort.InferenceSession.ValueMetadata[]; outputMetadata: ort.InferenceSession.ValueMetadata[] }>((resolve, reject) => {
+  const ready = new Promise<{
+    inputNames: string[];
+    outputNames: string[];
+    inputMetadata: ort.InferenceSession.ValueMetadata[];
+    outputMetadata: ort.InferenceSession.ValueMetadata[];
+  }>((resolve, reject) => {
     worker.on('message', (m) => {
       if (m.kind === 'ready') resolve(m);
       else if (m.kind === 'failed') reject(new Error(`${path}: ${m.message}`));
@@ -62,7 +74,9 @@ export async function openSession(path: string, options: ort.InferenceSession.Se
     run(feeds) {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
-      const transfer = Object.values(feeds).map((t) => t.data.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+      const transfer = Object.values(feeds)
+        .map((t) => t.data.buffer)
+        .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.postMessage({ kind: 'run', id, feeds }, transfer);
@@ -83,8 +97,20 @@ function inlineSession(s: ort.InferenceSession): OrtSession {
     inputMetadata: s.inputMetadata,
     outputMetadata: s.outputMetadata,
     async run(feeds) {
-      const out = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)])));
-      return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { type: v.type, data: v.data as WireTensor['data'], dims: [...v.dims] }]));
+      const out = await s.run(
+        Object.fromEntries(
+          Object.entries(feeds).map(([k, t]) => [
+            k,
+            new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims),
+          ]),
+        ),
+      );
+      return Object.fromEntries(
+        Object.entries(out).map(([k, v]) => [
+          k,
+          { type: v.type, data: v.data as WireTensor['data'], dims: [...v.dims] },
+        ]),
+      );
     },
     release: () => s.release(),
   };

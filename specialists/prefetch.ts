@@ -8,7 +8,8 @@ export async function* prefetchBatches<T, P>(
   prepare: (batch: T[]) => Promise<P>,
   depth = 1,
 ): AsyncGenerator<P> {
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batchSize must be an integer >= 1 (got ${batchSize})`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new Error(`batchSize must be an integer >= 1 (got ${batchSize})`);
   const pending: Promise<P>[] = [];
   let batch: T[] = [];
   for await (const item of items) {

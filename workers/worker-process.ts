@@ -13,9 +13,16 @@ const WORKER_QUEUES = [...ALL_QUEUES, TRAIN_QUEUE];
 
 /** `fld.ocr` or `ocr` -> `fld.ocr`; anything else is refused with the list. */
 export function queueNames(list: string): string[] {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.startsWith('fld.') ? s : `fld.${s}`));
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => (s.startsWith('fld.') ? s : `fld.${s}`));
   const unknown = names.filter((n) => !WORKER_QUEUES.includes(n));
-  if (unknown.length || !names.length) throw new Error(`--queues: unknown queue ${unknown.join(', ') || '(none given)'} (known: ${WORKER_QUEUES.join(', ')})`);
+  if (unknown.length || !names.length)
+    throw new Error(
+      `--queues: unknown queue ${unknown.join(', ') || '(none given)'} (known: ${WORKER_QUEUES.join(', ')})`,
+    );
   return names;
 }
 
@@ -24,7 +31,10 @@ export function queueNames(list: string): string[] {
  * once, on the first job that needs them). SIGTERM / SIGINT close the workers, which lets the jobs in
  * hand finish (their locks keep being renewed) and takes no new ones; then models and connections close.
  */
-export async function runWorkerProcess(config: EngineConfig, opts: { queues: string[]; concurrency: number; policy?: Partial<WorkerPolicy>; topUpEveryMs?: number }): Promise<void> {
+export async function runWorkerProcess(
+  config: EngineConfig,
+  opts: { queues: string[]; concurrency: number; policy?: Partial<WorkerPolicy>; topUpEveryMs?: number },
+): Promise<void> {
   const log = createLogger({ name: 'fld-worker' });
   const policy = { ...DEFAULT_WORKER_POLICY, ...opts.policy };
   const engine = await openEngine(config, { log });
@@ -61,7 +71,10 @@ export async function runWorkerProcess(config: EngineConfig, opts: { queues: str
       .catch((e: Error) => log.warn({ err: e.message }, 'top-up failed'))
       .finally(() => (topping = false));
   }, opts.topUpEveryMs ?? 5000);
-  log.info({ queues: opts.queues, concurrency: opts.concurrency, prefix: config.queuePrefix, ...policy }, 'worker ready');
+  log.info(
+    { queues: opts.queues, concurrency: opts.concurrency, prefix: config.queuePrefix, ...policy },
+    'worker ready',
+  );
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'closing: finishing the jobs in hand');

@@ -1,5 +1,15 @@
 import type { CalibrationEntry, Threshold } from '../../schemas/acceptance.ts';
-import { categoryKey, figures, matchByScore, textFigures, textTally, type ImageText, type ScoredBox, type TextTally, type VerifiedImage } from './verified-score.ts';
+import {
+  categoryKey,
+  figures,
+  matchByScore,
+  textFigures,
+  textTally,
+  type ImageText,
+  type ScoredBox,
+  type TextTally,
+  type VerifiedImage,
+} from './verified-score.ts';
 
 /**
  * Score thresholds per source and class, chosen on a verified set (docs/architecture.md,
@@ -16,12 +26,18 @@ export interface CalibrateOptions {
   fallback: number;
 }
 
-interface Cut { threshold: Threshold; precision: number; recall: number; f1: number }
+interface Cut {
+  threshold: Threshold;
+  precision: number;
+  recall: number;
+  f1: number;
+}
 
 /** Picks a cut from the candidates (ordered from `off` to keeping everything). */
 function choose(cuts: readonly Cut[], o: CalibrateOptions): { cut: Cut; rule: 'max-f1' | 'precision' } {
   if (o.precision !== null) {
-    for (let k = cuts.length - 1; k >= 0; k--) if (cuts[k].threshold !== 'off' && cuts[k].precision >= o.precision) return { cut: cuts[k], rule: 'precision' };
+    for (let k = cuts.length - 1; k >= 0; k--)
+      if (cuts[k].threshold !== 'off' && cuts[k].precision >= o.precision) return { cut: cuts[k], rule: 'precision' };
     return { cut: cuts[0], rule: 'precision' };
   }
   let best = cuts[0];
@@ -31,8 +47,13 @@ function choose(cuts: readonly Cut[], o: CalibrateOptions): { cut: Cut; rule: 'm
   return { cut: best, rule: 'max-f1' };
 }
 
-const entry = (cut: Cut, rule: CalibrationEntry['rule'], support: number, candidates: number): CalibrationEntry =>
-  ({ threshold: cut.threshold, rule, support, candidates, at: { precision: cut.precision, recall: cut.recall, f1: cut.f1 } });
+const entry = (cut: Cut, rule: CalibrationEntry['rule'], support: number, candidates: number): CalibrationEntry => ({
+  threshold: cut.threshold,
+  rule,
+  support,
+  candidates,
+  at: { precision: cut.precision, recall: cut.recall, f1: cut.f1 },
+});
 
 /** Cuts over rows sorted by decreasing score, cutting only between different scores; null scores count as 1. */
 function boxCuts(tp: readonly boolean[], scores: readonly number[], support: number): Cut[] {
@@ -54,15 +75,20 @@ function boxCuts(tp: readonly boolean[], scores: readonly number[], support: num
 }
 
 /** source -> category -> threshold, from each source's boxes on the verified images (geometry and per-source NMS already applied). */
-export function calibrateBoxes(rows: readonly (ScoredBox & { source: string })[], images: readonly VerifiedImage[], o: CalibrateOptions): Record<string, Record<string, CalibrationEntry>> {
+export function calibrateBoxes(
+  rows: readonly (ScoredBox & { source: string })[],
+  images: readonly VerifiedImage[],
+  o: CalibrateOptions,
+): Record<string, Record<string, CalibrationEntry>> {
   const ids = new Set(images.map((i) => i.image_id));
   const truth = new Map<string, Map<string, (readonly number[])[]>>(); // category -> image -> boxes
-  for (const im of images) for (const b of im.boxes) {
-    const c = categoryKey(b.category);
-    const m = truth.get(c) ?? new Map();
-    (m.get(im.image_id) ?? m.set(im.image_id, []).get(im.image_id)!).push(b.box);
-    truth.set(c, m);
-  }
+  for (const im of images)
+    for (const b of im.boxes) {
+      const c = categoryKey(b.category);
+      const m = truth.get(c) ?? new Map();
+      (m.get(im.image_id) ?? m.set(im.image_id, []).get(im.image_id)!).push(b.box);
+      truth.set(c, m);
+    }
   const bySource = new Map<string, (ScoredBox & { source: string })[]>();
   for (const r of rows) {
     if (!ids.has(r.image_id)) continue;
@@ -74,7 +100,9 @@ export function calibrateBoxes(rows: readonly (ScoredBox & { source: string })[]
     const cats = [...new Set([...list.map((r) => categoryKey(r.category)), ...truth.keys()])].sort();
     const per: Record<string, CalibrationEntry> = {};
     for (const c of cats) {
-      const preds = list.filter((r) => categoryKey(r.category) === c).sort((a, b) => (b.score ?? 1) - (a.score ?? 1) || a.image_id.localeCompare(b.image_id));
+      const preds = list
+        .filter((r) => categoryKey(r.category) === c)
+        .sort((a, b) => (b.score ?? 1) - (a.score ?? 1) || a.image_id.localeCompare(b.image_id));
       const t = truth.get(c) ?? new Map<string, (readonly number[])[]>();
       let support = 0;
       for (const v of t.values()) support += v.length;
@@ -82,13 +110,22 @@ export function calibrateBoxes(rows: readonly (ScoredBox & { source: string })[]
       const tp = new Array<boolean>(preds.length).fill(false);
       const byImage = new Map<string, number[]>();
       preds.forEach((p, i) => (byImage.get(p.image_id) ?? byImage.set(p.image_id, []).get(p.image_id)!).push(i));
-      for (const [id, idx] of byImage) matchByScore(idx.map((i) => preds[i].box), t.get(id) ?? []).forEach((f, k) => (tp[idx[k]] = f));
+      for (const [id, idx] of byImage)
+        matchByScore(
+          idx.map((i) => preds[i].box),
+          t.get(id) ?? [],
+        ).forEach((f, k) => (tp[idx[k]] = f));
       const scores = preds.map((p) => p.score ?? 1);
       const cuts = boxCuts(tp, scores, support);
       if (support < o.minSupport || preds.length < o.minSupport) {
         const k = scores.filter((s) => s >= o.fallback).length;
         const kept = tp.slice(0, k).filter(Boolean).length;
-        per[c] = entry({ threshold: o.fallback, ...figures({ tp: kept, fp: k - kept, fn: support - kept }) }, 'default', support, preds.length);
+        per[c] = entry(
+          { threshold: o.fallback, ...figures({ tp: kept, fp: k - kept, fn: support - kept }) },
+          'default',
+          support,
+          preds.length,
+        );
         continue;
       }
       const { cut, rule } = choose(cuts, o);
@@ -99,21 +136,33 @@ export function calibrateBoxes(rows: readonly (ScoredBox & { source: string })[]
   return out;
 }
 
-export interface ScoredText extends ImageText { source: string; granularity: string; score: number | null }
+export interface ScoredText extends ImageText {
+  source: string;
+  granularity: string;
+  score: number | null;
+}
 
 /** source -> granularity -> threshold over text scores (an unscored text counts as 1: such a source is kept or turned off whole). */
-export function calibrateTexts(rows: readonly ScoredText[], images: readonly VerifiedImage[], mentions: (text: string) => Set<string>, o: CalibrateOptions): Record<string, Record<string, CalibrationEntry>> {
+export function calibrateTexts(
+  rows: readonly ScoredText[],
+  images: readonly VerifiedImage[],
+  mentions: (text: string) => Set<string>,
+  o: CalibrateOptions,
+): Record<string, Record<string, CalibrationEntry>> {
   const ids = new Set(images.map((i) => i.image_id));
   const keyOf = (r: ScoredText) => `${r.source}\u0000${r.granularity}`;
   const groups = new Map<string, ScoredText[]>();
-  for (const r of rows) if (ids.has(r.image_id)) (groups.get(keyOf(r)) ?? groups.set(keyOf(r), []).get(keyOf(r))!).push(r);
+  for (const r of rows)
+    if (ids.has(r.image_id)) (groups.get(keyOf(r)) ?? groups.set(keyOf(r), []).get(keyOf(r))!).push(r);
   const support = images.reduce((n, im) => n + new Set(im.boxes.map((b) => categoryKey(b.category))).size, 0);
   const memo = new Map<string, Set<string>>();
   const named = (t: string) => memo.get(t) ?? memo.set(t, mentions(t)).get(t)!;
   const out: Record<string, Record<string, CalibrationEntry>> = {};
   for (const key of [...groups.keys()].sort()) {
     const [source, granularity] = key.split('\u0000');
-    const list = groups.get(key)!.sort((a, b) => (b.score ?? 1) - (a.score ?? 1) || a.image_id.localeCompare(b.image_id));
+    const list = groups
+      .get(key)!
+      .sort((a, b) => (b.score ?? 1) - (a.score ?? 1) || a.image_id.localeCompare(b.image_id));
     const scores = list.map((r) => r.score ?? 1);
     const fig = (k: number) => textFigures(textTally(list.slice(0, k), images, named));
     const cuts: Cut[] = [{ threshold: 'off', ...fig(0) }];

@@ -1,6 +1,15 @@
 import type { Figures, GateDecision, GateKind } from '../../schemas/acceptance.ts';
 import type { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
-import { boxCounts, categoryKey, figures, groundingCounts, labelSpace, textFigures, textTally, type VerifiedImage } from './verified-score.ts';
+import {
+  boxCounts,
+  categoryKey,
+  figures,
+  groundingCounts,
+  labelSpace,
+  textFigures,
+  textTally,
+  type VerifiedImage,
+} from './verified-score.ts';
 
 /**
  * Acceptance gates (docs/architecture.md, "Calibration and acceptance gates"): for each kind and
@@ -46,7 +55,11 @@ export function applyGates(candidate: Rows, previous: Rows, gate: GateLookup, ro
     n.set(r.image_id, k + 1);
     return { ...r, round, region_id: `${r.image_id}:r:${k}` };
   });
-  return { text: text.map((t) => ({ ...t, round })), region_text, text_phrase_region: groundings.map((g) => ({ ...g, round })) };
+  return {
+    text: text.map((t) => ({ ...t, round })),
+    region_text,
+    text_phrase_region: groundings.map((g) => ({ ...g, round })),
+  };
 }
 
 /**
@@ -54,7 +67,12 @@ export function applyGates(candidate: Rows, previous: Rows, gate: GateLookup, ro
  * groundings whatever the grounding gate says (the other round has none of it to offer, and "keep the
  * previous" would leave an accepted text bare). Only a text both rounds hold gets the gate's choice.
  */
-function groundingsOfStandingTexts(standing: readonly TextRecord[], candidate: Rows, previous: Rows, gate: GateLookup): TextPhraseRegionRecord[] {
+function groundingsOfStandingTexts(
+  standing: readonly TextRecord[],
+  candidate: Rows,
+  previous: Rows,
+  gate: GateLookup,
+): TextPhraseRegionRecord[] {
   const inCandidate = new Set(candidate.text.map((t) => t.text_id));
   const inPrevious = new Set(previous.text.map((t) => t.text_id));
   const ids = new Set(standing.map((t) => t.text_id));
@@ -68,7 +86,10 @@ function groundingsOfStandingTexts(standing: readonly TextRecord[], candidate: R
   ];
 }
 
-const objects = (rows: Rows) => rows.region_text.filter((r) => r.kind === 'object').map((r) => ({ image_id: r.image_id, category: r.phrase, box: r.box, score: r.score }));
+const objects = (rows: Rows) =>
+  rows.region_text
+    .filter((r) => r.kind === 'object')
+    .map((r) => ({ image_id: r.image_id, category: r.phrase, box: r.box, score: r.score }));
 const GRANULARITIES = ['brief', 'detailed', 'more_detailed'];
 
 /**
@@ -76,10 +97,23 @@ const GRANULARITIES = ['brief', 'detailed', 'more_detailed'];
  * its previous round's accepted rows. Groundings are judged after the texts' decisions, on the
  * standing texts both rounds hold.
  */
-export function decideGates(candidate: Rows, previous: Rows, images: readonly VerifiedImage[], mentions: (text: string) => Set<string>, margin: number): GateDecision[] {
+export function decideGates(
+  candidate: Rows,
+  previous: Rows,
+  images: readonly VerifiedImage[],
+  mentions: (text: string) => Set<string>,
+  margin: number,
+): GateDecision[] {
   const out: GateDecision[] = [];
   const decide = (kind: GateKind, cls: string, now: Figures, before: Figures, support: number) =>
-    out.push({ kind, class: cls, decision: now.f1 >= before.f1 + margin ? 'new' : 'previous', new: now, previous: before, support });
+    out.push({
+      kind,
+      class: cls,
+      decision: now.f1 >= before.f1 + margin ? 'new' : 'previous',
+      new: now,
+      previous: before,
+      support,
+    });
 
   const cb = boxCounts(objects(candidate), images);
   const pb = boxCounts(objects(previous), images);
@@ -94,16 +128,37 @@ export function decideGates(candidate: Rows, previous: Rows, images: readonly Ve
   // texts are judged by how good they are (recall per text), and may not cover fewer images: a round
   // that adds worse captions beside good ones, or writes good ones for fewer images, keeps the previous
   for (const g of GRANULARITIES) {
-    const now = textTally(candidate.text.filter((t) => t.granularity === g), images, mentions);
-    const before = textTally(previous.text.filter((t) => t.granularity === g), images, mentions);
+    const now = textTally(
+      candidate.text.filter((t) => t.granularity === g),
+      images,
+      mentions,
+    );
+    const before = textTally(
+      previous.text.filter((t) => t.granularity === g),
+      images,
+      mentions,
+    );
     if (now.rows + before.rows === 0) continue;
     const [fn, fb] = [textFigures(now, 'rows'), textFigures(before, 'rows')];
-    out.push({ kind: 'texts', class: g, decision: fn.f1 >= fb.f1 + margin && now.covered >= before.covered ? 'new' : 'previous', new: fn, previous: fb, support: now.rowHeld, coverage: { new: now.covered, previous: before.covered } });
+    out.push({
+      kind: 'texts',
+      class: g,
+      decision: fn.f1 >= fb.f1 + margin && now.covered >= before.covered ? 'new' : 'previous',
+      new: fn,
+      previous: fb,
+      support: now.rowHeld,
+      coverage: { new: now.covered, previous: before.covered },
+    });
   }
   // groundings of the texts that stand after the text gates and that both rounds hold: a text only
   // one round wrote takes that round's groundings (groundingsOfStandingTexts), nothing to decide
   const partial = gateLookup(out);
-  const texts = applyGates({ ...candidate, text_phrase_region: [] }, { ...previous, text_phrase_region: [] }, partial, 0).text;
+  const texts = applyGates(
+    { ...candidate, text_phrase_region: [] },
+    { ...previous, text_phrase_region: [] },
+    partial,
+    0,
+  ).text;
   const inPrevious = new Set(previous.text.map((t) => t.text_id));
   const inCandidate = new Set(candidate.text.map((t) => t.text_id));
   const ids = new Set(texts.map((t) => t.text_id).filter((id) => inPrevious.has(id) && inCandidate.has(id)));

@@ -15,12 +15,23 @@ export interface VerifiedImage {
   texts: readonly { granularity: string; text: string }[];
 }
 
-export const verifiedImage = (r: { image_id: string; existing_boxes: readonly { box: readonly number[]; category: string }[]; existing_texts: readonly { granularity: string; text: string }[] }): VerifiedImage =>
-  ({ image_id: r.image_id, boxes: r.existing_boxes.map((b) => ({ category: b.category, box: b.box })), texts: r.existing_texts });
+export const verifiedImage = (r: {
+  image_id: string;
+  existing_boxes: readonly { box: readonly number[]; category: string }[];
+  existing_texts: readonly { granularity: string; text: string }[];
+}): VerifiedImage => ({
+  image_id: r.image_id,
+  boxes: r.existing_boxes.map((b) => ({ category: b.category, box: b.box })),
+  texts: r.existing_texts,
+});
 
 export const categoryKey = (s: string): string => normalise(s).toLowerCase();
 
-export interface Counts { tp: number; fp: number; fn: number }
+export interface Counts {
+  tp: number;
+  fp: number;
+  fn: number;
+}
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : 0) : a / b);
 export function figures(c: Counts): Figures {
   const precision = ratio(c.tp, c.tp + c.fp);
@@ -36,7 +47,7 @@ export function labelSpace(images: readonly VerifiedImage[]): string[] {
 }
 
 const PLURALS = (w: string) => [w, `${w}s`, `${w}es`, ...(w.endsWith('y') ? [`${w.slice(0, -1)}ies`] : [])];
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Which categories of `space` a text names (a word or its regular plural; quoted text is writing in the image, not an object). */
 export function mentionMatcher(space: readonly string[]): (text: string) => Set<string> {
@@ -46,7 +57,10 @@ export function mentionMatcher(space: readonly string[]): (text: string) => Set<
     if (/\s/.test(c)) {
       const parts = c.split(' ');
       const last = parts.pop()!;
-      multi.push([new RegExp(`\\b${parts.map(escape).join('\\s+')}\\s+(?:${PLURALS(last).map(escape).join('|')})\\b`), c]);
+      multi.push([
+        new RegExp(`\\b${parts.map(escapeRegExp).join('\\s+')}\\s+(?:${PLURALS(last).map(escapeRegExp).join('|')})\\b`),
+        c,
+      ]);
     } else for (const p of PLURALS(c)) if (!single.has(p)) single.set(p, c);
   }
   return (text) => {
@@ -66,14 +80,22 @@ export function mentionMatcher(space: readonly string[]): (text: string) => Set<
  * unmatched truth it overlaps most at IoU >= `t`. Returns a true-positive flag per prediction, in the
  * order given (which must be decreasing score).
  */
-export function matchByScore(preds: readonly (readonly number[])[], truths: readonly (readonly number[])[], t = 0.5): boolean[] {
+export function matchByScore(
+  preds: readonly (readonly number[])[],
+  truths: readonly (readonly number[])[],
+  t = 0.5,
+): boolean[] {
   const used = new Uint8Array(truths.length);
   return preds.map((p) => {
-    let best = -1, bestIou = t;
+    let best = -1,
+      bestIou = t;
     for (let j = 0; j < truths.length; j++) {
       if (used[j]) continue;
       const v = iou(p, truths[j]);
-      if (v >= bestIou) { best = j; bestIou = v; }
+      if (v >= bestIou) {
+        best = j;
+        bestIou = v;
+      }
     }
     if (best < 0) return false;
     used[best] = 1;
@@ -81,7 +103,12 @@ export function matchByScore(preds: readonly (readonly number[])[], truths: read
   });
 }
 
-export interface ScoredBox { image_id: string; category: string; box: readonly number[]; score: number | null }
+export interface ScoredBox {
+  image_id: string;
+  category: string;
+  box: readonly number[];
+  score: number | null;
+}
 
 /** Box counts per category over the verified images (rows of other images are ignored). */
 export function boxCounts(rows: readonly ScoredBox[], images: readonly VerifiedImage[]): Map<string, Counts> {
@@ -94,15 +121,22 @@ export function boxCounts(rows: readonly ScoredBox[], images: readonly VerifiedI
   const byImage = new Map<string, ScoredBox[]>();
   for (const r of rows) {
     const l = byImage.get(r.image_id);
-    if (l) l.push(r); else byImage.set(r.image_id, [r]);
+    if (l) l.push(r);
+    else byImage.set(r.image_id, [r]);
   }
   for (const im of images) {
     const preds = byImage.get(im.image_id) ?? [];
-    const cats = new Set([...preds.map((p) => categoryKey(p.category)), ...im.boxes.map((b) => categoryKey(b.category))]);
+    const cats = new Set([
+      ...preds.map((p) => categoryKey(p.category)),
+      ...im.boxes.map((b) => categoryKey(b.category)),
+    ]);
     for (const c of cats) {
       const p = preds.filter((x) => categoryKey(x.category) === c).sort((a, b) => (b.score ?? 1) - (a.score ?? 1));
       const t = im.boxes.filter((b) => categoryKey(b.category) === c).map((b) => b.box);
-      const tp = matchByScore(p.map((x) => x.box), t).filter(Boolean).length;
+      const tp = matchByScore(
+        p.map((x) => x.box),
+        t,
+      ).filter(Boolean).length;
       bump(c, 'tp', tp);
       bump(c, 'fp', p.length - tp);
       bump(c, 'fn', t.length - tp);
@@ -113,7 +147,11 @@ export function boxCounts(rows: readonly ScoredBox[], images: readonly VerifiedI
 
 export const sumCounts = (cs: Iterable<Counts>): Counts => {
   const s = { tp: 0, fp: 0, fn: 0 };
-  for (const c of cs) { s.tp += c.tp; s.fp += c.fp; s.fn += c.fn; }
+  for (const c of cs) {
+    s.tp += c.tp;
+    s.fp += c.fp;
+    s.fn += c.fn;
+  }
   return s;
 };
 
@@ -126,7 +164,16 @@ export const sumCounts = (cs: Iterable<Counts>): Counts => {
  *   judged by how good its texts are; the gate checks coverage (images with a text) apart.
  * No row at all scores 0: nothing was written.
  */
-export interface TextTally { rows: number; named: number; namedTrue: number; held: number; heldNamed: number; rowHeld: number; rowHeldNamed: number; covered: number }
+export interface TextTally {
+  rows: number;
+  named: number;
+  namedTrue: number;
+  held: number;
+  heldNamed: number;
+  rowHeld: number;
+  rowHeldNamed: number;
+  covered: number;
+}
 export const textFigures = (t: TextTally, recallOver: 'images' | 'rows' = 'images'): Figures => {
   if (t.rows === 0) return { precision: 0, recall: 0, f1: 0 };
   const precision = ratio(t.namedTrue, t.named);
@@ -134,12 +181,28 @@ export const textFigures = (t: TextTally, recallOver: 'images' | 'rows' = 'image
   return { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall) };
 };
 
-export interface ImageText { image_id: string; text: string }
+export interface ImageText {
+  image_id: string;
+  text: string;
+}
 
-export function textTally(rows: readonly ImageText[], images: readonly VerifiedImage[], mentions: (text: string) => Set<string>): TextTally {
+export function textTally(
+  rows: readonly ImageText[],
+  images: readonly VerifiedImage[],
+  mentions: (text: string) => Set<string>,
+): TextTally {
   const held = new Map(images.map((im) => [im.image_id, new Set(im.boxes.map((b) => categoryKey(b.category)))]));
   const union = new Map<string, Set<string>>();
-  const t: TextTally = { rows: 0, named: 0, namedTrue: 0, held: 0, heldNamed: 0, rowHeld: 0, rowHeldNamed: 0, covered: 0 };
+  const t: TextTally = {
+    rows: 0,
+    named: 0,
+    namedTrue: 0,
+    held: 0,
+    heldNamed: 0,
+    rowHeld: 0,
+    rowHeldNamed: 0,
+    covered: 0,
+  };
   for (const r of rows) {
     const h = held.get(r.image_id);
     if (!h) continue;
@@ -162,14 +225,22 @@ export function textTally(rows: readonly ImageText[], images: readonly VerifiedI
   return t;
 }
 
-export interface ImageGrounding { image_id: string; phrase: string; boxes: readonly (readonly number[])[] }
+export interface ImageGrounding {
+  image_id: string;
+  phrase: string;
+  boxes: readonly (readonly number[])[];
+}
 
 /**
  * Groundings: a phrase is right when it names a verified category and each of its boxes matches a
  * distinct verified box of that category; precision over phrases, recall over the phrases that name a
  * category the image holds (what could have been grounded right).
  */
-export function groundingCounts(rows: readonly ImageGrounding[], images: readonly VerifiedImage[], mentions: (text: string) => Set<string>): Counts {
+export function groundingCounts(
+  rows: readonly ImageGrounding[],
+  images: readonly VerifiedImage[],
+  mentions: (text: string) => Set<string>,
+): Counts {
   const byId = new Map(images.map((im) => [im.image_id, im]));
   const c = { tp: 0, fp: 0, fn: 0 };
   for (const r of rows) {

@@ -14,7 +14,10 @@ export function count(b: BoxArrays): number {
 }
 
 /** Builds box arrays from rows ({ box, score, label }); label defaults to 0, score to 1. */
-export function boxArrays(rows: readonly { box: readonly number[]; score?: number | null; label?: number }[], precision: 32 | 64 = 64): BoxArrays {
+export function boxArrays(
+  rows: readonly { box: readonly number[]; score?: number | null; label?: number }[],
+  precision: 32 | 64 = 64,
+): BoxArrays {
   const n = rows.length;
   const xyxy = precision === 32 ? new Float32Array(n * 4) : new Float64Array(n * 4);
   const scores = precision === 32 ? new Float32Array(n) : new Float64Array(n);

@@ -38,7 +38,10 @@ function iou(a0: number, a1: number, a2: number, a3: number, b0: number, b1: num
   return inter / ((a2 - a0) * (a3 - a1) + (b2 - b0) * (b3 - b1) - inter);
 }
 
-export function fuseBoxes(inputs: readonly SourceBoxes[], options: FusionOptions): { fused: FusedBoxes; stats: FilterStats } {
+export function fuseBoxes(
+  inputs: readonly SourceBoxes[],
+  options: FusionOptions,
+): { fused: FusedBoxes; stats: FilterStats } {
   const stats = newStats('box_fusion');
   const skip = options.skipBelow ?? 0;
   const weights = inputs.map((s) => s.weight ?? 1);
@@ -47,25 +50,45 @@ export function fuseBoxes(inputs: readonly SourceBoxes[], options: FusionOptions
   // flatten: one list of (source, index) with score * weight
   let total = 0;
   for (const s of inputs) total += s.boxes.scores.length;
-  const src = new Int32Array(total), idx = new Int32Array(total), wscore = new Float64Array(total), label = new Int32Array(total);
+  const src = new Int32Array(total),
+    idx = new Int32Array(total),
+    wscore = new Float64Array(total),
+    label = new Int32Array(total);
   const coords = new Float64Array(total * 4);
   let m = 0;
   inputs.forEach((s, si) => {
     for (let i = 0; i < s.boxes.scores.length; i++) {
-      if (!(s.boxes.scores[i] >= skip)) { stats.total++; stats.dropped.low_score = (stats.dropped.low_score ?? 0) + 1; continue; }
-      src[m] = si; idx[m] = i; wscore[m] = s.boxes.scores[i] * weights[si]; label[m] = s.boxes.labels[i];
+      if (!(s.boxes.scores[i] >= skip)) {
+        stats.total++;
+        stats.dropped.low_score = (stats.dropped.low_score ?? 0) + 1;
+        continue;
+      }
+      src[m] = si;
+      idx[m] = i;
+      wscore[m] = s.boxes.scores[i] * weights[si];
+      label[m] = s.boxes.labels[i];
       for (let k = 0; k < 4; k++) coords[m * 4 + k] = s.boxes.xyxy[i * 4 + k];
       m++;
     }
   });
   const order = orderByScore(wscore.subarray(0, m));
   // clusters: running weighted sums and the current fused box
-  const cl: { label: number; sum: Float64Array; wsum: number; scoreSum: number; box: Float64Array; members: [number, number][] }[] = [];
+  const cl: {
+    label: number;
+    sum: Float64Array;
+    wsum: number;
+    scoreSum: number;
+    box: Float64Array;
+    members: [number, number][];
+  }[] = [];
   const byLabel = new Map<number, number[]>();
   for (let o = 0; o < m; o++) {
     const j = order[o];
     const l = label[j];
-    const x0 = coords[j * 4], y0 = coords[j * 4 + 1], x1 = coords[j * 4 + 2], y1 = coords[j * 4 + 3];
+    const x0 = coords[j * 4],
+      y0 = coords[j * 4 + 1],
+      x1 = coords[j * 4 + 2],
+      y1 = coords[j * 4 + 3];
     let list = byLabel.get(l);
     if (!list) byLabel.set(l, (list = []));
     let best = -1;
@@ -73,15 +96,28 @@ export function fuseBoxes(inputs: readonly SourceBoxes[], options: FusionOptions
     for (const c of list) {
       const b = cl[c].box;
       const v = iou(b[0], b[1], b[2], b[3], x0, y0, x1, y1);
-      if (v > bestIou) { bestIou = v; best = c; }
+      if (v > bestIou) {
+        bestIou = v;
+        best = c;
+      }
     }
     const w = wscore[j];
     if (best < 0) {
       list.push(cl.length);
-      cl.push({ label: l, sum: Float64Array.of(x0 * w, y0 * w, x1 * w, y1 * w), wsum: w, scoreSum: w, box: Float64Array.of(x0, y0, x1, y1), members: [[src[j], idx[j]]] });
+      cl.push({
+        label: l,
+        sum: Float64Array.of(x0 * w, y0 * w, x1 * w, y1 * w),
+        wsum: w,
+        scoreSum: w,
+        box: Float64Array.of(x0, y0, x1, y1),
+        members: [[src[j], idx[j]]],
+      });
     } else {
       const c = cl[best];
-      c.sum[0] += x0 * w; c.sum[1] += y0 * w; c.sum[2] += x1 * w; c.sum[3] += y1 * w;
+      c.sum[0] += x0 * w;
+      c.sum[1] += y0 * w;
+      c.sum[2] += x1 * w;
+      c.sum[3] += y1 * w;
       c.wsum += w;
       c.scoreSum += w;
       // a zero-score member leaves the box where it is
@@ -90,7 +126,13 @@ export function fuseBoxes(inputs: readonly SourceBoxes[], options: FusionOptions
     }
   }
   const n = cl.length;
-  const fused: FusedBoxes = { xyxy: new Float64Array(n * 4), scores: new Float64Array(n), labels: new Int32Array(n), sources: [], members: [] };
+  const fused: FusedBoxes = {
+    xyxy: new Float64Array(n * 4),
+    scores: new Float64Array(n),
+    labels: new Int32Array(n),
+    sources: [],
+    members: [],
+  };
   cl.forEach((c, k) => {
     fused.xyxy.set(c.box, k * 4);
     const count = c.members.length;

@@ -16,7 +16,8 @@ export function orderByScore(scores: ArrayLike<number>, subset?: ArrayLike<numbe
   const idx = subset ? Int32Array.from(subset) : Int32Array.from({ length: scores.length }, (_, i) => i);
   // NaN scores sort last (they should have been dropped by validation)
   return idx.sort((a, b) => {
-    const sa = scores[a], sb = scores[b];
+    const sa = scores[a],
+      sb = scores[b];
     if (sa > sb) return -1;
     if (sa < sb) return 1;
     if (sa !== sb) return Number.isNaN(sa) ? (Number.isNaN(sb) ? a - b : 1) : -1;
@@ -27,10 +28,17 @@ export function orderByScore(scores: ArrayLike<number>, subset?: ArrayLike<numbe
 function suppress(xyxy: ArrayLike<number>, order: Int32Array, iouThreshold: number): number[] {
   const n = order.length;
   // copies in visiting order: sequential memory in the inner loop
-  const x1 = new Float32Array(n), y1 = new Float32Array(n), x2 = new Float32Array(n), y2 = new Float32Array(n), area = new Float32Array(n);
+  const x1 = new Float32Array(n),
+    y1 = new Float32Array(n),
+    x2 = new Float32Array(n),
+    y2 = new Float32Array(n),
+    area = new Float32Array(n);
   for (let k = 0; k < n; k++) {
     const i = order[k] * 4;
-    x1[k] = xyxy[i]; y1[k] = xyxy[i + 1]; x2[k] = xyxy[i + 2]; y2[k] = xyxy[i + 3];
+    x1[k] = xyxy[i];
+    y1[k] = xyxy[i + 1];
+    x2[k] = xyxy[i + 2];
+    y2[k] = xyxy[i + 3];
     area[k] = f(f(x2[k] - x1[k]) * f(y2[k] - y1[k]));
   }
   const suppressed = new Uint8Array(n);
@@ -41,7 +49,11 @@ function suppress(xyxy: ArrayLike<number>, order: Int32Array, iouThreshold: numb
   for (let a = 0; a < n; a++) {
     if (suppressed[a]) continue;
     keep.push(order[a]);
-    const ix1 = x1[a], iy1 = y1[a], ix2 = x2[a], iy2 = y2[a], iarea = area[a];
+    const ix1 = x1[a],
+      iy1 = y1[a],
+      ix2 = x2[a],
+      iy2 = y2[a],
+      iarea = area[a];
     for (let b = a + 1; b < n; b++) {
       if (suppressed[b]) continue;
       // std::max(a, b) is (a < b) ? b : a and std::min(a, b) is (b < a) ? b : a: same NaN behaviour
@@ -81,12 +93,17 @@ export function batchedNms(boxes: BoxArrays, iouThreshold: number): Int32Array {
     list.push(i);
   }
   const kept: number[] = [];
-  for (const idx of byLabel.values()) for (const k of suppress(boxes.xyxy, orderByScore(boxes.scores, idx), iouThreshold)) kept.push(k);
+  for (const idx of byLabel.values())
+    for (const k of suppress(boxes.xyxy, orderByScore(boxes.scores, idx), iouThreshold)) kept.push(k);
   return orderByScore(boxes.scores, kept);
 }
 
 /** NMS as a filter: kept indexes plus stats (dropped reason `nms`). */
-export function nmsFilter(boxes: BoxArrays, iouThreshold: number, classAware: boolean): { kept: Int32Array; stats: FilterStats } {
+export function nmsFilter(
+  boxes: BoxArrays,
+  iouThreshold: number,
+  classAware: boolean,
+): { kept: Int32Array; stats: FilterStats } {
   const kept = classAware ? batchedNms(boxes, iouThreshold) : nms(boxes, iouThreshold);
   const stats = newStats(classAware ? 'box_nms_class_aware' : 'box_nms');
   for (let i = 0; i < kept.length; i++) countKept(stats);

@@ -2,7 +2,13 @@ import type { FilterConfig } from '../config.ts';
 import { mergeTexts } from './texts.ts';
 import { mergeRegions } from './regions.ts';
 import { mergeGroundings } from './groundings.ts';
-import { configuredThresholds, type MergeContext, type MergeInput, type MergeOutput, type Thresholds } from './types.ts';
+import {
+  configuredThresholds,
+  type MergeContext,
+  type MergeInput,
+  type MergeOutput,
+  type Thresholds,
+} from './types.ts';
 
 export * from './types.ts';
 
@@ -12,7 +18,11 @@ export * from './types.ts';
  * image's alt-text, human texts and human boxes. Each output row names its `source` and all its
  * `sources`; everything dropped is reported with its rule. Deterministic: same input, same rows and ids.
  */
-export function mergeImage(input: MergeInput, config: FilterConfig, thresholds: Thresholds = configuredThresholds(config)): MergeOutput {
+export function mergeImage(
+  input: MergeInput,
+  config: FilterConfig,
+  thresholds: Thresholds = configuredThresholds(config),
+): MergeOutput {
   const { image } = input;
   const ctx: MergeContext = {
     id: image.image_id,

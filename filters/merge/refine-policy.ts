@@ -2,7 +2,16 @@ import type { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../..
 import type { RefinePolicy } from '../../schemas/refine-config.ts';
 import { boxArrays } from '../boxes/arrays.ts';
 import { nms } from '../boxes/nms.ts';
-import { ALT_TEXT_SOURCE, HUMAN_SOURCE, normalise, textKey, type MergeInput, type RawGrounding, type RawRegion, type RawText } from './types.ts';
+import {
+  ALT_TEXT_SOURCE,
+  HUMAN_SOURCE,
+  normalise,
+  textKey,
+  type MergeInput,
+  type RawGrounding,
+  type RawRegion,
+  type RawText,
+} from './types.ts';
 
 /**
  * Refinement round R >= 1 (paper section 4.2, "iterative data refinement"): one image's new raw
@@ -55,13 +64,19 @@ export function iou(a: readonly number[], b: readonly number[]): number {
  * One-to-one agreement between new and previous items: pairs with the same label at IoU >= t, best
  * IoU first (ties: lower new index, then lower previous index). Returns previous index -> new index.
  */
-function agreeing(fresh: readonly { box: readonly number[]; label: string }[], prev: readonly { box: readonly number[]; label: string }[], t: number): Map<number, number> {
+function agreeing(
+  fresh: readonly { box: readonly number[]; label: string }[],
+  prev: readonly { box: readonly number[]; label: string }[],
+  t: number,
+): Map<number, number> {
   const pairs: [number, number, number][] = [];
-  fresh.forEach((f, i) => prev.forEach((p, j) => {
-    if (f.label !== p.label) return;
-    const v = iou(f.box, p.box);
-    if (v >= t) pairs.push([v, i, j]);
-  }));
+  fresh.forEach((f, i) =>
+    prev.forEach((p, j) => {
+      if (f.label !== p.label) return;
+      const v = iou(f.box, p.box);
+      if (v >= t) pairs.push([v, i, j]);
+    }),
+  );
   pairs.sort((a, b) => b[0] - a[0] || a[1] - b[1] || a[2] - b[2]);
   const usedNew = new Set<number>();
   const out = new Map<number, number>();
@@ -74,26 +89,52 @@ function agreeing(fresh: readonly { box: readonly number[]; label: string }[], p
 }
 
 const sourcesOf = (r: { source: string; sources?: readonly string[] }) => r.sources ?? [r.source];
-const withSources = <T extends { source: string; sources?: readonly string[] }>(r: T, more: readonly string[]): T => ({ ...r, sources: [...new Set([...sourcesOf(r), ...more])].sort() });
+const withSources = <T extends { source: string; sources?: readonly string[] }>(r: T, more: readonly string[]): T => ({
+  ...r,
+  sources: [...new Set([...sourcesOf(r), ...more])].sort(),
+});
 
 function previousRegion(r: RegionTextRecord): RawRegion {
-  return { source: r.source, sources: r.sources, kind: r.kind, box: r.box, quad: r.quad, phrase: r.phrase, brief: r.brief, score: r.score };
+  return {
+    source: r.source,
+    sources: r.sources,
+    kind: r.kind,
+    box: r.box,
+    quad: r.quad,
+    phrase: r.phrase,
+    brief: r.brief,
+    score: r.score,
+  };
 }
 
 /** Texts: `union` carries round R-1's texts (each source of a fused row listed again), `replace` does not. */
-function combineTexts(fresh: readonly RawText[], prev: readonly TextRecord[], policy: RefinePolicy['text'], counts: Record<string, number>): RawText[] {
+function combineTexts(
+  fresh: readonly RawText[],
+  prev: readonly TextRecord[],
+  policy: RefinePolicy['text'],
+  counts: Record<string, number>,
+): RawText[] {
   const out = [...fresh];
   const carried = prev.filter((t) => !fromPreexisting(t.sources) && !PREEXISTING.has(t.source));
   if (policy === 'union') {
     // the lead source first: the merge keeps the first of equal scores as the row's source
-    for (const t of carried) for (const s of [t.source, ...t.sources.filter((s) => s !== t.source)]) out.push({ source: s, granularity: t.granularity, text: t.text, score: t.score });
-    counts['text_carried'] = carried.length;
-  } else counts['text_replaced'] = carried.length;
+    for (const t of carried)
+      for (const s of [t.source, ...t.sources.filter((s) => s !== t.source)])
+        out.push({ source: s, granularity: t.granularity, text: t.text, score: t.score });
+    counts.text_carried = carried.length;
+  } else counts.text_replaced = carried.length;
   return out;
 }
 
 /** Object boxes or OCR regions of one image under a box policy. */
-function combineBoxes(kind: 'object' | 'text', fresh: readonly RawRegion[], prev: readonly RawRegion[], policy: RefinePolicy['region_text'], o: RefineOptions, counts: Record<string, number>): RawRegion[] {
+function combineBoxes(
+  kind: 'object' | 'text',
+  fresh: readonly RawRegion[],
+  prev: readonly RawRegion[],
+  policy: RefinePolicy['region_text'],
+  o: RefineOptions,
+  counts: Record<string, number>,
+): RawRegion[] {
   const name = kind === 'object' ? 'region' : 'ocr';
   if (policy === 'replace') {
     counts[`${name}_replaced`] = prev.length;
@@ -112,7 +153,8 @@ function combineBoxes(kind: 'object' | 'text', fresh: readonly RawRegion[], prev
     const match = agreeing(fresh.map(key), prev.map(key), o.agreeIou);
     const out = fresh.map((r) => ({ ...r }));
     for (const [j, i] of match) {
-      const p = prev[j], f = out[i];
+      const p = prev[j],
+        f = out[i];
       // an agreeing pair is one box: objects averaged by score (two looks at the same thing), OCR keeps the new quad.
       // Both passed their own source's filters, so the pair keeps the higher score: the lower one of
       // another source's scale would fall under a threshold and take the confirmed box with it.
@@ -131,43 +173,62 @@ function combineBoxes(kind: 'object' | 'text', fresh: readonly RawRegion[], prev
   const all = [...fresh, ...prev];
   const kept = nms(boxArrays(all.map((r) => ({ box: r.box, score: r.score ?? 1 }))), o.nmsIou);
   const set = new Set(kept);
-  counts['ocr_suppressed'] = all.length - set.size;
+  counts.ocr_suppressed = all.length - set.size;
   return all.filter((_, i) => set.has(i));
 }
 
 function averageBox(a: RawRegion, b: RawRegion): number[] {
-  let wa = a.score ?? 1, wb = b.score ?? 1;
+  let wa = a.score ?? 1,
+    wb = b.score ?? 1;
   if (!(wa + wb > 0)) wa = wb = 1;
   return [0, 1, 2, 3].map((k) => (a.box[k] * wa + b.box[k] * wb) / (wa + wb));
 }
 
 /** Groundings: a previous one is carried only when its text is still a candidate of this round. */
-function combineGroundings(fresh: readonly RawGrounding[], prev: readonly RawGrounding[], textKeys: ReadonlySet<string>, policy: RefinePolicy['text_phrase_region'], agreeIou: number, counts: Record<string, number>): RawGrounding[] {
+function combineGroundings(
+  fresh: readonly RawGrounding[],
+  prev: readonly RawGrounding[],
+  textKeys: ReadonlySet<string>,
+  policy: RefinePolicy['text_phrase_region'],
+  agreeIou: number,
+  counts: Record<string, number>,
+): RawGrounding[] {
   if (policy === 'replace') {
-    counts['grounding_replaced'] = prev.length;
+    counts.grounding_replaced = prev.length;
     return [...fresh];
   }
   const phraseKey = (g: RawGrounding) => `${textKey(g.granularity, g.text)}\u0000${label(g.phrase)}`;
   const freshAt = new Map<string, number>();
-  fresh.forEach((g, i) => { if (!freshAt.has(phraseKey(g))) freshAt.set(phraseKey(g), i); });
+  fresh.forEach((g, i) => {
+    if (!freshAt.has(phraseKey(g))) freshAt.set(phraseKey(g), i);
+  });
   const out = fresh.map((g) => ({ ...g }));
-  let carried = 0, agreed = 0, dropped = 0;
+  let carried = 0,
+    agreed = 0,
+    dropped = 0;
   for (const p of prev) {
-    if (!textKeys.has(textKey(p.granularity, p.text))) { dropped++; continue; }
+    if (!textKeys.has(textKey(p.granularity, p.text))) {
+      dropped++;
+      continue;
+    }
     const i = freshAt.get(phraseKey(p));
     if (i === undefined) {
       // the new round did not ground this phrase of the text: union keeps it, keep-if-agree has nothing to agree with
-      if (policy === 'union') { out.push(p); carried++; } else dropped++;
+      if (policy === 'union') {
+        out.push(p);
+        carried++;
+      } else dropped++;
       continue;
     }
     const agrees = out[i].boxes.some((b) => p.boxes.some((q) => iou(b, q) >= agreeIou));
     // both rounds grounded the phrase: the new boxes stand, naming the previous source when they agree
     if (policy === 'union' || agrees) out[i] = withSources(out[i], sourcesOf(p));
-    if (agrees) agreed++; else dropped++;
+    if (agrees) agreed++;
+    else dropped++;
   }
-  counts['grounding_carried'] = carried;
-  counts['grounding_agreed'] = agreed;
-  counts['grounding_dropped'] = dropped;
+  counts.grounding_carried = carried;
+  counts.grounding_agreed = agreed;
+  counts.grounding_dropped = dropped;
   return out;
 }
 
@@ -175,24 +236,67 @@ function combineGroundings(fresh: readonly RawGrounding[], prev: readonly RawGro
  * The merge inputs of one image in a refinement round. `fresh` are the round's raw predictions,
  * `previous` the image's round R-1 rows.
  */
-export function combineWithPrevious(image: MergeInput['image'], altTextGranularity: string, fresh: Pick<MergeInput, 'texts' | 'regions' | 'groundings'>, previous: PreviousRows, o: RefineOptions): RefineInputs {
+export function combineWithPrevious(
+  image: MergeInput['image'],
+  altTextGranularity: string,
+  fresh: Pick<MergeInput, 'texts' | 'regions' | 'groundings'>,
+  previous: PreviousRows,
+  o: RefineOptions,
+): RefineInputs {
   const counts: Record<string, number> = {};
   const texts = combineTexts(fresh.texts, previous.text, o.policy.text, counts);
-  const prevRegions = previous.region_text.filter((r) => !fromPreexisting(r.sources) && !PREEXISTING.has(r.source)).map(previousRegion);
+  const prevRegions = previous.region_text
+    .filter((r) => !fromPreexisting(r.sources) && !PREEXISTING.has(r.source))
+    .map(previousRegion);
   const regions = [
-    ...combineBoxes('object', fresh.regions.filter((r) => r.kind === 'object'), prevRegions.filter((r) => r.kind === 'object'), o.policy.region_text, o, counts),
-    ...combineBoxes('text', fresh.regions.filter((r) => r.kind === 'text'), prevRegions.filter((r) => r.kind === 'text'), o.policy.ocr_region, o, counts),
+    ...combineBoxes(
+      'object',
+      fresh.regions.filter((r) => r.kind === 'object'),
+      prevRegions.filter((r) => r.kind === 'object'),
+      o.policy.region_text,
+      o,
+      counts,
+    ),
+    ...combineBoxes(
+      'text',
+      fresh.regions.filter((r) => r.kind === 'text'),
+      prevRegions.filter((r) => r.kind === 'text'),
+      o.policy.ocr_region,
+      o,
+      counts,
+    ),
   ];
   // a previous grounding needs the text it grounds: its round R-1 text row
   const prevText = new Map(previous.text.map((t) => [t.text_id, t]));
   const prevGroundings: RawGrounding[] = previous.text_phrase_region.flatMap((g) => {
     const t = prevText.get(g.text_id);
-    return t ? [{ source: g.source, sources: g.sources, text: t.text, granularity: g.granularity, phrase: g.phrase, span: g.span, boxes: g.boxes, score: g.score }] : [];
+    return t
+      ? [
+          {
+            source: g.source,
+            sources: g.sources,
+            text: t.text,
+            granularity: g.granularity,
+            phrase: g.phrase,
+            span: g.span,
+            boxes: g.boxes,
+            score: g.score,
+          },
+        ]
+      : [];
   });
   const textKeys = new Set(texts.map((t) => textKey(t.granularity, t.text)));
   if (image.alt_text?.trim()) textKeys.add(textKey(altTextGranularity, image.alt_text));
   for (const t of image.existing_texts) textKeys.add(textKey(t.granularity, t.text));
-  const groundings = combineGroundings(fresh.groundings, prevGroundings, textKeys, o.policy.text_phrase_region, o.agreeIou, counts);
-  const boxes = o.policy.region_text === 'union-nms' ? 'nms' : o.policy.region_text === 'union-fusion' ? 'fusion' : undefined;
+  const groundings = combineGroundings(
+    fresh.groundings,
+    prevGroundings,
+    textKeys,
+    o.policy.text_phrase_region,
+    o.agreeIou,
+    counts,
+  );
+  const boxes =
+    o.policy.region_text === 'union-nms' ? 'nms' : o.policy.region_text === 'union-fusion' ? 'fusion' : undefined;
   return { texts, regions, groundings, ...(boxes ? { boxes } : {}), counts };
 }

@@ -1,10 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { Box, Granularity, ImageRecord, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
+import type {
+  Box,
+  Granularity,
+  ImageRecord,
+  RegionTextRecord,
+  TextPhraseRegionRecord,
+  TextRecord,
+} from '../../schemas/records.ts';
 import type { FilterConfig } from '../config.ts';
 import type { FilterStats } from '../stats.ts';
 
 /** One image's raw inputs to the merge, its outputs, and the helpers the merge steps share. */
-export interface RawText { source: string; granularity: Granularity; text: string; score: number | null }
+export interface RawText {
+  source: string;
+  granularity: Granularity;
+  text: string;
+  score: number | null;
+}
 export interface RawRegion {
   source: string;
   kind: 'object' | 'text';
@@ -41,7 +53,12 @@ export interface MergeInput {
   ocrWords?: readonly string[];
 }
 
-export interface Dropped { kind: 'text' | 'region_text' | 'text_phrase_region'; source: string; reason: string; detail: string }
+export interface Dropped {
+  kind: 'text' | 'region_text' | 'text_phrase_region';
+  source: string;
+  reason: string;
+  detail: string;
+}
 
 export interface MergeOutput {
   text: TextRecord[];
@@ -64,7 +81,10 @@ export interface Thresholds {
   text(source: string, granularity: string): number | 'off';
 }
 
-export const configuredThresholds = (config: FilterConfig): Thresholds => ({ box: () => config.boxes.scoreThreshold, text: () => 0 });
+export const configuredThresholds = (config: FilterConfig): Thresholds => ({
+  box: () => config.boxes.scoreThreshold,
+  text: () => 0,
+});
 /** Every row passes: for rows that were filtered already (a refinement round's pre-filtered new rows, the previous round's accepted rows). */
 export const PASS_ALL: Thresholds = { box: () => 0, text: () => 0 };
 export const thresholdValue = (t: number | 'off'): number => (t === 'off' ? Infinity : t);
@@ -90,4 +110,5 @@ export const normalise = (t: string) => t.trim().replace(/\s+/g, ' ');
 /** Identity of a text within an image: granularity + whitespace-normalised text. */
 export const textKey = (granularity: string, text: string) => `${granularity}\u0000${normalise(text)}`;
 export const box4 = (b: ArrayLike<number>, i = 0): Box => [b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]];
-export const isBox = (b: unknown): b is readonly number[] => Array.isArray(b) && b.length === 4 && b.every((v) => typeof v === 'number');
+export const isBox = (b: unknown): b is readonly number[] =>
+  Array.isArray(b) && b.length === 4 && b.every((v) => typeof v === 'number');

@@ -24,7 +24,9 @@ function glued(tokens: Token[], i: number): boolean {
   const t = tokens[i];
   const p = tokens[i - 1];
   const n = tokens[i + 1];
-  return t.text === '-' && !!p && !!n && p.end === t.start && n.start === t.end && p.sent === t.sent && n.sent === t.sent;
+  return (
+    t.text === '-' && !!p && !!n && p.end === t.start && n.start === t.end && p.sent === t.sent && n.sent === t.sent
+  );
 }
 
 function isNominal(t: Token): boolean {
@@ -44,7 +46,12 @@ export function nounChunks(tokens: Token[], from: number, to: number): Chunk[] {
       i++;
       continue;
     }
-    const startsNp = t.pos === 'DET' || t.pos === 'PRON' || t.pos === 'ADJ' || t.pos === 'NUM' || isNominal(t) ||
+    const startsNp =
+      t.pos === 'DET' ||
+      t.pos === 'PRON' ||
+      t.pos === 'ADJ' ||
+      t.pos === 'NUM' ||
+      isNominal(t) ||
       (t.pos === 'ADV' && i + 1 < to && tokens[i + 1].pos === 'ADJ');
     if (!startsNp) {
       possessor = -1;
@@ -72,7 +79,8 @@ export function nounChunks(tokens: Token[], from: number, to: number): Chunk[] {
         while (p > i && tokens[p].text === '-') p--;
         let q = j + 1;
         while (q < to && tokens[q].text === '-') q++;
-        if (!(p >= i && tokens[p].pos === 'ADJ' && q < to && (tokens[q].pos === 'ADJ' || tokens[q].pos === 'ADV'))) break;
+        if (!(p >= i && tokens[p].pos === 'ADJ' && q < to && (tokens[q].pos === 'ADJ' || tokens[q].pos === 'ADV')))
+          break;
       } else if (x.text === '-' && glued(tokens, j)) {
         // part of a hyphenated word
       } else if (x.pos === 'PART' && (x.lower === "'s" || x.lower === "'" || x.lower === '’s') && lastNoun === j - 1) {

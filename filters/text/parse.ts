@@ -69,7 +69,8 @@ export const DEFAULT_MAX_CHARS = 20_000;
 // formatting marks (U+061C, U+200E/F, U+202A-E, U+2066-9: an override such as U+202E makes a text
 // display other than it reads); lone surrogates too, since they are not text. Each becomes one space
 // so that offsets still index the input (a grounding's span stays valid on the cleaned text).
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const CONTROL =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Module-level helpers rather than closures: tsx (esbuild keepNames) wraps every closure it creates.
 function degreeOf(children: Int32Array, heads: Int32Array, rels: string[], i: number): number {
   return children[i] + (heads[i] >= 0 && rels[i] !== 'punct' ? 1 : 0);
@@ -96,7 +97,18 @@ function avg(xs: { degree: number }[]): number {
 function hasControl(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 ? c !== 9 && c !== 10 && c !== 13 : (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff) || c === 0x61c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
+    if (
+      c < 0x20
+        ? c !== 9 && c !== 10 && c !== 13
+        : (c >= 0x7f && c <= 0x9f) ||
+          (c >= 0xd800 && c <= 0xdfff) ||
+          c === 0x61c ||
+          c === 0x200e ||
+          c === 0x200f ||
+          (c >= 0x202a && c <= 0x202e) ||
+          (c >= 0x2066 && c <= 0x2069)
+    )
+      return true;
   }
   return false;
 }
@@ -111,12 +123,15 @@ export function withoutControlCharacters(text: string): { text: string; replaced
 }
 
 export function parseText(text: unknown, options: ParseOptions = {}): Parse | ParseRejection {
-  if (typeof text !== 'string') return { ok: false, reason: 'not_text', detail: `expected a string, got ${text === null ? 'null' : typeof text}` };
+  if (typeof text !== 'string')
+    return { ok: false, reason: 'not_text', detail: `expected a string, got ${text === null ? 'null' : typeof text}` };
   if (text.length === 0) return { ok: false, reason: 'empty', detail: 'the text is empty' };
   const max = options.maxChars ?? DEFAULT_MAX_CHARS;
-  if (text.length > max) return { ok: false, reason: 'too_long', detail: `${text.length} characters, more than the limit of ${max}` };
+  if (text.length > max)
+    return { ok: false, reason: 'too_long', detail: `${text.length} characters, more than the limit of ${max}` };
   const { text: clean, replaced: controlCharacters } = withoutControlCharacters(text);
-  if (clean.trim().length === 0) return { ok: false, reason: 'whitespace_only', detail: 'the text has only whitespace or control characters' };
+  if (clean.trim().length === 0)
+    return { ok: false, reason: 'whitespace_only', detail: 'the text has only whitespace or control characters' };
 
   const { tokens: all, sentences: spans } = tokenize(clean, options.lemmas === true);
   // wink-nlp emits whitespace runs as SPACE tokens; the tree ignores them.
@@ -135,7 +150,13 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
     if (c.kind !== 'noun') continue;
     objectSet[c.head] = 1;
     const t = tokens[c.head];
-    objects.push({ text: t.text, index: c.head, start: t.start, end: t.end, degree: degreeOf(children, heads, rels, c.head) });
+    objects.push({
+      text: t.text,
+      index: c.head,
+      start: t.start,
+      end: t.end,
+      degree: degreeOf(children, heads, rels, c.head),
+    });
   }
   // chunks come in text order, so objects do too
 
@@ -148,7 +169,14 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
     if (p !== 'ADJ' && p !== 'NUM') continue;
     // climb through coordinated and stacked adjectives ("black and white", "light green")
     let h = i;
-    for (let hop = 0; hop < 8 && heads[h] >= 0 && (tokens[heads[h]].pos === 'ADJ' || tokens[heads[h]].pos === 'NUM' || tokens[heads[h]].pos === 'ADV'); hop++) h = heads[h];
+    for (
+      let hop = 0;
+      hop < 8 &&
+      heads[h] >= 0 &&
+      (tokens[heads[h]].pos === 'ADJ' || tokens[heads[h]].pos === 'NUM' || tokens[heads[h]].pos === 'ADV');
+      hop++
+    )
+      h = heads[h];
     let of = -1;
     const r = rels[h];
     if ((r === 'amod' || r === 'nummod' || r === 'advmod') && heads[h] >= 0) {
@@ -167,24 +195,57 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
     const hasSubject = nsubj[i] >= 0;
     if (hasSubject) actionsWithSubject++;
     const t = tokens[i];
-    actions.push({ text: t.text, index: i, start: t.start, end: t.end, degree: degreeOf(children, heads, rels, i), hasSubject });
+    actions.push({
+      text: t.text,
+      index: i,
+      start: t.start,
+      end: t.end,
+      degree: degreeOf(children, heads, rels, i),
+      hasSubject,
+    });
   }
 
   const properNouns: ParsedElement[] = [];
   for (let i = 0; i < n; i++) {
     if (tokens[i].pos !== 'PROPN') continue;
     let j = i;
-    while (j + 1 < n && tokens[j + 1].sent === tokens[i].sent &&
-      (tokens[j + 1].pos === 'PROPN' || (tokens[j + 1].text === '-' && j + 2 < n && tokens[j + 2].pos === 'PROPN' && tokens[j + 1].start === tokens[j].end))) j++;
-    properNouns.push({ text: clean.slice(tokens[i].start, tokens[j].end), index: i, start: tokens[i].start, end: tokens[j].end });
+    while (
+      j + 1 < n &&
+      tokens[j + 1].sent === tokens[i].sent &&
+      (tokens[j + 1].pos === 'PROPN' ||
+        (tokens[j + 1].text === '-' &&
+          j + 2 < n &&
+          tokens[j + 2].pos === 'PROPN' &&
+          tokens[j + 1].start === tokens[j].end))
+    )
+      j++;
+    properNouns.push({
+      text: clean.slice(tokens[i].start, tokens[j].end),
+      index: i,
+      start: tokens[i].start,
+      end: tokens[j].end,
+    });
     i = j;
   }
 
   let words = 0;
   for (const t of tokens) if (t.pos !== 'PUNCT' && t.pos !== 'SPACE' && t.pos !== 'SYM') words++;
   return {
-    ok: true, tokens, heads, rels, chunks, sentences: spans.length, words,
-    objects, attributes, actions, properNouns,
-    objectComplexity: avg(objects), actionComplexity: avg(actions), maxOutDegree, actionsWithSubject, controlCharacters,
+    ok: true,
+    tokens,
+    heads,
+    rels,
+    chunks,
+    sentences: spans.length,
+    words,
+    objects,
+    attributes,
+    actions,
+    properNouns,
+    objectComplexity: avg(objects),
+    actionComplexity: avg(actions),
+    maxOutDegree,
+    actionsWithSubject,
+    controlCharacters,
   };
 }

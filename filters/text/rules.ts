@@ -1,6 +1,15 @@
 import type { Granularity } from '../../schemas/records.ts';
 import type { TextRulesConfig } from '../config.ts';
-import { KEEP, drop, newStats, countKept, countDropped, countChanged, type Decision, type FilterStats } from '../stats.ts';
+import {
+  KEEP,
+  drop,
+  newStats,
+  countKept,
+  countDropped,
+  countChanged,
+  type Decision,
+  type FilterStats,
+} from '../stats.ts';
 import { parseText, type Parse } from './parse.ts';
 
 /**
@@ -56,7 +65,9 @@ function textSpotting(p: Parse, ocr: readonly string[], mode: 'only_ocr' | 'any_
   if (words.size === 0) return KEEP;
   if (mode === 'any_ocr') {
     const lower = p.tokens.map((t) => t.lower);
-    for (const w of words) if (w.length >= minLen && lower.includes(w)) return drop('text_spotting', `the caption contains the OCR word "${w}"`);
+    for (const w of words)
+      if (w.length >= minLen && lower.includes(w))
+        return drop('text_spotting', `the caption contains the OCR word "${w}"`);
     return KEEP;
   }
   const content = p.tokens.filter((t) => CONTENT.has(t.pos)).map((t) => t.lower);
@@ -75,17 +86,77 @@ export function judgeText(item: TextItem, config: TextRulesConfig): TextVerdict 
   const figures = figuresOf(p);
   const r = config[item.granularity];
   if (!r || typeof r !== 'object' || !('maxObjects' in r)) {
-    return { decision: drop('unknown_granularity', `granularity ${JSON.stringify(item.granularity)} is not brief, detailed or more_detailed`), parse: p, figures };
+    return {
+      decision: drop(
+        'unknown_granularity',
+        `granularity ${JSON.stringify(item.granularity)} is not brief, detailed or more_detailed`,
+      ),
+      parse: p,
+      figures,
+    };
   }
-  if (p.objects.length < r.minObjects) return { decision: drop('too_few_objects', `${p.objects.length} objects, fewer than ${r.minObjects} (${item.granularity})`), parse: p, figures };
-  if (p.objects.length > r.maxObjects) return { decision: drop('too_many_objects', `${p.objects.length} objects, more than ${r.maxObjects} (${item.granularity})`), parse: p, figures };
-  if (p.objectComplexity < r.minObjectComplexity) return { decision: drop('low_object_complexity', `object complexity ${fmt(p.objectComplexity)} < ${r.minObjectComplexity} (${item.granularity})`), parse: p, figures };
-  if (p.actionComplexity < r.minActionComplexity) return { decision: drop('low_action_complexity', `action complexity ${fmt(p.actionComplexity)} < ${r.minActionComplexity} (${item.granularity})`), parse: p, figures };
+  if (p.objects.length < r.minObjects)
+    return {
+      decision: drop(
+        'too_few_objects',
+        `${p.objects.length} objects, fewer than ${r.minObjects} (${item.granularity})`,
+      ),
+      parse: p,
+      figures,
+    };
+  if (p.objects.length > r.maxObjects)
+    return {
+      decision: drop(
+        'too_many_objects',
+        `${p.objects.length} objects, more than ${r.maxObjects} (${item.granularity})`,
+      ),
+      parse: p,
+      figures,
+    };
+  if (p.objectComplexity < r.minObjectComplexity)
+    return {
+      decision: drop(
+        'low_object_complexity',
+        `object complexity ${fmt(p.objectComplexity)} < ${r.minObjectComplexity} (${item.granularity})`,
+      ),
+      parse: p,
+      figures,
+    };
+  if (p.actionComplexity < r.minActionComplexity)
+    return {
+      decision: drop(
+        'low_action_complexity',
+        `action complexity ${fmt(p.actionComplexity)} < ${r.minActionComplexity} (${item.granularity})`,
+      ),
+      parse: p,
+      figures,
+    };
   const d = config.diht;
-  if (d.minMaxOutDegree !== null && p.maxOutDegree < d.minMaxOutDegree) return { decision: drop('diht_complexity', `max out-degree ${p.maxOutDegree} < ${d.minMaxOutDegree}`), parse: p, figures };
-  if (d.minActionsWithSubject !== null && p.actionsWithSubject < d.minActionsWithSubject) return { decision: drop('diht_actions', `${p.actionsWithSubject} verbs with a subject, fewer than ${d.minActionsWithSubject}`), parse: p, figures };
+  if (d.minMaxOutDegree !== null && p.maxOutDegree < d.minMaxOutDegree)
+    return {
+      decision: drop('diht_complexity', `max out-degree ${p.maxOutDegree} < ${d.minMaxOutDegree}`),
+      parse: p,
+      figures,
+    };
+  if (d.minActionsWithSubject !== null && p.actionsWithSubject < d.minActionsWithSubject)
+    return {
+      decision: drop(
+        'diht_actions',
+        `${p.actionsWithSubject} verbs with a subject, fewer than ${d.minActionsWithSubject}`,
+      ),
+      parse: p,
+      figures,
+    };
   if (d.textSpotting !== 'off') {
-    if (!item.ocrWords) return { decision: drop('text_spotting_no_ocr', 'text-spotting is on but the image has no OCR words given (pass [] when OCR found none)'), parse: p, figures };
+    if (!item.ocrWords)
+      return {
+        decision: drop(
+          'text_spotting_no_ocr',
+          'text-spotting is on but the image has no OCR words given (pass [] when OCR found none)',
+        ),
+        parse: p,
+        figures,
+      };
     const ts = textSpotting(p, item.ocrWords, d.textSpotting, d.minOcrWordLength);
     if (!ts.keep) return { decision: ts, parse: p, figures };
   }
@@ -93,13 +164,17 @@ export function judgeText(item: TextItem, config: TextRulesConfig): TextVerdict 
 }
 
 /** Applies the text rules to many texts; one verdict per item in order, and the stats. */
-export function filterTexts(items: readonly TextItem[], config: TextRulesConfig): { verdicts: TextVerdict[]; stats: FilterStats } {
+export function filterTexts(
+  items: readonly TextItem[],
+  config: TextRulesConfig,
+): { verdicts: TextVerdict[]; stats: FilterStats } {
   const stats = newStats('text');
   const verdicts = items.map((item) => {
     const v = judgeText(item, config);
     if (v.decision.keep) countKept(stats);
     else countDropped(stats, v.decision.reason);
-    if (v.parse && v.parse.controlCharacters > 0) countChanged(stats, 'control_characters_replaced', v.parse.controlCharacters);
+    if (v.parse && v.parse.controlCharacters > 0)
+      countChanged(stats, 'control_characters_replaced', v.parse.controlCharacters);
     return v;
   });
   return { verdicts, stats };

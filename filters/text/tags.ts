@@ -7,35 +7,179 @@ import type { Pos, Token } from './tokens.ts';
 
 /** Words that quantify rather than describe: determiners, never attributes. */
 export const QUANTIFIERS = new Set([
-  'few', 'several', 'many', 'much', 'some', 'any', 'each', 'every', 'all', 'both', 'other', 'another',
-  'various', 'numerous', 'such', 'more', 'most', 'less', 'least', 'enough', 'no',
+  'few',
+  'several',
+  'many',
+  'much',
+  'some',
+  'any',
+  'each',
+  'every',
+  'all',
+  'both',
+  'other',
+  'another',
+  'various',
+  'numerous',
+  'such',
+  'more',
+  'most',
+  'less',
+  'least',
+  'enough',
+  'no',
 ]);
 
 /** Degree words that stay adverbs when they modify an adjective inside a noun phrase. */
 export const INTENSIFIERS = new Set([
-  'very', 'quite', 'rather', 'too', 'so', 'fairly', 'extremely', 'really', 'pretty', 'slightly',
-  'somewhat', 'highly', 'mostly', 'partly', 'almost', 'just', 'also', 'even', 'only', 'still',
+  'very',
+  'quite',
+  'rather',
+  'too',
+  'so',
+  'fairly',
+  'extremely',
+  'really',
+  'pretty',
+  'slightly',
+  'somewhat',
+  'highly',
+  'mostly',
+  'partly',
+  'almost',
+  'just',
+  'also',
+  'even',
+  'only',
+  'still',
 ]);
 
 /** Multiword prepositions: their nouns are part of the preposition, not objects. */
 const COMPLEX_PREPOSITIONS: string[][] = [
-  ['in', 'front', 'of'], ['on', 'top', 'of'], ['next', 'to'], ['close', 'to'], ['ahead', 'of'],
-  ['because', 'of'], ['instead', 'of'], ['out', 'of'], ['in', 'between'], ['on', 'top'],
-  ['due', 'to'], ['along', 'with'], ['together', 'with'], ['such', 'as'],
+  ['in', 'front', 'of'],
+  ['on', 'top', 'of'],
+  ['next', 'to'],
+  ['close', 'to'],
+  ['ahead', 'of'],
+  ['because', 'of'],
+  ['instead', 'of'],
+  ['out', 'of'],
+  ['in', 'between'],
+  ['on', 'top'],
+  ['due', 'to'],
+  ['along', 'with'],
+  ['together', 'with'],
+  ['such', 'as'],
 ];
 
 export const COLOURS = new Set([
-  'red', 'orange', 'yellow', 'green', 'blue', 'purple', 'violet', 'pink', 'brown', 'black', 'white', 'gray', 'grey',
-  'beige', 'turquoise', 'teal', 'navy', 'maroon', 'golden', 'gold', 'silver', 'cream', 'tan', 'olive', 'crimson',
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'blue',
+  'purple',
+  'violet',
+  'pink',
+  'brown',
+  'black',
+  'white',
+  'gray',
+  'grey',
+  'beige',
+  'turquoise',
+  'teal',
+  'navy',
+  'maroon',
+  'golden',
+  'gold',
+  'silver',
+  'cream',
+  'tan',
+  'olive',
+  'crimson',
 ]);
 const ING_NOUNS = new Set([
-  'building', 'painting', 'ceiling', 'clothing', 'railing', 'ring', 'king', 'thing', 'string', 'wing', 'morning',
-  'evening', 'sibling', 'pudding', 'icing', 'awning', 'frosting', 'bedding', 'landing', 'crossing', 'parking',
-  'wedding', 'meeting', 'opening', 'drawing', 'siding', 'lighting', 'spring', 'swing', 'sling', 'stuffing', 'filling',
+  'building',
+  'painting',
+  'ceiling',
+  'clothing',
+  'railing',
+  'ring',
+  'king',
+  'thing',
+  'string',
+  'wing',
+  'morning',
+  'evening',
+  'sibling',
+  'pudding',
+  'icing',
+  'awning',
+  'frosting',
+  'bedding',
+  'landing',
+  'crossing',
+  'parking',
+  'wedding',
+  'meeting',
+  'opening',
+  'drawing',
+  'siding',
+  'lighting',
+  'spring',
+  'swing',
+  'sling',
+  'stuffing',
+  'filling',
 ]);
-const IRREGULAR_PAST = new Set(['ran', 'sat', 'stood', 'ate', 'took', 'held', 'flew', 'rode', 'lay', 'hung', 'wore', 'saw', 'came', 'went', 'fell', 'drove', 'swam', 'threw', 'caught', 'made', 'put', 'cut', 'let', 'set', 'lit']);
+const IRREGULAR_PAST = new Set([
+  'ran',
+  'sat',
+  'stood',
+  'ate',
+  'took',
+  'held',
+  'flew',
+  'rode',
+  'lay',
+  'hung',
+  'wore',
+  'saw',
+  'came',
+  'went',
+  'fell',
+  'drove',
+  'swam',
+  'threw',
+  'caught',
+  'made',
+  'put',
+  'cut',
+  'let',
+  'set',
+  'lit',
+]);
 const BE = new Set(['is', 'are', 'was', 'were', 'be', 'been', "'s", "'re", 'am']);
-const LINKING = new Set(['looks', 'look', 'looked', 'appears', 'appear', 'appeared', 'seems', 'seem', 'seemed', 'feels', 'feel', 'felt', 'remains', 'remain', 'stays', 'becomes', 'become']);
+const LINKING = new Set([
+  'looks',
+  'look',
+  'looked',
+  'appears',
+  'appear',
+  'appeared',
+  'seems',
+  'seem',
+  'seemed',
+  'feels',
+  'feel',
+  'felt',
+  'remains',
+  'remain',
+  'stays',
+  'becomes',
+  'become',
+]);
 const COMPARATIVE = /(er|est)$/;
 /** A singular-looking noun: no plural "-s" ("bus", "glass" and "-us" words are singular). */
 const singular = (w: string) => !w.endsWith('s') || w.endsWith('ss') || w.endsWith('us');
@@ -44,9 +188,11 @@ const PARTICIPLE = /(ing|ed|en)$/;
 const PREPOSITION_STARTS = new Map<string, string[][]>();
 for (const mw of COMPLEX_PREPOSITIONS) {
   const list = PREPOSITION_STARTS.get(mw[0]);
-  if (list) list.push(mw); else PREPOSITION_STARTS.set(mw[0], [mw]);
+  if (list) list.push(mw);
+  else PREPOSITION_STARTS.set(mw[0], [mw]);
 }
-const detLike = (x: Token | undefined): boolean => !!x && (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE.has(x.lower)));
+const detLike = (x: Token | undefined): boolean =>
+  !!x && (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE.has(x.lower)));
 const ADJ_FOLLOWERS = new Set(['PUNCT', 'ADP', 'SCONJ', 'CCONJ', 'AUX', 'VERB']);
 const form = (w: string) => (w.endsWith('ing') ? 'ing' : /[^s]s$/.test(w) ? 's' : /ed$/.test(w) ? 'ed' : 'bare');
 const VERB_LIKE: Pos[] = ['VERB', 'AUX'];
@@ -65,7 +211,11 @@ export function correctTags(tokens: Token[]): void {
     for (const mw of candidates) {
       if (i + mw.length > n) continue;
       let ok = true;
-      for (let k = 0; k < mw.length; k++) if (tokens[i + k].lower !== mw[k]) { ok = false; break; }
+      for (let k = 0; k < mw.length; k++)
+        if (tokens[i + k].lower !== mw[k]) {
+          ok = false;
+          break;
+        }
       // "on top" alone is adverbial ("with items on top"); keep it only before a non-noun.
       if (ok && mw.length === 2 && mw[1] === 'top') {
         const nx = tokens[i + 2];
@@ -104,88 +254,212 @@ function localRule(tokens: Token[], i: number, n: number): void {
     const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
     const prev2 = i > 1 && tokens[i - 2].sent === t.sent ? tokens[i - 2] : undefined;
     // "past" before a noun phrase is the preposition ("drives past a tower").
-    if (t.lower === 'past' && t.pos === 'ADJ' && next && (next.pos === 'DET' || next.pos === 'PROPN' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))) { set(t, 'ADP'); return; }
+    if (
+      t.lower === 'past' &&
+      t.pos === 'ADJ' &&
+      next &&
+      (next.pos === 'DET' || next.pos === 'PROPN' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))
+    ) {
+      set(t, 'ADP');
+      return;
+    }
     // 9. "while" before a clause is a subordinator, not the noun.
-    if (t.lower === 'while' && next && (next.pos === 'DET' || next.pos === 'PRON' || next.pos === 'NOUN' || next.pos === 'PROPN')) { set(t, 'SCONJ'); return; }
+    if (
+      t.lower === 'while' &&
+      next &&
+      (next.pos === 'DET' || next.pos === 'PRON' || next.pos === 'NOUN' || next.pos === 'PROPN')
+    ) {
+      set(t, 'SCONJ');
+      return;
+    }
     // 10. Colour words before a noun or ending a predicate are adjectives ("turquoise water", "is orange").
-    if (t.pos === 'NOUN' && COLOURS.has(t.lower) && (!prev || prev.pos !== 'DET' || (next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))) &&
-      (!next || next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'PUNCT' || next.pos === 'CCONJ')) { set(t, 'ADJ'); return; }
+    if (
+      t.pos === 'NOUN' &&
+      COLOURS.has(t.lower) &&
+      (prev?.pos !== 'DET' || (next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))) &&
+      (!next ||
+        next.pos === 'NOUN' ||
+        next.pos === 'PROPN' ||
+        next.pos === 'ADJ' ||
+        next.pos === 'PUNCT' ||
+        next.pos === 'CCONJ')
+    ) {
+      set(t, 'ADJ');
+      return;
+    }
     // 11. A verb inside a noun phrase is a noun: after a determiner ("along the Seine"), after a
     //     determiner and an adjective ("a fast pitch"), after a determiner and a singular noun when it
     //     is a bare form that cannot agree ("a bus stop", "a kitchen counter"), or a known -ing noun.
-    if (t.pos === 'VERB' && !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'DET'))) {
+    if (
+      t.pos === 'VERB' &&
+      !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'DET'))
+    ) {
       const bare = !/(s|ed|ing)$/.test(t.lower) && !IRREGULAR_PAST.has(t.lower);
-      if (detLike(prev) ||
+      if (
+        detLike(prev) ||
         (prev && (prev.pos === 'ADJ' || (prev.pos === 'ADV' && !prev.lower.endsWith('ly'))) && detLike(prev2)) ||
-        (prev && (prev.pos === 'NOUN' || prev.pos === 'PROPN') && singular(prev.lower) && prev2 && (prev2.pos === 'DET' || prev2.pos === 'ADJ' || prev2.pos === 'PROPN') && (bare || ING_NOUNS.has(t.lower))) ||
+        (prev &&
+          (prev.pos === 'NOUN' || prev.pos === 'PROPN') &&
+          singular(prev.lower) &&
+          prev2 &&
+          (prev2.pos === 'DET' || prev2.pos === 'ADJ' || prev2.pos === 'PROPN') &&
+          (bare || ING_NOUNS.has(t.lower))) ||
         (ING_NOUNS.has(t.lower) && prev && (prev.pos === 'ADJ' || prev.pos === 'NOUN' || detLike(prev))) ||
-        (prev && prev.pos === 'NOUN' && prev2 && prev2.pos === 'ADP' && (!next || next.pos === 'PUNCT'))) {
+        (prev && prev.pos === 'NOUN' && prev2 && prev2.pos === 'ADP' && (!next || next.pos === 'PUNCT'))
+      ) {
         set(t, /^[A-Z]/.test(t.text) && t.i > 0 ? 'PROPN' : 'NOUN');
         return;
       }
     }
     // 12. A plural-looking verb right after another verb is its object ("eating leaves").
-    if (t.pos === 'VERB' && prev && prev.pos === 'VERB' && /[^s]s$/.test(t.lower) && !(next && next.pos === 'DET')) { set(t, 'NOUN'); return; }
+    if (t.pos === 'VERB' && prev && prev.pos === 'VERB' && /[^s]s$/.test(t.lower) && !(next && next.pos === 'DET')) {
+      set(t, 'NOUN');
+      return;
+    }
     // 13. An -ing noun after "be" is the progressive verb ("is tasting a slice").
-    if (t.pos === 'NOUN' && t.lower.endsWith('ing') && !ING_NOUNS.has(t.lower) && prev && prev.pos === 'AUX' && BE.has(prev.lower)) { set(t, 'VERB'); return; }
+    if (
+      t.pos === 'NOUN' &&
+      t.lower.endsWith('ing') &&
+      !ING_NOUNS.has(t.lower) &&
+      prev &&
+      prev.pos === 'AUX' &&
+      BE.has(prev.lower)
+    ) {
+      set(t, 'VERB');
+      return;
+    }
     // 14. A participle after a linking verb is a predicate adjective ("looks focused").
-    if (t.pos === 'VERB' && /ed$/.test(t.lower) && prev && LINKING.has(prev.lower)) { set(t, 'ADJ'); return; }
+    if (t.pos === 'VERB' && /ed$/.test(t.lower) && prev && LINKING.has(prev.lower)) {
+      set(t, 'ADJ');
+      return;
+    }
     // 15. A noun phrase needs a noun: an adjective that ends a run after a determiner or a
     //     preposition is that noun ("at a red light", "let in bright natural light", "the light is").
     if (t.pos === 'ADJ' && (!next || ADJ_FOLLOWERS.has(next.pos))) {
       let k = i - 1;
-      while (k >= 0 && tokens[k].sent === t.sent && (tokens[k].pos === 'ADJ' || tokens[k].pos === 'NUM' || tokens[k].pos === 'ADV')) k--;
+      while (
+        k >= 0 &&
+        tokens[k].sent === t.sent &&
+        (tokens[k].pos === 'ADJ' || tokens[k].pos === 'NUM' || tokens[k].pos === 'ADV')
+      )
+        k--;
       const before = k >= 0 && tokens[k].sent === t.sent ? tokens[k] : undefined;
-      if (before && (detLike(before) || (before.pos === 'ADP' && k < i - 1)) && !QUANTIFIERS.has(t.lower) && !(next && next.pos === 'ADP' && next.lower === 'of' && COMPARATIVE.test(t.lower))) {
+      if (
+        before &&
+        (detLike(before) || (before.pos === 'ADP' && k < i - 1)) &&
+        !QUANTIFIERS.has(t.lower) &&
+        !(next && next.pos === 'ADP' && next.lower === 'of' && COMPARATIVE.test(t.lower))
+      ) {
         set(t, 'NOUN');
         return;
       }
     }
     // 16. After "and" inside a predicate ("is quiet and dim"), a noun ending the sentence is an adjective.
-    if (t.pos === 'NOUN' && prev && prev.pos === 'CCONJ' && prev2 && prev2.pos === 'ADJ' && (!next || next.pos === 'PUNCT') && !/s$/.test(t.lower)) {
+    if (
+      t.pos === 'NOUN' &&
+      prev &&
+      prev.pos === 'CCONJ' &&
+      prev2 &&
+      prev2.pos === 'ADJ' &&
+      (!next || next.pos === 'PUNCT') &&
+      !/s$/.test(t.lower)
+    ) {
       let k = i - 3;
       while (k >= 0 && tokens[k].sent === t.sent && (tokens[k].pos === 'ADV' || tokens[k].pos === 'ADJ')) k--;
-      if (k >= 0 && (tokens[k].pos === 'AUX' || LINKING.has(tokens[k].lower))) { set(t, 'ADJ'); return; }
+      if (k >= 0 && (tokens[k].pos === 'AUX' || LINKING.has(tokens[k].lower))) {
+        set(t, 'ADJ');
+        return;
+      }
     }
     // 2. Quantifiers are determiners ("a few items", "several cars", "the other cup").
-    if ((t.pos === 'ADJ' || t.pos === 'ADV' || t.pos === 'PRON') && QUANTIFIERS.has(t.lower) && next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'NUM')) {
+    if (
+      (t.pos === 'ADJ' || t.pos === 'ADV' || t.pos === 'PRON') &&
+      QUANTIFIERS.has(t.lower) &&
+      next &&
+      (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'NUM')
+    ) {
       set(t, 'DET');
       return;
     }
     // 3. A participle tagged NOUN right after a noun and before a preposition, determiner, adverb or
     //    the end is a reduced relative clause verb ("a man standing in a kitchen").
-    if (t.pos === 'NOUN' && PARTICIPLE.test(t.lower) && prev && (prev.pos === 'NOUN' || prev.pos === 'PROPN' || prev.pos === 'PRON') &&
-      (!next || next.pos === 'ADP' || next.pos === 'DET' || next.pos === 'ADV' || next.pos === 'PUNCT' || next.pos === 'PRON' || next.pos === 'CCONJ')) {
+    if (
+      t.pos === 'NOUN' &&
+      PARTICIPLE.test(t.lower) &&
+      prev &&
+      (prev.pos === 'NOUN' || prev.pos === 'PROPN' || prev.pos === 'PRON') &&
+      (!next ||
+        next.pos === 'ADP' ||
+        next.pos === 'DET' ||
+        next.pos === 'ADV' ||
+        next.pos === 'PUNCT' ||
+        next.pos === 'PRON' ||
+        next.pos === 'CCONJ')
+    ) {
       set(t, 'VERB');
       return;
     }
     // 4. A participle between a determiner / adjective / hyphen and a noun modifies that noun
     //    ("a light-colored floor", "the parked car").
-    if (t.pos === 'VERB' && PARTICIPLE.test(t.lower) && prev && next && (next.pos === 'NOUN' || next.pos === 'PROPN') &&
-      (prev.pos === 'DET' || prev.pos === 'ADJ' || prev.pos === 'NUM' || prev.pos === 'ADP' || (prev.text === '-' && prev.end === t.start))) {
+    if (
+      t.pos === 'VERB' &&
+      PARTICIPLE.test(t.lower) &&
+      prev &&
+      next &&
+      (next.pos === 'NOUN' || next.pos === 'PROPN') &&
+      (prev.pos === 'DET' ||
+        prev.pos === 'ADJ' ||
+        prev.pos === 'NUM' ||
+        prev.pos === 'ADP' ||
+        (prev.text === '-' && prev.end === t.start))
+    ) {
       set(t, 'ADJ');
       return;
     }
     // 7. A noun between a noun (or pronoun) and a determiner is the verb of that clause ("the photo
     //    captures the tower", "trees line the edge").
-    if (t.pos === 'NOUN' && prev && next && (prev.pos === 'NOUN' || prev.pos === 'PROPN' || (prev.pos === 'PRON' && !POSSESSIVE.has(prev.lower))) &&
-      (next.pos === 'DET' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))) {
+    if (
+      t.pos === 'NOUN' &&
+      prev &&
+      next &&
+      (prev.pos === 'NOUN' || prev.pos === 'PROPN' || (prev.pos === 'PRON' && !POSSESSIVE.has(prev.lower))) &&
+      (next.pos === 'DET' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))
+    ) {
       set(t, 'VERB');
       return;
     }
     // 8. A verb right after a determiner, not before a noun or adjective, is a noun ("along the Seine").
-    if (t.pos === 'VERB' && prev && prev.pos === 'DET' && !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))) {
+    if (
+      t.pos === 'VERB' &&
+      prev &&
+      prev.pos === 'DET' &&
+      !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))
+    ) {
       set(t, /^[A-Z]/.test(t.text) ? 'PROPN' : 'NOUN');
       return;
     }
     // 5. "have" / "do" tagged AUX with no verb after it is the main verb ("the window has a view").
-    if (t.pos === 'AUX' && (t.lower === 'has' || t.lower === 'have' || t.lower === 'had' || t.lower === 'having' || t.lower === 'does' || t.lower === 'do' || t.lower === 'did')) {
+    if (
+      t.pos === 'AUX' &&
+      (t.lower === 'has' ||
+        t.lower === 'have' ||
+        t.lower === 'had' ||
+        t.lower === 'having' ||
+        t.lower === 'does' ||
+        t.lower === 'do' ||
+        t.lower === 'did')
+    ) {
       let j = i + 1;
       while (j < n && tokens[j].sent === t.sent && (tokens[j].pos === 'ADV' || tokens[j].pos === 'PART')) j++;
       const after = j < n && tokens[j].sent === t.sent ? tokens[j] : undefined;
       if (!after || !VERB_LIKE.includes(after.pos)) set(t, 'VERB');
       // "has broken windows": a participle straight before a noun is an adjective, "has" the verb
-      else if (after.pos === 'VERB' && /(ed|en)$/.test(after.lower) && j + 1 < n && (tokens[j + 1].pos === 'NOUN' || tokens[j + 1].pos === 'ADJ')) {
+      else if (
+        after.pos === 'VERB' &&
+        /(ed|en)$/.test(after.lower) &&
+        j + 1 < n &&
+        (tokens[j + 1].pos === 'NOUN' || tokens[j + 1].pos === 'ADJ')
+      ) {
         set(t, 'VERB');
         set(after, 'ADJ');
       }
@@ -193,8 +467,23 @@ function localRule(tokens: Token[], i: number, n: number): void {
     }
     // 6. A non-degree adverb before an adjective or noun, after a determiner / adjective / numeral,
     //    is an adjective ("a small blue monster", "light beige").
-    if (t.pos === 'ADV' && next && (next.pos === 'ADJ' || next.pos === 'NOUN') && !t.lower.endsWith('ly') && !INTENSIFIERS.has(t.lower) && /^[a-z]+$/.test(t.lower) &&
-      (!prev || prev.pos === 'DET' || prev.pos === 'ADJ' || prev.pos === 'NUM' || prev.pos === 'AUX' || prev.pos === 'VERB' || prev.pos === 'ADP' || prev.pos === 'CCONJ' || prev.pos === 'PUNCT')) {
+    if (
+      t.pos === 'ADV' &&
+      next &&
+      (next.pos === 'ADJ' || next.pos === 'NOUN') &&
+      !t.lower.endsWith('ly') &&
+      !INTENSIFIERS.has(t.lower) &&
+      /^[a-z]+$/.test(t.lower) &&
+      (!prev ||
+        prev.pos === 'DET' ||
+        prev.pos === 'ADJ' ||
+        prev.pos === 'NUM' ||
+        prev.pos === 'AUX' ||
+        prev.pos === 'VERB' ||
+        prev.pos === 'ADP' ||
+        prev.pos === 'CCONJ' ||
+        prev.pos === 'PUNCT')
+    ) {
       set(t, 'ADJ');
       return;
     }
@@ -217,20 +506,45 @@ function sentenceRules(tokens: Token[]): void {
     if (i > 0 && tokens[i - 1].sent !== t.sent) sawVerb = false;
     const prev = i > 0 && tokens[i - 1].sent === t.sent ? tokens[i - 1] : undefined;
     const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
-    if (t.pos === 'VERB' || t.pos === 'AUX') { sawVerb = true; continue; }
+    if (t.pos === 'VERB' || t.pos === 'AUX') {
+      sawVerb = true;
+      continue;
+    }
     if (t.pos !== 'NOUN') continue;
     const next2 = i + 2 < n && tokens[i + 2].sent === t.sent ? tokens[i + 2] : undefined;
-    const objectNext = !!next && (next.pos === 'ADP' || next.pos === 'DET' || next.pos === 'ADV' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)) ||
-      (next.pos === 'ADJ' && !!next2 && next2.pos === 'DET')); // "drives past a tower": "past" read as ADJ
+    const objectNext =
+      !!next &&
+      (next.pos === 'ADP' ||
+        next.pos === 'DET' ||
+        next.pos === 'ADV' ||
+        (next.pos === 'PRON' && POSSESSIVE.has(next.lower)) ||
+        (next.pos === 'ADJ' && !!next2 && next2.pos === 'DET')); // "drives past a tower": "past" read as ADJ
     if (!sawVerb && prev && (prev.pos === 'NOUN' || prev.pos === 'PROPN') && objectNext) {
       const plural = !singular(prev.lower);
       const agrees = plural ? !/s$/.test(t.lower) : /[^s]s$/.test(t.lower);
       let k = i - 2;
-      while (k >= 0 && tokens[k].sent === t.sent && (tokens[k].pos === 'DET' || tokens[k].pos === 'ADJ' || tokens[k].pos === 'NUM' || tokens[k].pos === 'NOUN')) k--;
+      while (
+        k >= 0 &&
+        tokens[k].sent === t.sent &&
+        (tokens[k].pos === 'DET' || tokens[k].pos === 'ADJ' || tokens[k].pos === 'NUM' || tokens[k].pos === 'NOUN')
+      )
+        k--;
       const inPP = k >= 0 && tokens[k].sent === t.sent && tokens[k].pos === 'ADP';
-      if (agrees && !inPP && !t.lower.endsWith('ing')) { set(t, 'VERB'); sawVerb = true; continue; }
+      if (agrees && !inPP && !t.lower.endsWith('ing')) {
+        set(t, 'VERB');
+        sawVerb = true;
+        continue;
+      }
     }
-    if (prev && prev.pos === 'CCONJ' && next && (next.pos === 'DET' || next.pos === 'ADJ' || next.pos === 'NUM' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))) {
+    if (
+      prev &&
+      prev.pos === 'CCONJ' &&
+      next &&
+      (next.pos === 'DET' ||
+        next.pos === 'ADJ' ||
+        next.pos === 'NUM' ||
+        (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))
+    ) {
       for (let k = i - 2; k >= 0 && tokens[k].sent === t.sent; k--) {
         if (tokens[k].pos === 'VERB') {
           if (form(tokens[k].lower) === form(t.lower)) set(t, 'VERB');

@@ -3,8 +3,24 @@ import model from 'wink-eng-lite-web-model';
 
 /** Universal POS tags as wink-nlp emits them (plus our corrections, see tags.ts). */
 export type Pos =
-  | 'ADJ' | 'ADP' | 'ADV' | 'AUX' | 'CCONJ' | 'DET' | 'INTJ' | 'NOUN' | 'NUM' | 'PART'
-  | 'PRON' | 'PROPN' | 'PUNCT' | 'SCONJ' | 'SYM' | 'VERB' | 'X' | 'SPACE';
+  | 'ADJ'
+  | 'ADP'
+  | 'ADV'
+  | 'AUX'
+  | 'CCONJ'
+  | 'DET'
+  | 'INTJ'
+  | 'NOUN'
+  | 'NUM'
+  | 'PART'
+  | 'PRON'
+  | 'PROPN'
+  | 'PUNCT'
+  | 'SCONJ'
+  | 'SYM'
+  | 'VERB'
+  | 'X'
+  | 'SPACE';
 
 export interface Token {
   /** Index in the text's token list. */
@@ -33,8 +49,19 @@ const SENTENCE_START = /(^\s*|[.!?]["')\]]?\s+)([A-Z][a-z]+)(?=[\s,;:]+[^A-Z\s])
 const FINAL_DOT = /(\b[a-z]{2,})\.(?=\s+["'(]?[A-Z]|\s*$)/g;
 
 function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 function lowerFirst(_m: string, pre: string, word: string): string {
@@ -87,15 +114,27 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
     const end = Math.min(text.length, start + v.length);
     cursor = end;
     // only sentence-initial words were lower-cased for wink-nlp: slice the original just for them
-    const original = lowered !== text && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
-    const token: Token = { i, text: original, lower: original.toLowerCase(), pos: tags[i], winkPos: tags[i], start, end, sent: 0 };
+    const original =
+      lowered !== text && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
+    const token: Token = {
+      i,
+      text: original,
+      lower: original.toLowerCase(),
+      pos: tags[i],
+      winkPos: tags[i],
+      start,
+      end,
+      sent: 0,
+    };
     if (lemmas) token.lemma = lemmas[i];
     tokens.push(token);
   }
   // Sentence of each token from wink-nlp's spans; a token no span covers (seen on odd input) joins
   // the sentence before it. The returned spans are rebuilt from the tokens so both always agree.
   const of = new Int32Array(tokens.length).fill(-1);
-  spans.forEach(([a, b], k) => { for (let i = a; i <= b && i < tokens.length; i++) if (of[i] < 0) of[i] = k; });
+  spans.forEach(([a, b], k) => {
+    for (let i = a; i <= b && i < tokens.length; i++) if (of[i] < 0) of[i] = k;
+  });
   const sentences: [number, number][] = [];
   let prevSpan = -2;
   for (let i = 0; i < tokens.length; i++) {

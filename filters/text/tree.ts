@@ -32,7 +32,11 @@ export function buildTree(tokens: Token[], sentences: [number, number][]): Tree 
     if (b < a) continue;
     let root = attachSentence(tokens, a, b + 1, heads, rels, chunks);
     // a sentence of punctuation only has no unit to root it: its first token is the root
-    if (root < 0) { root = a; heads[a] = -1; rels[a] = 'ROOT'; }
+    if (root < 0) {
+      root = a;
+      heads[a] = -1;
+      rels[a] = 'ROOT';
+    }
     roots.push(root);
     breakCycles(heads, rels, a, b + 1, root);
   }
@@ -65,8 +69,12 @@ function attachUnit(s: State, u: number, head: number, rel: string): void {
 /** A clause head: the sentence root if first, else a conj / advcl / parataxis of the previous clause. */
 function linkClause(s: State, u: number, head: number): void {
   const { units, heads, rels } = s;
-  if (s.root < 0) { s.root = head; heads[head] = -1; rels[head] = 'ROOT'; s.attached[u] = true; }
-  else if (s.lastClause >= 0) {
+  if (s.root < 0) {
+    s.root = head;
+    heads[head] = -1;
+    rels[head] = 'ROOT';
+    s.attached[u] = true;
+  } else if (s.lastClause >= 0) {
     let rel = 'parataxis';
     for (let k = u - 1; k > s.lastClauseUnit; k--) {
       if (units[k].kind === 'CCONJ') rel = 'conj';
@@ -76,13 +84,32 @@ function linkClause(s: State, u: number, head: number): void {
   } else attachUnit(s, u, s.root, 'parataxis');
   s.lastClause = head;
   s.lastClauseUnit = u;
-  while (s.pending.length) { const p = s.pending.pop()!; link(s, p, head, rels[p] || 'obl'); }
+  while (s.pending.length) {
+    const p = s.pending.pop()!;
+    link(s, p, head, rels[p] || 'obl');
+  }
 }
 
-function attachSentence(tokens: Token[], from: number, to: number, heads: Int32Array, rels: string[], chunks: Chunk[]): number {
+function attachSentence(
+  tokens: Token[],
+  from: number,
+  to: number,
+  heads: Int32Array,
+  rels: string[],
+  chunks: Chunk[],
+): number {
   const units = sentenceUnits(tokens, from, to, heads, rels);
   for (const x of units) if (x.chunk) chunks.push(x.chunk);
-  const s: State = { units, heads, rels, attached: new Array<boolean>(units.length).fill(false), pending: [], root: -1, lastClause: -1, lastClauseUnit: -1 };
+  const s: State = {
+    units,
+    heads,
+    rels,
+    attached: new Array<boolean>(units.length).fill(false),
+    pending: [],
+    root: -1,
+    lastClause: -1,
+    lastClauseUnit: -1,
+  };
   const attached = s.attached;
   const pending = s.pending;
   const inPP = new Array<boolean>(units.length).fill(false);
@@ -94,17 +121,30 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
   const reduced = new Set<number>(); // verb groups attached as reduced relative clauses
   for (let u = 0; u < units.length; u++) {
     const U = units[u];
-    const pk = (u > 0 ? units[u - 1].kind : undefined);
+    const pk = u > 0 ? units[u - 1].kind : undefined;
     if (U.kind === 'NP' || U.kind === 'PRO') {
       if (U.chunk && U.chunk.possessor >= 0) {
         // "the dog's toy": the possessed chunk takes the possessor's place, the possessor hangs on it
         const p = U.chunk.possessor;
         const pu = units.findIndex((x) => x.head === p);
-        if (pu >= 0 && attached[pu] && heads[p] !== -2) { link(s, U.head, heads[p], rels[p]); attached[u] = true; }
+        if (pu >= 0 && attached[pu] && heads[p] !== -2) {
+          link(s, U.head, heads[p], rels[p]);
+          attached[u] = true;
+        }
         if (pu >= 0 && lastCore === pu) lastCore = u;
         if (pu >= 0 && inPP[pu]) inPP[u] = true;
-        for (let k = 0; k < pending.length; k++) if (pending[k] === p) { pending[k] = U.head; rels[U.head] = rels[p]; attached[u] = true; }
-        if (s.root === p) { s.root = U.head; heads[U.head] = -1; rels[U.head] = 'ROOT'; attached[u] = true; }
+        for (let k = 0; k < pending.length; k++)
+          if (pending[k] === p) {
+            pending[k] = U.head;
+            rels[U.head] = rels[p];
+            attached[u] = true;
+          }
+        if (s.root === p) {
+          s.root = U.head;
+          heads[U.head] = -1;
+          rels[U.head] = 'ROOT';
+          attached[u] = true;
+        }
         if (s.lastClause === p) s.lastClause = U.head;
         link(s, p, U.head, 'poss');
         if (pu >= 0) attached[pu] = true;
@@ -117,8 +157,13 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
         inPP[u] = true;
         const host = u >= 2 && NOMINAL.has(units[u - 2].kind) ? units[u - 2].head : -1;
         if (host >= 0) attachUnit(s, u, host, 'nmod');
-        else if (lastVerb >= 0 && (u < 2 || units[u - 2].kind !== 'COMMA' || lastVgUnit > lastCore)) attachUnit(s, u, lastVerb, 'obl');
-        else { pending.push(U.head); rels[U.head] = 'obl'; attached[u] = true; }
+        else if (lastVerb >= 0 && (u < 2 || units[u - 2].kind !== 'COMMA' || lastVgUnit > lastCore))
+          attachUnit(s, u, lastVerb, 'obl');
+        else {
+          pending.push(U.head);
+          rels[U.head] = 'obl';
+          attached[u] = true;
+        }
         continue;
       }
       if ((pk === 'CCONJ' || pk === 'COMMA') && lastCore >= 0 && !startsClause(units, u, tokens)) {
@@ -129,7 +174,10 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
         const sep = units[u - 1];
         link(s, sep.head, U.head, sep.kind === 'CCONJ' ? 'cc' : 'punct');
         attached[u - 1] = true;
-        if (u >= 2 && units[u - 2].kind === 'COMMA' && sep.kind === 'CCONJ') { link(s, units[u - 2].head, U.head, 'punct'); attached[u - 2] = true; }
+        if (u >= 2 && units[u - 2].kind === 'COMMA' && sep.kind === 'CCONJ') {
+          link(s, units[u - 2].head, U.head, 'punct');
+          attached[u - 2] = true;
+        }
         lastCore = u;
         continue;
       }
@@ -167,7 +215,10 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
       let subj = -1;
       for (let k = u - 1; k >= 0 && k > lastVgUnitBefore(units, u, reduced); k--) {
         const K = units[k];
-        if ((NOMINAL.has(K.kind) || K.kind === 'EXPL' || K.kind === 'REL') && !attached[k]) { subj = k; break; }
+        if ((NOMINAL.has(K.kind) || K.kind === 'EXPL' || K.kind === 'REL') && !attached[k]) {
+          subj = k;
+          break;
+        }
       }
       if (subj >= 0 && !U.aux && reducedBeforeVerb(units, u, tokens)) {
         // "a whiteboard covered in diagrams hangs on the wall": the participle modifies the subject
@@ -181,7 +232,11 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
         attachUnit(s, u, lastVerb, 'conj');
         link(s, units[u - 1].head, U.head, 'cc');
         attached[u - 1] = true;
-      } else if (!U.aux && lastCore >= 0 && (pk === 'NP' || pk === 'PRO' || (pk === 'COMMA' && /ing$/.test(tokens[U.head].lower)) || inPP[u - 1])) {
+      } else if (
+        !U.aux &&
+        lastCore >= 0 &&
+        (pk === 'NP' || pk === 'PRO' || (pk === 'COMMA' && /ing$/.test(tokens[U.head].lower)) || inPP[u - 1])
+      ) {
         attachUnit(s, u, units[u - 1].kind === 'COMMA' ? units[lastCore].head : units[u - 1].head, 'acl');
         reduced.add(u);
       } else if (s.root < 0 || s.lastClause < 0) {
@@ -198,9 +253,14 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
         attachUnit(s, u, units[u - 2].head, 'conj');
         link(s, units[u - 1].head, U.head, pk === 'CCONJ' ? 'cc' : 'punct');
         attached[u - 1] = true;
-      } else if (pk && NOMINAL.has(pk)) attachUnit(s, u, units[u - 1].head, tokens[U.head].pos === 'NUM' ? 'nummod' : 'amod');
+      } else if (pk && NOMINAL.has(pk))
+        attachUnit(s, u, units[u - 1].head, tokens[U.head].pos === 'NUM' ? 'nummod' : 'amod');
       else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'dep');
-      else { pending.push(U.head); rels[U.head] = 'dep'; attached[u] = true; }
+      else {
+        pending.push(U.head);
+        rels[U.head] = 'dep';
+        attached[u] = true;
+      }
       continue;
     }
     if (U.kind === 'ADP') {
@@ -213,8 +273,11 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
     }
     if (U.kind === 'ADV') {
       if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'advmod');
-      else { pending.push(U.head); rels[U.head] = 'advmod'; attached[u] = true; }
-      continue;
+      else {
+        pending.push(U.head);
+        rels[U.head] = 'advmod';
+        attached[u] = true;
+      }
     }
   }
   // Whatever is still free: the s.root is the first verb clause, else the first chunk.
@@ -234,9 +297,18 @@ function attachSentence(tokens: Token[], from: number, to: number, heads: Int32A
     const punct = U.kind === 'PUNCT' || U.kind === 'COMMA';
     // separators go to the next unit, the rest to the s.root
     const nx = units[u + 1];
-    link(s, U.head, punct || U.kind === 'CCONJ' || U.kind === 'SCONJ' ? (nx ? nx.head : s.root) : s.root, punct ? 'punct' : U.kind === 'CCONJ' ? 'cc' : U.kind === 'SCONJ' ? 'mark' : 'dep');
+    link(
+      s,
+      U.head,
+      punct || U.kind === 'CCONJ' || U.kind === 'SCONJ' ? (nx ? nx.head : s.root) : s.root,
+      punct ? 'punct' : U.kind === 'CCONJ' ? 'cc' : U.kind === 'SCONJ' ? 'mark' : 'dep',
+    );
   }
-  for (let k = from; k < to; k++) if (heads[k] === -2) { heads[k] = s.root; rels[k] = rels[k] || 'dep'; }
+  for (let k = from; k < to; k++)
+    if (heads[k] === -2) {
+      heads[k] = s.root;
+      rels[k] = rels[k] || 'dep';
+    }
   if (heads[s.root] !== -1) heads[s.root] = -1;
   return s.root;
 }
@@ -250,7 +322,8 @@ function lastVgUnitBefore(units: Unit[], u: number, reduced: Set<number>): numbe
 /** A chunk after "and" that is followed by a finite verb group starts a new clause ("... and the walls are white"). */
 function startsClause(units: Unit[], u: number, tokens: Token[]): boolean {
   let k = u + 1;
-  while (k < units.length && (units[k].kind === 'ADP' || (NOMINAL.has(units[k].kind) && units[k - 1].kind === 'ADP'))) k++;
+  while (k < units.length && (units[k].kind === 'ADP' || (NOMINAL.has(units[k].kind) && units[k - 1].kind === 'ADP')))
+    k++;
   const v = units[k];
   return !!v && v.kind === 'VG' && (!!v.aux || !!v.copula || !/(ing|ed|en)$/.test(tokens[v.head].lower));
 }
@@ -260,7 +333,11 @@ function startsClause(units: Unit[], u: number, tokens: Token[]): boolean {
  * group of the same clause is a reduced relative clause, not the clause's verb.
  */
 function reducedBeforeVerb(units: Unit[], u: number, tokens: Token[]): boolean {
-  if (!/(ed|en|ing)$/.test(tokens[units[u].head].lower) && !['made', 'held', 'worn', 'hung', 'lit', 'set', 'built'].includes(tokens[units[u].head].lower)) return false;
+  if (
+    !/(ed|en|ing)$/.test(tokens[units[u].head].lower) &&
+    !['made', 'held', 'worn', 'hung', 'lit', 'set', 'built'].includes(tokens[units[u].head].lower)
+  )
+    return false;
   let k = u + 1;
   if (k < units.length && NOMINAL.has(units[k].kind)) k++;
   while (k + 1 < units.length && units[k].kind === 'ADP' && NOMINAL.has(units[k + 1].kind)) k += 2;
@@ -277,11 +354,18 @@ function breakCycles(heads: Int32Array, rels: string[], from: number, to: number
   for (let i = from; i < to; i++) {
     let k = i;
     let steps = 0;
-    while (heads[k] >= 0 && steps <= limit) { k = heads[k]; steps++; }
+    while (heads[k] >= 0 && steps <= limit) {
+      k = heads[k];
+      steps++;
+    }
     if (steps > limit || heads[k] !== -1) {
       heads[i] = i === root ? -1 : root;
       rels[i] = i === root ? 'ROOT' : 'dep';
     }
   }
-  for (let i = from; i < to; i++) if (heads[i] === -1 && i !== root) { heads[i] = root; rels[i] = 'dep'; }
+  for (let i = from; i < to; i++)
+    if (heads[i] === -1 && i !== root) {
+      heads[i] = root;
+      rels[i] = 'dep';
+    }
 }

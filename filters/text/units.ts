@@ -6,7 +6,20 @@ import { nounChunks, type Chunk } from './chunks.ts';
  * (tree.ts) attaches units to each other; inside a unit the head rules are fixed here.
  */
 export type UnitKind =
-  | 'NP' | 'PRO' | 'VG' | 'ADP' | 'ADJP' | 'ADV' | 'CCONJ' | 'SCONJ' | 'COMMA' | 'PUNCT' | 'REL' | 'EXPL' | 'TO' | 'OTHER';
+  | 'NP'
+  | 'PRO'
+  | 'VG'
+  | 'ADP'
+  | 'ADJP'
+  | 'ADV'
+  | 'CCONJ'
+  | 'SCONJ'
+  | 'COMMA'
+  | 'PUNCT'
+  | 'REL'
+  | 'EXPL'
+  | 'TO'
+  | 'OTHER';
 
 export interface Unit {
   kind: UnitKind;
@@ -45,7 +58,10 @@ function attachInside(u: Unit, tokens: Token[], heads: Int32Array, rels: string[
         if (p > u.start && tokens[p].pos === 'CCONJ') {
           let q = p - 1;
           while (q > u.start && tokens[q].text === '-') q--;
-          if (tokens[q].pos === 'ADJ') { head = q; rel = 'conj'; }
+          if (tokens[q].pos === 'ADJ') {
+            head = q;
+            rel = 'conj';
+          }
         }
       } else if (t.pos === 'NOUN' || t.pos === 'PROPN') rel = 'compound';
       else if (t.pos === 'ADV') {
@@ -57,7 +73,10 @@ function attachInside(u: Unit, tokens: Token[], heads: Int32Array, rels: string[
         while (q < u.end - 1 && tokens[q].text === '-') q++;
         head = q;
       } else if (t.pos === 'PART') rel = 'case';
-      else if (t.pos === 'PUNCT') { rel = 'punct'; head = Math.min(k + 1, u.end - 1); }
+      else if (t.pos === 'PUNCT') {
+        rel = 'punct';
+        head = Math.min(k + 1, u.end - 1);
+      }
     }
     heads[k] = head;
     rels[k] = rel;
@@ -78,21 +97,36 @@ export function sentenceUnits(tokens: Token[], from: number, to: number, heads: 
     let u: Unit;
     if (c && t.lower === 'there' && c.kind === 'pronoun' && next && (next.pos === 'AUX' || next.pos === 'VERB')) {
       u = { kind: 'EXPL', start: i, end: i + 1, head: i };
-    } else if (c && c.kind === 'pronoun' && RELATIVE.has(t.lower) && next && (next.pos === 'AUX' || next.pos === 'VERB')) {
+    } else if (
+      c &&
+      c.kind === 'pronoun' &&
+      RELATIVE.has(t.lower) &&
+      next &&
+      (next.pos === 'AUX' || next.pos === 'VERB')
+    ) {
       u = { kind: 'REL', start: i, end: i + 1, head: i };
     } else if (c) {
       u = { kind: c.kind === 'noun' ? 'NP' : 'PRO', start: c.start, end: c.end, head: c.head, chunk: c };
-    } else if (t.pos === 'AUX' || t.pos === 'VERB' || (t.pos === 'PART' && NEGATION.has(t.lower) && next && (next.pos === 'VERB' || next.pos === 'AUX'))) {
+    } else if (
+      t.pos === 'AUX' ||
+      t.pos === 'VERB' ||
+      (t.pos === 'PART' && NEGATION.has(t.lower) && next && (next.pos === 'VERB' || next.pos === 'AUX'))
+    ) {
       let j = i;
       let verb = -1;
       let lastAux = -1;
       while (j < to) {
         const x = tokens[j];
         if (x.pos === 'AUX') lastAux = j;
-        else if (x.pos === 'VERB') { verb = j; j++; break; }
-        else if (x.pos === 'PART' && NEGATION.has(x.lower)) { /* negation */ }
-        else if (x.pos === 'ADV' && j + 1 < to && (tokens[j + 1].pos === 'VERB' || tokens[j + 1].pos === 'AUX')) { /* "is also standing" */ }
-        else break;
+        else if (x.pos === 'VERB') {
+          verb = j;
+          j++;
+          break;
+        } else if (x.pos === 'PART' && NEGATION.has(x.lower)) {
+          /* negation */
+        } else if (x.pos === 'ADV' && j + 1 < to && (tokens[j + 1].pos === 'VERB' || tokens[j + 1].pos === 'AUX')) {
+          /* "is also standing" */
+        } else break;
         j++;
       }
       const head = verb >= 0 ? verb : lastAux >= 0 ? lastAux : i;
@@ -101,7 +135,11 @@ export function sentenceUnits(tokens: Token[], from: number, to: number, heads: 
       u = { kind: 'TO', start: i, end: i + 1, head: i };
     } else if (t.pos === 'ADP') {
       u = { kind: 'ADP', start: i, end: i + 1, head: i };
-    } else if (t.pos === 'ADJ' || t.pos === 'NUM' || (t.pos === 'ADV' && next && (next.pos === 'ADJ' || next.pos === 'NUM'))) {
+    } else if (
+      t.pos === 'ADJ' ||
+      t.pos === 'NUM' ||
+      (t.pos === 'ADV' && next && (next.pos === 'ADJ' || next.pos === 'NUM'))
+    ) {
       // degree adverbs and stacked adjectives before the last adjective ("very light green")
       let j = i;
       let head = i;

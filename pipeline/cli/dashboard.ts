@@ -1,11 +1,24 @@
 import { InvalidArgumentError, type Command } from 'commander';
 
-const wholeNumber = (what: string, max = Infinity) => (v: string): number => {
-  if (!/^\d+$/.test(v) || Number(v) > max) throw new InvalidArgumentError(`${what} is a whole number${max < Infinity ? ` <= ${max}` : ''}, got "${v}"`);
-  return Number(v);
-};
+const wholeNumber =
+  (what: string, max = Infinity) =>
+  (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) > max)
+      throw new InvalidArgumentError(`${what} is a whole number${max < Infinity ? ` <= ${max}` : ''}, got "${v}"`);
+    return Number(v);
+  };
 
-interface Opts { port: number; host: string; root?: string; collection?: string; round?: number; queuePrefix?: string; config?: string; allowActions: boolean; allowHost: string[] }
+interface Opts {
+  port: number;
+  host: string;
+  root?: string;
+  collection?: string;
+  round?: number;
+  queuePrefix?: string;
+  config?: string;
+  allowActions: boolean;
+  allowHost: string[];
+}
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -14,9 +27,22 @@ export function register(program: Command): void {
     .command('dashboard')
     .description('serve the BullMQ queues (bull-board) and the stats report of the rounds on a local port')
     .option('--port <P>', 'port to listen on (0 picks a free one)', wholeNumber('a port', 65535), 3000)
-    .option('--host <addr>', 'address to bind; beyond loopback every request needs a token ($FLD_DASHBOARD_TOKEN, else one is generated and printed)', '127.0.0.1')
-    .option('--allow-host <name>', 'a further host name requests may carry (a DNS name, a proxy); repeatable', collect, [])
-    .option('--allow-actions', 'turn on the board\'s write actions (retry, add, pause, clean, delete jobs); off by default', false)
+    .option(
+      '--host <addr>',
+      'address to bind; beyond loopback every request needs a token ($FLD_DASHBOARD_TOKEN, else one is generated and printed)',
+      '127.0.0.1',
+    )
+    .option(
+      '--allow-host <name>',
+      'a further host name requests may carry (a DNS name, a proxy); repeatable',
+      collect,
+      [],
+    )
+    .option(
+      '--allow-actions',
+      "turn on the board's write actions (retry, add, pause, clean, delete jobs); off by default",
+      false,
+    )
     .option('--root <dir>', 'local storage root of the stats page (default: the config storage, $FLD_STORAGE)')
     .option('--collection <name>', 'collection of the stats page (default: the only one with the round)')
     .option('--round <R>', 'round the stats page shows (default: a list of the rounds)', wholeNumber('a round'))
@@ -29,27 +55,49 @@ export function register(program: Command): void {
       const { EngineConfig } = await import('../../schemas/config.ts');
       const { validate } = await import('../../schemas/validate.ts');
       const config = await loadConfig(opts.config);
-      const queuePrefix = opts.queuePrefix === undefined ? config.queuePrefix
-        : validate(EngineConfig.shape.queuePrefix, opts.queuePrefix, 'dashboard --queue-prefix');
+      const queuePrefix =
+        opts.queuePrefix === undefined
+          ? config.queuePrefix
+          : validate(EngineConfig.shape.queuePrefix, opts.queuePrefix, 'dashboard --queue-prefix');
       const root = (opts.root ?? config.storage).replace(/^file:\/\//, '');
       const { startDashboard } = await import('../dashboard/server.ts');
       const { isLoopback, newToken } = await import('../dashboard/guard.ts');
       const given = process.env.FLD_DASHBOARD_TOKEN || null;
       const token = given ?? (isLoopback(opts.host) ? null : newToken());
       const dash = await startDashboard({
-        redisUrl: config.redis, redisCa: config.redisCa, queuePrefix, root, host: opts.host, port: opts.port, collection: opts.collection, round: opts.round,
-        token, allowActions: opts.allowActions, allowHosts: opts.allowHost,
+        redisUrl: config.redis,
+        redisCa: config.redisCa,
+        queuePrefix,
+        root,
+        host: opts.host,
+        port: opts.port,
+        collection: opts.collection,
+        round: opts.round,
+        token,
+        allowActions: opts.allowActions,
+        allowHosts: opts.allowHost,
       });
-      process.stdout.write(`fld dashboard: ${dash.url}\n  queues ${queuePrefix} on ${maskSecrets(config.redis)}: ${dash.url}queues` +
-        ` (${opts.allowActions ? 'write actions on' : 'read-only; --allow-actions turns on retry, add, pause, clean and delete'})\n` +
-        `  stats of ${root}: ${dash.url}stats\n`);
-      if (token && !given) process.stdout.write(`  token (generated; set FLD_DASHBOARD_TOKEN to choose one): ${token}\n  open once: ${dash.url}?token=${token}\n`);
-      else if (token) process.stdout.write('  token: from FLD_DASHBOARD_TOKEN (open the URL with ?token=<it> once, or send Authorization: Bearer <it>)\n');
+      process.stdout.write(
+        `fld dashboard: ${dash.url}\n  queues ${queuePrefix} on ${maskSecrets(config.redis)}: ${dash.url}queues` +
+          ` (${opts.allowActions ? 'write actions on' : 'read-only; --allow-actions turns on retry, add, pause, clean and delete'})\n` +
+          `  stats of ${root}: ${dash.url}stats\n`,
+      );
+      if (token && !given)
+        process.stdout.write(
+          `  token (generated; set FLD_DASHBOARD_TOKEN to choose one): ${token}\n  open once: ${dash.url}?token=${token}\n`,
+        );
+      else if (token)
+        process.stdout.write(
+          '  token: from FLD_DASHBOARD_TOKEN (open the URL with ?token=<it> once, or send Authorization: Bearer <it>)\n',
+        );
       process.stdout.write('  Ctrl-C stops it.\n');
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           process.stdout.write(`fld dashboard: ${sig}, closing\n`);
-          dash.close().then(resolve, (e: Error) => { process.stderr.write(`fld dashboard: close: ${e.message}\n`); resolve(); });
+          dash.close().then(resolve, (e: Error) => {
+            process.stderr.write(`fld dashboard: close: ${e.message}\n`);
+            resolve();
+          });
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));

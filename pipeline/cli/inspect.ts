@@ -18,7 +18,9 @@ import { SchemaVersionError } from '../../schemas/version.ts';
 export function register(program: Command): void {
   program
     .command('inspect')
-    .description('show a shard (kind, schema, schema_version, row count, first rows) or a round folder (manifest, shards and rows per kind)')
+    .description(
+      'show a shard (kind, schema, schema_version, row count, first rows) or a round folder (manifest, shards and rows per kind)',
+    )
     .argument('<path>', 'a shard-NNNNN.parquet file or a round-R folder')
     .option('--rows <n>', 'first rows of a shard to show', parseCount, 5)
     .option('--json', 'print one JSON object for scripts')
@@ -28,9 +30,17 @@ export function register(program: Command): void {
         const st = await stat(abs).catch(() => null);
         if (!st) throw badInput(`inspect: no such file or folder: ${abs}`);
         const out = st.isDirectory() ? await inspectRound(abs) : await inspectShard(abs, opts.rows);
-        process.stdout.write(opts.json ? JSON.stringify(out, null, 2) + '\n' : (out.type === 'shard' ? formatShard(out) : formatRound(out)));
+        process.stdout.write(
+          opts.json ? JSON.stringify(out, null, 2) + '\n' : out.type === 'shard' ? formatShard(out) : formatRound(out),
+        );
       } catch (e) {
-        if (e instanceof ShardFormatError || e instanceof SchemaVersionError || e instanceof ValidationError || e instanceof RoundFileError) throw badInput(`inspect: ${e.message}`);
+        if (
+          e instanceof ShardFormatError ||
+          e instanceof SchemaVersionError ||
+          e instanceof ValidationError ||
+          e instanceof RoundFileError
+        )
+          throw badInput(`inspect: ${e.message}`);
         throw e;
       }
     });
@@ -38,7 +48,8 @@ export function register(program: Command): void {
 
 function parseCount(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw Object.assign(new Error(`--rows must be a whole number >= 0, got "${v}"`), { exitCode: 2 });
+  if (!Number.isInteger(n) || n < 0)
+    throw Object.assign(new Error(`--rows must be a whole number >= 0, got "${v}"`), { exitCode: 2 });
   return n;
 }
 
@@ -63,7 +74,8 @@ async function openFile(file: string): Promise<OpenShard> {
 
 async function inspectShard(file: string, rows: number): Promise<ShardReport> {
   const s = await openFile(file);
-  const first = rows > 0 && s.rowCount > 0 ? await readShardRows(s, { rowStart: 0, rowEnd: Math.min(rows, s.rowCount) }) : [];
+  const first =
+    rows > 0 && s.rowCount > 0 ? await readShardRows(s, { rowStart: 0, rowEnd: Math.min(rows, s.rowCount) }) : [];
   return {
     type: 'shard',
     file,
@@ -131,12 +143,14 @@ async function inspectRound(folder: string): Promise<RoundReport> {
     if (shards || manifest) kinds[kind] = { shards, rows, manifest_rows: manifest ? manifest.counts[kind] : null };
   }
   const raw: RoundReport['raw'] = {};
-  for (const specialist of await listNames(join(folder, 'raw'))) raw[specialist] = await countShards(join(folder, 'raw', specialist));
+  for (const specialist of await listNames(join(folder, 'raw')))
+    raw[specialist] = await countShards(join(folder, 'raw', specialist));
   const done: Record<string, number> = {};
   for (const stage of await listNames(join(folder, '_done'))) {
     done[stage] = (await listNames(join(folder, '_done', stage))).filter((f) => f.endsWith('.json')).length;
   }
-  if (!manifest && Object.keys(kinds).length === 0 && Object.keys(raw).length === 0) throw badInput(`inspect: ${folder} is not a round folder (no _manifest.json, no shard folders)`);
+  if (!manifest && Object.keys(kinds).length === 0 && Object.keys(raw).length === 0)
+    throw badInput(`inspect: ${folder} is not a round folder (no _manifest.json, no shard folders)`);
   return { type: 'round', folder, manifest, kinds, raw, done };
 }
 
@@ -156,9 +170,12 @@ function formatRound(r: RoundReport): string {
   lines.push('kind                shards  rows      manifest rows');
   for (const [kind, k] of Object.entries(r.kinds)) {
     const mark = k.manifest_rows !== null && k.manifest_rows !== k.rows ? '  (differs from the shards)' : '';
-    lines.push(`  ${kind.padEnd(18)}${String(k.shards).padEnd(8)}${String(k.rows).padEnd(10)}${k.manifest_rows ?? '-'}${mark}`);
+    lines.push(
+      `  ${kind.padEnd(18)}${String(k.shards).padEnd(8)}${String(k.rows).padEnd(10)}${k.manifest_rows ?? '-'}${mark}`,
+    );
   }
-  for (const [specialist, k] of Object.entries(r.raw)) lines.push(`  raw/${specialist.padEnd(14)}${String(k.shards).padEnd(8)}${k.rows}`);
+  for (const [specialist, k] of Object.entries(r.raw))
+    lines.push(`  raw/${specialist.padEnd(14)}${String(k.shards).padEnd(8)}${k.rows}`);
   if (Object.keys(r.done).length) lines.push('done markers', ...Object.entries(r.done).map(([s, n]) => `  ${s}: ${n}`));
   return lines.join('\n') + '\n';
 }

@@ -4,7 +4,9 @@ import { registerCommands } from './commands.ts';
 const program = new Command();
 program
   .name('fld')
-  .description('fld-engine: builds FLD-5B-style annotations (text, region-text, text-phrase-region) from image collections')
+  .description(
+    'fld-engine: builds FLD-5B-style annotations (text, region-text, text-phrase-region) from image collections',
+  )
   .version('0.1.0')
   .showHelpAfterError();
 registerCommands(program);

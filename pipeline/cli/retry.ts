@@ -18,7 +18,11 @@ export function register(program: Command): void {
       const engine = await openEngine(await loadConfig(o.config));
       try {
         const shards = await retryFailed(engine.q, { collection: o.collection, round });
-        process.stdout.write(o.json ? JSON.stringify({ retried: shards }) + '\n' : `re-queued ${shards.length} failed shard(s)${shards.length ? `: ${shards.join(', ')}` : ''}\n`);
+        process.stdout.write(
+          o.json
+            ? JSON.stringify({ retried: shards }) + '\n'
+            : `re-queued ${shards.length} failed shard(s)${shards.length ? `: ${shards.join(', ')}` : ''}\n`,
+        );
       } finally {
         await engine.close();
       }

@@ -12,7 +12,10 @@ import { demoWorldOf } from '../world/is-world.ts';
  */
 
 /** `fld run` / `fld enqueue` option: a round 0 with no specialist, the collection's own annotations alone. */
-export const ANNOTATIONS_ONLY = ['--annotations-only', 'with no specialist configured: run the collection\'s own annotations (alt-texts, boxes, texts of a manifest) through the filters and merge alone'] as const;
+export const ANNOTATIONS_ONLY = [
+  '--annotations-only',
+  "with no specialist configured: run the collection's own annotations (alt-texts, boxes, texts of a manifest) through the filters and merge alone",
+] as const;
 
 /**
  * A round with no specialist annotates nothing: the default config would give an empty round (or
@@ -21,7 +24,12 @@ export const ANNOTATIONS_ONLY = ['--annotations-only', 'with no specialist confi
  */
 export function requireSpecialists(command: string, config: EngineConfig, annotationsOnly: boolean): void {
   if (annotationsOnly || Object.keys(config.specialists).length) return;
-  throw Object.assign(new Error(`${command}: no specialist configured, so nothing would annotate the images: set "specialists" in the config, e.g. {"ocr": "ppocr-v4"} (fld models list shows the models), or pass --annotations-only to run only the collection's own annotations (alt-texts, boxes, texts) through the filters`), { exitCode: 2 });
+  throw Object.assign(
+    new Error(
+      `${command}: no specialist configured, so nothing would annotate the images: set "specialists" in the config, e.g. {"ocr": "ppocr-v4"} (fld models list shows the models), or pass --annotations-only to run only the collection's own annotations (alt-texts, boxes, texts) through the filters`,
+    ),
+    { exitCode: 2 },
+  );
 }
 
 /**
@@ -29,7 +37,11 @@ export function requireSpecialists(command: string, config: EngineConfig, annota
  * that is not a demo world (pipeline/world/is-world.ts): its labels (ten shapes, the demo world's
  * words and captions) mean nothing on other images. Returns the lines written.
  */
-export async function warnDemoModels(specialists: Record<string, string>, source: string, write: (line: string) => void): Promise<string[]> {
+export async function warnDemoModels(
+  specialists: Record<string, string>,
+  source: string,
+  write: (line: string) => void,
+): Promise<string[]> {
   if (demoWorldOf(source)) return [];
   const slots = new Map<string, string[]>();
   for (const [slot, ref] of Object.entries(specialists)) {

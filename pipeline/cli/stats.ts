@@ -8,19 +8,31 @@ const roundNumber = (v: string): number => {
   return Number(v);
 };
 
-interface Opts { round: number; collection?: string; root?: string; diff?: number; json?: boolean; html?: string }
+interface Opts {
+  round: number;
+  collection?: string;
+  root?: string;
+  diff?: number;
+  json?: boolean;
+  html?: string;
+}
 
 /** The root every command shares: --root, else the config's storage (fld.config.*, $FLD_STORAGE, default .fld/data). */
 async function storageRoot(opt: string | undefined): Promise<string> {
   const root = opt ?? (await loadConfig()).storage;
-  if (/^s3:\/\//i.test(root)) throw new StatsInputError(`stats: reads a local storage root for now; ${root} is on S3 (copy the round locally first)`);
+  if (/^s3:\/\//i.test(root))
+    throw new StatsInputError(
+      `stats: reads a local storage root for now; ${root} is on S3 (copy the round locally first)`,
+    );
   return root.replace(/^file:\/\//, '');
 }
 
 export function register(program: Command): void {
   program
     .command('stats')
-    .description("tables (the paper's Tables 2 and 3, filter pass rates, per-source counts) and Figure 5 plots for one round")
+    .description(
+      "tables (the paper's Tables 2 and 3, filter pass rates, per-source counts) and Figure 5 plots for one round",
+    )
     .requiredOption('--round <R>', 'the round to describe', roundNumber)
     .option('--collection <name>', 'the collection (default: the only one under the root that has this round)')
     .option('--root <dir>', 'local storage root (default: the config storage: $FLD_STORAGE, else .fld/data)')
@@ -33,7 +45,12 @@ export function register(program: Command): void {
       const { computeRoundStats } = await import('../stats/round-stats.ts');
       const { reportTables } = await import('../stats/report-tables.ts');
       const { printTable } = await import('../stats/table.ts');
-      const stats = await computeRoundStats({ root: await storageRoot(opts.root), collection: opts.collection, round: opts.round, diff: opts.diff });
+      const stats = await computeRoundStats({
+        root: await storageRoot(opts.root),
+        collection: opts.collection,
+        round: opts.round,
+        diff: opts.diff,
+      });
       if (opts.html) {
         const { qualityPlots, spatialPlots } = await import('../stats/plots.ts');
         const { reportHtml } = await import('../stats/report-html.ts');

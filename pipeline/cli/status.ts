@@ -9,9 +9,22 @@ export function formatStatus(s: RoundStatus): string {
   const sh = s.shards;
   const lines = [
     `${s.collection} round ${s.round}: shards ${sh.done}/${sh.total} done, ${sh.active} active, ${sh.waiting} waiting, ${sh.pending} pending, ${sh.failed} failed; images ${s.images.done}/${s.images.total}, ${fmtRate(s)}, ETA ${fmtEta(s)}`,
-    ...(s.listed ? [] : [`  source not fully listed: fld enqueue is still running, or it stopped before the end (killed, or its source failed); run it again, it continues`]),
-    `  skipped at enqueue: ${s.skipped.total}${Object.keys(s.skipped.byReason).length ? ` (${Object.entries(s.skipped.byReason).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}; per-image errors: ${s.itemErrors}`,
-    ...s.stages.map((t) => `  ${t.stage.padEnd(24)} ${t.queue.padEnd(14)} waiting ${t.waiting}  active ${t.active}  done ${t.done}  failed ${t.failed}`),
+    ...(s.listed
+      ? []
+      : [
+          `  source not fully listed: fld enqueue is still running, or it stopped before the end (killed, or its source failed); run it again, it continues`,
+        ]),
+    `  skipped at enqueue: ${s.skipped.total}${
+      Object.keys(s.skipped.byReason).length
+        ? ` (${Object.entries(s.skipped.byReason)
+            .map(([r, n]) => `${r} ${n}`)
+            .join(', ')})`
+        : ''
+    }; per-image errors: ${s.itemErrors}`,
+    ...s.stages.map(
+      (t) =>
+        `  ${t.stage.padEnd(24)} ${t.queue.padEnd(14)} waiting ${t.waiting}  active ${t.active}  done ${t.done}  failed ${t.failed}`,
+    ),
     ...s.lastErrors.slice(0, 5).map((e) => `  ! shard ${e.shard} ${e.stage} ${e.at}: ${e.message}`),
   ];
   return lines.join('\n');
@@ -25,19 +38,40 @@ export function register(program: Command): void {
     .option('--collection <name>', 'only this collection')
     .option('--round <r>', 'only this round')
     .option('--config <file>', 'config file')
-    .option('--watch', 'follow one round until it finishes: a live progress bar in a terminal, a line per change otherwise', false)
+    .option(
+      '--watch',
+      'follow one round until it finishes: a live progress bar in a terminal, a line per change otherwise',
+      false,
+    )
     .option('--json', 'print JSON', false)
     .action(async (o: { collection?: string; round?: string; config?: string; watch: boolean; json: boolean }) => {
       const round = wholeOption('status', '--round', o.round, 0);
       const engine = await openEngine(await loadConfig(o.config));
       try {
-        const keys = (await engine.q.rounds()).filter((k) => (!o.collection || k.collection === o.collection) && (round === undefined || k.round === round));
-        if (!keys.length) throw Object.assign(new Error(`status: no queued round${o.collection ? ` of collection ${o.collection}` : ''} in this Redis (fld enqueue, or fld enqueue --resume after a Redis loss)`), { exitCode: 1 });
+        const keys = (await engine.q.rounds()).filter(
+          (k) => (!o.collection || k.collection === o.collection) && (round === undefined || k.round === round),
+        );
+        if (!keys.length)
+          throw Object.assign(
+            new Error(
+              `status: no queued round${o.collection ? ` of collection ${o.collection}` : ''} in this Redis (fld enqueue, or fld enqueue --resume after a Redis loss)`,
+            ),
+            { exitCode: 1 },
+          );
         if (o.watch) {
           // one round: a live bar in a terminal, a line per change elsewhere (CI logs), both on
           // stderr; the final status on stdout (--json for scripts) once the round is finished
-          if (keys.length > 1) throw Object.assign(new Error(`status --watch follows one round; ${keys.length} match (${keys.map((k) => `${k.collection} round ${k.round}`).join(', ')}): give --collection and --round`), { exitCode: 2 });
-          const s = await waitForRound(engine.q, keys[0], { tty: process.stderr.isTTY === true && !o.json, say: (l) => process.stderr.write(l + '\n') });
+          if (keys.length > 1)
+            throw Object.assign(
+              new Error(
+                `status --watch follows one round; ${keys.length} match (${keys.map((k) => `${k.collection} round ${k.round}`).join(', ')}): give --collection and --round`,
+              ),
+              { exitCode: 2 },
+            );
+          const s = await waitForRound(engine.q, keys[0], {
+            tty: process.stderr.isTTY === true && !o.json,
+            say: (l) => process.stderr.write(l + '\n'),
+          });
           process.stdout.write(o.json ? JSON.stringify([s], null, 2) + '\n' : formatStatus(s) + '\n');
           return;
         }

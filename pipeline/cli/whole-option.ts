@@ -11,6 +11,7 @@ export function wholeOption(
   fail: (message: string) => Error = (m) => Object.assign(new Error(m), { exitCode: 2 }),
 ): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw fail(`${command}: ${flag} must be a whole number >= ${min}, got "${v}"`);
+  if (!/^\d+$/.test(v.trim()) || Number(v) < min)
+    throw fail(`${command}: ${flag} must be a whole number >= ${min}, got "${v}"`);
   return Number(v);
 }

@@ -24,14 +24,19 @@ export async function loadConfig(path?: string, env: NodeJS.ProcessEnv = process
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      throw new ConfigError(`config ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new ConfigError(
+        `config ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
     try {
       raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     } catch (e) {
-      throw new ConfigError(`config ${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+      throw new ConfigError(
+        `config ${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
+      );
     }
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`config ${file}: must be an object`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ConfigError(`config ${file}: must be an object`);
   }
   const merged: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
   for (const [name, field] of Object.entries(ENV_OVERRIDES)) if (env[name]) merged[field] = env[name];

@@ -69,12 +69,18 @@ function sameSecret(given: string, want: string): boolean {
 const refuse = (c: Context, status: 401 | 403 | 405, message: string) => c.text(`fld dashboard: ${message}\n`, status);
 
 export function dashboardGuard(o: GuardOptions): MiddlewareHandler {
-  if (!o.token && !isLoopback(o.host)) throw new Error(`dashboard: binding ${o.host || 'every address'} (beyond loopback) needs a token`);
+  if (!o.token && !isLoopback(o.host))
+    throw new Error(`dashboard: binding ${o.host || 'every address'} (beyond loopback) needs a token`);
   const hosts = allowedHostNames(o);
   return async (c, next) => {
     const hostHeader = c.req.header('host');
     const name = hostNameOf(hostHeader);
-    if (!name || !hosts.has(name)) return refuse(c, 403, `Host ${JSON.stringify(hostHeader ?? '')} is not a name of this dashboard (add one with --allow-host)`);
+    if (!name || !hosts.has(name))
+      return refuse(
+        c,
+        403,
+        `Host ${JSON.stringify(hostHeader ?? '')} is not a name of this dashboard (add one with --allow-host)`,
+      );
 
     const method = c.req.method.toUpperCase();
     const safe = method === 'GET' || method === 'HEAD';
@@ -83,12 +89,16 @@ export function dashboardGuard(o: GuardOptions): MiddlewareHandler {
       let originHost: string | null = null;
       try {
         originHost = new URL(origin).host.toLowerCase();
-      } catch { /* "null" (a sandboxed page, a file) or garbage: never our own origin */ }
-      if (originHost !== hostHeader!.toLowerCase()) return refuse(c, 403, `requests from another origin (${origin}) are refused`);
+      } catch {
+        /* "null" (a sandboxed page, a file) or garbage: never our own origin */
+      }
+      if (originHost !== hostHeader!.toLowerCase())
+        return refuse(c, 403, `requests from another origin (${origin}) are refused`);
     }
     // Browsers that send no Origin on a write still say where it came from.
     const site = c.req.header('sec-fetch-site');
-    if (!safe && site !== undefined && site !== 'same-origin' && site !== 'none') return refuse(c, 403, `a ${site} ${method} is refused`);
+    if (!safe && site !== undefined && site !== 'same-origin' && site !== 'none')
+      return refuse(c, 403, `a ${site} ${method} is refused`);
 
     if (o.token) {
       const bearer = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
@@ -102,11 +112,20 @@ export function dashboardGuard(o: GuardOptions): MiddlewareHandler {
           u.searchParams.delete('token');
           return c.redirect(`${u.pathname}${u.search}`, 303);
         }
-        return refuse(c, 401, 'this dashboard needs its token: open the URL with ?token=... that fld dashboard printed, or send Authorization: Bearer <token>');
+        return refuse(
+          c,
+          401,
+          'this dashboard needs its token: open the URL with ?token=... that fld dashboard printed, or send Authorization: Bearer <token>',
+        );
       }
     }
 
-    if (!safe && !o.allowActions) return refuse(c, 405, `${method} is refused: the board is read-only (start fld dashboard with --allow-actions to retry, add, pause or delete jobs)`);
+    if (!safe && !o.allowActions)
+      return refuse(
+        c,
+        405,
+        `${method} is refused: the board is read-only (start fld dashboard with --allow-actions to retry, add, pause or delete jobs)`,
+      );
     await next();
   };
 }

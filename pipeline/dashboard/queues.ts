@@ -2,7 +2,14 @@ import { scanNodes, type RedisConn } from '../engine/redis.ts';
 
 /** The engine's queues (one per stage, docs/architecture.md "The data path"): shown even before a worker or enqueue has created them. */
 export const ENGINE_QUEUES = [
-  'fld.merge', 'fld.detect', 'fld.regioncap', 'fld.ocr', 'fld.ground', 'fld.caption', 'fld.refine', 'fld.train',
+  'fld.merge',
+  'fld.detect',
+  'fld.regioncap',
+  'fld.ocr',
+  'fld.ground',
+  'fld.caption',
+  'fld.refine',
+  'fld.train',
 ] as const;
 
 /**

@@ -1,10 +1,17 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface RoundRef { collection: string; round: number }
+export interface RoundRef {
+  collection: string;
+  round: number;
+}
 
 const isDir = (p: string): boolean => {
-  try { return statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 };
 
 /** Every `<collection>/round-<R>/` folder under a local storage root, for the stats index page. */

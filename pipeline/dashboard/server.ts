@@ -36,7 +36,10 @@ export interface DashboardOptions {
   allowHosts?: string[];
 }
 
-export interface Dashboard { url: string; close(): Promise<void> }
+export interface Dashboard {
+  url: string;
+  close(): Promise<void>;
+}
 
 /** Queues created by an enqueue after the dashboard started show up at most this long after. */
 const REDISCOVER_MS = 5000;
@@ -55,7 +58,12 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 }
 
 async function serveBoard(o: DashboardOptions, redis: RedisConn): Promise<Dashboard> {
-  const guard = dashboardGuard({ host: o.host, allowHosts: o.allowHosts, token: o.token, allowActions: o.allowActions });
+  const guard = dashboardGuard({
+    host: o.host,
+    allowHosts: o.allowHosts,
+    token: o.token,
+    allowActions: o.allowActions,
+  });
   // ioredis reconnects by itself; without a listener an outage would crash the process.
   redis.on('error', (e) => process.stderr.write(`dashboard: redis: ${maskSecrets(e.message)}\n`));
 
@@ -89,8 +97,14 @@ async function serveBoard(o: DashboardOptions, redis: RedisConn): Promise<Dashbo
   const app = new Hono();
   app.use('*', guard);
   app.get('/', (c) => c.redirect('/queues'));
-  app.use('/queues', async (_c, next) => { await refresh(); await next(); });
-  app.use('/queues/*', async (_c, next) => { await refresh(); await next(); });
+  app.use('/queues', async (_c, next) => {
+    await refresh();
+    await next();
+  });
+  app.use('/queues/*', async (_c, next) => {
+    await refresh();
+    await next();
+  });
   app.route('/queues', board.registerPlugin());
   app.get('/stats', async (c) => {
     let round: number | undefined;

@@ -1,17 +1,30 @@
 import { StatsInputError } from '../stats/errors.ts';
 import { listRounds } from './rounds.ts';
 
-export interface StatsRequest { root: string; collection?: string; round?: number; diff?: number }
-export interface Page { status: number; html: string }
+export interface StatsRequest {
+  root: string;
+  collection?: string;
+  round?: number;
+  diff?: number;
+}
+export interface Page {
+  status: number;
+  html: string;
+}
 
 const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const NAV = '<nav style="font:14px sans-serif;margin:0 0 1em"><a href="/queues">Queues</a> · <a href="/rounds">Rounds</a></nav>';
+const NAV =
+  '<nav style="font:14px sans-serif;margin:0 0 1em"><a href="/queues">Queues</a> · <a href="/rounds">Rounds</a></nav>';
 
 function page(status: number, title: string, body: string): Page {
-  return { status, html: `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head>` +
-    `<body style="font:14px sans-serif;margin:2em">${NAV}<h1>${esc(title)}</h1>${body}</body></html>` };
+  return {
+    status,
+    html:
+      `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head>` +
+      `<body style="font:14px sans-serif;margin:2em">${NAV}<h1>${esc(title)}</h1>${body}</body></html>`,
+  };
 }
 
 /** The rounds under the storage root, each linking to its report. */
@@ -41,14 +54,19 @@ export async function reportPage(req: StatsRequest & { round: number }): Promise
     return { status: 200, html: html.replace(/<body([^>]*)>/, (m) => `${m}${NAV}`) };
   } catch (e) {
     const bad = e instanceof StatsInputError;
-    return page(bad ? 404 : 500, bad ? 'No report for this round' : 'Stats failed', `<p>${esc((e as Error).message)}</p>`);
+    return page(
+      bad ? 404 : 500,
+      bad ? 'No report for this round' : 'Stats failed',
+      `<p>${esc((e as Error).message)}</p>`,
+    );
   }
 }
 
 /** Query parameters are user input: a round is a whole number, anything else is a 400 naming it. */
 export function parseRoundParam(name: string, v: unknown): number | undefined {
   if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new StatsInputError(`dashboard: ${name} must be a whole number >= 0, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !/^\d+$/.test(v))
+    throw new StatsInputError(`dashboard: ${name} must be a whole number >= 0, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
@@ -59,7 +77,9 @@ export function parseRoundParam(name: string, v: unknown): number | undefined {
 export function parseCollectionParam(v: unknown): string | undefined {
   if (v === undefined || v === '') return undefined;
   if (typeof v !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(v) || v === '.' || v === '..') {
-    throw new StatsInputError(`dashboard: collection must be a collection name under the storage root (letters, digits, "_", "." or "-"), got ${JSON.stringify(v)}`);
+    throw new StatsInputError(
+      `dashboard: collection must be a collection name under the storage root (letters, digits, "_", "." or "-"), got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }

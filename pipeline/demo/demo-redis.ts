@@ -30,7 +30,9 @@ export async function redisForDemo(url: string, prefix: string, say: (line: stri
     say(`Redis: ${why}; started a private redis-server on ${r.url} (pid ${r.pid}), stopped at the end`);
     return { url: r.url, private: true, close: r.stop };
   } catch (e) {
-    throw Object.assign(new Error(`demo: ${why}, and no private one could be started: ${(e as Error).message}`), { exitCode: 1 });
+    throw Object.assign(new Error(`demo: ${why}, and no private one could be started: ${(e as Error).message}`), {
+      exitCode: 1,
+    });
   }
 }
 

@@ -44,14 +44,33 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
  * free port, no RDB or AOF files, so it leaves nothing behind once stopped. Resolves when it answers
  * PING; a missing binary or a server that exits at start is one clear error with its last output.
  */
-export async function startPrivateRedis(opts: { bin?: string; startTimeoutMs?: number; tries?: number } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  opts: { bin?: string; startTimeoutMs?: number; tries?: number } = {},
+): Promise<PrivateRedis> {
   const found = opts.bin ? { command: opts.bin } : (redisServerCommand() ?? { command: 'redis-server' });
   const tries = opts.tries ?? 3;
   let last: Error | null = null;
   for (let t = 0; t < tries; t++) {
     const port = await freeLoopbackPort();
     // "--save ''" and "--appendonly no": nothing is written to disk; the data dies with the process.
-    const child = spawn(found.command, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'], ...(found.argv0 ? { argv0: found.argv0 } : {}) });
+    const child = spawn(
+      found.command,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], ...(found.argv0 ? { argv0: found.argv0 } : {}) },
+    );
     let output = '';
     child.stdout!.on('data', (d) => (output = (output + d).slice(-2000)));
     child.stderr!.on('data', (d) => (output = (output + d).slice(-2000)));
@@ -77,14 +96,21 @@ export async function startPrivateRedis(opts: { bin?: string; startTimeoutMs?: n
     if (spawnFailed) outcome = spawnFailed;
     if (outcome instanceof Error) {
       const code = (outcome as NodeJS.ErrnoException).code;
-      throw new PrivateRedisError(code === 'ENOENT' ? `${found.command} is not on the PATH (install redis-tools, e.g. apt-get install redis-tools, or point REDIS_URL at a Redis)` : `cannot start ${found.command}: ${outcome.message}`);
+      throw new PrivateRedisError(
+        code === 'ENOENT'
+          ? `${found.command} is not on the PATH (install redis-tools, e.g. apt-get install redis-tools, or point REDIS_URL at a Redis)`
+          : `cannot start ${found.command}: ${outcome.message}`,
+      );
     }
     if (outcome === 'ready') {
       return { url, port, pid: child.pid!, stop: () => stopChild(child, 5000) };
     }
     await stopChild(child, 1000);
-    const why = outcome === 'timeout' ? 'did not answer PING in time' : `exited with ${child.exitCode ?? child.signalCode}`;
-    last = new PrivateRedisError(`${found.command} on 127.0.0.1:${port} ${why}: ${output.trim().split('\n').slice(-3).join(' | ') || '(no output)'}`);
+    const why =
+      outcome === 'timeout' ? 'did not answer PING in time' : `exited with ${child.exitCode ?? child.signalCode}`;
+    last = new PrivateRedisError(
+      `${found.command} on 127.0.0.1:${port} ${why}: ${output.trim().split('\n').slice(-3).join(' | ') || '(no output)'}`,
+    );
   }
   throw last!;
 }

@@ -18,7 +18,10 @@ let found: RedisServerCommand | null | undefined;
 export function redisServerCommand(): RedisServerCommand | null {
   if (found !== undefined) return found;
   if (spawnSync('redis-server', ['--version']).status === 0) found = { command: 'redis-server' };
-  else if (existsSync(DEBIAN_TOOLS_BINARY) && spawnSync(DEBIAN_TOOLS_BINARY, ['--version'], { argv0: 'redis-server' }).stdout?.toString().includes('Redis server')) {
+  else if (
+    existsSync(DEBIAN_TOOLS_BINARY) &&
+    spawnSync(DEBIAN_TOOLS_BINARY, ['--version'], { argv0: 'redis-server' }).stdout?.toString().includes('Redis server')
+  ) {
     found = { command: DEBIAN_TOOLS_BINARY, argv0: 'redis-server' };
   } else found = null;
   return found;

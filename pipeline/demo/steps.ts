@@ -69,7 +69,13 @@ export const DEMO_DETECTOR = join(REPO_ROOT, 'models', 'demo-detector');
  * grounding by its class names), the demo Florence-2 as captioner and region captioner, and the
  * built-in PaddleOCR.
  */
-export const DEMO_SPECIALISTS: Record<string, string> = { detector: DEMO_DETECTOR, captioner: DEMO_CAPTIONER, grounding: DEMO_DETECTOR, region_caption: DEMO_CAPTIONER, ocr: 'ppocr-v4' };
+export const DEMO_SPECIALISTS: Record<string, string> = {
+  detector: DEMO_DETECTOR,
+  captioner: DEMO_CAPTIONER,
+  grounding: DEMO_DETECTOR,
+  region_caption: DEMO_CAPTIONER,
+  ocr: 'ppocr-v4',
+};
 
 /**
  * Refinement in the demo: the trained model runs the demo's tasks; PaddleOCR reads the words again
@@ -80,7 +86,10 @@ export const DEMO_REFINE = { tasks: DEMO_TASKS, specialists: ['ocr', 'grounding'
 
 /** The worker processes a round needs: one per specialist queue, one for the merge. */
 export function workerQueues(specialists: Record<string, string>): string[][] {
-  return [...roundSpecialists(Object.keys(specialists)).map((d) => [d.queue.replace(/^fld\./, '')]), [MERGE_QUEUE.replace(/^fld\./, '')]];
+  return [
+    ...roundSpecialists(Object.keys(specialists)).map((d) => [d.queue.replace(/^fld\./, '')]),
+    [MERGE_QUEUE.replace(/^fld\./, '')],
+  ];
 }
 
 /**
@@ -99,8 +108,14 @@ export function demoPlan(o: DemoOptions): DemoPlan {
   const report = join(o.out, 'report.html');
   const specialists = DEMO_SPECIALISTS;
   const config = {
-    storage: data, shardSize: 40, window: 4, queuePrefix: o.queuePrefix, specialists, jobs: { attempts: 2, backoffMs: 1000 },
-    trainCommand: DEMO_TRAIN_COMMAND, refine: DEMO_REFINE,
+    storage: data,
+    shardSize: 40,
+    window: 4,
+    queuePrefix: o.queuePrefix,
+    specialists,
+    jobs: { attempts: 2, backoffMs: 1000 },
+    trainCommand: DEMO_TRAIN_COMMAND,
+    refine: DEMO_REFINE,
     verified: { collection: DEMO_VERIFIED, source: verifiedManifest },
   };
   const v = DEMO_VERIFIED;
@@ -109,35 +124,167 @@ export function demoPlan(o: DemoOptions): DemoPlan {
   // the training queue and the slots the model fills (its tasks'), started when round 0 is done so
   // that their start-up does not compete with round 0 for the cores
   const refineSlots = Object.fromEntries(DEMO_REFINE.tasks.map((t) => [REFINE_TASK_SLOTS[t]!, 'model']));
-  const later = [...workerQueues({ ...specialists, ...refineSlots }).filter((q) => !round0.some((r) => r.join() === q.join())), ['train']];
+  const later = [
+    ...workerQueues({ ...specialists, ...refineSlots }).filter((q) => !round0.some((r) => r.join() === q.join())),
+    ['train'],
+  ];
   const steps: DemoStep[] = [
-    { kind: 'fld', name: 'generate the demo world', args: ['world', 'generate', '--out', world, '--images', String(o.images), '--seed', String(o.seed)] },
+    {
+      kind: 'fld',
+      name: 'generate the demo world',
+      args: ['world', 'generate', '--out', world, '--images', String(o.images), '--seed', String(o.seed)],
+    },
     // a verified set of its own seed: never the demo's images
-    { kind: 'fld', name: 'generate the verified world', args: ['world', 'generate', '--out', verifiedWorld, '--images', String(o.verifiedImages ?? DEMO_VERIFIED_IMAGES), '--seed', String(o.seed + 1000)] },
+    {
+      kind: 'fld',
+      name: 'generate the verified world',
+      args: [
+        'world',
+        'generate',
+        '--out',
+        verifiedWorld,
+        '--images',
+        String(o.verifiedImages ?? DEMO_VERIFIED_IMAGES),
+        '--seed',
+        String(o.seed + 1000),
+      ],
+    },
     { kind: 'fld', name: 'make it the verified set', args: ['world', 'verified', '--world', verifiedWorld] },
     { kind: 'workers', name: 'start the workers', queues: round0 },
-    { kind: 'fld', name: 'enqueue round 0 of the verified set', args: ['enqueue', verifiedManifest, '--collection', v, '--round', '0', '--config', configFile] },
-    { kind: 'wait', name: 'verified round 0 on the workers (its merge calibrates the thresholds)', collection: v, round: 0 },
-    { kind: 'fld', name: 'enqueue round 0', args: ['enqueue', join(world, 'collection', 'manifest.jsonl'), '--collection', c, '--round', '0', '--config', configFile] },
-    { kind: 'wait', name: 'round 0 on the workers (detector, captioner, grounding, region captions, OCR; filters, merge)', collection: c, round: 0 },
+    {
+      kind: 'fld',
+      name: 'enqueue round 0 of the verified set',
+      args: ['enqueue', verifiedManifest, '--collection', v, '--round', '0', '--config', configFile],
+    },
+    {
+      kind: 'wait',
+      name: 'verified round 0 on the workers (its merge calibrates the thresholds)',
+      collection: v,
+      round: 0,
+    },
+    {
+      kind: 'fld',
+      name: 'enqueue round 0',
+      args: [
+        'enqueue',
+        join(world, 'collection', 'manifest.jsonl'),
+        '--collection',
+        c,
+        '--round',
+        '0',
+        '--config',
+        configFile,
+      ],
+    },
+    {
+      kind: 'wait',
+      name: 'round 0 on the workers (detector, captioner, grounding, region captions, OCR; filters, merge)',
+      collection: c,
+      round: 0,
+    },
   ];
   if (o.rounds > 0) steps.push({ kind: 'workers', name: 'start the training and refinement workers', queues: later });
   for (let r = 0; r < o.rounds; r++) {
     steps.push(
-      { kind: 'fld', name: `train on round ${r} (a job on fld.train)`, args: ['train', '--collection', c, '--round', String(r), '--config', configFile, '--registry', registry, '--steps', String(o.trainSteps), '--init', r > 0 ? `${c}-round-${r - 1}` : DEMO_CAPTIONER] },
-      { kind: 'fld', name: `enqueue refinement round ${r + 1} of the verified set`, args: ['refine', '--collection', v, '--round', String(r + 1), '--model', `${c}-round-${r}`, '--registry', registry, '--config', configFile] },
-      { kind: 'wait', name: `verified round ${r + 1} on the workers (its merge decides the gates)`, collection: v, round: r + 1 },
-      { kind: 'fld', name: `enqueue refinement round ${r + 1}`, args: ['refine', '--collection', c, '--round', String(r + 1), '--model', `${c}-round-${r}`, '--registry', registry, '--config', configFile] },
-      { kind: 'wait', name: `round ${r + 1} on the workers (model ${c}-round-${r}, merge with round ${r}, filters, gates)`, collection: c, round: r + 1 },
-      { kind: 'acceptance', name: `the gates of round ${r + 1} (what the verified set accepted)`, collection: c, round: r + 1 },
+      {
+        kind: 'fld',
+        name: `train on round ${r} (a job on fld.train)`,
+        args: [
+          'train',
+          '--collection',
+          c,
+          '--round',
+          String(r),
+          '--config',
+          configFile,
+          '--registry',
+          registry,
+          '--steps',
+          String(o.trainSteps),
+          '--init',
+          r > 0 ? `${c}-round-${r - 1}` : DEMO_CAPTIONER,
+        ],
+      },
+      {
+        kind: 'fld',
+        name: `enqueue refinement round ${r + 1} of the verified set`,
+        args: [
+          'refine',
+          '--collection',
+          v,
+          '--round',
+          String(r + 1),
+          '--model',
+          `${c}-round-${r}`,
+          '--registry',
+          registry,
+          '--config',
+          configFile,
+        ],
+      },
+      {
+        kind: 'wait',
+        name: `verified round ${r + 1} on the workers (its merge decides the gates)`,
+        collection: v,
+        round: r + 1,
+      },
+      {
+        kind: 'fld',
+        name: `enqueue refinement round ${r + 1}`,
+        args: [
+          'refine',
+          '--collection',
+          c,
+          '--round',
+          String(r + 1),
+          '--model',
+          `${c}-round-${r}`,
+          '--registry',
+          registry,
+          '--config',
+          configFile,
+        ],
+      },
+      {
+        kind: 'wait',
+        name: `round ${r + 1} on the workers (model ${c}-round-${r}, merge with round ${r}, filters, gates)`,
+        collection: c,
+        round: r + 1,
+      },
+      {
+        kind: 'acceptance',
+        name: `the gates of round ${r + 1} (what the verified set accepted)`,
+        collection: c,
+        round: r + 1,
+      },
     );
   }
   const last = String(o.rounds);
   steps.push(
     { kind: 'stop-workers', name: 'stop the workers' },
     // scored first: each round's quality goes into its manifest, where the report reads it
-    { kind: 'quality', name: 'quality per round against the truth (every kind)', collection: c, rounds: Array.from({ length: o.rounds + 1 }, (_, r) => r) },
-    { kind: 'fld', name: 'stats + HTML report (with quality per round and the gates)', args: ['stats', '--round', last, ...(o.rounds > 0 ? ['--diff', '0'] : []), '--root', data, '--collection', c, '--html', report] },
+    {
+      kind: 'quality',
+      name: 'quality per round against the truth (every kind)',
+      collection: c,
+      rounds: Array.from({ length: o.rounds + 1 }, (_, r) => r),
+    },
+    {
+      kind: 'fld',
+      name: 'stats + HTML report (with quality per round and the gates)',
+      args: [
+        'stats',
+        '--round',
+        last,
+        ...(o.rounds > 0 ? ['--diff', '0'] : []),
+        '--root',
+        data,
+        '--collection',
+        c,
+        '--html',
+        report,
+      ],
+    },
   );
   return { config, configFile, report, world, verifiedWorld, data, registry, steps };
 }

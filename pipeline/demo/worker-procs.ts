@@ -26,11 +26,27 @@ const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null
  * `fld worker` child processes, one per queue set, each logging to `<logDir>/worker-<queues>.log`
  * so their JSON logs do not mix with the demo's own output. Tracked and stopped by pid only.
  */
-export function startWorkers(sets: string[][], opts: { config: string; logDir: string; env: NodeJS.ProcessEnv; concurrency?: number }): WorkerGroup {
+export function startWorkers(
+  sets: string[][],
+  opts: { config: string; logDir: string; env: NodeJS.ProcessEnv; concurrency?: number },
+): WorkerGroup {
   const procs: WorkerProc[] = sets.map((queues) => {
     const log = join(opts.logDir, `worker-${queues.join('+')}.log`);
     const fd = openSync(log, 'a');
-    const child = spawn(process.execPath, [FLD_BIN, 'worker', '--queues', queues.join(','), '--concurrency', String(opts.concurrency ?? 1), '--config', opts.config], { env: opts.env, stdio: ['ignore', fd, fd] });
+    const child = spawn(
+      process.execPath,
+      [
+        FLD_BIN,
+        'worker',
+        '--queues',
+        queues.join(','),
+        '--concurrency',
+        String(opts.concurrency ?? 1),
+        '--config',
+        opts.config,
+      ],
+      { env: opts.env, stdio: ['ignore', fd, fd] },
+    );
     closeSync(fd);
     return { queues, pid: child.pid!, log, child };
   });

@@ -20,11 +20,17 @@ import { OrtConfig, ortThreadsFor } from '../../schemas/ort-config.ts';
  * (grounding by class names). A model folder may be named by its registry
  * name (specialists/registry/specialist-refs.ts).
  */
-export type AdapterFactory = (specialist: string, ref: string, round: number, tasks?: readonly string[]) => Promise<SpecialistAdapter>;
+export type AdapterFactory = (
+  specialist: string,
+  ref: string,
+  round: number,
+  tasks?: readonly string[],
+) => Promise<SpecialistAdapter>;
 
 /** A florence2 folder in the detector or OCR slot (a refinement round's model) runs this task there. */
 const FLORENCE2_SLOT_TASK: Record<string, string> = { detector: '<OD>', ocr: '<OCR_WITH_REGION>' };
-const isFlorence2Folder = async (ref: string) => existsSync(join(ref, 'fld-model.json')) && (await readManifest(ref)).family === 'florence2';
+const isFlorence2Folder = async (ref: string) =>
+  existsSync(join(ref, 'fld-model.json')) && (await readManifest(ref)).family === 'florence2';
 
 export class NoAdapterError extends Error {
   override name = 'NoAdapterError';
@@ -42,7 +48,8 @@ export function adapterFactory(ort: OrtConfig = OrtConfig.parse({})): AdapterFac
   return async (specialist, name, round, tasks) => {
     // a registered model's name (config `specialists`) runs from its registry folder
     const ref = resolveSpecialistRef(name) ?? name;
-    if (specialist in FLORENCE2_SLOT_TASK && ref !== 'ppocr-v4' && (await isFlorence2Folder(ref))) return florence2Adapter(specialist, ref, round, threadsOf(specialist, false), tasks);
+    if (specialist in FLORENCE2_SLOT_TASK && ref !== 'ppocr-v4' && (await isFlorence2Folder(ref)))
+      return florence2Adapter(specialist, ref, round, threadsOf(specialist, false), tasks);
     return specialistAdapter(specialist, ref, round, threadsOf(specialist, specialist === 'detector'), tasks);
   };
 }
@@ -50,26 +57,39 @@ export function adapterFactory(ort: OrtConfig = OrtConfig.parse({})): AdapterFac
 /** The factory with the default ORT threads (1 intra, 1 inter, 1 replica, no spinning). */
 export const defaultAdapterFactory: AdapterFactory = adapterFactory();
 
-async function specialistAdapter(specialist: string, ref: string, round: number, threads: ThreadOptions, tasks?: readonly string[]): Promise<SpecialistAdapter> {
+async function specialistAdapter(
+  specialist: string,
+  ref: string,
+  round: number,
+  threads: ThreadOptions,
+  tasks?: readonly string[],
+): Promise<SpecialistAdapter> {
   switch (specialist) {
     case 'ocr': {
       if (ref === 'ppocr-v4') return new OcrAdapter({ round, threads });
       const m = await readManifest(ref);
-      if (m.family !== 'ocr') throw new NoAdapterError(`specialists.ocr = ${ref}: model family is ${m.family}, expected ocr`);
+      if (m.family !== 'ocr')
+        throw new NoAdapterError(`specialists.ocr = ${ref}: model family is ${m.family}, expected ocr`);
       return new OcrAdapter({
         round,
         threads,
         name: m.name,
         version: m.version,
-        models: { detectionPath: fileFor(ref, m, 'detection'), recognitionPath: fileFor(ref, m, 'recognition'), dictionaryPath: fileFor(ref, m, 'dictionary') },
+        models: {
+          detectionPath: fileFor(ref, m, 'detection'),
+          recognitionPath: fileFor(ref, m, 'recognition'),
+          dictionaryPath: fileFor(ref, m, 'dictionary'),
+        },
       });
     }
     case 'detector':
-      if (!existsSync(join(ref, 'fld-model.json'))) throw new NoAdapterError(`specialists.detector = ${ref}: not a model folder (no fld-model.json)`);
+      if (!existsSync(join(ref, 'fld-model.json')))
+        throw new NoAdapterError(`specialists.detector = ${ref}: not a model folder (no fld-model.json)`);
       return new DetectorAdapter({ modelDir: ref, round, threads });
     case 'grounding':
       // a detector folder grounds by class names (specialists/detector/detector-grounding.ts)
-      if (existsSync(join(ref, 'fld-model.json')) && (await readManifest(ref)).family === 'detector') return new DetectorGroundingAdapter({ modelDir: ref, round, threads });
+      if (existsSync(join(ref, 'fld-model.json')) && (await readManifest(ref)).family === 'detector')
+        return new DetectorGroundingAdapter({ modelDir: ref, round, threads });
       return florence2Adapter(specialist, ref, round, threads, tasks);
     case 'captioner':
     case 'region_caption':
@@ -85,27 +105,47 @@ async function specialistAdapter(specialist: string, ref: string, round: number,
  * captions, the region captioner `<REGION_TO_DESCRIPTION>` on the detector's boxes. The stage hands
  * those inputs to the adapter (stage-inputs.ts).
  */
-async function florence2Adapter(specialist: string, ref: string, round: number, threads: ThreadOptions, only?: readonly string[]): Promise<Florence2Adapter> {
-  if (!existsSync(join(ref, 'fld-model.json'))) throw new NoAdapterError(`specialists.${specialist} = ${ref}: not a model folder (no fld-model.json)`);
+async function florence2Adapter(
+  specialist: string,
+  ref: string,
+  round: number,
+  threads: ThreadOptions,
+  only?: readonly string[],
+): Promise<Florence2Adapter> {
+  if (!existsSync(join(ref, 'fld-model.json')))
+    throw new NoAdapterError(`specialists.${specialist} = ${ref}: not a model folder (no fld-model.json)`);
   const m = await readManifest(ref);
-  if (m.family !== 'florence2') throw new NoAdapterError(`specialists.${specialist} = ${ref}: model family is ${m.family}, expected florence2`);
+  if (m.family !== 'florence2')
+    throw new NoAdapterError(`specialists.${specialist} = ${ref}: model family is ${m.family}, expected florence2`);
   const listed = m.tasks ?? [];
   let tasks: string[];
   if (only) {
     // a refinement round's plan names the tasks of each stage (pipeline/engine/refine-plan.ts)
     const missing = only.filter((t) => !listed.includes(t));
-    if (missing.length) throw new NoAdapterError(`specialists.${specialist} = ${ref}: fld-model.json does not list ${missing.join(' ')} (it has ${listed.join(' ') || 'none'})`);
+    if (missing.length)
+      throw new NoAdapterError(
+        `specialists.${specialist} = ${ref}: fld-model.json does not list ${missing.join(' ')} (it has ${listed.join(' ') || 'none'})`,
+      );
     tasks = [...only];
   } else if (specialist in FLORENCE2_SLOT_TASK) {
     const task = FLORENCE2_SLOT_TASK[specialist];
-    if (!listed.includes(task)) throw new NoAdapterError(`specialists.${specialist} = ${ref}: fld-model.json does not list ${task} (it has ${listed.join(' ') || 'none'})`);
+    if (!listed.includes(task))
+      throw new NoAdapterError(
+        `specialists.${specialist} = ${ref}: fld-model.json does not list ${task} (it has ${listed.join(' ') || 'none'})`,
+      );
     tasks = [task];
   } else if (specialist === 'captioner') {
     tasks = Object.keys(CAPTION_TASKS).filter((t) => listed.includes(t));
-    if (!tasks.length) throw new NoAdapterError(`specialists.captioner = ${ref}: fld-model.json lists no caption task (${Object.keys(CAPTION_TASKS).join(' ')}); it has ${listed.join(' ') || 'none'}`);
+    if (!tasks.length)
+      throw new NoAdapterError(
+        `specialists.captioner = ${ref}: fld-model.json lists no caption task (${Object.keys(CAPTION_TASKS).join(' ')}); it has ${listed.join(' ') || 'none'}`,
+      );
   } else {
     const task = specialist === 'grounding' ? '<CAPTION_TO_PHRASE_GROUNDING>' : '<REGION_TO_DESCRIPTION>';
-    if (!listed.includes(task)) throw new NoAdapterError(`specialists.${specialist} = ${ref}: fld-model.json does not list ${task} (it has ${listed.join(' ') || 'none'})`);
+    if (!listed.includes(task))
+      throw new NoAdapterError(
+        `specialists.${specialist} = ${ref}: fld-model.json does not list ${task} (it has ${listed.join(' ') || 'none'})`,
+      );
     tasks = [task];
   }
   return new Florence2Adapter({ modelDir: ref, tasks, round, threads, shareEngine: true });

@@ -12,7 +12,8 @@ import { readStageInputs } from './stage-inputs.ts';
 import { annotateStage, type SpecialistStageDef, type Stage, type StageContext, type StageOutput } from './stages.ts';
 
 const isPreparing = (a: SpecialistAdapter): a is PreparingAdapter<unknown> =>
-  typeof (a as Partial<PreparingAdapter<unknown>>).prepare === 'function' && typeof (a as Partial<PreparingAdapter<unknown>>).run === 'function';
+  typeof (a as Partial<PreparingAdapter<unknown>>).prepare === 'function' &&
+  typeof (a as Partial<PreparingAdapter<unknown>>).run === 'function';
 
 /** Key of a specialist's per-image error rows beside its raw output. */
 export const rawErrorsName = (specialist: string) => `${specialist}_errors`;
@@ -35,7 +36,8 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
     async run(ctx: StageContext): Promise<StageOutput> {
       const { storage, collection: c, round: r, shard } = ctx;
       const existing = await readDoneMarker(storage, c, r, name, shard);
-      if (existing) return { stage: name, shard, marker: layout.done(c, r, name, shard), counts: existing.counts, skipped: true };
+      if (existing)
+        return { stage: name, shard, marker: layout.done(c, r, name, shard), counts: existing.counts, skipped: true };
       const started = performance.now();
       const ref = ctx.plan.specialists[def.specialist];
       if (!ref) throw new Error(`${name} shard ${shard}: the round plan names no model for ${def.specialist}`);
@@ -54,16 +56,29 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
         // a fed specialist skips images its upstream gave nothing for (no box, no caption, or an image
         // the upstream already reported as an error): no prompt, so no fetch, decode or vision encoding
         const todo = fed ? batch.filter((img) => fed.byImage.has(img.image_id)) : batch;
-        for (const [img, got] of await Promise.all(todo.map(async (img) => [img, await services.images.read(img.uri)] as const))) {
-          if ('error' in got) failed.push({ image_id: img.image_id, shard, stage: name, message: `image ${img.image_id}: ${got.error}` });
-          else inputs.push({ image_id: img.image_id, bytes: got.bytes, ...(fed ? { captions: [], regions: [], ...fed.byImage.get(img.image_id) } : {}) });
+        for (const [img, got] of await Promise.all(
+          todo.map(async (img) => [img, await services.images.read(img.uri)] as const),
+        )) {
+          if ('error' in got)
+            failed.push({ image_id: img.image_id, shard, stage: name, message: `image ${img.image_id}: ${got.error}` });
+          else
+            inputs.push({
+              image_id: img.image_id,
+              bytes: got.bytes,
+              ...(fed ? { captions: [], regions: [], ...fed.byImage.get(img.image_id) } : {}),
+            });
         }
         // the decode budget, judged on the headers before any pixel is decoded
         const sized = await Promise.all(inputs.map(async (item) => ({ item, size: await declaredPixels(item.bytes) })));
         const { groups, over } = groupByDecodedBytes(sized, budget);
         for (const o of over) {
           const mb = (decodedBytes(o.size) / 2 ** 20).toFixed(0);
-          failed.push({ image_id: o.item.image_id, shard, stage: `${name}:decode`, message: `image ${o.item.image_id}: ${o.size!.width}x${o.size!.height} decodes to ${mb} MB, over the ${(budget / 2 ** 20).toFixed(0)} MB a batch may hold (config decodeBudgetMB ${services.decodeBudgetMB}, half of it per batch)` });
+          failed.push({
+            image_id: o.item.image_id,
+            shard,
+            stage: `${name}:decode`,
+            message: `image ${o.item.image_id}: ${o.size!.width}x${o.size!.height} decodes to ${mb} MB, over the ${(budget / 2 ** 20).toFixed(0)} MB a batch may hold (config decodeBudgetMB ${services.decodeBudgetMB}, half of it per batch)`,
+          });
         }
         // one group: decoded here, ahead of the model; several: decoded one after another when run
         const ahead = groups.length === 1 && split ? await split.prepare(groups[0]) : null;
@@ -73,7 +88,10 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       let done = 0;
       const collect = (res: AdapterResult) => {
         for (const kind of ['text', 'region_text', 'text_phrase_region'] as const) {
-          if (kind !== def.produces && res[kind].length) throw new Error(`${name}: adapter ${sourceOf(adapter)} returned ${kind} rows; this stage stores ${def.produces} only`);
+          if (kind !== def.produces && res[kind].length)
+            throw new Error(
+              `${name}: adapter ${sourceOf(adapter)} returned ${kind} rows; this stage stores ${def.produces} only`,
+            );
         }
         rows.push(...(res[def.produces] as RecordOf<typeof def.produces>[]));
         for (const e of res.errors) errors.push({ image_id: e.image_id, shard, stage: e.stage, message: e.message });
@@ -93,18 +111,35 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       const errs = await writeShard(storage, layout.raw(c, r, rawErrorsName(def.specialist), shard), 'errors', errors);
       const failed = new Set(errors.map((e) => e.image_id)).size;
       const ms = performance.now() - started;
-      const counts: Record<string, number> = { [def.produces]: rows.length, errors: errors.length, images: images.length };
+      const counts: Record<string, number> = {
+        [def.produces]: rows.length,
+        errors: errors.length,
+        images: images.length,
+      };
       if (fed) counts.inputs = fed.count;
       const marker = await writeDoneMarker(storage, c, r, {
         stage: name,
         shard,
         counts,
-        stats: { [sourceOf(adapter)]: { total: images.length, kept: images.length - failed, dropped: failed ? { error: failed } : {}, ms: inferMs } },
+        stats: {
+          [sourceOf(adapter)]: {
+            total: images.length,
+            kept: images.length - failed,
+            dropped: failed ? { error: failed } : {},
+            ms: inferMs,
+          },
+        },
         finished_at: new Date().toISOString(),
         ms,
         files: [raw, errs].map((f) => ({ key: f.key, kind: f.kind, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
       });
-      return { stage: name, shard, marker, counts: { [def.produces]: rows.length, errors: errors.length }, skipped: false };
+      return {
+        stage: name,
+        shard,
+        marker,
+        counts: { [def.produces]: rows.length, errors: errors.length },
+        skipped: false,
+      };
     },
   };
 }

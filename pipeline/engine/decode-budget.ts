@@ -16,10 +16,14 @@ export interface Sized<T> {
 /** Bytes one batch may decode: half the job's budget. */
 export const batchBudgetBytes = (budgetMB: number): number => Math.floor((budgetMB * 1024 * 1024) / 2);
 
-export const decodedBytes = (size: { width: number; height: number } | null): number => (size ? size.width * size.height * RGB_BYTES_PER_PIXEL : 0);
+export const decodedBytes = (size: { width: number; height: number } | null): number =>
+  size ? size.width * size.height * RGB_BYTES_PER_PIXEL : 0;
 
 /** Groups in order, each within `budget` bytes decoded; `over`: items that alone exceed it. */
-export function groupByDecodedBytes<T>(items: readonly Sized<T>[], budget: number): { groups: T[][]; over: Sized<T>[] } {
+export function groupByDecodedBytes<T>(
+  items: readonly Sized<T>[],
+  budget: number,
+): { groups: T[][]; over: Sized<T>[] } {
   const groups: T[][] = [];
   const over: Sized<T>[] = [];
   let current: T[] = [];

@@ -8,8 +8,18 @@ import { planShards, type PlanOptions } from '../sources/plan.ts';
 import type { Source } from '../sources/types.ts';
 import { acceptancePlan, checkAcceptanceReady, shardSizeFor } from './acceptance.ts';
 import {
-  claimListing, createRoundPlan, writeRoundPlan, listingKey, describeDifferences, listImageShards, planDifferences, readCollectionPlan, readListing, readRoundPlan,
-  writeCollectionPlan, type ListingPlan,
+  claimListing,
+  createRoundPlan,
+  writeRoundPlan,
+  listingKey,
+  describeDifferences,
+  listImageShards,
+  planDifferences,
+  readCollectionPlan,
+  readListing,
+  readRoundPlan,
+  writeCollectionPlan,
+  type ListingPlan,
 } from './plan-files.ts';
 import { DEFAULT_JOB_POLICY, type JobPolicy } from './policy.ts';
 import type { RoundQueue } from './round-queue.ts';
@@ -34,29 +44,60 @@ const ROUND_PLAN_FIELDS = ['specialists', 'filters', 'batchSize', 'window', 'job
  * a conditional create: an enqueue that loses the race to another one with the same plan joins it,
  * one with a different plan is refused before it writes anything, naming what differs.
  */
-export async function roundPlanFor(storage: Storage, collection: string, round: number, config: EngineConfig, jobs: JobPolicy = config.jobs ?? DEFAULT_JOB_POLICY): Promise<RoundPlan> {
+export async function roundPlanFor(
+  storage: Storage,
+  collection: string,
+  round: number,
+  config: EngineConfig,
+  jobs: JobPolicy = config.jobs ?? DEFAULT_JOB_POLICY,
+): Promise<RoundPlan> {
   const saved = await readRoundPlan(storage, collection, round);
   if (saved) return saved;
-  const { saved: winner, ours, created } = await createRoundPlan(storage, await checkedPlan(storage, collection, round, config, jobs));
+  const {
+    saved: winner,
+    ours,
+    created,
+  } = await createRoundPlan(storage, await checkedPlan(storage, collection, round, config, jobs));
   if (created) return winner;
   const diff = planDifferences(winner, ours, ROUND_PLAN_FIELDS);
   if (diff.length) {
-    throw new PlanConflictError(`round ${round} of collection ${collection}: another enqueue planned this round at the same moment with a different plan (${describeDifferences(diff)}); this enqueue wrote nothing. The saved plan is ${layout.roundPlan(collection, round)}`);
+    throw new PlanConflictError(
+      `round ${round} of collection ${collection}: another enqueue planned this round at the same moment with a different plan (${describeDifferences(diff)}); this enqueue wrote nothing. The saved plan is ${layout.roundPlan(collection, round)}`,
+    );
   }
   return winner;
 }
 
 /** A new plan of the round from the config, checked (specialists wired, model folders there, the verified set ready); not saved. */
-async function checkedPlan(storage: Storage, collection: string, round: number, config: EngineConfig, jobs: JobPolicy): Promise<Omit<RoundPlan, 'schema_version'>> {
+async function checkedPlan(
+  storage: Storage,
+  collection: string,
+  round: number,
+  config: EngineConfig,
+  jobs: JobPolicy,
+): Promise<Omit<RoundPlan, 'schema_version'>> {
   const names = Object.keys(config.specialists);
   roundSpecialists(names);
   const unwired = names.filter((n) => !WIRED_SPECIALISTS.includes(n));
-  if (unwired.length) throw new Error(`config specialists: no adapter for ${unwired.join(', ')} in this build (wired: ${WIRED_SPECIALISTS.join(', ')}); remove them from "specialists"`);
+  if (unwired.length)
+    throw new Error(
+      `config specialists: no adapter for ${unwired.join(', ')} in this build (wired: ${WIRED_SPECIALISTS.join(', ')}); remove them from "specialists"`,
+    );
   // a missing model folder stops the round here, before anything is written, not on a worker later
   checkSpecialistRefs(config.specialists);
   const acceptance = acceptancePlan(config, collection);
   await checkAcceptanceReady(storage, acceptance, collection, round);
-  return { collection, round, specialists: config.specialists, filters: config.filters, batchSize: config.batchSize, window: config.window, jobs, acceptance, created_at: new Date().toISOString() };
+  return {
+    collection,
+    round,
+    specialists: config.specialists,
+    filters: config.filters,
+    batchSize: config.batchSize,
+    window: config.window,
+    jobs,
+    acceptance,
+    created_at: new Date().toISOString(),
+  };
 }
 
 /**
@@ -65,15 +106,25 @@ async function checkedPlan(storage: Storage, collection: string, round: number, 
  * or running: shards done under the old plan stay done, failed ones run under the new plan on
  * `fld retry`. Returns the new plan and what changed ('' when nothing did).
  */
-export async function replanRound(q: RoundQueue, collection: string, round: number, config: EngineConfig): Promise<{ plan: RoundPlan; changed: string }> {
+export async function replanRound(
+  q: RoundQueue,
+  collection: string,
+  round: number,
+  config: EngineConfig,
+): Promise<{ plan: RoundPlan; changed: string }> {
   const saved = await readRoundPlan(q.storage, collection, round);
   if (!saved) return { plan: await roundPlanFor(q.storage, collection, round, config), changed: '' };
   const k = { collection, round };
   const busy = await q.shardsInFlight(k);
   if (busy.length) {
-    throw new PlanConflictError(`round ${round} of collection ${collection}: ${busy.length} shard(s) are queued or running (${busy.slice(0, 5).join(', ')}${busy.length > 5 ? ', ...' : ''}); --replan waits until none is (fld status), so that no shard runs half under each plan`);
+    throw new PlanConflictError(
+      `round ${round} of collection ${collection}: ${busy.length} shard(s) are queued or running (${busy.slice(0, 5).join(', ')}${busy.length > 5 ? ', ...' : ''}); --replan waits until none is (fld status), so that no shard runs half under each plan`,
+    );
   }
-  const next = await writeRoundPlan(q.storage, await checkedPlan(q.storage, collection, round, config, config.jobs ?? DEFAULT_JOB_POLICY));
+  const next = await writeRoundPlan(
+    q.storage,
+    await checkedPlan(q.storage, collection, round, config, config.jobs ?? DEFAULT_JOB_POLICY),
+  );
   if (await q.isRegistered(k)) await q.replacePlan(next);
   return { plan: next, changed: describeDifferences(planDifferences(saved, next, ROUND_PLAN_FIELDS)) };
 }
@@ -81,12 +132,20 @@ export async function replanRound(q: RoundQueue, collection: string, round: numb
 /** How a listing cuts the collection into shards; a listing differing in any of these would write other records under the same keys. */
 const LISTING_FIELDS = ['source', 'shardSize', 'idFrom', 'readSize', 'checkImages'] as const;
 
-function listingConflict(collection: string, round: number | undefined, saved: Pick<ListingPlan, 'source' | 'shardSize'> & Partial<ListingPlan>, ours: ListingPlan, fields: readonly (typeof LISTING_FIELDS)[number][]): void {
+function listingConflict(
+  collection: string,
+  round: number | undefined,
+  saved: Pick<ListingPlan, 'source' | 'shardSize'> & Partial<ListingPlan>,
+  ours: ListingPlan,
+  fields: readonly (typeof LISTING_FIELDS)[number][],
+): void {
   const diff = planDifferences<Record<string, unknown>>(saved, ours, fields);
   if (!diff.length) return;
   const what = round === undefined ? `collection ${collection}` : `round ${round} of collection ${collection}`;
-  throw new PlanConflictError(`${what}: the collection's image listing was planned with other settings than this enqueue's (${describeDifferences(diff)}); ` +
-    `this enqueue wrote no image shard. Enqueue with the saved settings (${listingKey(collection)}), or use another collection name`);
+  throw new PlanConflictError(
+    `${what}: the collection's image listing was planned with other settings than this enqueue's (${describeDifferences(diff)}); ` +
+      `this enqueue wrote no image shard. Enqueue with the saved settings (${listingKey(collection)}), or use another collection name`,
+  );
 }
 
 export interface ImageShardSummary {
@@ -130,7 +189,13 @@ export async function writeImageShards(
   if (done) {
     // a collection listed before listing plans existed has only its collection plan to compare with
     const listed = await readListing(storage, opts.collection);
-    listingConflict(opts.collection, opts.round, listed ?? done, ours, listed ? LISTING_FIELDS : ['source', 'shardSize']);
+    listingConflict(
+      opts.collection,
+      opts.round,
+      listed ?? done,
+      ours,
+      listed ? LISTING_FIELDS : ['source', 'shardSize'],
+    );
     await onAccepted();
     const shards = await listImageShards(storage, opts.collection);
     for (const s of shards) await onShard(s);
@@ -144,12 +209,17 @@ export async function writeImageShards(
   const shards: number[] = [];
   for await (const s of plan) {
     const key = layout.images(opts.collection, s.shard);
-    if (!(await storage.exists(key))) await writeShard(storage, key, 'image', s.records, { collection: opts.collection });
+    if (!(await storage.exists(key)))
+      await writeShard(storage, key, 'image', s.records, { collection: opts.collection });
     shards.push(s.shard);
     await onShard(s.shard);
   }
   const sum = plan.summary;
-  const problems = { total: sum.problems, byReason: sum.byReason, examples: sum.examples.map((p) => ({ reason: p.reason, where: p.where, message: p.message })) };
+  const problems = {
+    total: sum.problems,
+    byReason: sum.byReason,
+    examples: sum.examples.map((p) => ({ reason: p.reason, where: p.where, message: p.message })),
+  };
   await writeCollectionPlan(storage, {
     collection: opts.collection,
     source: sum.source,
@@ -177,21 +247,32 @@ export interface EnqueueSummary extends ImageShardSummary {
  * merges finish), so this command may exit or crash at any point: a re-run continues where it
  * stopped and adds no job twice (registration is once per shard, job ids are deterministic).
  */
-export async function enqueueRound(q: RoundQueue, plan: RoundPlan, source: Source, opts: Omit<PlanOptions, 'collection'> & { shardSize: number; onShard?: (shard: number) => void }): Promise<EnqueueSummary> {
+export async function enqueueRound(
+  q: RoundQueue,
+  plan: RoundPlan,
+  source: Source,
+  opts: Omit<PlanOptions, 'collection'> & { shardSize: number; onShard?: (shard: number) => void },
+): Promise<EnqueueSummary> {
   const k = { collection: plan.collection, round: plan.round };
   let registered = 0;
   let alreadyDone = 0;
   // Redis learns of the round once the listing plan is ours or matches (a refused enqueue leaves
   // nothing behind), and before the source is read (a listing that fails midway still shows in fld status)
-  const summary = await writeImageShards(q.storage, source, { ...opts, collection: plan.collection, round: plan.round, shardSize: shardSizeFor(plan, opts.shardSize) }, async (s) => {
-    if (await q.storage.exists(layout.done(k.collection, k.round, 'merge', s))) alreadyDone++;
-    else registered += await q.registerShards(k, [s]);
-    await q.topUp(k, { reconcile: false });
-    opts.onShard?.(s);
-  }, async () => {
-    await q.ensureQueues();
-    await q.registerRound(plan);
-  });
+  const summary = await writeImageShards(
+    q.storage,
+    source,
+    { ...opts, collection: plan.collection, round: plan.round, shardSize: shardSizeFor(plan, opts.shardSize) },
+    async (s) => {
+      if (await q.storage.exists(layout.done(k.collection, k.round, 'merge', s))) alreadyDone++;
+      else registered += await q.registerShards(k, [s]);
+      await q.topUp(k, { reconcile: false });
+      opts.onShard?.(s);
+    },
+    async () => {
+      await q.ensureQueues();
+      await q.registerRound(plan);
+    },
+  );
   await q.markPlanned(k, summary.shards.length);
   await q.topUp(k);
   return { ...summary, collection: plan.collection, round: plan.round, registered, alreadyDone };
@@ -204,7 +285,10 @@ export async function enqueueRound(q: RoundQueue, plan: RoundPlan, source: Sourc
  */
 export async function resumeRound(q: RoundQueue, collection: string, round: number): Promise<EnqueueSummary> {
   const plan = await readRoundPlan(q.storage, collection, round);
-  if (!plan) throw new Error(`round ${round} of collection ${collection}: no round plan in ${q.storage.url} (was it ever enqueued? run fld enqueue <source> --collection ${collection} --round ${round})`);
+  if (!plan)
+    throw new Error(
+      `round ${round} of collection ${collection}: no round plan in ${q.storage.url} (was it ever enqueued? run fld enqueue <source> --collection ${collection} --round ${round})`,
+    );
   const k = { collection, round };
   await q.ensureQueues();
   await q.registerRound(plan);
@@ -218,5 +302,15 @@ export async function resumeRound(q: RoundQueue, collection: string, round: numb
   }
   if (cp) await q.markPlanned(k, shards.length);
   await q.topUp(k);
-  return { collection, round, shards, images: cp?.images ?? 0, skipped: cp?.skipped.total ?? 0, problems: cp?.skipped ?? { total: 0, byReason: {}, examples: [] }, listed: false, registered, alreadyDone };
+  return {
+    collection,
+    round,
+    shards,
+    images: cp?.images ?? 0,
+    skipped: cp?.skipped.total ?? 0,
+    problems: cp?.skipped ?? { total: 0, byReason: {}, examples: [] },
+    listed: false,
+    registered,
+    alreadyDone,
+  };
 }

@@ -9,7 +9,12 @@ import type { Stage } from './stages.ts';
  * annotate stage is merge's child. BullMQ runs a parent after all its children, so the tree is the
  * dependency order. Job ids are deterministic, so adding a flow twice adds nothing.
  */
-export function shardFlow(stages: readonly Stage[], job: Omit<ShardJob, 'stage'>, prefix: string, policy: JobPolicy): FlowJob {
+export function shardFlow(
+  stages: readonly Stage[],
+  job: Omit<ShardJob, 'stage'>,
+  prefix: string,
+  policy: JobPolicy,
+): FlowJob {
   const byName = new Map(stages.map((s) => [s.name, s]));
   const merge = byName.get('merge');
   if (!merge) throw new Error('a round needs a merge stage');
@@ -24,7 +29,11 @@ export function shardFlow(stages: readonly Stage[], job: Omit<ShardJob, 'stage'>
   }
   const node = (s: Stage): FlowChildJob => {
     const data: ShardJob = { ...job, stage: s.name };
-    const children = stages.filter((x) => x.name !== 'merge' && (s.name === 'merge' ? !consumer.has(x.name) : consumer.get(x.name) === s.name)).map(node);
+    const children = stages
+      .filter(
+        (x) => x.name !== 'merge' && (s.name === 'merge' ? !consumer.has(x.name) : consumer.get(x.name) === s.name),
+      )
+      .map(node);
     return {
       name: s.name,
       queueName: s.queue,

@@ -16,7 +16,8 @@ export function shardProcessor(q: RoundQueue, lockDuration: number) {
     const k = { collection: data.collection, round: data.round };
     const stage = (await q.stages(k)).find((s) => s.name === data.stage);
     if (!stage) throw new Error(`job ${job.id}: round ${data.round} of ${data.collection} has no stage ${data.stage}`);
-    if (stage.queue !== job.queueName) throw new Error(`job ${job.id}: stage ${stage.name} belongs on ${stage.queue}, not ${job.queueName}`);
+    if (stage.queue !== job.queueName)
+      throw new Error(`job ${job.id}: stage ${stage.name} belongs on ${stage.queue}, not ${job.queueName}`);
     let last = 0;
     const out = await stage.run({
       storage: q.storage,

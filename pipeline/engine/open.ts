@@ -9,7 +9,10 @@ import { RoundQueue } from './round-queue.ts';
 import type { Services } from './services.ts';
 
 /** Storage, models and image reader of one process, without Redis (the in-process executor). */
-export function openServices(config: EngineConfig, opts: { log?: Logger; adapters?: AdapterFactory } = {}): Services & { close(): Promise<void> } {
+export function openServices(
+  config: EngineConfig,
+  opts: { log?: Logger; adapters?: AdapterFactory } = {},
+): Services & { close(): Promise<void> } {
   const storage = openStorage(config.storage);
   const adapters = new AdapterPool(opts.adapters ?? adapterFactory(config.ort));
   const images = new ImageSource();
@@ -28,7 +31,10 @@ export function openServices(config: EngineConfig, opts: { log?: Logger; adapter
 }
 
 /** Services plus Redis (checked first: a Redis that is down is one clear error) and the round queue. */
-export async function openEngine(config: EngineConfig, opts: { log?: Logger; adapters?: AdapterFactory } = {}): Promise<{ q: RoundQueue; close(): Promise<void> }> {
+export async function openEngine(
+  config: EngineConfig,
+  opts: { log?: Logger; adapters?: AdapterFactory } = {},
+): Promise<{ q: RoundQueue; close(): Promise<void> }> {
   const redis = await connectRedis({ url: config.redis, ca: config.redisCa });
   const services = openServices(config, opts);
   const q = new RoundQueue(redis, config.queuePrefix, services);

@@ -33,12 +33,26 @@ export async function writeRoundPlan(storage: Storage, plan: Omit<RoundPlan, 'sc
  * round at once exactly one plan is saved. Returns the saved plan (ours or the one that got there
  * first) and ours as validated, so the caller can compare them.
  */
-export async function createRoundPlan(storage: Storage, plan: Omit<RoundPlan, 'schema_version'>): Promise<{ saved: RoundPlan; ours: RoundPlan; created: boolean }> {
+export async function createRoundPlan(
+  storage: Storage,
+  plan: Omit<RoundPlan, 'schema_version'>,
+): Promise<{ saved: RoundPlan; ours: RoundPlan; created: boolean }> {
   const key = layout.roundPlan(plan.collection, plan.round);
-  const ours = validate(RoundPlan, { schema_version: SCHEMA_VERSION, ...plan }, `round plan ${objectName(storage, key)}`);
+  const ours = validate(
+    RoundPlan,
+    { schema_version: SCHEMA_VERSION, ...plan },
+    `round plan ${objectName(storage, key)}`,
+  );
   if (await createOnce(storage, key, JSON.stringify(ours, null, 2) + '\n')) return { saved: ours, ours, created: true };
   const saved = await readRoundPlan(storage, plan.collection, plan.round);
-  if (!saved) throw new StorageError(storage.url, 'putIfAbsent', key, 'the object was there a moment ago and is gone now (deleted while this round was being planned?)', true);
+  if (!saved)
+    throw new StorageError(
+      storage.url,
+      'putIfAbsent',
+      key,
+      'the object was there a moment ago and is gone now (deleted while this round was being planned?)',
+      true,
+    );
   return { saved, ours, created: false };
 }
 
@@ -49,9 +63,16 @@ export async function readRoundPlan(storage: Storage, collection: string, round:
   return raw && validate(RoundPlan, raw, what);
 }
 
-export async function writeCollectionPlan(storage: Storage, plan: Omit<CollectionPlan, 'schema_version'>): Promise<void> {
+export async function writeCollectionPlan(
+  storage: Storage,
+  plan: Omit<CollectionPlan, 'schema_version'>,
+): Promise<void> {
   const key = layout.collectionPlan(plan.collection);
-  const p = validate(CollectionPlan, { schema_version: SCHEMA_VERSION, ...plan }, `collection plan ${objectName(storage, key)}`);
+  const p = validate(
+    CollectionPlan,
+    { schema_version: SCHEMA_VERSION, ...plan },
+    `collection plan ${objectName(storage, key)}`,
+  );
   await storage.put(key, JSON.stringify(p, null, 2) + '\n', { contentType: 'application/json' });
 }
 
@@ -82,12 +103,26 @@ export type ListingPlan = z.infer<typeof ListingPlan>;
 export const listingKey = (collection: string): string => `${layout.imagesPrefix(collection)}_listing.json`;
 
 /** Saves the listing plan unless one is there (one conditional create); returns the saved one and ours. */
-export async function claimListing(storage: Storage, plan: Omit<ListingPlan, 'schema_version'>): Promise<{ saved: ListingPlan; ours: ListingPlan; created: boolean }> {
+export async function claimListing(
+  storage: Storage,
+  plan: Omit<ListingPlan, 'schema_version'>,
+): Promise<{ saved: ListingPlan; ours: ListingPlan; created: boolean }> {
   const key = listingKey(plan.collection);
-  const ours = validate(ListingPlan, { schema_version: SCHEMA_VERSION, ...plan }, `listing plan ${objectName(storage, key)}`);
+  const ours = validate(
+    ListingPlan,
+    { schema_version: SCHEMA_VERSION, ...plan },
+    `listing plan ${objectName(storage, key)}`,
+  );
   if (await createOnce(storage, key, JSON.stringify(ours, null, 2) + '\n')) return { saved: ours, ours, created: true };
   const saved = await readListing(storage, plan.collection);
-  if (!saved) throw new StorageError(storage.url, 'putIfAbsent', key, 'the object was there a moment ago and is gone now (deleted while the collection was being listed?)', true);
+  if (!saved)
+    throw new StorageError(
+      storage.url,
+      'putIfAbsent',
+      key,
+      'the object was there a moment ago and is gone now (deleted while the collection was being listed?)',
+      true,
+    );
   return { saved, ours, created: false };
 }
 
@@ -100,23 +135,47 @@ export async function readListing(storage: Storage, collection: string): Promise
 
 async function createOnce(storage: Storage, key: string, body: string): Promise<boolean> {
   // A check-then-put here would let two enqueues both believe they planned the round.
-  if (!storage.putIfAbsent) throw new StorageError(storage.url, 'putIfAbsent', key, 'this storage has no conditional create, which planning a round needs', false);
+  if (!storage.putIfAbsent)
+    throw new StorageError(
+      storage.url,
+      'putIfAbsent',
+      key,
+      'this storage has no conditional create, which planning a round needs',
+      false,
+    );
   return storage.putIfAbsent(key, body, { contentType: 'application/json' });
 }
 
-export interface PlanDifference { field: string; saved: unknown; ours: unknown }
-
-/** The fields in which two plans differ (compared as JSON with sorted keys, so key order is no difference). */
-export function planDifferences<T extends Record<string, unknown>>(saved: T, ours: T, fields: readonly (keyof T & string)[]): PlanDifference[] {
-  return fields.filter((f) => stableJson(saved[f]) !== stableJson(ours[f])).map((field) => ({ field, saved: saved[field], ours: ours[field] }));
+export interface PlanDifference {
+  field: string;
+  saved: unknown;
+  ours: unknown;
 }
 
-export const describeDifferences = (d: PlanDifference[]): string => d.map((x) => `${x.field}: ${stableJson(x.saved)} saved, ${stableJson(x.ours)} in this enqueue`).join('; ');
+/** The fields in which two plans differ (compared as JSON with sorted keys, so key order is no difference). */
+export function planDifferences<T extends Record<string, unknown>>(
+  saved: T,
+  ours: T,
+  fields: readonly (keyof T & string)[],
+): PlanDifference[] {
+  return fields
+    .filter((f) => stableJson(saved[f]) !== stableJson(ours[f]))
+    .map((field) => ({ field, saved: saved[field], ours: ours[field] }));
+}
+
+export const describeDifferences = (d: PlanDifference[]): string =>
+  d.map((x) => `${x.field}: ${stableJson(x.saved)} saved, ${stableJson(x.ours)} in this enqueue`).join('; ');
 
 function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
-    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    : x)) ?? 'undefined';
+  return (
+    JSON.stringify(v, (_k, x: unknown) =>
+      x && typeof x === 'object' && !Array.isArray(x)
+        ? Object.fromEntries(
+            Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+          )
+        : x,
+    ) ?? 'undefined'
+  );
 }
 
 /** Shard ids whose image shard exists, ascending (what `--resume` rebuilds from when Redis is gone). */

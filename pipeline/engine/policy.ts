@@ -46,4 +46,8 @@ export interface WorkerPolicy {
   maxStalledCount: number;
 }
 
-export const DEFAULT_WORKER_POLICY: WorkerPolicy = { lockDuration: 300_000, stalledInterval: 30_000, maxStalledCount: 2 };
+export const DEFAULT_WORKER_POLICY: WorkerPolicy = {
+  lockDuration: 300_000,
+  stalledInterval: 30_000,
+  maxStalledCount: 2,
+};

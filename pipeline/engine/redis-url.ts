@@ -68,7 +68,9 @@ export function parseRedisUrl(url: string, opts: { caFile?: string | null } = {}
     try {
       ca = readFileSync(opts.caFile, 'utf8');
     } catch (e) {
-      throw bad(`cannot read the CA file ${opts.caFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw bad(
+        `cannot read the CA file ${opts.caFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
   }
   return { cluster, tls, nodes, username, password, db, ca };

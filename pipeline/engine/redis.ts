@@ -29,11 +29,14 @@ export function newRedis(target: RedisTarget, extra: RedisOptions = {}, clusterE
     tls: target.tls ? (target.ca ? { ca: target.ca } : {}) : undefined,
     ...extra,
   };
-  if (!target.cluster) return new Redis({ host: target.nodes[0]!.host, port: target.nodes[0]!.port, db: target.db, ...node });
+  if (!target.cluster)
+    return new Redis({ host: target.nodes[0]!.host, port: target.nodes[0]!.port, db: target.db, ...node });
   return new Cluster(target.nodes, {
     redisOptions: node,
     // Slot map refreshes name nodes by IP; keep TLS verifying against the name the seeds were given by.
-    ...(target.tls ? { dnsLookup: (address: string, cb: (err: Error | null, address: string) => void) => cb(null, address) } : {}),
+    ...(target.tls
+      ? { dnsLookup: (address: string, cb: (err: Error | null, address: string) => void) => cb(null, address) }
+      : {}),
     ...clusterExtra,
   });
 }
@@ -42,7 +45,8 @@ const AUTH_ERROR = /WRONGPASS|NOAUTH|invalid password|invalid username-password/
 
 function reason(err: NodeJS.ErrnoException, settings: RedisSettings): string {
   const msg = maskSecrets(err.message ?? String(err));
-  if (AUTH_ERROR.test(msg)) return `refused the credentials (${msg.split('\n')[0]}); check the user and password in the URL`;
+  if (AUTH_ERROR.test(msg))
+    return `refused the credentials (${msg.split('\n')[0]}); check the user and password in the URL`;
   if (/certificate|self[- ]signed|SSL|TLS|ERR_TLS/i.test(`${err.code ?? ''} ${msg}`))
     return `failed the TLS handshake (${err.code ?? msg}); ${settings.ca ? `is ${settings.ca} the CA that signed the server's certificate?` : 'set FLD_REDIS_CA (or "redisCa" in the config) to the CA file'}`;
   return `is not reachable (${err.code ?? msg}); start it or point REDIS_URL / "redis" in fld.config.json at one`;
@@ -58,7 +62,13 @@ export async function connectRedis(settings: RedisSettings | string, timeoutMs =
   const target = parseRedisUrl(s.url, { caFile: s.ca });
   const probe = newRedis(
     target,
-    { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false },
+    {
+      lazyConnect: true,
+      connectTimeout: timeoutMs,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    },
     { lazyConnect: true, clusterRetryStrategy: () => null, enableOfflineQueue: false, slotsRefreshTimeout: timeoutMs },
   );
   let cause: NodeJS.ErrnoException | null = null;
@@ -70,7 +80,8 @@ export async function connectRedis(settings: RedisSettings | string, timeoutMs =
     await probe.ping();
     if (probe instanceof Cluster) {
       const info = await probe.cluster('INFO');
-      if (!/cluster_state:ok/.test(info)) throw new Error(`cluster_state is not ok: ${/cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown'}`);
+      if (!/cluster_state:ok/.test(info))
+        throw new Error(`cluster_state is not ok: ${/cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown'}`);
     }
   } catch (e) {
     const err = ((e as Error).message?.startsWith('cluster_state') ? e : (cause ?? e)) as NodeJS.ErrnoException;

@@ -23,7 +23,9 @@ export function resolveModel(ref: string, registry?: string): string {
   if (existsSync(join(ref, MODEL_MANIFEST_FILE))) return resolve(ref);
   const dir = join(registryDir(registry), ref);
   if (existsSync(join(dir, MODEL_MANIFEST_FILE))) return dir;
-  throw new RefinePlanError(`refine --model ${ref}: neither a model folder (no ${MODEL_MANIFEST_FILE} there) nor a model in the registry ${registryDir(registry)}`);
+  throw new RefinePlanError(
+    `refine --model ${ref}: neither a model folder (no ${MODEL_MANIFEST_FILE} there) nor a model in the registry ${registryDir(registry)}`,
+  );
 }
 
 export interface RefinePlanOptions {
@@ -44,19 +46,30 @@ export interface RefinePlanOptions {
  * The retrained detector of refinement round R: `ref` (a folder or a registered name), else
  * `<C>-detector-round-<R-1>` in the registry; it must be a detector-family model folder.
  */
-export async function resolveRetrainedDetector(collection: string, round: number, ref: string | undefined, registry?: string): Promise<string> {
+export async function resolveRetrainedDetector(
+  collection: string,
+  round: number,
+  ref: string | undefined,
+  registry?: string,
+): Promise<string> {
   const previous = round - 1;
   const name = ref ?? detectorModelName(collection, previous);
   let dir: string | null = null;
   if (existsSync(join(name, MODEL_MANIFEST_FILE))) dir = resolve(name);
-  else if (!name.includes('/') && existsSync(join(registryDir(registry), name, MODEL_MANIFEST_FILE))) dir = join(registryDir(registry), name);
+  else if (!name.includes('/') && existsSync(join(registryDir(registry), name, MODEL_MANIFEST_FILE)))
+    dir = join(registryDir(registry), name);
   if (!dir) {
-    throw new RefinePlanError(ref
-      ? `refine --detector ${ref}: neither a model folder (no ${MODEL_MANIFEST_FILE} there) nor a model in the registry ${registryDir(registry)}`
-      : `refine round ${round} of ${collection}: config refine.retrain includes detector, but the registry ${registryDir(registry)} has no ${name}; train it first with \`${trainDetectorCommand(collection, previous)}\` (or name a retrained detector with --detector)`);
+    throw new RefinePlanError(
+      ref
+        ? `refine --detector ${ref}: neither a model folder (no ${MODEL_MANIFEST_FILE} there) nor a model in the registry ${registryDir(registry)}`
+        : `refine round ${round} of ${collection}: config refine.retrain includes detector, but the registry ${registryDir(registry)} has no ${name}; train it first with \`${trainDetectorCommand(collection, previous)}\` (or name a retrained detector with --detector)`,
+    );
   }
   const m = await readManifest(dir);
-  if (m.family !== 'detector') throw new RefinePlanError(`refine --detector ${name}: model family is ${m.family}; the detector slot needs a detector model`);
+  if (m.family !== 'detector')
+    throw new RefinePlanError(
+      `refine --detector ${name}: model family is ${m.family}; the detector slot needs a detector model`,
+    );
   return dir;
 }
 
@@ -79,41 +92,70 @@ export interface RefinePlanResult {
  * `--resume` need no config.
  * Everything is checked before anything is written.
  */
-export async function refinePlanFor(storage: Storage, collection: string, round: number, config: EngineConfig, opts: RefinePlanOptions): Promise<RefinePlanResult> {
-  if (!Number.isInteger(round) || round < 1) throw new RefinePlanError(`refine --round must be an integer >= 1 (round 0 is fld enqueue / fld run), got ${round}`);
+export async function refinePlanFor(
+  storage: Storage,
+  collection: string,
+  round: number,
+  config: EngineConfig,
+  opts: RefinePlanOptions,
+): Promise<RefinePlanResult> {
+  if (!Number.isInteger(round) || round < 1)
+    throw new RefinePlanError(
+      `refine --round must be an integer >= 1 (round 0 is fld enqueue / fld run), got ${round}`,
+    );
   const saved = await readRoundPlan(storage, collection, round);
   if (saved) {
-    if (!saved.refine) throw new RefinePlanError(`round ${round} of ${collection} was planned as a specialists round, not a refinement round (${layout.roundPlan(collection, round)})`);
+    if (!saved.refine)
+      throw new RefinePlanError(
+        `round ${round} of ${collection} was planned as a specialists round, not a refinement round (${layout.roundPlan(collection, round)})`,
+      );
     return { plan: saved, created: false, skipped: [] };
   }
   const previous = round - 1;
   if (!(await storage.exists(layout.manifest(collection, previous)))) {
-    throw new RefinePlanError(`refine round ${round} of ${collection}: round ${previous} is not finished (no ${layout.manifest(collection, previous)}); run it to the end first`);
+    throw new RefinePlanError(
+      `refine round ${round} of ${collection}: round ${previous} is not finished (no ${layout.manifest(collection, previous)}); run it to the end first`,
+    );
   }
   const model = resolveModel(opts.model, opts.registry);
   const m = await readManifest(model);
-  if (m.family !== 'florence2') throw new RefinePlanError(`refine --model ${opts.model}: model family is ${m.family}; refinement needs a florence2 model`);
+  if (m.family !== 'florence2')
+    throw new RefinePlanError(
+      `refine --model ${opts.model}: model family is ${m.family}; refinement needs a florence2 model`,
+    );
   const listed = new Set(m.tasks ?? []);
   const asked = [...new Set(opts.tasks ?? config.refine.tasks)];
-  for (const t of asked) if (!(t in REFINE_TASK_SLOTS)) throw new RefinePlanError(`refine --tasks: unknown task ${t} (known: ${Object.keys(REFINE_TASK_SLOTS).join(' ')})`);
+  for (const t of asked)
+    if (!(t in REFINE_TASK_SLOTS))
+      throw new RefinePlanError(
+        `refine --tasks: unknown task ${t} (known: ${Object.keys(REFINE_TASK_SLOTS).join(' ')})`,
+      );
   for (const name of config.refine.specialists) {
-    if (!config.specialists[name]) throw new RefinePlanError(`config refine.specialists: "${name}" is not among the configured specialists (${Object.keys(config.specialists).join(', ') || 'none'})`);
+    if (!config.specialists[name])
+      throw new RefinePlanError(
+        `config refine.specialists: "${name}" is not among the configured specialists (${Object.keys(config.specialists).join(', ') || 'none'})`,
+      );
   }
   const retrain: readonly string[] = config.refine.retrain;
   for (const name of retrain) {
-    if (config.refine.specialists.includes(name)) throw new RefinePlanError(`config refine: "${name}" is in both refine.retrain and refine.specialists`);
+    if (config.refine.specialists.includes(name))
+      throw new RefinePlanError(`config refine: "${name}" is in both refine.retrain and refine.specialists`);
   }
   if (opts.detector !== undefined && !retrain.includes('detector')) {
-    throw new RefinePlanError(`refine --detector ${opts.detector}: config refine.retrain does not include detector, so no retrained detector runs in round ${round}`);
+    throw new RefinePlanError(
+      `refine --detector ${opts.detector}: config refine.retrain does not include detector, so no retrained detector runs in round ${round}`,
+    );
   }
   const retrained: Record<string, string> = {};
-  if (retrain.includes('detector')) retrained.detector = await resolveRetrainedDetector(collection, round, opts.detector, opts.registry);
+  if (retrain.includes('detector'))
+    retrained.detector = await resolveRetrainedDetector(collection, round, opts.detector, opts.registry);
   const skipped: string[] = [];
   const tasks: Record<string, string[]> = {};
   for (const t of asked) {
     const slot = REFINE_TASK_SLOTS[t];
     if (!listed.has(t)) skipped.push(`${t}: ${m.name} does not list it in ${MODEL_MANIFEST_FILE}`);
-    else if (config.refine.specialists.includes(slot)) skipped.push(`${t}: specialist ${slot} runs again in its slot (refine.specialists)`);
+    else if (config.refine.specialists.includes(slot))
+      skipped.push(`${t}: specialist ${slot} runs again in its slot (refine.specialists)`);
     else if (retrained[slot]) skipped.push(`${t}: specialist ${slot} retrained on round ${previous} runs in its slot`);
     else (tasks[slot] ??= []).push(t);
   }
@@ -126,11 +168,13 @@ export async function refinePlanFor(storage: Storage, collection: string, round:
     if (!specialists[d.specialist]) continue;
     const missing = d.needs.filter((n) => !specialists[n]);
     if (!missing.length) continue;
-    for (const t of tasks[d.specialist] ?? []) skipped.push(`${t}: it reads the ${missing.join(', ')} stage's output, which this round does not run`);
+    for (const t of tasks[d.specialist] ?? [])
+      skipped.push(`${t}: it reads the ${missing.join(', ')} stage's output, which this round does not run`);
     delete tasks[d.specialist];
     delete specialists[d.specialist];
   }
-  if (!Object.keys(specialists).length) throw new RefinePlanError(`refine round ${round}: nothing to run (${skipped.join('; ') || 'no tasks'})`);
+  if (!Object.keys(specialists).length)
+    throw new RefinePlanError(`refine round ${round}: nothing to run (${skipped.join('; ') || 'no tasks'})`);
   roundSpecialists(Object.keys(specialists));
   const acceptance = acceptancePlan(config, collection);
   await checkAcceptanceReady(storage, acceptance, collection, round);
@@ -142,7 +186,14 @@ export async function refinePlanFor(storage: Storage, collection: string, round:
     batchSize: config.batchSize,
     window: config.window,
     jobs: config.jobs ?? DEFAULT_JOB_POLICY,
-    refine: { previous, model, tasks, policy: config.refine.policy, agreeIou: config.refine.agreeIou, ...(Object.keys(retrained).length ? { retrained } : {}) },
+    refine: {
+      previous,
+      model,
+      tasks,
+      policy: config.refine.policy,
+      agreeIou: config.refine.agreeIou,
+      ...(Object.keys(retrained).length ? { retrained } : {}),
+    },
     acceptance,
     created_at: new Date().toISOString(),
   });

@@ -12,12 +12,24 @@ import type { Services } from './services.ts';
  * from the source again): on BullMQ workers, the same registration and flows as `fld enqueue --resume`
  * (shards whose merge marker exists are not queued again), or in this process.
  */
-export async function enqueueRefineRound(q: RoundQueue, config: EngineConfig, collection: string, round: number, opts: RefinePlanOptions): Promise<RefinePlanResult & { summary: EnqueueSummary }> {
+export async function enqueueRefineRound(
+  q: RoundQueue,
+  config: EngineConfig,
+  collection: string,
+  round: number,
+  opts: RefinePlanOptions,
+): Promise<RefinePlanResult & { summary: EnqueueSummary }> {
   const planned = await refinePlanFor(q.storage, collection, round, config, opts);
   return { ...planned, summary: await resumeRound(q, collection, round) };
 }
 
-export async function runRefineRoundLocal(services: Services, config: EngineConfig, collection: string, round: number, opts: RefinePlanOptions & { onShard?: (shard: number) => void }): Promise<RefinePlanResult & { shards: number[]; manifest: string | null }> {
+export async function runRefineRoundLocal(
+  services: Services,
+  config: EngineConfig,
+  collection: string,
+  round: number,
+  opts: RefinePlanOptions & { onShard?: (shard: number) => void },
+): Promise<RefinePlanResult & { shards: number[]; manifest: string | null }> {
   const planned = await refinePlanFor(services.storage, collection, round, config, opts);
   const shards = await listImageShards(services.storage, collection);
   await runRoundLocal(planned.plan, shards, services, (s) => opts.onShard?.(s));

@@ -12,7 +12,11 @@ import { listImageShards, readCollectionPlan } from './plan-files.ts';
  * collection plan, the failed shards. Returns null (and writes nothing) while shards are outstanding.
  * Idempotent: any worker may call it; the last one to finish writes the same content.
  */
-export async function finalizeRound(storage: Storage, plan: RoundPlan, failed: ReadonlySet<number>): Promise<string | null> {
+export async function finalizeRound(
+  storage: Storage,
+  plan: RoundPlan,
+  failed: ReadonlySet<number>,
+): Promise<string | null> {
   const { collection: c, round: r } = plan;
   const collectionPlan = await readCollectionPlan(storage, c);
   if (!collectionPlan) return null; // enqueue has not finished listing the source
@@ -25,7 +29,8 @@ export async function finalizeRound(storage: Storage, plan: RoundPlan, failed: R
       return null;
     }
     for (const f of m.files ?? []) {
-      if ((ROUND_KINDS as readonly string[]).includes(f.kind)) files.push({ key: f.key, kind: f.kind as RoundKind, shard: s, rows: f.rows, bytes: f.bytes, sha256: f.sha256 });
+      if ((ROUND_KINDS as readonly string[]).includes(f.kind))
+        files.push({ key: f.key, kind: f.kind as RoundKind, shard: s, rows: f.rows, bytes: f.bytes, sha256: f.sha256 });
     }
   }
   const { counts } = summarizeFiles(files);

@@ -11,7 +11,8 @@ export interface WaitOptions {
   pollMs?: number;
 }
 
-export const fmtRate = (s: RoundStatus) => (s.images.perSecond === null ? '-' : `${s.images.perSecond.toFixed(1)} img/s`);
+export const fmtRate = (s: RoundStatus) =>
+  s.images.perSecond === null ? '-' : `${s.images.perSecond.toFixed(1)} img/s`;
 export const fmtEta = (s: RoundStatus) => (s.images.etaSeconds === null ? '-' : `${Math.round(s.images.etaSeconds)} s`);
 
 // rate and ETA come from the merge done markers only, so the line changes when a shard finishes, not per poll
@@ -24,15 +25,33 @@ const line = (s: RoundStatus) =>
  * the same figures as `fld status`: a progress bar in a terminal, a line per change elsewhere.
  * `fld status --watch` and `fld demo` both wait through it.
  */
-export async function waitForRound(q: RoundQueue, key: { collection: string; round: number }, opts: WaitOptions): Promise<RoundStatus> {
+export async function waitForRound(
+  q: RoundQueue,
+  key: { collection: string; round: number },
+  opts: WaitOptions,
+): Promise<RoundStatus> {
   const pollMs = opts.pollMs ?? 1000;
-  const bar = opts.tty ? new cliProgress.SingleBar({ format: `round ${key.round} {bar} {value}/{total} images | shards {done}/{shards} | failed {failed} | {rate} | ETA {eta_s}`, stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+  const bar = opts.tty
+    ? new cliProgress.SingleBar(
+        {
+          format: `round ${key.round} {bar} {value}/{total} images | shards {done}/{shards} | failed {failed} | {rate} | ETA {eta_s}`,
+          stream: process.stderr,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   let started = false;
   let last = '';
   try {
     for (;;) {
       const s = await roundStatus(q, key);
-      const payload = { done: s.shards.done, shards: s.shards.total, failed: s.shards.failed, rate: fmtRate(s), eta_s: fmtEta(s) };
+      const payload = {
+        done: s.shards.done,
+        shards: s.shards.total,
+        failed: s.shards.failed,
+        rate: fmtRate(s),
+        eta_s: fmtEta(s),
+      };
       if (bar) {
         if (!started) bar.start(Math.max(s.images.total, 1), s.images.done, payload);
         else bar.update(s.images.done, payload);

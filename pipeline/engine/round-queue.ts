@@ -50,7 +50,10 @@ for i, s in ipairs(ARGV) do
 end
 return n`;
 
-export interface RoundKey { collection: string; round: number }
+export interface RoundKey {
+  collection: string;
+  round: number;
+}
 
 export class RoundQueue {
   readonly flows: FlowProducer;
@@ -86,7 +89,15 @@ export class RoundQueue {
   /** A Queue handle (created once; creating it also records the capped events stream length in the queue's meta). */
   queue(name: string): Queue {
     let q = this.#queues.get(name);
-    if (!q) this.#queues.set(name, (q = new Queue(name, { connection: this.redis, prefix: this.prefix, streams: { events: { maxLen: EVENTS_MAX_LEN } } })));
+    if (!q)
+      this.#queues.set(
+        name,
+        (q = new Queue(name, {
+          connection: this.redis,
+          prefix: this.prefix,
+          streams: { events: { maxLen: EVENTS_MAX_LEN } },
+        })),
+      );
     return q;
   }
 
@@ -114,7 +125,10 @@ export class RoundQueue {
   async plan(k: RoundKey): Promise<RoundPlan> {
     const id = `${k.collection}/${k.round}`;
     const raw = await this.redis.hget(this.key(k, 'meta'), 'plan');
-    if (!raw) throw new Error(`round ${k.round} of collection ${k.collection} is not registered in this Redis (run fld enqueue, or fld enqueue --resume after a Redis loss)`);
+    if (!raw)
+      throw new Error(
+        `round ${k.round} of collection ${k.collection} is not registered in this Redis (run fld enqueue, or fld enqueue --resume after a Redis loss)`,
+      );
     const cached = this.#plans.get(id);
     if (cached && this.#planRaw.get(id) === raw) return cached;
     const p = validate(RoundPlan, JSON.parse(raw), `round plan of ${id} in Redis`);
@@ -131,13 +145,20 @@ export class RoundQueue {
 
   /** Shards of the round waiting for the window or with a flow in BullMQ (not done, not failed for good). */
   async shardsInFlight(k: RoundKey): Promise<number[]> {
-    const [todo, inflight] = await Promise.all([this.redis.lrange(this.key(k, 'todo'), 0, -1), this.redis.smembers(this.key(k, 'inflight'))]);
+    const [todo, inflight] = await Promise.all([
+      this.redis.lrange(this.key(k, 'todo'), 0, -1),
+      this.redis.smembers(this.key(k, 'inflight')),
+    ]);
     return [...new Set([...todo, ...inflight].map(Number))].sort((a, b) => a - b);
   }
 
   /** Replaces a registered round's plan in Redis (`fld enqueue --replan`; the caller checked that nothing of the round is in flight). */
   async replacePlan(plan: RoundPlan): Promise<void> {
-    await this.redis.hset(this.key({ collection: plan.collection, round: plan.round }, 'meta'), 'plan', JSON.stringify(plan));
+    await this.redis.hset(
+      this.key({ collection: plan.collection, round: plan.round }, 'meta'),
+      'plan',
+      JSON.stringify(plan),
+    );
   }
 
   async stages(k: RoundKey): Promise<Stage[]> {
@@ -151,7 +172,13 @@ export class RoundQueue {
   /** Adds shards to the round (each once, ever); returns how many were new. */
   async registerShards(k: RoundKey, shards: readonly number[]): Promise<number> {
     if (!shards.length) return 0;
-    return (await this.redis.eval(REGISTER, 2, this.key(k, 'known'), this.key(k, 'todo'), ...shards.map(String))) as number;
+    return (await this.redis.eval(
+      REGISTER,
+      2,
+      this.key(k, 'known'),
+      this.key(k, 'todo'),
+      ...shards.map(String),
+    )) as number;
   }
 
   async markPlanned(k: RoundKey, total: number): Promise<void> {
@@ -160,7 +187,9 @@ export class RoundQueue {
 
   async addFlow(k: RoundKey, shard: number): Promise<void> {
     const plan = await this.plan(k);
-    await this.flows.add(shardFlow(await this.stages(k), { collection: k.collection, round: k.round, shard }, this.prefix, plan.jobs));
+    await this.flows.add(
+      shardFlow(await this.stages(k), { collection: k.collection, round: k.round, shard }, this.prefix, plan.jobs),
+    );
   }
 
   mergeJobId(k: RoundKey, shard: number): string {
@@ -186,7 +215,13 @@ export class RoundQueue {
       else if (state === 'unknown') await this.addFlow(k, s);
     }
     for (;;) {
-      const claimed = (await this.redis.eval(CLAIM, 2, this.key(k, 'todo'), this.key(k, 'inflight'), String(plan.window))) as string | null;
+      const claimed = (await this.redis.eval(
+        CLAIM,
+        2,
+        this.key(k, 'todo'),
+        this.key(k, 'inflight'),
+        String(plan.window),
+      )) as string | null;
       if (claimed === null) break;
       const s = Number(claimed);
       if (await this.storage.exists(layout.done(k.collection, k.round, 'merge', s))) {
@@ -201,13 +236,21 @@ export class RoundQueue {
 
   /** A shard's flow failed for good: out of the window (so it does not block it), into the failed set, reason kept. */
   async markFailed(k: RoundKey, shard: number, failure: { stage: string; message: string } | null): Promise<void> {
-    await this.redis.multi().srem(this.key(k, 'inflight'), String(shard)).sadd(this.key(k, 'failed'), String(shard)).exec();
+    await this.redis
+      .multi()
+      .srem(this.key(k, 'inflight'), String(shard))
+      .sadd(this.key(k, 'failed'), String(shard))
+      .exec();
     if (failure) await this.recordError(k, { shard, ...failure });
   }
 
   async recordError(k: RoundKey, e: { shard: number; stage: string; message: string }): Promise<void> {
     const entry = JSON.stringify({ ...e, message: e.message.slice(0, 500), at: new Date().toISOString() });
-    await this.redis.multi().lpush(this.key(k, 'errors'), entry).ltrim(this.key(k, 'errors'), 0, LAST_ERRORS - 1).exec();
+    await this.redis
+      .multi()
+      .lpush(this.key(k, 'errors'), entry)
+      .ltrim(this.key(k, 'errors'), 0, LAST_ERRORS - 1)
+      .exec();
   }
 
   async rounds(): Promise<RoundKey[]> {

@@ -38,17 +38,34 @@ export async function runSourceRoundLocal(
   onListed?: (shards: ImageShardSummary) => void,
 ): Promise<{ manifest: string | null; shards: ImageShardSummary }> {
   const plan = await roundPlanFor(services.storage, collection, round, config);
-  const shards = await writeImageShards(services.storage, source(), { collection, shardSize: shardSizeFor(plan, config.shardSize), readSize: true });
+  const shards = await writeImageShards(services.storage, source(), {
+    collection,
+    shardSize: shardSizeFor(plan, config.shardSize),
+    readSize: true,
+  });
   onListed?.(shards);
   const progress = { shardsDone: 0, imagesDone: 0, imagesRun: 0 };
   const started = performance.now();
-  await runRoundLocal(plan, shards.shards, services, onShard && ((s, outputs) => {
-    const images = outputs.find((o) => o.stage === 'merge')?.counts.images ?? 0;
-    const before = outputs.every((o) => o.skipped);
-    progress.shardsDone++;
-    progress.imagesDone += images;
-    if (!before) progress.imagesRun += images;
-    onShard(s, { outputs, ...progress, shards: shards.shards.length, images: shards.images, seconds: (performance.now() - started) / 1000, before });
-  }));
+  await runRoundLocal(
+    plan,
+    shards.shards,
+    services,
+    onShard &&
+      ((s, outputs) => {
+        const images = outputs.find((o) => o.stage === 'merge')?.counts.images ?? 0;
+        const before = outputs.every((o) => o.skipped);
+        progress.shardsDone++;
+        progress.imagesDone += images;
+        if (!before) progress.imagesRun += images;
+        onShard(s, {
+          outputs,
+          ...progress,
+          shards: shards.shards.length,
+          images: shards.images,
+          seconds: (performance.now() - started) / 1000,
+          before,
+        });
+      }),
+  );
   return { manifest: await finalizeRound(services.storage, plan, new Set()), shards };
 }

@@ -36,7 +36,8 @@ export async function readStageInputs(def: SpecialistStageDef, ctx: StageContext
   for (const need of def.needs) {
     const up = specialistDef(need);
     const who = `${annotateStage(def.specialist)} shard ${shard}`;
-    if (!(await readDoneMarker(storage, c, r, annotateStage(need), shard))) throw new Error(`${who}: ${annotateStage(need)} has no done marker; its output is incomplete`);
+    if (!(await readDoneMarker(storage, c, r, annotateStage(need), shard)))
+      throw new Error(`${who}: ${annotateStage(need)} has no done marker; its output is incomplete`);
     const rows = (await readShard(storage, layout.raw(c, r, need, shard), up.produces)).rows;
     if (up.produces === 'text') {
       for (const t of rows as TextRecord[]) {

@@ -69,7 +69,10 @@ export const annotateStage = (specialist: string) => `annotate:${specialist}`;
 
 export function specialistDef(name: string): SpecialistStageDef {
   const d = SPECIALIST_STAGES.find((s) => s.specialist === name);
-  if (!d) throw new Error(`specialist "${name}": no such stage (known: ${SPECIALIST_STAGES.map((s) => s.specialist).join(', ')})`);
+  if (!d)
+    throw new Error(
+      `specialist "${name}": no such stage (known: ${SPECIALIST_STAGES.map((s) => s.specialist).join(', ')})`,
+    );
   return d;
 }
 
@@ -82,7 +85,10 @@ export function roundSpecialists(configured: readonly string[]): SpecialistStage
   const used = SPECIALIST_STAGES.filter((d) => configured.includes(d.specialist));
   for (const d of used) {
     for (const n of d.needs) {
-      if (!configured.includes(n)) throw new Error(`specialist "${d.specialist}" reads the output of "${n}", which is not configured (add specialists.${n} or remove specialists.${d.specialist})`);
+      if (!configured.includes(n))
+        throw new Error(
+          `specialist "${d.specialist}" reads the output of "${n}", which is not configured (add specialists.${n} or remove specialists.${d.specialist})`,
+        );
     }
   }
   return used;

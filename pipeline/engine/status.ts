@@ -4,7 +4,14 @@ import { parseDoneMarker } from '../shards/round-files.ts';
 import { listImageShards, readCollectionPlan } from './plan-files.ts';
 import type { RoundKey, RoundQueue } from './round-queue.ts';
 
-export interface StageStatus { stage: string; queue: string; waiting: number; active: number; done: number; failed: number }
+export interface StageStatus {
+  stage: string;
+  queue: string;
+  waiting: number;
+  active: number;
+  done: number;
+  failed: number;
+}
 export interface RoundStatus {
   collection: string;
   round: number;
@@ -89,15 +96,32 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
   const inflightActive = open.filter((s) => activeShards.has(s)).length;
   return {
     ...k,
-    shards: { total: shards, pending, waiting: open.length - inflightActive, active: inflightActive, done: merge.done, failed: failed.length },
-    images: { total: totalImages, done: imagesDone, perSecond, etaSeconds: perSecond && totalImages ? Math.max(0, (totalImages - imagesDone) / perSecond) : null },
+    shards: {
+      total: shards,
+      pending,
+      waiting: open.length - inflightActive,
+      active: inflightActive,
+      done: merge.done,
+      failed: failed.length,
+    },
+    images: {
+      total: totalImages,
+      done: imagesDone,
+      perSecond,
+      etaSeconds: perSecond && totalImages ? Math.max(0, (totalImages - imagesDone) / perSecond) : null,
+    },
     stages: out,
     skipped: { total: cp?.skipped.total ?? 0, byReason: cp?.skipped.byReason ?? {} },
     itemErrors,
     // errors of a shard that has since been merged (a retry that succeeded) are history, not news
-    lastErrors: errors.map((e) => JSON.parse(e) as RoundStatus['lastErrors'][number]).filter((e) => !mergeDone.has(e.shard)),
+    lastErrors: errors
+      .map((e) => JSON.parse(e) as RoundStatus['lastErrors'][number])
+      .filter((e) => !mergeDone.has(e.shard)),
     listed: cp !== null,
     // The manifest is written just after the last merge marker; a round is finished only once it is there.
-    finished: cp !== null && merge.done + failed.length >= shards && (await storage.exists(layout.manifest(k.collection, k.round))),
+    finished:
+      cp !== null &&
+      merge.done + failed.length >= shards &&
+      (await storage.exists(layout.manifest(k.collection, k.round))),
   };
 }

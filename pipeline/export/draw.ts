@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
  * else is in the collection.
  */
 export function draw(seed: number, ...parts: string[]): number {
-  const h = createHash('sha256').update(`${seed}\u0000${parts.join('\u0000')}`).digest();
+  const h = createHash('sha256')
+    .update(`${seed}\u0000${parts.join('\u0000')}`)
+    .digest();
   return h.readUIntBE(0, 6) / 2 ** 48;
 }
 

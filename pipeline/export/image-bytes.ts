@@ -6,7 +6,10 @@ import { ExportInputError } from './errors.ts';
 export async function readForExport(source: ImageSource, image_id: string, uri: string): Promise<Uint8Array> {
   const got = await source.read(uri);
   // the reader's message names the uri already; the export's names the image too
-  if ('error' in got) throw new ExportInputError(`export: image ${image_id} (${uri}) cannot be read: ${got.error.replace(/^cannot (read|fetch) \S+: /, '')}`);
+  if ('error' in got)
+    throw new ExportInputError(
+      `export: image ${image_id} (${uri}) cannot be read: ${got.error.replace(/^cannot (read|fetch) \S+: /, '')}`,
+    );
   return got.bytes;
 }
 

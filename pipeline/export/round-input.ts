@@ -37,21 +37,37 @@ export async function locateRound(storage: Storage, collection: string, round: n
     }
   }
   const where = `${storage.url.replace(/\/+$/, '')}/${layout.roundPrefix(collection, round)}`;
-  if (kinds.size === 0) throw new ExportInputError(`export: round ${round} of collection "${collection}" does not exist (no shards under ${where})`);
+  if (kinds.size === 0)
+    throw new ExportInputError(
+      `export: round ${round} of collection "${collection}" does not exist (no shards under ${where})`,
+    );
   const shards = [...kinds.keys()].sort((a, b) => a - b);
   const warnings: string[] = [];
   let textSources: Record<string, string[]> | null = null;
   if (await storage.exists(layout.manifest(collection, round))) {
     // A closed round: every shard its manifest names must be there, or the export would be partial.
-    const manifest = await readManifest(storage, collection, round).catch((e: Error) => { throw new ExportInputError(`export: ${e.message.split('\n')[0]}`); });
+    const manifest = await readManifest(storage, collection, round).catch((e: Error) => {
+      throw new ExportInputError(`export: ${e.message.split('\n')[0]}`);
+    });
     const missing = manifest.shards.filter((s) => !kinds.has(s));
-    if (missing.length) throw new ExportInputError(`export: round ${round} of collection "${collection}": its manifest lists shard(s) ${missing.join(', ')} that have no files under ${where}`);
+    if (missing.length)
+      throw new ExportInputError(
+        `export: round ${round} of collection "${collection}": its manifest lists shard(s) ${missing.join(', ')} that have no files under ${where}`,
+      );
     // the verified set's ranking of text sources: the export's caption of each image comes from the best one
-    if (manifest.acceptance && (manifest.config.acceptance as { targets?: boolean } | undefined)?.targets !== false) textSources = Object.fromEntries(Object.entries(manifest.acceptance.textSources).map(([g, l]) => [g, l.map((x) => x.source)]));
+    if (manifest.acceptance && (manifest.config.acceptance as { targets?: boolean } | undefined)?.targets !== false)
+      textSources = Object.fromEntries(
+        Object.entries(manifest.acceptance.textSources).map(([g, l]) => [g, l.map((x) => x.source)]),
+      );
   } else {
-    warnings.push(`round ${round} has no _manifest.json (not closed yet?): exported the ${shards.length} shard(s) present`);
+    warnings.push(
+      `round ${round} has no _manifest.json (not closed yet?): exported the ${shards.length} shard(s) present`,
+    );
   }
-  if (annotationRows === 0) throw new ExportInputError(`export: round ${round} of collection "${collection}" is empty (${kinds.size} shard(s) under ${where}, no annotation rows)`);
+  if (annotationRows === 0)
+    throw new ExportInputError(
+      `export: round ${round} of collection "${collection}" is empty (${kinds.size} shard(s) under ${where}, no annotation rows)`,
+    );
   return { collection, round, shards, kinds, annotationRows, warnings, textSources };
 }
 
@@ -66,20 +82,28 @@ export interface ShardInput {
 export async function readShardInput(storage: Storage, input: RoundInput, shard: number): Promise<ShardInput> {
   const { collection: c, round } = input;
   const imagesKey = layout.images(c, shard);
-  if (!(await storage.exists(imagesKey))) throw new ExportInputError(`export: round ${round} has shard ${shard} but the collection has no image records at ${imagesKey}`);
+  if (!(await storage.exists(imagesKey)))
+    throw new ExportInputError(
+      `export: round ${round} has shard ${shard} but the collection has no image records at ${imagesKey}`,
+    );
   const images = (await readShard(storage, imagesKey, 'image')).rows;
-  const labels = new Map<string, ImageLabels>(images.map((im) => [im.image_id, { region_text: [], text: [], text_phrase_region: [] }]));
+  const labels = new Map<string, ImageLabels>(
+    images.map((im) => [im.image_id, { region_text: [], text: [], text_phrase_region: [] }]),
+  );
   const has = input.kinds.get(shard)!;
   for (const kind of ANNOTATION_KINDS) {
     if (!has.has(kind)) continue;
     const key = layout.kind(c, round, kind, shard);
     for (const r of (await readShard(storage, key, kind)).rows) {
       const bucket = labels.get(r.image_id);
-      if (!bucket) throw new ExportInputError(`export: ${key} has a row for image ${r.image_id}, which is not in ${imagesKey}`);
+      if (!bucket)
+        throw new ExportInputError(`export: ${key} has a row for image ${r.image_id}, which is not in ${imagesKey}`);
       (bucket[kind] as unknown[]).push(r);
     }
   }
   const failed = new Set<string>();
-  if (has.has('errors')) for (const e of (await readShard(storage, layout.kind(c, round, 'errors', shard), 'errors')).rows) failed.add(e.image_id);
+  if (has.has('errors'))
+    for (const e of (await readShard(storage, layout.kind(c, round, 'errors', shard), 'errors')).rows)
+      failed.add(e.image_id);
   return { images, labels, failed };
 }

@@ -51,7 +51,13 @@ const HF_FEATURES = JSON.stringify({
   },
 });
 
-const utf8 = (name: string): SchemaElement => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type: 'REQUIRED' });
+const utf8 = (name: string): SchemaElement => ({
+  name,
+  type: 'BYTE_ARRAY',
+  converted_type: 'UTF8',
+  logical_type: { type: 'STRING' },
+  repetition_type: 'REQUIRED',
+});
 export const EXPORT_PARQUET_SCHEMA: SchemaElement[] = [
   { name: 'root', num_children: 5 },
   { name: 'image', repetition_type: 'REQUIRED', num_children: 2 },
@@ -69,7 +75,12 @@ export const shardFile = (split: string, n: number) => `${split}-${String(n).pad
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
-export function parquetSink(storage: Storage, prefix: string, rowsPerShard: number, meta: Record<string, string>): ExportSink {
+export function parquetSink(
+  storage: Storage,
+  prefix: string,
+  rowsPerShard: number,
+  meta: Record<string, string>,
+): ExportSink {
   const buffers = new Map<string, SinkRow[]>();
   const next = new Map<string, number>();
   const files: WrittenFile[] = [];
@@ -81,7 +92,13 @@ export function parquetSink(storage: Storage, prefix: string, rowsPerShard: numb
     next.set(split, n + 1);
     const bytes = encodeColumns(
       EXPORT_PARQUET_SCHEMA,
-      rows.map(({ row, bytes }) => ({ image: { bytes, path: bytes ? row.image.name : row.image.file }, task: row.task, prefix: row.prefix, suffix: row.suffix, split: row.split })),
+      rows.map(({ row, bytes }) => ({
+        image: { bytes, path: bytes ? row.image.name : row.image.file },
+        task: row.task,
+        prefix: row.prefix,
+        suffix: row.suffix,
+        split: row.split,
+      })),
       { schema_version: String(SCHEMA_VERSION), kind: 'export', huggingface: HF_FEATURES, ...meta },
     );
     const key = prefix + shardFile(split, n);
@@ -116,7 +133,12 @@ export async function jsonlSink(storage: Storage, prefix: string): Promise<Expor
   let failure: unknown = null;
   const putImage = async (key: string, bytes: Uint8Array) => {
     if (failure) throw failure;
-    const p: Promise<void> = storage.put(key, bytes).catch((e) => { failure ??= e; }).finally(() => inflight.delete(p));
+    const p: Promise<void> = storage
+      .put(key, bytes)
+      .catch((e) => {
+        failure ??= e;
+      })
+      .finally(() => inflight.delete(p));
     inflight.add(p);
     if (inflight.size >= IMAGE_PUTS_IN_FLIGHT) await Promise.race(inflight);
   };

@@ -4,7 +4,11 @@ import { iou } from '../world/geometry.ts';
  * Greedy one-to-one matching of predicted to true boxes, best IoU first, pairs below `threshold` left
  * unmatched (the COCO-style rule at a single threshold). Returns [pred index, truth index] pairs.
  */
-export function matchBoxes(pred: readonly (readonly number[])[], truth: readonly (readonly number[])[], threshold = 0.5): [number, number][] {
+export function matchBoxes(
+  pred: readonly (readonly number[])[],
+  truth: readonly (readonly number[])[],
+  threshold = 0.5,
+): [number, number][] {
   const pairs: [number, number, number][] = [];
   for (let p = 0; p < pred.length; p++) {
     for (let t = 0; t < truth.length; t++) {

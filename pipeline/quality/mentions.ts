@@ -10,7 +10,11 @@ export interface Mentions {
 }
 
 export function mentionsOf(text: string): Mentions {
-  const tokens = text.replace(/"[^"]*"/g, ' ').toLowerCase().split(/[^a-z]+/).filter(Boolean);
+  const tokens = text
+    .replace(/"[^"]*"/g, ' ')
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter(Boolean);
   const categories = new Set<Category>();
   const pairs = new Set<string>();
   tokens.forEach((t, i) => {

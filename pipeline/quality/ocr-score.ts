@@ -25,7 +25,17 @@ export interface OcrCounts {
   boxes_matched: number;
 }
 
-export const emptyOcrCounts = (): OcrCounts => ({ truth_chars: 0, edits: 0, matched: 0, missed: 0, extra: 0, words_true: 0, words_read: 0, words_right: 0, boxes_matched: 0 });
+export const emptyOcrCounts = (): OcrCounts => ({
+  truth_chars: 0,
+  edits: 0,
+  matched: 0,
+  missed: 0,
+  extra: 0,
+  words_true: 0,
+  words_read: 0,
+  words_right: 0,
+  boxes_matched: 0,
+});
 
 /** A word belongs to a region when at least this share of the word's box lies inside the region's box. */
 export const COVER_SHARE = 0.5;
@@ -48,7 +58,8 @@ export function ocrCounts(pred: readonly OcrItem[], truth: readonly OcrItem[]): 
     c.truth_chars += w.text.length;
     c.words_true += words(w.text).length;
     const area = boxArea(w.box);
-    let best = -1, bestShare = COVER_SHARE;
+    let best = -1,
+      bestShare = COVER_SHARE;
     pred.forEach((p, i) => {
       const share = area > 0 ? boxArea(intersection(p.box, w.box)) / area : 0;
       if (share >= bestShare && (best < 0 || share > bestShare)) [best, bestShare] = [i, share];
@@ -71,7 +82,10 @@ export function ocrCounts(pred: readonly OcrItem[], truth: readonly OcrItem[]): 
       c.edits += text.length;
       return;
     }
-    const wanted = g.sort(readingOrder).map((w) => w.text).join(' ');
+    const wanted = g
+      .sort(readingOrder)
+      .map((w) => w.text)
+      .join(' ');
     c.edits += editDistance(text, wanted);
     const pool = words(wanted);
     for (const r of read) {
@@ -82,13 +96,17 @@ export function ocrCounts(pred: readonly OcrItem[], truth: readonly OcrItem[]): 
       }
     }
   });
-  c.boxes_matched = matchBoxes(pred.map((p) => p.box), truth.map((w) => w.box)).length;
+  c.boxes_matched = matchBoxes(
+    pred.map((p) => p.box),
+    truth.map((w) => w.box),
+  ).length;
   return c;
 }
 
 /** Same line (vertical centres closer than half the lower height): left to right; else top to bottom. */
 function readingOrder(a: OcrItem, b: OcrItem): number {
-  const ca = (a.box[1] + a.box[3]) / 2, cb = (b.box[1] + b.box[3]) / 2;
+  const ca = (a.box[1] + a.box[3]) / 2,
+    cb = (b.box[1] + b.box[3]) / 2;
   const h = Math.min(a.box[3] - a.box[1], b.box[3] - b.box[1]);
   return Math.abs(ca - cb) < h / 2 ? a.box[0] - b.box[0] : ca - cb;
 }

@@ -55,7 +55,8 @@ export interface RegionBriefScore {
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : 0) : a / b);
-const f1Of = (precision: number, recall: number) => (precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall));
+const f1Of = (precision: number, recall: number) =>
+  precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
 function counts(tp: number, fp: number, fn: number): Counts {
   const precision = ratio(tp, tp + fp);
   const recall = ratio(tp, tp + fn);
@@ -78,7 +79,11 @@ function group<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
  * truth). Rows whose image_id differs from the truth's (the engine hashes URIs) are mapped through
  * `imageIdOf` (row image_id -> truth image_id); rows outside the scope are ignored.
  */
-export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { scope?: readonly string[]; imageIdOf?: (rowImageId: string) => string | undefined } = {}): QualityReport {
+export function scoreAnnotations(
+  truth: Truth,
+  rows: AnnotationRows,
+  opts: { scope?: readonly string[]; imageIdOf?: (rowImageId: string) => string | undefined } = {},
+): QualityReport {
   const scope = new Set(opts.scope ?? truth.images.map((i) => i.image_id));
   const mapId = opts.imageIdOf ?? ((id: string) => id);
   let ignored = 0;
@@ -89,8 +94,14 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
       ignored++;
       return [];
     });
-  const objects = group(truth.objects.filter((o) => scope.has(o.image_id)), (o) => o.image_id);
-  const words = group(truth.words.filter((w) => scope.has(w.image_id)), (w) => w.image_id);
+  const objects = group(
+    truth.objects.filter((o) => scope.has(o.image_id)),
+    (o) => o.image_id,
+  );
+  const words = group(
+    truth.words.filter((w) => scope.has(w.image_id)),
+    (w) => w.image_id,
+  );
   const regions = inScope(rows.region_text);
 
   // Boxes: per image and category, one-to-one at IoU 0.5.
@@ -100,14 +111,20 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
     v[i] += n;
     perCat.set(c, v);
   };
-  const predObjects = group(regions.filter((r) => r.kind === 'object'), (r) => r.tid);
+  const predObjects = group(
+    regions.filter((r) => r.kind === 'object'),
+    (r) => r.tid,
+  );
   for (const id of scope) {
     const preds = group(predObjects.get(id) ?? [], (r) => categoryOfPhrase(r.phrase) ?? `unknown:${r.phrase}`);
     const trues = group(objects.get(id) ?? [], (o) => o.category);
     for (const c of new Set([...preds.keys(), ...trues.keys()])) {
       const p = preds.get(c) ?? [];
       const t = trues.get(c) ?? [];
-      const m = matchBoxes(p.map((r) => r.box), t.map((o) => o.box)).length;
+      const m = matchBoxes(
+        p.map((r) => r.box),
+        t.map((o) => o.box),
+      ).length;
       bump(c, 0, m);
       bump(c, 1, p.length - m);
       bump(c, 2, t.length - m);
@@ -121,7 +138,14 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
   const texts = inScope(rows.text);
   for (const g of ['brief', 'detailed', 'more_detailed'] as const) {
     const rowsG = texts.filter((t) => t.granularity === g);
-    let named = 0, namedTrue = 0, held = 0, heldNamed = 0, pn = 0, pnTrue = 0, ph = 0, phNamed = 0;
+    let named = 0,
+      namedTrue = 0,
+      held = 0,
+      heldNamed = 0,
+      pn = 0,
+      pnTrue = 0,
+      ph = 0,
+      phNamed = 0;
     for (const r of rowsG) {
       const objs = objects.get(r.tid) ?? [];
       const m = mentionsOf(r.text);
@@ -138,8 +162,11 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
     }
     captions[g] = {
       captioned: new Set(rowsG.map((r) => r.tid)).size,
-      precision: ratio(namedTrue, named), recall: ratio(heldNamed, held), f1: f1Of(ratio(namedTrue, named), ratio(heldNamed, held)),
-      colour_precision: ratio(pnTrue, pn), colour_recall: ratio(phNamed, ph),
+      precision: ratio(namedTrue, named),
+      recall: ratio(heldNamed, held),
+      f1: f1Of(ratio(namedTrue, named), ratio(heldNamed, held)),
+      colour_precision: ratio(pnTrue, pn),
+      colour_recall: ratio(phNamed, ph),
     };
   }
 
@@ -159,7 +186,9 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
       if (right) g[1]++;
     }
   }
-  const by_granularity = Object.fromEntries(Object.entries(perG).map(([g, [n, c]]) => [g, { phrases: n, correct: c, accuracy: ratio(c, n) }])) as Record<Granularity, GroundingScore>;
+  const by_granularity = Object.fromEntries(
+    Object.entries(perG).map(([g, [n, c]]) => [g, { phrases: n, correct: c, accuracy: ratio(c, n) }]),
+  ) as Record<Granularity, GroundingScore>;
 
   // Region descriptions: judged on the true object their box matches, so a wrong box is the box
   // score's error, not the description's.
@@ -168,7 +197,10 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
   for (const id of scope) {
     const withBrief = (predObjects.get(id) ?? []).filter((r) => r.brief?.trim());
     const trues = objects.get(id) ?? [];
-    for (const [p, t] of matchBoxes(withBrief.map((r) => r.box), trues.map((o) => o.box))) {
+    for (const [p, t] of matchBoxes(
+      withBrief.map((r) => r.box),
+      trues.map((o) => o.box),
+    )) {
       described++;
       if (describesObject(withBrief[p].brief!, trues[t])) describedRight++;
     }
@@ -176,7 +208,10 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
 
   // OCR: read regions against true words at line level (see ocrCounts).
   let ocr = emptyOcrCounts();
-  const predText = group(regions.filter((r) => r.kind === 'text'), (r) => r.tid);
+  const predText = group(
+    regions.filter((r) => r.kind === 'text'),
+    (r) => r.tid,
+  );
   for (const id of scope) {
     const p = (predText.get(id) ?? []).map((r) => ({ box: r.box, text: r.phrase }));
     ocr = addOcrCounts(ocr, ocrCounts(p, words.get(id) ?? []));
@@ -197,7 +232,11 @@ export function scoreAnnotations(truth: Truth, rows: AnnotationRows, opts: { sco
 export function describesObject(brief: string, o: TruthObject): boolean {
   const m = mentionsOf(brief);
   if (!m.categories.has(o.category)) return false;
-  const colours = brief.replace(/"[^"]*"/g, ' ').toLowerCase().split(/[^a-z]+/).filter((t) => isColour(t));
+  const colours = brief
+    .replace(/"[^"]*"/g, ' ')
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter((t) => isColour(t));
   return colours.length === 0 || colours.includes(o.colour);
 }
 
@@ -210,5 +249,7 @@ function phraseCandidates(phrase: string, objects: TruthObject[], words: TruthWo
   const tokens = phrase.toLowerCase().split(/[^a-z]+/);
   const colour = tokens.find((t) => isColour(t));
   const size = tokens.find((t) => t === 'small' || t === 'large');
-  return objects.filter((o) => o.category === category && (!colour || o.colour === colour) && (!size || o.size === size)).map((o) => o.box);
+  return objects
+    .filter((o) => o.category === category && (!colour || o.colour === colour) && (!size || o.size === size))
+    .map((o) => o.box);
 }

@@ -33,39 +33,71 @@ export function localSteps(o: LocalStepsOptions): RoundsExecutor {
   const retrainedDetector = (round: number) => (retrain ? { detector: detectorModelName(c, round - 1) } : {});
   const verifiedSource = o.verifiedSource;
   return {
-    ...(v && verifiedSource ? {
-      verified: {
-        collection: v,
-        async round0() {
-          const r = await runSourceRoundLocal(o.services, o.config, verifiedSource, v, 0);
-          if (!r.manifest) throw new Error(`round 0 of the verified collection ${v}: not finished; run again to resume`);
-        },
-        async refine(round: number, model: string) {
-          const r = await runRefineRoundLocal(o.services, o.config, v, round, { model, registry: o.registry, ...retrainedDetector(round) });
-          if (!r.manifest) throw new Error(`round ${round} of the verified collection ${v}: not finished; run again to resume`);
-        },
-      },
-    } : {}),
+    ...(v && verifiedSource
+      ? {
+          verified: {
+            collection: v,
+            async round0() {
+              const r = await runSourceRoundLocal(o.services, o.config, verifiedSource, v, 0);
+              if (!r.manifest)
+                throw new Error(`round 0 of the verified collection ${v}: not finished; run again to resume`);
+            },
+            async refine(round: number, model: string) {
+              const r = await runRefineRoundLocal(o.services, o.config, v, round, {
+                model,
+                registry: o.registry,
+                ...retrainedDetector(round),
+              });
+              if (!r.manifest)
+                throw new Error(`round ${round} of the verified collection ${v}: not finished; run again to resume`);
+            },
+          },
+        }
+      : {}),
     async round0() {
-      const r = await runSourceRoundLocal(o.services, o.config, o.source, c, 0, (s) => o.say(`  round 0: shard ${s} done`));
+      const r = await runSourceRoundLocal(o.services, o.config, o.source, c, 0, (s) =>
+        o.say(`  round 0: shard ${s} done`),
+      );
       if (!r.manifest) throw new Error(`round 0 of ${c}: not every shard finished; run again to resume`);
     },
     async train(round, init) {
       return trainRound({
-        config: o.config, storage: o.services.storage, collection: c, round, registry: o.registry, init,
-        steps: o.trainSteps ?? null, timeoutS: o.trainTimeoutS, onLine: o.onTrainLine, onStage: (m) => o.say(`  train: ${m}`),
+        config: o.config,
+        storage: o.services.storage,
+        collection: c,
+        round,
+        registry: o.registry,
+        init,
+        steps: o.trainSteps ?? null,
+        timeoutS: o.trainTimeoutS,
+        onLine: o.onTrainLine,
+        onStage: (m) => o.say(`  train: ${m}`),
       });
     },
-    ...(retrain ? {
-      async trainDetector(round: number) {
-        return trainDetectorRound({
-          config: o.config, storage: o.services.storage, collection: c, round, registry: o.registry, init: null,
-          steps: o.detectorSteps ?? null, timeoutS: o.trainTimeoutS, onLine: o.onTrainLine, onStage: (m) => o.say(`  train detector: ${m}`),
-        });
-      },
-    } : {}),
+    ...(retrain
+      ? {
+          async trainDetector(round: number) {
+            return trainDetectorRound({
+              config: o.config,
+              storage: o.services.storage,
+              collection: c,
+              round,
+              registry: o.registry,
+              init: null,
+              steps: o.detectorSteps ?? null,
+              timeoutS: o.trainTimeoutS,
+              onLine: o.onTrainLine,
+              onStage: (m) => o.say(`  train detector: ${m}`),
+            });
+          },
+        }
+      : {}),
     async refine(round, model) {
-      const r = await runRefineRoundLocal(o.services, o.config, c, round, { model, registry: o.registry, onShard: (s) => o.say(`  round ${round}: shard ${s} done`) });
+      const r = await runRefineRoundLocal(o.services, o.config, c, round, {
+        model,
+        registry: o.registry,
+        onShard: (s) => o.say(`  round ${round}: shard ${s} done`),
+      });
       for (const s of r.skipped) o.say(`  not run: ${s}`);
       if (!r.manifest) throw new Error(`round ${round} of ${c}: not every shard finished; run again to resume`);
     },

@@ -3,7 +3,10 @@ import { layout } from '../layout.ts';
 import { detectorModelName, modelName } from '../train/names.ts';
 
 /** One step of the data engine's loop. */
-export type RoundsStep = { kind: 'round0'; round: 0 } | { kind: 'train'; round: number } | { kind: 'refine'; round: number };
+export type RoundsStep =
+  | { kind: 'round0'; round: 0 }
+  | { kind: 'train'; round: number }
+  | { kind: 'refine'; round: number };
 
 /**
  * The loop of the paper's data engine (section 4.2) for K refinement rounds: round 0 (specialists,
@@ -18,7 +21,11 @@ export function roundsSteps(rounds: number): RoundsStep[] {
 }
 
 export const stepName = (s: RoundsStep, collection: string): string =>
-  s.kind === 'round0' ? 'round 0 (specialists, filters, merge)' : s.kind === 'train' ? `train on round ${s.round} -> ${modelName(collection, s.round)}` : `refine round ${s.round} with ${modelName(collection, s.round - 1)}`;
+  s.kind === 'round0'
+    ? 'round 0 (specialists, filters, merge)'
+    : s.kind === 'train'
+      ? `train on round ${s.round} -> ${modelName(collection, s.round)}`
+      : `refine round ${s.round} with ${modelName(collection, s.round - 1)}`;
 
 /**
  * How each step runs: in this process (local-steps.ts) or through Redis and `fld worker` processes
@@ -73,11 +80,14 @@ export async function runRounds(o: RunRoundsOptions): Promise<StepResult[]> {
     const t0 = performance.now();
     let skipped = false;
     if (step.kind === 'train') {
-      skipped = (await o.executor.train(step.round, step.round === 0 ? (o.init ?? null) : modelName(c, step.round - 1))).resumed;
+      skipped = (await o.executor.train(step.round, step.round === 0 ? (o.init ?? null) : modelName(c, step.round - 1)))
+        .resumed;
       if (o.executor.trainDetector) {
         const td = performance.now();
         const r = await o.executor.trainDetector(step.round);
-        o.say(`  ${r.resumed ? 'done before' : 'done'}: detector retrained on round ${step.round} -> ${detectorModelName(c, step.round)}${r.resumed ? '' : ` (${((performance.now() - td) / 1000).toFixed(1)} s)`}`);
+        o.say(
+          `  ${r.resumed ? 'done before' : 'done'}: detector retrained on round ${step.round} -> ${detectorModelName(c, step.round)}${r.resumed ? '' : ` (${((performance.now() - td) / 1000).toFixed(1)} s)`}`,
+        );
         skipped &&= r.resumed;
       }
     } else if (await o.storage.exists(layout.manifest(c, step.round))) skipped = true;
@@ -87,7 +97,9 @@ export async function runRounds(o: RunRoundsOptions): Promise<StepResult[]> {
         const tv = performance.now();
         if (step.kind === 'round0') await v.round0();
         else await v.refine(step.round, modelName(c, step.round - 1));
-        o.say(`  verified set ${v.collection} round ${step.round}: thresholds and gates decided (${((performance.now() - tv) / 1000).toFixed(1)} s)`);
+        o.say(
+          `  verified set ${v.collection} round ${step.round}: thresholds and gates decided (${((performance.now() - tv) / 1000).toFixed(1)} s)`,
+        );
       }
       if (step.kind === 'round0') await o.executor.round0();
       else await o.executor.refine(step.round, modelName(c, step.round - 1));

@@ -8,7 +8,10 @@ import { describeColumns, parquetSchema } from './parquet-schema.ts';
 /** A file that is not a readable fld shard: not Parquet, truncated, corrupt, or without our metadata. */
 export class ShardFormatError extends Error {
   override name = 'ShardFormatError';
-  constructor(readonly file: string, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
     super(`shard ${file}: ${reason}`);
   }
 }
@@ -43,15 +46,22 @@ export async function openShard(source: AsyncBuffer, file: string): Promise<Open
     metadata = await parquetMetadataAsync(buffer, { initialFetchSize: 64 * 1024 });
   } catch (e) {
     if (ioErrors.has(e as object)) throw e;
-    throw new ShardFormatError(file, `${await startsWithMagic(buffer) ? 'truncated or corrupt Parquet file' : 'not a Parquet file'} (${(e as Error).message}; ${buffer.byteLength} bytes)`);
+    throw new ShardFormatError(
+      file,
+      `${(await startsWithMagic(buffer)) ? 'truncated or corrupt Parquet file' : 'not a Parquet file'} (${(e as Error).message}; ${buffer.byteLength} bytes)`,
+    );
   }
   const meta: Record<string, string> = {};
   for (const kv of metadata.key_value_metadata ?? []) meta[kv.key] = kv.value ?? '';
-  if (!('schema_version' in meta)) throw new ShardFormatError(file, 'no schema_version in its key-value metadata: not an fld shard');
+  if (!('schema_version' in meta))
+    throw new ShardFormatError(file, 'no schema_version in its key-value metadata: not an fld shard');
   checkSchemaVersion(`shard ${file}`, meta.schema_version);
   const kind = meta.kind as RecordKind;
   if (!Object.hasOwn(RECORD_SCHEMAS, kind)) {
-    throw new ShardFormatError(file, `unknown kind ${JSON.stringify(meta.kind)} (known: ${Object.keys(RECORD_SCHEMAS).join(', ')})`);
+    throw new ShardFormatError(
+      file,
+      `unknown kind ${JSON.stringify(meta.kind)} (known: ${Object.keys(RECORD_SCHEMAS).join(', ')})`,
+    );
   }
   let columns: { name: string; type: string }[];
   try {
@@ -64,7 +74,16 @@ export async function openShard(source: AsyncBuffer, file: string): Promise<Open
   if (got !== want.map((c) => `${c.name}: ${c.type}`).join(', ')) {
     throw new ShardFormatError(file, `columns do not match kind ${kind}: found [${got}]`);
   }
-  return { file, kind, schemaVersion: Number(meta.schema_version), meta, rowCount: Number(metadata.num_rows), columns, metadata, buffer };
+  return {
+    file,
+    kind,
+    schemaVersion: Number(meta.schema_version),
+    meta,
+    rowCount: Number(metadata.num_rows),
+    columns,
+    metadata,
+    buffer,
+  };
 }
 
 /** Rows [rowStart, rowEnd) of an opened shard, as records of its kind. */
@@ -123,7 +142,10 @@ export function bytesBuffer(bytes: Uint8Array): AsyncBuffer {
 }
 
 /** Whole shard from bytes: its kind, metadata and every row. */
-export async function decodeShard(bytes: Uint8Array, file = '(in-memory shard)'): Promise<OpenShard & { rows: RecordOf<RecordKind>[] }> {
+export async function decodeShard(
+  bytes: Uint8Array,
+  file = '(in-memory shard)',
+): Promise<OpenShard & { rows: RecordOf<RecordKind>[] }> {
   const shard = await openShard(bytesBuffer(bytes), file);
   return { ...shard, rows: await readShardRows(shard) };
 }

@@ -15,7 +15,11 @@ export const RESERVED_META = ['schema_version', 'kind'] as const;
  * here (writeShard does that); a value of the wrong shape fails inside the writer.
  * Chosen writer: hyparquet-writer, see docs/decisions.md "Parquet shards".
  */
-export function encodeShard<K extends RecordKind>(kind: K, rows: readonly RecordOf<K>[], extra: Record<string, string> = {}): Uint8Array {
+export function encodeShard<K extends RecordKind>(
+  kind: K,
+  rows: readonly RecordOf<K>[],
+  extra: Record<string, string> = {},
+): Uint8Array {
   const columns = COLUMNS[kind];
   if (!columns) throw new Error(`encodeShard: unknown record kind ${JSON.stringify(kind)}`);
   for (const k of RESERVED_META) {
@@ -33,7 +37,11 @@ export function encodeShard<K extends RecordKind>(kind: K, rows: readonly Record
  * given key-value metadata, rows in the order given. The same writer and settings as the record
  * shards; the training export uses it. Deterministic: the same rows and metadata give the same bytes.
  */
-export function encodeColumns(schema: SchemaElement[], rows: readonly Record<string, unknown>[], meta: Record<string, string>): Uint8Array {
+export function encodeColumns(
+  schema: SchemaElement[],
+  rows: readonly Record<string, unknown>[],
+  meta: Record<string, string>,
+): Uint8Array {
   const columns = topLevelNames(schema).map((name) => ({ name }));
   const columnData: ColumnSource[] = columns.map((c) => {
     const data = new Array(rows.length);

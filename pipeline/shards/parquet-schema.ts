@@ -45,7 +45,7 @@ export function describeColumns(schema: readonly SchemaElement[]): { name: strin
     const children = e.num_children ?? 0;
     if (e.converted_type === 'LIST' || e.logical_type?.type === 'LIST') {
       const repeated = schema[i++];
-      if (!repeated || repeated.num_children !== 1) throw new Error(`list "${e.name}" is not a 3-level LIST`);
+      if (repeated?.num_children !== 1) throw new Error(`list "${e.name}" is not a 3-level LIST`);
       return `list<${next()}>${nullable}`;
     }
     if (children > 0) {
@@ -56,7 +56,10 @@ export function describeColumns(schema: readonly SchemaElement[]): { name: strin
       }
       return `struct<${fields.join(', ')}>${nullable}`;
     }
-    const leaf = e.type === 'BYTE_ARRAY' && (e.converted_type === 'UTF8' || e.logical_type?.type === 'STRING') ? 'string' : String(e.type).toLowerCase();
+    const leaf =
+      e.type === 'BYTE_ARRAY' && (e.converted_type === 'UTF8' || e.logical_type?.type === 'STRING')
+        ? 'string'
+        : String(e.type).toLowerCase();
     return e.repetition_type === 'REPEATED' ? `repeated ${leaf}` : `${leaf}${nullable}`;
   };
   const out: { name: string; type: string }[] = [];

@@ -26,7 +26,8 @@ function parseJsonObject(text: string, what: string): Record<string, unknown> {
   } catch (e) {
     throw new RoundFileError(`${what}: not JSON (${(e as Error).message})`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RoundFileError(`${what}: not a JSON object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new RoundFileError(`${what}: not a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -43,7 +44,8 @@ export function parseDoneMarker(text: string, what: string): DoneMarker {
   return validate(DoneMarker, raw, what);
 }
 
-const readText = async (storage: Storage, key: string): Promise<string> => new TextDecoder().decode(await storage.get(key));
+const readText = async (storage: Storage, key: string): Promise<string> =>
+  new TextDecoder().decode(await storage.get(key));
 
 /** Counts per kind and the shard list, from the files a round wrote. */
 export function summarizeFiles(files: readonly ManifestFile[]): Pick<RoundManifest, 'shards' | 'counts'> {
@@ -56,9 +58,16 @@ export function summarizeFiles(files: readonly ManifestFile[]): Pick<RoundManife
   return { counts, shards: [...shards].sort((a, b) => a - b) };
 }
 
-export async function writeManifest(storage: Storage, manifest: Omit<RoundManifest, 'schema_version'>): Promise<string> {
+export async function writeManifest(
+  storage: Storage,
+  manifest: Omit<RoundManifest, 'schema_version'>,
+): Promise<string> {
   const key = layout.manifest(manifest.collection, manifest.round);
-  const m = validate(RoundManifest, { schema_version: SCHEMA_VERSION, ...manifest }, `manifest ${objectName(storage, key)}`);
+  const m = validate(
+    RoundManifest,
+    { schema_version: SCHEMA_VERSION, ...manifest },
+    `manifest ${objectName(storage, key)}`,
+  );
   await storage.put(key, JSON.stringify(m, null, 2) + '\n', { contentType: 'application/json' });
   return key;
 }
@@ -71,19 +80,35 @@ export const readManifest = (storage: Storage, collection: string, round: number
   readManifestAt(storage, layout.manifest(collection, round));
 
 /** Write a stage's done marker. Callers write it last, after every output of the stage on the shard. */
-export async function writeDoneMarker(storage: Storage, collection: string, round: number, marker: Omit<DoneMarker, 'schema_version'>): Promise<string> {
+export async function writeDoneMarker(
+  storage: Storage,
+  collection: string,
+  round: number,
+  marker: Omit<DoneMarker, 'schema_version'>,
+): Promise<string> {
   const key = layout.done(collection, round, marker.stage, marker.shard);
-  const m = validate(DoneMarker, { schema_version: SCHEMA_VERSION, ...marker }, `done marker ${objectName(storage, key)}`);
+  const m = validate(
+    DoneMarker,
+    { schema_version: SCHEMA_VERSION, ...marker },
+    `done marker ${objectName(storage, key)}`,
+  );
   await storage.put(key, JSON.stringify(m) + '\n', { contentType: 'application/json' });
   return key;
 }
 
 /** The done marker of a stage on a shard, or null when the stage has not completed there. */
-export async function readDoneMarker(storage: Storage, collection: string, round: number, stage: string, shard: number): Promise<DoneMarker | null> {
+export async function readDoneMarker(
+  storage: Storage,
+  collection: string,
+  round: number,
+  stage: string,
+  shard: number,
+): Promise<DoneMarker | null> {
   const key = layout.done(collection, round, stage, shard);
   if (!(await storage.exists(key))) return null;
   const what = `done marker ${objectName(storage, key)}`;
   const m = parseDoneMarker(await readText(storage, key), what);
-  if (m.stage !== stage || m.shard !== shard) throw new Error(`${what}: says stage ${m.stage} shard ${m.shard}, expected stage ${stage} shard ${shard}`);
+  if (m.stage !== stage || m.shard !== shard)
+    throw new Error(`${what}: says stage ${m.stage} shard ${m.shard}, expected stage ${stage} shard ${shard}`);
   return m;
 }

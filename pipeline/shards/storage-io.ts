@@ -34,7 +34,13 @@ export async function writeShard<K extends RecordKind>(
   for (let i = 0; i < rows.length; i++) validate(schema, rows[i], `${kind} shard ${key}: row ${i}`);
   const bytes = encodeShard(kind, rows, extraMeta);
   await storage.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
-  return { key, kind, rows: rows.length, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return {
+    key,
+    kind,
+    rows: rows.length,
+    bytes: bytes.byteLength,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
 }
 
 /**
@@ -59,7 +65,11 @@ export async function openStoredShard(storage: Storage, key: string): Promise<Op
 }
 
 /** Every row of a stored shard, checked as openShard checks it; `expectKind` refuses a shard of another kind. */
-export async function readShard<K extends RecordKind>(storage: Storage, key: string, expectKind?: K): Promise<{ shard: OpenShard; rows: RecordOf<K>[] }> {
+export async function readShard<K extends RecordKind>(
+  storage: Storage,
+  key: string,
+  expectKind?: K,
+): Promise<{ shard: OpenShard; rows: RecordOf<K>[] }> {
   const shard = await openStoredShard(storage, key);
   if (expectKind && shard.kind !== expectKind) {
     throw new Error(`shard ${shard.file}: holds ${shard.kind} rows, expected ${expectKind}`);

@@ -44,7 +44,9 @@ export class CocoSource extends FileSource<CocoOptions> {
       try {
         v = JSON.parse(json);
       } catch (e) {
-        problems.push(problem(this, 'malformed', `${key}[${i}]`, `not valid JSON (${(e as Error).message}): ${preview(json)}`));
+        problems.push(
+          problem(this, 'malformed', `${key}[${i}]`, `not valid JSON (${(e as Error).message}): ${preview(json)}`),
+        );
         return undefined;
       }
       if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
@@ -61,45 +63,102 @@ export class CocoSource extends FileSource<CocoOptions> {
     const imgCodes = new Interner();
     const catCodes = new Interner();
     // Boxes in typed columns (Objects365 has ~25M: ~60 bytes each here, not a JS object each).
-    const ann = { at: new Grow(Uint32Array), id: new Grow(Float64Array), image: new Grow(Uint32Array), cat: new Grow(Uint32Array), box: new Grow(Float64Array) };
+    const ann = {
+      at: new Grow(Uint32Array),
+      id: new Grow(Float64Array),
+      image: new Grow(Uint32Array),
+      cat: new Grow(Uint32Array),
+      box: new Grow(Float64Array),
+    };
     const annProblems: { at: number; p: SourceProblem }[] = [];
     const annWhere = (i: number, id: unknown) => `annotations[${i}] (id ${preview(id)})`;
-    const keys = await scanJsonArrays(this.file, this.description, new Set(['images', 'categories', 'annotations']), (key, json, i) => {
-      const v = parse(key, json, i);
-      if (key === 'images') {
-        if (v && v.id !== undefined && !imageIndex.has(v.id)) imageIndex.set(v.id, images.length);
-        images.push(v ? { id: v.id, file_name: v.file_name, width: v.width, height: v.height } : UNPARSED);
-      } else if (key === 'categories') {
-        if (!v) throw new SourceError(this.description, `categories[${i}] is not a JSON object: ${preview(json)}`);
-        if (typeof v.name !== 'string' || v.id === undefined) throw new SourceError(this.description, `categories[${i}] needs an id and a string name, got ${preview(v)}`);
-        if (!catIndex.has(v.id)) catIndex.set(v.id, catNames.push(v.name) - 1);
-      } else if (v) {
-        const b = v.bbox;
-        if (!Array.isArray(b) || b.length !== 4 || !b.every((x) => typeof x === 'number' && Number.isFinite(x)) || b[2] <= 0 || b[3] <= 0) {
-          annProblems.push({ at: i, p: problem(this, 'bad_annotation', annWhere(i, v.id), `bbox must be [x, y, w, h] with w, h > 0, got ${preview(b)}`) });
-          return;
+    const keys = await scanJsonArrays(
+      this.file,
+      this.description,
+      new Set(['images', 'categories', 'annotations']),
+      (key, json, i) => {
+        const v = parse(key, json, i);
+        if (key === 'images') {
+          if (v && v.id !== undefined && !imageIndex.has(v.id)) imageIndex.set(v.id, images.length);
+          images.push(v ? { id: v.id, file_name: v.file_name, width: v.width, height: v.height } : UNPARSED);
+        } else if (key === 'categories') {
+          if (!v) throw new SourceError(this.description, `categories[${i}] is not a JSON object: ${preview(json)}`);
+          if (typeof v.name !== 'string' || v.id === undefined)
+            throw new SourceError(
+              this.description,
+              `categories[${i}] needs an id and a string name, got ${preview(v)}`,
+            );
+          if (!catIndex.has(v.id)) catIndex.set(v.id, catNames.push(v.name) - 1);
+        } else if (v) {
+          const b = v.bbox;
+          if (
+            !Array.isArray(b) ||
+            b.length !== 4 ||
+            !b.every((x) => typeof x === 'number' && Number.isFinite(x)) ||
+            b[2] <= 0 ||
+            b[3] <= 0
+          ) {
+            annProblems.push({
+              at: i,
+              p: problem(
+                this,
+                'bad_annotation',
+                annWhere(i, v.id),
+                `bbox must be [x, y, w, h] with w, h > 0, got ${preview(b)}`,
+              ),
+            });
+            return;
+          }
+          ann.at.push(i);
+          ann.id.push(typeof v.id === 'number' ? v.id : Number.NaN);
+          ann.image.push(imgCodes.code(v.image_id));
+          ann.cat.push(catCodes.code(v.category_id));
+          ann.box.push(b[0]);
+          ann.box.push(b[1]);
+          ann.box.push(b[0] + b[2]);
+          ann.box.push(b[1] + b[3]);
         }
-        ann.at.push(i);
-        ann.id.push(typeof v.id === 'number' ? v.id : Number.NaN);
-        ann.image.push(imgCodes.code(v.image_id));
-        ann.cat.push(catCodes.code(v.category_id));
-        ann.box.push(b[0]);
-        ann.box.push(b[1]);
-        ann.box.push(b[0] + b[2]);
-        ann.box.push(b[1] + b[3]);
-      }
-    });
-    if (!keys.has('images')) throw new SourceError(this.description, 'not COCO instances JSON: expected an object with an "images" array (and "annotations", "categories")');
+      },
+    );
+    if (!keys.has('images'))
+      throw new SourceError(
+        this.description,
+        'not COCO instances JSON: expected an object with an "images" array (and "annotations", "categories")',
+      );
     const imageOf = imgCodes.resolve(imageIndex);
     const catOf = catCodes.resolve(catIndex);
-    const [at, ids, codes, cats, box] = [ann.at.view(), ann.id.view(), ann.image.view(), ann.cat.view(), ann.box.view()];
+    const [at, ids, codes, cats, box] = [
+      ann.at.view(),
+      ann.id.view(),
+      ann.image.view(),
+      ann.cat.view(),
+      ann.box.view(),
+    ];
     const annImage = new Int32Array(codes.length); // image index per box, -1 when the box is refused
     for (let j = 0; j < codes.length; j++) {
       const im = imageOf[codes[j]!]!;
       const id = Number.isNaN(ids[j]!) ? '?' : ids[j]!;
       annImage[j] = -1;
-      if (im < 0) annProblems.push({ at: at[j]!, p: problem(this, 'unknown_image', annWhere(at[j]!, id), `image_id ${preview(imgCodes.raw[codes[j]!])} is not among the images`) });
-      else if (catOf[cats[j]!]! < 0) annProblems.push({ at: at[j]!, p: problem(this, 'unknown_category', annWhere(at[j]!, id), `category_id ${preview(catCodes.raw[cats[j]!])} is not among the categories`) });
+      if (im < 0)
+        annProblems.push({
+          at: at[j]!,
+          p: problem(
+            this,
+            'unknown_image',
+            annWhere(at[j]!, id),
+            `image_id ${preview(imgCodes.raw[codes[j]!])} is not among the images`,
+          ),
+        });
+      else if (catOf[cats[j]!]! < 0)
+        annProblems.push({
+          at: at[j]!,
+          p: problem(
+            this,
+            'unknown_category',
+            annWhere(at[j]!, id),
+            `category_id ${preview(catCodes.raw[cats[j]!])} is not among the categories`,
+          ),
+        });
       else annImage[j] = im;
     }
     yield* problems;
@@ -120,7 +179,12 @@ export class CocoSource extends FileSource<CocoOptions> {
       if (img === UNPARSED) continue; // reported when it was parsed
       const where = `images[${i}] (id ${preview(img.id)})`;
       if (img.id === undefined || seen.has(img.id)) {
-        yield problem(this, 'malformed', where, img.id === undefined ? 'image has no id' : `image id ${preview(img.id)} appears twice`);
+        yield problem(
+          this,
+          'malformed',
+          where,
+          img.id === undefined ? 'image has no id' : `image id ${preview(img.id)} appears twice`,
+        );
         continue;
       }
       seen.add(img.id);
@@ -136,7 +200,10 @@ export class CocoSource extends FileSource<CocoOptions> {
       const existing: NonNullable<SourceItem['existing_boxes']> = [];
       for (let k = starts[i]!; k < starts[i + 1]!; k++) {
         const j = order[k]!;
-        existing.push({ box: [box[4 * j]!, box[4 * j + 1]!, box[4 * j + 2]!, box[4 * j + 3]!], category: catNames[catOf[cats[j]!]!]! });
+        existing.push({
+          box: [box[4 * j]!, box[4 * j + 1]!, box[4 * j + 2]!, box[4 * j + 3]!],
+          category: catNames[catOf[cats[j]!]!]!,
+        });
       }
       const item: SourceItem = { kind: 'item', uri: r.uri, where, existing_boxes: existing };
       if (isDim(img.width) && isDim(img.height)) {

@@ -46,9 +46,15 @@ export function detectType(arg: string): SourceType {
   }
   if (ext === '.json') {
     if (looksLikeCoco(path)) return 'coco';
-    throw new SourceError(arg, 'a .json file that does not look like COCO instances JSON (no top-level "images" array); a manifest should be .jsonl, or pass --format');
+    throw new SourceError(
+      arg,
+      'a .json file that does not look like COCO instances JSON (no top-level "images" array); a manifest should be .jsonl, or pass --format',
+    );
   }
-  throw new SourceError(arg, `cannot tell the source type from the extension "${ext}"; pass --format (one of ${SOURCE_TYPES.join(', ')})`);
+  throw new SourceError(
+    arg,
+    `cannot tell the source type from the extension "${ext}"; pass --format (one of ${SOURCE_TYPES.join(', ')})`,
+  );
 }
 
 export function detectSource(arg: string, opts: DetectOptions = {}): Source {
@@ -59,10 +65,14 @@ export function detectSource(arg: string, opts: DetectOptions = {}): Source {
   const paths = { allowOutside: opts.allowOutside, checkFiles: opts.checkFiles };
   switch (type) {
     case 's3': {
-      if (!opts.openStorage) throw new SourceError(arg, 'an S3 prefix needs a storage to list it (no S3 storage configured)');
+      if (!opts.openStorage)
+        throw new SourceError(arg, 'an S3 prefix needs a storage to list it (no S3 storage configured)');
       const { bucket, prefix } = parseS3Url(arg);
       // Folder semantics, as `aws s3 cp --recursive`: s3://b/photos means photos/, not photos2/ too.
-      return new S3PrefixSource(opts.openStorage(`s3://${bucket}`), prefix && !prefix.endsWith('/') ? prefix + '/' : prefix);
+      return new S3PrefixSource(
+        opts.openStorage(`s3://${bucket}`),
+        prefix && !prefix.endsWith('/') ? prefix + '/' : prefix,
+      );
     }
     case 'folder':
       return new LocalFolderSource(arg, { allowOutside: opts.allowOutside });

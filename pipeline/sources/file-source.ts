@@ -14,7 +14,12 @@ export abstract class FileSource<O extends PathOptions> implements Source {
   readonly root: string;
   readonly description: string;
   /** `rootOf` picks the root from the absolute file path; by default the file's folder. */
-  constructor(label: string, file: string, protected readonly opts: O, rootOf: (file: string) => string = dirname) {
+  constructor(
+    label: string,
+    file: string,
+    protected readonly opts: O,
+    rootOf: (file: string) => string = dirname,
+  ) {
     this.file = resolve(file);
     this.root = resolve(rootOf(this.file));
     this.description = `${label} ${this.file}`;

@@ -24,7 +24,9 @@ export const IMAGE_ID_HEX = 16;
 
 // crypto.hash arrived in Node 20.12; older 20.x falls back to createHash (same digest).
 const sha256hex: (data: string | Uint8Array) => string =
-  typeof crypto.hash === 'function' ? (d) => crypto.hash('sha256', d, 'hex') : (d) => crypto.createHash('sha256').update(d).digest('hex');
+  typeof crypto.hash === 'function'
+    ? (d) => crypto.hash('sha256', d, 'hex')
+    : (d) => crypto.createHash('sha256').update(d).digest('hex');
 
 export function normaliseUri(uri: string): string {
   if (/^(s3|https?):\/\//i.test(uri)) return normaliseRemote(uri);

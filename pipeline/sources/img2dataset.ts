@@ -28,7 +28,11 @@ export class Img2datasetSource extends FileSource<PathOptions> {
 
   protected async *read(): AsyncIterable<SourceEntry> {
     const shards = this.only ? [this.only] : listShards(this.root);
-    if (shards.length === 0) throw new SourceError(this.description, 'no NNNNN.parquet shard files (is this img2dataset output in the "files" format?)');
+    if (shards.length === 0)
+      throw new SourceError(
+        this.description,
+        'no NNNNN.parquet shard files (is this img2dataset output in the "files" format?)',
+      );
     const paths = new PathResolver(this.root, { ...this.opts, checkFiles: false });
     for (const file of shards) {
       const shardDir = file.replace(/\.parquet$/, '');
@@ -37,7 +41,15 @@ export class Img2datasetSource extends FileSource<PathOptions> {
       for (const need of ['key', 'status']) {
         if (!cols.has(need)) throw new SourceError(this.description, `${file} has no "${need}" column`);
       }
-      for await (const { row, values: v } of parquetRows(full, this.description, ['key', 'url', 'status', 'error_message', 'caption', 'width', 'height'])) {
+      for await (const { row, values: v } of parquetRows(full, this.description, [
+        'key',
+        'url',
+        'status',
+        'error_message',
+        'caption',
+        'width',
+        'height',
+      ])) {
         const key = v.key == null ? '' : String(v.key);
         const where = `${file} row ${row}${key ? ` (key ${key})` : ''}`;
         const at = { line: row, ...(typeof v.url === 'string' ? { uri: v.url } : {}) };
@@ -75,7 +87,9 @@ export class Img2datasetSource extends FileSource<PathOptions> {
 }
 
 function listShards(dir: string): string[] {
-  return readdirSync(dir).filter((f) => SHARD.test(f)).sort();
+  return readdirSync(dir)
+    .filter((f) => SHARD.test(f))
+    .sort();
 }
 
 /** True when a folder looks like img2dataset output: a shard Parquet with its files folder beside it. */

@@ -19,7 +19,10 @@ export class LocalFolderSource implements Source {
   readonly type = 'folder' as const;
   readonly description: string;
   readonly root: string;
-  constructor(dir: string, private readonly opts: FolderOptions = {}) {
+  constructor(
+    dir: string,
+    private readonly opts: FolderOptions = {},
+  ) {
     this.root = resolve(dir);
     this.description = `folder ${this.root}`;
   }
@@ -59,15 +62,31 @@ export class LocalFolderSource implements Source {
           continue;
         }
         if (!this.opts.allowOutside && !isInside(target, realRoot)) {
-          yield problem(this, 'outside_root', where, `symlink ${path} points to ${target}, outside the folder (allowOutside / --allow-outside permits it)`, { uri: path });
+          yield problem(
+            this,
+            'outside_root',
+            where,
+            `symlink ${path} points to ${target}, outside the folder (allowOutside / --allow-outside permits it)`,
+            { uri: path },
+          );
         } else if (!(await stat(target)).isFile()) {
           yield problem(this, 'missing_file', where, `symlink ${path} does not point to a regular file`, { uri: path });
         } else {
           yield { kind: 'item', uri: path, where };
         }
       } else if (d.isSymbolicLink()) {
-        const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
-        if (isDir) yield problem(this, 'symlinked_folder', where, `symlinked folder ${path} is not walked (a link can make a cycle); list its target as its own source`, { uri: path });
+        const isDir = await stat(path).then(
+          (s) => s.isDirectory(),
+          () => false,
+        );
+        if (isDir)
+          yield problem(
+            this,
+            'symlinked_folder',
+            where,
+            `symlinked folder ${path} is not walked (a link can make a cycle); list its target as its own source`,
+            { uri: path },
+          );
       } else if (isImageName(d.name)) {
         // a FIFO, socket or device named like an image: reading it could block or never end, so it is named and skipped
         const what = d.isFIFO() ? 'a FIFO' : d.isSocket() ? 'a socket' : 'a device';

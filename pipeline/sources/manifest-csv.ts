@@ -36,21 +36,31 @@ export class CsvManifestSource extends FileSource<CsvOptions> {
       on_skip: (err: CsvError | undefined) => {
         if (!err) return;
         const line = (err as CsvError & { lines?: number }).lines;
-        skipped.push(problem(this, 'malformed', `line ${line ?? '?'}`, err.message, line === undefined ? {} : { line }));
+        skipped.push(
+          problem(this, 'malformed', `line ${line ?? '?'}`, err.message, line === undefined ? {} : { line }),
+        );
       },
       columns: (header: string[]) => {
         const names = header.map((h) => h.trim());
         if (!names.includes('uri')) {
-          throw new SourceError(this.description, `the header has no "uri" column (columns: ${names.map((c) => JSON.stringify(c)).join(', ')})`);
+          throw new SourceError(
+            this.description,
+            `the header has no "uri" column (columns: ${names.map((c) => JSON.stringify(c)).join(', ')})`,
+          );
         }
         return names;
       },
     });
     const stream = createReadStream(this.file, { highWaterMark: 1 << 20 });
-    stream.on('error', (e) => parser.destroy(new SourceError(this.description, `cannot read: ${e.message}`, { cause: e })));
+    stream.on('error', (e) =>
+      parser.destroy(new SourceError(this.description, `cannot read: ${e.message}`, { cause: e })),
+    );
     stream.pipe(parser);
     try {
-      for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      for await (const { record, info } of parser as AsyncIterable<{
+        record: Record<string, string>;
+        info: { lines: number };
+      }>) {
         const line = info.lines;
         // on_skip runs while a chunk is parsed, ahead of the records before it: keep line order.
         while (skipped.length && (skipped[0]!.line ?? 0) < line) yield skipped.shift()!;

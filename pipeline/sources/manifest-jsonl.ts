@@ -36,7 +36,9 @@ export class JsonlManifestSource extends FileSource<ManifestOptions> {
         try {
           row = JSON.parse(text);
         } catch (e) {
-          yield problem(this, 'malformed', where, `not valid JSON (${(e as Error).message}): ${preview(text)}`, { line: n });
+          yield problem(this, 'malformed', where, `not valid JSON (${(e as Error).message}): ${preview(text)}`, {
+            line: n,
+          });
           continue;
         }
         if (row === null || typeof row !== 'object' || Array.isArray(row)) {

@@ -20,7 +20,10 @@ export class ParquetManifestSource extends FileSource<ManifestOptions> {
   protected async *read(): AsyncIterable<SourceEntry> {
     const cols = await parquetColumns(this.file, this.description);
     if (!cols.some((c) => c.name === 'uri')) {
-      throw new SourceError(this.description, `no "uri" column (columns: ${cols.map((c) => JSON.stringify(c.name)).join(', ')})`);
+      throw new SourceError(
+        this.description,
+        `no "uri" column (columns: ${cols.map((c) => JSON.stringify(c.name)).join(', ')})`,
+      );
     }
     const paths = new PathResolver(this.root, this.opts);
     for await (const { row, values } of parquetRows(this.file, this.description, FIELDS)) {

@@ -15,7 +15,9 @@ import { problem, type ProblemReason, type SourceEntry, type SourceItem, type So
  * would read as "these are all the objects", which is worse than asking for the line to be fixed.
  */
 
-const Boxes = z.array(ExistingBox.refine(({ box: [x0, y0, x1, y1] }) => x1 > x0 && y1 > y0, 'box must have x1 > x0 and y1 > y0'));
+const Boxes = z.array(
+  ExistingBox.refine(({ box: [x0, y0, x1, y1] }) => x1 > x0 && y1 > y0, 'box must have x1 > x0 and y1 > y0'),
+);
 const Texts = z.array(ExistingText);
 
 export interface RowContext {
@@ -35,7 +37,8 @@ export function manifestRow(row: Record<string, unknown>, ctx: RowContext): Sour
 
   const alt = row.alt_text ?? row.caption;
   if (alt !== undefined && alt !== null) {
-    if (typeof alt !== 'string') return rowProblem(ctx, 'malformed', `"alt_text" must be a string, got ${preview(alt)}`, ref);
+    if (typeof alt !== 'string')
+      return rowProblem(ctx, 'malformed', `"alt_text" must be a string, got ${preview(alt)}`, ref);
     if (alt !== '') item.alt_text = alt;
   }
   for (const key of ['boxes', 'texts'] as const) {
@@ -51,7 +54,12 @@ export function manifestRow(row: Record<string, unknown>, ctx: RowContext): Sour
     const r = (key === 'boxes' ? Boxes : Texts).safeParse(v);
     if (!r.success) {
       const i = r.error.issues[0]!;
-      return rowProblem(ctx, 'bad_annotation', `"${key}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}" ${i.message}`, ref);
+      return rowProblem(
+        ctx,
+        'bad_annotation',
+        `"${key}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}" ${i.message}`,
+        ref,
+      );
     }
     if (key === 'boxes') item.existing_boxes = r.data as SourceItem['existing_boxes'];
     else item.existing_texts = r.data as SourceItem['existing_texts'];
@@ -60,14 +68,21 @@ export function manifestRow(row: Record<string, unknown>, ctx: RowContext): Sour
     const v = row[key];
     if (v === undefined || v === null || v === '') continue;
     const n = typeof v === 'string' ? Number(v) : typeof v === 'bigint' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) return rowProblem(ctx, 'malformed', `"${key}" must be a positive integer, got ${preview(v)}`, ref);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
+      return rowProblem(ctx, 'malformed', `"${key}" must be a positive integer, got ${preview(v)}`, ref);
     item[key] = n;
   }
   return item;
 }
 
 function rowProblem(ctx: RowContext, reason: ProblemReason, detail: string, uri?: string): SourceProblem {
-  return problem(ctx.source, reason, ctx.where, detail, uri === undefined ? { line: ctx.line } : { line: ctx.line, uri });
+  return problem(
+    ctx.source,
+    reason,
+    ctx.where,
+    detail,
+    uri === undefined ? { line: ctx.line } : { line: ctx.line, uri },
+  );
 }
 
 export function preview(v: unknown): string {

@@ -22,7 +22,11 @@ export async function parquetColumns(file: string, description: string): Promise
   });
 }
 
-export async function* parquetRows(file: string, description: string, wanted: string[]): AsyncIterable<{ row: number; values: Record<string, unknown> }> {
+export async function* parquetRows(
+  file: string,
+  description: string,
+  wanted: string[],
+): AsyncIterable<{ row: number; values: Record<string, unknown> }> {
   const cols = await parquetColumns(file, description);
   const have = new Map(cols.map((c) => [c.name, c.type]));
   const select = wanted
@@ -30,25 +34,37 @@ export async function* parquetRows(file: string, description: string, wanted: st
     .map((w) => {
       const t = have.get(w)!;
       const id = `"${w.replaceAll('"', '""')}"`;
-      return /^(VARCHAR|BIGINT|INTEGER|SMALLINT|TINYINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|DOUBLE|FLOAT|BOOLEAN)$/.test(t) ? id : `to_json(${id})::VARCHAR AS ${id}`;
+      return /^(VARCHAR|BIGINT|INTEGER|SMALLINT|TINYINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|DOUBLE|FLOAT|BOOLEAN)$/.test(
+        t,
+      )
+        ? id
+        : `to_json(${id})::VARCHAR AS ${id}`;
     });
   select.push('file_row_number');
   const instance = await open(description);
   const conn = await instance.connect();
   try {
-    const result = await conn.stream(`SELECT ${select.join(', ')} FROM read_parquet(${literal(file)}, file_row_number = true)`);
+    const result = await conn.stream(
+      `SELECT ${select.join(', ')} FROM read_parquet(${literal(file)}, file_row_number = true)`,
+    );
     for await (const rows of result.yieldRowObjectJson()) {
       for (const values of rows) yield { row: Number(values.file_row_number) + 1, values };
     }
   } catch (e) {
-    throw e instanceof SourceError ? e : new SourceError(description, `cannot read Parquet: ${(e as Error).message}`, { cause: e });
+    throw e instanceof SourceError
+      ? e
+      : new SourceError(description, `cannot read Parquet: ${(e as Error).message}`, { cause: e });
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
 }
 
-async function withConnection<T>(file: string, description: string, f: (conn: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<T>): Promise<T> {
+async function withConnection<T>(
+  file: string,
+  description: string,
+  f: (conn: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<T>,
+): Promise<T> {
   const instance = await open(description);
   const conn = await instance.connect();
   try {

@@ -40,7 +40,10 @@ export class PathResolver {
   readonly root: string;
   private realRoot: string | undefined;
   private readonly realDirs = new Map<string, string>();
-  constructor(root: string, private readonly opts: PathOptions = {}) {
+  constructor(
+    root: string,
+    private readonly opts: PathOptions = {},
+  ) {
     this.root = resolve(root);
     // A missing root is one whole-source error, not a missing_file problem on every line.
     if (opts.checkFiles !== false) this.realRootPath();
@@ -62,12 +65,20 @@ export class PathResolver {
         return { ok: false, reason: 'malformed', detail: `uri ${JSON.stringify(ref)} is not a valid file URL` };
       }
     } else if (SCHEME.test(ref)) {
-      return { ok: false, reason: 'malformed', detail: `uri ${JSON.stringify(ref)} has an unsupported scheme (use a path, file://, s3:// or http(s)://)` };
+      return {
+        ok: false,
+        reason: 'malformed',
+        detail: `uri ${JSON.stringify(ref)} has an unsupported scheme (use a path, file://, s3:// or http(s)://)`,
+      };
     }
     const abs = resolve(this.root, path);
     if (!this.opts.allowOutside && !isInside(abs, this.root)) {
       const how = isAbsolute(path) ? 'is an absolute path' : 'climbs out with ".."';
-      return { ok: false, reason: 'outside_root', detail: `path ${JSON.stringify(ref)} ${how} outside the source root ${this.root} (allowOutside / --allow-outside permits it)` };
+      return {
+        ok: false,
+        reason: 'outside_root',
+        detail: `path ${JSON.stringify(ref)} ${how} outside the source root ${this.root} (allowOutside / --allow-outside permits it)`,
+      };
     }
     if (this.opts.checkFiles === false) return { ok: true, uri: abs };
     return this.check(ref, abs);
@@ -82,7 +93,9 @@ export class PathResolver {
     }
     if (this.opts.allowOutside) {
       if (st.isSymbolicLink()) st = statSafe(abs);
-      return st?.isFile() ? { ok: true, uri: abs } : { ok: false, reason: 'missing_file', detail: `${abs} is not a regular file` };
+      return st?.isFile()
+        ? { ok: true, uri: abs }
+        : { ok: false, reason: 'missing_file', detail: `${abs} is not a regular file` };
     }
     let real: string;
     try {
@@ -91,7 +104,11 @@ export class PathResolver {
       return { ok: false, reason: 'missing_file', detail: `file ${abs} is a broken symlink` };
     }
     if (!isInside(real, this.realRootPath())) {
-      return { ok: false, reason: 'outside_root', detail: `path ${JSON.stringify(ref)} resolves through a symlink to ${real}, outside the source root ${this.root}` };
+      return {
+        ok: false,
+        reason: 'outside_root',
+        detail: `path ${JSON.stringify(ref)} resolves through a symlink to ${real}, outside the source root ${this.root}`,
+      };
     }
     const target = st.isSymbolicLink() ? statSafe(real) : st;
     if (!target?.isFile()) return { ok: false, reason: 'missing_file', detail: `${abs} is not a regular file` };

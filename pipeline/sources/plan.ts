@@ -32,7 +32,11 @@ export interface PlanOptions {
    */
   readSize?: boolean;
   /** Called when a local image's header size replaced the size its source gave. */
-  onSizeCorrected?: (where: string, given: { width: number; height: number }, measured: { width: number; height: number }) => void;
+  onSizeCorrected?: (
+    where: string,
+    given: { width: number; height: number },
+    measured: { width: number; height: number },
+  ) => void;
   /**
    * Read the header of every local image file (sharp metadata: the first bytes, not the pixels) and
    * report a file that is no image (empty, text named .png) as `unreadable_image`; remote images are
@@ -72,11 +76,23 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
   readonly summary: PlanSummary;
   private readonly size: number;
   private readonly seen = new IdTable();
-  constructor(private readonly source: Source, private readonly opts: PlanOptions) {
+  constructor(
+    private readonly source: Source,
+    private readonly opts: PlanOptions,
+  ) {
     if (!opts.collection) throw new Error('shard plan: collection must be a non-empty name');
     this.size = opts.shardSize ?? DEFAULT_SHARD_SIZE;
-    if (!Number.isInteger(this.size) || this.size < 1) throw new Error(`shard plan: shardSize must be a positive integer, got ${opts.shardSize}`);
-    this.summary = { source: source.description, images: 0, shards: 0, shardSize: this.size, problems: 0, byReason: {}, examples: [] };
+    if (!Number.isInteger(this.size) || this.size < 1)
+      throw new Error(`shard plan: shardSize must be a positive integer, got ${opts.shardSize}`);
+    this.summary = {
+      source: source.description,
+      images: 0,
+      shards: 0,
+      shardSize: this.size,
+      problems: 0,
+      byReason: {},
+      examples: [],
+    };
   }
 
   private started = false;
@@ -126,7 +142,15 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
     const first = this.seen.addHex(r.image_id, this.summary.images);
     if (first !== undefined) {
       const same = this.opts.idFrom === 'bytes' ? 'the same bytes' : 'the same normalised uri';
-      this.report(problem(this.source, 'duplicate', c.where, `image id ${r.image_id} (uri ${r.uri}) was already planned as image #${first + 1} (${same}); listed once only`, { uri: r.uri }));
+      this.report(
+        problem(
+          this.source,
+          'duplicate',
+          c.where,
+          `image id ${r.image_id} (uri ${r.uri}) was already planned as image #${first + 1} (${same}); listed once only`,
+          { uri: r.uri },
+        ),
+      );
       return false;
     }
     this.summary.images++;
@@ -164,7 +188,14 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
         if (local) bytes = await readFile(it.uri);
         else if (this.opts.readBytes) bytes = await this.opts.readBytes(it.uri);
         else if (this.source.readBytes) bytes = await this.source.readBytes(it.uri);
-        else if (needBytes) return problem(this.source, 'unreadable_image', it.where, `cannot hash the bytes of ${it.uri}: no reader for non-local URIs`, { uri: it.uri });
+        else if (needBytes)
+          return problem(
+            this.source,
+            'unreadable_image',
+            it.where,
+            `cannot hash the bytes of ${it.uri}: no reader for non-local URIs`,
+            { uri: it.uri },
+          );
       }
       const c = this.candidate(it, bytes && needBytes ? imageIdFromBytes(bytes) : imageIdFromNormalUri(it.uri));
       if (needHeader && (bytes || local)) {
@@ -174,7 +205,8 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
         // box is in oriented pixels (specialists/README.md); the trainer orients too (exif_transpose).
         if (needSize) {
           const measured = { width: m.autoOrient?.width ?? m.width, height: m.autoOrient?.height ?? m.height };
-          if (given && (given.width !== measured.width || given.height !== measured.height)) this.opts.onSizeCorrected?.(it.where, given, measured);
+          if (given && (given.width !== measured.width || given.height !== measured.height))
+            this.opts.onSizeCorrected?.(it.where, given, measured);
           c.record.width = measured.width;
           c.record.height = measured.height;
         }
@@ -182,8 +214,19 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
       return c;
     } catch (e) {
       // sharp calls an empty file an unsupported format; say what it is
-      const empty = local && (await stat(it.uri).then((st) => st.isFile() && st.size === 0, () => false));
-      return problem(this.source, 'unreadable_image', it.where, `cannot read ${it.uri}: ${empty ? 'empty file (0 bytes)' : (e as Error).message}`, { uri: it.uri });
+      const empty =
+        local &&
+        (await stat(it.uri).then(
+          (st) => st.isFile() && st.size === 0,
+          () => false,
+        ));
+      return problem(
+        this.source,
+        'unreadable_image',
+        it.where,
+        `cannot read ${it.uri}: ${empty ? 'empty file (0 bytes)' : (e as Error).message}`,
+        { uri: it.uri },
+      );
     }
   }
 

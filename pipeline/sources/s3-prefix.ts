@@ -9,7 +9,10 @@ import { isImageName, SourceError, type Source, type SourceEntry } from './types
 export class S3PrefixSource implements Source {
   readonly type = 's3' as const;
   readonly description: string;
-  constructor(private readonly storage: Storage, private readonly prefix: string) {
+  constructor(
+    private readonly storage: Storage,
+    private readonly prefix: string,
+  ) {
     this.description = `s3 prefix ${join(storage.url, prefix)}`;
   }
 

@@ -71,12 +71,22 @@ export interface Source {
 /** A failure of the whole source (not of one item); the message names the source. */
 export class SourceError extends Error {
   override name = 'SourceError';
-  constructor(readonly source: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly source: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${source}: ${message}`, options);
   }
 }
 
-export function problem(source: Source | string, reason: ProblemReason, where: string, detail: string, extra: { line?: number; uri?: string } = {}): SourceProblem {
+export function problem(
+  source: Source | string,
+  reason: ProblemReason,
+  where: string,
+  detail: string,
+  extra: { line?: number; uri?: string } = {},
+): SourceProblem {
   const name = typeof source === 'string' ? source : source.description;
   return { kind: 'problem', reason, where, message: `${name}, ${where}: ${detail}`, ...extra };
 }

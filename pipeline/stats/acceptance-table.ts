@@ -17,14 +17,37 @@ export function acceptanceTables(a: Acceptance): Table[] {
       title: `Acceptance gates, round ${a.round} (verified set ${a.verified}, ${a.images} images, margin ${a.margin})`,
       headers: ['kind', 'class', 'decision', 'F1 new', 'F1 previous', 'support', 'images new / previous'],
       numeric: [false, false, false, true, true, true, true],
-      rows: a.gates.map((g) => [g.kind, g.class, g.decision === 'new' ? 'new rows' : 'previous kept', f3(g.new.f1), f3(g.previous.f1), String(g.support), g.coverage ? `${g.coverage.new} / ${g.coverage.previous}` : '']),
+      rows: a.gates.map((g) => [
+        g.kind,
+        g.class,
+        g.decision === 'new' ? 'new rows' : 'previous kept',
+        f3(g.new.f1),
+        f3(g.previous.f1),
+        String(g.support),
+        g.coverage ? `${g.coverage.new} / ${g.coverage.previous}` : '',
+      ]),
       note: `${a.gates.length - kept} class(es) took the round's rows, ${kept} kept the previous round's (new F1 below previous + margin; texts: recall per text, and the new texts may not cover fewer images). A class the verified set cannot judge keeps the previous rows.`,
     });
   }
   const rows: string[][] = [];
-  for (const [kind, table] of [['boxes', a.calibration.boxes], ['texts', a.calibration.texts]] as const) {
+  for (const [kind, table] of [
+    ['boxes', a.calibration.boxes],
+    ['texts', a.calibration.texts],
+  ] as const) {
     for (const [source, per] of Object.entries(table)) {
-      for (const [cls, e] of Object.entries(per)) rows.push([kind, source, cls, e.threshold === 'off' ? 'off' : f3(e.threshold), e.rule, String(e.support), String(e.candidates), f3(e.at.precision), f3(e.at.recall), f3(e.at.f1)]);
+      for (const [cls, e] of Object.entries(per))
+        rows.push([
+          kind,
+          source,
+          cls,
+          e.threshold === 'off' ? 'off' : f3(e.threshold),
+          e.rule,
+          String(e.support),
+          String(e.candidates),
+          f3(e.at.precision),
+          f3(e.at.recall),
+          f3(e.at.f1),
+        ]);
     }
   }
   out.push({

@@ -9,22 +9,55 @@ import type { RecordOf, RoundKind } from '../../schemas/records.ts';
 type Columns<K extends RoundKind> = { [F in keyof RecordOf<K>]-?: string };
 
 const text: Columns<'text'> = {
-  image_id: 'VARCHAR', round: 'INTEGER', text_id: 'VARCHAR', granularity: 'VARCHAR', text: 'VARCHAR',
-  source: 'VARCHAR', score: 'DOUBLE', sources: 'VARCHAR[]', objects: 'INTEGER', attributes: 'INTEGER',
-  actions: 'INTEGER', proper_nouns: 'INTEGER', object_complexity: 'DOUBLE', action_complexity: 'DOUBLE',
+  image_id: 'VARCHAR',
+  round: 'INTEGER',
+  text_id: 'VARCHAR',
+  granularity: 'VARCHAR',
+  text: 'VARCHAR',
+  source: 'VARCHAR',
+  score: 'DOUBLE',
+  sources: 'VARCHAR[]',
+  objects: 'INTEGER',
+  attributes: 'INTEGER',
+  actions: 'INTEGER',
+  proper_nouns: 'INTEGER',
+  object_complexity: 'DOUBLE',
+  action_complexity: 'DOUBLE',
 };
 const region_text: Columns<'region_text'> = {
-  image_id: 'VARCHAR', round: 'INTEGER', region_id: 'VARCHAR', kind: 'VARCHAR', box: 'DOUBLE[]',
-  quad: 'DOUBLE[]', phrase: 'VARCHAR', brief: 'VARCHAR', noun_chunks: 'VARCHAR[]', source: 'VARCHAR',
-  score: 'DOUBLE', sources: 'VARCHAR[]',
+  image_id: 'VARCHAR',
+  round: 'INTEGER',
+  region_id: 'VARCHAR',
+  kind: 'VARCHAR',
+  box: 'DOUBLE[]',
+  quad: 'DOUBLE[]',
+  phrase: 'VARCHAR',
+  brief: 'VARCHAR',
+  noun_chunks: 'VARCHAR[]',
+  source: 'VARCHAR',
+  score: 'DOUBLE',
+  sources: 'VARCHAR[]',
 };
 const text_phrase_region: Columns<'text_phrase_region'> = {
-  image_id: 'VARCHAR', round: 'INTEGER', text_id: 'VARCHAR', granularity: 'VARCHAR', phrase: 'VARCHAR',
-  span: 'INTEGER[]', boxes: 'DOUBLE[][]', source: 'VARCHAR', score: 'DOUBLE', sources: 'VARCHAR[]',
+  image_id: 'VARCHAR',
+  round: 'INTEGER',
+  text_id: 'VARCHAR',
+  granularity: 'VARCHAR',
+  phrase: 'VARCHAR',
+  span: 'INTEGER[]',
+  boxes: 'DOUBLE[][]',
+  source: 'VARCHAR',
+  score: 'DOUBLE',
+  sources: 'VARCHAR[]',
 };
 const errors: Columns<'errors'> = { image_id: 'VARCHAR', shard: 'INTEGER', stage: 'VARCHAR', message: 'VARCHAR' };
 
-export const SQL_COLUMNS: { [K in RoundKind]: Record<string, string> } = { text, region_text, text_phrase_region, errors };
+export const SQL_COLUMNS: { [K in RoundKind]: Record<string, string> } = {
+  text,
+  region_text,
+  text_phrase_region,
+  errors,
+};
 
 /** The image-record columns stats needs (for normalising boxes by image size). */
 export const IMAGE_SQL_COLUMNS: Record<string, string> = { image_id: 'VARCHAR', width: 'INTEGER', height: 'INTEGER' };

@@ -13,7 +13,9 @@ export class StatsDb {
     const instance = await DuckDBInstance.create(':memory:');
     const db = new StatsDb(await instance.connect());
     // "Tokens" are whitespace-separated words: the count of maximal runs of non-space characters.
-    await db.conn.run(`CREATE MACRO ntok(s) AS CASE WHEN s IS NULL THEN NULL ELSE len(regexp_extract_all(s, '\\S+')) END`);
+    await db.conn.run(
+      `CREATE MACRO ntok(s) AS CASE WHEN s IS NULL THEN NULL ELSE len(regexp_extract_all(s, '\\S+')) END`,
+    );
     return db;
   }
 
@@ -41,9 +43,10 @@ function toPlain(v: unknown): unknown {
   return v;
 }
 
-
 function viewSql(files: string[], columns: Record<string, string>): string {
-  const cols = Object.entries(columns).map(([c, t]) => (files.length ? `CAST("${c}" AS ${t}) AS "${c}"` : `NULL::${t} AS "${c}"`));
+  const cols = Object.entries(columns).map(([c, t]) =>
+    files.length ? `CAST("${c}" AS ${t}) AS "${c}"` : `NULL::${t} AS "${c}"`,
+  );
   return files.length
     ? `SELECT ${cols.join(', ')} FROM read_parquet(${fileList(files)}, union_by_name = true)`
     : `SELECT ${cols.join(', ')} WHERE false`;
@@ -58,7 +61,9 @@ export async function registerRound(db: StatsDb, files: RoundFiles, prefix: stri
   for (const kind of ROUND_KINDS) await checkShards(db, files.root, files.shards[kind], kind, SQL_COLUMNS[kind]);
   await checkShards(db, files.root, files.images, 'image', IMAGE_SQL_COLUMNS);
   for (const kind of ROUND_KINDS) {
-    await db.run(`CREATE OR REPLACE VIEW ${prefix}${kind} AS ${viewSql(files.shards[kind], SQL_COLUMNS[kind as RoundKind])}`);
+    await db.run(
+      `CREATE OR REPLACE VIEW ${prefix}${kind} AS ${viewSql(files.shards[kind], SQL_COLUMNS[kind as RoundKind])}`,
+    );
   }
   await db.run(`CREATE OR REPLACE VIEW ${prefix}images AS ${viewSql(files.images, IMAGE_SQL_COLUMNS)}`);
 }

@@ -38,7 +38,11 @@ export interface RoundDiff {
   images_changed_sample: string[];
 }
 
-const GROUP_BY: Record<AnnotationKind, string> = { text: 'granularity', region_text: 'kind', text_phrase_region: 'granularity' };
+const GROUP_BY: Record<AnnotationKind, string> = {
+  text: 'granularity',
+  region_text: 'kind',
+  text_phrase_region: 'granularity',
+};
 
 async function breakdown(db: StatsDb, table: string, col0: string, col1: string): Promise<DiffCounts[]> {
   return db.rows<DiffCounts>(`SELECT coalesce(key, '(null)') AS key, sum(b)::BIGINT AS before, sum(a)::BIGINT AS after,
@@ -61,7 +65,9 @@ async function diffKind(db: StatsDb, kind: AnnotationKind, p0: string, p1: strin
     FROM (SELECT true AS p_, * FROM ${p0}${kind}) o
     FULL OUTER JOIN (SELECT true AS p_, * FROM ${p1}${kind}) n ON ${keys.map((k) => `o."${k}" = n."${k}"`).join(' AND ')}`);
   const [rows] = await breakdown(db, table, "'all'", "'all'");
-  const imgs = await db.rows<{ n: number }>(`SELECT count(DISTINCT image_id) AS n FROM ${table} WHERE changed OR in0 <> in1`);
+  const imgs = await db.rows<{ n: number }>(
+    `SELECT count(DISTINCT image_id) AS n FROM ${table} WHERE changed OR in0 <> in1`,
+  );
   return {
     kind,
     rows: rows ?? { key: 'all', before: 0, after: 0, added: 0, removed: 0, changed: 0 },
@@ -76,8 +82,16 @@ async function diffKind(db: StatsDb, kind: AnnotationKind, p0: string, p1: strin
 export async function roundDiff(db: StatsDb, from: number, p0: string, to: number, p1: string): Promise<RoundDiff> {
   const kinds: KindDiff[] = [];
   for (const k of ANNOTATION_KINDS) kinds.push(await diffKind(db, k, p0, p1));
-  const changedImages = ANNOTATION_KINDS.map((k) => `SELECT image_id FROM diff_${k} WHERE changed OR in0 <> in1`).join(' UNION ');
+  const changedImages = ANNOTATION_KINDS.map((k) => `SELECT image_id FROM diff_${k} WHERE changed OR in0 <> in1`).join(
+    ' UNION ',
+  );
   const [{ n }] = await db.rows<{ n: number }>(`SELECT count(*) AS n FROM (${changedImages})`);
   const sample = await db.rows<{ image_id: string }>(`SELECT image_id FROM (${changedImages}) ORDER BY 1 LIMIT 50`);
-  return { from_round: from, to_round: to, kinds, images_changed: n, images_changed_sample: sample.map((r) => r.image_id) };
+  return {
+    from_round: from,
+    to_round: to,
+    kinds,
+    images_changed: n,
+    images_changed_sample: sample.map((r) => r.image_id),
+  };
 }

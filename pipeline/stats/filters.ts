@@ -45,13 +45,18 @@ const MARKER_FILE = /^shard-\d{5}\.json$/;
 
 export function filterStats(doneDir: string, root: string): FilterStats {
   const stages: StageDone[] = [];
-  const sums = new Map<string, { stage: string; filter: string; total: number; kept: number; dropped: Map<string, number> }>();
+  const sums = new Map<
+    string,
+    { stage: string; filter: string; total: number; kept: number; dropped: Map<string, number> }
+  >();
   if (!existsSync(doneDir)) return { stages, filters: [] };
   for (const stage of readdirSync(doneDir).sort()) {
     const dir = join(doneDir, stage);
     if (!statSync(dir).isDirectory()) continue;
     const done: StageDone = { stage, shards: 0, shards_with_stats: 0 };
-    for (const f of readdirSync(dir).filter((n) => MARKER_FILE.test(n)).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((n) => MARKER_FILE.test(n))
+      .sort()) {
       const path = join(dir, f);
       const what = `done marker ${relative(root, path)}`;
       let marker: z.infer<typeof Marker>;
@@ -76,11 +81,19 @@ export function filterStats(doneDir: string, root: string): FilterStats {
     stages.push(done);
   }
   const filters = [...sums.values()].map((s) => {
-    const reasons = [...s.dropped].map(([reason, n]) => ({ reason, n })).sort((a, b) => b.n - a.n || a.reason.localeCompare(b.reason));
+    const reasons = [...s.dropped]
+      .map(([reason, n]) => ({ reason, n }))
+      .sort((a, b) => b.n - a.n || a.reason.localeCompare(b.reason));
     const dropped = reasons.reduce((a, r) => a + r.n, 0);
     return {
-      stage: s.stage, filter: s.filter, total: s.total, kept: s.kept, dropped,
-      pass_rate: s.total ? s.kept / s.total : null, reasons, unaccounted: s.total - s.kept - dropped,
+      stage: s.stage,
+      filter: s.filter,
+      total: s.total,
+      kept: s.kept,
+      dropped,
+      pass_rate: s.total ? s.kept / s.total : null,
+      reasons,
+      unaccounted: s.total - s.kept - dropped,
     };
   });
   return { stages, filters };

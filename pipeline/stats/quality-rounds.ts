@@ -15,7 +15,12 @@ export interface RoundQualityEntry {
  * scored: not a demo-world collection, or `fld quality` not run) are skipped; a block this reader
  * cannot read (another `quality_version`) is skipped with a line in `warnings`.
  */
-export function qualityByRound(root: string, collection: string, upTo: number, warnings: string[]): RoundQualityEntry[] {
+export function qualityByRound(
+  root: string,
+  collection: string,
+  upTo: number,
+  warnings: string[],
+): RoundQualityEntry[] {
   const out: RoundQualityEntry[] = [];
   for (let r = 0; r <= upTo; r++) {
     const path = join(root, layout.manifest(collection, r));
@@ -29,7 +34,9 @@ export function qualityByRound(root: string, collection: string, upTo: number, w
     if (quality === undefined) continue;
     const q = RoundQuality.safeParse(quality);
     if (!q.success) {
-      warnings.push(`round ${r}: its manifest's quality block is not readable here (${q.error.issues[0]?.message ?? 'invalid'}); left out of the quality table`);
+      warnings.push(
+        `round ${r}: its manifest's quality block is not readable here (${q.error.issues[0]?.message ?? 'invalid'}); left out of the quality table`,
+      );
       continue;
     }
     out.push({ round: r, annotated: q.data.annotated, held_out: q.data.held_out ?? null });

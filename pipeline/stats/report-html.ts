@@ -9,8 +9,11 @@ const esc = (s: string): string =>
   s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 function tableHtml(t: Table, id: string): string {
-  const cells = (r: string[], tag: 'td' | 'th') => r.map((c, i) => `<${tag}${t.numeric[i] ? ' class="n"' : ''}>${esc(c)}</${tag}>`).join('');
-  const body = t.rows.length ? t.rows.map((r) => `<tr>${cells(r, 'td')}</tr>`).join('\n') : `<tr><td colspan="${t.headers.length}">(none)</td></tr>`;
+  const cells = (r: string[], tag: 'td' | 'th') =>
+    r.map((c, i) => `<${tag}${t.numeric[i] ? ' class="n"' : ''}>${esc(c)}</${tag}>`).join('');
+  const body = t.rows.length
+    ? t.rows.map((r) => `<tr>${cells(r, 'td')}</tr>`).join('\n')
+    : `<tr><td colspan="${t.headers.length}">(none)</td></tr>`;
   return `<section id="${id}"><h2>${esc(t.title)}</h2>
 <table><thead><tr>${cells(t.headers, 'th')}</tr></thead>
 <tbody>
@@ -25,8 +28,12 @@ th{background:#f4f4f4}.n{text-align:right;font-variant-numeric:tabular-nums}.not
 
 export function reportHtml(s: RoundStats, plots: Plot[], qualityPlots: Plot[] = []): string {
   const title = `stats: collection "${s.collection}", round ${s.round}${s.diff ? ` (diff vs round ${s.diff.from_round})` : ''}`;
-  const warnings = s.warnings.length ? `<div class="warn"><h2>Notes</h2><ul>${s.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>` : '';
-  const tables = reportTables(s).map((t, i) => tableHtml(t, `table-${i}`)).join('\n');
+  const warnings = s.warnings.length
+    ? `<div class="warn"><h2>Notes</h2><ul>${s.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`
+    : '';
+  const tables = reportTables(s)
+    .map((t, i) => tableHtml(t, `table-${i}`))
+    .join('\n');
   const figure = (p: Plot) => `<figure id="plot-${p.id}"><figcaption><h2>${esc(p.title)}</h2></figcaption>
 <img alt="${esc(p.title)}" src="data:image/png;base64,${p.png.toString('base64')}"></figure>`;
   const quality = qualityPlots.map(figure).join('\n');

@@ -11,25 +11,59 @@ const TOKENS_NOTE = 'Tokens are whitespace-separated words.';
 function overviewTable(s: RoundStats): Table {
   const o = s.overview;
   const per = (n: number) => fmtAvg(o.images ? n / o.images : null);
-  const kinds = Object.entries(o.region_kinds).map(([k, n]) => `${k} ${n}`).join(', ');
+  const kinds = Object.entries(o.region_kinds)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   const rows = [
-    ['images (with any annotation)', fmtInt(o.images), '', `shards: ${s.shards.text} text, ${s.shards.region_text} region_text, ${s.shards.text_phrase_region} text_phrase_region`],
+    [
+      'images (with any annotation)',
+      fmtInt(o.images),
+      '',
+      `shards: ${s.shards.text} text, ${s.shards.region_text} region_text, ${s.shards.text_phrase_region} text_phrase_region`,
+    ],
     ['text annotations', fmtInt(o.text), per(o.text), ''],
     ['region-text annotations', fmtInt(o.region_text), per(o.region_text), kinds],
-    ['text-phrase-region annotations', fmtInt(o.text_phrase_region), per(o.text_phrase_region), `${o.text_phrase_region_boxes} boxes`],
+    [
+      'text-phrase-region annotations',
+      fmtInt(o.text_phrase_region),
+      per(o.text_phrase_region),
+      `${o.text_phrase_region_boxes} boxes`,
+    ],
     ['error rows', fmtInt(o.errors), '', `shards: ${s.shards.errors} errors`],
   ];
   if (o.collection_images !== null) rows.push(['image records in the collection', fmtInt(o.collection_images), '', '']);
-  return { title: `Round ${s.round} of collection "${s.collection}"`, headers: ['', 'count', 'per image', 'notes'], numeric: [false, true, true, false], rows };
+  return {
+    title: `Round ${s.round} of collection "${s.collection}"`,
+    headers: ['', 'count', 'per image', 'notes'],
+    numeric: [false, true, true, false],
+    rows,
+  };
 }
 
 function table2(s: RoundStats): Table {
   return {
     title: 'Table 2: annotations per type',
-    headers: ['Annotation Type', 'Text Type', '#Image Annotations', '#Avg Tokens', '#Regions', '#Avg Regions', '#Avg Regional Tokens'],
+    headers: [
+      'Annotation Type',
+      'Text Type',
+      '#Image Annotations',
+      '#Avg Tokens',
+      '#Regions',
+      '#Avg Regions',
+      '#Avg Regional Tokens',
+    ],
     numeric: [false, false, true, true, true, true, true],
-    rows: s.table2.map((r) => [r.annotation_type, r.text_type, fmtInt(r.image_annotations), fmtAvg(r.avg_tokens), fmtInt(r.regions), fmtAvg(r.avg_regions), fmtAvg(r.avg_regional_tokens)]),
-    note: `${TOKENS_NOTE} Text: #image annotations = texts. Region-Text: = images with regions, #avg regions per such image. ` +
+    rows: s.table2.map((r) => [
+      r.annotation_type,
+      r.text_type,
+      fmtInt(r.image_annotations),
+      fmtAvg(r.avg_tokens),
+      fmtInt(r.regions),
+      fmtAvg(r.avg_regions),
+      fmtAvg(r.avg_regional_tokens),
+    ]),
+    note:
+      `${TOKENS_NOTE} Text: #image annotations = texts. Region-Text: = images with regions, #avg regions per such image. ` +
       'Text-Phrase-Region: = texts with phrase-region rows, #regions = phrase-region rows, #avg regions per such text.',
   };
 }
@@ -38,7 +72,8 @@ function table3(s: RoundStats): Table {
   const t = s.table3;
   const line = (name: string, f: (r: (typeof t)[number]) => string) => [name, ...t.map(f)];
   return {
-    title: 'Table 3: semantic elements of texts per granularity', headers: ['Text Type', 'Brief', 'Detailed', 'More detailed'],
+    title: 'Table 3: semantic elements of texts per granularity',
+    headers: ['Text Type', 'Brief', 'Detailed', 'More detailed'],
     numeric: [false, true, true, true],
     rows: [
       line('#Image Annotations', (r) => fmtInt(r.image_annotations)),
@@ -55,7 +90,9 @@ function table3(s: RoundStats): Table {
 
 function sourcesTable(s: RoundStats): Table {
   return {
-    title: 'Rows per source', headers: ['kind', 'source', 'rows', 'contributed to'], numeric: [false, false, true, true],
+    title: 'Rows per source',
+    headers: ['kind', 'source', 'rows', 'contributed to'],
+    numeric: [false, false, true, true],
     rows: s.sources.map((r) => [r.kind, r.source, fmtInt(r.rows), fmtInt(r.contributed)]),
     note: 'rows: rows whose source is this; contributed to: rows whose sources list names it.',
   };
@@ -65,16 +102,31 @@ function filterTables(s: RoundStats): Table[] {
   const f = s.filters;
   return [
     {
-      title: 'Done markers per stage', headers: ['stage', 'shards done', 'with stats'], numeric: [false, true, true],
+      title: 'Done markers per stage',
+      headers: ['stage', 'shards done', 'with stats'],
+      numeric: [false, true, true],
       rows: f.stages.map((d) => [d.stage, fmtInt(d.shards), fmtInt(d.shards_with_stats)]),
     },
     {
-      title: 'Filter pass rates', headers: ['stage', 'filter', 'total', 'kept', 'dropped', 'pass rate'], numeric: [false, false, true, true, true, true],
-      rows: f.filters.map((r) => [r.stage, r.filter, fmtInt(r.total), fmtInt(r.kept), fmtInt(r.dropped), fmtPct(r.pass_rate)]),
+      title: 'Filter pass rates',
+      headers: ['stage', 'filter', 'total', 'kept', 'dropped', 'pass rate'],
+      numeric: [false, false, true, true, true, true],
+      rows: f.filters.map((r) => [
+        r.stage,
+        r.filter,
+        fmtInt(r.total),
+        fmtInt(r.kept),
+        fmtInt(r.dropped),
+        fmtPct(r.pass_rate),
+      ]),
     },
     {
-      title: 'Drop reasons', headers: ['stage', 'filter', 'reason', 'dropped', 'of total'], numeric: [false, false, false, true, true],
-      rows: f.filters.flatMap((r) => r.reasons.map((x) => [r.stage, r.filter, x.reason, fmtInt(x.n), fmtPct(r.total ? x.n / r.total : null)])),
+      title: 'Drop reasons',
+      headers: ['stage', 'filter', 'reason', 'dropped', 'of total'],
+      numeric: [false, false, false, true, true],
+      rows: f.filters.flatMap((r) =>
+        r.reasons.map((x) => [r.stage, r.filter, x.reason, fmtInt(x.n), fmtPct(r.total ? x.n / r.total : null)]),
+      ),
     },
   ];
 }
@@ -82,19 +134,28 @@ function filterTables(s: RoundStats): Table[] {
 function spatialTable(s: RoundStats): Table {
   const sp = s.spatial;
   return {
-    title: 'Boxes in the plots', headers: ['', 'count'], numeric: [false, true],
+    title: 'Boxes in the plots',
+    headers: ['', 'count'],
+    numeric: [false, true],
     rows: [
       ['region-text boxes', fmtInt(sp.boxes.region_text)],
       ['text-phrase-region boxes', fmtInt(sp.boxes.text_phrase_region)],
       ['left out (no positive width/height)', fmtInt(sp.degenerate)],
       ['images normalised by their size', fmtInt(sp.normalised_by.image_size)],
-      ['images normalised by their boxes\' extent', fmtInt(sp.normalised_by.box_extents)],
+      ["images normalised by their boxes' extent", fmtInt(sp.normalised_by.box_extents)],
     ],
   };
 }
 
-const diffRow = (label: string[], c: DiffCounts) =>
-  [...label, fmtInt(c.before), fmtInt(c.after), fmtDelta(c.after - c.before), fmtInt(c.added), fmtInt(c.removed), fmtInt(c.changed)];
+const diffRow = (label: string[], c: DiffCounts) => [
+  ...label,
+  fmtInt(c.before),
+  fmtInt(c.after),
+  fmtDelta(c.after - c.before),
+  fmtInt(c.added),
+  fmtInt(c.removed),
+  fmtInt(c.changed),
+];
 const DIFF_HEADERS = ['before', 'after', 'delta', 'added', 'removed', 'changed'];
 
 function diffTables(s: RoundStats): Table[] {
@@ -104,18 +165,25 @@ function diffTables(s: RoundStats): Table[] {
   const num = (lead: number) => [...Array(lead).fill(false), ...DIFF_HEADERS.map(() => true)];
   return [
     {
-      title: `Diff ${vs}: rows per kind`, headers: ['kind', ...DIFF_HEADERS, 'images changed'], numeric: [...num(1), true],
+      title: `Diff ${vs}: rows per kind`,
+      headers: ['kind', ...DIFF_HEADERS, 'images changed'],
+      numeric: [...num(1), true],
       rows: d.kinds.map((k) => [...diffRow([k.kind], k.rows), fmtInt(k.images_changed)]),
-      note: `Images with any added, removed or changed row: ${d.images_changed}` +
+      note:
+        `Images with any added, removed or changed row: ${d.images_changed}` +
         (d.images_changed_sample.length ? ` (first: ${d.images_changed_sample.slice(0, 10).join(', ')})` : '') +
         '. A row is identified by its ids; "changed" = same ids, other columns differ.',
     },
     {
-      title: `Diff ${vs}: per granularity / region kind`, headers: ['kind', 'group', ...DIFF_HEADERS], numeric: num(2),
+      title: `Diff ${vs}: per granularity / region kind`,
+      headers: ['kind', 'group', ...DIFF_HEADERS],
+      numeric: num(2),
       rows: d.kinds.flatMap((k) => k.groups.map((g) => diffRow([k.kind, g.key], g))),
     },
     {
-      title: `Diff ${vs}: per source`, headers: ['kind', 'source', ...DIFF_HEADERS], numeric: num(2),
+      title: `Diff ${vs}: per source`,
+      headers: ['kind', 'source', ...DIFF_HEADERS],
+      numeric: num(2),
       rows: d.kinds.flatMap((k) => k.sources.map((g) => diffRow([k.kind, g.key], g))),
     },
   ];
@@ -124,10 +192,23 @@ function diffTables(s: RoundStats): Table[] {
 /** Quality per round (and on the held-out set where scored), when the rounds were scored against a world. */
 function qualityTables(s: RoundStats): Table[] {
   if (!s.quality.length) return [];
-  const cols = s.quality.flatMap((q) => [{ label: `round ${q.round}`, set: q.annotated }, ...(q.held_out ? [{ label: `round ${q.round} held out`, set: q.held_out }] : [])]);
+  const cols = s.quality.flatMap((q) => [
+    { label: `round ${q.round}`, set: q.annotated },
+    ...(q.held_out ? [{ label: `round ${q.round} held out`, set: q.held_out }] : []),
+  ]);
   return [qualityTable(cols, `Quality per round against the world's truth (${s.collection})`)];
 }
 
 export function reportTables(s: RoundStats): Table[] {
-  return [overviewTable(s), table2(s), table3(s), sourcesTable(s), ...filterTables(s), spatialTable(s), ...diffTables(s), ...qualityTables(s), ...(s.acceptance ? acceptanceTables(s.acceptance) : [])];
+  return [
+    overviewTable(s),
+    table2(s),
+    table3(s),
+    sourcesTable(s),
+    ...filterTables(s),
+    spatialTable(s),
+    ...diffTables(s),
+    ...qualityTables(s),
+    ...(s.acceptance ? acceptanceTables(s.acceptance) : []),
+  ];
 }

@@ -29,7 +29,10 @@ function isDir(p: string): boolean {
 
 function listShards(dir: string): string[] {
   if (!isDir(dir)) return [];
-  return readdirSync(dir).filter((f) => SHARD_FILE.test(f)).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => SHARD_FILE.test(f))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 function roundsOf(collectionDir: string): number[] {
@@ -44,10 +47,14 @@ function roundsOf(collectionDir: string): number[] {
 /** The collection to read: the one given, or the only one under `root` that has round `round`. */
 function pickCollection(root: string, round: number, collection: string | undefined): string {
   if (collection !== undefined) return collection;
-  const withRound = readdirSync(root).filter((c) => isDir(join(root, c, `round-${round}`))).sort();
+  const withRound = readdirSync(root)
+    .filter((c) => isDir(join(root, c, `round-${round}`)))
+    .sort();
   if (withRound.length === 1) return withRound[0];
   if (withRound.length === 0) throw new StatsInputError(`stats: no collection under ${root} has a round ${round}`);
-  throw new StatsInputError(`stats: several collections under ${root} have a round ${round} (${withRound.join(', ')}); pass --collection`);
+  throw new StatsInputError(
+    `stats: several collections under ${root} have a round ${round} (${withRound.join(', ')}); pass --collection`,
+  );
 }
 
 export function locateRound(rootArg: string, collectionArg: string | undefined, round: number): RoundFiles {
@@ -60,7 +67,10 @@ export function locateRound(rootArg: string, collectionArg: string | undefined, 
     const found = have.length ? `rounds found: ${have.join(', ')}` : 'it has no rounds';
     throw new StatsInputError(`stats: collection "${collection}" under ${root} has no round ${round} (${found})`);
   }
-  const shards = Object.fromEntries(ROUND_KINDS.map((k) => [k, listShards(join(roundDir, k))])) as Record<RoundKind, string[]>;
+  const shards = Object.fromEntries(ROUND_KINDS.map((k) => [k, listShards(join(roundDir, k))])) as Record<
+    RoundKind,
+    string[]
+  >;
   const images = listShards(join(root, collection, 'images'));
   const manifestPath = join(root, layout.manifest(collection, round));
   let manifest: Record<string, unknown> | null = null;

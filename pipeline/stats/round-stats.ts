@@ -1,7 +1,16 @@
 import { ROUND_KINDS, type RoundKind } from '../../schemas/records.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { Acceptance } from '../../schemas/acceptance.ts';
-import { GRANULARITIES, orphanPhraseTexts, overview, table2, table3, type Overview, type Table2Row, type Table3Row } from './annotations.ts';
+import {
+  GRANULARITIES,
+  orphanPhraseTexts,
+  overview,
+  table2,
+  table3,
+  type Overview,
+  type Table2Row,
+  type Table3Row,
+} from './annotations.ts';
 import { StatsDb, registerRound } from './db.ts';
 import { roundDiff, type RoundDiff } from './diff.ts';
 import { StatsInputError } from './errors.ts';
@@ -49,27 +58,43 @@ export async function computeRoundStats(opts: StatsOptions): Promise<RoundStats>
     await registerRound(db, files, p);
     const ov = await overview(db, p, files.images.length > 0);
     const where = `round ${opts.round} of collection "${files.collection}" under ${files.root}`;
-    const annotationShards = files.shards.text.length + files.shards.region_text.length + files.shards.text_phrase_region.length;
+    const annotationShards =
+      files.shards.text.length + files.shards.region_text.length + files.shards.text_phrase_region.length;
     if (ov.text + ov.region_text + ov.text_phrase_region === 0) {
-      throw new StatsInputError(`stats: ${where} is empty: no annotation rows in ${annotationShards} annotation shard(s)` +
-        (ov.errors ? ` (${ov.errors} error rows)` : ''));
+      throw new StatsInputError(
+        `stats: ${where} is empty: no annotation rows in ${annotationShards} annotation shard(s)` +
+          (ov.errors ? ` (${ov.errors} error rows)` : ''),
+      );
     }
     const warnings: string[] = [];
     const spatial = await spatialStats(db, p);
     if (spatial.normalised_by.box_extents > 0) {
-      warnings.push(`${spatial.normalised_by.box_extents} image(s) have no width/height in the collection's image records` +
-        `${files.images.length ? '' : ' (no images/ shards)'}: their boxes are normalised by the extent of their boxes instead`);
+      warnings.push(
+        `${spatial.normalised_by.box_extents} image(s) have no width/height in the collection's image records` +
+          `${files.images.length ? '' : ' (no images/ shards)'}: their boxes are normalised by the extent of their boxes instead`,
+      );
     }
-    if (spatial.degenerate > 0) warnings.push(`${spatial.degenerate} box(es) with no positive width or height are left out of the plots`);
+    if (spatial.degenerate > 0)
+      warnings.push(`${spatial.degenerate} box(es) with no positive width or height are left out of the plots`);
     const orphans = await orphanPhraseTexts(db, p);
-    if (orphans > 0) warnings.push(`${orphans} text(s) of text_phrase_region rows are not among the round's text rows: their tokens are not counted`);
-    const odd = await db.rows<{ g: string; n: number }>(`SELECT granularity AS g, count(*) AS n FROM (SELECT granularity FROM ${p}text
+    if (orphans > 0)
+      warnings.push(
+        `${orphans} text(s) of text_phrase_region rows are not among the round's text rows: their tokens are not counted`,
+      );
+    const odd = await db.rows<{
+      g: string;
+      n: number;
+    }>(`SELECT granularity AS g, count(*) AS n FROM (SELECT granularity FROM ${p}text
       UNION ALL SELECT granularity FROM ${p}text_phrase_region) WHERE granularity NOT IN (${GRANULARITIES.map((g) => `'${g}'`).join(', ')})
       OR granularity IS NULL GROUP BY 1`);
-    for (const o of odd) warnings.push(`${o.n} row(s) have granularity ${JSON.stringify(o.g)}, which is none of ${GRANULARITIES.join(', ')}: left out of Tables 2 and 3`);
+    for (const o of odd)
+      warnings.push(
+        `${o.n} row(s) have granularity ${JSON.stringify(o.g)}, which is none of ${GRANULARITIES.join(', ')}: left out of Tables 2 and 3`,
+      );
     const filters = filterStats(files.doneDir, files.root);
     for (const f of filters.filters) {
-      if (f.unaccounted !== 0) warnings.push(`filter ${f.stage}/${f.filter}: total ${f.total} but kept + dropped = ${f.kept + f.dropped}`);
+      if (f.unaccounted !== 0)
+        warnings.push(`filter ${f.stage}/${f.filter}: total ${f.total} but kept + dropped = ${f.kept + f.dropped}`);
     }
     let diff: RoundDiff | null = null;
     if (base) {
@@ -78,10 +103,19 @@ export async function computeRoundStats(opts: StatsOptions): Promise<RoundStats>
       diff = await roundDiff(db, base.round, p0, opts.round, p);
     }
     return {
-      schema_version: SCHEMA_VERSION, root: files.root, collection: files.collection, round: opts.round,
+      schema_version: SCHEMA_VERSION,
+      root: files.root,
+      collection: files.collection,
+      round: opts.round,
       shards: Object.fromEntries(ROUND_KINDS.map((k) => [k, files.shards[k].length])) as Record<RoundKind, number>,
-      overview: ov, table2: await table2(db, p), table3: await table3(db, p), sources: await sourceCounts(db, p),
-      filters, spatial, diff, warnings,
+      overview: ov,
+      table2: await table2(db, p),
+      table3: await table3(db, p),
+      sources: await sourceCounts(db, p),
+      filters,
+      spatial,
+      diff,
+      warnings,
       acceptance: files.manifest?.acceptance ? Acceptance.parse(files.manifest.acceptance) : null,
       quality: qualityByRound(files.root, files.collection, opts.round, warnings),
     };

@@ -1,6 +1,5 @@
 import { relative } from 'node:path';
 import { SchemaVersionError, checkSchemaVersion } from '../../schemas/version.ts';
-import type { StatsDb } from './db.ts';
 import { StatsInputError } from './errors.ts';
 import { fileList } from './sql.ts';
 
@@ -9,12 +8,25 @@ import { fileList } from './sql.ts';
  * its Parquet key-value metadata, and hold every column stats reads. Reading shards by column name
  * (union_by_name) would otherwise turn a missing column into silent NULLs.
  */
-export async function checkShards(db: StatsDb, root: string, files: string[], kind: string, columns: Record<string, string>): Promise<void> {
+/** The one query method the check needs: kept structural so db.ts (which calls this) is not imported back. */
+interface RowSource {
+  rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+}
+
+export async function checkShards(
+  db: RowSource,
+  root: string,
+  files: string[],
+  kind: string,
+  columns: Record<string, string>,
+): Promise<void> {
   if (files.length === 0) return;
   let meta: { file_name: string; k: string; v: string }[];
   let schema: { file_name: string; name: string; num_children: number | null }[];
   try {
-    meta = await db.rows(`SELECT file_name, decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${fileList(files)})`);
+    meta = await db.rows(
+      `SELECT file_name, decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${fileList(files)})`,
+    );
     schema = await db.rows(`SELECT file_name, name, num_children FROM parquet_schema(${fileList(files)})`);
   } catch (e) {
     throw new StatsInputError(`stats: cannot read the ${kind} shards as Parquet: ${(e as Error).message}`);
@@ -22,7 +34,8 @@ export async function checkShards(db: StatsDb, root: string, files: string[], ki
   for (const f of files) {
     const name = relative(root, f);
     const kv = new Map(meta.filter((m) => m.file_name === f).map((m) => [m.k, m.v]));
-    if (!kv.has('schema_version')) throw new StatsInputError(`stats: shard ${name} has no schema_version in its Parquet metadata`);
+    if (!kv.has('schema_version'))
+      throw new StatsInputError(`stats: shard ${name} has no schema_version in its Parquet metadata`);
     try {
       checkSchemaVersion(`shard ${name}`, kv.get('schema_version'));
     } catch (e) {
@@ -30,11 +43,14 @@ export async function checkShards(db: StatsDb, root: string, files: string[], ki
       throw e;
     }
     if (kind !== 'image' && kv.get('kind') !== kind) {
-      throw new StatsInputError(`stats: shard ${name} says kind ${JSON.stringify(kv.get('kind') ?? null)} but lies in the ${kind} folder`);
+      throw new StatsInputError(
+        `stats: shard ${name} says kind ${JSON.stringify(kv.get('kind') ?? null)} but lies in the ${kind} folder`,
+      );
     }
     const have = topLevelColumns(schema.filter((s) => s.file_name === f));
     const missing = Object.keys(columns).filter((c) => !have.has(c));
-    if (missing.length) throw new StatsInputError(`stats: shard ${name} lacks column(s) ${missing.join(', ')} of a ${kind} shard`);
+    if (missing.length)
+      throw new StatsInputError(`stats: shard ${name} lacks column(s) ${missing.join(', ')} of a ${kind} shard`);
   }
 }
 

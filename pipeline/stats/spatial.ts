@@ -9,8 +9,20 @@ import type { StatsDb } from './db.ts';
  * (no images/ shards, or null width/height) falls back to the extent of its boxes in this round (the
  * largest x1 and y1), which over-states areas and centres: `normalised_by` says how many of each.
  */
-export interface Bin { kind: string; start: number; end: number; count: number; fraction: number }
-export interface Cell { kind: string; x: number; y: number; count: number; fraction: number }
+export interface Bin {
+  kind: string;
+  start: number;
+  end: number;
+  count: number;
+  fraction: number;
+}
+export interface Cell {
+  kind: string;
+  x: number;
+  y: number;
+  count: number;
+  fraction: number;
+}
 
 export interface SpatialStats {
   boxes: Record<string, number>;
@@ -49,28 +61,41 @@ export async function spatialStats(db: StatsDb, p: string): Promise<SpatialStats
     FROM b LEFT JOIN img USING (image_id) LEFT JOIN ext USING (image_id)`);
   const ok = `bw > 0 AND bh > 0 AND W > 0 AND H > 0`;
   const counts = await db.rows<{ kind: string; n: number; bad: number }>(
-    `SELECT kind, count(*) FILTER (WHERE ${ok}) AS n, count(*) FILTER (WHERE NOT coalesce(${ok}, false)) AS bad FROM ${t} GROUP BY 1`);
-  const norm = (await db.rows<{ size: number; ext: number }>(
-    `SELECT count(DISTINCT image_id) FILTER (WHERE NOT by_extent) AS size, count(DISTINCT image_id) FILTER (WHERE by_extent) AS ext FROM ${t}`))[0];
+    `SELECT kind, count(*) FILTER (WHERE ${ok}) AS n, count(*) FILTER (WHERE NOT coalesce(${ok}, false)) AS bad FROM ${t} GROUP BY 1`,
+  );
+  const norm = (
+    await db.rows<{ size: number; ext: number }>(
+      `SELECT count(DISTINCT image_id) FILTER (WHERE NOT by_extent) AS size, count(DISTINCT image_id) FILTER (WHERE by_extent) AS ext FROM ${t}`,
+    )
+  )[0];
   const boxes = Object.fromEntries(BOX_KINDS.map((k) => [k, counts.find((c) => c.kind === k)?.n ?? 0]));
 
   // Multiplying by bins-per-unit (an exact number here) rather than dividing by the bin width keeps
   // values on a bin edge in the bin that starts there (0.06 / 0.02 < 3 in floating point).
-  const hist = (expr: string, lo: number, width: number, bins: number) => db.rows<Bin>(`
+  const hist = (expr: string, lo: number, width: number, bins: number) =>
+    db.rows<Bin>(`
     WITH v AS (SELECT kind, least(greatest(floor((${expr} - (${lo})) * ${1 / width}), 0), ${bins - 1})::INTEGER AS i FROM ${t} WHERE ${ok}),
     h AS (SELECT kind, i, count(*) AS count FROM v GROUP BY ALL)
     SELECT kind, ${lo} + i * ${width} AS start, ${lo} + (i + 1) * ${width} AS "end", count,
       count / sum(count) OVER (PARTITION BY kind) AS fraction FROM h ORDER BY kind, i`);
   const area = await hist('(bw * bh) / (W * H)', 0, 1 / AREA_BINS, AREA_BINS);
   const logAr = await hist('ln(bw / bh)', -LOG_AR_MAX, (2 * LOG_AR_MAX) / LOG_AR_BINS, LOG_AR_BINS);
-  const cell = (v: string, size: string) => `least(greatest(floor((${v}) / ${size} * ${CENTRE_BINS}), 0), ${CENTRE_BINS - 1})::INTEGER`;
+  const cell = (v: string, size: string) =>
+    `least(greatest(floor((${v}) / ${size} * ${CENTRE_BINS}), 0), ${CENTRE_BINS - 1})::INTEGER`;
   const centres = await db.rows<Cell>(`
     WITH h AS (SELECT kind, ${cell('x0 + bw / 2', 'W')} AS x, ${cell('y0 + bh / 2', 'H')} AS y, count(*) AS count
                FROM ${t} WHERE ${ok} GROUP BY ALL)
     SELECT kind, x, y, count, count / sum(count) OVER (PARTITION BY kind) AS fraction FROM h ORDER BY kind, y, x`);
   return {
-    boxes, degenerate: counts.reduce((a, c) => a + c.bad, 0), normalised_by: { image_size: norm.size, box_extents: norm.ext },
-    area, log_aspect: logAr, centres, area_bin: 1 / AREA_BINS, log_aspect_bin: (2 * LOG_AR_MAX) / LOG_AR_BINS,
-    log_aspect_range: [-LOG_AR_MAX, LOG_AR_MAX], centre_bins: CENTRE_BINS,
+    boxes,
+    degenerate: counts.reduce((a, c) => a + c.bad, 0),
+    normalised_by: { image_size: norm.size, box_extents: norm.ext },
+    area,
+    log_aspect: logAr,
+    centres,
+    area_bin: 1 / AREA_BINS,
+    log_aspect_bin: (2 * LOG_AR_MAX) / LOG_AR_BINS,
+    log_aspect_range: [-LOG_AR_MAX, LOG_AR_MAX],
+    centre_bins: CENTRE_BINS,
   };
 }

@@ -14,7 +14,8 @@ export interface Table {
 
 export const fmtInt = (n: number | null | undefined): string => (n === null || n === undefined ? '-' : String(n));
 export const fmtAvg = (n: number | null | undefined): string => (n === null || n === undefined ? '-' : n.toFixed(2));
-export const fmtPct = (n: number | null | undefined): string => (n === null || n === undefined ? '-' : `${(n * 100).toFixed(1)}%`);
+export const fmtPct = (n: number | null | undefined): string =>
+  n === null || n === undefined ? '-' : `${(n * 100).toFixed(1)}%`;
 export const fmtDelta = (n: number): string => (n > 0 ? `+${n}` : String(n));
 
 // Code points, not UTF-16 units, so a source name with an emoji or accent does not shift columns;

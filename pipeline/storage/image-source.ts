@@ -40,11 +40,19 @@ export class ImageSource {
         return { bytes: await s.get(s3[2]) };
       }
       const path = /^file:\/\//i.test(uri) ? fileURLToPath(uri) : uri;
-      if (!isAbsolute(path)) return { error: `cannot read ${uri}: not an absolute path, file://, s3:// or http(s):// uri` };
+      if (!isAbsolute(path))
+        return { error: `cannot read ${uri}: not an absolute path, file://, s3:// or http(s):// uri` };
       return { bytes: await readFile(path) };
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (e instanceof NotFoundError || err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES' || err.code === 'ERR_INVALID_FILE_URL_PATH') return { error: `cannot read ${uri}: ${err.code ?? err.message}` };
+      if (
+        e instanceof NotFoundError ||
+        err.code === 'ENOENT' ||
+        err.code === 'EISDIR' ||
+        err.code === 'EACCES' ||
+        err.code === 'ERR_INVALID_FILE_URL_PATH'
+      )
+        return { error: `cannot read ${uri}: ${err.code ?? err.message}` };
       if (e instanceof StorageError && !e.retryable) return { error: `cannot read ${uri}: ${e.message}` };
       throw e;
     }
@@ -59,7 +67,10 @@ export class ImageSource {
         res = await fetch(uri, { signal: AbortSignal.timeout(this.#o.timeoutMs), redirect: 'follow' });
       } catch (e) {
         const name = (e as Error).name;
-        last = name === 'TimeoutError' ? `no answer in ${this.#o.timeoutMs} ms` : `${(e as Error).message}${(e as { cause?: { code?: string } }).cause?.code ? ` (${(e as { cause: { code: string } }).cause.code})` : ''}`;
+        last =
+          name === 'TimeoutError'
+            ? `no answer in ${this.#o.timeoutMs} ms`
+            : `${(e as Error).message}${(e as { cause?: { code?: string } }).cause?.code ? ` (${(e as { cause: { code: string } }).cause.code})` : ''}`;
         continue;
       }
       if (res.status >= 500) {

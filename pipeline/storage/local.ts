@@ -25,7 +25,8 @@ export class LocalStorage implements Storage {
     checkKey(this.url, key);
     const p = join(this.root, ...key.split('/'));
     // checkKey already forbids '..'; this is the belt to its braces.
-    if (!p.startsWith(this.root + sep)) throw new StorageError(this.url, 'key check', key, 'resolves outside the root', false);
+    if (!p.startsWith(this.root + sep))
+      throw new StorageError(this.url, 'key check', key, 'resolves outside the root', false);
     return p;
   }
 
@@ -33,7 +34,8 @@ export class LocalStorage implements Storage {
     if (e instanceof StorageError || e instanceof NotFoundError) throw e;
     const err = e as NodeJS.ErrnoException;
     // A folder is not an object (S3 has none): reading one is NotFound, like a missing key.
-    if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR' || err?.code === 'EISDIR') throw new NotFoundError(this.url, key);
+    if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR' || err?.code === 'EISDIR')
+      throw new NotFoundError(this.url, key);
     const retryable = ['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EIO', 'ENOSPC'].includes(err?.code ?? '');
     throw new StorageError(this.url, op, key, `${err?.code ?? 'error'}: ${err?.message ?? String(e)}`, retryable);
   }
@@ -48,7 +50,9 @@ export class LocalStorage implements Storage {
       fh = await open(tmp, 'wx');
       if (typeof body === 'string') await writeAll(fh, Buffer.from(body, 'utf8'));
       else if (body instanceof Uint8Array) await writeAll(fh, body);
-      else for await (const chunk of body) await writeAll(fh, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+      else
+        for await (const chunk of body)
+          await writeAll(fh, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
       await fh.sync();
       await fh.close();
       fh = undefined;
@@ -123,12 +127,20 @@ export class LocalStorage implements Storage {
     try {
       fh = await open(p, 'r');
       const { size } = await fh.stat();
-      if (end > size) throw new StorageError(this.url, 'getRange', key, `range [${start}, ${end}) is beyond the object's ${size} bytes`, false);
+      if (end > size)
+        throw new StorageError(
+          this.url,
+          'getRange',
+          key,
+          `range [${start}, ${end}) is beyond the object's ${size} bytes`,
+          false,
+        );
       const out = new Uint8Array(end - start);
       let done = 0;
       while (done < out.length) {
         const { bytesRead } = await fh.read(out, done, out.length - done, start + done);
-        if (bytesRead === 0) throw new StorageError(this.url, 'getRange', key, `object shrank while reading [${start}, ${end})`, true);
+        if (bytesRead === 0)
+          throw new StorageError(this.url, 'getRange', key, `object shrank while reading [${start}, ${end})`, true);
         done += bytesRead;
       }
       return out;
@@ -184,7 +196,9 @@ export class LocalStorage implements Storage {
   private async *walk(dirKey: string, namePrefix: string): AsyncGenerator<string> {
     let entries;
     try {
-      entries = await readdir(dirKey ? join(this.root, ...dirKey.split('/').filter(Boolean)) : this.root, { withFileTypes: true });
+      entries = await readdir(dirKey ? join(this.root, ...dirKey.split('/').filter(Boolean)) : this.root, {
+        withFileTypes: true,
+      });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException)?.code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return;
@@ -214,7 +228,13 @@ export class LocalStorage implements Storage {
 
 export function checkRange(url: string, key: string, start: number, end: number): void {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new StorageError(url, 'getRange', key, `bad range [${start}, ${end}): need integers 0 <= start <= end`, false);
+    throw new StorageError(
+      url,
+      'getRange',
+      key,
+      `bad range [${start}, ${end}): need integers 0 <= start <= end`,
+      false,
+    );
   }
 }
 
@@ -245,7 +265,13 @@ async function makeDir(dir: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     let missing = dir;
     for (let up = dirname(missing); up !== missing; missing = up, up = dirname(up)) {
-      if (await stat(up).then(() => true, () => false)) break;
+      if (
+        await stat(up).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
     }
     await mkdir(missing);
     throw e;

@@ -28,7 +28,14 @@ export type OpenStorageOptions = Omit<S3StorageOptions, 'bucket' | 'prefix'> & {
  */
 export function openStorage(url: string, opts: OpenStorageOptions = {}): OpenedStorage {
   const { env = process.env, ...s3opts } = opts;
-  if (typeof url !== 'string' || url.trim() === '') throw new StorageError(String(url), 'open', '', 'empty storage URL (want file:///abs/path, a path, or s3://bucket/prefix)', false);
+  if (typeof url !== 'string' || url.trim() === '')
+    throw new StorageError(
+      String(url),
+      'open',
+      '',
+      'empty storage URL (want file:///abs/path, a path, or s3://bucket/prefix)',
+      false,
+    );
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) return withClose(new LocalStorage(isAbsolute(url) ? url : resolve(url)));
   if (scheme === 'file') {
@@ -40,7 +47,14 @@ export function openStorage(url: string, opts: OpenStorageOptions = {}): OpenedS
     }
     return withClose(new LocalStorage(path));
   }
-  if (scheme !== 's3') throw new StorageError(url, 'open', '', `unsupported scheme "${scheme}://" (want file://, a path, or s3://)`, false);
+  if (scheme !== 's3')
+    throw new StorageError(
+      url,
+      'open',
+      '',
+      `unsupported scheme "${scheme}://" (want file://, a path, or s3://)`,
+      false,
+    );
 
   const rest = url.slice('s3://'.length);
   const slash = rest.indexOf('/');
@@ -74,7 +88,8 @@ function envBool(url: string, env: NodeJS.ProcessEnv, name: string): boolean | u
 function envInt(url: string, env: NodeJS.ProcessEnv, name: string): number | undefined {
   const v = env[name];
   if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new StorageError(url, 'open', '', `${name}=${JSON.stringify(v)} is not a positive integer`, false);
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw new StorageError(url, 'open', '', `${name}=${JSON.stringify(v)} is not a positive integer`, false);
   return Number(v);
 }
 
@@ -83,5 +98,11 @@ function envChecksums(url: string, env: NodeJS.ProcessEnv): ChecksumMode | undef
   if (v === undefined || v === '') return undefined;
   const u = v.toUpperCase();
   if (u === 'WHEN_REQUIRED' || u === 'WHEN_SUPPORTED') return u;
-  throw new StorageError(url, 'open', '', `FLD_S3_CHECKSUMS=${JSON.stringify(v)} is not WHEN_REQUIRED or WHEN_SUPPORTED`, false);
+  throw new StorageError(
+    url,
+    'open',
+    '',
+    `FLD_S3_CHECKSUMS=${JSON.stringify(v)} is not WHEN_REQUIRED or WHEN_SUPPORTED`,
+    false,
+  );
 }

@@ -31,11 +31,17 @@ export function redact(s: string, secrets: readonly string[]): string {
 export function describeS3Error(e: unknown, secrets: readonly string[]): S3ErrorWords {
   const err = (e ?? {}) as SdkLikeError;
   const status = err.$metadata?.httpStatusCode;
-  const name = [err.name && err.name !== 'Error' ? err.name : undefined, err.code !== err.name ? err.code : undefined]
-    .filter(Boolean).join(' ') || 'Error';
+  const name =
+    [err.name && err.name !== 'Error' ? err.name : undefined, err.code !== err.name ? err.code : undefined]
+      .filter(Boolean)
+      .join(' ') || 'Error';
   // Node's happy-eyeballs connect gives an AggregateError with an empty message: use its parts.
   let message = err.message || '';
-  if (!message && Array.isArray(err.errors)) message = err.errors.map((x) => (x as Error)?.message).filter(Boolean).join('; ');
+  if (!message && Array.isArray(err.errors))
+    message = err.errors
+      .map((x) => (x as Error)?.message)
+      .filter(Boolean)
+      .join('; ');
   const notFound = status === 404 && ['NoSuchKey', 'NotFound', 'Error', 'UnknownError'].includes(err.name ?? 'Error');
   const retryable = status === undefined || status === 429 || status >= 500 || err.name === 'TimeoutError';
   const text = redact(`${name}${status ? ` (HTTP ${status})` : ''}: ${message || 'no message'}`, secrets);

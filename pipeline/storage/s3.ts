@@ -1,5 +1,10 @@
 import {
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -45,8 +50,13 @@ export interface S3StorageOptions {
 }
 
 export const S3_DEFAULTS = {
-  region: 'us-east-1', maxAttempts: 5, connectionTimeoutMs: 3000, socketTimeoutMs: 30_000,
-  partSize: 8 * 1024 * 1024, queueSize: 4, listPageSize: 1000,
+  region: 'us-east-1',
+  maxAttempts: 5,
+  connectionTimeoutMs: 3000,
+  socketTimeoutMs: 30_000,
+  partSize: 8 * 1024 * 1024,
+  queueSize: 4,
+  listPageSize: 1000,
 } as const;
 
 /**
@@ -65,7 +75,8 @@ export class S3Storage implements Storage {
   private readonly secrets: string[];
 
   constructor(o: S3StorageOptions) {
-    if (!o.bucket || /[/\s]/.test(o.bucket)) throw new StorageError(`s3://${o.bucket}`, 'open', '', `bad bucket name ${JSON.stringify(o.bucket)}`, false);
+    if (!o.bucket || /[/\s]/.test(o.bucket))
+      throw new StorageError(`s3://${o.bucket}`, 'open', '', `bad bucket name ${JSON.stringify(o.bucket)}`, false);
     const prefix = (o.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.bucket = o.bucket;
     this.prefix = prefix ? `${prefix}/` : '';
@@ -80,8 +91,14 @@ export class S3Storage implements Storage {
       listPageSize: positiveInt(this.url, 'listPageSize', o.listPageSize ?? S3_DEFAULTS.listPageSize),
     };
     const env = process.env;
-    this.secrets = [o.credentials?.accessKeyId, o.credentials?.secretAccessKey, o.credentials?.sessionToken,
-      env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN].filter((s): s is string => !!s && s.length >= 4);
+    this.secrets = [
+      o.credentials?.accessKeyId,
+      o.credentials?.secretAccessKey,
+      o.credentials?.sessionToken,
+      env.AWS_ACCESS_KEY_ID,
+      env.AWS_SECRET_ACCESS_KEY,
+      env.AWS_SESSION_TOKEN,
+    ].filter((s): s is string => !!s && s.length >= 4);
     const checksums = o.checksums ?? (o.endpoint ? 'WHEN_REQUIRED' : undefined);
     const config: S3ClientConfig = {
       region,
@@ -123,21 +140,29 @@ export class S3Storage implements Storage {
     const ContentType = opts?.contentType;
     if (typeof body === 'string' || body instanceof Uint8Array) {
       const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-      await this.call('put', key, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: bytes, ContentLength: bytes.length, ContentType })));
+      await this.call('put', key, () =>
+        this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key, Body: bytes, ContentLength: bytes.length, ContentType }),
+        ),
+      );
       return;
     }
     // Upload reads the stream part by part (at most partSize x queueSize in memory), sends a body
     // shorter than one part as a single PutObject and anything longer as a multipart upload.
     let sourceError: Error | undefined;
-    body.once('error', (e) => { sourceError = e; });
+    body.once('error', (e) => {
+      sourceError = e;
+    });
     try {
-      await this.call('put', key, () => new Upload({
-        client: this.client,
-        params: { Bucket: this.bucket, Key, Body: body, ContentType },
-        partSize: this.opts.partSize,
-        queueSize: this.opts.queueSize,
-        leavePartsOnError: false,
-      }).done());
+      await this.call('put', key, () =>
+        new Upload({
+          client: this.client,
+          params: { Bucket: this.bucket, Key, Body: body, ContentType },
+          partSize: this.opts.partSize,
+          queueSize: this.opts.queueSize,
+          leavePartsOnError: false,
+        }).done(),
+      );
     } catch (e) {
       // A failed put consumes its body: release whatever the source holds (a file descriptor...).
       body.destroy();
@@ -160,7 +185,16 @@ export class S3Storage implements Storage {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.call('putIfAbsent', key, async () => {
         try {
-          await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: bytes, ContentLength: bytes.length, ContentType: opts?.contentType, IfNoneMatch: '*' }));
+          await this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key,
+              Body: bytes,
+              ContentLength: bytes.length,
+              ContentType: opts?.contentType,
+              IfNoneMatch: '*',
+            }),
+          );
           return 'created' as const;
         } catch (e) {
           const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
@@ -190,12 +224,20 @@ export class S3Storage implements Storage {
       return new Uint8Array(0);
     }
     const out = await this.call('getRange', key, async () => {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range: `bytes=${start}-${end - 1}` }));
+      const r = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key, Range: `bytes=${start}-${end - 1}` }),
+      );
       return r.Body ? await r.Body.transformToByteArray() : new Uint8Array(0);
     });
     // S3 clips a range that runs past the end; the interface promises exactly [start, end).
     if (out.length !== end - start) {
-      throw new StorageError(this.url, 'getRange', key, `range [${start}, ${end}) is beyond the object's end (got ${out.length} bytes)`, false);
+      throw new StorageError(
+        this.url,
+        'getRange',
+        key,
+        `range [${start}, ${end}) is beyond the object's end (got ${out.length} bytes)`,
+        false,
+      );
     }
     return out;
   }
@@ -210,16 +252,28 @@ export class S3Storage implements Storage {
     const out = new PassThrough();
     body.on('error', (e) => {
       const d = describeS3Error(e, this.secrets);
-      out.destroy(new StorageError(this.url, 'getStream', key, `${d.text} while reading the body (${this.where(undefined)})`, true));
+      out.destroy(
+        new StorageError(
+          this.url,
+          'getStream',
+          key,
+          `${d.text} while reading the body (${this.where(undefined)})`,
+          true,
+        ),
+      );
     });
-    out.on('close', () => { if (!body.readableEnded) body.destroy(); });
+    out.on('close', () => {
+      if (!body.readableEnded) body.destroy();
+    });
     return body.pipe(out);
   }
 
   async head(key: string): Promise<{ size: number } | null> {
     const Key = this.full(key);
     try {
-      const r = await this.call('head', key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key })));
+      const r = await this.call('head', key, () =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key })),
+      );
       return { size: r.ContentLength ?? 0 };
     } catch (e) {
       if (e instanceof NotFoundError) return null;
@@ -235,12 +289,25 @@ export class S3Storage implements Storage {
     checkPrefix(this.url, prefix);
     let token: string | undefined;
     do {
-      const r = await this.call('list', prefix, () => this.client.send(new ListObjectsV2Command({
-        Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token, MaxKeys: this.opts.listPageSize,
-      })));
+      const r = await this.call('list', prefix, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            ContinuationToken: token,
+            MaxKeys: this.opts.listPageSize,
+          }),
+        ),
+      );
       for (const o of r.Contents ?? []) if (o.Key) yield o.Key.slice(this.prefix.length);
       if (r.IsTruncated && !r.NextContinuationToken) {
-        throw new StorageError(this.url, 'list', prefix, `page truncated without a continuation token (endpoint ${this.endpoint})`, true);
+        throw new StorageError(
+          this.url,
+          'list',
+          prefix,
+          `page truncated without a continuation token (endpoint ${this.endpoint})`,
+          true,
+        );
       }
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
@@ -258,7 +325,14 @@ export class S3Storage implements Storage {
 }
 
 function positiveInt(url: string, name: string, v: number): number {
-  if (!Number.isSafeInteger(v) || v < 1) throw new StorageError(url, 'open', '', `option ${name} must be a positive integer, got ${JSON.stringify(v)}`, false);
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new StorageError(
+      url,
+      'open',
+      '',
+      `option ${name} must be a positive integer, got ${JSON.stringify(v)}`,
+      false,
+    );
   return v;
 }
 

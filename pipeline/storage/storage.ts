@@ -33,7 +33,10 @@ export interface Storage {
 
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
-  constructor(readonly url: string, readonly key: string) {
+  constructor(
+    readonly url: string,
+    readonly key: string,
+  ) {
     super(`storage ${url}: no object at "${key}"`);
   }
 }

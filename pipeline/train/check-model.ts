@@ -20,7 +20,15 @@ export interface ModelCheck {
 }
 
 /** Tasks that need nothing but the image, in the order we prefer for the check. */
-const PLAIN_TASKS = ['<CAPTION>', '<OD>', '<DETAILED_CAPTION>', '<MORE_DETAILED_CAPTION>', '<DENSE_REGION_CAPTION>', '<OCR_WITH_REGION>', '<OCR>'];
+const PLAIN_TASKS = [
+  '<CAPTION>',
+  '<OD>',
+  '<DETAILED_CAPTION>',
+  '<MORE_DETAILED_CAPTION>',
+  '<DENSE_REGION_CAPTION>',
+  '<OCR_WITH_REGION>',
+  '<OCR>',
+];
 const CHECK_TOKENS = 24;
 
 export async function checkModel(dir: string, imagePath: string): Promise<ModelCheck> {
@@ -35,7 +43,10 @@ export async function checkModel(dir: string, imagePath: string): Promise<ModelC
   try {
     bytes = await readFile(imagePath);
   } catch (e) {
-    throw new TrainStageError('bad-input', `train: cannot read the sample image ${imagePath} for the model check (${(e as NodeJS.ErrnoException).code})`);
+    throw new TrainStageError(
+      'bad-input',
+      `train: cannot read the sample image ${imagePath} for the model check (${(e as NodeJS.ErrnoException).code})`,
+    );
   }
   try {
     if (manifest.family === 'florence2') return { manifest, sample: await generateOnce(dir, manifest, bytes) };
@@ -49,13 +60,22 @@ export async function checkModel(dir: string, imagePath: string): Promise<ModelC
 
 async function generateOnce(dir: string, m: ModelManifest, bytes: Uint8Array): Promise<string> {
   const task = PLAIN_TASKS.find((t) => m.tasks?.includes(t));
-  if (!task) throw new TrainStageError('bad-model', `train: the model at ${dir} lists no task that takes only an image (${m.tasks?.join(', ')}), so it cannot be checked`);
-  const runner = await Florence2Runner.load(dir, { threads: { intraOpNumThreads: 1, interOpNumThreads: 1, inference: 'inline' } });
+  if (!task)
+    throw new TrainStageError(
+      'bad-model',
+      `train: the model at ${dir} lists no task that takes only an image (${m.tasks?.join(', ')}), so it cannot be checked`,
+    );
+  const runner = await Florence2Runner.load(dir, {
+    threads: { intraOpNumThreads: 1, interOpNumThreads: 1, inference: 'inline' },
+  });
   try {
     const pixels = await florence2Pixels(await decodeImage(bytes), runner.image);
     const features = await runner.encodeImages([pixels]);
-    const [out] = await runner.generate(features, [{ image: 0, promptIds: runner.promptIds(task) }], { maxNewTokens: CHECK_TOKENS, numBeams: 1 });
-    if (!out || !out.seq.length || !Number.isFinite(out.score)) throw new Error(`${task} gave no tokens`);
+    const [out] = await runner.generate(features, [{ image: 0, promptIds: runner.promptIds(task) }], {
+      maxNewTokens: CHECK_TOKENS,
+      numBeams: 1,
+    });
+    if (!out?.seq.length || !Number.isFinite(out.score)) throw new Error(`${task} gave no tokens`);
     return `${task} ${out.text}`;
   } finally {
     await runner.release();
@@ -63,7 +83,10 @@ async function generateOnce(dir: string, m: ModelManifest, bytes: Uint8Array): P
 }
 
 async function detectOnce(dir: string, bytes: Uint8Array): Promise<string> {
-  const d = new DetectorAdapter({ modelDir: dir, threads: { intraOpNumThreads: 1, interOpNumThreads: 1, inference: 'inline' } });
+  const d = new DetectorAdapter({
+    modelDir: dir,
+    threads: { intraOpNumThreads: 1, interOpNumThreads: 1, inference: 'inline' },
+  });
   await d.setup();
   try {
     const r = await d.annotate([{ image_id: 'train-check', bytes }]);

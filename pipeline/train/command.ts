@@ -53,13 +53,25 @@ export function splitWords(template: string, field = 'trainCommand'): string[] {
  * argv of the trainer: [program, ...args]. `template` null uses `fallback` (the reference trainer);
  * `field` is the config field the template came from, as errors name it.
  */
-export function trainerArgv(template: string | null, v: CommandValues, fallback = DEFAULT_TRAIN_COMMAND, field = 'trainCommand'): string[] {
+export function trainerArgv(
+  template: string | null,
+  v: CommandValues,
+  fallback = DEFAULT_TRAIN_COMMAND,
+  field = 'trainCommand',
+): string[] {
   const t = template ?? fallback;
-  const unknown = [...t.matchAll(/\{([a-z_]*)\}/g)].map((m) => m[1]).filter((n) => !['export', 'init', 'out', 'steps'].includes(n));
-  if (unknown.length) throw new TrainStageError('bad-input', `train: ${field} has unknown placeholder {${unknown[0]}} (known: {export} {init} {out} {steps})`);
+  const unknown = [...t.matchAll(/\{([a-z_]*)\}/g)]
+    .map((m) => m[1])
+    .filter((n) => !['export', 'init', 'out', 'steps'].includes(n));
+  if (unknown.length)
+    throw new TrainStageError(
+      'bad-input',
+      `train: ${field} has unknown placeholder {${unknown[0]}} (known: {export} {init} {out} {steps})`,
+    );
   const words = splitWords(t, field);
   if (!words.length) throw new TrainStageError('bad-input', `train: ${field} is empty`);
-  if (!words.some((w) => w.includes('{out}'))) throw new TrainStageError('bad-input', `train: ${field} must pass {out}, the model folder to write: ${t}`);
+  if (!words.some((w) => w.includes('{out}')))
+    throw new TrainStageError('bad-input', `train: ${field} must pass {out}, the model folder to write: ${t}`);
   const value = { export: v.export, out: v.out, init: v.init ?? '', steps: v.steps === null ? '' : String(v.steps) };
   const out: string[] = [];
   for (const w of words) {

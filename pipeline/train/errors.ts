@@ -16,7 +16,10 @@ export type TrainFailure =
 export class TrainStageError extends Error {
   override name = 'TrainStageError';
   readonly exitCode: number;
-  constructor(readonly reason: TrainFailure, message: string) {
+  constructor(
+    readonly reason: TrainFailure,
+    message: string,
+  ) {
     super(message);
     this.exitCode = reason === 'bad-input' ? 2 : 1;
   }

@@ -22,4 +22,5 @@ export const trainMarkerKey = (collection: string, round: number, family: TrainF
   family === 'detector' ? layout.trainDetector(collection, round) : layout.train(collection, round);
 
 /** The command that trains the detector of round R of C, as the refine plan's error names it. */
-export const trainDetectorCommand = (collection: string, round: number): string => `fld train --family detector --collection ${collection} --round ${round}`;
+export const trainDetectorCommand = (collection: string, round: number): string =>
+  `fld train --family detector --collection ${collection} --round ${round}`;

@@ -48,7 +48,12 @@ export function runTrainer(o: RunTrainerOptions): Promise<TrainerResult> {
   const t0 = Date.now();
   const [program, ...args] = o.argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, args, {
+      cwd: o.cwd,
+      env: o.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     let lastEvent: Record<string, unknown> | null = null;
     let timedOut = false;
@@ -78,7 +83,12 @@ export function runTrainer(o: RunTrainerOptions): Promise<TrainerResult> {
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new TrainStageError('bad-input', `train: cannot start the trainer ${program} (${e.code ?? e.message}); check trainCommand`));
+      reject(
+        new TrainStageError(
+          'bad-input',
+          `train: cannot start the trainer ${program} (${e.code ?? e.message}); check trainCommand`,
+        ),
+      );
     });
     // a trainer that exits but leaves a child holding stdout open would keep 'close' from firing
     child.on('exit', () => setTimeout(() => killGroup('SIGKILL'), 2000).unref());
@@ -90,9 +100,24 @@ export function runTrainer(o: RunTrainerOptions): Promise<TrainerResult> {
       void pending.then(() => {
         const seconds = (Date.now() - t0) / 1000;
         const tail = stderr.trim().split('\n').slice(-5).join(' | ');
-        const said = lastEvent?.event === 'error' && typeof lastEvent.message === 'string' ? ` (trainer: ${lastEvent.message})` : '';
-        if (timedOut) return reject(new TrainStageError('timeout', `train: the trainer ran past its timeout of ${o.timeoutS} s and was killed (process group)${tail ? `; stderr: ${tail}` : ''}`));
-        if (code !== 0) return reject(new TrainStageError('trainer-exit', `train: the trainer exited with ${code === null ? `signal ${signal}` : `code ${code}`}${said}${tail ? `; stderr: ${tail}` : ''}`));
+        const said =
+          lastEvent?.event === 'error' && typeof lastEvent.message === 'string'
+            ? ` (trainer: ${lastEvent.message})`
+            : '';
+        if (timedOut)
+          return reject(
+            new TrainStageError(
+              'timeout',
+              `train: the trainer ran past its timeout of ${o.timeoutS} s and was killed (process group)${tail ? `; stderr: ${tail}` : ''}`,
+            ),
+          );
+        if (code !== 0)
+          return reject(
+            new TrainStageError(
+              'trainer-exit',
+              `train: the trainer exited with ${code === null ? `signal ${signal}` : `code ${code}`}${said}${tail ? `; stderr: ${tail}` : ''}`,
+            ),
+          );
         resolve({ seconds, lastEvent });
       });
     });

@@ -21,18 +21,20 @@ import { trainRound, type TrainResult } from './train-round.ts';
  */
 export const TRAIN_QUEUE = 'fld.train';
 
-export const TrainJob = z.object({
-  collection: z.string().min(1),
-  round: z.number().int().min(0),
-  /** What is trained: the Florence-2 model (`<C>-round-<R>`) or the detector (`<C>-detector-round-<R>`). */
-  family: z.enum(TRAIN_FAMILIES).default('florence2'),
-  /** Registered model name or model folder; null trains from scratch (detector: starts from the round's detector). */
-  init: z.string().min(1).nullable().default(null),
-  steps: z.number().int().min(1).nullable().default(null),
-  timeoutS: z.number().positive().nullable().default(null),
-  /** Registry folder; null: the worker's (FLD_MODELS or .fld/models). */
-  registry: z.string().min(1).nullable().default(null),
-}).strict();
+export const TrainJob = z
+  .object({
+    collection: z.string().min(1),
+    round: z.number().int().min(0),
+    /** What is trained: the Florence-2 model (`<C>-round-<R>`) or the detector (`<C>-detector-round-<R>`). */
+    family: z.enum(TRAIN_FAMILIES).default('florence2'),
+    /** Registered model name or model folder; null trains from scratch (detector: starts from the round's detector). */
+    init: z.string().min(1).nullable().default(null),
+    steps: z.number().int().min(1).nullable().default(null),
+    timeoutS: z.number().positive().nullable().default(null),
+    /** Registry folder; null: the worker's (FLD_MODELS or .fld/models). */
+    registry: z.string().min(1).nullable().default(null),
+  })
+  .strict();
 export type TrainJob = z.infer<typeof TrainJob>;
 /** What a caller hands `runTrainJob`: the fields with defaults may be left out (`family` florence2). */
 export type TrainJobInput = z.input<typeof TrainJob>;
@@ -51,8 +53,14 @@ export function trainProcessor(config: EngineConfig) {
     const d = validate(TrainJob, job.data, `job ${job.id} on ${job.queueName}`);
     try {
       return await trainRound({
-        config, collection: d.collection, round: d.round, family: d.family, registry: d.registry ?? registryDir(),
-        init: d.init, steps: d.steps, timeoutS: d.timeoutS ?? undefined,
+        config,
+        collection: d.collection,
+        round: d.round,
+        family: d.family,
+        registry: d.registry ?? registryDir(),
+        init: d.init,
+        steps: d.steps,
+        timeoutS: d.timeoutS ?? undefined,
         onLine: async (l) => {
           await job.log(l.line);
           if (l.event) await job.updateProgress(l.event);
@@ -81,7 +89,13 @@ export function failureOf(failedReason: string): Error {
  * runs again and a finished round is the worker's quick no-op) or joins the one queued or running,
  * streams its progress to `onProgress` and resolves with the worker's result.
  */
-export async function runTrainJob(redis: RedisConn, prefix: string, data: TrainJobInput, onProgress?: (p: TrainProgress) => void, onWaiting?: (state: string) => void): Promise<TrainResult> {
+export async function runTrainJob(
+  redis: RedisConn,
+  prefix: string,
+  data: TrainJobInput,
+  onProgress?: (p: TrainProgress) => void,
+  onWaiting?: (state: string) => void,
+): Promise<TrainResult> {
   const queue = new Queue(TRAIN_QUEUE, { connection: redis, prefix });
   const eventsConn = redis.duplicate();
   const events = new QueueEvents(TRAIN_QUEUE, { connection: eventsConn, prefix });
@@ -100,10 +114,18 @@ export async function runTrainJob(redis: RedisConn, prefix: string, data: TrainJ
     }
     if (!job) {
       job = await queue.add('train', data, {
-        jobId: id, attempts: 1, removeOnComplete: { count: KEEP_COMPLETED }, removeOnFail: { count: KEEP_FAILED }, stackTraceLimit: STACK_TRACE_LIMIT,
+        jobId: id,
+        attempts: 1,
+        removeOnComplete: { count: KEEP_COMPLETED },
+        removeOnFail: { count: KEEP_FAILED },
+        stackTraceLimit: STACK_TRACE_LIMIT,
       });
     }
-    onWaiting?.(state && state !== 'completed' && state !== 'failed' ? `joined job ${id} (${state})` : `queued job ${id} on ${TRAIN_QUEUE}`);
+    onWaiting?.(
+      state && state !== 'completed' && state !== 'failed'
+        ? `joined job ${id} (${state})`
+        : `queued job ${id} on ${TRAIN_QUEUE}`,
+    );
     try {
       return (await job.waitUntilFinished(events)) as TrainResult;
     } catch (e) {

@@ -20,7 +20,14 @@ import { TrainStageError } from './errors.ts';
 import { trainedModelName, trainMarkerKey, TRAIN_FAMILIES, type TrainFamily } from './names.ts';
 import { runTrainer, type TrainerLine } from './run-trainer.ts';
 
-export { detectorModelName, modelName, trainedModelName, trainMarkerKey, TRAIN_FAMILIES, type TrainFamily } from './names.ts';
+export {
+  detectorModelName,
+  modelName,
+  trainedModelName,
+  trainMarkerKey,
+  TRAIN_FAMILIES,
+  type TrainFamily,
+} from './names.ts';
 
 /**
  * The training stage of one round (docs/training-stage.md), the same code under
@@ -102,10 +109,19 @@ export interface TrainResult extends TrainMarker {
   resumed: boolean;
 }
 
-const sha256Of = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+const sha256Of = async (path: string) =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 
 /** The recorded result, when the marker (of `family`) exists and its model is registered unchanged; else null. */
-export async function finishedTraining(storage: Storage, collection: string, round: number, registry: string, family: TrainFamily = 'florence2'): Promise<TrainMarker | null> {
+export async function finishedTraining(
+  storage: Storage,
+  collection: string,
+  round: number,
+  registry: string,
+  family: TrainFamily = 'florence2',
+): Promise<TrainMarker | null> {
   const key = trainMarkerKey(collection, round, family);
   if (!(await storage.exists(key))) return null;
   let m: TrainMarker;
@@ -125,7 +141,10 @@ export function resolveInit(init: string, registry: string): string {
   if (!init.includes('/') && existsSync(join(named, MODEL_MANIFEST_FILE))) return named;
   const dir = isAbsolute(init) ? init : resolve(init);
   if (existsSync(join(dir, MODEL_MANIFEST_FILE))) return dir;
-  throw new TrainStageError('bad-input', `train: --init ${init} is neither a model registered in ${registry} nor a model folder with ${MODEL_MANIFEST_FILE}`);
+  throw new TrainStageError(
+    'bad-input',
+    `train: --init ${init} is neither a model registered in ${registry} nor a model folder with ${MODEL_MANIFEST_FILE}`,
+  );
 }
 
 /** How the lineage names an init folder: its registered name when it is a model of `registry`, else its path. */
@@ -141,7 +160,12 @@ export function initLabel(dir: string | null, registry: string): string | null {
  * when no round ran a detector-family model (the trainer then starts from scratch, classes from the
  * export). Returns the folder and which round's plan named it.
  */
-export async function defaultDetectorInit(storage: Storage, collection: string, round: number, registry: string): Promise<{ dir: string; round: number } | null> {
+export async function defaultDetectorInit(
+  storage: Storage,
+  collection: string,
+  round: number,
+  registry: string,
+): Promise<{ dir: string; round: number } | null> {
   for (let r = round; r >= 0; r--) {
     const ref = (await readRoundPlan(storage, collection, r))?.specialists.detector;
     if (!ref) continue;
@@ -151,7 +175,10 @@ export async function defaultDetectorInit(storage: Storage, collection: string, 
     } catch {
       continue;
     }
-    const family = await readManifest(dir).then((m) => m.family, () => null);
+    const family = await readManifest(dir).then(
+      (m) => m.family,
+      () => null,
+    );
     if (family === 'detector') return { dir, round: r };
   }
   return null;
@@ -159,17 +186,22 @@ export async function defaultDetectorInit(storage: Storage, collection: string, 
 
 /** The export of a detector training: the configured split and seed, the `<OD>` task only (every image that has boxes). */
 const detectorExport = (cfg: ExportConfig): ExportConfig => ({
-  ...cfg, tasks: Object.fromEntries(EXPORT_TASKS.map((t) => [t, t === '<OD>' ? 1 : 0])) as ExportConfig['tasks'],
+  ...cfg,
+  tasks: Object.fromEntries(EXPORT_TASKS.map((t) => [t, t === '<OD>' ? 1 : 0])) as ExportConfig['tasks'],
 });
 
 function summarise(metrics: Record<string, unknown>): TrainMetrics {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const out: TrainMetrics = {};
-  for (const k of ['steps', 'train_rows', 'valid_rows'] as const) if (num(metrics[k]) !== undefined) out[k] = num(metrics[k]);
+  for (const k of ['steps', 'train_rows', 'valid_rows'] as const)
+    if (num(metrics[k]) !== undefined) out[k] = num(metrics[k]);
   const curve = metrics.loss_curve;
   if (Array.isArray(curve) && curve.length) out.final_loss = num((curve.at(-1) as { loss?: unknown }).loss);
   if (metrics.valid && typeof metrics.valid === 'object') {
-    out.valid = Object.fromEntries(Object.entries(metrics.valid).filter(([, v]) => num(v) !== undefined)) as Record<string, number>;
+    out.valid = Object.fromEntries(Object.entries(metrics.valid).filter(([, v]) => num(v) !== undefined)) as Record<
+      string,
+      number
+    >;
   }
   return out;
 }
@@ -197,19 +229,28 @@ export async function trainRound(o: TrainRoundOptions): Promise<TrainResult> {
   const t0 = Date.now();
   const { collection, round } = o;
   const family = o.family ?? 'florence2';
-  if (!TRAIN_FAMILIES.includes(family)) throw new TrainStageError('bad-input', `train: family must be one of ${TRAIN_FAMILIES.join(', ')}, got ${family}`);
-  if (!Number.isInteger(round) || round < 0) throw new TrainStageError('bad-input', `train: round must be a whole number >= 0, got ${round}`);
-  if (o.steps != null && !(Number.isInteger(o.steps) && o.steps >= 1)) throw new TrainStageError('bad-input', `train: steps must be a whole number >= 1, got ${o.steps}`);
+  if (!TRAIN_FAMILIES.includes(family))
+    throw new TrainStageError('bad-input', `train: family must be one of ${TRAIN_FAMILIES.join(', ')}, got ${family}`);
+  if (!Number.isInteger(round) || round < 0)
+    throw new TrainStageError('bad-input', `train: round must be a whole number >= 0, got ${round}`);
+  if (o.steps != null && !(Number.isInteger(o.steps) && o.steps >= 1))
+    throw new TrainStageError('bad-input', `train: steps must be a whole number >= 1, got ${o.steps}`);
   const timeoutS = o.timeoutS ?? DEFAULT_TIMEOUT_S;
   if (!(timeoutS > 0)) throw new TrainStageError('bad-input', `train: timeout must be > 0 seconds, got ${timeoutS}`);
   const registry = resolve(o.registry);
   const model = trainedModelName(collection, round, family);
   const markerKey = trainMarkerKey(collection, round, family);
   // the registry's name rule (schemas/model-manifest.ts), checked before hours of training, not after
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(model)) throw new TrainStageError('bad-input', `train: collection "${collection}" cannot name a registered model (${model}: letters, digits, ".", "_" and "-" only)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(model))
+    throw new TrainStageError(
+      'bad-input',
+      `train: collection "${collection}" cannot name a registered model (${model}: letters, digits, ".", "_" and "-" only)`,
+    );
   const ownStorage = o.storage ? null : openStorage(o.config.storage);
   const storage = o.storage ?? ownStorage!;
-  const say = async (m: string) => { await o.onStage?.(m); };
+  const say = async (m: string) => {
+    await o.onStage?.(m);
+  };
   let work: string | null = null;
   let out: string | null = null;
   try {
@@ -223,26 +264,58 @@ export async function trainRound(o: TrainRoundOptions): Promise<TrainResult> {
     let init = o.init ? resolveInit(o.init, registry) : null;
     if (init && family === 'detector') {
       const f = (await readManifest(init)).family;
-      if (f !== 'detector') throw new TrainStageError('bad-input', `train: --init ${o.init} is a ${f} model; the detector training starts from a detector`);
+      if (f !== 'detector')
+        throw new TrainStageError(
+          'bad-input',
+          `train: --init ${o.init} is a ${f} model; the detector training starts from a detector`,
+        );
     }
     if (!init && family === 'detector') {
       const d = await defaultDetectorInit(storage, collection, round, registry);
       init = d?.dir ?? null;
-      await say(d ? `starting from the detector round ${d.round} ran: ${d.dir}` : `no round up to ${round} of ${collection} ran a detector-family model: training the detector from scratch`);
+      await say(
+        d
+          ? `starting from the detector round ${d.round} ran: ${d.dir}`
+          : `no round up to ${round} of ${collection} ran a detector-family model: training the detector from scratch`,
+      );
     }
     out = join(registry, `.train-${model}-${process.pid}-${Date.now()}`);
     work = await mkdtemp(join(tmpdir(), `fld-train-${collection}-r${round}-`));
     const exportDir = join(work, 'export');
-    const argv = family === 'detector'
-      ? trainerArgv(o.config.refine.trainCommands.detector, { export: exportDir, out, init, steps: o.steps ?? null }, DEFAULT_DETECTOR_TRAIN_COMMAND, 'refine.trainCommands.detector')
-      : trainerArgv(o.config.trainCommand, { export: exportDir, out, init, steps: o.steps ?? null }, DEFAULT_TRAIN_COMMAND);
+    const argv =
+      family === 'detector'
+        ? trainerArgv(
+            o.config.refine.trainCommands.detector,
+            { export: exportDir, out, init, steps: o.steps ?? null },
+            DEFAULT_DETECTOR_TRAIN_COMMAND,
+            'refine.trainCommands.detector',
+          )
+        : trainerArgv(
+            o.config.trainCommand,
+            { export: exportDir, out, init, steps: o.steps ?? null },
+            DEFAULT_TRAIN_COMMAND,
+          );
 
-    await say(`exporting round ${round} of ${collection} (JSONL + images${family === 'detector' ? ', <OD> rows only' : ''}) to ${exportDir}`);
+    await say(
+      `exporting round ${round} of ${collection} (JSONL + images${family === 'detector' ? ', <OD> rows only' : ''}) to ${exportDir}`,
+    );
     const exportStorage = openStorage(exportDir);
     try {
-      const s = await exportRound({ storage, collection, round, out: { storage: exportStorage, prefix: '' }, format: 'jsonl', embed: true, config: family === 'detector' ? detectorExport(o.config.export) : o.config.export });
+      const s = await exportRound({
+        storage,
+        collection,
+        round,
+        out: { storage: exportStorage, prefix: '' },
+        format: 'jsonl',
+        embed: true,
+        config: family === 'detector' ? detectorExport(o.config.export) : o.config.export,
+      });
       const missing = ['train', 'valid'].filter((k) => !s.rows.per_split[k]);
-      if (missing.length) throw new TrainStageError('bad-input', `train: the export of round ${round} of ${collection} has no ${missing.join(' or ')} rows (${s.rows.total} rows from ${s.images.exported} images); the trainer needs both (config export.splits)`);
+      if (missing.length)
+        throw new TrainStageError(
+          'bad-input',
+          `train: the export of round ${round} of ${collection} has no ${missing.join(' or ')} rows (${s.rows.total} rows from ${s.images.exported} images); the trainer needs both (config export.splits)`,
+        );
     } catch (e) {
       if (e instanceof ExportInputError) throw new TrainStageError('bad-input', `train: ${e.message}`);
       throw e;
@@ -253,41 +326,78 @@ export async function trainRound(o: TrainRoundOptions): Promise<TrainResult> {
     await mkdir(registry, { recursive: true });
     await say(`running the trainer: ${argv.join(' ')}`);
     const ran = await runTrainer({
-      argv, cwd: REPO_ROOT, timeoutS, onLine: o.onLine,
-      env: { ...process.env, FLD_TRAIN_EXPORT: exportDir, FLD_TRAIN_OUT: out, FLD_TRAIN_INIT: init ?? '', FLD_TRAIN_STEPS: o.steps == null ? '' : String(o.steps) },
+      argv,
+      cwd: REPO_ROOT,
+      timeoutS,
+      onLine: o.onLine,
+      env: {
+        ...process.env,
+        FLD_TRAIN_EXPORT: exportDir,
+        FLD_TRAIN_OUT: out,
+        FLD_TRAIN_INIT: init ?? '',
+        FLD_TRAIN_STEPS: o.steps == null ? '' : String(o.steps),
+      },
     });
 
     if (!existsSync(join(out, MODEL_MANIFEST_FILE))) {
-      throw new TrainStageError('bad-model', `train: the trainer exited 0 but wrote no model folder with ${MODEL_MANIFEST_FILE} at ${out}`);
+      throw new TrainStageError(
+        'bad-model',
+        `train: the trainer exited 0 but wrote no model folder with ${MODEL_MANIFEST_FILE} at ${out}`,
+      );
     }
     await say('checking the model: manifest, load, one generation');
     const check = await checkModel(out, await sampleImage(exportDir));
-    if (check.manifest.family !== family) throw new TrainStageError('bad-model', `train: the trainer wrote a ${check.manifest.family} model at ${out}; this training needs family ${family}`);
+    if (check.manifest.family !== family)
+      throw new TrainStageError(
+        'bad-model',
+        `train: the trainer wrote a ${check.manifest.family} model at ${out}; this training needs family ${family}`,
+      );
     const metricsFile = join(out, 'metrics.json');
     let metrics: TrainMetrics | null = null;
     if (existsSync(metricsFile)) {
       try {
         metrics = summarise(JSON.parse(await readFile(metricsFile, 'utf8')) as Record<string, unknown>);
       } catch (e) {
-        throw new TrainStageError('bad-model', `train: the trainer's ${metricsFile} is not a JSON object (${(e as Error).message})`);
+        throw new TrainStageError(
+          'bad-model',
+          `train: the trainer's ${metricsFile} is not a JSON object (${(e as Error).message})`,
+        );
       }
     }
 
     const { files, ...meta } = check.manifest;
     const roles = Object.fromEntries(files.filter((f) => f.role).map((f) => [f.path, f.role!]));
-    const registered = await registerModel(registry, out, {
-      ...meta, name: model, version: String(round), roles,
-      source: `training stage: ${collection} round ${round}${meta.source ? ` (${meta.source})` : ''}`,
-      trained_on: { collection, round }, init: initLabel(init, registry),
-    }, { replace: true });
+    const registered = await registerModel(
+      registry,
+      out,
+      {
+        ...meta,
+        name: model,
+        version: String(round),
+        roles,
+        source: `training stage: ${collection} round ${round}${meta.source ? ` (${meta.source})` : ''}`,
+        trained_on: { collection, round },
+        init: initLabel(init, registry),
+      },
+      { replace: true },
+    );
     out = null;
     await say(`registered ${model} in ${registry}`);
 
     const marker: TrainMarker = {
-      collection, round, model, registry, dir: registered.dir,
+      collection,
+      round,
+      model,
+      registry,
+      dir: registered.dir,
       fld_model_sha256: await sha256Of(join(registered.dir, MODEL_MANIFEST_FILE)),
-      family: check.manifest.family, init, steps: o.steps ?? null, metrics,
-      seconds: Math.round((Date.now() - t0) / 100) / 10, trainer_seconds: Math.round(ran.seconds * 10) / 10, check: check.sample,
+      family: check.manifest.family,
+      init,
+      steps: o.steps ?? null,
+      metrics,
+      seconds: Math.round((Date.now() - t0) / 100) / 10,
+      trainer_seconds: Math.round(ran.seconds * 10) / 10,
+      check: check.sample,
     };
     await storage.put(markerKey, JSON.stringify(marker, null, 2) + '\n', { contentType: 'application/json' });
     return { ...marker, resumed: false };
@@ -297,7 +407,9 @@ export async function trainRound(o: TrainRoundOptions): Promise<TrainResult> {
     if (out) {
       const base = basename(out);
       const names = await readdir(registry).catch(() => [] as string[]);
-      await Promise.all(names.filter((n) => n.startsWith(base)).map((n) => rm(join(registry, n), { recursive: true, force: true })));
+      await Promise.all(
+        names.filter((n) => n.startsWith(base)).map((n) => rm(join(registry, n), { recursive: true, force: true })),
+      );
     }
     if (work) await rm(work, { recursive: true, force: true });
     await ownStorage?.close();

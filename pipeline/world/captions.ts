@@ -1,5 +1,7 @@
 import type { Granularity } from '../../schemas/records.ts';
-import type { SceneTruth } from './truth.ts';
+import type { Caption, Phrase, SceneTruth } from './truth.ts';
+
+export type { Caption, Phrase } from './truth.ts';
 import { NUMBER_WORDS, plural } from './vocab.ts';
 
 /**
@@ -7,18 +9,6 @@ import { NUMBER_WORDS, plural } from './vocab.ts';
  * or words recorded as a character span [start, end) and the ids it refers to. Captions written from
  * a perturbed scene are the noisy captions (noisy.ts), so the writer is the same for truth and noise.
  */
-export interface Phrase {
-  start: number;
-  end: number;
-  phrase: string;
-  /** object_id or word_id values. */
-  refs: string[];
-}
-export interface Caption {
-  granularity: Granularity;
-  text: string;
-  phrases: Phrase[];
-}
 
 class Writer {
   text = '';
@@ -113,7 +103,13 @@ function placePhrase(x: number, y: number, scene: Scene): string {
   return 'in the centre of the image';
 }
 
-const PATTERN_WORD = { plain: 'plain', gradient: 'shaded', striped: 'striped', checkered: 'checkered', speckled: 'speckled' } as const;
+const PATTERN_WORD = {
+  plain: 'plain',
+  gradient: 'shaded',
+  striped: 'striped',
+  checkered: 'checkered',
+  speckled: 'speckled',
+} as const;
 
 function backgroundPhrase(scene: Scene): string {
   return `on a ${PATTERN_WORD[scene.background.pattern]} ${scene.background.tone} background`;
@@ -125,7 +121,10 @@ function relationSentence(w: Writer, r: Relation, scene: Scene, where = false): 
   if (!s || !o) return;
   // the more detailed texts (where = true) say where the relation holds and give each shape's size
   if (where) w.say(`${placePhrase((s.cx + o.cx) / 2, (s.cy + o.cy) / 2, scene)}, `);
-  w.ref(referTo(s, scene, where), [s.object_id]).say(` ${r.predicate} `).ref(referTo(o, scene, where), [o.object_id]).end();
+  w.ref(referTo(s, scene, where), [s.object_id])
+    .say(` ${r.predicate} `)
+    .ref(referTo(o, scene, where), [o.object_id])
+    .end();
 }
 
 function wordSentence(w: Writer, word: WorldWord, scene: Scene, where: boolean): void {
@@ -136,8 +135,18 @@ function wordSentence(w: Writer, word: WorldWord, scene: Scene, where: boolean):
 
 export function briefCaption(scene: Scene): Caption {
   const w = new Writer();
-  if (scene.objects.length === 0) return w.say('an empty ' + PATTERN_WORD[scene.background.pattern] + ' background').end().done('brief');
-  list(w, groups(scene.objects, (o) => o.category).map((g) => ({ text: groupPhrase(g, false), refs: g.map((o) => o.object_id) })));
+  if (scene.objects.length === 0)
+    return w
+      .say('an empty ' + PATTERN_WORD[scene.background.pattern] + ' background')
+      .end()
+      .done('brief');
+  list(
+    w,
+    groups(scene.objects, (o) => o.category).map((g) => ({
+      text: groupPhrase(g, false),
+      refs: g.map((o) => o.object_id),
+    })),
+  );
   return w.end().done('brief');
 }
 
@@ -145,7 +154,14 @@ export function briefCaption(scene: Scene): Caption {
 function shapesSentence(w: Writer, scene: Scene): void {
   w.say('the image shows ');
   if (scene.objects.length === 0) w.say('no shapes');
-  else list(w, groups(scene.objects, (o) => `${o.colour} ${o.category}`).map((g) => ({ text: groupPhrase(g, true), refs: g.map((o) => o.object_id) })));
+  else
+    list(
+      w,
+      groups(scene.objects, (o) => `${o.colour} ${o.category}`).map((g) => ({
+        text: groupPhrase(g, true),
+        refs: g.map((o) => o.object_id),
+      })),
+    );
   w.say(` ${backgroundPhrase(scene)}`).end();
 }
 
@@ -171,7 +187,11 @@ export function moreDetailedCaption(scene: Scene): Caption {
   // text has bytes (the demo model: 512) learns the beginning, and these hold the text's actions
   for (const r of scene.relations.slice(0, 6)) relationSentence(w, r, scene, true);
   const free = scene.objects.length >= 2 ? spatialPair(scene) : null;
-  if (free) w.ref(referTo(free[0], scene, true), [free[0].object_id]).say(` is ${free[1]} `).ref(referTo(free[2], scene, true), [free[2].object_id]).end();
+  if (free)
+    w.ref(referTo(free[0], scene, true), [free[0].object_id])
+      .say(` is ${free[1]} `)
+      .ref(referTo(free[2], scene, true), [free[2].object_id])
+      .end();
   for (const word of scene.words) wordSentence(w, word, scene, true);
   const reading = [...scene.objects].sort((a, b) => a.cy - b.cy || a.cx - b.cx);
   for (const o of reading) {
@@ -206,7 +226,12 @@ function spatialPair(scene: Scene): [WorldObject, string, WorldObject] | null {
     for (let j = i + 1; j < scene.objects.length; j++) {
       const a = scene.objects[i];
       const b = scene.objects[j];
-      if (scene.relations.some((r) => [r.subject, r.object].includes(a.object_id) && [r.subject, r.object].includes(b.object_id))) continue;
+      if (
+        scene.relations.some(
+          (r) => [r.subject, r.object].includes(a.object_id) && [r.subject, r.object].includes(b.object_id),
+        )
+      )
+        continue;
       const dx = b.cx - a.cx;
       const dy = b.cy - a.cy;
       if (Math.abs(dx) >= Math.abs(dy)) return [a, dx > 0 ? 'to the left of' : 'to the right of', b];

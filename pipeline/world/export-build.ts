@@ -21,20 +21,35 @@ export interface AnnotationSet {
   text_phrase_region: TextPhraseRegionRecord[];
 }
 
-export async function writeTrainingExport(out: string, images: readonly ExportImage[], labels: AnnotationSet, o: ExportOptions): Promise<Record<string, { rows: number; files: string[] }>> {
-  const perImage = new Map<string, ImageLabels>(images.map((im) => [im.image_id, { region_text: [], text: [], text_phrase_region: [] }]));
+export async function writeTrainingExport(
+  out: string,
+  images: readonly ExportImage[],
+  labels: AnnotationSet,
+  o: ExportOptions,
+): Promise<Record<string, { rows: number; files: string[] }>> {
+  const perImage = new Map<string, ImageLabels>(
+    images.map((im) => [im.image_id, { region_text: [], text: [], text_phrase_region: [] }]),
+  );
   for (const kind of ['region_text', 'text', 'text_phrase_region'] as const) {
     for (const r of labels[kind]) {
       const bucket = perImage.get(r.image_id);
-      if (!bucket) throw new Error(`export: a ${kind} row names image ${r.image_id}, which is not among the ${images.length} images exported`);
+      if (!bucket)
+        throw new Error(
+          `export: a ${kind} row names image ${r.image_id}, which is not among the ${images.length} images exported`,
+        );
       (bucket[kind] as unknown[]).push(r);
     }
   }
   const result: Record<string, { rows: number; files: string[] }> = {};
   for (const [name, tasks] of Object.entries(o.groups)) {
-    const rows: ExportRow[] = images.flatMap((im) => rowsForImage(im, perImage.get(im.image_id)!, tasks, splitOf(im.image_id, o.validFraction)));
+    const rows: ExportRow[] = images.flatMap((im) =>
+      rowsForImage(im, perImage.get(im.image_id)!, tasks, splitOf(im.image_id, o.validFraction)),
+    );
     const dir = join(out, name);
-    const files = [...(o.format !== 'parquet' ? await writeJsonlExport(dir, rows) : []), ...(o.format !== 'jsonl' ? await writeParquetExport(dir, rows) : [])];
+    const files = [
+      ...(o.format !== 'parquet' ? await writeJsonlExport(dir, rows) : []),
+      ...(o.format !== 'jsonl' ? await writeParquetExport(dir, rows) : []),
+    ];
     result[name] = { rows: rows.length, files };
   }
   return result;

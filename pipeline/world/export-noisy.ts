@@ -36,11 +36,16 @@ export interface ExportNoisyResult {
 
 export async function exportNoisy(o: ExportNoisyOptions): Promise<ExportNoisyResult> {
   const bad = (msg: string) => new WorldArgumentError(`world export-noisy: ${msg}`);
-  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw bad(`--seed must be a whole number from 0 to 4294967295, got ${o.seed}`);
-  if (!(o.validFraction >= 0 && o.validFraction < 1)) throw bad(`--valid-fraction must be in [0, 1), got ${o.validFraction}`);
-  if (!['jsonl', 'parquet', 'both'].includes(o.format)) throw bad(`--format must be jsonl, parquet or both, got ${JSON.stringify(o.format)}`);
-  if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1)) throw bad(`--limit must be a whole number of at least 1, got ${o.limit}`);
-  for (const [k, v] of Object.entries(o.noise)) if (!(v >= 0 && v <= 1)) throw bad(`noise knob ${k} must be between 0 and 1, got ${v}`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
+    throw bad(`--seed must be a whole number from 0 to 4294967295, got ${o.seed}`);
+  if (!(o.validFraction >= 0 && o.validFraction < 1))
+    throw bad(`--valid-fraction must be in [0, 1), got ${o.validFraction}`);
+  if (!['jsonl', 'parquet', 'both'].includes(o.format))
+    throw bad(`--format must be jsonl, parquet or both, got ${JSON.stringify(o.format)}`);
+  if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1))
+    throw bad(`--limit must be a whole number of at least 1, got ${o.limit}`);
+  for (const [k, v] of Object.entries(o.noise))
+    if (!(v >= 0 && v <= 1)) throw bad(`noise knob ${k} must be between 0 and 1, got ${v}`);
   let info;
   try {
     info = readWorldInfo(o.world);
@@ -64,14 +69,23 @@ export async function exportNoisy(o: ExportNoisyOptions): Promise<ExportNoisyRes
   for (const kind of ANNOTATION_KINDS) {
     const rows = labels[kind] as unknown[];
     rows.forEach((r, i) => validate(RECORD_SCHEMAS[kind], r, `noisy ${kind} row ${i}`));
-    writeAtomic(join(labelDir, `${kind}.jsonl`), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+    writeAtomic(
+      join(labelDir, `${kind}.jsonl`),
+      rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''),
+    );
     labelCounts[kind] = rows.length;
   }
 
   const byId = new Map(truth.images.map((im) => [im.image_id, im]));
   const images = scenes.map((s) => {
     const im = byId.get(s.image_id)!;
-    return { image_id: s.image_id, file: join(o.world, COLLECTION_DIR, im.uri), name: basename(im.uri), width: im.width, height: im.height };
+    return {
+      image_id: s.image_id,
+      file: join(o.world, COLLECTION_DIR, im.uri),
+      name: basename(im.uri),
+      width: im.width,
+      height: im.height,
+    };
   });
   const exports = await writeTrainingExport(o.out, images, labels, {
     groups: o.combined ? { all: TASKS } : SPECIALIST_TASKS,
@@ -79,6 +93,22 @@ export async function exportNoisy(o: ExportNoisyOptions): Promise<ExportNoisyRes
     format: o.format,
   });
   // The resolved configuration, written last: its presence says the export is complete.
-  writeAtomic(join(o.out, 'export.json'), JSON.stringify({ world: { seed: info.seed, images: info.images }, seed: o.seed, noise: o.noise, valid_fraction: o.validFraction, limit: o.limit ?? null, combined: o.combined, labels: labelCounts, exports: Object.fromEntries(Object.entries(exports).map(([k, v]) => [k, v.rows])) }, null, 2) + '\n');
+  writeAtomic(
+    join(o.out, 'export.json'),
+    JSON.stringify(
+      {
+        world: { seed: info.seed, images: info.images },
+        seed: o.seed,
+        noise: o.noise,
+        valid_fraction: o.validFraction,
+        limit: o.limit ?? null,
+        combined: o.combined,
+        labels: labelCounts,
+        exports: Object.fromEntries(Object.entries(exports).map(([k, v]) => [k, v.rows])),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   return { images: scenes.length, labels: labelCounts, exports };
 }

@@ -1,4 +1,11 @@
-import { rowsForImage as rowsOf, TASKS, type ExportImage, type ExportRow, type ImageLabels, type Task } from '../export/rows.ts';
+import {
+  rowsForImage as rowsOf,
+  TASKS,
+  type ExportImage,
+  type ExportRow,
+  type ImageLabels,
+  type Task,
+} from '../export/rows.ts';
 import { hash32 } from './rng.ts';
 
 /**
@@ -22,9 +29,29 @@ export function splitOf(image_id: string, validFraction: number): 'train' | 'val
 }
 
 /** Rows for one image with the export's default options (brief grounding, bare region text, empty OCR rows). */
-export function rowsForImage(img: ExportImage, labels: ImageLabels, tasks: readonly Task[], split: string): ExportRow[] {
+export function rowsForImage(
+  img: ExportImage,
+  labels: ImageLabels,
+  tasks: readonly Task[],
+  split: string,
+): ExportRow[] {
   const drops = new Map<string, number>();
-  const rows = rowsOf(img, labels, split, { tasks: Object.fromEntries(tasks.map((t) => [t, 1])), seed: 0, groundingGranularities: ['brief'], regionEchoLocs: false, ocrEmptyRows: true }, drops);
-  if (drops.size) throw new Error(`export: image ${img.image_id}: labels that cannot be written as targets: ${JSON.stringify(Object.fromEntries(drops))}`);
+  const rows = rowsOf(
+    img,
+    labels,
+    split,
+    {
+      tasks: Object.fromEntries(tasks.map((t) => [t, 1])),
+      seed: 0,
+      groundingGranularities: ['brief'],
+      regionEchoLocs: false,
+      ocrEmptyRows: true,
+    },
+    drops,
+  );
+  if (drops.size)
+    throw new Error(
+      `export: image ${img.image_id}: labels that cannot be written as targets: ${JSON.stringify(Object.fromEntries(drops))}`,
+    );
   return rows;
 }

@@ -14,7 +14,8 @@ async function write(out: string, rows: ExportRow[], sink: ExportSink): Promise<
   const bytes = (file: string) => cache.get(file) ?? (cache.set(file, readFileSync(file)), cache.get(file)!);
   // Grouped by split (stable), as the sinks write each split's rows in the order given.
   const splits = [...new Set(rows.map((r) => r.split))].sort();
-  for (const s of splits) await sink.add(rows.filter((r) => r.split === s).map((row) => ({ row, bytes: bytes(row.image.file) })));
+  for (const s of splits)
+    await sink.add(rows.filter((r) => r.split === s).map((row) => ({ row, bytes: bytes(row.image.file) })));
   return (await sink.finish()).files.map((f) => join(out, f.key));
 }
 

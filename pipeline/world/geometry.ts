@@ -53,7 +53,12 @@ const UNIT: Record<Category, Outline> = {
   hexagon: [regular(6, 1, 0)],
   pentagon: [regular(5, 1, -Math.PI / 2).map((v, i) => (i % 2 === 1 ? v + 0.1 : v))],
   diamond: [[0, -1, 0.68, 0, 0, 1, -0.68, 0]],
-  cross: [[-0.3, -1, 0.3, -1, 0.3, -0.3, 1, -0.3, 1, 0.3, 0.3, 0.3, 0.3, 1, -0.3, 1, -0.3, 0.3, -1, 0.3, -1, -0.3, -0.3, -0.3]],
+  cross: [
+    [
+      -0.3, -1, 0.3, -1, 0.3, -0.3, 1, -0.3, 1, 0.3, 0.3, 0.3, 0.3, 1, -0.3, 1, -0.3, 0.3, -1, 0.3, -1, -0.3, -0.3,
+      -0.3,
+    ],
+  ],
   heart: [heart()],
   arrow: [[-1, -0.16, 0.25, -0.16, 0.25, -0.55, 1, 0, 0.25, 0.55, 0.25, 0.16, -1, 0.16]],
 };
@@ -137,5 +142,10 @@ export function iou(a: readonly number[], b: readonly number[]): number {
 
 /** The axis-aligned box of an 8-number quad. */
 export function quadBox(q: readonly number[]): Box {
-  return [Math.min(q[0], q[2], q[4], q[6]), Math.min(q[1], q[3], q[5], q[7]), Math.max(q[0], q[2], q[4], q[6]), Math.max(q[1], q[3], q[5], q[7])];
+  return [
+    Math.min(q[0], q[2], q[4], q[6]),
+    Math.min(q[1], q[3], q[5], q[7]),
+    Math.max(q[0], q[2], q[4], q[6]),
+    Math.max(q[1], q[3], q[5], q[7]),
+  ];
 }

@@ -32,11 +32,26 @@ export interface NoiseKnobs {
   dropWord: number;
 }
 export const DEFAULT_NOISE: NoiseKnobs = {
-  dropObject: 0.15, wrongCategory: 0.1, boxJitter: 0.08, duplicateBox: 0.05,
-  captionWrongColour: 0.15, captionMissingObject: 0.2, captionExtraObject: 0.1, misreadChar: 0.06, dropWord: 0.1,
+  dropObject: 0.15,
+  wrongCategory: 0.1,
+  boxJitter: 0.08,
+  duplicateBox: 0.05,
+  captionWrongColour: 0.15,
+  captionMissingObject: 0.2,
+  captionExtraObject: 0.1,
+  misreadChar: 0.06,
+  dropWord: 0.1,
 };
 export const NO_NOISE: NoiseKnobs = {
-  dropObject: 0, wrongCategory: 0, boxJitter: 0, duplicateBox: 0, captionWrongColour: 0, captionMissingObject: 0, captionExtraObject: 0, misreadChar: 0, dropWord: 0,
+  dropObject: 0,
+  wrongCategory: 0,
+  boxJitter: 0,
+  duplicateBox: 0,
+  captionWrongColour: 0,
+  captionMissingObject: 0,
+  captionExtraObject: 0,
+  misreadChar: 0,
+  dropWord: 0,
 };
 
 export interface Labels {
@@ -45,10 +60,32 @@ export interface Labels {
   text_phrase_region: TextPhraseRegionRecord[];
 }
 
-export const SOURCES = { detector: 'world-detector@1', ocr: 'world-ocr@1', captioner: 'world-captioner@1', grounding: 'world-grounding@1' };
+export const SOURCES = {
+  detector: 'world-detector@1',
+  ocr: 'world-ocr@1',
+  captioner: 'world-captioner@1',
+  grounding: 'world-grounding@1',
+};
 export const TRUTH_SOURCE = 'truth@1';
 
-const CONFUSIONS: Record<string, string> = { O: '0', '0': 'O', I: '1', '1': 'l', l: 'I', S: '5', '5': 'S', B: '8', '8': 'B', e: 'c', c: 'e', a: 'o', o: 'a', n: 'h', h: 'n', rn: 'm' };
+const CONFUSIONS: Record<string, string> = {
+  O: '0',
+  '0': 'O',
+  I: '1',
+  '1': 'l',
+  l: 'I',
+  S: '5',
+  '5': 'S',
+  B: '8',
+  '8': 'B',
+  e: 'c',
+  c: 'e',
+  a: 'o',
+  o: 'a',
+  n: 'h',
+  h: 'n',
+  rn: 'm',
+};
 
 function misread(text: string, p: number, rng: Rng): string {
   let out = '';
@@ -76,7 +113,9 @@ function jitter(b: readonly number[], sigma: number, w: number, h: number, rng: 
 export function perturbScene(scene: SceneTruth, noise: NoiseKnobs, rng: Rng): SceneTruth {
   const objects = scene.objects
     .filter(() => !rng.chance(noise.captionMissingObject))
-    .map((o) => (rng.chance(noise.captionWrongColour) ? { ...o, colour: rng.pick(COLOUR_NAMES.filter((c) => c !== o.colour)) } : o));
+    .map((o) =>
+      rng.chance(noise.captionWrongColour) ? { ...o, colour: rng.pick(COLOUR_NAMES.filter((c) => c !== o.colour)) } : o,
+    );
   const kept = new Set(objects.map((o) => o.object_id));
   if (rng.chance(noise.captionExtraObject)) {
     // A hallucinated object of a category the image does not hold, somewhere plausible.
@@ -85,8 +124,17 @@ export function perturbScene(scene: SceneTruth, noise: NoiseKnobs, rng: Rng): Sc
     const cx = rng.range(r, scene.width - r);
     const cy = rng.range(r, scene.height - r);
     objects.push({
-      object_id: `${scene.image_id}-hallucinated`, category: rng.pick(absent.length ? absent : CATEGORIES), colour: rng.pick(COLOUR_NAMES), size: 'small',
-      box: [cx - r, cy - r, cx + r, cy + r], cx, cy, radius: r, angle: 0, z: scene.objects.length, occluded: 0,
+      object_id: `${scene.image_id}-hallucinated`,
+      category: rng.pick(absent.length ? absent : CATEGORIES),
+      colour: rng.pick(COLOUR_NAMES),
+      size: 'small',
+      box: [cx - r, cy - r, cx + r, cy + r],
+      cx,
+      cy,
+      radius: r,
+      angle: 0,
+      z: scene.objects.length,
+      occluded: 0,
     });
   }
   return { ...scene, objects, relations: scene.relations.filter((r) => kept.has(r.subject) && kept.has(r.object)) };
@@ -96,11 +144,20 @@ export function perturbScene(scene: SceneTruth, noise: NoiseKnobs, rng: Rng): Sc
 function textRecord(image_id: string, c: Caption, source: string, score: number | null): TextRecord {
   const words = c.text.toLowerCase().split(/[^a-z]+/);
   return {
-    image_id, round: 0, text_id: textIdOf(image_id, c.granularity), granularity: c.granularity, text: c.text, source, score, sources: [source],
+    image_id,
+    round: 0,
+    text_id: textIdOf(image_id, c.granularity),
+    granularity: c.granularity,
+    text: c.text,
+    source,
+    score,
+    sources: [source],
     objects: c.phrases.length,
     attributes: words.filter((w) => isColour(w) || w === 'small' || w === 'large').length,
     actions: (c.text.match(/\b(overlaps|points to|is stacked on)\b/g) ?? []).length,
-    proper_nouns: 0, object_complexity: 0, action_complexity: 0,
+    proper_nouns: 0,
+    object_complexity: 0,
+    action_complexity: 0,
   };
 }
 
@@ -114,29 +171,57 @@ export function labelsOf(scene: SceneTruth, noise: NoiseKnobs | null, rng: Rng):
   let k = 0;
   for (const o of scene.objects) {
     if (rng.chance(n.dropObject)) continue;
-    const category: Category = rng.chance(n.wrongCategory) ? rng.pick(CATEGORIES.filter((c) => c !== o.category)) : o.category;
+    const category: Category = rng.chance(n.wrongCategory)
+      ? rng.pick(CATEGORIES.filter((c) => c !== o.category))
+      : o.category;
     // The region captioner sees colours as unreliably as the image captioner.
     const colour = rng.chance(n.captionWrongColour) ? rng.pick(COLOUR_NAMES.filter((c) => c !== o.colour)) : o.colour;
     const copies = rng.chance(n.duplicateBox) ? 2 : 1;
     for (let c = 0; c < copies; c++) {
       const s = src(SOURCES.detector);
       region_text.push({
-        image_id, round: 0, region_id: `${image_id}-r${k++}`, kind: 'object', box: jitter(o.box, n.boxJitter, W, H, rng), quad: null,
-        phrase: category, brief: `a ${o.size} ${colour} ${category}`, noun_chunks: [], source: s, score: score(), sources: [s],
+        image_id,
+        round: 0,
+        region_id: `${image_id}-r${k++}`,
+        kind: 'object',
+        box: jitter(o.box, n.boxJitter, W, H, rng),
+        quad: null,
+        phrase: category,
+        brief: `a ${o.size} ${colour} ${category}`,
+        noun_chunks: [],
+        source: s,
+        score: score(),
+        sources: [s],
       });
     }
   }
   for (const w of scene.words) {
     if (rng.chance(n.dropWord)) continue;
     const s = src(SOURCES.ocr);
-    const quad = n.boxJitter === 0 ? [...w.quad] : w.quad.map((v, i) => Math.min(i % 2 ? H : W, Math.max(0, v + rng.normal() * 0.5)));
+    const quad =
+      n.boxJitter === 0
+        ? [...w.quad]
+        : w.quad.map((v, i) => Math.min(i % 2 ? H : W, Math.max(0, v + rng.normal() * 0.5)));
     region_text.push({
-      image_id, round: 0, region_id: `${image_id}-r${k++}`, kind: 'text', box: quadBox(quad), quad: quad as RegionTextRecord['quad'],
-      phrase: misread(w.text, n.misreadChar, rng), brief: null, noun_chunks: [], source: s, score: score(), sources: [s],
+      image_id,
+      round: 0,
+      region_id: `${image_id}-r${k++}`,
+      kind: 'text',
+      box: quadBox(quad),
+      quad: quad as RegionTextRecord['quad'],
+      phrase: misread(w.text, n.misreadChar, rng),
+      brief: null,
+      noun_chunks: [],
+      source: s,
+      score: score(),
+      sources: [s],
     });
   }
   const seen = exact ? scene : perturbScene(scene, n, rng);
-  const boxOf = new Map<string, readonly number[]>([...seen.objects.map((o) => [o.object_id, o.box] as const), ...scene.words.map((w) => [w.word_id, w.box] as const)]);
+  const boxOf = new Map<string, readonly number[]>([
+    ...seen.objects.map((o) => [o.object_id, o.box] as const),
+    ...scene.words.map((w) => [w.word_id, w.box] as const),
+  ]);
   const text: TextRecord[] = [];
   const text_phrase_region: TextPhraseRegionRecord[] = [];
   for (const c of captionsOf(seen)) {
@@ -144,8 +229,16 @@ export function labelsOf(scene: SceneTruth, noise: NoiseKnobs | null, rng: Rng):
     const g = src(SOURCES.grounding);
     for (const p of c.phrases) {
       text_phrase_region.push({
-        image_id, round: 0, text_id: textIdOf(image_id, c.granularity as Granularity), granularity: c.granularity, phrase: p.phrase, span: [p.start, p.end],
-        boxes: p.refs.map((r) => jitter(boxOf.get(r)!, n.boxJitter, W, H, rng)), source: g, score: score(), sources: [g],
+        image_id,
+        round: 0,
+        text_id: textIdOf(image_id, c.granularity as Granularity),
+        granularity: c.granularity,
+        phrase: p.phrase,
+        span: [p.start, p.end],
+        boxes: p.refs.map((r) => jitter(boxOf.get(r)!, n.boxJitter, W, H, rng)),
+        source: g,
+        score: score(),
+        sources: [g],
       });
     }
   }
@@ -153,7 +246,12 @@ export function labelsOf(scene: SceneTruth, noise: NoiseKnobs | null, rng: Rng):
 }
 
 /** Labels for every image of a world: exact (noise null) or noisy with a seed of their own. */
-export function worldLabels(scenes: SceneTruth[], noise: NoiseKnobs | null, seed: number, make: (seed: number, purpose: string, index: number) => Rng): Labels {
+export function worldLabels(
+  scenes: SceneTruth[],
+  noise: NoiseKnobs | null,
+  seed: number,
+  make: (seed: number, purpose: string, index: number) => Rng,
+): Labels {
   const out: Labels = { region_text: [], text: [], text_phrase_region: [] };
   for (const s of scenes) {
     const l = labelsOf(s, noise, make(seed, 'labels', s.index));

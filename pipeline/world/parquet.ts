@@ -35,7 +35,12 @@ async function withDuck<T>(fn: (run: (sql: string) => Promise<Record<string, unk
  * Writes rows to `file` (temp then rename) with `schema_version` and any `metadata` as Parquet
  * key-value metadata. Binary column values must be Buffers.
  */
-export async function writeParquet(file: string, columns: Column[], rows: Record<string, unknown>[], metadata: Record<string, string> = {}): Promise<void> {
+export async function writeParquet(
+  file: string,
+  columns: Column[],
+  rows: Record<string, unknown>[],
+  metadata: Record<string, string> = {},
+): Promise<void> {
   const tmpDir = mkdtempSync(join(dirname(file), '.tmp-parquet-'));
   try {
     const jsonl = join(tmpDir, 'rows.jsonl');
@@ -53,7 +58,10 @@ export async function writeParquet(file: string, columns: Column[], rows: Record
     });
     writeFileSync(jsonl, lines.length ? lines.join('\n') + '\n' : '');
     const readTypes = columns
-      .map((c) => `${ident(c.name)}: ${quote(c.binary === 'blob' ? 'VARCHAR' : c.binary === 'image' ? 'STRUCT(bytes VARCHAR, path VARCHAR)' : c.type)}`)
+      .map(
+        (c) =>
+          `${ident(c.name)}: ${quote(c.binary === 'blob' ? 'VARCHAR' : c.binary === 'image' ? 'STRUCT(bytes VARCHAR, path VARCHAR)' : c.type)}`,
+      )
       .join(', ');
     const select = columns
       .map((c) => {
@@ -68,8 +76,12 @@ export async function writeParquet(file: string, columns: Column[], rows: Record
       const source = rows.length
         ? `read_json(${quote(jsonl)}, format = 'newline_delimited', columns = {${readTypes}})`
         : `(SELECT ${columns.map((c) => `NULL::${c.binary === 'image' ? 'STRUCT(bytes VARCHAR, path VARCHAR)' : c.binary ? 'VARCHAR' : c.type} AS ${ident(c.name)}`).join(', ')} LIMIT 0)`;
-      const kv = Object.entries({ schema_version: String(SCHEMA_VERSION), ...metadata }).map(([k, v]) => `${ident(k)}: ${quote(v)}`).join(', ');
-      await run(`COPY (SELECT ${select} FROM ${source}) TO ${quote(part)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {${kv}})`);
+      const kv = Object.entries({ schema_version: String(SCHEMA_VERSION), ...metadata })
+        .map(([k, v]) => `${ident(k)}: ${quote(v)}`)
+        .join(', ');
+      await run(
+        `COPY (SELECT ${select} FROM ${source}) TO ${quote(part)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {${kv}})`,
+      );
     });
     renameSync(part, file);
   } finally {
@@ -86,7 +98,10 @@ export async function readParquet(file: string): Promise<Record<string, unknown>
   });
 }
 
-async function readMeta(run: (sql: string) => Promise<Record<string, unknown>[]>, file: string): Promise<Record<string, string>> {
+async function readMeta(
+  run: (sql: string) => Promise<Record<string, unknown>[]>,
+  file: string,
+): Promise<Record<string, string>> {
   const rows = await run(`SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata(${quote(file)})`);
   return Object.fromEntries(rows.map((r) => [String(r.key), String(r.value)]));
 }

@@ -45,5 +45,10 @@ export function encodePng(rgb: Uint8ClampedArray | Uint8Array, width: number, he
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // colour type RGB
   const signature = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw, { level: 3, mem: 4 })), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlibSync(raw, { level: 3, mem: 4 })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }

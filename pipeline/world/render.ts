@@ -16,7 +16,8 @@ export function renderScene(scene: Scene, seed: number): Canvas {
     out[1] = g;
     out[2] = b;
   };
-  const mix = (out: number[], t: number) => set(out, base[0] + (dark[0] - base[0]) * t, base[1] + (dark[1] - base[1]) * t, base[2] + (dark[2] - base[2]) * t);
+  const mix = (out: number[], t: number) =>
+    set(out, base[0] + (dark[0] - base[0]) * t, base[1] + (dark[1] - base[1]) * t, base[2] + (dark[2] - base[2]) * t);
   const span = direction ? scene.width : scene.height;
   canvas.paint((x, y, out) => {
     const along = direction ? x : y;

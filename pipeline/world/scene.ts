@@ -1,9 +1,28 @@
 import { Rng } from './rng.ts';
 import { layoutText } from './font.ts';
-import { type Box, type Outline, boxArea, insideOutline, intersection, outlineBox, shapeOutline, transformOutline } from './geometry.ts';
 import {
-  BACKGROUND_PATTERNS, BACKGROUND_TONES, CATEGORIES, COLOUR_NAMES, WORDS, WORD_COLOURS,
-  type BackgroundPattern, type BackgroundTone, type Category, type Colour, type Size, type WordColour,
+  type Box,
+  type Outline,
+  boxArea,
+  insideOutline,
+  intersection,
+  outlineBox,
+  shapeOutline,
+  transformOutline,
+} from './geometry.ts';
+import {
+  BACKGROUND_PATTERNS,
+  BACKGROUND_TONES,
+  CATEGORIES,
+  COLOUR_NAMES,
+  WORDS,
+  WORD_COLOURS,
+  type BackgroundPattern,
+  type BackgroundTone,
+  type Category,
+  type Colour,
+  type Size,
+  type WordColour,
 } from './vocab.ts';
 
 /** One scene of the demo world: everything that is drawn, with exact geometry. */
@@ -98,7 +117,12 @@ function hiddenFraction(pts: number[], covers: { outline: Outline; box: Box }[])
   for (let i = 0; i < pts.length; i += 2) {
     const x = pts[i];
     const y = pts[i + 1];
-    if (covers.some((c) => x >= c.box[0] && x <= c.box[2] && y >= c.box[1] && y <= c.box[3] && insideOutline(c.outline, x, y))) hidden++;
+    if (
+      covers.some(
+        (c) => x >= c.box[0] && x <= c.box[2] && y >= c.box[1] && y <= c.box[3] && insideOutline(c.outline, x, y),
+      )
+    )
+      hidden++;
   }
   return hidden / (pts.length / 2);
 }
@@ -116,18 +140,36 @@ function shapesOverlap(a: WorldObject, b: WorldObject, minPixels: number): boole
   return false;
 }
 
-const inside = (b: Box, w: number, h: number, margin: number) => b[0] >= margin && b[1] >= margin && b[2] <= w - margin && b[3] <= h - margin;
+const inside = (b: Box, w: number, h: number, margin: number) =>
+  b[0] >= margin && b[1] >= margin && b[2] <= w - margin && b[3] <= h - margin;
 
 /**
  * A word drawn with its pen at (tx, ty) on the baseline, rotated by `angle` about that point. The quad
  * is the tight box of the glyph outlines in the word's own frame, turned with it: clockwise from top-left.
  */
-export function makeWord(word_id: string, text: string, colour: WordColour, font_size: number, angle: number, tx: number, ty: number): WorldWord {
+export function makeWord(
+  word_id: string,
+  text: string,
+  colour: WordColour,
+  font_size: number,
+  angle: number,
+  tx: number,
+  ty: number,
+): WorldWord {
   const laid = layoutText(text, font_size);
   const local = outlineBox(laid.outline);
   const corners = [local[0], local[1], local[2], local[1], local[2], local[3], local[0], local[3]];
   const quad = transformOutline([corners], angle, tx, ty)[0];
-  return { word_id, text, colour, font_size, angle, quad, box: outlineBox([quad]), outline: transformOutline(laid.outline, angle, tx, ty) };
+  return {
+    word_id,
+    text,
+    colour,
+    font_size,
+    angle,
+    quad,
+    box: outlineBox([quad]),
+    outline: transformOutline(laid.outline, angle, tx, ty),
+  };
 }
 
 export function sampleScene(seed: number, index: number, options: SceneOptions = DEFAULT_SCENE_OPTIONS): Scene {
@@ -194,7 +236,20 @@ export function sampleScene(seed: number, index: number, options: SceneOptions =
     const outline = shapeOutline(category, cx, cy, radius, angle);
     const box = outlineBox(outline);
     if (!inside(box, W, H, 1)) continue;
-    const candidate: WorldObject = { object_id, category, colour, size, cx, cy, radius, angle, box, z: objects.length, occluded: 0, outline };
+    const candidate: WorldObject = {
+      object_id,
+      category,
+      colour,
+      size,
+      cx,
+      cy,
+      radius,
+      angle,
+      box,
+      z: objects.length,
+      occluded: 0,
+      outline,
+    };
     // Every earlier object must stay mostly visible once this one is drawn over it.
     let ok = true;
     for (let i = 0; i < objects.length && ok; i++) {
@@ -209,8 +264,13 @@ export function sampleScene(seed: number, index: number, options: SceneOptions =
 
   for (let j = 0; j < objects.length; j++) {
     for (let i = 0; i < j; i++) {
-      const linked = relations.some((r) => (r.subject === objects[j].object_id && r.object === objects[i].object_id) || (r.subject === objects[i].object_id && r.object === objects[j].object_id));
-      if (!linked && shapesOverlap(objects[j], objects[i], 12)) relations.push({ subject: objects[j].object_id, predicate: 'overlaps', object: objects[i].object_id });
+      const linked = relations.some(
+        (r) =>
+          (r.subject === objects[j].object_id && r.object === objects[i].object_id) ||
+          (r.subject === objects[i].object_id && r.object === objects[j].object_id),
+      );
+      if (!linked && shapesOverlap(objects[j], objects[i], 12))
+        relations.push({ subject: objects[j].object_id, predicate: 'overlaps', object: objects[i].object_id });
     }
   }
 
@@ -222,7 +282,15 @@ export function sampleScene(seed: number, index: number, options: SceneOptions =
       const font_size = Math.round(S * rng.range(0.06, 0.1));
       const angle = rng.chance(0.3) ? rng.range(-0.3, 0.3) : 0;
       const local = outlineBox(layoutText(text, font_size).outline);
-      const word = makeWord(`${image_id}-w${words.length}`, text, rng.pick(Object.keys(WORD_COLOURS) as WordColour[]), font_size, angle, rng.range(0, W - (local[2] - local[0])), rng.range(font_size, H));
+      const word = makeWord(
+        `${image_id}-w${words.length}`,
+        text,
+        rng.pick(Object.keys(WORD_COLOURS) as WordColour[]),
+        font_size,
+        angle,
+        rng.range(0, W - (local[2] - local[0])),
+        rng.range(font_size, H),
+      );
       const box = word.box;
       if (!inside(box, W, H, 2)) continue;
       // Words go where they do not hide much of an object or another word.

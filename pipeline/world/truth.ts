@@ -1,8 +1,20 @@
 import type { Granularity } from '../../schemas/records.ts';
-import type { Caption } from './captions.ts';
-import type { Box } from './geometry.ts';
 import type { Background, Predicate, Scene, WorldObject, WorldWord } from './scene.ts';
 import type { BackgroundPattern, BackgroundTone } from './vocab.ts';
+
+export interface Phrase {
+  start: number;
+  end: number;
+  phrase: string;
+  /** object_id or word_id values. */
+  refs: string[];
+}
+/** Declared here, not in captions.ts, so the truth types and the caption writer do not import each other. */
+export interface Caption {
+  granularity: Granularity;
+  text: string;
+  phrases: Phrase[];
+}
 
 /**
  * The truth of a world as tables (one row per image, object, word, relation, caption, phrase), and
@@ -66,24 +78,68 @@ export interface SceneTruth {
 }
 
 export const textIdOf = (image_id: string, granularity: Granularity) => `${image_id}-${granularity}`;
-export const emptyTruth = (): Truth => ({ images: [], objects: [], words: [], relations: [], captions: [], phrases: [] });
+export const emptyTruth = (): Truth => ({
+  images: [],
+  objects: [],
+  words: [],
+  relations: [],
+  captions: [],
+  phrases: [],
+});
 
 export function addToTruth(t: Truth, scene: Scene, uri: string, captions: Caption[]): void {
   const image_id = scene.image_id;
   t.images.push({
-    image_id, uri, width: scene.width, height: scene.height,
-    background_tone: scene.background.tone, background_pattern: scene.background.pattern,
-    background_period: scene.background.period, background_direction: scene.background.direction, clutter: scene.clutter.length,
+    image_id,
+    uri,
+    width: scene.width,
+    height: scene.height,
+    background_tone: scene.background.tone,
+    background_pattern: scene.background.pattern,
+    background_period: scene.background.period,
+    background_direction: scene.background.direction,
+    clutter: scene.clutter.length,
   });
   for (const o of scene.objects) {
-    t.objects.push({ image_id, object_id: o.object_id, category: o.category, colour: o.colour, size: o.size, box: o.box, cx: o.cx, cy: o.cy, radius: o.radius, angle: o.angle, z: o.z, occluded: o.occluded });
+    t.objects.push({
+      image_id,
+      object_id: o.object_id,
+      category: o.category,
+      colour: o.colour,
+      size: o.size,
+      box: o.box,
+      cx: o.cx,
+      cy: o.cy,
+      radius: o.radius,
+      angle: o.angle,
+      z: o.z,
+      occluded: o.occluded,
+    });
   }
-  for (const w of scene.words) t.words.push({ image_id, word_id: w.word_id, text: w.text, colour: w.colour, font_size: w.font_size, angle: w.angle, quad: w.quad, box: w.box });
+  for (const w of scene.words)
+    t.words.push({
+      image_id,
+      word_id: w.word_id,
+      text: w.text,
+      colour: w.colour,
+      font_size: w.font_size,
+      angle: w.angle,
+      quad: w.quad,
+      box: w.box,
+    });
   for (const r of scene.relations) t.relations.push({ image_id, ...r });
   for (const c of captions) {
     const text_id = textIdOf(image_id, c.granularity);
     t.captions.push({ image_id, text_id, granularity: c.granularity, text: c.text });
-    for (const p of c.phrases) t.phrases.push({ image_id, text_id, granularity: c.granularity, phrase: p.phrase, span: [p.start, p.end], refs: p.refs });
+    for (const p of c.phrases)
+      t.phrases.push({
+        image_id,
+        text_id,
+        granularity: c.granularity,
+        phrase: p.phrase,
+        span: [p.start, p.end],
+        refs: p.refs,
+      });
   }
 }
 
@@ -106,7 +162,12 @@ export function scenesFromTruth(t: Truth): SceneTruth[] {
     index,
     width: im.width,
     height: im.height,
-    background: { tone: im.background_tone, pattern: im.background_pattern, period: im.background_period, direction: im.background_direction ? 1 : 0 },
+    background: {
+      tone: im.background_tone,
+      pattern: im.background_pattern,
+      period: im.background_period,
+      direction: im.background_direction ? 1 : 0,
+    },
     objects: (objects.get(im.image_id) ?? []).map(({ image_id: _, ...o }) => o).sort((a, b) => a.z - b.z),
     words: (words.get(im.image_id) ?? []).map(({ image_id: _, ...w }) => w),
     relations: (relations.get(im.image_id) ?? []).map(({ image_id: _, ...r }) => r),

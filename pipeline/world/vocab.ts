@@ -1,11 +1,30 @@
 /** The closed vocabulary of the demo world: what can be drawn, and the words used to say it. */
 
-export const CATEGORIES = ['circle', 'square', 'triangle', 'star', 'hexagon', 'pentagon', 'diamond', 'cross', 'heart', 'arrow'] as const;
+export const CATEGORIES = [
+  'circle',
+  'square',
+  'triangle',
+  'star',
+  'hexagon',
+  'pentagon',
+  'diamond',
+  'cross',
+  'heart',
+  'arrow',
+] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 const PLURAL: Record<Category, string> = {
-  circle: 'circles', square: 'squares', triangle: 'triangles', star: 'stars', hexagon: 'hexagons',
-  pentagon: 'pentagons', diamond: 'diamonds', cross: 'crosses', heart: 'hearts', arrow: 'arrows',
+  circle: 'circles',
+  square: 'squares',
+  triangle: 'triangles',
+  star: 'stars',
+  hexagon: 'hexagons',
+  pentagon: 'pentagons',
+  diamond: 'diamonds',
+  cross: 'crosses',
+  heart: 'hearts',
+  arrow: 'arrows',
 };
 export const plural = (c: Category): string => PLURAL[c];
 
@@ -48,16 +67,54 @@ export type BackgroundPattern = (typeof BACKGROUND_PATTERNS)[number];
 
 /** Words drawn in images for OCR: capitalised, lower case and digits, all in the font's ASCII range. */
 export const WORDS = [
-  'STOP', 'OPEN', 'SALE', 'EXIT', 'CAFE', 'HOTEL', 'PARK', 'BANK', 'TAXI', 'MENU',
-  'hello', 'world', 'river', 'north', 'south', 'garden', 'market', 'station', 'coffee', 'bread',
-  'Data', 'Engine', 'Florence', 'Shape', 'Vision', 'Paris', 'Lima', 'Oslo', 'Tokyo', 'Delhi',
-  '2024', '42', '7up', 'A1', 'B52', 'route 66', 'no entry', 'big sale', 'good day', 'one way',
+  'STOP',
+  'OPEN',
+  'SALE',
+  'EXIT',
+  'CAFE',
+  'HOTEL',
+  'PARK',
+  'BANK',
+  'TAXI',
+  'MENU',
+  'hello',
+  'world',
+  'river',
+  'north',
+  'south',
+  'garden',
+  'market',
+  'station',
+  'coffee',
+  'bread',
+  'Data',
+  'Engine',
+  'Florence',
+  'Shape',
+  'Vision',
+  'Paris',
+  'Lima',
+  'Oslo',
+  'Tokyo',
+  'Delhi',
+  '2024',
+  '42',
+  '7up',
+  'A1',
+  'B52',
+  'route 66',
+  'no entry',
+  'big sale',
+  'good day',
+  'one way',
 ] as const;
 
-export const WORD_COLOURS = { black: [16, 16, 16], navy: [20, 30, 110], 'dark red': [130, 14, 20], 'dark green': [14, 90, 30] } as const satisfies Record<
-  string,
-  readonly [number, number, number]
->;
+export const WORD_COLOURS = {
+  black: [16, 16, 16],
+  navy: [20, 30, 110],
+  'dark red': [130, 14, 20],
+  'dark green': [14, 90, 30],
+} as const satisfies Record<string, readonly [number, number, number]>;
 export type WordColour = keyof typeof WORD_COLOURS;
 
 export const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];

@@ -2,7 +2,14 @@ import type { RegionTextRecord, TextPhraseRegionRecord } from '../../schemas/rec
 import { boxArrays } from '../../filters/boxes/arrays.ts';
 import { batchedNms } from '../../filters/boxes/nms.ts';
 import { nounPhrases } from '../../filters/phrases/phrases.ts';
-import { emptyResult, sourceOf, type AdapterResult, type CaptionInput, type ImageInput, type SpecialistAdapter } from '../adapter.ts';
+import {
+  emptyResult,
+  sourceOf,
+  type AdapterResult,
+  type CaptionInput,
+  type ImageInput,
+  type SpecialistAdapter,
+} from '../adapter.ts';
 import { DetectorAdapter, type DetectorBatch, type DetectorOptions } from './detector.ts';
 
 /**
@@ -43,7 +50,10 @@ export class DetectorGroundingAdapter implements SpecialistAdapter {
 
   constructor(readonly opts: DetectorGroundingOptions) {
     // every box the detector reports at the threshold; the raw pre-threshold stays low so NMS sees them all
-    this.#detector = new DetectorAdapter({ ...opts, minScore: Math.min(opts.minScore ?? 0.05, opts.scoreThreshold ?? 0.3) });
+    this.#detector = new DetectorAdapter({
+      ...opts,
+      minScore: Math.min(opts.minScore ?? 0.05, opts.scoreThreshold ?? 0.3),
+    });
   }
 
   get name(): string {
@@ -60,7 +70,10 @@ export class DetectorGroundingAdapter implements SpecialistAdapter {
   }
 
   async prepare(batch: ImageInput[]): Promise<Prepared> {
-    return { detector: await this.#detector.prepare(batch), captions: new Map(batch.map((b) => [b.image_id, b.captions ?? []])) };
+    return {
+      detector: await this.#detector.prepare(batch),
+      captions: new Map(batch.map((b) => [b.image_id, b.captions ?? []])),
+    };
   }
 
   async run(p: Prepared): Promise<AdapterResult> {
@@ -80,7 +93,12 @@ export class DetectorGroundingAdapter implements SpecialistAdapter {
     for (const { image_id } of det.sizes) {
       const rows = byImage.get(image_id) ?? [];
       const labelOf = new Map(this.#classes.map((c, i) => [c, i]));
-      const kept = [...batchedNms(boxArrays(rows.map((r) => ({ box: r.box, score: r.score, label: labelOf.get(r.phrase) ?? -1 }))), this.opts.nmsIou ?? 0.5)].map((i) => rows[i]);
+      const kept = [
+        ...batchedNms(
+          boxArrays(rows.map((r) => ({ box: r.box, score: r.score, label: labelOf.get(r.phrase) ?? -1 }))),
+          this.opts.nmsIou ?? 0.5,
+        ),
+      ].map((i) => rows[i]);
       for (const cap of p.captions.get(image_id) ?? []) {
         for (const np of nounPhrases(cap.text)) {
           if (np.pronoun) continue;
@@ -89,8 +107,16 @@ export class DetectorGroundingAdapter implements SpecialistAdapter {
           if (!boxes.length) continue;
           const score = boxes.reduce((a, r) => a + (r.score ?? 0), 0) / boxes.length;
           result.text_phrase_region.push({
-            image_id, round, text_id: cap.text_id, granularity: cap.granularity, phrase: np.phrase, span: np.span,
-            boxes: boxes.map((r) => r.box), source, score, sources: [source],
+            image_id,
+            round,
+            text_id: cap.text_id,
+            granularity: cap.granularity,
+            phrase: np.phrase,
+            span: np.span,
+            boxes: boxes.map((r) => r.box),
+            source,
+            score,
+            sources: [source],
           } satisfies TextPhraseRegionRecord);
         }
       }

@@ -53,7 +53,11 @@ export class DetectorAdapter implements SpecialistAdapter {
     this.version = m.version;
     const options = sessionOptions(this.opts.threads);
     const path = fileFor(this.opts.modelDir, m, 'model');
-    const opened = await Promise.allSettled(Array.from({ length: this.opts.threads?.replicas ?? 1 }, () => openSession(path, options, this.opts.threads?.inference)));
+    const opened = await Promise.allSettled(
+      Array.from({ length: this.opts.threads?.replicas ?? 1 }, () =>
+        openSession(path, options, this.opts.threads?.inference),
+      ),
+    );
     const sessions = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     const failed = opened.find((o) => o.status === 'rejected');
     if (failed) {
@@ -62,10 +66,12 @@ export class DetectorAdapter implements SpecialistAdapter {
     }
     this.#sessions = sessions;
     const meta = sessions[0].inputMetadata[0];
-    const shape = meta && meta.isTensor ? meta.shape : [];
+    const shape = meta?.isTensor ? meta.shape : [];
     const fixed = typeof shape[3] === 'number' ? shape[3] : undefined;
     if (m.input_size && fixed && m.input_size !== fixed) {
-      throw new Error(`${this.opts.modelDir}: fld-model.json input_size ${m.input_size} but the ONNX input is ${fixed} wide`);
+      throw new Error(
+        `${this.opts.modelDir}: fld-model.json input_size ${m.input_size} but the ONNX input is ${fixed} wide`,
+      );
     }
     this.#size = m.input_size ?? fixed ?? 640;
   }
@@ -92,24 +98,53 @@ export class DetectorAdapter implements SpecialistAdapter {
     const classes = m.classes ?? [];
     const source = sourceOf(this);
     const round = this.opts.round ?? 0;
-    chunks.forEach((chunk, k) => chunk.forEach((d, b) => {
-      result.sizes.push({ image_id: d.image_id, width: d.image.width, height: d.image.height });
-      decoded[k][b].forEach((det, i) => result.region_text.push(regionRow(d.image_id, round, `${d.image_id}:${source}:${i}`, det.box, classes[det.classId], source, det.score)));
-    }));
+    chunks.forEach((chunk, k) =>
+      chunk.forEach((d, b) => {
+        result.sizes.push({ image_id: d.image_id, width: d.image.width, height: d.image.height });
+        decoded[k][b].forEach((det, i) =>
+          result.region_text.push(
+            regionRow(
+              d.image_id,
+              round,
+              `${d.image_id}:${source}:${i}`,
+              det.box,
+              classes[det.classId],
+              source,
+              det.score,
+            ),
+          ),
+        );
+      }),
+    );
     return result;
   }
 
   /** One session's inference over a slice of the batch, decoded per image (index within the slice). */
   async #runChunk(session: OrtSession, m: ModelManifest, chunk: Decoded<Prepared>[]): Promise<RawDetection[][]> {
     const s = this.#size;
-    const input = { type: 'float32', data: stackChw(chunk.map((d) => d.prepared.tensor)), dims: [chunk.length, 3, s, s] };
+    const input = {
+      type: 'float32',
+      data: stackChw(chunk.map((d) => d.prepared.tensor)),
+      dims: [chunk.length, 3, s, s],
+    };
     const outputs = await session.run({ [session.inputNames[0]]: input });
     const out = outputs[session.outputNames[0]];
     const classes = m.classes ?? [];
     if (out.dims[1] - 4 !== classes.length) {
-      throw new Error(`${this.opts.modelDir}: model outputs ${out.dims[1] - 4} classes, fld-model.json names ${classes.length}`);
+      throw new Error(
+        `${this.opts.modelDir}: model outputs ${out.dims[1] - 4} classes, fld-model.json names ${classes.length}`,
+      );
     }
-    return chunk.map((d, b) => decodeYolo(out.data as Float32Array, out.dims, b, d.prepared.info, this.opts.minScore ?? 0.05, this.opts.maxPerImage ?? 1000));
+    return chunk.map((d, b) =>
+      decodeYolo(
+        out.data as Float32Array,
+        out.dims,
+        b,
+        d.prepared.info,
+        this.opts.minScore ?? 0.05,
+        this.opts.maxPerImage ?? 1000,
+      ),
+    );
   }
 
   async annotate(batch: ImageInput[]): Promise<AdapterResult> {
@@ -135,6 +170,27 @@ function split<T>(items: T[], k: number): T[][] {
   return out;
 }
 
-function regionRow(image_id: string, round: number, region_id: string, box: [number, number, number, number], phrase: string, source: string, score: number): RegionTextRecord {
-  return { image_id, round, region_id, kind: 'object', box, quad: null, phrase, brief: null, noun_chunks: [], source, score, sources: [source] };
+function regionRow(
+  image_id: string,
+  round: number,
+  region_id: string,
+  box: [number, number, number, number],
+  phrase: string,
+  source: string,
+  score: number,
+): RegionTextRecord {
+  return {
+    image_id,
+    round,
+    region_id,
+    kind: 'object',
+    box,
+    quad: null,
+    phrase,
+    brief: null,
+    noun_chunks: [],
+    source,
+    score,
+    sources: [source],
+  };
 }

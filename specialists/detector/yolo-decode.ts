@@ -33,7 +33,10 @@ export function decodeYolo(
     let cls = -1;
     for (let c = 0; c < classes; c++) {
       const s = out[base + (4 + c) * anchors + a];
-      if (s > best) { best = s; cls = c; }
+      if (s > best) {
+        best = s;
+        cls = c;
+      }
     }
     if (!(best >= minScore)) continue;
     const cx = out[base + a];

@@ -18,7 +18,18 @@ import { florence2Pixels } from '../image/florence2-preprocess.ts';
 import { readManifest } from '../registry/model-folder.ts';
 import type { GenJob } from './generate.ts';
 import type { DtypeChoice } from './model-folder.ts';
-import { CAPTION_TASKS, SUPPORTED_TASKS, boxRows, captionRow, groundingRows, ocrRows, regionBriefRow, type CaptionInput, type RegionInput, type RowContext } from './rows.ts';
+import {
+  CAPTION_TASKS,
+  SUPPORTED_TASKS,
+  boxRows,
+  captionRow,
+  groundingRows,
+  ocrRows,
+  regionBriefRow,
+  type CaptionInput,
+  type RegionInput,
+  type RowContext,
+} from './rows.ts';
 import { openEngine, type FeaturesRef, type Florence2Engine } from './engine.ts';
 import { acquireEngine } from './shared-engine.ts';
 import type { GenerationOutput } from './runner.ts';
@@ -49,7 +60,9 @@ export interface Florence2AdapterOptions {
   shareEngine?: boolean;
 }
 
-const LONG_TEXT_TASKS: ReadonlySet<string> = new Set(Object.keys(CAPTION_TASKS).filter((t) => CAPTION_TASKS[t] !== 'brief'));
+const LONG_TEXT_TASKS: ReadonlySet<string> = new Set(
+  Object.keys(CAPTION_TASKS).filter((t) => CAPTION_TASKS[t] !== 'brief'),
+);
 
 /**
  * A task's max_new_tokens: the caller's, else the decoder's output limit for detailed captions (they run
@@ -59,7 +72,11 @@ export function maxNewTokensFor(task: string, given: number | undefined, outputL
   return given ?? (LONG_TEXT_TASKS.has(task) ? outputLimit : undefined);
 }
 
-export type Florence2Prepared = { ok: Decoded<Float32Array>[]; errors: AdapterResult['errors']; inputs: Map<string, Florence2Image> };
+export type Florence2Prepared = {
+  ok: Decoded<Float32Array>[];
+  errors: AdapterResult['errors'];
+  inputs: Map<string, Florence2Image>;
+};
 
 export class Florence2Adapter implements SpecialistAdapter {
   readonly kind = 'florence2' as const;
@@ -71,7 +88,8 @@ export class Florence2Adapter implements SpecialistAdapter {
   constructor(readonly opts: Florence2AdapterOptions) {
     this.tasks = opts.tasks ?? ['<CAPTION>'];
     for (const t of this.tasks) {
-      if (!(SUPPORTED_TASKS as readonly string[]).includes(t)) throw new Error(`florence2 adapter: task ${t} is not supported (supported: ${SUPPORTED_TASKS.join(' ')})`);
+      if (!(SUPPORTED_TASKS as readonly string[]).includes(t))
+        throw new Error(`florence2 adapter: task ${t} is not supported (supported: ${SUPPORTED_TASKS.join(' ')})`);
     }
   }
 
@@ -93,7 +111,8 @@ export class Florence2Adapter implements SpecialistAdapter {
     }
     const engineOpts = { dtype: this.opts.dtype, threads: this.opts.threads, maxBatch: this.opts.maxBatch };
     this.#runner = this.opts.shareEngine ? await acquireEngine(dir, engineOpts) : await openEngine(dir, engineOpts);
-    for (const t of this.tasks) if (!this.#runner.tasks.has(t)) throw new Error(`${dir}: preprocessor_config.json has no task ${t}`);
+    for (const t of this.tasks)
+      if (!this.#runner.tasks.has(t)) throw new Error(`${dir}: preprocessor_config.json has no task ${t}`);
   }
 
   /** Decode + preprocess, apart from `run` so a prefetcher can overlap it with the previous batch's inference. */
@@ -110,10 +129,16 @@ export class Florence2Adapter implements SpecialistAdapter {
     if (!p.ok.length) return result;
     const features = await runner.encodeImages(p.ok.map((d) => d.prepared));
     const source = sourceOf(this);
-    const ctx = p.ok.map((d): RowContext => ({
-      image_id: d.image_id, size: { width: d.image.width, height: d.image.height }, round: this.opts.round ?? 0, source, tasks: runner.tasks,
-      tokenOf: (id) => runner.tokenizer.tokenOf(id),
-    }));
+    const ctx = p.ok.map(
+      (d): RowContext => ({
+        image_id: d.image_id,
+        size: { width: d.image.width, height: d.image.height },
+        round: this.opts.round ?? 0,
+        source,
+        tasks: runner.tasks,
+        tokenOf: (id) => runner.tokenizer.tokenOf(id),
+      }),
+    );
     for (const d of p.ok) result.sizes.push({ image_id: d.image_id, width: d.image.width, height: d.image.height });
     try {
       await this.#annotateTasks(p, features, ctx, result);
@@ -123,37 +148,57 @@ export class Florence2Adapter implements SpecialistAdapter {
     return result;
   }
 
-  async #annotateTasks(p: Florence2Prepared, features: FeaturesRef, ctx: RowContext[], result: AdapterResult): Promise<void> {
+  async #annotateTasks(
+    p: Florence2Prepared,
+    features: FeaturesRef,
+    ctx: RowContext[],
+    result: AdapterResult,
+  ): Promise<void> {
     const runner = this.runner;
     const byId = p.inputs;
     const source = sourceOf(this);
     for (const task of this.tasks) {
-      const gen = { numBeams: this.opts.numBeams, maxNewTokens: maxNewTokensFor(task, this.opts.maxNewTokens, runner.outputLimit) };
+      const gen = {
+        numBeams: this.opts.numBeams,
+        maxNewTokens: maxNewTokensFor(task, this.opts.maxNewTokens, runner.outputLimit),
+      };
       const jobs: (GenJob & { use: (g: GenerationOutput) => void })[] = [];
       p.ok.forEach((d, i) => {
         const c = ctx[i];
         const job = (input: string, use: (typeof jobs)[number]['use']) => {
           const promptIds = runner.promptIds(buildPrefix(task, input, runner.tasks));
           if (promptIds.length > runner.promptLimit) {
-            result.errors.push({ image_id: d.image_id, stage: `annotate:florence2:${task}`, message: `image ${d.image_id}: ${task} prompt is ${promptIds.length} tokens, the model takes at most ${runner.promptLimit} after the image tokens` });
+            result.errors.push({
+              image_id: d.image_id,
+              stage: `annotate:florence2:${task}`,
+              message: `image ${d.image_id}: ${task} prompt is ${promptIds.length} tokens, the model takes at most ${runner.promptLimit} after the image tokens`,
+            });
             return;
           }
           jobs.push({ image: i, promptIds, use });
         };
         if (task in CAPTION_TASKS) job('', (g) => result.text.push(captionRow(c, task, g)));
-        else if (task === '<OD>' || task === '<DENSE_REGION_CAPTION>') job('', (g) => result.region_text.push(...boxRows(c, task, g)));
+        else if (task === '<OD>' || task === '<DENSE_REGION_CAPTION>')
+          job('', (g) => result.region_text.push(...boxRows(c, task, g)));
         else if (task === '<OCR_WITH_REGION>') job('', (g) => result.region_text.push(...ocrRows(c, task, g)));
         else if (task === '<CAPTION_TO_PHRASE_GROUNDING>') {
           const given = byId.get(d.image_id)?.captions;
-          const captions: CaptionInput[] = given ?? result.text.filter((t) => t.image_id === d.image_id && t.source === source);
-          for (const cap of captions) if (cap.text.trim()) job(cap.text, (g) => result.text_phrase_region.push(...groundingRows(c, task, cap, g)));
+          const captions: CaptionInput[] =
+            given ?? result.text.filter((t) => t.image_id === d.image_id && t.source === source);
+          for (const cap of captions)
+            if (cap.text.trim())
+              job(cap.text, (g) => result.text_phrase_region.push(...groundingRows(c, task, cap, g)));
         } else if (task === '<REGION_TO_DESCRIPTION>') {
           for (const r of byId.get(d.image_id)?.regions ?? []) {
             let locs: string;
             try {
               locs = locTokens(quantiseBox(r.box, c.size));
             } catch (e) {
-              result.errors.push({ image_id: d.image_id, stage: `annotate:florence2:${task}`, message: `image ${d.image_id}, region ${r.region_id}: ${(e as Error).message}` });
+              result.errors.push({
+                image_id: d.image_id,
+                stage: `annotate:florence2:${task}`,
+                message: `image ${d.image_id}, region ${r.region_id}: ${(e as Error).message}`,
+              });
               continue;
             }
             job(locs, (g) => result.region_text.push(regionBriefRow(c, r, g)));
@@ -162,7 +207,11 @@ export class Florence2Adapter implements SpecialistAdapter {
       });
       if (!jobs.length) continue;
       // only ids cross to the worker thread, not the row builders
-      const outs = await runner.generate(features, jobs.map(({ image, promptIds }) => ({ image, promptIds })), gen);
+      const outs = await runner.generate(
+        features,
+        jobs.map(({ image, promptIds }) => ({ image, promptIds })),
+        gen,
+      );
       outs.forEach((g, k) => jobs[k].use(g));
     }
   }

@@ -6,10 +6,10 @@
  */
 import { SPECIAL_TOKENS } from '../../schemas/florence2-tokens.ts';
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 /** Every Florence-2 / BART special token and every `<loc_N>`, longest alternatives first. */
 const SPECIAL = new RegExp(
-  [...[...SPECIAL_TOKENS].sort((a, b) => b.length - a.length).map(escape), '<loc_\\d+>'].join('|'),
+  [...[...SPECIAL_TOKENS].sort((a, b) => b.length - a.length).map(escapeRegExp), '<loc_\\d+>'].join('|'),
   'g',
 );
 

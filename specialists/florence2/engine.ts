@@ -26,7 +26,12 @@ export interface Florence2Engine {
   readonly outputLimit: number;
   promptIds(prefix: string): number[];
   encodeImages(pixels: readonly Float32Array[]): Promise<FeaturesRef>;
-  generate(features: FeaturesRef, jobs: readonly GenJob[], o?: GenerationOverrides, search?: 'auto' | 'beam'): Promise<GenerationOutput[]>;
+  generate(
+    features: FeaturesRef,
+    jobs: readonly GenJob[],
+    o?: GenerationOverrides,
+    search?: 'auto' | 'beam',
+  ): Promise<GenerationOutput[]>;
   freeFeatures(features: FeaturesRef): Promise<void>;
   release(): Promise<void>;
 }
@@ -40,7 +45,10 @@ export async function openEngine(dir: string, opts: Florence2RunnerOptions = {})
   const api = import.meta.resolve('tsx/esm/api');
   const child = new URL('./runner-worker.ts', import.meta.url).href;
   // a worker does not inherit `--import tsx`: it registers tsx itself before loading the TypeScript module
-  const worker = new Worker(`import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(child)}); })`, { eval: true, workerData: { dir, opts } });
+  const worker = new Worker(
+    `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(child)}); })`,
+    { eval: true, workerData: { dir, opts } },
+  );
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let dead: Error | null = null;
@@ -83,7 +91,8 @@ export async function openEngine(dir: string, opts: Florence2RunnerOptions = {})
       const handle = await call<number>({ op: 'encode', pixels });
       return { handle, count: pixels.length } as Remote;
     },
-    generate: (f, jobs, o = {}, search = 'auto') => call({ op: 'generate', handle: (f as Remote).handle, jobs, overrides: o, search }),
+    generate: (f, jobs, o = {}, search = 'auto') =>
+      call({ op: 'generate', handle: (f as Remote).handle, jobs, overrides: o, search }),
     freeFeatures: (f) => call({ op: 'free', handle: (f as Remote).handle }),
     async release() {
       await call({ op: 'release' }).catch(() => {});

@@ -9,7 +9,16 @@ import ort from 'onnxruntime-node';
 import { BeamSearch, GreedySearch, type Generated, type RowSearch } from './search.ts';
 import type { DecoderLayout, GraphTypes, Sessions } from './sessions.ts';
 import type { GenerationSettings } from './settings.ts';
-import { allocFloat, convertFloat, floatTensor, gatherRows, int64Tensor, lastLogits, type FloatData, type FloatType } from './tensors.ts';
+import {
+  allocFloat,
+  convertFloat,
+  floatTensor,
+  gatherRows,
+  int64Tensor,
+  lastLogits,
+  type FloatData,
+  type FloatType,
+} from './tensors.ts';
 
 /** Image features of a set of images, kept so several tasks and prompts reuse one vision pass. */
 export interface ImageFeatures {
@@ -33,9 +42,17 @@ export interface Graphs {
   decoder: DecoderLayout;
 }
 
-export async function encodeImages(g: Graphs, pixels: Float32Array, count: number, height: number, width: number): Promise<ImageFeatures> {
+export async function encodeImages(
+  g: Graphs,
+  pixels: Float32Array,
+  count: number,
+  height: number,
+  width: number,
+): Promise<ImageFeatures> {
   const px = convertFloat(pixels, 'float32', g.types.pixels);
-  const out = await g.sessions.vision_encoder.run({ pixel_values: floatTensor(g.types.pixels, px, [count, 3, height, width]) });
+  const out = await g.sessions.vision_encoder.run({
+    pixel_values: floatTensor(g.types.pixels, px, [count, 3, height, width]),
+  });
   const f = out.image_features;
   return { data: f.data as FloatData, type: g.types.imageFeatures, count, tokens: f.dims[1], dim: f.dims[2] };
 }
@@ -53,14 +70,22 @@ interface Encoded {
 
 async function encode(g: Graphs, f: ImageFeatures, jobs: GenJob[], pad: number): Promise<Encoded> {
   const S = Math.max(...jobs.map((j) => j.promptIds.length));
-  const N = f.tokens, D = f.dim, L = N + S, B = jobs.length;
+  const N = f.tokens,
+    D = f.dim,
+    L = N + S,
+    B = jobs.length;
   const t = g.types.encoderEmbeds;
-  const prompt = await embed(g, jobs.map((j) => [...j.promptIds, ...new Array(S - j.promptIds.length).fill(pad)]), t);
+  const prompt = await embed(
+    g,
+    jobs.map((j) => [...j.promptIds, ...new Array(S - j.promptIds.length).fill(pad)]),
+    t,
+  );
   const img = convertFloat(f.data, f.type, t);
   const embeds = allocFloat(t, B * L * D);
   const mask = new BigInt64Array(B * L);
   jobs.forEach((j, b) => {
-    if (j.image < 0 || j.image >= f.count) throw new Error(`job ${b}: image ${j.image} is outside the ${f.count} encoded images`);
+    if (j.image < 0 || j.image >= f.count)
+      throw new Error(`job ${b}: image ${j.image} is outside the ${f.count} encoded images`);
     embeds.set(img.subarray(j.image * N * D, (j.image + 1) * N * D) as never, b * L * D);
     embeds.set(prompt.subarray(b * S * D, (b + 1) * S * D) as never, b * L * D + N * D);
     mask.fill(1n, b * L, b * L + N + j.promptIds.length);
@@ -74,10 +99,18 @@ async function encode(g: Graphs, f: ImageFeatures, jobs: GenJob[], pad: number):
 }
 
 /** Greedy (num_beams 1) or beam search for a chunk of jobs in one batch. */
-export async function generateChunk(g: Graphs, f: ImageFeatures, jobs: GenJob[], s: GenerationSettings, vocab: number, beam: boolean): Promise<Generated[]> {
+export async function generateChunk(
+  g: Graphs,
+  f: ImageFeatures,
+  jobs: GenJob[],
+  s: GenerationSettings,
+  vocab: number,
+  beam: boolean,
+): Promise<Generated[]> {
   const enc = await encode(g, f, jobs, s.padTokenId);
   const { past, pastType, heads, headDim } = g.decoder;
-  const L = enc.length, D = f.dim;
+  const L = enc.length,
+    D = f.dim;
   const searches: RowSearch[] = jobs.map(() => (beam ? new BeamSearch(s, vocab) : new GreedySearch(s, vocab)));
   // one slot per live hypothesis, grouped by row in row order
   let slotRows = jobs.map((_, r) => r);
@@ -96,11 +129,17 @@ export async function generateChunk(g: Graphs, f: ImageFeatures, jobs: GenJob[],
     };
     for (const name of past) {
       const len = name.includes('.encoder.') ? L : pastLen;
-      feeds[name] = floatTensor(pastType, cache?.get(name) ?? allocFloat(pastType, 0), [n, heads, cache ? len : 0, headDim]);
+      feeds[name] = floatTensor(pastType, cache?.get(name) ?? allocFloat(pastType, 0), [
+        n,
+        heads,
+        cache ? len : 0,
+        headDim,
+      ]);
     }
     const out = await g.sessions.decoder_model_merged.run(feeds);
     const logits = lastLogits(out.logits);
-    if (logits.vocab !== vocab) throw new Error(`decoder_model_merged: logits are ${logits.vocab} wide, config.json vocab_size is ${vocab}`);
+    if (logits.vocab !== vocab)
+      throw new Error(`decoder_model_merged: logits are ${logits.vocab} wide, config.json vocab_size is ${vocab}`);
     // advance each row on its slots; collect the new slots and the old slot each extends
     const origin: number[] = [];
     const nextRows: number[] = [];
@@ -119,7 +158,8 @@ export async function generateChunk(g: Graphs, f: ImageFeatures, jobs: GenJob[],
     for (const name of past) {
       const isEnc = name.includes('.encoder.');
       // on the cache branch the encoder outputs are placeholders: step 0's stay in use
-      const data = isEnc && cache ? cache.get(name)! : (out[name.replace('past_key_values', 'present')].data as FloatData);
+      const data =
+        isEnc && cache ? cache.get(name)! : (out[name.replace('past_key_values', 'present')].data as FloatData);
       const rowSize = heads * (isEnc ? L : pastLen + 1) * headDim;
       const identity = origin.length === n && origin.every((o, i) => o === i);
       next.set(name, identity || (isEnc && cache && sameRows) ? data : gatherRows(data, rowSize, origin));

@@ -20,7 +20,12 @@ export function logSoftmax(logits: Float32Array, row: number, vocab: number, out
  * counts generated tokens before this one. Returns whether the token is forced (its score says
  * nothing about the model's confidence).
  */
-export function processScores(scores: Float64Array, seq: readonly number[], step: number, s: GenerationSettings): boolean {
+export function processScores(
+  scores: Float64Array,
+  seq: readonly number[],
+  step: number,
+  s: GenerationSettings,
+): boolean {
   const n = s.noRepeatNgramSize;
   if (n > 0 && seq.length >= n) {
     const start = seq.length - n + 1;

@@ -26,7 +26,10 @@ export type DtypeChoice = Dtype | Partial<Record<GraphName, Dtype>>;
 
 export function graphPath(dir: string, graph: GraphName, choice: DtypeChoice = 'fp32'): string {
   const dtype = typeof choice === 'string' ? choice : (choice[graph] ?? 'fp32');
-  if (!(dtype in DTYPE_SUFFIX)) throw new Error(`${dir}: unknown dtype ${JSON.stringify(dtype)} for ${graph} (known: ${Object.keys(DTYPE_SUFFIX).join(', ')})`);
+  if (!(dtype in DTYPE_SUFFIX))
+    throw new Error(
+      `${dir}: unknown dtype ${JSON.stringify(dtype)} for ${graph} (known: ${Object.keys(DTYPE_SUFFIX).join(', ')})`,
+    );
   return join(dir, 'onnx', `${graph}${DTYPE_SUFFIX[dtype]}.onnx`);
 }
 
@@ -55,7 +58,13 @@ export interface FolderConfigs {
 
 export async function readFolderConfigs(dir: string): Promise<FolderConfigs> {
   const [config, generation, preprocessor, tokenizer, tokenizerConfig] = await Promise.all(
-    ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'].map((f) => readJson(dir, f)),
+    [
+      'config.json',
+      'generation_config.json',
+      'preprocessor_config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ].map((f) => readJson(dir, f)),
   );
   return { config, generation, preprocessor, tokenizer, tokenizerConfig };
 }

@@ -5,7 +5,7 @@
 import { parseTaskOutput, parseRegionText } from '../../schemas/florence2-parse.ts';
 import type { BoxesResult, OcrResult } from '../../schemas/florence2-parse-boxes.ts';
 import type { TaskTable } from '../../schemas/florence2-tasks.ts';
-import type { Box, ImageSize, Quad } from '../../schemas/loc-codec.ts';
+import type { ImageSize, Quad } from '../../schemas/loc-codec.ts';
 import type { CaptionInput, RegionInput } from '../adapter.ts';
 import type { Granularity, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
 import { cleanCaptionText } from './caption-text.ts';
@@ -20,7 +20,12 @@ export const CAPTION_TASKS: Readonly<Record<string, Granularity>> = {
 
 /** The tasks this adapter turns into rows. */
 export const SUPPORTED_TASKS = [
-  ...Object.keys(CAPTION_TASKS), '<OD>', '<DENSE_REGION_CAPTION>', '<OCR_WITH_REGION>', '<CAPTION_TO_PHRASE_GROUNDING>', '<REGION_TO_DESCRIPTION>',
+  ...Object.keys(CAPTION_TASKS),
+  '<OD>',
+  '<DENSE_REGION_CAPTION>',
+  '<OCR_WITH_REGION>',
+  '<CAPTION_TO_PHRASE_GROUNDING>',
+  '<REGION_TO_DESCRIPTION>',
 ] as const;
 
 export interface RowContext {
@@ -41,8 +46,17 @@ export function captionRow(c: RowContext, task: string, g: Generated & { text: s
   const parsed = parseTaskOutput(g.text, task, c.size, { tasks: c.tasks });
   const text = parsed.type === 'pure_text' ? cleanCaptionText(parsed.text) : '';
   return {
-    ...base(c), text_id: `${c.image_id}:${c.source}:${granularity}`, granularity, text, score: outputConfidence(g),
-    objects: 0, attributes: 0, actions: 0, proper_nouns: 0, object_complexity: 0, action_complexity: 0,
+    ...base(c),
+    text_id: `${c.image_id}:${c.source}:${granularity}`,
+    granularity,
+    text,
+    score: outputConfidence(g),
+    objects: 0,
+    attributes: 0,
+    actions: 0,
+    proper_nouns: 0,
+    object_complexity: 0,
+    action_complexity: 0,
   };
 }
 
@@ -52,8 +66,15 @@ export function boxRows(c: RowContext, task: string, g: Generated & { text: stri
   const scores = matchScores(parsed.boxes, scoredGroups(g, c.tokenOf, 4, c.size));
   const tag = task === '<OD>' ? 'od' : 'dense';
   return parsed.boxes.map((box, i) => ({
-    ...base(c), region_id: `${c.image_id}:${c.source}:${tag}:${i}`, kind: 'object', box, quad: null,
-    phrase: parsed.labels[i], brief: task === '<OD>' ? null : parsed.labels[i], noun_chunks: [], score: scores[i],
+    ...base(c),
+    region_id: `${c.image_id}:${c.source}:${tag}:${i}`,
+    kind: 'object',
+    box,
+    quad: null,
+    phrase: parsed.labels[i],
+    brief: task === '<OD>' ? null : parsed.labels[i],
+    noun_chunks: [],
+    score: scores[i],
   }));
 }
 
@@ -61,10 +82,18 @@ export function ocrRows(c: RowContext, task: string, g: Generated & { text: stri
   const parsed = parseTaskOutput(g.text, task, c.size, { tasks: c.tasks }) as OcrResult;
   const scores = matchScores(parsed.quads, scoredGroups(g, c.tokenOf, 8, c.size));
   return parsed.quads.map((quad: Quad, i) => {
-    const xs = [quad[0], quad[2], quad[4], quad[6]], ys = [quad[1], quad[3], quad[5], quad[7]];
+    const xs = [quad[0], quad[2], quad[4], quad[6]],
+      ys = [quad[1], quad[3], quad[5], quad[7]];
     return {
-      ...base(c), region_id: `${c.image_id}:${c.source}:ocr:${i}`, kind: 'text', box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)],
-      quad, phrase: parsed.labels[i], brief: null, noun_chunks: [], score: scores[i],
+      ...base(c),
+      region_id: `${c.image_id}:${c.source}:ocr:${i}`,
+      kind: 'text',
+      box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)],
+      quad,
+      phrase: parsed.labels[i],
+      brief: null,
+      noun_chunks: [],
+      score: scores[i],
     };
   });
 }
@@ -74,7 +103,8 @@ export function findSpan(text: string, phrase: string, from: number): [number, n
   let at = text.indexOf(phrase, from);
   if (at < 0) at = text.indexOf(phrase);
   if (at < 0) {
-    const lower = text.toLowerCase(), p = phrase.toLowerCase();
+    const lower = text.toLowerCase(),
+      p = phrase.toLowerCase();
     at = lower.indexOf(p, from);
     if (at < 0) at = lower.indexOf(p);
   }
@@ -85,7 +115,12 @@ export function findSpan(text: string, phrase: string, from: number): [number, n
  * `<CAPTION_TO_PHRASE_GROUNDING>`: one row per grounded phrase with its span in the input caption.
  * A phrase the model wrote that is not in the caption has no span and gives no row.
  */
-export function groundingRows(c: RowContext, task: string, caption: CaptionInput, g: Generated & { text: string }): TextPhraseRegionRecord[] {
+export function groundingRows(
+  c: RowContext,
+  task: string,
+  caption: CaptionInput,
+  g: Generated & { text: string },
+): TextPhraseRegionRecord[] {
   const parsed = parseTaskOutput(g.text, task, c.size, { tasks: c.tasks }) as BoxesResult;
   const boxScores = matchScores(parsed.boxes, scoredGroups(g, c.tokenOf, 4, c.size));
   const rows: TextPhraseRegionRecord[] = [];
@@ -99,7 +134,12 @@ export function groundingRows(c: RowContext, task: string, caption: CaptionInput
     from = span[1];
     const known = scores.filter((x): x is number => x !== null);
     rows.push({
-      ...base(c), text_id: caption.text_id, granularity: caption.granularity, phrase: caption.text.slice(span[0], span[1]), span, boxes: grp.boxes,
+      ...base(c),
+      text_id: caption.text_id,
+      granularity: caption.granularity,
+      phrase: caption.text.slice(span[0], span[1]),
+      span,
+      boxes: grp.boxes,
       score: known.length ? known.reduce((a, b) => a + b, 0) / known.length : null,
     });
   }
@@ -110,7 +150,14 @@ export function groundingRows(c: RowContext, task: string, caption: CaptionInput
 export function regionBriefRow(c: RowContext, region: RegionInput, g: Generated & { text: string }): RegionTextRecord {
   const { text } = parseRegionText(g.text, c.size);
   return {
-    ...base(c), region_id: region.region_id, kind: 'object', box: region.box, quad: null, phrase: region.phrase ?? '', brief: cleanCaptionText(text),
-    noun_chunks: [], score: outputConfidence(g),
+    ...base(c),
+    region_id: region.region_id,
+    kind: 'object',
+    box: region.box,
+    quad: null,
+    phrase: region.phrase ?? '',
+    brief: cleanCaptionText(text),
+    noun_chunks: [],
+    score: outputConfidence(g),
   };
 }

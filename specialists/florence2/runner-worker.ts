@@ -14,7 +14,14 @@ let nextHandle = 0;
 
 type Request =
   | { id: number; op: 'encode'; pixels: Float32Array[] }
-  | { id: number; op: 'generate'; handle: number; jobs: Parameters<Florence2Runner['generate']>[1]; overrides: Parameters<Florence2Runner['generate']>[2]; search: Parameters<Florence2Runner['generate']>[3] }
+  | {
+      id: number;
+      op: 'generate';
+      handle: number;
+      jobs: Parameters<Florence2Runner['generate']>[1];
+      overrides: Parameters<Florence2Runner['generate']>[2];
+      search: Parameters<Florence2Runner['generate']>[3];
+    }
   | { id: number; op: 'free'; handle: number }
   | { id: number; op: 'release' };
 

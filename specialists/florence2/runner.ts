@@ -10,7 +10,12 @@ import { encodeImages, generateChunk, type GenJob, type Graphs, type ImageFeatur
 import { readFolderConfigs, type DtypeChoice } from './model-folder.ts';
 import type { Generated } from './search.ts';
 import { describeSessions, openSessions, releaseSessions } from './sessions.ts';
-import { DEFAULT_MAX_NEW_TOKENS, generationSettings, type GenerationOverrides, type GenerationSettings } from './settings.ts';
+import {
+  DEFAULT_MAX_NEW_TOKENS,
+  generationSettings,
+  type GenerationOverrides,
+  type GenerationSettings,
+} from './settings.ts';
 import { Florence2Tokenizer } from './tokenizer.ts';
 
 export interface Florence2RunnerOptions {
@@ -86,11 +91,22 @@ export class Florence2Runner {
     const info = await loadFolderInfo(dir);
     const c = info.configs;
     const maxBatch = opts.maxBatch ?? 8;
-    if (!(Number.isInteger(maxBatch) && maxBatch >= 1)) throw new Error(`maxBatch must be an integer >= 1 (got ${maxBatch})`);
+    if (!(Number.isInteger(maxBatch) && maxBatch >= 1))
+      throw new Error(`maxBatch must be an integer >= 1 (got ${maxBatch})`);
     const sessions = await openSessions(dir, opts.dtype ?? 'fp32', opts.threads);
     try {
       const { types, decoder } = describeSessions(sessions, c.config);
-      return new Florence2Runner(dir, { sessions, types, decoder }, info.tokenizer, info.tasks, info.image, info.vocab, maxBatch, c.generation, c.config);
+      return new Florence2Runner(
+        dir,
+        { sessions, types, decoder },
+        info.tokenizer,
+        info.tasks,
+        info.image,
+        info.vocab,
+        maxBatch,
+        c.generation,
+        c.config,
+      );
     } catch (e) {
       await releaseSessions(sessions);
       throw new Error(`${dir}: ${(e as Error).message}`);
@@ -100,7 +116,10 @@ export class Florence2Runner {
   settings(o: GenerationOverrides = {}): GenerationSettings {
     const s = generationSettings(this.generationConfig, this.config, o);
     const max = Number(((this.config.text_config ?? {}) as Record<string, unknown>).max_position_embeddings);
-    if (Number.isFinite(max) && s.maxNewTokens > max) throw new Error(`max_new_tokens ${s.maxNewTokens} is more than the decoder's ${max} positions (config.json text_config.max_position_embeddings)`);
+    if (Number.isFinite(max) && s.maxNewTokens > max)
+      throw new Error(
+        `max_new_tokens ${s.maxNewTokens} is more than the decoder's ${max} positions (config.json text_config.max_position_embeddings)`,
+      );
     return s;
   }
 
@@ -125,18 +144,27 @@ export class Florence2Runner {
     const plane = 3 * width * height;
     const all = new Float32Array(pixels.length * plane);
     pixels.forEach((p, i) => {
-      if (p.length !== plane) throw new Error(`image ${i}: pixel tensor has ${p.length} values, the model takes 3x${height}x${width}`);
+      if (p.length !== plane)
+        throw new Error(`image ${i}: pixel tensor has ${p.length} values, the model takes 3x${height}x${width}`);
       all.set(p, i * plane);
     });
     return encodeImages(this.graphs, all, pixels.length, height, width);
   }
 
   /** One output per job, in job order; jobs run in batches of `maxBatch`. `beam` runs beam search even with one beam. */
-  async generate(features: ImageFeatures, jobs: readonly GenJob[], o: GenerationOverrides = {}, search: 'auto' | 'beam' = 'auto'): Promise<GenerationOutput[]> {
+  async generate(
+    features: ImageFeatures,
+    jobs: readonly GenJob[],
+    o: GenerationOverrides = {},
+    search: 'auto' | 'beam' = 'auto',
+  ): Promise<GenerationOutput[]> {
     const s = this.settings(o);
     const limit = this.promptLimit;
     jobs.forEach((j, k) => {
-      if (j.promptIds.length > limit) throw new Error(`job ${k}: prompt of ${j.promptIds.length} tokens is longer than the encoder takes after the image tokens (${limit})`);
+      if (j.promptIds.length > limit)
+        throw new Error(
+          `job ${k}: prompt of ${j.promptIds.length} tokens is longer than the encoder takes after the image tokens (${limit})`,
+        );
     });
     const out: GenerationOutput[] = [];
     for (let i = 0; i < jobs.length; i += this.maxBatch) {

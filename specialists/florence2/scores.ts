@@ -7,7 +7,8 @@ import { dequantisePoints, type ImageSize } from '../../schemas/loc-codec.ts';
 import type { Generated } from './search.ts';
 
 export function outputConfidence(g: Generated): number | null {
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   g.logprobs.forEach((lp, i) => {
     if (!g.forced[i]) {
       sum += lp;
@@ -29,7 +30,12 @@ export interface ScoredGroup {
  * Every group of `per` adjacent loc tokens in the generated tokens, in order, with its score. The
  * first group of a run also counts the label tokens written before the run.
  */
-export function scoredGroups(g: Generated, tokenOf: (id: number) => string | undefined, per: 4 | 8, size: ImageSize): ScoredGroup[] {
+export function scoredGroups(
+  g: Generated,
+  tokenOf: (id: number) => string | undefined,
+  per: 4 | 8,
+  size: ImageSize,
+): ScoredGroup[] {
   const out: ScoredGroup[] = [];
   const gen = g.seq.slice(1);
   let label: number[] = [];
@@ -37,8 +43,13 @@ export function scoredGroups(g: Generated, tokenOf: (id: number) => string | und
   const lp = (i: number) => (g.forced[i] ? null : g.logprobs[i]);
   const flush = () => {
     for (let k = 0; k + per <= run.bins.length; k += per) {
-      const lps = [...(k === 0 ? label.map(lp) : []), ...run.lps.slice(k, k + per)].filter((x): x is number => x !== null);
-      out.push({ points: dequantisePoints(run.bins.slice(k, k + per), size), score: lps.length ? Math.exp(lps.reduce((a, b) => a + b, 0) / lps.length) : null });
+      const lps = [...(k === 0 ? label.map(lp) : []), ...run.lps.slice(k, k + per)].filter(
+        (x): x is number => x !== null,
+      );
+      out.push({
+        points: dequantisePoints(run.bins.slice(k, k + per), size),
+        score: lps.length ? Math.exp(lps.reduce((a, b) => a + b, 0) / lps.length) : null,
+      });
     }
     run = { bins: [], lps: [] };
     label = [];

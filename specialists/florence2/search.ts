@@ -35,19 +35,33 @@ export interface RowSearch {
 }
 
 const extend = (h: Hypothesis, tok: number, lp: number, forced: boolean): Hypothesis => ({
-  seq: [...h.seq, tok], sum: h.sum + lp, logprobs: [...h.logprobs, lp], forced: [...h.forced, forced],
+  seq: [...h.seq, tok],
+  sum: h.sum + lp,
+  logprobs: [...h.logprobs, lp],
+  forced: [...h.forced, forced],
 });
 
-const start = (s: GenerationSettings): Hypothesis => ({ seq: [s.decoderStartTokenId], sum: 0, logprobs: [], forced: [] });
+const start = (s: GenerationSettings): Hypothesis => ({
+  seq: [s.decoderStartTokenId],
+  sum: 0,
+  logprobs: [],
+  forced: [],
+});
 
-const normalised = (h: Hypothesis, s: GenerationSettings): Generated => ({ ...h, score: h.sum / Math.max(1, h.seq.length - 1) ** s.lengthPenalty });
+const normalised = (h: Hypothesis, s: GenerationSettings): Generated => ({
+  ...h,
+  score: h.sum / Math.max(1, h.seq.length - 1) ** s.lengthPenalty,
+});
 
 export class GreedySearch implements RowSearch {
   done = false;
   #h: Hypothesis;
   readonly #scores: Float64Array;
 
-  constructor(readonly s: GenerationSettings, vocab: number) {
+  constructor(
+    readonly s: GenerationSettings,
+    vocab: number,
+  ) {
     this.#h = start(s);
     this.#scores = new Float64Array(vocab);
   }
@@ -79,7 +93,10 @@ export class BeamSearch implements RowSearch {
   #finished: Generated[] = [];
   readonly #scores: Float64Array[] = [];
 
-  constructor(readonly s: GenerationSettings, readonly vocab: number) {
+  constructor(
+    readonly s: GenerationSettings,
+    readonly vocab: number,
+  ) {
     this.#beams = [start(s)];
     for (let i = 0; i < s.numBeams; i++) this.#scores.push(new Float64Array(vocab));
   }

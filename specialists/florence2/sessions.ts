@@ -31,42 +31,51 @@ export interface GraphTypes {
 
 function tensorMeta(list: readonly ort.InferenceSession.ValueMetadata[], name: string, where: string) {
   const m = list.find((x) => x.name === name);
-  if (!m || !m.isTensor) throw new Error(`${where}: no tensor named ${name} (has ${list.map((x) => x.name).join(', ')})`);
+  if (!m?.isTensor) throw new Error(`${where}: no tensor named ${name} (has ${list.map((x) => x.name).join(', ')})`);
   return m;
 }
 
 function floatType(list: readonly ort.InferenceSession.ValueMetadata[], name: string, where: string): FloatType {
   const m = tensorMeta(list, name, where);
-  if (m.type !== 'float32' && m.type !== 'float16') throw new Error(`${where}: ${name} is ${m.type}, expected float32 or float16`);
+  if (m.type !== 'float32' && m.type !== 'float16')
+    throw new Error(`${where}: ${name} is ${m.type}, expected float32 or float16`);
   return m.type;
 }
 
 export async function openSessions(dir: string, dtype: DtypeChoice, threads: ThreadOptions = {}): Promise<Sessions> {
   const opts = sessionOptions(threads);
-  const entries = await Promise.all(GRAPHS.map(async (g) => {
-    const path = graphPath(dir, g, dtype);
-    try {
-      return [g, await ort.InferenceSession.create(path, opts)] as const;
-    } catch (e) {
-      throw new Error(`${path}: cannot load (${(e as Error).message.split('\n')[0]})`);
-    }
-  }));
+  const entries = await Promise.all(
+    GRAPHS.map(async (g) => {
+      const path = graphPath(dir, g, dtype);
+      try {
+        return [g, await ort.InferenceSession.create(path, opts)] as const;
+      } catch (e) {
+        throw new Error(`${path}: cannot load (${(e as Error).message.split('\n')[0]})`);
+      }
+    }),
+  );
   return Object.fromEntries(entries) as Sessions;
 }
 
 /** Reads names, types and KV sizes from metadata; heads and head size from config.json only when the graph leaves them symbolic. */
-export function describeSessions(s: Sessions, config: Record<string, unknown>): { types: GraphTypes; decoder: DecoderLayout } {
+export function describeSessions(
+  s: Sessions,
+  config: Record<string, unknown>,
+): { types: GraphTypes; decoder: DecoderLayout } {
   const d = s.decoder_model_merged;
   const where = 'decoder_model_merged';
   const past = d.inputNames.filter((n) => n.startsWith('past_key_values.'));
   if (!past.length) throw new Error(`${where}: no past_key_values.* inputs (not a merged decoder)`);
-  if (!d.inputNames.includes('use_cache_branch')) throw new Error(`${where}: no use_cache_branch input (not a merged decoder)`);
+  if (!d.inputNames.includes('use_cache_branch'))
+    throw new Error(`${where}: no use_cache_branch input (not a merged decoder)`);
   const pm = tensorMeta(d.inputMetadata, past[0], where) as ort.InferenceSession.TensorValueMetadata;
   const text = (config.text_config ?? {}) as Record<string, unknown>;
   const heads = typeof pm.shape[1] === 'number' ? pm.shape[1] : Number(text.decoder_attention_heads);
   const headDim = typeof pm.shape[3] === 'number' ? pm.shape[3] : Number(text.d_model) / heads;
   if (!(Number.isInteger(heads) && heads > 0 && Number.isInteger(headDim) && headDim > 0)) {
-    throw new Error(`${where}: cannot tell heads / head size from ${past[0]} shape ${JSON.stringify(pm.shape)} or config.json text_config`);
+    throw new Error(
+      `${where}: cannot tell heads / head size from ${past[0]} shape ${JSON.stringify(pm.shape)} or config.json text_config`,
+    );
   }
   return {
     types: {

@@ -15,20 +15,28 @@ export interface GenerationSettings {
   maxNewTokens: number;
 }
 
-export type GenerationOverrides = Partial<Pick<GenerationSettings, 'numBeams' | 'maxNewTokens' | 'noRepeatNgramSize' | 'lengthPenalty'>>;
+export type GenerationOverrides = Partial<
+  Pick<GenerationSettings, 'numBeams' | 'maxNewTokens' | 'noRepeatNgramSize' | 'lengthPenalty'>
+>;
 
 export const DEFAULT_MAX_NEW_TOKENS = 256;
 
-export function generationSettings(generation: Record<string, unknown>, config: Record<string, unknown>, o: GenerationOverrides = {}): GenerationSettings {
+export function generationSettings(
+  generation: Record<string, unknown>,
+  config: Record<string, unknown>,
+  o: GenerationOverrides = {},
+): GenerationSettings {
   const pick = (k: string): unknown => generation[k] ?? config[k];
   const id = (k: string): number => {
     const v = pick(k);
-    if (!Number.isInteger(v) || (v as number) < 0) throw new Error(`generation_config.json / config.json: ${k} must be a token id (got ${JSON.stringify(v)})`);
+    if (!Number.isInteger(v) || (v as number) < 0)
+      throw new Error(`generation_config.json / config.json: ${k} must be a token id (got ${JSON.stringify(v)})`);
     return v as number;
   };
   const optId = (k: string): number | null => (pick(k) === undefined || pick(k) === null ? null : id(k));
   const int = (v: unknown, what: string, min: number): number => {
-    if (!Number.isInteger(v) || (v as number) < min) throw new Error(`${what} must be an integer >= ${min} (got ${JSON.stringify(v)})`);
+    if (!Number.isInteger(v) || (v as number) < min)
+      throw new Error(`${what} must be an integer >= ${min} (got ${JSON.stringify(v)})`);
     return v as number;
   };
   const eos = pick('eos_token_id');

@@ -29,11 +29,21 @@ export async function acquireEngine(dir: string, opts: Florence2RunnerOptions = 
   let released = false;
   // explicit delegation, not a prototype or proxy: the inline runner keeps private fields that need `this` = itself
   return {
-    get tokenizer() { return e.tokenizer; },
-    get tasks() { return e.tasks; },
-    get image() { return e.image; },
-    get promptLimit() { return e.promptLimit; },
-    get outputLimit() { return e.outputLimit; },
+    get tokenizer() {
+      return e.tokenizer;
+    },
+    get tasks() {
+      return e.tasks;
+    },
+    get image() {
+      return e.image;
+    },
+    get promptLimit() {
+      return e.promptLimit;
+    },
+    get outputLimit() {
+      return e.outputLimit;
+    },
     promptIds: (prefix) => e.promptIds(prefix),
     encodeImages: (pixels) => e.encodeImages(pixels),
     generate: (f, jobs, o, search) => e.generate(f, jobs, o, search),

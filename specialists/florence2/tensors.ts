@@ -18,7 +18,7 @@ export function toHalf(v: number): number {
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
@@ -27,12 +27,12 @@ export function toHalf(v: number): number {
     let half = mant >>> shift;
     const rem = mant & ((1 << shift) - 1);
     const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && (half & 1))) half++;
+    if (rem > mid || (rem === mid && half & 1)) half++;
     return sign | half;
   }
   let half = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
   return sign | half;
 }
 
@@ -76,16 +76,24 @@ export function floatTensor(type: FloatType, data: FloatData, dims: readonly num
 export function int64Tensor(rows: readonly (readonly number[])[]): ort.Tensor {
   const width = rows[0]?.length ?? 0;
   const out = new BigInt64Array(rows.length * width);
-  rows.forEach((r, i) => r.forEach((v, j) => { out[i * width + j] = BigInt(v); }));
+  rows.forEach((r, i) =>
+    r.forEach((v, j) => {
+      out[i * width + j] = BigInt(v);
+    }),
+  );
   return new ort.Tensor('int64', out, [rows.length, width]);
 }
 
 /** Logits of the last position per row as float32 whatever the graph returns. */
 export function lastLogits(t: ort.Tensor): { data: Float32Array; rows: number; vocab: number } {
   const [rows, steps, vocab] = t.dims;
-  const all = t.type === 'float16' ? (convertFloat(t.data as Uint16Array, 'float16', 'float32') as Float32Array) : (t.data as Float32Array);
+  const all =
+    t.type === 'float16'
+      ? (convertFloat(t.data as Uint16Array, 'float16', 'float32') as Float32Array)
+      : (t.data as Float32Array);
   if (steps === 1) return { data: all, rows, vocab };
   const out = new Float32Array(rows * vocab);
-  for (let r = 0; r < rows; r++) out.set(all.subarray((r * steps + steps - 1) * vocab, (r * steps + steps) * vocab), r * vocab);
+  for (let r = 0; r < rows; r++)
+    out.set(all.subarray((r * steps + steps - 1) * vocab, (r * steps + steps) * vocab), r * vocab);
   return { data: out, rows, vocab };
 }

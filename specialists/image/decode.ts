@@ -67,10 +67,18 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
   const h = meta.pageHeight ?? meta.height ?? 0;
   if (!(w > 0 && h > 0)) throw new ImageDecodeError(`image declares no size (${w}x${h})`);
   if (w * h > maxPixels) {
-    throw new ImageDecodeError(`image is ${w}x${h} = ${w * h} pixels, over the limit of ${maxPixels} (decompression bomb guard)`);
+    throw new ImageDecodeError(
+      `image is ${w}x${h} = ${w * h} pixels, over the limit of ${maxPixels} (decompression bomb guard)`,
+    );
   }
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, autoOrient: true, pages: 1, page: 0, failOn: opts.failOn ?? 'warning' })
+    const { data, info } = await sharp(bytes, {
+      limitInputPixels: maxPixels,
+      autoOrient: true,
+      pages: 1,
+      page: 0,
+      failOn: opts.failOn ?? 'warning',
+    })
       .flatten({ background: opts.background ?? '#ffffff' })
       .toColourspace('srgb')
       .removeAlpha()
@@ -85,5 +93,7 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
 }
 
 function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0].trim();
+  return String((e as Error)?.message ?? e)
+    .split('\n')[0]
+    .trim();
 }

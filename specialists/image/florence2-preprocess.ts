@@ -4,16 +4,26 @@ import type { RgbImage } from './decode.ts';
 import { resizeRgb, type ResizeKernel } from './resize.ts';
 
 /** The fields of a Hugging Face `preprocessor_config.json` that the Florence-2 image path uses. */
-const PreprocessorConfig = z.object({
-  do_resize: z.boolean().default(true),
-  size: z.union([z.object({ height: z.number().int().positive(), width: z.number().int().positive() }), z.number().int().positive()]),
-  resample: z.number().int().min(0).max(5).default(3),
-  do_rescale: z.boolean().default(true),
-  rescale_factor: z.number().positive().default(1 / 255),
-  do_normalize: z.boolean().default(true),
-  image_mean: z.tuple([z.number(), z.number(), z.number()]).default([0.485, 0.456, 0.406]),
-  image_std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([0.229, 0.224, 0.225]),
-}).loose();
+const PreprocessorConfig = z
+  .object({
+    do_resize: z.boolean().default(true),
+    size: z.union([
+      z.object({ height: z.number().int().positive(), width: z.number().int().positive() }),
+      z.number().int().positive(),
+    ]),
+    resample: z.number().int().min(0).max(5).default(3),
+    do_rescale: z.boolean().default(true),
+    rescale_factor: z
+      .number()
+      .positive()
+      .default(1 / 255),
+    do_normalize: z.boolean().default(true),
+    image_mean: z.tuple([z.number(), z.number(), z.number()]).default([0.485, 0.456, 0.406]),
+    image_std: z
+      .tuple([z.number().positive(), z.number().positive(), z.number().positive()])
+      .default([0.229, 0.224, 0.225]),
+  })
+  .loose();
 
 export interface Florence2ImageConfig {
   width: number;
@@ -26,7 +36,14 @@ export interface Florence2ImageConfig {
 }
 
 /** PIL resample codes (as in preprocessor_config.json) to the nearest sharp kernel. */
-const KERNELS: Record<number, ResizeKernel> = { 0: 'nearest', 1: 'lanczos3', 2: 'linear', 3: 'cubic', 4: 'linear', 5: 'linear' };
+const KERNELS: Record<number, ResizeKernel> = {
+  0: 'nearest',
+  1: 'lanczos3',
+  2: 'linear',
+  3: 'cubic',
+  4: 'linear',
+  5: 'linear',
+};
 
 /** Reads size, resample, rescale, mean and std from a parsed `preprocessor_config.json`; nothing is assumed. */
 export function florence2ImageConfig(json: unknown): Florence2ImageConfig {
@@ -46,7 +63,9 @@ export function florence2ImageConfig(json: unknown): Florence2ImageConfig {
 /** Resize (aspect ratio not kept, as CLIPImageProcessor does), rescale, normalise; CHW float32. */
 export async function florence2Pixels(img: RgbImage, cfg: Florence2ImageConfig): Promise<Float32Array> {
   if (!cfg.resize && (img.width !== cfg.width || img.height !== cfg.height)) {
-    throw new Error(`image is ${img.width}x${img.height} but do_resize is false and the model takes ${cfg.width}x${cfg.height}`);
+    throw new Error(
+      `image is ${img.width}x${img.height} but do_resize is false and the model takes ${cfg.width}x${cfg.height}`,
+    );
   }
   const r = await resizeRgb(img, cfg.width, cfg.height, cfg.kernel);
   const plane = cfg.width * cfg.height;

@@ -39,7 +39,13 @@ export async function letterbox(img: RgbImage, size: number): Promise<{ tensor: 
 }
 
 /** Maps a box from letterbox pixels back to the original image, clipped to it. */
-export function unletterboxBox(x0: number, y0: number, x1: number, y1: number, info: LetterboxInfo): [number, number, number, number] {
+export function unletterboxBox(
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  info: LetterboxInfo,
+): [number, number, number, number] {
   const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
   return [
     clip((x0 - info.padX) / info.scale, info.width),

@@ -40,7 +40,11 @@ export async function paddleDetInput(img: RgbImage, opts: PaddleDetOptions = {})
 }
 
 /** Pads each image's CHW tensor into one NCHW batch of the largest height and width (bottom/right, value 0). */
-export function batchPadded(items: { tensor: Float32Array; width: number; height: number }[]): { data: Float32Array; width: number; height: number } {
+export function batchPadded(items: { tensor: Float32Array; width: number; height: number }[]): {
+  data: Float32Array;
+  width: number;
+  height: number;
+} {
   const W = Math.max(...items.map((i) => i.width));
   const H = Math.max(...items.map((i) => i.height));
   const data = new Float32Array(items.length * 3 * W * H);

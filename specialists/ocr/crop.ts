@@ -12,7 +12,8 @@ export function cropQuad(img: RgbImage, q: [Pt, Pt, Pt, Pt]): RgbImage {
   const ex = [(q[1][0] - q[0][0]) / W, (q[1][1] - q[0][1]) / W];
   const ey = [(q[3][0] - q[0][0]) / H, (q[3][1] - q[0][1]) / H];
   const rot = H / W >= 1.5;
-  const outW = rot ? H : W, outH = rot ? W : H;
+  const outW = rot ? H : W,
+    outH = rot ? W : H;
   const data = Buffer.alloc(outW * outH * 3);
   const { width: iw, height: ih, data: src } = img;
   for (let v = 0; v < H; v++) {
@@ -20,9 +21,14 @@ export function cropQuad(img: RgbImage, q: [Pt, Pt, Pt, Pt]): RgbImage {
       // pixel centres map to pixel centres, as cv2.warpPerspective does
       const sx = q[0][0] + (u + 0.5) * ex[0] + (v + 0.5) * ey[0] - 0.5;
       const sy = q[0][1] + (u + 0.5) * ex[1] + (v + 0.5) * ey[1] - 0.5;
-      const x0 = Math.floor(sx), y0 = Math.floor(sy);
-      const fx = sx - x0, fy = sy - y0;
-      const xa = clampI(x0, iw), xb = clampI(x0 + 1, iw), ya = clampI(y0, ih), yb = clampI(y0 + 1, ih);
+      const x0 = Math.floor(sx),
+        y0 = Math.floor(sy);
+      const fx = sx - x0,
+        fy = sy - y0;
+      const xa = clampI(x0, iw),
+        xb = clampI(x0 + 1, iw),
+        ya = clampI(y0, ih),
+        yb = clampI(y0 + 1, ih);
       // np.rot90: the crop's right column becomes the top row
       const o = rot ? ((W - 1 - u) * outW + v) * 3 : (v * outW + u) * 3;
       for (let c = 0; c < 3; c++) {

@@ -52,7 +52,15 @@ export const FIT_UNCLIP_RATIO = 1.2;
  *
  * `map` is `mapW` wide; only the top-left `w` x `h` is this image (the rest is batch padding).
  */
-export function dbBoxes(map: Float32Array, mapW: number, w: number, h: number, origW: number, origH: number, opts: DbOptions = {}): TextQuad[] {
+export function dbBoxes(
+  map: Float32Array,
+  mapW: number,
+  w: number,
+  h: number,
+  origW: number,
+  origH: number,
+  opts: DbOptions = {},
+): TextQuad[] {
   const thresh = opts.thresh ?? 0.3;
   const boxThresh = opts.boxThresh ?? 0.6;
   const unclipRatio = opts.unclipRatio ?? DEFAULT_UNCLIP_RATIO;
@@ -73,12 +81,14 @@ export function dbBoxes(map: Float32Array, mapW: number, w: number, h: number, o
       label[y0 * w + x0] = id;
       while (sp) {
         const i = stack[--sp];
-        const x = i % w, y = (i - x) / w;
+        const x = i % w,
+          y = (i - x) / w;
         let edge = false;
         for (let dy = -1; dy <= 1; dy++) {
           for (let dx = -1; dx <= 1; dx++) {
             if (!dx && !dy) continue;
-            const nx = x + dx, ny = y + dy;
+            const nx = x + dx,
+              ny = y + dy;
             if (nx < 0 || ny < 0 || nx >= w || ny >= h || !on(nx, ny)) {
               if (dx === 0 || dy === 0) edge = true;
               continue;
@@ -103,10 +113,18 @@ export function dbBoxes(map: Float32Array, mapW: number, w: number, h: number, o
       };
       const grown = grownBy(unclipRatio);
       if (Math.min(grown.w, grown.h) < MIN_SIZE + 2) continue;
-      const sx = origW / w, sy = origH / h;
-      const toImage = (g: RotatedRect) => orderClockwise(rectCorners(g).map(([x, y]) => [clip(Math.round(x * sx), origW), clip(Math.round(y * sy), origH)] as Pt));
+      const sx = origW / w,
+        sy = origH / h;
+      const toImage = (g: RotatedRect) =>
+        orderClockwise(
+          rectCorners(g).map(([x, y]) => [clip(Math.round(x * sx), origW), clip(Math.round(y * sy), origH)] as Pt),
+        );
       const crop = toImage(grown);
-      if (Math.hypot(crop[0][0] - crop[1][0], crop[0][1] - crop[1][1]) <= 3 || Math.hypot(crop[0][0] - crop[3][0], crop[0][1] - crop[3][1]) <= 3) continue;
+      if (
+        Math.hypot(crop[0][0] - crop[1][0], crop[0][1] - crop[1][1]) <= 3 ||
+        Math.hypot(crop[0][0] - crop[3][0], crop[0][1] - crop[3][1]) <= 3
+      )
+        continue;
       out.push({ quad: toImage(grownBy(fitRatio)), crop, score });
     }
   }
@@ -117,10 +135,14 @@ const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
 
 /** Mean probability of the pixels whose centre lies inside the quad (PaddleOCR's `box_score_fast`). */
 function boxScore(map: Float32Array, mapW: number, w: number, h: number, q: Pt[]): number {
-  const xs = q.map((p) => p[0]), ys = q.map((p) => p[1]);
-  const x0 = clip(Math.floor(Math.min(...xs)), w - 1), x1 = clip(Math.ceil(Math.max(...xs)), w - 1);
-  const y0 = clip(Math.floor(Math.min(...ys)), h - 1), y1 = clip(Math.ceil(Math.max(...ys)), h - 1);
-  let sum = 0, n = 0;
+  const xs = q.map((p) => p[0]),
+    ys = q.map((p) => p[1]);
+  const x0 = clip(Math.floor(Math.min(...xs)), w - 1),
+    x1 = clip(Math.ceil(Math.max(...xs)), w - 1);
+  const y0 = clip(Math.floor(Math.min(...ys)), h - 1),
+    y1 = clip(Math.ceil(Math.max(...ys)), h - 1);
+  let sum = 0,
+    n = 0;
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
       if (!inside(q, x, y)) continue;
@@ -133,9 +155,11 @@ function boxScore(map: Float32Array, mapW: number, w: number, h: number, q: Pt[]
 
 /** Inside or on a convex quad given in order (either orientation). */
 function inside(q: Pt[], x: number, y: number): boolean {
-  let pos = false, neg = false;
+  let pos = false,
+    neg = false;
   for (let i = 0; i < 4; i++) {
-    const a = q[i], b = q[(i + 1) % 4];
+    const a = q[i],
+      b = q[(i + 1) % 4];
     const c = (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0]);
     if (c > 1e-9) pos = true;
     else if (c < -1e-9) neg = true;

@@ -44,7 +44,10 @@ export function minAreaRect(points: Pt[]): RotatedRect {
     if (len === 0) continue;
     const ux = (b[0] - a[0]) / len;
     const uy = (b[1] - a[1]) / len;
-    let minU = Infinity, maxU = -Infinity, minV = Infinity, maxV = -Infinity;
+    let minU = Infinity,
+      maxU = -Infinity,
+      minV = Infinity,
+      maxV = -Infinity;
     for (const q of hull) {
       const u = q[0] * ux + q[1] * uy;
       const v = -q[0] * uy + q[1] * ux;
@@ -65,8 +68,10 @@ export function minAreaRect(points: Pt[]): RotatedRect {
 }
 
 export function rectCorners(r: RotatedRect): Pt[] {
-  const ax = (r.ux * r.w) / 2, ay = (r.uy * r.w) / 2;
-  const bx = (-r.uy * r.h) / 2, by = (r.ux * r.h) / 2;
+  const ax = (r.ux * r.w) / 2,
+    ay = (r.uy * r.w) / 2;
+  const bx = (-r.uy * r.h) / 2,
+    by = (r.ux * r.h) / 2;
   return [
     [r.cx - ax - bx, r.cy - ay - by],
     [r.cx + ax - bx, r.cy + ay - by],

@@ -5,7 +5,12 @@ import type { Quad, RegionTextRecord } from '../../schemas/records.ts';
 import { emptyResult, sourceOf, type AdapterResult, type ImageInput, type SpecialistAdapter } from '../adapter.ts';
 import { decodeBatch, type Decoded } from '../decode-batch.ts';
 import type { DecodeOptions, RgbImage } from '../image/decode.ts';
-import { batchPadded, paddleDetInput, type PaddleDetInput, type PaddleDetOptions } from '../image/paddle-det-preprocess.ts';
+import {
+  batchPadded,
+  paddleDetInput,
+  type PaddleDetInput,
+  type PaddleDetOptions,
+} from '../image/paddle-det-preprocess.ts';
 import { sessionOptions, type ThreadOptions } from '../ort-options.ts';
 import { openSession, type OrtSession } from '../ort-session.ts';
 import { cropQuad } from './crop.ts';
@@ -93,14 +98,19 @@ export class OcrAdapter implements SpecialistAdapter {
   }
 
   async setup(): Promise<void> {
-    const m = this.opts.modelDir ? await this.#fromFolder(this.opts.modelDir) : this.opts.models ?? ppocrV4Paths();
+    const m = this.opts.modelDir ? await this.#fromFolder(this.opts.modelDir) : (this.opts.models ?? ppocrV4Paths());
     const so = sessionOptions(this.opts.threads);
     const where = this.opts.threads?.inference;
-    [this.#det, this.#rec] = await Promise.all([openSession(m.detectionPath, so, where), openSession(m.recognitionPath, so, where)]);
+    [this.#det, this.#rec] = await Promise.all([
+      openSession(m.detectionPath, so, where),
+      openSession(m.recognitionPath, so, where),
+    ]);
     this.#dict = parseDictionary(await readFile(m.dictionaryPath, 'utf8'));
     const classes = this.#rec.outputMetadata[0]?.isTensor ? this.#rec.outputMetadata[0].shape[2] : undefined;
     if (typeof classes === 'number' && classes !== this.#dict.length + 1) {
-      throw new Error(`${m.dictionaryPath}: ${this.#dict.length} characters + blank, but the recognition model has ${classes} classes`);
+      throw new Error(
+        `${m.dictionaryPath}: ${this.#dict.length} characters + blank, but the recognition model has ${classes} classes`,
+      );
     }
   }
 
@@ -109,7 +119,11 @@ export class OcrAdapter implements SpecialistAdapter {
     if (m.family !== 'ocr') throw new Error(`${dir}: family is ${m.family}, expected ocr`);
     this.name = m.name;
     this.version = m.version;
-    return { detectionPath: fileFor(dir, m, 'detection'), recognitionPath: fileFor(dir, m, 'recognition'), dictionaryPath: fileFor(dir, m, 'dictionary') };
+    return {
+      detectionPath: fileFor(dir, m, 'detection'),
+      recognitionPath: fileFor(dir, m, 'recognition'),
+      dictionaryPath: fileFor(dir, m, 'dictionary'),
+    };
   }
 
   prepare(batch: ImageInput[]): Promise<OcrBatch> {
@@ -117,7 +131,8 @@ export class OcrAdapter implements SpecialistAdapter {
   }
 
   async run(p: OcrBatch): Promise<AdapterResult> {
-    const det = this.#det, rec = this.#rec;
+    const det = this.#det,
+      rec = this.#rec;
     if (!det || !rec) throw new Error('OcrAdapter: setup() was not called');
     const result = emptyResult();
     result.errors.push(...p.errors);
@@ -127,7 +142,15 @@ export class OcrAdapter implements SpecialistAdapter {
     p.ok.forEach((d, i) => {
       result.sizes.push({ image_id: d.image_id, width: d.image.width, height: d.image.height });
       const m = maps[i];
-      for (const quad of dbBoxes(m.data, m.width, d.prepared.width, d.prepared.height, d.image.width, d.image.height, this.opts.det)) {
+      for (const quad of dbBoxes(
+        m.data,
+        m.width,
+        d.prepared.width,
+        d.prepared.height,
+        d.image.width,
+        d.image.height,
+        this.opts.det,
+      )) {
         lines.push({ image: i, quad, crop: cropQuad(d.image, quad.crop) });
       }
     });
@@ -159,7 +182,9 @@ export class OcrAdapter implements SpecialistAdapter {
     const tm = this.opts.timings;
     const run = async (data: Float32Array, n: number, width: number, height: number) => {
       const t0 = cpuMs();
-      const out = (await det.run({ [det.inputNames[0]]: { type: 'float32', data, dims: [n, 3, height, width] } }))[det.outputNames[0]].data as Float32Array;
+      const out = (await det.run({ [det.inputNames[0]]: { type: 'float32', data, dims: [n, 3, height, width] } }))[
+        det.outputNames[0]
+      ].data as Float32Array;
       if (tm) {
         tm.detMs += cpuMs() - t0;
         tm.detRuns++;
@@ -180,14 +205,24 @@ export class OcrAdapter implements SpecialistAdapter {
   /** Recognises crops in runs of `recBatch`, sorted by aspect ratio so each run pads little; results in input order. */
   async #recognise(crops: RgbImage[]): Promise<{ text: string; score: number }[]> {
     const rec = this.#rec!;
-    const order = crops.map((c, i) => [c.width / c.height, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
+    const order = crops
+      .map((c, i) => [c.width / c.height, i] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, i]) => i);
     const out: { text: string; score: number }[] = new Array(crops.length);
     const size = this.opts.recBatch ?? 4;
     for (let s = 0; s < order.length; s += size) {
       const idx = order.slice(s, s + size);
-      const t = await recBatchTensor(idx.map((i) => crops[i]), this.opts.recMinWidth);
+      const t = await recBatchTensor(
+        idx.map((i) => crops[i]),
+        this.opts.recMinWidth,
+      );
       const t0 = cpuMs();
-      const r = (await rec.run({ [rec.inputNames[0]]: { type: 'float32', data: t.data, dims: [idx.length, 3, REC_HEIGHT, t.width] } }))[rec.outputNames[0]];
+      const r = (
+        await rec.run({
+          [rec.inputNames[0]]: { type: 'float32', data: t.data, dims: [idx.length, 3, REC_HEIGHT, t.width] },
+        })
+      )[rec.outputNames[0]];
       const tm = this.opts.timings;
       if (tm) {
         tm.recMs += cpuMs() - t0;
@@ -195,7 +230,16 @@ export class OcrAdapter implements SpecialistAdapter {
         tm.lines += idx.length;
       }
       const [, steps, classes] = r.dims;
-      idx.forEach((i, b) => { out[i] = ctcDecode(r.data as Float32Array, b * steps * classes, steps, classes, this.#dict, this.opts.spaceFloor ?? SPACE_FLOOR); });
+      idx.forEach((i, b) => {
+        out[i] = ctcDecode(
+          r.data as Float32Array,
+          b * steps * classes,
+          steps,
+          classes,
+          this.#dict,
+          this.opts.spaceFloor ?? SPACE_FLOOR,
+        );
+      });
     }
     return out;
   }
@@ -206,11 +250,30 @@ export class OcrAdapter implements SpecialistAdapter {
   }
 }
 
-function textRow(image_id: string, round: number, region_id: string, q: TextQuad, text: string, source: string, score: number): RegionTextRecord {
+function textRow(
+  image_id: string,
+  round: number,
+  region_id: string,
+  q: TextQuad,
+  text: string,
+  source: string,
+  score: number,
+): RegionTextRecord {
   const quad = q.quad.flat() as Quad;
-  const xs = q.quad.map((p) => p[0]), ys = q.quad.map((p) => p[1]);
+  const xs = q.quad.map((p) => p[0]),
+    ys = q.quad.map((p) => p[1]);
   return {
-    image_id, round, region_id, kind: 'text', box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)], quad,
-    phrase: text, brief: null, noun_chunks: [], source, score, sources: [source],
+    image_id,
+    round,
+    region_id,
+    kind: 'text',
+    box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)],
+    quad,
+    phrase: text,
+    brief: null,
+    noun_chunks: [],
+    source,
+    score,
+    sources: [source],
   };
 }

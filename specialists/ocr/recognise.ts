@@ -20,16 +20,18 @@ export async function recBatchTensor(crops: RgbImage[], minWidth = 0): Promise<{
   const W = Math.trunc(REC_HEIGHT * maxRatio);
   const plane = REC_HEIGHT * W;
   const data = new Float32Array(crops.length * 3 * plane);
-  await Promise.all(crops.map(async (crop, b) => {
-    const rw = Math.min(W, Math.max(1, Math.ceil(REC_HEIGHT * (crop.width / crop.height))));
-    const r = await resizeRgb(crop, rw, REC_HEIGHT, 'linear');
-    for (let c = 0; c < 3; c++) {
-      const o = (b * 3 + c) * plane;
-      for (let y = 0; y < REC_HEIGHT; y++) {
-        for (let x = 0, s = (y * rw) * 3 + (2 - c); x < rw; x++, s += 3) data[o + y * W + x] = r.data[s] / 127.5 - 1;
+  await Promise.all(
+    crops.map(async (crop, b) => {
+      const rw = Math.min(W, Math.max(1, Math.ceil(REC_HEIGHT * (crop.width / crop.height))));
+      const r = await resizeRgb(crop, rw, REC_HEIGHT, 'linear');
+      for (let c = 0; c < 3; c++) {
+        const o = (b * 3 + c) * plane;
+        for (let y = 0; y < REC_HEIGHT; y++) {
+          for (let x = 0, s = y * rw * 3 + (2 - c); x < rw; x++, s += 3) data[o + y * W + x] = r.data[s] / 127.5 - 1;
+        }
       }
-    }
-  }));
+    }),
+  );
   return { data, width: W };
 }
 
@@ -50,15 +52,29 @@ export const SPACE_FLOOR = 0.1;
  * space was emitted there, a space is put between them. 1 (default here) never adds one; the
  * adapter uses SPACE_FLOOR.
  */
-export function ctcDecode(probs: Float32Array, offset: number, steps: number, classes: number, dict: string[], spaceFloor = 1): { text: string; score: number } {
+export function ctcDecode(
+  probs: Float32Array,
+  offset: number,
+  steps: number,
+  classes: number,
+  dict: string[],
+  spaceFloor = 1,
+): { text: string; score: number } {
   let text = '';
-  let sum = 0, n = 0, prev = -1;
+  let sum = 0,
+    n = 0,
+    prev = -1;
   const space = dict.length;
   let spaceMax = 0;
   for (let t = 0; t < steps; t++) {
     const base = offset + t * classes;
-    let best = 0, bp = probs[base];
-    for (let k = 1; k < classes; k++) if (probs[base + k] > bp) { bp = probs[base + k]; best = k; }
+    let best = 0,
+      bp = probs[base];
+    for (let k = 1; k < classes; k++)
+      if (probs[base + k] > bp) {
+        bp = probs[base + k];
+        best = k;
+      }
     if (best !== 0 && best !== prev) {
       if (best !== space && spaceMax >= spaceFloor && text && !text.endsWith(' ')) text += ' ';
       text += dict[best - 1] ?? '';

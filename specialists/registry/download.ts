@@ -22,7 +22,11 @@ export class ChecksumError extends Error {
  * request from the bytes already on disk (a server that ignores Range restarts the file). The part
  * file is renamed to `dest` only when complete and, if a hash is pinned, matching. Returns the sha256.
  */
-export async function downloadFile(url: string, dest: string, opts: DownloadOptions = {}): Promise<{ sha256: string; size: number }> {
+export async function downloadFile(
+  url: string,
+  dest: string,
+  opts: DownloadOptions = {},
+): Promise<{ sha256: string; size: number }> {
   const part = `${dest}.part`;
   const attempts = opts.attempts ?? 5;
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -32,7 +36,8 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       if (done) break;
     } catch (e) {
       if (e instanceof ChecksumError || (e as { fatal?: boolean }).fatal) throw e;
-      if (attempt === attempts) throw new Error(`${url}: download failed after ${attempts} tries: ${(e as Error).message}`);
+      if (attempt === attempts)
+        throw new Error(`${url}: download failed after ${attempts} tries: ${(e as Error).message}`);
     }
   }
   const size = await sizeOf(part);
@@ -66,7 +71,7 @@ async function fetchInto(url: string, part: string, have: number, opts: Download
   }
   const append = res.status === 206;
   const length = Number(res.headers.get('content-length') ?? NaN);
-  const total = Number.isFinite(length) ? (append ? have : 0) + length : opts.expectedSize ?? null;
+  const total = Number.isFinite(length) ? (append ? have : 0) + length : (opts.expectedSize ?? null);
   if (!res.body) throw new Error(`${url}: empty response body`);
   let bytes = append ? have : 0;
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);

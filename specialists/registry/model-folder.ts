@@ -8,7 +8,11 @@ import { validate } from '../../schemas/validate.ts';
 /** A model folder whose files do not match its manifest; `file` names the first offender. */
 export class ModelVerifyError extends Error {
   override name = 'ModelVerifyError';
-  constructor(readonly dir: string, readonly file: string, message: string) {
+  constructor(
+    readonly dir: string,
+    readonly file: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -19,7 +23,9 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new Error(`${path}: cannot read the model manifest (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(
+      `${path}: cannot read the model manifest (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let json: unknown;
   try {
@@ -58,7 +64,9 @@ async function verifyFile(dir: string, f: ModelFile): Promise<void> {
 
 /** The path of the file with `role` (or the only/first `.onnx` file for role `model`). */
 export function fileFor(dir: string, m: ModelManifest, role: string): string {
-  const f = m.files.find((x) => x.role === role) ?? (role === 'model' ? m.files.find((x) => x.path.endsWith('.onnx')) : undefined);
+  const f =
+    m.files.find((x) => x.role === role) ??
+    (role === 'model' ? m.files.find((x) => x.path.endsWith('.onnx')) : undefined);
   if (!f) throw new Error(`${join(dir, MODEL_MANIFEST_FILE)}: no file with role "${role}"`);
   return join(dir, f.path);
 }

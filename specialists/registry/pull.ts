@@ -33,15 +33,27 @@ export async function pullModel(name: string, opts: PullOptions): Promise<{ dir:
     const dest = join(cache, f.path);
     await mkdir(dirname(dest), { recursive: true });
     const got = await cachedOrDownload(fileUrl(base, entry.repo, f.path), dest, {
-      expectedSize: f.size, expectedSha256: f.sha256, attempts: opts.attempts, onProgress: opts.onProgress,
+      expectedSize: f.size,
+      expectedSha256: f.sha256,
+      attempts: opts.attempts,
+      onProgress: opts.onProgress,
     });
     files.push({ path: f.path, sha256: got.sha256, size: got.size, ...(f.role ? { role: f.role } : {}) });
   }
-  const manifest = validate(ModelManifest, {
-    name: entry.name, family: entry.family, version: entry.version, source: `${base}/${entry.repo}`,
-    ...(entry.classes ? { classes: entry.classes } : {}), ...(entry.tasks ? { tasks: entry.tasks } : {}),
-    ...(entry.input_size ? { input_size: entry.input_size } : {}), files,
-  }, `${entry.name} manifest`);
+  const manifest = validate(
+    ModelManifest,
+    {
+      name: entry.name,
+      family: entry.family,
+      version: entry.version,
+      source: `${base}/${entry.repo}`,
+      ...(entry.classes ? { classes: entry.classes } : {}),
+      ...(entry.tasks ? { tasks: entry.tasks } : {}),
+      ...(entry.input_size ? { input_size: entry.input_size } : {}),
+      files,
+    },
+    `${entry.name} manifest`,
+  );
 
   const dir = join(opts.registry, entry.name);
   const tmp = join(opts.registry, `.tmp-${entry.name}-${process.pid}-${Date.now()}`);
@@ -63,11 +75,15 @@ export async function pullModel(name: string, opts: PullOptions): Promise<{ dir:
 
 /** A complete cached file is re-hashed, not re-downloaded; a pinned hash still has to match. */
 async function cachedOrDownload(url: string, dest: string, o: DownloadOptions) {
-  const exists = await stat(dest).then(() => true, () => false);
+  const exists = await stat(dest).then(
+    () => true,
+    () => false,
+  );
   if (exists) {
     const sha256 = await sha256File(dest);
     const size = (await stat(dest)).size;
-    if ((!o.expectedSha256 || sha256 === o.expectedSha256) && (o.expectedSize == null || size === o.expectedSize)) return { sha256, size };
+    if ((!o.expectedSha256 || sha256 === o.expectedSha256) && (o.expectedSize == null || size === o.expectedSize))
+      return { sha256, size };
     await rm(dest);
   }
   return downloadFile(url, dest, o);

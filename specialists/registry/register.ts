@@ -13,13 +13,21 @@ export type ModelMeta = Omit<ModelManifest, 'files'> & { roles?: Record<string, 
  */
 export async function writeManifest(dir: string, meta: ModelMeta): Promise<ModelManifest> {
   const { roles = {}, ...rest } = meta;
-  const paths = (await walk(dir)).filter((p) => p !== MODEL_MANIFEST_FILE && !p.endsWith('.part') && !p.startsWith(`${MODEL_MANIFEST_FILE}.tmp`)).sort();
+  const paths = (await walk(dir))
+    .filter((p) => p !== MODEL_MANIFEST_FILE && !p.endsWith('.part') && !p.startsWith(`${MODEL_MANIFEST_FILE}.tmp`))
+    .sort();
   const files = [];
   for (const path of paths) {
     const full = join(dir, path);
-    files.push({ path, sha256: await sha256File(full), size: (await stat(full)).size, ...(roles[path] ? { role: roles[path] } : {}) });
+    files.push({
+      path,
+      sha256: await sha256File(full),
+      size: (await stat(full)).size,
+      ...(roles[path] ? { role: roles[path] } : {}),
+    });
   }
-  for (const p of Object.keys(roles)) if (!paths.includes(p)) throw new Error(`${dir}: role "${roles[p]}" names ${p}, which is not in the folder`);
+  for (const p of Object.keys(roles))
+    if (!paths.includes(p)) throw new Error(`${dir}: role "${roles[p]}" names ${p}, which is not in the folder`);
   const manifest = validate(ModelManifest, { ...rest, files }, `${join(dir, MODEL_MANIFEST_FILE)}`);
   const tmp = join(dir, `${MODEL_MANIFEST_FILE}.tmp-${process.pid}`);
   await writeFile(tmp, JSON.stringify(manifest, null, 2) + '\n');
@@ -32,11 +40,22 @@ export async function writeManifest(dir: string, meta: ModelMeta): Promise<Model
  * filesystem, else copied to a temp folder beside the target and renamed. Refuses to replace a
  * registered model of the same name unless `replace` is set.
  */
-export async function registerModel(registry: string, dir: string, meta: ModelMeta, opts: { replace?: boolean; keepSource?: boolean } = {}): Promise<{ dir: string; manifest: ModelManifest }> {
+export async function registerModel(
+  registry: string,
+  dir: string,
+  meta: ModelMeta,
+  opts: { replace?: boolean; keepSource?: boolean } = {},
+): Promise<{ dir: string; manifest: ModelManifest }> {
   const manifest = await writeManifest(dir, meta);
   const target = join(registry, manifest.name);
-  if (await stat(target).then(() => true, () => false)) {
-    if (!opts.replace) throw new Error(`${target}: a model named ${manifest.name} is already registered (pass replace to overwrite)`);
+  if (
+    await stat(target).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    if (!opts.replace)
+      throw new Error(`${target}: a model named ${manifest.name} is already registered (pass replace to overwrite)`);
     await rm(target, { recursive: true, force: true });
   }
   await mkdir(registry, { recursive: true });

@@ -30,15 +30,20 @@ export async function listModels(registry: string): Promise<ListedModel[]> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-  return Promise.all(dirs.map(async (name) => {
-    const dir = join(registry, name);
-    try {
-      return { dir, manifest: await readManifest(dir), problem: null };
-    } catch (e) {
-      return { dir, manifest: null, problem: (e as Error).message };
-    }
-  }));
+  const dirs = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  return Promise.all(
+    dirs.map(async (name) => {
+      const dir = join(registry, name);
+      try {
+        return { dir, manifest: await readManifest(dir), problem: null };
+      } catch (e) {
+        return { dir, manifest: null, problem: (e as Error).message };
+      }
+    }),
+  );
 }
 
 /** Which collection and round trained a model, and from what (fld-model.json `trained_on`, `init`). */
@@ -58,7 +63,13 @@ export function lineageOf(m: ModelManifest): Lineage | null {
   return old ? { collection: old[1], round: Number(old[2]), init: undefined } : null;
 }
 
-const SLOT_WORK: Record<string, string> = { detector: 'boxes', region_caption: 'region texts', ocr: 'OCR', captioner: 'captions', grounding: 'phrase boxes' };
+const SLOT_WORK: Record<string, string> = {
+  detector: 'boxes',
+  region_caption: 'region texts',
+  ocr: 'OCR',
+  captioner: 'captions',
+  grounding: 'phrase boxes',
+};
 
 /**
  * What a model is for, in a few words for `fld models list`: the config `specialists` slots it can
@@ -73,7 +84,9 @@ export function modelPurpose(m: ModelManifest): string {
   } else if (m.family === 'ocr') {
     what = 'ocr: text lines with their quads';
   } else {
-    const slots = [...new Set((m.tasks ?? []).map((t) => REFINE_TASK_SLOTS[t]).filter((x): x is string => x !== undefined))];
+    const slots = [
+      ...new Set((m.tasks ?? []).map((t) => REFINE_TASK_SLOTS[t]).filter((x): x is string => x !== undefined)),
+    ];
     what = slots.length ? slots.map((x) => `${x} (${SLOT_WORK[x]})`).join(', ') : `tasks ${(m.tasks ?? []).join(' ')}`;
   }
   const l = lineageOf(m);

@@ -6,7 +6,10 @@ import { selectBenches } from '../../bench/select.ts';
 const files = readdirSync(new URL('../../bench/', import.meta.url));
 
 test('an exact benchmark name runs that benchmark alone, even when it is part of other names', () => {
-  assert.ok(files.includes('ocr-world.bench.ts') && files.includes('florence2-demo-equality.bench.ts'), 'the names that collide exist');
+  assert.ok(
+    files.includes('ocr-world.bench.ts') && files.includes('florence2-demo-equality.bench.ts'),
+    'the names that collide exist',
+  );
   assert.deepEqual(selectBenches(files, ['world']), ['world.bench.ts']);
   assert.deepEqual(selectBenches(files, ['demo']), ['demo.bench.ts']);
   assert.deepEqual(selectBenches(files, ['filters', 'world']), ['filters.bench.ts', 'world.bench.ts']);

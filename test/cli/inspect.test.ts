@@ -27,17 +27,50 @@ before(() => {
   mkdirSync(join(round, 'text'), { recursive: true });
   mkdirSync(join(round, '_done', 'merge'), { recursive: true });
   mkdirSync(join(round, 'raw', 'detector'), { recursive: true });
-  writeFileSync(join(round, 'raw', 'detector', 'shard-00000.parquet'), encodeShard('region_text', regionTextRecords(11, 5)));
+  writeFileSync(
+    join(round, 'raw', 'detector', 'shard-00000.parquet'),
+    encodeShard('region_text', regionTextRecords(11, 5)),
+  );
   writeFileSync(regionShard, encodeShard('region_text', regions, { collection: 'demo' }));
   writeFileSync(join(round, 'region_text', 'shard-00001.parquet'), encodeShard('region_text', regionTextRecords(5, 7)));
   writeFileSync(join(round, 'text', 'shard-00000.parquet'), encodeShard('text', textRecords(9)));
   writeFileSync(join(round, '_done', 'merge', 'shard-00000.json'), '{}');
   const files = [
-    { key: 'demo/round-0/region_text/shard-00000.parquet', kind: 'region_text' as const, shard: 0, rows: 25, bytes: 1, sha256: 'a'.repeat(64) },
-    { key: 'demo/round-0/region_text/shard-00001.parquet', kind: 'region_text' as const, shard: 1, rows: 5, bytes: 1, sha256: 'b'.repeat(64) },
-    { key: 'demo/round-0/text/shard-00000.parquet', kind: 'text' as const, shard: 0, rows: 9, bytes: 1, sha256: 'c'.repeat(64) },
+    {
+      key: 'demo/round-0/region_text/shard-00000.parquet',
+      kind: 'region_text' as const,
+      shard: 0,
+      rows: 25,
+      bytes: 1,
+      sha256: 'a'.repeat(64),
+    },
+    {
+      key: 'demo/round-0/region_text/shard-00001.parquet',
+      kind: 'region_text' as const,
+      shard: 1,
+      rows: 5,
+      bytes: 1,
+      sha256: 'b'.repeat(64),
+    },
+    {
+      key: 'demo/round-0/text/shard-00000.parquet',
+      kind: 'text' as const,
+      shard: 0,
+      rows: 9,
+      bytes: 1,
+      sha256: 'c'.repeat(64),
+    },
   ];
-  const manifest = { schema_version: SCHEMA_VERSION, collection: 'demo', round: 0, created_at: '2026-11-26T07:00:00Z', config: { shardSize: 1000 }, models: [{ name: 'detector', version: 'yolo-demo-1' }], ...summarizeFiles(files), files };
+  const manifest = {
+    schema_version: SCHEMA_VERSION,
+    collection: 'demo',
+    round: 0,
+    created_at: '2026-11-26T07:00:00Z',
+    config: { shardSize: 1000 },
+    models: [{ name: 'detector', version: 'yolo-demo-1' }],
+    ...summarizeFiles(files),
+    files,
+  };
   writeFileSync(join(round, '_manifest.json'), JSON.stringify(manifest));
 });
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -63,7 +96,10 @@ test('a shard as --json: the first N rows are the rows written', () => {
   assert.equal(j.rows, 25);
   assert.equal(j.meta.collection, 'demo');
   assert.deepEqual(j.first_rows, regions.slice(0, 3));
-  assert.deepEqual(j.columns.find((c: { name: string }) => c.name === 'noun_chunks'), { name: 'noun_chunks', type: 'list<string>' });
+  assert.deepEqual(
+    j.columns.find((c: { name: string }) => c.name === 'noun_chunks'),
+    { name: 'noun_chunks', type: 'list<string>' },
+  );
 });
 
 test('a round folder: the manifest and shards and rows per kind, counted from the shards', () => {

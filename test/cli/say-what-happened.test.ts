@@ -22,13 +22,24 @@ let t: ReturnType<typeof tempDir>;
 let folder: string;
 
 function fld(args: string[]) {
-  const r = spawnSync(process.execPath, [FLD, ...args], { cwd: t.dir, encoding: 'utf8', env: { ...process.env, FLD_LOG_LEVEL: 'warn' } });
+  const r = spawnSync(process.execPath, [FLD, ...args], {
+    cwd: t.dir,
+    encoding: 'utf8',
+    env: { ...process.env, FLD_LOG_LEVEL: 'warn' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 function config(name: string, body: Record<string, unknown> = {}): string {
   const file = join(t.dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ storage: join(t.dir, name), specialists: { detector: join(REPO, 'models', 'demo-detector') }, ...body }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      storage: join(t.dir, name),
+      specialists: { detector: join(REPO, 'models', 'demo-detector') },
+      ...body,
+    }),
+  );
   return file;
 }
 
@@ -39,7 +50,9 @@ before(async () => {
   await writeImage(join(folder, 'b.png'), 40, 30);
   writeFileSync(join(folder, 'empty.png'), '');
   writeFileSync(join(folder, 'notes.png'), 'these are my notes, not an image\n');
-  const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 9, g: 99, b: 199 } } }).png().toBuffer();
+  const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 9, g: 99, b: 199 } } })
+    .png()
+    .toBuffer();
   writeFileSync(join(folder, 'cut.png'), png.subarray(0, Math.floor(png.length * 0.6)));
 });
 after(() => t.done());
@@ -48,11 +61,26 @@ test('fld run names the skipped and the failed files with their reasons and coun
   const r = fld(['run', folder, '--collection', 'mine', '--config', config('run', { shardSize: 2 })]);
   assert.equal(r.code, 0, r.err);
   const err = r.err.split('\n');
-  assert.ok(err.includes('skipped 2 of the source\'s entries (unreadable_image 2):'), r.err);
-  assert.ok(err.some((l) => /^  unreadable_image: folder .*photos, empty\.png: cannot read .*empty\.png: empty file \(0 bytes\)$/.test(l)), r.err);
-  assert.ok(err.some((l) => /^  unreadable_image: folder .*photos, notes\.png: cannot read .*notes\.png: .*unsupported image format/.test(l)), r.err);
+  assert.ok(err.includes("skipped 2 of the source's entries (unreadable_image 2):"), r.err);
+  assert.ok(
+    err.some((l) =>
+      /^ {2}unreadable_image: folder .*photos, empty\.png: cannot read .*empty\.png: empty file \(0 bytes\)$/.test(l),
+    ),
+    r.err,
+  );
+  assert.ok(
+    err.some((l) =>
+      /^ {2}unreadable_image: folder .*photos, notes\.png: cannot read .*notes\.png: .*unsupported image format/.test(
+        l,
+      ),
+    ),
+    r.err,
+  );
   assert.ok(err.includes('failed: 1 image error, a stage could not process the image (annotate:detector 1):'), r.err);
-  assert.ok(err.some((l) => /^  annotate:detector\S*: .*photos\/cut\.png: image [0-9a-f]{16}: decode failed/.test(l)), r.err);
+  assert.ok(
+    err.some((l) => /^ {2}annotate:detector\S*: .*photos\/cut\.png: image [0-9a-f]{16}: decode failed/.test(l)),
+    r.err,
+  );
   const progress = err.filter((l) => l.startsWith('round 0: shard '));
   assert.equal(progress.length, 2, r.err);
   assert.match(progress[0], /^round 0: shard 0 done, 2\/3 images, shards 1\/2 done, [\d.]+ img\/s, ETA \d+ s$/);
@@ -71,7 +99,10 @@ test('fld source-check counts a zero-byte file and a text file named .png as unr
   const s = JSON.parse(r.out);
   assert.equal(s.images, 3, 'the PNG cut short has a readable header');
   assert.deepEqual(s.byReason, { unreadable_image: 2 });
-  assert.deepEqual(s.examples.map((p: { where: string }) => p.where), ['empty.png', 'notes.png']);
+  assert.deepEqual(
+    s.examples.map((p: { where: string }) => p.where),
+    ['empty.png', 'notes.png'],
+  );
   const text = fld(['source-check', folder]);
   assert.match(text.out, /^problems: 2\n {2}unreadable_image: 2$/m);
   assert.match(text.out, /empty\.png: empty file \(0 bytes\)/);
@@ -97,7 +128,16 @@ test('a failed fld run leaves no collection behind: a folder that is not there, 
   // a collection that was listed before is kept when a later run fails
   const ok = fld(['run', folder, '--collection', 'kept', '--config', cfg]);
   assert.equal(ok.code, 0, ok.err);
-  const later = fld(['run', folder, '--collection', 'kept', '--round', '1', '--config', config('failed', { specialists: { detector: join(t.dir, 'gone') } })]);
+  const later = fld([
+    'run',
+    folder,
+    '--collection',
+    'kept',
+    '--round',
+    '1',
+    '--config',
+    config('failed', { specialists: { detector: join(t.dir, 'gone') } }),
+  ]);
   assert.notEqual(later.code, 0);
   assert.match(later.err, /specialists\.detector = ".*gone": no such model folder/);
   assert.ok(existsSync(join(t.dir, 'failed', 'kept', 'round-0', '_manifest.json')));
@@ -106,11 +146,16 @@ test('a failed fld run leaves no collection behind: a folder that is not there, 
 test('fld enqueue names the skipped files with their reasons and counts them by reason', async () => {
   const env = await makeEnv({ specialists: { ocr: 'ppocr-v4' } });
   try {
-    const r = await fldAsync(['enqueue', folder, '--collection', 'queued', '--config', env.configFile, '--json'], { cwd: env.dir }).done;
+    const r = await fldAsync(['enqueue', folder, '--collection', 'queued', '--config', env.configFile, '--json'], {
+      cwd: env.dir,
+    }).done;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).skipped, 2);
     assert.deepEqual(JSON.parse(r.stdout).problems.byReason, { unreadable_image: 2 });
-    assert.match(r.stderr, /^skipped 2 of the source's entries \(unreadable_image 2\):\n {2}unreadable_image: .*empty\.png: .*\n {2}unreadable_image: .*notes\.png: /m);
+    assert.match(
+      r.stderr,
+      /^skipped 2 of the source's entries \(unreadable_image 2\):\n {2}unreadable_image: .*empty\.png: .*\n {2}unreadable_image: .*notes\.png: /m,
+    );
   } finally {
     await env.close();
   }

@@ -21,7 +21,11 @@ let t: ReturnType<typeof tempDir>;
 let photos: string;
 
 function fld(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [FLD, ...args], { cwd: t.dir, encoding: 'utf8', env: { ...process.env, FLD_LOG_LEVEL: 'warn', FLD_MODELS: join(t.dir, 'no-registry'), ...env } });
+  const r = spawnSync(process.execPath, [FLD, ...args], {
+    cwd: t.dir,
+    encoding: 'utf8',
+    env: { ...process.env, FLD_LOG_LEVEL: 'warn', FLD_MODELS: join(t.dir, 'no-registry'), ...env },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -47,7 +51,10 @@ test('no specialist configured: fld run and fld enqueue stop before any work wit
     assert.equal(r.code, 2, r.err);
     const lines = r.err.trim().split('\n');
     assert.equal(lines.length, 1, r.err);
-    assert.match(lines[0], new RegExp(`^fld: ${cmd}: no specialist configured.*"specialists".*\\{"ocr": "ppocr-v4"\\}.*--annotations-only`));
+    assert.match(
+      lines[0],
+      new RegExp(`^fld: ${cmd}: no specialist configured.*"specialists".*\\{"ocr": "ppocr-v4"\\}.*--annotations-only`),
+    );
   }
   assert.equal(existsSync(join(t.dir, 'none')), false, 'nothing written');
 });
@@ -56,10 +63,23 @@ test('a model folder that is not there fails at plan time, suggesting fld models
   const cfg = config('missing', { specialists: { detector: join(t.dir, 'models', 'yolov8n'), ocr: 'ppocr-v4' } });
   const r = fld(['run', photos, '--collection', 'mine', '--config', cfg]);
   assert.equal(r.code, 1, r.err);
-  assert.match(r.err, /config specialists\.detector = ".*yolov8n": no such model folder and no model of that name in the registry .*fld models pull yolov8n fetches it .*catalogue: florence-2-base, florence-2-large, yolov8n/);
+  assert.match(
+    r.err,
+    /config specialists\.detector = ".*yolov8n": no such model folder and no model of that name in the registry .*fld models pull yolov8n fetches it .*catalogue: florence-2-base, florence-2-large, yolov8n/,
+  );
   assert.equal(existsSync(join(t.dir, 'missing', 'mine')), false, 'no collection left behind');
-  const wrongSlot = fld(['run', photos, '--collection', 'mine', '--config', config('slot', { specialists: { detector: 'ppocr-v4' } })]);
-  assert.match(wrongSlot.err, /specialists\.detector = "ppocr-v4": ppocr-v4 is the built-in ocr model; it serves specialists\.ocr only/);
+  const wrongSlot = fld([
+    'run',
+    photos,
+    '--collection',
+    'mine',
+    '--config',
+    config('slot', { specialists: { detector: 'ppocr-v4' } }),
+  ]);
+  assert.match(
+    wrongSlot.err,
+    /specialists\.detector = "ppocr-v4": ppocr-v4 is the built-in ocr model; it serves specialists\.ocr only/,
+  );
 });
 
 test('a demo-world model on a folder of photos warns once, naming the model; the round still runs', () => {
@@ -68,7 +88,10 @@ test('a demo-world model on a folder of photos warns once, naming the model; the
   assert.equal(r.code, 0, r.err);
   const warnings = r.err.split('\n').filter((l) => l.startsWith('warning:'));
   assert.equal(warnings.length, 1, r.err);
-  assert.match(warnings[0], /^warning: model demo-detector \(.*models\/demo-detector, specialists detector\) was trained on the demo world: its labels are only meaningful on demo-world images .* is not a demo world/);
+  assert.match(
+    warnings[0],
+    /^warning: model demo-detector \(.*models\/demo-detector, specialists detector\) was trained on the demo world: its labels are only meaningful on demo-world images .* is not a demo world/,
+  );
   assert.match(r.out, /^mine round 0: 2 shards, 2 images, 0 skipped, 0 errors ->/m);
 });
 
@@ -76,7 +99,14 @@ test('the same model on a demo world (fld world generate) does not warn', () => 
   const world = join(t.dir, 'world');
   const g = fld(['world', 'generate', '--out', world, '--images', '2', '--seed', '5', '--workers', '1']);
   assert.equal(g.code, 0, g.err);
-  const r = fld(['run', join(world, 'collection', 'manifest.jsonl'), '--collection', 'w', '--config', config('world-run', { specialists: { detector: DEMO_DETECTOR } })]);
+  const r = fld([
+    'run',
+    join(world, 'collection', 'manifest.jsonl'),
+    '--collection',
+    'w',
+    '--config',
+    config('world-run', { specialists: { detector: DEMO_DETECTOR } }),
+  ]);
   assert.equal(r.code, 0, r.err);
   assert.doesNotMatch(r.err, /warning/);
 });
@@ -97,13 +127,23 @@ test('fld models list says what each model is for; models pull --help lists the 
   const list = fld(['models', 'list']);
   assert.equal(list.code, 0, list.err);
   const lines = list.out.split('\n');
-  assert.match(lines[0], /^registry .*no-registry: nothing pulled or trained yet \(fld models pull <name>: florence-2-base, florence-2-large, yolov8n\)/);
+  assert.match(
+    lines[0],
+    /^registry .*no-registry: nothing pulled or trained yet \(fld models pull <name>: florence-2-base, florence-2-large, yolov8n\)/,
+  );
   assert.match(lines[1], /\bdir\s+for$/);
-  assert.match(lines.find((l) => l.startsWith('demo-detector '))!, /shipped .*demo world only: detector: boxes of 10 classes/);
-  assert.match(lines.find((l) => l.startsWith('demo-florence2 '))!, /shipped .*demo world only: captioner \(captions\), grounding \(phrase boxes\)/);
+  assert.match(
+    lines.find((l) => l.startsWith('demo-detector '))!,
+    /shipped .*demo world only: detector: boxes of 10 classes/,
+  );
+  assert.match(
+    lines.find((l) => l.startsWith('demo-florence2 '))!,
+    /shipped .*demo world only: captioner \(captions\), grounding \(phrase boxes\)/,
+  );
   assert.match(lines.find((l) => l.startsWith('ppocr-v4 '))!, /built-in .*ocr: text lines with their quads/);
   const help = fld(['models', 'pull', '--help']);
   assert.equal(help.code, 0, help.err);
-  for (const name of ['florence-2-base', 'florence-2-large', 'yolov8n']) assert.match(help.out, new RegExp(`^  ${name}\\s+\\S.*`, 'm'));
+  for (const name of ['florence-2-base', 'florence-2-large', 'yolov8n'])
+    assert.match(help.out, new RegExp(`^  ${name}\\s+\\S.*`, 'm'));
   assert.match(help.out, /yolov8n\s+YOLOv8n .*COCO's 80 classes/);
 });

@@ -23,10 +23,17 @@ let root: string;
 let merge: Queue;
 let dash: DashboardChild;
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
 
 /** A raw HTTP request, so that Host, Origin and Sec-Fetch-Site are exactly what a browser or an attacker would send. */
-function send(url: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function send(
+  url: string,
+  o: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: o.method ?? 'GET', headers: o.headers }, (res) => {
       let body = '';
@@ -72,20 +79,31 @@ test('fld dashboard starts with a round enqueued under its prefix and lists only
   let d: DashboardChild | undefined;
   try {
     env = await makeEnv({ shardSize: 5, window: 1 });
-    const r = await fld(['enqueue', world.manifest, '--collection', 'c', '--config', env.configFile, '--annotations-only'], { cwd: env.dir }).done;
+    const r = await fld(
+      ['enqueue', world.manifest, '--collection', 'c', '--config', env.configFile, '--annotations-only'],
+      { cwd: env.dir },
+    ).done;
     assert.equal(r.code, 0, r.stderr);
     const redis = new Redis(connection);
     try {
-      assert.ok((await redis.keys(`${env.prefix}:engine:c:0:meta`)).length, 'the engine keeps its round under the prefix');
+      assert.ok(
+        (await redis.keys(`${env.prefix}:engine:c:0:meta`)).length,
+        'the engine keeps its round under the prefix',
+      );
     } finally {
       await redis.quit();
     }
     d = await startDashboardChild(['--config', env.configFile], { ...process.env, FLD_LOG_LEVEL: 'warn' });
     const res = await send(`${d.url}queues/api/queues`);
     assert.equal(res.status, 200, res.body);
-    const names = (JSON.parse(res.body) as { queues: { name: string; counts: Record<string, number> }[] }).queues.map((q) => q.name);
+    const names = (JSON.parse(res.body) as { queues: { name: string; counts: Record<string, number> }[] }).queues.map(
+      (q) => q.name,
+    );
     assert.ok(names.includes('fld.merge'), names.join(', '));
-    assert.deepEqual(names.filter((n) => n.includes(':')), []);
+    assert.deepEqual(
+      names.filter((n) => n.includes(':')),
+      [],
+    );
   } finally {
     const code = d ? await d.stop() : null;
     await env?.close();
@@ -106,25 +124,38 @@ test('a cross-origin POST that adds a job (text/plain, as a form can send) is re
 });
 
 test('a cross-origin PUT that pauses a queue is refused; the queue keeps running', async () => {
-  const res = await send(`${dash.url}queues/api/queues/fld.merge/pause`, { method: 'PUT', headers: { Origin: 'http://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
+  const res = await send(`${dash.url}queues/api/queues/fld.merge/pause`, {
+    method: 'PUT',
+    headers: { Origin: 'http://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+  });
   assert.equal(res.status, 403, res.body);
   assert.equal(await merge.isPaused(), false);
 });
 
-test('writes are off by default, even from the dashboard\'s own origin', async () => {
+test("writes are off by default, even from the dashboard's own origin", async () => {
   const before = await waiting();
   const add = await send(`${dash.url}queues/api/queues/fld.merge/add`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin(dash) }, body: JSON.stringify({ name: 'x', data: {} }),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: origin(dash) },
+    body: JSON.stringify({ name: 'x', data: {} }),
   });
   assert.equal(add.status, 405, add.body);
   assert.match(add.body, /--allow-actions/);
-  const pause = await send(`${dash.url}queues/api/queues/fld.merge/pause`, { method: 'PUT', headers: { Origin: origin(dash) } });
+  const pause = await send(`${dash.url}queues/api/queues/fld.merge/pause`, {
+    method: 'PUT',
+    headers: { Origin: origin(dash) },
+  });
   assert.equal(pause.status, 405);
   assert.equal(await waiting(), before);
   assert.equal(await merge.isPaused(), false);
   // and the board itself says it is read-only, so its buttons are gone
-  const list = JSON.parse((await send(`${dash.url}queues/api/queues`)).body) as { queues: { name: string; readOnlyMode: boolean }[] };
-  assert.ok(list.queues.every((q) => q.readOnlyMode), JSON.stringify(list.queues.map((q) => [q.name, q.readOnlyMode])));
+  const list = JSON.parse((await send(`${dash.url}queues/api/queues`)).body) as {
+    queues: { name: string; readOnlyMode: boolean }[];
+  };
+  assert.ok(
+    list.queues.every((q) => q.readOnlyMode),
+    JSON.stringify(list.queues.map((q) => [q.name, q.readOnlyMode])),
+  );
 });
 
 test('a request whose Host is not a name of the dashboard (DNS rebinding) is refused', async () => {
@@ -133,7 +164,8 @@ test('a request whose Host is not a name of the dashboard (DNS rebinding) is ref
     const res = await send(`${dash.url}queues/api/queues`, { headers: { Host: host } });
     assert.equal(res.status, 403, `${host}: ${res.body}`);
   }
-  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) assert.equal((await send(`${dash.url}queues/api/queues`, { headers: { Host: host } })).status, 200, host);
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`])
+    assert.equal((await send(`${dash.url}queues/api/queues`, { headers: { Host: host } })).status, 200, host);
 });
 
 test('/stats renders rounds under the storage root only: a collection that is a path is a 400', async () => {
@@ -145,14 +177,22 @@ test('/stats renders rounds under the storage root only: a collection that is a 
   }
 });
 
-test('--allow-actions turns the writes on for the dashboard\'s own origin only', async () => {
+test("--allow-actions turns the writes on for the dashboard's own origin only", async () => {
   const d = await startDashboardChild(['--queue-prefix', prefix, '--root', root, '--allow-actions']);
   try {
     const before = await waiting();
     const body = JSON.stringify({ name: 'by-hand', data: {}, options: {} });
-    const cross = await send(`${d.url}queues/api/queues/fld.merge/add`, { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: 'http://evil.example' }, body });
+    const cross = await send(`${d.url}queues/api/queues/fld.merge/add`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain', Origin: 'http://evil.example' },
+      body,
+    });
     assert.equal(cross.status, 403);
-    const own = await send(`${d.url}queues/api/queues/fld.merge/add`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin(d) }, body });
+    const own = await send(`${d.url}queues/api/queues/fld.merge/add`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: origin(d) },
+      body,
+    });
     assert.equal(own.status, 200, own.body);
     assert.equal(await waiting(), before + 1);
   } finally {
@@ -170,7 +210,10 @@ test('bound beyond loopback, every request needs the token it printed (Bearer, o
     const token = /token \(generated[^)]*\): (\S+)/.exec(d.output())?.[1];
     assert.ok(token && token.length >= 32, d.output());
     assert.equal((await send(`${url}queues/api/queues`, { headers: { Authorization: 'Bearer wrong' } })).status, 401);
-    assert.equal((await send(`${url}queues/api/queues`, { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+    assert.equal(
+      (await send(`${url}queues/api/queues`, { headers: { Authorization: `Bearer ${token}` } })).status,
+      200,
+    );
     const first = await send(`${url}queues?token=${token}`);
     assert.equal(first.status, 303);
     assert.equal(first.headers.location, '/queues');

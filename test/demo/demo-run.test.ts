@@ -13,13 +13,14 @@ import { KIND_FIGURES, parseQualityTable } from '../../pipeline/stats/quality-ta
  * the quality table must carry a figure for every kind of output in every round, and the report the
  * same table, its plot and the gates.
  */
-const run = (args: string[]) => new Promise<{ code: number | null; out: string }>((resolve) => {
-  const p = spawn(process.execPath, [FLD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout.on('data', (d) => (out += d));
-  p.stderr.on('data', (d) => (out += d));
-  p.on('close', (code) => resolve({ code, out }));
-});
+const run = (args: string[]) =>
+  new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn(process.execPath, [FLD_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('close', (code) => resolve({ code, out }));
+  });
 
 test('the demo runs every kind through round 0, a training and round 1, and its quality table has a figure for every kind in both rounds', async () => {
   // a fixed folder: image ids hash the uris, and the export's train/valid split draws per id, so with
@@ -28,13 +29,28 @@ test('the demo runs every kind through round 0, a training and round 1, and its 
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   try {
-    const r = await run(['demo', '--out', out, '--images', '12', '--verified-images', '12', '--rounds', '1', '--train-steps', '10']);
+    const r = await run([
+      'demo',
+      '--out',
+      out,
+      '--images',
+      '12',
+      '--verified-images',
+      '12',
+      '--rounds',
+      '1',
+      '--train-steps',
+      '10',
+    ]);
     assert.equal(r.code, 0, r.out.slice(-4000));
     const t = parseQualityTable(r.out);
     assert.deepEqual(t.labels, ['round 0', 'round 1']);
     for (const k of KIND_FIGURES) {
       const v = t.figures.get(k);
-      assert.ok(v && v.every((x) => typeof x === 'number' && Number.isFinite(x)), `${k}: ${JSON.stringify(v)}\n${r.out.slice(-3000)}`);
+      assert.ok(
+        v?.every((x) => typeof x === 'number' && Number.isFinite(x)),
+        `${k}: ${JSON.stringify(v)}\n${r.out.slice(-3000)}`,
+      );
     }
     assert.ok(t.figures.get('grounded phrases')!.every((n) => n! > 0));
     assert.match(r.out, /Acceptance gates, round 1 \(verified set demo-verified, 12 images/);

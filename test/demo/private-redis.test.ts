@@ -20,19 +20,23 @@ const alive = (pid: number) => {
   }
 };
 
-test('a private redis-server answers on a loopback port, keeps data while up, and is gone (process and port) after stop', needsBinary, async () => {
-  const r = await startPrivateRedis();
-  assert.match(r.url, /^redis:\/\/127\.0\.0\.1:\d+$/);
-  assert.ok(alive(r.pid));
-  const c = await connectRedis(r.url);
-  await c.set('k', 'v');
-  assert.equal(await c.get('k'), 'v');
-  c.disconnect();
-  await r.stop();
-  assert.equal(alive(r.pid), false, 'redis-server process gone');
-  await assert.rejects(connectRedis(r.url, 500), /not reachable/);
-  await r.stop(); // a second stop is harmless
-});
+test(
+  'a private redis-server answers on a loopback port, keeps data while up, and is gone (process and port) after stop',
+  needsBinary,
+  async () => {
+    const r = await startPrivateRedis();
+    assert.match(r.url, /^redis:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(alive(r.pid));
+    const c = await connectRedis(r.url);
+    await c.set('k', 'v');
+    assert.equal(await c.get('k'), 'v');
+    c.disconnect();
+    await r.stop();
+    assert.equal(alive(r.pid), false, 'redis-server process gone');
+    await assert.rejects(connectRedis(r.url, 500), /not reachable/);
+    await r.stop(); // a second stop is harmless
+  },
+);
 
 test('two private servers run side by side on different ports', needsBinary, async () => {
   const [a, b] = await Promise.all([startPrivateRedis(), startPrivateRedis()]);
@@ -44,12 +48,18 @@ test('two private servers run side by side on different ports', needsBinary, asy
 });
 
 test('no redis-server binary: one clear error saying what to install', async () => {
-  await assert.rejects(startPrivateRedis({ bin: 'redis-server-that-does-not-exist' }), /redis-server-that-does-not-exist is not on the PATH .*REDIS_URL/);
+  await assert.rejects(
+    startPrivateRedis({ bin: 'redis-server-that-does-not-exist' }),
+    /redis-server-that-does-not-exist is not on the PATH .*REDIS_URL/,
+  );
 });
 
 test('a server that exits at start: the error names it and quotes its output', async () => {
   // /bin/false exits at once with status 1, as a redis-server with a bad argument would.
-  await assert.rejects(startPrivateRedis({ bin: '/bin/false', tries: 1 }), /\/bin\/false on 127\.0\.0\.1:\d+ exited with 1/);
+  await assert.rejects(
+    startPrivateRedis({ bin: '/bin/false', tries: 1 }),
+    /\/bin\/false on 127\.0\.0\.1:\d+ exited with 1/,
+  );
 });
 
 test('redisForDemo: no Redis at the URL -> a private one, stopped by close', needsBinary, async () => {
@@ -63,7 +73,7 @@ test('redisForDemo: no Redis at the URL -> a private one, stopped by close', nee
   await assert.rejects(connectRedis(r.url, 500), /not reachable/);
 });
 
-test('redisForDemo: a reachable Redis is used; close deletes the run\'s keys and only those', async () => {
+test("redisForDemo: a reachable Redis is used; close deletes the run's keys and only those", async () => {
   const prefix = `{demo-test-${process.pid}-${Date.now()}}`;
   const other = `{demo-other-${process.pid}-${Date.now()}}:k`;
   const r = await redisForDemo('redis://127.0.0.1:6379', prefix, () => {});

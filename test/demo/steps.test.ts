@@ -8,7 +8,14 @@ import { MERGE_QUEUE, roundSpecialists } from '../../pipeline/engine/stages.ts';
 import { REFINE_TASK_SLOTS } from '../../schemas/refine-config.ts';
 import { queueNames } from '../../workers/worker-process.ts';
 
-const plan = demoPlan({ out: '/tmp/demo-x', images: 120, seed: 7, queuePrefix: '{fld-demo-test}', rounds: 1, trainSteps: 50 });
+const plan = demoPlan({
+  out: '/tmp/demo-x',
+  images: 120,
+  seed: 7,
+  queuePrefix: '{fld-demo-test}',
+  rounds: 1,
+  trainSteps: 50,
+});
 const index = (pred: (s: DemoStep) => boolean, what: string) => {
   const i = plan.steps.findIndex(pred);
   assert.ok(i >= 0, `a step ${what}`);
@@ -16,7 +23,10 @@ const index = (pred: (s: DemoStep) => boolean, what: string) => {
 };
 
 /** The real CLI with every action replaced by a recorder, so a step's args are checked by commander itself. */
-function recordingProgram(): { program: Command; calls: { path: string; opts: Record<string, unknown>; args: unknown[] }[] } {
+function recordingProgram(): {
+  program: Command;
+  calls: { path: string; opts: Record<string, unknown>; args: unknown[] }[];
+} {
   const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   registerCommands(program);
   const calls: { path: string; opts: Record<string, unknown>; args: unknown[] }[] = [];
@@ -39,19 +49,26 @@ test('every fld step of the demo is a command the CLI accepts as written (known 
   assert.ok(fldSteps.length >= 4);
   for (const s of fldSteps) {
     const { program, calls } = recordingProgram();
-    await program.parseAsync(['node', 'fld', ...s.args]).catch((e: Error) => assert.fail(`step "${s.name}": fld ${s.args.join(' ')} is refused by the CLI: ${e.message}`));
+    await program
+      .parseAsync(['node', 'fld', ...s.args])
+      .catch((e: Error) =>
+        assert.fail(`step "${s.name}": fld ${s.args.join(' ')} is refused by the CLI: ${e.message}`),
+      );
     assert.equal(calls.length, 1, `step "${s.name}" runs one command`);
   }
 });
 
 test('the recorder does catch a step the CLI would refuse (unknown option, missing required option)', async () => {
-  for (const args of [['enqueue', 'x.jsonl', '--collection', 'demo', '--no-such-flag'], ['world', 'generate', '--images', '3']]) {
+  for (const args of [
+    ['enqueue', 'x.jsonl', '--collection', 'demo', '--no-such-flag'],
+    ['world', 'generate', '--images', '3'],
+  ]) {
     const { program } = recordingProgram();
     await assert.rejects(program.parseAsync(['node', 'fld', ...args]));
   }
 });
 
-test('the demo config is a valid engine config, with the run\'s own queue prefix', () => {
+test("the demo config is a valid engine config, with the run's own queue prefix", () => {
   const c = EngineConfig.parse(plan.config);
   assert.equal(c.queuePrefix, '{fld-demo-test}');
   assert.equal(c.storage, '/tmp/demo-x/data');
@@ -60,18 +77,34 @@ test('the demo config is a valid engine config, with the run\'s own queue prefix
 
 test('round 0 goes through workers: started before enqueue, covering every stage queue of the round, stopped after the round', () => {
   const workers = index((s) => s.kind === 'workers', 'starting workers');
-  const enqueue = index((s) => s.kind === 'fld' && s.args[0] === 'enqueue' && s.args.includes('--round') && s.args[s.args.indexOf('--round') + 1] === '0', 'enqueueing round 0');
+  const enqueue = index(
+    (s) =>
+      s.kind === 'fld' &&
+      s.args[0] === 'enqueue' &&
+      s.args.includes('--round') &&
+      s.args[s.args.indexOf('--round') + 1] === '0',
+    'enqueueing round 0',
+  );
   const wait = index((s) => s.kind === 'wait' && s.round === 0, 'waiting for round 0');
   const stop = index((s) => s.kind === 'stop-workers', 'stopping workers');
   const stats = index((s) => s.kind === 'fld' && s.args[0] === 'stats', 'printing stats');
   const score = index((s) => s.kind === 'quality', 'scoring against the truth');
-  const generate = index((s) => s.kind === 'fld' && s.args[0] === 'world' && s.args[1] === 'generate', 'generating the world');
-  assert.ok(generate < enqueue && workers < wait && enqueue < wait && wait < stop && wait < stats && wait < score, plan.steps.map((s) => s.name).join(' -> '));
+  const generate = index(
+    (s) => s.kind === 'fld' && s.args[0] === 'world' && s.args[1] === 'generate',
+    'generating the world',
+  );
+  assert.ok(
+    generate < enqueue && workers < wait && enqueue < wait && wait < stop && wait < stats && wait < score,
+    plan.steps.map((s) => s.name).join(' -> '),
+  );
   // the enqueue and the workers use the config file the demo writes
   const enq = plan.steps[enqueue] as Extract<DemoStep, { kind: 'fld' }>;
   assert.equal(enq.args[enq.args.indexOf('--config') + 1], plan.configFile);
   // no in-process `fld run` any more
-  assert.equal(plan.steps.some((s) => s.kind === 'fld' && s.args[0] === 'run'), false);
+  assert.equal(
+    plan.steps.some((s) => s.kind === 'fld' && s.args[0] === 'run'),
+    false,
+  );
 
   const sets = (plan.steps[workers] as Extract<DemoStep, { kind: 'workers' }>).queues;
   const served = new Set(sets.flatMap((q) => queueNames(q.join(','))));
@@ -89,7 +122,10 @@ test('then a training and round 1 through the workers: train on round 0, refine 
   const wait1 = at((s) => s.kind === 'wait' && s.round === 1, 'waiting for round 1');
   const stop = at((s) => s.kind === 'stop-workers', 'stopping workers');
   const quality = at((s) => s.kind === 'quality', 'quality per round');
-  assert.ok(wait0 < train && train < refine && refine < wait1 && wait1 < stop && stop < quality, plan.steps.map((s) => s.name).join(' -> '));
+  assert.ok(
+    wait0 < train && train < refine && refine < wait1 && wait1 < stop && stop < quality,
+    plan.steps.map((s) => s.name).join(' -> '),
+  );
   const arg = (i: number, flag: string) => {
     const a = (plan.steps[i] as Extract<DemoStep, { kind: 'fld' }>).args;
     return a[a.indexOf(flag) + 1];
@@ -110,7 +146,9 @@ test('then a training and round 1 through the workers: train on round 0, refine 
   // started after round 0 (their start-up does not compete with it), before the training
   const later = plan.steps.findIndex((s, i) => s.kind === 'workers' && i > wait0);
   assert.ok(later > wait0 && later < train, 'training and refinement workers start between round 0 and the training');
-  const served = new Set(plan.steps.flatMap((s) => (s.kind === 'workers' ? s.queues.flatMap((q) => queueNames(q.join(','))) : [])));
+  const served = new Set(
+    plan.steps.flatMap((s) => (s.kind === 'workers' ? s.queues.flatMap((q) => queueNames(q.join(','))) : [])),
+  );
   const c = EngineConfig.parse(plan.config);
   assert.ok(served.has('fld.train'));
   const all = plan.steps.flatMap((s) => (s.kind === 'workers' ? s.queues.map((q) => q.join()) : []));
@@ -120,13 +158,29 @@ test('then a training and round 1 through the workers: train on round 0, refine 
 });
 
 test('--rounds 0: round 0 only, no training, stats of round 0 without a diff', () => {
-  const p = demoPlan({ out: '/tmp/demo-x', images: 120, seed: 7, queuePrefix: '{fld-demo-test}', rounds: 0, trainSteps: 50 });
-  assert.equal(p.steps.some((s) => s.kind === 'fld' && (s.args[0] === 'train' || s.args[0] === 'refine')), false);
+  const p = demoPlan({
+    out: '/tmp/demo-x',
+    images: 120,
+    seed: 7,
+    queuePrefix: '{fld-demo-test}',
+    rounds: 0,
+    trainSteps: 50,
+  });
+  assert.equal(
+    p.steps.some((s) => s.kind === 'fld' && (s.args[0] === 'train' || s.args[0] === 'refine')),
+    false,
+  );
   const stats = p.steps.find((s) => s.kind === 'fld' && s.args[0] === 'stats') as Extract<DemoStep, { kind: 'fld' }>;
   assert.equal(stats.args[stats.args.indexOf('--round') + 1], '0');
   assert.equal(stats.args.includes('--diff'), false);
-  const served = (p.steps.find((s) => s.kind === 'workers') as Extract<DemoStep, { kind: 'workers' }>).queues.flat().sort();
-  assert.deepEqual(served, ['caption', 'detect', 'ground', 'merge', 'ocr', 'regioncap'], 'every specialist kind and the merge');
+  const served = (p.steps.find((s) => s.kind === 'workers') as Extract<DemoStep, { kind: 'workers' }>).queues
+    .flat()
+    .sort();
+  assert.deepEqual(
+    served,
+    ['caption', 'detect', 'ground', 'merge', 'ocr', 'regioncap'],
+    'every specialist kind and the merge',
+  );
 });
 
 test('workerQueues: one process per specialist queue plus the merge, in dependency order', () => {

@@ -12,9 +12,11 @@ export function* byteChunks(total: number, seed = 1, chunk = 1 << 20): Generator
     const n = Math.min(chunk, total - done);
     const words = new Uint32Array(Math.ceil(n / 4));
     for (let i = 0; i < words.length; i++) {
-      x ^= x << 13; x >>>= 0;
+      x ^= x << 13;
+      x >>>= 0;
       x ^= x >>> 17;
-      x ^= x << 5; x >>>= 0;
+      x ^= x << 5;
+      x >>>= 0;
       words[i] = x;
     }
     yield Buffer.from(words.buffer, 0, n);
@@ -24,14 +26,17 @@ export function* byteChunks(total: number, seed = 1, chunk = 1 << 20): Generator
 /** n deterministic bytes as a stream (optionally failing with `failAfter` bytes sent). */
 export function bytesStream(total: number, seed = 1, opts: { chunk?: number; failAfter?: number } = {}): Readable {
   const { chunk = 1 << 20, failAfter } = opts;
-  return Readable.from((function* () {
-    let sent = 0;
-    for (const c of byteChunks(total, seed, chunk)) {
-      if (failAfter !== undefined && sent + c.length > failAfter) throw new Error(`source failed on purpose after ${sent} bytes`);
-      sent += c.length;
-      yield c;
-    }
-  })());
+  return Readable.from(
+    (function* () {
+      let sent = 0;
+      for (const c of byteChunks(total, seed, chunk)) {
+        if (failAfter !== undefined && sent + c.length > failAfter)
+          throw new Error(`source failed on purpose after ${sent} bytes`);
+        sent += c.length;
+        yield c;
+      }
+    })(),
+  );
 }
 
 export function bytes(total: number, seed = 1): Buffer {

@@ -17,7 +17,9 @@ const SOURCES = join(REPO_ROOT, 'training/florence2_layout');
 
 function sourcesHash(): string {
   const h = createHash('sha256');
-  for (const f of readdirSync(SOURCES).filter((f) => f.endsWith('.py')).sort()) {
+  for (const f of readdirSync(SOURCES)
+    .filter((f) => f.endsWith('.py'))
+    .sort()) {
     h.update(f).update(readFileSync(join(SOURCES, f)));
   }
   return h.digest('hex').slice(0, 16);
@@ -27,8 +29,13 @@ function sourcesHash(): string {
 export function runPython(module: string, args: string[], input = '', timeoutMs = 120_000): string {
   try {
     return execFileSync(PYTHON, ['-m', `training.florence2_layout.${module}`, ...args], {
-      cwd: REPO_ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20, input,
-      stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      maxBuffer: 64 << 20,
+      input,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PYTHONWARNINGS: 'ignore' },
     });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
@@ -42,7 +49,9 @@ export function tinyFlorence2Folder(seed = 0): string {
   if (existsSync(join(dir, 'onnx', 'decoder_model_merged_fp16.onnx'))) return dir;
   mkdirSync(dirname(dir), { recursive: true });
   // folders built from older exporter sources are stale: drop them so .cache/ does not grow
-  for (const old of readdirSync(dirname(dir)).filter((f) => f.startsWith('florence2-tiny-') && !f.startsWith(`florence2-tiny-${sourcesHash()}`))) {
+  for (const old of readdirSync(dirname(dir)).filter(
+    (f) => f.startsWith('florence2-tiny-') && !f.startsWith(`florence2-tiny-${sourcesHash()}`),
+  )) {
     rmSync(join(dirname(dir), old), { recursive: true, force: true });
   }
   const tmp = `${dir}.build-${process.pid}`;

@@ -12,9 +12,17 @@ if (!directory || !bucket) {
   console.error('usage: s3rver-process.ts <directory> <bucket>');
   process.exit(2);
 }
-const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: 0,
+  silent: true,
+  directory,
+  configureBuckets: [{ name: bucket }],
+});
 const { port } = await server.run();
 process.stdout.write(`${JSON.stringify({ port })}\n`);
-const stop = () => { server.close().finally(() => process.exit(0)); };
+const stop = () => {
+  server.close().finally(() => process.exit(0));
+};
 process.stdin.on('end', stop).resume();
 process.on('SIGTERM', stop);

@@ -37,14 +37,22 @@ export interface S3rverHandle {
 let counter = 0;
 const here = dirname(fileURLToPath(import.meta.url));
 
-export async function startS3rver(o: { bucket?: string; prefix?: string; storage?: Partial<S3StorageOptions> } = {}): Promise<S3rverHandle> {
+export async function startS3rver(
+  o: { bucket?: string; prefix?: string; storage?: Partial<S3StorageOptions> } = {},
+): Promise<S3rverHandle> {
   const directory = await mkdtemp(join(tmpdir(), 'fld-s3rver-'));
   const bucket = o.bucket ?? `fld-test-${process.pid}-${++counter}`;
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', join(here, 's3rver-process.ts'), directory, bucket], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--import', 'tsx', join(here, 's3rver-process.ts'), directory, bucket],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
   let port: number;
   try {
     port = await readPort(child);
@@ -55,10 +63,21 @@ export async function startS3rver(o: { bucket?: string; prefix?: string; storage
   }
   const endpoint = `http://127.0.0.1:${port}`;
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-  const options: S3StorageOptions = { bucket, prefix: o.prefix, endpoint, credentials, forcePathStyle: true, ...o.storage };
+  const options: S3StorageOptions = {
+    bucket,
+    prefix: o.prefix,
+    endpoint,
+    credentials,
+    forcePathStyle: true,
+    ...o.storage,
+  };
   const storage = new S3Storage(options);
   return {
-    endpoint, bucket, credentials, storage, options,
+    endpoint,
+    bucket,
+    credentials,
+    storage,
+    options,
     async close() {
       await storage.close();
       if (child.exitCode === null) {
@@ -83,6 +102,9 @@ function readPort(child: ChildProcess): Promise<number> {
         reject(new Error(`unexpected output: ${line}`));
       }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with code ${code}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with code ${code}`));
+    });
   });
 }

@@ -17,12 +17,45 @@ export { rng };
  * 5-60 words, provenance lists of one to three sources.
  */
 
-
 const CATEGORIES = [
-  'person', 'car', 'chair', 'cup', 'dog', 'cat', 'bottle', 'book', 'traffic light', 'bicycle',
-  'red circle', 'blue square', 'green triangle', 'dining table', 'potted plant', 'laptop', 'bus',
-  'umbrella', 'handbag', 'clock', 'bench', 'bird', 'horse', 'truck', 'boat', 'sign', 'window',
-  'tree', 'building', 'shoe', 'hat', 'lamp', 'phone', 'keyboard', 'bowl', 'pizza', 'cake', 'vase',
+  'person',
+  'car',
+  'chair',
+  'cup',
+  'dog',
+  'cat',
+  'bottle',
+  'book',
+  'traffic light',
+  'bicycle',
+  'red circle',
+  'blue square',
+  'green triangle',
+  'dining table',
+  'potted plant',
+  'laptop',
+  'bus',
+  'umbrella',
+  'handbag',
+  'clock',
+  'bench',
+  'bird',
+  'horse',
+  'truck',
+  'boat',
+  'sign',
+  'window',
+  'tree',
+  'building',
+  'shoe',
+  'hat',
+  'lamp',
+  'phone',
+  'keyboard',
+  'bowl',
+  'pizza',
+  'cake',
+  'vase',
 ];
 const WORDS = (
   'a the of and with on in near under behind small large red blue green yellow white black wooden ' +
@@ -32,7 +65,13 @@ const WORDS = (
   'shiny striped tall short open closed empty full busy quiet city park room kitchen beach field'
 ).split(' ');
 const OCR_WORDS = ['STOP', 'EXIT', 'OPEN', 'SALE', '24/7', 'Main St', 'CAFE', 'No Parking', 'Hotel', '50%'];
-const SOURCES = ['detector@yolo-demo-1', 'grounding@florence2-demo-1', 'ocr@ppocr-v4', 'florence2@round-1', 'captioner@florence2-demo-1'];
+const SOURCES = [
+  'detector@yolo-demo-1',
+  'grounding@florence2-demo-1',
+  'ocr@ppocr-v4',
+  'florence2@round-1',
+  'captioner@florence2-demo-1',
+];
 const GRANULARITIES = ['brief', 'detailed', 'more_detailed'] as const;
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
@@ -61,8 +100,14 @@ function box(r: () => number, w: number, h: number): Box {
   return [round2(x0), round2(y0), round2(x0 + bw), round2(y0 + bh)];
 }
 
-const imageSize = (i: number): [number, number] => [[640, 480], [1280, 720], [1920, 1080], [800, 600]][i % 4] as [number, number];
-const imageId = (i: number): string => `img-${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}`;
+const imageSize = (i: number): [number, number] =>
+  [
+    [640, 480],
+    [1280, 720],
+    [1920, 1080],
+    [800, 600],
+  ][i % 4] as [number, number];
+const imageId = (i: number): string => `img-${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}`;
 
 export function imageRecords(n: number, seed = 1): ImageRecord[] {
   const r = rng(seed);
@@ -77,7 +122,10 @@ export function imageRecords(n: number, seed = 1): ImageRecord[] {
       shard: Math.floor(i / 1000),
       alt_text: r() < 0.5 ? sentence(r, 3, 12) : null,
       existing_texts: r() < 0.3 ? [{ granularity: pick(r, GRANULARITIES), text: sentence(r, 5, 30) }] : [],
-      existing_boxes: Array.from({ length: Math.floor(r() * 3) }, () => ({ box: box(r, w, h), category: pick(r, CATEGORIES) })),
+      existing_boxes: Array.from({ length: Math.floor(r() * 3) }, () => ({
+        box: box(r, w, h),
+        category: pick(r, CATEGORIES),
+      })),
       error: i % 23 === 7 ? 'decode failed: not a PNG' : null,
     };
   });

@@ -14,8 +14,25 @@ test('fld world score: exact labels score perfect, noisy labels lower, on every 
   const out = tempDir('score');
   try {
     const zero = Object.keys(DEFAULT_NOISE).flatMap((k) => [kebab(k), '0']);
-    assert.equal(fld('world', 'export-noisy', '--world', world, '--out', join(out, 'exact'), '--format', 'jsonl', ...zero).status, 0);
-    assert.equal(fld('world', 'export-noisy', '--world', world, '--out', join(out, 'noisy'), '--format', 'jsonl', '--caption-extra-object', '0.5').status, 0);
+    assert.equal(
+      fld('world', 'export-noisy', '--world', world, '--out', join(out, 'exact'), '--format', 'jsonl', ...zero).status,
+      0,
+    );
+    assert.equal(
+      fld(
+        'world',
+        'export-noisy',
+        '--world',
+        world,
+        '--out',
+        join(out, 'noisy'),
+        '--format',
+        'jsonl',
+        '--caption-extra-object',
+        '0.5',
+      ).status,
+      0,
+    );
     const score = (dir: string) => {
       const r = fld('world', 'score', '--world', world, '--labels', join(out, dir, 'labels'), '--json');
       assert.equal(r.status, 0, r.stderr);
@@ -36,16 +53,49 @@ test('fld world score: exact labels score perfect, noisy labels lower, on every 
     mkdirSync(join(hashed, 'images'), { recursive: true });
     const ids = new Set<string>();
     for (const kind of ['region_text', 'text', 'text_phrase_region']) {
-      const lines = readFileSync(join(out, 'noisy', 'labels', `${kind}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const lines = readFileSync(join(out, 'noisy', 'labels', `${kind}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       for (const l of lines) ids.add(l.image_id);
-      writeFileSync(join(hashed, `${kind}.jsonl`), lines.map((l) => JSON.stringify({ ...l, image_id: `h${l.image_id}x` })).join('\n') + '\n');
+      writeFileSync(
+        join(hashed, `${kind}.jsonl`),
+        lines.map((l) => JSON.stringify({ ...l, image_id: `h${l.image_id}x` })).join('\n') + '\n',
+      );
     }
-    writeFileSync(join(hashed, 'images', 'records.jsonl'), [...ids].map((id) => JSON.stringify({ image_id: `h${id}x`, uri: `/data/${world}/collection/images/${id}.png` })).join('\n') + '\n');
-    const mapped = fld('world', 'score', '--world', world, '--labels', hashed, '--images', join(hashed, 'images'), '--json');
+    writeFileSync(
+      join(hashed, 'images', 'records.jsonl'),
+      [...ids]
+        .map((id) => JSON.stringify({ image_id: `h${id}x`, uri: `/data/${world}/collection/images/${id}.png` }))
+        .join('\n') + '\n',
+    );
+    const mapped = fld(
+      'world',
+      'score',
+      '--world',
+      world,
+      '--labels',
+      hashed,
+      '--images',
+      join(hashed, 'images'),
+      '--json',
+    );
     assert.equal(mapped.status, 0, mapped.stderr);
     assert.deepEqual(JSON.parse(mapped.stdout), noisy);
     // The held-out split alone: fewer images, rows of the others not counted.
-    const held = fld('world', 'score', '--world', world, '--labels', join(out, 'exact', 'labels'), '--split', 'valid', '--valid-fraction', '0.3', '--json');
+    const held = fld(
+      'world',
+      'score',
+      '--world',
+      world,
+      '--labels',
+      join(out, 'exact', 'labels'),
+      '--split',
+      'valid',
+      '--valid-fraction',
+      '0.3',
+      '--json',
+    );
     assert.equal(held.status, 0, held.stderr);
     const h = JSON.parse(held.stdout);
     assert.ok(h.images > 0 && h.images < 16 && h.ignored_rows > 0 && h.boxes.f1 === 1, held.stdout);

@@ -13,7 +13,15 @@ test('a line read over two true words is matched to both, joined in reading orde
 });
 
 test('reading errors, misses and extras each cost what they should', () => {
-  const s = ocrScore(ocrCounts([{ box: [8, 98, 82, 120], text: 'Florenc' }, { box: [200, 200, 240, 220], text: 'xyz' }], [florence, market]));
+  const s = ocrScore(
+    ocrCounts(
+      [
+        { box: [8, 98, 82, 120], text: 'Florenc' },
+        { box: [200, 200, 240, 220], text: 'xyz' },
+      ],
+      [florence, market],
+    ),
+  );
   // 1 edit (Florenc), market missed (6), xyz extra (3), over 14 true characters
   assert.deepEqual([s.edits, s.matched, s.missed, s.extra, s.truth_chars], [10, 1, 1, 1, 14]);
   assert.equal(s.cer, 10 / 14);
@@ -21,7 +29,15 @@ test('reading errors, misses and extras each cost what they should', () => {
 });
 
 test('a word goes to the region that covers most of it, and a region that barely touches it covers nothing', () => {
-  const s = ocrScore(ocrCounts([{ box: [0, 90, 30, 130], text: 'Flo' }, { box: [20, 98, 90, 120], text: 'Florence' }], [florence]));
+  const s = ocrScore(
+    ocrCounts(
+      [
+        { box: [0, 90, 30, 130], text: 'Flo' },
+        { box: [20, 98, 90, 120], text: 'Florence' },
+      ],
+      [florence],
+    ),
+  );
   assert.deepEqual([s.edits, s.matched, s.extra], [3, 1, 1]);
   const none = ocrScore(ocrCounts([{ box: [60, 100, 200, 118], text: 'ce' }], [florence]));
   assert.deepEqual([none.matched, none.missed, none.extra, none.edits], [0, 1, 1, 10]);

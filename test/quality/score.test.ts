@@ -45,8 +45,13 @@ test('the truth scored against itself is perfect', () => {
 function shuffled(labels: Labels): Labels {
   const ids = truth.images.map((i) => i.image_id);
   const next = new Map(ids.map((id, i) => [id, ids[(i + 7) % ids.length]]));
-  const move = <T extends { image_id: string }>(rows: T[]) => rows.map((r) => ({ ...r, image_id: next.get(r.image_id)! }));
-  return { region_text: move(labels.region_text), text: move(labels.text), text_phrase_region: move(labels.text_phrase_region) };
+  const move = <T extends { image_id: string }>(rows: T[]) =>
+    rows.map((r) => ({ ...r, image_id: next.get(r.image_id)! }));
+  return {
+    region_text: move(labels.region_text),
+    text: move(labels.text),
+    text_phrase_region: move(labels.text_phrase_region),
+  };
 }
 
 test('a shuffled copy of the truth (rows moved across images) scores poorly', () => {
@@ -54,7 +59,10 @@ test('a shuffled copy of the truth (rows moved across images) scores poorly', ()
   assert.ok(r.boxes.f1 < 0.1, `box F1 ${r.boxes.f1}`);
   assert.ok(r.grounding.accuracy < 0.15, `grounding ${r.grounding.accuracy}`);
   assert.ok(r.ocr.cer > 0.9, `CER ${r.ocr.cer}`);
-  assert.ok(r.ocr.word_recall < 0.15 && r.ocr.word_precision < 0.15, `words ${r.ocr.word_recall} ${r.ocr.word_precision}`);
+  assert.ok(
+    r.ocr.word_recall < 0.15 && r.ocr.word_precision < 0.15,
+    `words ${r.ocr.word_recall} ${r.ocr.word_precision}`,
+  );
   for (const g of ['brief', 'detailed', 'more_detailed'] as const) {
     assert.ok(r.captions[g].precision < 0.6 && r.captions[g].recall < 0.6, `${g} ${JSON.stringify(r.captions[g])}`);
   }
@@ -63,12 +71,17 @@ test('a shuffled copy of the truth (rows moved across images) scores poorly', ()
 test('noisy labels score between the two, and more noise scores worse', () => {
   const scenes = scenesFromTruth(truth);
   const score = (k: number): QualityReport => {
-    const noise = Object.fromEntries(Object.entries(DEFAULT_NOISE).map(([key, v]) => [key, Math.min(1, v * k)])) as unknown as typeof DEFAULT_NOISE;
+    const noise = Object.fromEntries(
+      Object.entries(DEFAULT_NOISE).map(([key, v]) => [key, Math.min(1, v * k)]),
+    ) as unknown as typeof DEFAULT_NOISE;
     return scoreAnnotations(truth, worldLabels(scenes, noise, 3, Rng.forImage));
   };
   const light = score(1);
   const heavy = score(3);
-  assert.ok(light.boxes.f1 < 1 && light.boxes.f1 > heavy.boxes.f1 && heavy.boxes.f1 > 0.1, `${light.boxes.f1} ${heavy.boxes.f1}`);
+  assert.ok(
+    light.boxes.f1 < 1 && light.boxes.f1 > heavy.boxes.f1 && heavy.boxes.f1 > 0.1,
+    `${light.boxes.f1} ${heavy.boxes.f1}`,
+  );
   assert.ok(light.ocr.cer > 0 && heavy.ocr.cer > light.ocr.cer);
   assert.ok(light.captions.detailed.recall < 1 && heavy.captions.detailed.recall < light.captions.detailed.recall);
   assert.ok(light.captions.detailed.colour_precision > heavy.captions.detailed.colour_precision);
@@ -82,7 +95,11 @@ test('rows keyed by engine image ids are mapped to the truth, and the scope limi
   const n = truth.objects.filter((o) => o.image_id === '000001' || o.image_id === '000002').length;
   assert.equal(r.images, 2);
   assert.deepEqual([r.boxes.tp, r.boxes.fp, r.boxes.fn], [n, 0, 0]);
-  assert.equal(r.ignored_rows, exact.region_text.length - exact.region_text.filter((x) => x.image_id === '000001' || x.image_id === '000002').length);
+  assert.equal(
+    r.ignored_rows,
+    exact.region_text.length -
+      exact.region_text.filter((x) => x.image_id === '000001' || x.image_id === '000002').length,
+  );
 });
 
 test('the parts: edit distance, one-to-one matching at IoU 0.5, caption mentions', () => {
@@ -90,7 +107,17 @@ test('the parts: edit distance, one-to-one matching at IoU 0.5, caption mentions
   assert.equal(editDistance('', 'abc'), 3);
   assert.equal(editDistance('SALE', 'SALE'), 0);
   // Two predictions on one true box: only one matches; a box at IoU 1/3 does not.
-  assert.deepEqual(matchBoxes([[0, 0, 10, 10], [0, 0, 10, 10], [5, 0, 15, 10]], [[0, 0, 10, 10]]), [[0, 0]]);
+  assert.deepEqual(
+    matchBoxes(
+      [
+        [0, 0, 10, 10],
+        [0, 0, 10, 10],
+        [5, 0, 15, 10],
+      ],
+      [[0, 0, 10, 10]],
+    ),
+    [[0, 0]],
+  );
   assert.deepEqual(matchBoxes([[5, 0, 15, 10]], [[0, 0, 10, 10]]), []);
   const m = mentionsOf('Two small red circles, a blue star and the word "heart". The arrow points to the cross.');
   assert.deepEqual([...m.categories].sort(), ['arrow', 'circle', 'cross', 'star']);
@@ -103,7 +130,10 @@ test('region descriptions are judged on the true object their box matches: categ
   assert.equal(r.region_briefs.accuracy, 1);
   // the same boxes with the colour word swapped for another colour, and with no description at all
   const regions = exact.region_text!.filter((x) => x.kind === 'object');
-  const wrongColour = regions.map((x) => ({ ...x, brief: x.brief!.replace(/ (\w+) (\w+)$/, (_m, c: string, cat: string) => ` ${c === 'red' ? 'blue' : 'red'} ${cat}`) }));
+  const wrongColour = regions.map((x) => ({
+    ...x,
+    brief: x.brief!.replace(/ (\w+) (\w+)$/, (_m, c: string, cat: string) => ` ${c === 'red' ? 'blue' : 'red'} ${cat}`),
+  }));
   const w = scoreAnnotations(truth, { region_text: wrongColour });
   assert.equal(w.region_briefs.described, regions.length);
   assert.equal(w.region_briefs.correct, 0, 'a wrong colour makes the description wrong');
@@ -123,7 +153,11 @@ test('grounding accuracy per granularity of the grounded text adds up to the all
   assert.equal(g.brief.correct + g.detailed.correct + g.more_detailed.correct, r.grounding.correct);
   assert.ok(g.brief.phrases > 0 && g.detailed.phrases > 0);
   // wrong boxes on the detailed texts only: the brief figure does not move
-  const moved = exact.text_phrase_region!.map((x) => (x.granularity === 'detailed' ? { ...x, boxes: x.boxes.map(() => [0, 0, 1, 1] as [number, number, number, number]) } : x));
+  const moved = exact.text_phrase_region!.map((x) =>
+    x.granularity === 'detailed'
+      ? { ...x, boxes: x.boxes.map(() => [0, 0, 1, 1] as [number, number, number, number]) }
+      : x,
+  );
   const w = scoreAnnotations(truth, { ...exact, text_phrase_region: moved });
   assert.equal(w.grounding.by_granularity.brief.accuracy, g.brief.accuracy);
   assert.equal(w.grounding.by_granularity.detailed.correct, 0);

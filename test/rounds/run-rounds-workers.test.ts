@@ -28,7 +28,22 @@ let resumed: Run;
 let activeSeen = false;
 const registry = () => join(env.dir, 'models');
 const localData = () => join(world.dir, 'local-data');
-const args = (config: string, reg: string, extra: string[] = []) => ['run', world.manifest, '--collection', 'demo', '--rounds', '1', '--config', config, '--registry', reg, '--train-steps', '3', '--annotations-only', ...extra];
+const args = (config: string, reg: string, extra: string[] = []) => [
+  'run',
+  world.manifest,
+  '--collection',
+  'demo',
+  '--rounds',
+  '1',
+  '--config',
+  config,
+  '--registry',
+  reg,
+  '--train-steps',
+  '3',
+  '--annotations-only',
+  ...extra,
+];
 
 before(async () => {
   world = await makeWorld(16, 5, ['--boxes-fraction', '0.5']);
@@ -61,7 +76,11 @@ after(async () => {
 
 test('the in-process run and the killed run: the kill landed during the training, after round 0', () => {
   assert.equal(local.code, 0, local.stderr);
-  assert.equal(killed.signal, 'SIGKILL', `the first --workers run was still running when killed: ${killed.stdout}${killed.stderr}`);
+  assert.equal(
+    killed.signal,
+    'SIGKILL',
+    `the first --workers run was still running when killed: ${killed.stdout}${killed.stderr}`,
+  );
   assert.match(killed.stdout, /^done: round 0 /m);
   assert.doesNotMatch(killed.stdout, /^done: train/m, 'killed before the training step ended');
   assert.ok(activeSeen, 'the train job was active on the worker at the kill');
@@ -75,7 +94,10 @@ test('the re-run finds round 0 done, gets the same training, refines round 1 on 
   // again found its marker (the worker's no-op, "done before")
   const joined = /train: joined job demo\.0\.train \(active\)/.test(resumed.stdout);
   assert.ok(joined || /train: queued job demo\.0\.train/.test(resumed.stdout), resumed.stdout);
-  assert.match(done[1]!, joined ? /^done: train on round 0 -> demo-round-0 \(/ : /^done before: train on round 0 -> demo-round-0$/);
+  assert.match(
+    done[1]!,
+    joined ? /^done: train on round 0 -> demo-round-0 \(/ : /^done before: train on round 0 -> demo-round-0$/,
+  );
   assert.match(done[2]!, /^done: refine round 1 with demo-round-0 \(/);
   assert.match(resumed.stdout, /round 1 runs on workers serving: .*caption/);
 });
@@ -85,13 +107,18 @@ test('every round has its manifest; rows equal the in-process run, none duplicat
   const b = openStorage(localData());
   try {
     for (const round of [0, 1]) {
-      assert.ok(existsSync(join(env.dir, 'data', 'demo', `round-${round}`, '_manifest.json')), `round ${round} manifest`);
+      assert.ok(
+        existsSync(join(env.dir, 'data', 'demo', `round-${round}`, '_manifest.json')),
+        `round ${round} manifest`,
+      );
       const workers = await roundRows(a, 'demo', round);
       const inProcess = await roundRows(b, 'demo', round);
       // the refine round names its model by folder; the two runs' registries differ only in that path
-      const norm = (rows: Record<string, string[]>) => JSON.parse(JSON.stringify(rows).replaceAll(join(world.dir, 'local-models'), registry()));
+      const norm = (rows: Record<string, string[]>) =>
+        JSON.parse(JSON.stringify(rows).replaceAll(join(world.dir, 'local-models'), registry()));
       assert.deepEqual(workers, norm(inProcess), `round ${round} rows`);
-      for (const [kind, rows] of Object.entries(workers)) assert.equal(new Set(rows).size, rows.length, `round ${round} ${kind}: no duplicate row`);
+      for (const [kind, rows] of Object.entries(workers))
+        assert.equal(new Set(rows).size, rows.length, `round ${round} ${kind}: no duplicate row`);
       assert.ok(Object.values(workers).flat().length > 16, `round ${round} has annotation rows`);
     }
   } finally {
@@ -102,7 +129,10 @@ test('every round has its manifest; rows equal the in-process run, none duplicat
 
 test('the model is registered once, and it is the one the training marker names', async () => {
   const models = await listModels(registry());
-  assert.deepEqual(models.map((m) => m.dir), [join(registry(), 'demo-round-0')]);
+  assert.deepEqual(
+    models.map((m) => m.dir),
+    [join(registry(), 'demo-round-0')],
+  );
   const marker = JSON.parse(readFileSync(join(env.dir, 'data', 'demo', 'round-0', '_train.json'), 'utf8'));
   assert.equal(marker.model, 'demo-round-0');
   assert.equal(marker.dir, join(registry(), 'demo-round-0'));

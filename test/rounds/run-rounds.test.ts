@@ -17,20 +17,43 @@ let data: string;
 let config: string;
 let registry: string;
 let first: Run;
-const rounds = () => fld(['run', world.manifest, '--collection', 'demo', '--rounds', '1', '--config', config, '--registry', registry, '--train-steps', '3', '--world', world.dir, '--annotations-only'], { cwd: world.dir }).done;
+const rounds = () =>
+  fld(
+    [
+      'run',
+      world.manifest,
+      '--collection',
+      'demo',
+      '--rounds',
+      '1',
+      '--config',
+      config,
+      '--registry',
+      registry,
+      '--train-steps',
+      '3',
+      '--world',
+      world.dir,
+      '--annotations-only',
+    ],
+    { cwd: world.dir },
+  ).done;
 
 before(async () => {
   world = await makeWorld(16, 5, ['--boxes-fraction', '0.5']);
   data = join(world.dir, 'data');
   registry = join(world.dir, 'models');
   config = join(world.dir, 'fld.config.json');
-  writeFileSync(config, JSON.stringify({
-    storage: data,
-    shardSize: 8,
-    trainCommand: `${PYTHON} -m training.train --export {export} --out {out} --init {init} --steps {steps} --batch 4 --no-fp16 --threads 1 --tasks <CAPTION>,<OD>`,
-    // 16 images: half of them in valid, so both splits have rows
-    export: { splits: { train: 0.5, valid: 0.5, test: 0 } },
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      storage: data,
+      shardSize: 8,
+      trainCommand: `${PYTHON} -m training.train --export {export} --out {out} --init {init} --steps {steps} --batch 4 --no-fp16 --threads 1 --tasks <CAPTION>,<OD>`,
+      // 16 images: half of them in valid, so both splits have rows
+      export: { splits: { train: 0.5, valid: 0.5, test: 0 } },
+    }),
+  );
   first = await rounds();
 });
 after(() => rmSync(world.dir, { recursive: true, force: true }));
@@ -50,14 +73,25 @@ test('roundsSteps: round 0, then train r and refine r+1 for each round', () => {
 test('fld run --rounds 1: round 0, a training, round 1 refined with the trained model, quality per round', () => {
   assert.equal(first.code, 0, first.stderr);
   const done = first.stdout.split('\n').filter((l) => l.startsWith('done'));
-  assert.deepEqual(done.map((l) => l.replace(/ \([\d.]+ s\)$/, '')), ['done: round 0 (specialists, filters, merge)', 'done: train on round 0 -> demo-round-0', 'done: refine round 1 with demo-round-0']);
+  assert.deepEqual(
+    done.map((l) => l.replace(/ \([\d.]+ s\)$/, '')),
+    [
+      'done: round 0 (specialists, filters, merge)',
+      'done: train on round 0 -> demo-round-0',
+      'done: refine round 1 with demo-round-0',
+    ],
+  );
   const train = JSON.parse(readFileSync(join(data, 'demo', 'round-0', '_train.json'), 'utf8'));
   assert.equal(train.model, 'demo-round-0');
   assert.equal(train.metrics.steps, 3);
   const plan = JSON.parse(readFileSync(join(data, 'demo', 'round-1', '_plan.json'), 'utf8'));
   assert.equal(plan.refine.previous, 0);
   assert.equal(plan.refine.model, join(registry, 'demo-round-0'));
-  assert.deepEqual(Object.keys(plan.specialists).sort(), ['captioner', 'detector'], 'the model fills the slots of the tasks it was trained on');
+  assert.deepEqual(
+    Object.keys(plan.specialists).sort(),
+    ['captioner', 'detector'],
+    'the model fills the slots of the tasks it was trained on',
+  );
   const manifest = JSON.parse(readFileSync(join(data, 'demo', 'round-1', '_manifest.json'), 'utf8'));
   assert.deepEqual(manifest.shards, [0, 1]);
   // the quality table: a column per round, 16 images in each
@@ -69,16 +103,24 @@ test('fld run --rounds 1: round 0, a training, round 1 refined with the trained 
 });
 
 test('a second run finds every step done and changes nothing', async () => {
-  const files = ['round-0/_manifest.json', 'round-0/_train.json', 'round-1/_manifest.json'].map((f) => join(data, 'demo', f));
+  const files = ['round-0/_manifest.json', 'round-0/_train.json', 'round-1/_manifest.json'].map((f) =>
+    join(data, 'demo', f),
+  );
   const before = files.map((f) => readFileSync(f, 'utf8'));
   const again = await rounds();
   assert.equal(again.code, 0, again.stderr);
-  assert.deepEqual(again.stdout.split('\n').filter((l) => l.startsWith('done')), [
-    'done before: round 0 (specialists, filters, merge)',
-    'done before: train on round 0 -> demo-round-0',
-    'done before: refine round 1 with demo-round-0',
-  ]);
-  assert.deepEqual(files.map((f) => readFileSync(f, 'utf8')), before);
+  assert.deepEqual(
+    again.stdout.split('\n').filter((l) => l.startsWith('done')),
+    [
+      'done before: round 0 (specialists, filters, merge)',
+      'done before: train on round 0 -> demo-round-0',
+      'done before: refine round 1 with demo-round-0',
+    ],
+  );
+  assert.deepEqual(
+    files.map((f) => readFileSync(f, 'utf8')),
+    before,
+  );
 });
 
 test('a run cut off inside round 1 (one merge and the manifest missing) resumes there, keeping the finished stages', async () => {
@@ -91,17 +133,24 @@ test('a run cut off inside round 1 (one merge and the manifest missing) resumes 
   const again = await rounds();
   assert.equal(again.code, 0, again.stderr);
   const done = again.stdout.split('\n').filter((l) => l.startsWith('done'));
-  assert.deepEqual(done.slice(0, 2), ['done before: round 0 (specialists, filters, merge)', 'done before: train on round 0 -> demo-round-0']);
+  assert.deepEqual(done.slice(0, 2), [
+    'done before: round 0 (specialists, filters, merge)',
+    'done before: train on round 0 -> demo-round-0',
+  ]);
   assert.match(done[2]!, /^done: refine round 1 with demo-round-0 \(/);
   assert.equal(statSync(kept).mtimeMs, keptAt, 'the captioner stage of shard 1 was not run again');
   assert.deepEqual(JSON.parse(readFileSync(join(r1, '_manifest.json'), 'utf8')).counts, counts);
 });
 
 test('bad --rounds, or --workers without --rounds, stops before any work', async () => {
-  const r = await fld(['run', world.manifest, '--collection', 'other', '--rounds', 'two', '--config', config], { cwd: world.dir }).done;
+  const r = await fld(['run', world.manifest, '--collection', 'other', '--rounds', 'two', '--config', config], {
+    cwd: world.dir,
+  }).done;
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--rounds must be a whole number >= 0, got "two"/);
-  const w = await fld(['run', world.manifest, '--collection', 'other', '--workers', '--config', config], { cwd: world.dir }).done;
+  const w = await fld(['run', world.manifest, '--collection', 'other', '--workers', '--config', config], {
+    cwd: world.dir,
+  }).done;
   assert.equal(w.code, 2);
   assert.match(w.stderr, /--workers goes with --rounds K/);
   assert.equal(existsSync(join(data, 'other')), false, 'nothing written');

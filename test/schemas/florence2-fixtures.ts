@@ -3,7 +3,6 @@ import type { Box, ImageSize, Quad } from '../../schemas/loc-codec.ts';
 import { rng } from '../helpers/rng.ts';
 export { rng };
 
-
 export const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
@@ -35,11 +34,38 @@ export function randomQuad(r: () => number, s: ImageSize): Quad {
 }
 
 export const WORDS = [
-  'car', 'door', 'wheel', 'person', 'red circle', 'blue square', 'traffic light', 'a dog', 'the sky',
-  'tree', 'window', 'green triangle', 'bicycle', 'stop sign', 'cup', 'laptop', 'yellow star',
+  'car',
+  'door',
+  'wheel',
+  'person',
+  'red circle',
+  'blue square',
+  'traffic light',
+  'a dog',
+  'the sky',
+  'tree',
+  'window',
+  'green triangle',
+  'bicycle',
+  'stop sign',
+  'cup',
+  'laptop',
+  'yellow star',
 ];
 /** Labels a model may emit that MSP's parser changes: non-ASCII characters are dropped. */
 export const NON_ASCII_WORDS = ['café', 'naïve chair', 'Straße', '日本', 'crème brûlée', 'señal', 'Ω'];
 /** Phrases on MSP's grounding blacklist. */
 export const BLACKLISTED = ['it', 'the image', 'these', 'a', 'someone', 'I'];
-export const OCR_TEXTS = ['CUDA', 'FOR ENGINEERS', 'An Introduction', 'x<y', 'a < b', '3 > 2', 'Straße 12', 'No. 5', 'EXIT', '$9.99', 'ÉCOLE'];
+export const OCR_TEXTS = [
+  'CUDA',
+  'FOR ENGINEERS',
+  'An Introduction',
+  'x<y',
+  'a < b',
+  '3 > 2',
+  'Straße 12',
+  'No. 5',
+  'EXIT',
+  '$9.99',
+  'ÉCOLE',
+];

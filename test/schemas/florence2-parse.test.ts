@@ -17,7 +17,9 @@ function polys(text: string) {
 }
 
 test('polygons: <sep> splits polygons of one instance, <poly> blocks are instances', () => {
-  assert.deepEqual(polys(`</s><s>${L(...TRI)}<sep>${L(...TRI, 7, 8)}</s>`).instances, [{ label: '', polygons: [c(...TRI), c(...TRI, 7, 8)] }]);
+  assert.deepEqual(polys(`</s><s>${L(...TRI)}<sep>${L(...TRI, 7, 8)}</s>`).instances, [
+    { label: '', polygons: [c(...TRI), c(...TRI, 7, 8)] },
+  ]);
   assert.deepEqual(polys(`<poly>${L(...TRI)}</poly><poly>${L(...TRI)}<sep>${L(...TRI)}</poly>`).instances, [
     { label: '', polygons: [c(...TRI)] },
     { label: '', polygons: [c(...TRI), c(...TRI)] },
@@ -32,16 +34,26 @@ test('polygons: an unpaired trailing coordinate and polygons under 3 points are 
 
 test('polygons: a truncated <poly> block keeps what it has; coordinates outside blocks are counted', () => {
   const r = polys(`${L(9, 9)}<poly>${L(...TRI)}</poly><poly>${L(...TRI)}`);
-  assert.deepEqual(r.instances.map((i) => i.polygons.length), [1, 1]);
+  assert.deepEqual(
+    r.instances.map((i) => i.polygons.length),
+    [1, 1],
+  );
   assert.equal(r.ignored, 2);
   assert.deepEqual(polys('').instances, []);
   assert.deepEqual(polys('<poly></poly><sep>').instances, []);
 });
 
 test('open-vocabulary detection: polygons when the text holds <poly>, boxes otherwise', () => {
-  const a = parseGeneration(`cat<poly>${L(...TRI)}</poly>dog<poly>${L(...TRI)}</poly>`, 'description_with_bboxes_or_polygons', S);
+  const a = parseGeneration(
+    `cat<poly>${L(...TRI)}</poly>dog<poly>${L(...TRI)}</poly>`,
+    'description_with_bboxes_or_polygons',
+    S,
+  );
   assert.ok(a.type === 'description_with_bboxes_or_polygons');
-  assert.deepEqual(a.instances.map((i) => i.label), ['cat', 'dog']);
+  assert.deepEqual(
+    a.instances.map((i) => i.label),
+    ['cat', 'dog'],
+  );
   assert.deepEqual(a.boxes, []);
   const b = parseGeneration(`cat${L(1, 2, 3, 4)}`, 'description_with_bboxes_or_polygons', S);
   assert.ok(b.type === 'description_with_bboxes_or_polygons');
@@ -59,7 +71,9 @@ test('phrase grounding keeps the grouping of boxes per phrase and lists blacklis
   assert.ok(r.type === 'phrase_grounding');
   assert.deepEqual(r.groups, [{ label: 'a dog', boxes: [c(1, 2, 3, 4), c(5, 6, 7, 8)] }]);
   assert.deepEqual(r.blacklisted, ['it']);
-  const custom = parseGeneration(`a dog${L(1, 2, 3, 4)}it${L(1, 2, 3, 4)}`, 'phrase_grounding', S, { blacklist: new Set(['a dog']) });
+  const custom = parseGeneration(`a dog${L(1, 2, 3, 4)}it${L(1, 2, 3, 4)}`, 'phrase_grounding', S, {
+    blacklist: new Set(['a dog']),
+  });
   assert.ok(custom.type === 'phrase_grounding');
   assert.deepEqual(custom.labels, ['it']);
 });
@@ -88,13 +102,41 @@ test('region text: a trailing group of 4 loc tokens is the echoed region; other 
 
 test('property: no model output makes a parser throw, and every coordinate is a finite number', () => {
   const r = rng(99);
-  const pieces = ['<loc_', '>', '<', '</s>', '<s>', '<pad>', '<sep>', '<poly>', '</poly>', 'car', ' ', '\n', 'é', '日', '🚗', '<loc_5>', '<loc_1000>', '<loc_999999999999>', 'loc_', '7', '<od>', 'it'];
+  const pieces = [
+    '<loc_',
+    '>',
+    '<',
+    '</s>',
+    '<s>',
+    '<pad>',
+    '<sep>',
+    '<poly>',
+    '</poly>',
+    'car',
+    ' ',
+    '\n',
+    'é',
+    '日',
+    '🚗',
+    '<loc_5>',
+    '<loc_1000>',
+    '<loc_999999999999>',
+    'loc_',
+    '7',
+    '<od>',
+    'it',
+  ];
   for (let i = 0; i < 1500; i++) {
-    const text = Array.from({ length: int(r, 0, 40) }, () => (r() < 0.5 ? `<loc_${int(r, 0, 999)}>` : pick(r, pieces))).join('');
+    const text = Array.from({ length: int(r, 0, 40) }, () =>
+      r() < 0.5 ? `<loc_${int(r, 0, 999)}>` : pick(r, pieces),
+    ).join('');
     for (const type of POST_PROCESSING_TYPES) {
       const out = parseGeneration(text, type, { width: 1 + r() * 5000, height: 1 + r() * 5000 });
       const nums = JSON.stringify(out).match(/-?\d+(\.\d+)?(e[+-]?\d+)?/g) ?? [];
-      assert.ok(nums.every((n) => Number.isFinite(Number(n))), `${type} ${JSON.stringify(text)}`);
+      assert.ok(
+        nums.every((n) => Number.isFinite(Number(n))),
+        `${type} ${JSON.stringify(text)}`,
+      );
       if ('ignored' in out) assert.ok(Number.isInteger(out.ignored) && out.ignored >= 0);
     }
   }

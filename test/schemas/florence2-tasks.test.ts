@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_TASKS, TaskError, buildPrefix, constructPrompt, postProcessingOf, taskTableFromConfig } from '../../schemas/florence2-tasks.ts';
+import {
+  DEFAULT_TASKS,
+  TaskError,
+  buildPrefix,
+  constructPrompt,
+  postProcessingOf,
+  taskTableFromConfig,
+} from '../../schemas/florence2-tasks.ts';
 
 test('the default table holds the 15 tasks of florence2.md section 3', () => {
   assert.equal(DEFAULT_TASKS.size, 15);
@@ -9,8 +16,19 @@ test('the default table holds the 15 tasks of florence2.md section 3', () => {
   assert.equal(postProcessingOf('<REGION_PROPOSAL>'), 'bboxes');
   assert.equal(postProcessingOf('<OPEN_VOCABULARY_DETECTION>'), 'description_with_bboxes_or_polygons');
   assert.equal(postProcessingOf('<DocVQA>'), 'pure_text');
-  const withInput = [...DEFAULT_TASKS.values()].filter((s) => s.takesInput).map((s) => s.token).sort();
-  assert.deepEqual(withInput, ['<CAPTION_TO_PHRASE_GROUNDING>', '<OPEN_VOCABULARY_DETECTION>', '<REFERRING_EXPRESSION_SEGMENTATION>', '<REGION_TO_CATEGORY>', '<REGION_TO_DESCRIPTION>', '<REGION_TO_OCR>', '<REGION_TO_SEGMENTATION>']);
+  const withInput = [...DEFAULT_TASKS.values()]
+    .filter((s) => s.takesInput)
+    .map((s) => s.token)
+    .sort();
+  assert.deepEqual(withInput, [
+    '<CAPTION_TO_PHRASE_GROUNDING>',
+    '<OPEN_VOCABULARY_DETECTION>',
+    '<REFERRING_EXPRESSION_SEGMENTATION>',
+    '<REGION_TO_CATEGORY>',
+    '<REGION_TO_DESCRIPTION>',
+    '<REGION_TO_OCR>',
+    '<REGION_TO_SEGMENTATION>',
+  ]);
 });
 
 test('a preprocessor config overrides and adds tasks; what it lacks keeps the default', () => {
@@ -21,16 +39,27 @@ test('a preprocessor config overrides and adds tasks; what it lacks keeps the de
   });
   assert.equal(t.get('<OD>')?.prompt, 'Find objects.');
   assert.equal(t.get('<OD>')?.takesInput, false);
-  assert.deepEqual(t.get('<EMOTION>'), { token: '<EMOTION>', prompt: 'What is the emotion of {input}?', takesInput: true, postProcessing: 'pure_text' });
+  assert.deepEqual(t.get('<EMOTION>'), {
+    token: '<EMOTION>',
+    prompt: 'What is the emotion of {input}?',
+    takesInput: true,
+    postProcessing: 'pure_text',
+  });
   assert.equal(t.get('<CAPTION>')?.prompt, 'What does the image describe?');
   assert.equal(constructPrompt('<EMOTION>the man', t), 'What is the emotion of the man?');
   assert.deepEqual(taskTableFromConfig({}), DEFAULT_TASKS);
 });
 
 test('a bad preprocessor config is refused naming the field', () => {
-  assert.throws(() => taskTableFromConfig({ tasks_answer_post_processing_type: { '<X>': 'segments' } }), /<X>.*"segments"/);
+  assert.throws(
+    () => taskTableFromConfig({ tasks_answer_post_processing_type: { '<X>': 'segments' } }),
+    /<X>.*"segments"/,
+  );
   assert.throws(() => taskTableFromConfig({ task_prompts_with_input: [] }), /task_prompts_with_input/);
-  assert.throws(() => taskTableFromConfig({ task_prompts_without_inputs: { '<X>': 3 } }), /task_prompts_without_inputs\.<X>/);
+  assert.throws(
+    () => taskTableFromConfig({ task_prompts_without_inputs: { '<X>': 3 } }),
+    /task_prompts_without_inputs\.<X>/,
+  );
 });
 
 test('prefixes: task token plus input, checked against the table', () => {
@@ -44,7 +73,10 @@ test('prefixes: task token plus input, checked against the table', () => {
 test('prompts: MSP substitution, input not stripped, unknown prefixes passed through', () => {
   assert.equal(constructPrompt('<OD>'), 'Locate the objects with category name in the image.');
   assert.equal(constructPrompt('<CAPTION_TO_PHRASE_GROUNDING> A cat.'), 'Locate the phrases in the caption:  A cat.');
-  assert.equal(constructPrompt('<REGION_TO_CATEGORY><loc_52><loc_332><loc_932><loc_774>'), 'What is the region <loc_52><loc_332><loc_932><loc_774>?');
+  assert.equal(
+    constructPrompt('<REGION_TO_CATEGORY><loc_52><loc_332><loc_932><loc_774>'),
+    'What is the region <loc_52><loc_332><loc_932><loc_774>?',
+  );
   assert.equal(constructPrompt('<DocVQA>what?'), '<DocVQA>what?');
   assert.throws(() => constructPrompt('<OD>extra'), /takes no input/);
 });

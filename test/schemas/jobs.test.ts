@@ -11,5 +11,8 @@ test('job ids are deterministic and free of ":"', () => {
 });
 
 test('a bad payload names the field', () => {
-  assert.throws(() => validate(ShardJob, { collection: 'a b', round: -1, shard: 0, stage: 'annotate' }, 'job payload'), /collection.*round.*stage/s);
+  assert.throws(
+    () => validate(ShardJob, { collection: 'a b', round: -1, shard: 0, stage: 'annotate' }, 'job payload'),
+    /collection.*round.*stage/s,
+  );
 });

@@ -1,8 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  LocCodecError, dequantiseBox, dequantiseCoord, locToken, locTokens, parseLocTokens, quantiseBox,
-  quantiseCoord, quantisePolygon, quantiseQuad,
+  LocCodecError,
+  dequantiseBox,
+  dequantiseCoord,
+  locToken,
+  locTokens,
+  parseLocTokens,
+  quantiseBox,
+  quantiseCoord,
+  quantisePolygon,
+  quantiseQuad,
 } from '../../schemas/loc-codec.ts';
 import { randomBox, randomQuad, randomSize, rng } from './florence2-fixtures.ts';
 

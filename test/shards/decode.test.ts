@@ -7,7 +7,13 @@ import { parquetSchema } from '../../pipeline/shards/parquet-schema.ts';
 import { COLUMNS } from '../../schemas/columns.ts';
 import { SCHEMA_VERSION, SchemaVersionError } from '../../schemas/version.ts';
 import type { RecordKind } from '../../schemas/records.ts';
-import { errorRecords, imageRecords, regionTextRecords, textPhraseRegionRecords, textRecords } from '../helpers/sample-records.ts';
+import {
+  errorRecords,
+  imageRecords,
+  regionTextRecords,
+  textPhraseRegionRecords,
+  textRecords,
+} from '../helpers/sample-records.ts';
 
 const SAMPLES: Record<RecordKind, unknown[]> = {
   image: imageRecords(60),
@@ -26,7 +32,10 @@ for (const [kind, rows] of Object.entries(SAMPLES) as [RecordKind, never[]][]) {
     assert.equal(shard.meta.collection, 'demo');
     assert.equal(shard.meta.shard, '3');
     assert.equal(shard.rowCount, rows.length);
-    assert.deepEqual(shard.columns.map((c) => c.name), COLUMNS[kind].map((c) => c.name));
+    assert.deepEqual(
+      shard.columns.map((c) => c.name),
+      COLUMNS[kind].map((c) => c.name),
+    );
     assert.deepEqual(shard.rows, rows);
   });
 }
@@ -44,7 +53,10 @@ test('the samples exercise nulls, empty lists and nested lists', () => {
 test('a shard inside a larger Buffer (as fs and S3 bodies hand them out) decodes', async () => {
   const rows = textRecords(30);
   const bytes = encodeShard('text', rows);
-  const inPool = Buffer.concat([Buffer.from('junk before'), bytes, Buffer.from('after')]).subarray(11, 11 + bytes.byteLength);
+  const inPool = Buffer.concat([Buffer.from('junk before'), bytes, Buffer.from('after')]).subarray(
+    11,
+    11 + bytes.byteLength,
+  );
   assert.deepEqual((await decodeShard(inPool, 'pooled.parquet')).rows, rows);
 });
 
@@ -64,7 +76,10 @@ function foreignShard(kv: { key: string; value: string }[]): Uint8Array {
   const rows = errorRecords(3);
   const cols = COLUMNS.errors;
   const buf = parquetWriteBuffer({
-    columnData: cols.map((c) => ({ name: c.name, data: rows.map((r) => (r as Record<string, unknown>)[c.name]) as string[] })),
+    columnData: cols.map((c) => ({
+      name: c.name,
+      data: rows.map((r) => (r as Record<string, unknown>)[c.name]) as string[],
+    })),
     schema: parquetSchema(cols),
     kvMetadata: kv,
   });
@@ -73,29 +88,62 @@ function foreignShard(kv: { key: string; value: string }[]): Uint8Array {
 
 test('an unknown schema_version is refused naming the file and both versions', async () => {
   await assert.rejects(
-    decodeShard(foreignShard([{ key: 'schema_version', value: '99' }, { key: 'kind', value: 'errors' }]), 'round-0/errors/shard-00001.parquet'),
-    (e: unknown) => e instanceof SchemaVersionError && /shard-00001/.test(e.message) && /99/.test(e.message) && e.message.includes(String(SCHEMA_VERSION)),
+    decodeShard(
+      foreignShard([
+        { key: 'schema_version', value: '99' },
+        { key: 'kind', value: 'errors' },
+      ]),
+      'round-0/errors/shard-00001.parquet',
+    ),
+    (e: unknown) =>
+      e instanceof SchemaVersionError &&
+      /shard-00001/.test(e.message) &&
+      /99/.test(e.message) &&
+      e.message.includes(String(SCHEMA_VERSION)),
   );
 });
 
 test('a Parquet file without our metadata, or of an unknown kind, is a ShardFormatError', async () => {
-  await assert.rejects(decodeShard(foreignShard([]), 'plain.parquet'), (e: unknown) => e instanceof ShardFormatError && /plain\.parquet/.test(e.message) && /schema_version/.test(e.message));
   await assert.rejects(
-    decodeShard(foreignShard([{ key: 'schema_version', value: String(SCHEMA_VERSION) }, { key: 'kind', value: 'captions' }]), 'k.parquet'),
+    decodeShard(foreignShard([]), 'plain.parquet'),
+    (e: unknown) =>
+      e instanceof ShardFormatError && /plain\.parquet/.test(e.message) && /schema_version/.test(e.message),
+  );
+  await assert.rejects(
+    decodeShard(
+      foreignShard([
+        { key: 'schema_version', value: String(SCHEMA_VERSION) },
+        { key: 'kind', value: 'captions' },
+      ]),
+      'k.parquet',
+    ),
     (e: unknown) => e instanceof ShardFormatError && /unknown kind "captions"/.test(e.message),
   );
 });
 
 test('a file whose columns do not match its kind is refused', async () => {
-  const bytes = foreignShard([{ key: 'schema_version', value: String(SCHEMA_VERSION) }, { key: 'kind', value: 'text' }]);
-  await assert.rejects(decodeShard(bytes, 'mislabelled.parquet'), (e: unknown) => e instanceof ShardFormatError && /do not match kind text/.test(e.message));
+  const bytes = foreignShard([
+    { key: 'schema_version', value: String(SCHEMA_VERSION) },
+    { key: 'kind', value: 'text' },
+  ]);
+  await assert.rejects(
+    decodeShard(bytes, 'mislabelled.parquet'),
+    (e: unknown) => e instanceof ShardFormatError && /do not match kind text/.test(e.message),
+  );
 });
 
 test('non-Parquet bytes and a truncated shard each give one ShardFormatError naming the file', async () => {
-  await assert.rejects(decodeShard(new TextEncoder().encode('{"not": "parquet"}'), 'a.json'), (e: unknown) => e instanceof ShardFormatError && /^shard a\.json: not a Parquet file \(/.test(e.message));
+  await assert.rejects(
+    decodeShard(new TextEncoder().encode('{"not": "parquet"}'), 'a.json'),
+    (e: unknown) => e instanceof ShardFormatError && /^shard a\.json: not a Parquet file \(/.test(e.message),
+  );
   await assert.rejects(decodeShard(new Uint8Array(0), 'empty.parquet'), ShardFormatError);
   const good = encodeShard('text', textRecords(50) as never);
   for (const cut of [good.byteLength - 1, Math.floor(good.byteLength / 2), 10]) {
-    await assert.rejects(decodeShard(good.subarray(0, cut), 'cut.parquet'), (e: unknown) => e instanceof ShardFormatError && /^shard cut\.parquet: truncated or corrupt Parquet file/.test(e.message));
+    await assert.rejects(
+      decodeShard(good.subarray(0, cut), 'cut.parquet'),
+      (e: unknown) =>
+        e instanceof ShardFormatError && /^shard cut\.parquet: truncated or corrupt Parquet file/.test(e.message),
+    );
   }
 });

@@ -8,7 +8,13 @@ import { encodeShard } from '../../pipeline/shards/encode.ts';
 import { COLUMNS, duckdbType } from '../../schemas/columns.ts';
 import type { RecordKind } from '../../schemas/records.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
-import { errorRecords, imageRecords, regionTextRecords, textPhraseRegionRecords, textRecords } from '../helpers/sample-records.ts';
+import {
+  errorRecords,
+  imageRecords,
+  regionTextRecords,
+  textPhraseRegionRecords,
+  textRecords,
+} from '../helpers/sample-records.ts';
 
 // Every kind the project writes, read back by DuckDB from a real file: the types a downstream user
 // (DuckDB, Spark, pandas via Arrow) sees must be the typed lists and structs, not strings or blobs.
@@ -53,13 +59,22 @@ for (const [kind, rows] of Object.entries(SAMPLES) as [RecordKind, Record<string
 
 test('DuckDB sees the key-value metadata and can query nested columns', async () => {
   const p = file('text_phrase_region', SAMPLES.text_phrase_region);
-  const kv = (await con.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${p}')`)).getRowObjectsJS();
+  const kv = (
+    await con.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${p}')`)
+  ).getRowObjectsJS();
   const meta = Object.fromEntries(kv.map((r) => [r.k, r.v]));
   assert.equal(meta.schema_version, String(SCHEMA_VERSION));
   assert.equal(meta.kind, 'text_phrase_region');
-  const [r] = (await con.runAndReadAll(`SELECT sum(len(boxes)) AS nboxes, max(boxes[1][3] - boxes[1][1]) AS maxw, min(span[2] - span[1]) AS minlen FROM read_parquet('${p}')`)).getRowObjectsJS();
+  const [r] = (
+    await con.runAndReadAll(
+      `SELECT sum(len(boxes)) AS nboxes, max(boxes[1][3] - boxes[1][1]) AS maxw, min(span[2] - span[1]) AS minlen FROM read_parquet('${p}')`,
+    )
+  ).getRowObjectsJS();
   const rows = SAMPLES.text_phrase_region as ReturnType<typeof textPhraseRegionRecords>;
-  assert.equal(Number(r.nboxes), rows.reduce((a, x) => a + x.boxes.length, 0));
+  assert.equal(
+    Number(r.nboxes),
+    rows.reduce((a, x) => a + x.boxes.length, 0),
+  );
   assert.equal(r.maxw, Math.max(...rows.map((x) => x.boxes[0][2] - x.boxes[0][0])));
   assert.equal(r.minlen, Math.min(...rows.map((x) => x.span[1] - x.span[0])));
 });

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readDoneMarker, readManifest, summarizeFiles, writeDoneMarker, writeManifest } from '../../pipeline/shards/round-files.ts';
+import {
+  readDoneMarker,
+  readManifest,
+  summarizeFiles,
+  writeDoneMarker,
+  writeManifest,
+} from '../../pipeline/shards/round-files.ts';
 import { writeShard } from '../../pipeline/shards/storage-io.ts';
 import { layout } from '../../pipeline/layout.ts';
 import { ValidationError } from '../../schemas/validate.ts';
@@ -11,8 +17,14 @@ import { errorRecords, regionTextRecords, textRecords } from '../helpers/sample-
 async function roundOf(s: MemoryStorage) {
   const files = [
     { ...(await writeShard(s, layout.kind('demo', 1, 'text', 0), 'text', textRecords(12))), shard: 0 },
-    { ...(await writeShard(s, layout.kind('demo', 1, 'region_text', 0), 'region_text', regionTextRecords(30))), shard: 0 },
-    { ...(await writeShard(s, layout.kind('demo', 1, 'region_text', 2), 'region_text', regionTextRecords(5, 9))), shard: 2 },
+    {
+      ...(await writeShard(s, layout.kind('demo', 1, 'region_text', 0), 'region_text', regionTextRecords(30))),
+      shard: 0,
+    },
+    {
+      ...(await writeShard(s, layout.kind('demo', 1, 'region_text', 2), 'region_text', regionTextRecords(5, 9))),
+      shard: 2,
+    },
     { ...(await writeShard(s, layout.kind('demo', 1, 'errors', 2), 'errors', errorRecords(2))), shard: 2 },
   ];
   return {
@@ -40,7 +52,10 @@ test('a manifest of an unknown schema_version is refused by name; a bad field is
   const s = new MemoryStorage();
   const m = await roundOf(s);
   await s.put(layout.manifest('demo', 1), JSON.stringify({ ...m, schema_version: 7 }));
-  await assert.rejects(readManifest(s, 'demo', 1), (e: unknown) => e instanceof SchemaVersionError && /_manifest\.json/.test(e.message) && /7/.test(e.message));
+  await assert.rejects(
+    readManifest(s, 'demo', 1),
+    (e: unknown) => e instanceof SchemaVersionError && /_manifest\.json/.test(e.message) && /7/.test(e.message),
+  );
   await assert.rejects(
     writeManifest(s, { ...m, files: [{ ...m.files[0], sha256: 'abc' }] }),
     (e: unknown) => e instanceof ValidationError && /files\[0\]\.sha256/.test(e.message),
@@ -62,8 +77,14 @@ test('a done marker is written at its layout key and read back; absent means not
   };
   const key = await writeDoneMarker(s, 'demo', 0, marker);
   assert.equal(key, 'demo/round-0/_done/annotate_detector/shard-00003.json');
-  assert.deepEqual(await readDoneMarker(s, 'demo', 0, 'annotate:detector', 3), { schema_version: SCHEMA_VERSION, ...marker });
-  await assert.rejects(writeDoneMarker(s, 'demo', 0, { ...marker, counts: { region_text: -1 } }), (e: unknown) => e instanceof ValidationError && /counts\.region_text/.test(e.message));
+  assert.deepEqual(await readDoneMarker(s, 'demo', 0, 'annotate:detector', 3), {
+    schema_version: SCHEMA_VERSION,
+    ...marker,
+  });
+  await assert.rejects(
+    writeDoneMarker(s, 'demo', 0, { ...marker, counts: { region_text: -1 } }),
+    (e: unknown) => e instanceof ValidationError && /counts\.region_text/.test(e.message),
+  );
   await s.put(key, JSON.stringify({ ...marker, schema_version: 2 }));
   await assert.rejects(readDoneMarker(s, 'demo', 0, 'annotate:detector', 3), SchemaVersionError);
 });

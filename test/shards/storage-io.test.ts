@@ -18,7 +18,13 @@ test('writeShard puts once; readShard reads it back through getRange only', asyn
   const w = await writeShard(s, key, 'region_text', rows, { shard: '7' });
   assert.equal(s.calls.put, 1);
   const stored = s.objects.get(key)!;
-  assert.deepEqual(w, { key, kind: 'region_text', rows: 40, bytes: stored.byteLength, sha256: createHash('sha256').update(stored).digest('hex') });
+  assert.deepEqual(w, {
+    key,
+    kind: 'region_text',
+    rows: 40,
+    bytes: stored.byteLength,
+    sha256: createHash('sha256').update(stored).digest('hex'),
+  });
   const back = await readShard(s, key, 'region_text');
   assert.deepEqual(back.rows, rows);
   assert.equal(back.shard.meta.shard, '7');
@@ -61,11 +67,18 @@ test('an invalid row is rejected naming the shard, the row index and the field; 
   rows[6] = { ...rows[6], box: [0, 0, Number.POSITIVE_INFINITY, 4] };
   await assert.rejects(
     writeShard(s, key, 'region_text', rows),
-    (e: unknown) => e instanceof ValidationError && e.message.includes(`region_text shard ${key}: row 6`) && /box\[2\]/.test(e.message) && /Infinity/.test(e.message),
+    (e: unknown) =>
+      e instanceof ValidationError &&
+      e.message.includes(`region_text shard ${key}: row 6`) &&
+      /box\[2\]/.test(e.message) &&
+      /Infinity/.test(e.message),
   );
   const tpr = textPhraseRegionRecords(5);
   (tpr[2] as { boxes: unknown[] }).boxes = [];
-  await assert.rejects(writeShard(s, 'x.parquet', 'text_phrase_region', tpr), (e: unknown) => e instanceof ValidationError && /row 2/.test(e.message) && /boxes/.test(e.message));
+  await assert.rejects(
+    writeShard(s, 'x.parquet', 'text_phrase_region', tpr),
+    (e: unknown) => e instanceof ValidationError && /row 2/.test(e.message) && /boxes/.test(e.message),
+  );
   assert.equal(s.calls.put, 0);
   assert.equal(s.objects.size, 0);
 });
@@ -74,5 +87,8 @@ test('a missing shard is NotFoundError; a non-Parquet object is a ShardFormatErr
   const s = new MemoryStorage();
   await assert.rejects(openStoredShard(s, 'nope.parquet'), NotFoundError);
   await s.put('bad.parquet', 'PAR1 this is not parquet');
-  await assert.rejects(openStoredShard(s, 'bad.parquet'), (e: unknown) => e instanceof ShardFormatError && e.message.includes('mem://test/bad.parquet'));
+  await assert.rejects(
+    openStoredShard(s, 'bad.parquet'),
+    (e: unknown) => e instanceof ShardFormatError && e.message.includes('mem://test/bad.parquet'),
+  );
 });

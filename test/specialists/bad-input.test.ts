@@ -29,7 +29,11 @@ function checkBatch(r: AdapterResult, cases: BadCase[], stage: RegExp) {
 
 async function withAdapter<A extends SpecialistAdapter>(a: A, f: (a: A) => Promise<void>) {
   await a.setup();
-  try { await f(a); } finally { await a.teardown(); }
+  try {
+    await f(a);
+  } finally {
+    await a.teardown();
+  }
 }
 
 test('detector: bad images become error rows and the rest of the batch is annotated', async () => {
@@ -40,7 +44,8 @@ test('detector: bad images become error rows and the rest of the batch is annota
       const batch: ImageInput[] = cases.map((c) => ({ image_id: c.image_id, bytes: c.bytes }));
       const r = await det.annotate(batch);
       checkBatch(r, cases, /^annotate:detector:decode$/);
-      const best = (id: string) => r.region_text.filter((x) => x.image_id === id).sort((p, q) => q.score! - p.score!)[0];
+      const best = (id: string) =>
+        r.region_text.filter((x) => x.image_id === id).sort((p, q) => q.score! - p.score!)[0];
       // The colour survives conversion to 8-bit sRGB: CMYK red reads as red, 16-bit green as green.
       assert.equal(best('cmyk-jpeg').phrase, 'red thing');
       assert.equal(best('png-16-bit').phrase, 'green thing');
@@ -56,9 +61,15 @@ test('ocr: bad images become error rows and the good image in the same batch is 
   const cases = await badCases();
   await withAdapter(new OcrAdapter(), async (ocr) => {
     const good = await renderWords(300, 90, [{ text: 'station', x: 30, y: 60, size: 40 }]);
-    const batch: ImageInput[] = [...cases.map((c) => ({ image_id: c.image_id, bytes: c.bytes })), { image_id: 'good', bytes: good }];
+    const batch: ImageInput[] = [
+      ...cases.map((c) => ({ image_id: c.image_id, bytes: c.bytes })),
+      { image_id: 'good', bytes: good },
+    ];
     const r = await ocr.annotate(batch);
     checkBatch(r, cases, /^annotate:ocr:decode$/);
-    assert.deepEqual(r.region_text.filter((x) => x.image_id === 'good').map((x) => x.phrase), ['station']);
+    assert.deepEqual(
+      r.region_text.filter((x) => x.image_id === 'good').map((x) => x.phrase),
+      ['station'],
+    );
   });
 });

@@ -9,11 +9,15 @@ import { yoloModelFolder } from './fixtures/model-folder.ts';
 import type { ImageInput } from '../../specialists/adapter.ts';
 
 const solid = (width: number, height: number, r: number, g: number, b: number) =>
-  sharp({ create: { width, height, channels: 3, background: { r, g, b } } }).png().toBuffer();
+  sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
+    .png()
+    .toBuffer();
 
 const PAD = 114 / 255;
 const close = (got: number[], want: number[], what: string) =>
-  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-3, `${what}[${i}]: got ${v}, want ${want[i]} (${got} vs ${want})`));
+  got.forEach((v, i) =>
+    assert.ok(Math.abs(v - want[i]) < 1e-3, `${what}[${i}]: got ${v}, want ${want[i]} (${got} vs ${want})`),
+  );
 
 test('detector decodes cx,cy,w,h from letterbox pixels back to original pixels, per image of a batch', async () => {
   // The exact model: anchors (cx,cy,w,h) = (32,32,20,10), (10,50,8,8), (60,5,10,10) in a 64x64 letterbox;
@@ -29,21 +33,42 @@ test('detector decodes cx,cy,w,h from letterbox pixels back to original pixels, 
     ];
     const r = await det.annotate(batch);
     assert.deepEqual(r.errors, []);
-    assert.deepEqual(r.sizes.map((s) => [s.image_id, s.width, s.height]), [['red-wide', 128, 64], ['green-square', 64, 64], ['blue-tall', 50, 100]]);
+    assert.deepEqual(
+      r.sizes.map((s) => [s.image_id, s.width, s.height]),
+      [
+        ['red-wide', 128, 64],
+        ['green-square', 64, 64],
+        ['blue-tall', 50, 100],
+      ],
+    );
     const of = (id: string) => r.region_text.filter((x) => x.image_id === id);
 
     // red 128x64: scale 0.5, padY 16; red mean = half image (1) + half padding (114/255).
     const red = of('red-wide');
     const redMean = 0.5 + 0.5 * PAD;
-    assert.deepEqual(red.map((x) => x.phrase), ['red thing', 'red thing']);
-    close(red.map((x) => x.score!), [redMean, redMean * 0.5], 'red scores');
+    assert.deepEqual(
+      red.map((x) => x.phrase),
+      ['red thing', 'red thing'],
+    );
+    close(
+      red.map((x) => x.score!),
+      [redMean, redMean * 0.5],
+      'red scores',
+    );
     close(red[0].box, [44, 22, 84, 42], 'red anchor 0');
     close(red[1].box, [12, 60, 28, 64], 'red anchor 1 (clipped at the bottom)');
 
     // green 64x64: no padding; green mean 1 -> all three anchors, the third clipped at the right edge.
     const green = of('green-square');
-    assert.deepEqual(green.map((x) => x.phrase), ['green thing', 'green thing', 'green thing']);
-    close(green.map((x) => x.score!), [1, 0.5, 0.25], 'green scores');
+    assert.deepEqual(
+      green.map((x) => x.phrase),
+      ['green thing', 'green thing', 'green thing'],
+    );
+    close(
+      green.map((x) => x.score!),
+      [1, 0.5, 0.25],
+      'green scores',
+    );
     close(green[0].box, [22, 27, 42, 37], 'green anchor 0');
     close(green[2].box, [55, 0, 64, 10], 'green anchor 2');
 
@@ -63,7 +88,10 @@ test('detector decodes cx,cy,w,h from letterbox pixels back to original pixels, 
     // The same images through the prefetching stream in batches of 2 give the same rows.
     const streamed = [];
     for await (const part of annotateStream(det, batch, 2)) streamed.push(...part.region_text);
-    assert.deepEqual(streamed.map((x) => [x.image_id, x.box, x.score]), r.region_text.map((x) => [x.image_id, x.box, x.score]));
+    assert.deepEqual(
+      streamed.map((x) => [x.image_id, x.box, x.score]),
+      r.region_text.map((x) => [x.image_id, x.box, x.score]),
+    );
   } finally {
     await det.teardown();
     await rm(dir, { recursive: true, force: true });
@@ -78,7 +106,10 @@ test('detector refuses a model whose class count differs from fld-model.json', a
   const det = new DetectorAdapter({ modelDir: dir });
   await det.setup();
   try {
-    await assert.rejects(det.annotate([{ image_id: 'a', bytes: await solid(8, 8, 1, 2, 3) }]), /outputs 2 classes, fld-model.json names 1/);
+    await assert.rejects(
+      det.annotate([{ image_id: 'a', bytes: await solid(8, 8, 1, 2, 3) }]),
+      /outputs 2 classes, fld-model.json names 1/,
+    );
   } finally {
     await det.teardown();
     await rm(dir, { recursive: true, force: true });
@@ -107,10 +138,19 @@ test('detector replicas split a batch among sessions and give the same rows, a b
   };
   try {
     const one = await annotate(1, batch);
-    assert.deepEqual(one.errors.map((e) => e.image_id), ['broken']);
-    assert.deepEqual(one.sizes.map((s) => s.image_id), ['red-wide', 'green-square', 'blue-tall', 'olive', 'teal', 'maroon']);
+    assert.deepEqual(
+      one.errors.map((e) => e.image_id),
+      ['broken'],
+    );
+    assert.deepEqual(
+      one.sizes.map((s) => s.image_id),
+      ['red-wide', 'green-square', 'blue-tall', 'olive', 'teal', 'maroon'],
+    );
     // every image has a row, and they differ per image, so a slice decoded at the wrong index would show
-    assert.deepEqual([...new Set(one.region_text.map((x) => x.image_id))], one.sizes.map((s) => s.image_id));
+    assert.deepEqual(
+      [...new Set(one.region_text.map((x) => x.image_id))],
+      one.sizes.map((s) => s.image_id),
+    );
     for (const replicas of [2, 3]) assert.deepEqual(await annotate(replicas, batch), one, `replicas ${replicas}`);
     // fewer images than replicas: one slice per image, the spare session idle
     assert.deepEqual(await annotate(3, batch.slice(0, 2)), await annotate(1, batch.slice(0, 2)));
@@ -122,7 +162,11 @@ test('detector replicas split a batch among sessions and give the same rows, a b
 test('detector refuses replicas that are not a whole number >= 1', async () => {
   const dir = await yoloModelFolder('exact', 64, ['red thing', 'green thing']);
   try {
-    for (const replicas of [0, 1.5]) await assert.rejects(new DetectorAdapter({ modelDir: dir, threads: { replicas } }).setup(), /replicas must be an integer >= 1/);
+    for (const replicas of [0, 1.5])
+      await assert.rejects(
+        new DetectorAdapter({ modelDir: dir, threads: { replicas } }).setup(),
+        /replicas must be an integer >= 1/,
+      );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -14,7 +14,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/florence2-tiny.ts';
 import { demoWorldSample, type WorldImage } from './fixtures/demo-world-sample.ts';
-import { differences, equalityJobs, maxPixelDifference, modelTasks, pytorchIds, runnerIds, sameCount, transformersIds, type EqualityJob } from './fixtures/florence2-equality.ts';
+import {
+  differences,
+  equalityJobs,
+  maxPixelDifference,
+  modelTasks,
+  pytorchIds,
+  runnerIds,
+  sameCount,
+  transformersIds,
+  type EqualityJob,
+} from './fixtures/florence2-equality.ts';
 
 const DIR = process.env.FLD_F2_MODEL_DIR ?? join(REPO_ROOT, 'models', 'demo-florence2');
 const HAVE = existsSync(join(DIR, 'fld-model.json'));
@@ -40,22 +50,35 @@ before(async () => {
 });
 after(() => remove());
 
-test('greedy: our runner equals transformers.js generate for every image and task of the model', { skip }, async (t) => {
+test('greedy: our runner equals transformers.js generate for every image and task of the model', {
+  skip,
+}, async (t) => {
   const tjs = await transformersIds(DIR, images, jobs, STEPS);
-  t.diagnostic(`${jobs.length} jobs (${N} images x ${new Set(jobs.map((j) => j.task)).size} tasks); ${sameCount(greedy, tjs.ids)} equal`);
+  t.diagnostic(
+    `${jobs.length} jobs (${N} images x ${new Set(jobs.map((j) => j.task)).size} tasks); ${sameCount(greedy, tjs.ids)} equal`,
+  );
   assert.deepEqual(differences(jobs, images, greedy, tjs.ids), []);
   // both sides preprocess the PNG themselves; the same pixels up to float rounding
-  assert.ok(maxPixelDifference(pixels, tjs.pixels) < 1e-5, `pixel_values differ by ${maxPixelDifference(pixels, tjs.pixels)}`);
+  assert.ok(
+    maxPixelDifference(pixels, tjs.pixels) < 1e-5,
+    `pixel_values differ by ${maxPixelDifference(pixels, tjs.pixels)}`,
+  );
   // outputs end in EOS before the step limit, so the comparison covers whole outputs
-  assert.ok(greedy.filter((g) => g.length <= STEPS).length >= 0.9 * greedy.length, 'most outputs should finish before max_new_tokens');
+  assert.ok(
+    greedy.filter((g) => g.length <= STEPS).length >= 0.9 * greedy.length,
+    'most outputs should finish before max_new_tokens',
+  );
   // Whether the model's outputs depend on the image is the model's quality (issue 6), not the runner's;
   // said here because equality on a model that ignores its input checks the decode loop only.
   const distinct = new Set(greedy.map((g) => g.join())).size;
-  if (distinct < Math.ceil(N / 2)) t.diagnostic(`WARNING: ${distinct} distinct outputs on ${N} images: the model ignores its input`);
+  if (distinct < Math.ceil(N / 2))
+    t.diagnostic(`WARNING: ${distinct} distinct outputs on ${N} images: the model ignores its input`);
 });
 
 for (const numBeams of [1, 3]) {
-  test(`num_beams ${numBeams}: our runner equals the PyTorch reference on the PNG files for at least 95% of the jobs`, { skip }, async (t) => {
+  test(`num_beams ${numBeams}: our runner equals the PyTorch reference on the PNG files for at least 95% of the jobs`, {
+    skip,
+  }, async (t) => {
     const ours = numBeams === 1 ? greedy : (await runnerIds(DIR, images, jobs, STEPS, numBeams)).ids;
     const ref = pytorchIds(DIR, images, jobs, STEPS, numBeams);
     const same = sameCount(ours, ref);

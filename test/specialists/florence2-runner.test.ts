@@ -9,7 +9,14 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { env, AutoProcessor, AutoTokenizer, Florence2ForConditionalGeneration, Florence2Processor, Tensor } from '@huggingface/transformers';
+import {
+  env,
+  AutoProcessor,
+  AutoTokenizer,
+  Florence2ForConditionalGeneration,
+  type Florence2Processor,
+  Tensor,
+} from '@huggingface/transformers';
 import { buildPrefix } from '../../schemas/florence2-tasks.ts';
 import { locTokens, quantiseBox } from '../../schemas/loc-codec.ts';
 import { Florence2Runner } from '../../specialists/florence2/runner.ts';
@@ -21,8 +28,21 @@ env.allowRemoteModels = false;
 
 const N_IMAGES = 50;
 const STEPS = 20;
-const CAPTIONS = ['a red square above a blue circle', 'two green rectangles and a yellow box', 'a dark shape on a light ground'];
-const TASKS = ['<CAPTION>', '<DETAILED_CAPTION>', '<MORE_DETAILED_CAPTION>', '<OD>', '<DENSE_REGION_CAPTION>', '<OCR_WITH_REGION>', '<CAPTION_TO_PHRASE_GROUNDING>', '<REGION_TO_DESCRIPTION>'];
+const CAPTIONS = [
+  'a red square above a blue circle',
+  'two green rectangles and a yellow box',
+  'a dark shape on a light ground',
+];
+const TASKS = [
+  '<CAPTION>',
+  '<DETAILED_CAPTION>',
+  '<MORE_DETAILED_CAPTION>',
+  '<OD>',
+  '<DENSE_REGION_CAPTION>',
+  '<OCR_WITH_REGION>',
+  '<CAPTION_TO_PHRASE_GROUNDING>',
+  '<REGION_TO_DESCRIPTION>',
+];
 
 let dir: string;
 let work: string;
@@ -46,13 +66,20 @@ after(async () => {
 function prefixFor(task: string, i: number): string {
   const { width, height } = sample[i];
   if (task === '<CAPTION_TO_PHRASE_GROUNDING>') return buildPrefix(task, CAPTIONS[i % CAPTIONS.length]);
-  if (task === '<REGION_TO_DESCRIPTION>') return buildPrefix(task, locTokens(quantiseBox([width * 0.1, height * 0.2, width * (0.5 + (i % 5) / 10), height * 0.9], { width, height })));
+  if (task === '<REGION_TO_DESCRIPTION>')
+    return buildPrefix(
+      task,
+      locTokens(
+        quantiseBox([width * 0.1, height * 0.2, width * (0.5 + (i % 5) / 10), height * 0.9], { width, height }),
+      ),
+    );
   return buildPrefix(task);
 }
 
-const jobsFor = (task: string, n = N_IMAGES) => Array.from({ length: n }, (_, i) => ({ image: i, promptIds: runner.promptIds(prefixFor(task, i)) }));
+const jobsFor = (task: string, n = N_IMAGES) =>
+  Array.from({ length: n }, (_, i) => ({ image: i, promptIds: runner.promptIds(prefixFor(task, i)) }));
 
-test('prompt ids equal transformers.js\'s processor + tokenizer for every task prefix', async () => {
+test("prompt ids equal transformers.js's processor + tokenizer for every task prefix", async () => {
   const processor = (await AutoProcessor.from_pretrained(dir)) as Florence2Processor;
   const tokenizer = await AutoTokenizer.from_pretrained(dir);
   for (const task of TASKS) {
@@ -107,16 +134,33 @@ test('beam search with num_beams 1 picks the greedy tokens', async () => {
   const jobs = TASKS.flatMap((t) => jobsFor(t, 4));
   const greedy = await runner.generate(features, jobs, { numBeams: 1, maxNewTokens: STEPS });
   const beam = await runner.generate(features, jobs, { numBeams: 1, maxNewTokens: STEPS }, 'beam');
-  assert.deepEqual(beam.map((b) => b.seq), greedy.map((g) => g.seq));
+  assert.deepEqual(
+    beam.map((b) => b.seq),
+    greedy.map((g) => g.seq),
+  );
 });
 
 test('greedy and beam (3) equal the PyTorch reference decode on identical pixels for at least 95% of the sample', async (t) => {
   const tasks = ['<CAPTION>', '<OD>', '<CAPTION_TO_PHRASE_GROUNDING>', '<REGION_TO_DESCRIPTION>'];
   // half the images: the unbatched Python beam search is the slow side
-  const jobs = tasks.flatMap((t) => Array.from({ length: N_IMAGES / 2 }, (_, i) => ({ image: i, prefix: prefixFor(t, i) })));
-  const ours = (numBeams: number) => runner.generate(features, jobs.map((j) => ({ image: j.image, promptIds: runner.promptIds(j.prefix) })), { numBeams, maxNewTokens: STEPS });
+  const jobs = tasks.flatMap((t) =>
+    Array.from({ length: N_IMAGES / 2 }, (_, i) => ({ image: i, prefix: prefixFor(t, i) })),
+  );
+  const ours = (numBeams: number) =>
+    runner.generate(
+      features,
+      jobs.map((j) => ({ image: j.image, promptIds: runner.promptIds(j.prefix) })),
+      { numBeams, maxNewTokens: STEPS },
+    );
   for (const numBeams of [1, 3]) {
-    const want = pytorchReference(dir, work, sample.map((s) => s.pixels), jobs, STEPS, numBeams);
+    const want = pytorchReference(
+      dir,
+      work,
+      sample.map((s) => s.pixels),
+      jobs,
+      STEPS,
+      numBeams,
+    );
     const got = await ours(numBeams);
     const same = got.filter((g, k) => g.seq.join() === want[k].join()).length;
     t.diagnostic(`num_beams ${numBeams}: ${same}/${jobs.length} equal the PyTorch decode`);
@@ -156,6 +200,9 @@ test('fp16 loads and generates, with float32 I/O and with float16 I/O (types fro
 });
 
 test('a folder without a graph or with a bad dtype is refused by name', async () => {
-  await assert.rejects(Florence2Runner.load(dir, { dtype: 'q4' }), /decoder_model_merged_q4\.onnx|vision_encoder_q4\.onnx|embed_tokens_q4\.onnx|encoder_model_q4\.onnx/);
+  await assert.rejects(
+    Florence2Runner.load(dir, { dtype: 'q4' }),
+    /decoder_model_merged_q4\.onnx|vision_encoder_q4\.onnx|embed_tokens_q4\.onnx|encoder_model_q4\.onnx/,
+  );
   await assert.rejects(Florence2Runner.load(dir, { dtype: 'fp8' as never }), /unknown dtype "fp8"/);
 });

@@ -25,7 +25,11 @@ test('two adapters on one folder share one engine; it outlives the first teardow
     const fed = images.map((im) => ({ ...im, captions: caps.text.filter((t) => t.image_id === im.image_id) }));
     const g = await grounding.annotate(fed);
     assert.deepEqual(g.errors, []);
-    for (const row of g.text_phrase_region) assert.ok(caps.text.some((t) => t.text_id === row.text_id), 'grounds the given captions');
+    for (const row of g.text_phrase_region)
+      assert.ok(
+        caps.text.some((t) => t.text_id === row.text_id),
+        'grounds the given captions',
+      );
   } finally {
     await captioner.teardown();
     await grounding.teardown();

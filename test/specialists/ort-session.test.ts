@@ -35,5 +35,8 @@ test("a worker-thread session gives the inline session's outputs and leaves the 
 });
 
 test('a model that cannot load is an error naming the file, and the worker is gone', async () => {
-  await assert.rejects(openSession('/nonexistent/model.onnx', sessionOptions(), 'worker'), /\/nonexistent\/model\.onnx: .*(No such file|Load model|failed)/i);
+  await assert.rejects(
+    openSession('/nonexistent/model.onnx', sessionOptions(), 'worker'),
+    /\/nonexistent\/model\.onnx: .*(No such file|Load model|failed)/i,
+  );
 });

@@ -26,18 +26,26 @@ test('the next batch is prepared while the consumer works on the current one; or
 test('a failing prepare surfaces at its batch, not as an unhandled rejection', async () => {
   const got: number[][] = [];
   await assert.rejects(async () => {
-    for await (const b of prefetchBatches([1, 2, 3], 1, async (x) => { if (x[0] === 2) throw new Error('boom at 2'); return x; })) got.push(b);
+    for await (const b of prefetchBatches([1, 2, 3], 1, async (x) => {
+      if (x[0] === 2) throw new Error('boom at 2');
+      return x;
+    }))
+      got.push(b);
   }, /boom at 2/);
   assert.deepEqual(got, [[1]]);
   await assert.rejects(prefetchBatches([1], 0, async (x) => x).next(), /batchSize/);
 });
 
 test('ORT thread settings default to one thread each and are validated', () => {
-  assert.deepEqual([sessionOptions().intraOpNumThreads, sessionOptions().interOpNumThreads, sessionOptions().executionMode], [1, 1, 'sequential']);
+  assert.deepEqual(
+    [sessionOptions().intraOpNumThreads, sessionOptions().interOpNumThreads, sessionOptions().executionMode],
+    [1, 1, 'sequential'],
+  );
   const o = sessionOptions({ intraOpNumThreads: 2, interOpNumThreads: 2 });
   assert.deepEqual([o.intraOpNumThreads, o.interOpNumThreads, o.executionMode], [2, 2, 'parallel']);
   assert.throws(() => sessionOptions({ intraOpNumThreads: 1.5 }), /intraOpNumThreads must be an integer/);
   // intra-op threads do not spin-wait unless asked: workers share the machine's cores
-  const spin = (o: ReturnType<typeof sessionOptions>) => (o.extra as { session: { intra_op: { allow_spinning: string } } }).session.intra_op.allow_spinning;
+  const spin = (o: ReturnType<typeof sessionOptions>) =>
+    (o.extra as { session: { intra_op: { allow_spinning: string } } }).session.intra_op.allow_spinning;
   assert.deepEqual([spin(sessionOptions()), spin(sessionOptions({ spinning: true }))], ['0', '1']);
 });

@@ -21,7 +21,9 @@ function literal(v: unknown): string {
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : `'${v}'::DOUBLE`;
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(literal).join(', ')}]`;
-  return `{${Object.entries(v as object).map(([k, x]) => `${sqlString(k)}: ${literal(x)}`).join(', ')}}`;
+  return `{${Object.entries(v as object)
+    .map(([k, x]) => `${sqlString(k)}: ${literal(x)}`)
+    .join(', ')}}`;
 }
 
 let conn: DuckDBConnection | null = null;
@@ -30,11 +32,22 @@ async function db(): Promise<DuckDBConnection> {
   return conn;
 }
 
-async function writeParquet(path: string, columns: Record<string, string>, rows: object[], meta: Record<string, string>): Promise<void> {
+async function writeParquet(
+  path: string,
+  columns: Record<string, string>,
+  rows: object[],
+  meta: Record<string, string>,
+): Promise<void> {
   const select = (row: Record<string, unknown> | null) =>
-    `SELECT ${Object.entries(columns).map(([c, t]) => `${row ? literal(row[c]) : 'NULL'}::${t} AS "${c}"`).join(', ')}`;
-  const body = rows.length ? rows.map((r) => select(r as Record<string, unknown>)).join(' UNION ALL ') : `${select(null)} WHERE false`;
-  const kv = Object.entries(meta).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ');
+    `SELECT ${Object.entries(columns)
+      .map(([c, t]) => `${row ? literal(row[c]) : 'NULL'}::${t} AS "${c}"`)
+      .join(', ')}`;
+  const body = rows.length
+    ? rows.map((r) => select(r as Record<string, unknown>)).join(' UNION ALL ')
+    : `${select(null)} WHERE false`;
+  const kv = Object.entries(meta)
+    .map(([k, v]) => `${k}: ${sqlString(v)}`)
+    .join(', ');
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
   await (await db()).run(`COPY (${body}) TO ${sqlString(tmp)} (FORMAT parquet, KV_METADATA {${kv}})`);
@@ -49,15 +62,29 @@ export interface ShardOpts {
 }
 
 export async function writeRoundShard<K extends RoundKind>(
-  root: string, collection: string, round: number, kind: K, shard: number, rows: RecordOf<K>[], opts: ShardOpts = {},
+  root: string,
+  collection: string,
+  round: number,
+  kind: K,
+  shard: number,
+  rows: RecordOf<K>[],
+  opts: ShardOpts = {},
 ): Promise<void> {
-  if (!opts.schemaVersion && !opts.dropColumns) return writeFileAtomic(join(root, layout.kind(collection, round, kind, shard)), encodeShard(kind, rows));
+  if (!opts.schemaVersion && !opts.dropColumns)
+    return writeFileAtomic(join(root, layout.kind(collection, round, kind, shard)), encodeShard(kind, rows));
   const columns = Object.fromEntries(Object.entries(SQL_COLUMNS[kind]).filter(([c]) => !opts.dropColumns?.includes(c)));
-  await writeParquet(join(root, layout.kind(collection, round, kind, shard)), columns, rows,
-    { schema_version: opts.schemaVersion ?? String(SCHEMA_VERSION), kind });
+  await writeParquet(join(root, layout.kind(collection, round, kind, shard)), columns, rows, {
+    schema_version: opts.schemaVersion ?? String(SCHEMA_VERSION),
+    kind,
+  });
 }
 
-export async function writeImageShard(root: string, collection: string, shard: number, rows: RecordOf<'image'>[]): Promise<void> {
+export async function writeImageShard(
+  root: string,
+  collection: string,
+  shard: number,
+  rows: RecordOf<'image'>[],
+): Promise<void> {
   writeFileAtomic(join(root, layout.images(collection, shard)), encodeShard('image', rows));
 }
 
@@ -67,7 +94,14 @@ function writeFileAtomic(path: string, bytes: Uint8Array): void {
   renameSync(`${path}.tmp`, path);
 }
 
-export function writeDoneMarker(root: string, collection: string, round: number, stage: string, shard: number, marker: object): void {
+export function writeDoneMarker(
+  root: string,
+  collection: string,
+  round: number,
+  stage: string,
+  shard: number,
+  marker: object,
+): void {
   const path = join(root, layout.done(collection, round, stage, shard));
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(marker));

@@ -29,8 +29,16 @@ export async function sandbox(prefix: string): Promise<Sandbox> {
   const storage = openStorage(storageDir);
   await writeFixtureRound(storage, join(root, 'images'));
   return {
-    root, storageDir, storage, registry: join(root, 'models'),
+    root,
+    storageDir,
+    storage,
+    registry: join(root, 'models'),
     // half the images in valid: the reference trainer needs rows in both splits
-    config: (trainCommand) => EngineConfig.parse({ storage: storageDir, trainCommand, export: { splits: { train: 0.5, valid: 0.5, test: 0 } } }),
+    config: (trainCommand) =>
+      EngineConfig.parse({
+        storage: storageDir,
+        trainCommand,
+        export: { splits: { train: 0.5, valid: 0.5, test: 0 } },
+      }),
   };
 }

@@ -32,7 +32,12 @@ import { REPO_ROOT } from './helpers.ts';
 const DEMO_DETECTOR = join(REPO_ROOT, 'models/demo-detector');
 const DEMO_FLORENCE2 = join(REPO_ROOT, 'models/demo-florence2');
 // 8 images, half in valid so both splits have <OD> rows; the detector's trainer command is the default
-const CONFIG = { shardSize: 4, specialists: { detector: DEMO_DETECTOR }, export: { splits: { train: 0.5, valid: 0.5, test: 0 } }, refine: { retrain: ['detector'] } };
+const CONFIG = {
+  shardSize: 4,
+  specialists: { detector: DEMO_DETECTOR },
+  export: { splits: { train: 0.5, valid: 0.5, test: 0 } },
+  refine: { retrain: ['detector'] },
+};
 
 let world: { dir: string; manifest: string };
 let env: Env;
@@ -53,7 +58,23 @@ before(async () => {
   env = await makeEnv(CONFIG);
   storage = openStorage(env.config.storage);
   await ok(['run', world.manifest, '--collection', 'w', '--config', env.configFile]);
-  const r = await ok(['train', '--family', 'detector', '--collection', 'w', '--round', '0', '--local', '--config', env.configFile, '--registry', registry(), '--steps', '5', '--json']);
+  const r = await ok([
+    'train',
+    '--family',
+    'detector',
+    '--collection',
+    'w',
+    '--round',
+    '0',
+    '--local',
+    '--config',
+    env.configFile,
+    '--registry',
+    registry(),
+    '--steps',
+    '5',
+    '--json',
+  ]);
   first = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 });
 after(async () => {
@@ -63,13 +84,29 @@ after(async () => {
 });
 
 test('the default detector command is the reference trainer with --family detector', () => {
-  assert.deepEqual(trainerArgv(null, { export: '/e', out: '/o', init: '/i', steps: 5 }, DEFAULT_DETECTOR_TRAIN_COMMAND),
-    ['/usr/bin/python3', '-m', 'training.train', '--family', 'detector', '--export', '/e', '--out', '/o', '--init', '/i', '--steps', '5']);
+  assert.deepEqual(
+    trainerArgv(null, { export: '/e', out: '/o', init: '/i', steps: 5 }, DEFAULT_DETECTOR_TRAIN_COMMAND),
+    [
+      '/usr/bin/python3',
+      '-m',
+      'training.train',
+      '--family',
+      'detector',
+      '--export',
+      '/e',
+      '--out',
+      '/o',
+      '--init',
+      '/i',
+      '--steps',
+      '5',
+    ],
+  );
   assert.equal(trainJobId('w', 0, 'detector'), 'w.0.train-detector');
   assert.equal(trainJobId('w', 0), 'w.0.train');
 });
 
-test('fld train --family detector registers <C>-detector-round-<R> from the round\'s detector, with its lineage and _train-detector.json', async () => {
+test("fld train --family detector registers <C>-detector-round-<R> from the round's detector, with its lineage and _train-detector.json", async () => {
   assert.equal(first.model, 'w-detector-round-0');
   assert.equal(first.family, 'detector');
   assert.equal(first.resumed, false);
@@ -85,7 +122,10 @@ test('fld train --family detector registers <C>-detector-round-<R> from the roun
   assert.equal(marker.fld_model_sha256, sha(join(modelDir(), 'fld-model.json')));
   assert.equal(marker.metrics.steps, 5);
   assert.match(marker.check, /^\d+ boxes$/);
-  assert.ok(!existsSync(join(env.config.storage, layout.train('w', 0))), 'the florence2 training marker is not written');
+  assert.ok(
+    !existsSync(join(env.config.storage, layout.train('w', 0))),
+    'the florence2 training marker is not written',
+  );
   // the detector trained on <OD> rows only
   assert.equal(JSON.parse(readFileSync(join(modelDir(), 'metrics.json'), 'utf8')).family, 'detector');
   assert.deepEqual(readdirSync(registry()), ['w-detector-round-0'], 'nothing else left in the registry');
@@ -94,55 +134,168 @@ test('fld train --family detector registers <C>-detector-round-<R> from the roun
 test('a second run is a no-op: in this process, through trainDetectorRound, and as a job on fld.train', async () => {
   const manifest = join(modelDir(), 'fld-model.json');
   const was = statSync(manifest).mtimeMs;
-  const local = JSON.parse((await ok(['train', '--family', 'detector', '--collection', 'w', '--round', '0', '--local', '--config', env.configFile, '--registry', registry(), '--json'])).stdout.trim());
+  const local = JSON.parse(
+    (
+      await ok([
+        'train',
+        '--family',
+        'detector',
+        '--collection',
+        'w',
+        '--round',
+        '0',
+        '--local',
+        '--config',
+        env.configFile,
+        '--registry',
+        registry(),
+        '--json',
+      ])
+    ).stdout.trim(),
+  );
   assert.equal(local.resumed, true);
-  const direct = await trainDetectorRound({ config: env.config, storage, collection: 'w', round: 0, registry: registry() });
+  const direct = await trainDetectorRound({
+    config: env.config,
+    storage,
+    collection: 'w',
+    round: 0,
+    registry: registry(),
+  });
   assert.equal(direct.resumed, true);
   assert.equal(direct.model, 'w-detector-round-0');
   env.startWorker('train');
-  const queued = JSON.parse((await ok(['train', '--family', 'detector', '--collection', 'w', '--round', '0', '--config', env.configFile, '--registry', registry(), '--json'])).stdout.trim());
+  const queued = JSON.parse(
+    (
+      await ok([
+        'train',
+        '--family',
+        'detector',
+        '--collection',
+        'w',
+        '--round',
+        '0',
+        '--config',
+        env.configFile,
+        '--registry',
+        registry(),
+        '--json',
+      ])
+    ).stdout.trim(),
+  );
   assert.equal(queued.resumed, true, 'the worker trained the detector family: it found its marker');
   assert.equal(await env.jobState(TRAIN_QUEUE, 'w.0.train-detector'), 'completed');
   assert.equal(statSync(manifest).mtimeMs, was, 'the registered model is untouched');
 });
 
-test('fld models list shows each model\'s lineage, and the shipped and built-in models', async () => {
+test("fld models list shows each model's lineage, and the shipped and built-in models", async () => {
   const text = (await ok(['models', 'list', '--registry', registry()], REPO_ROOT)).stdout.split('\n');
   assert.match(text[0], /^name\s+family\s+version\s+origin\s+trained on\s+init\s+files\s+dir\s+for$/);
-  assert.match(text.find((l) => l.startsWith('w-detector-round-0 '))!, /detector\s+0\s+registry\s+w round 0\s+models\/demo-detector\s+3\s+\S+\s+trained on w round 0: detector: boxes of 10 classes/);
-  assert.match(text.find((l) => l.startsWith('demo-detector '))!, /detector\s+1\s+shipped\s+-\s+-\s+3\s+models\/demo-detector\s+demo world only: detector: boxes of 10 classes/);
+  assert.match(
+    text.find((l) => l.startsWith('w-detector-round-0 '))!,
+    /detector\s+0\s+registry\s+w round 0\s+models\/demo-detector\s+3\s+\S+\s+trained on w round 0: detector: boxes of 10 classes/,
+  );
+  assert.match(
+    text.find((l) => l.startsWith('demo-detector '))!,
+    /detector\s+1\s+shipped\s+-\s+-\s+3\s+models\/demo-detector\s+demo world only: detector: boxes of 10 classes/,
+  );
   assert.match(text.find((l) => l.startsWith('demo-florence2 '))!, /florence2\s+1\s+shipped\s+-\s+-/);
   assert.match(text.find((l) => l.startsWith('ppocr-v4 '))!, /ocr\s+\S+\s+built-in\s+-\s+-/);
   const json = JSON.parse((await ok(['models', 'list', '--registry', registry(), '--json'])).stdout);
-  assert.deepEqual(json.models.map((m: { manifest: { name: string }; lineage: unknown }) => [m.manifest.name, m.lineage]), [['w-detector-round-0', { collection: 'w', round: 0, init: DEMO_DETECTOR }]]);
-  assert.deepEqual(json.shipped.map((m: { manifest: { name: string } }) => m.manifest.name), ['demo-detector', 'demo-florence2']);
-  assert.deepEqual(json.builtin.map((m: { name: string }) => m.name), ['ppocr-v4']);
+  assert.deepEqual(
+    json.models.map((m: { manifest: { name: string }; lineage: unknown }) => [m.manifest.name, m.lineage]),
+    [['w-detector-round-0', { collection: 'w', round: 0, init: DEMO_DETECTOR }]],
+  );
+  assert.deepEqual(
+    json.shipped.map((m: { manifest: { name: string } }) => m.manifest.name),
+    ['demo-detector', 'demo-florence2'],
+  );
+  assert.deepEqual(
+    json.builtin.map((m: { name: string }) => m.name),
+    ['ppocr-v4'],
+  );
 });
 
 test('refine.retrain ["detector"]: the retrained detector runs in the detector slot instead of the model\'s <OD>', async () => {
-  const r = await ok(['refine', '--collection', 'w', '--round', '1', '--model', DEMO_FLORENCE2, '--local', '--config', env.configFile, '--registry', registry(), '--json']);
+  const r = await ok([
+    'refine',
+    '--collection',
+    'w',
+    '--round',
+    '1',
+    '--model',
+    DEMO_FLORENCE2,
+    '--local',
+    '--config',
+    env.configFile,
+    '--registry',
+    registry(),
+    '--json',
+  ]);
   const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-  assert.ok(summary.skipped.includes('<OD>: specialist detector retrained on round 0 runs in its slot'), summary.skipped.join('; '));
+  assert.ok(
+    summary.skipped.includes('<OD>: specialist detector retrained on round 0 runs in its slot'),
+    summary.skipped.join('; '),
+  );
   const plan = (await readRoundPlan(storage, 'w', 1))!;
   assert.equal(plan.specialists.detector, modelDir());
   assert.deepEqual(plan.refine!.retrained, { detector: modelDir() });
   assert.equal(plan.refine!.tasks.detector, undefined, 'the Florence-2 model runs no <OD>');
-  assert.equal(plan.specialists.region_caption, DEMO_FLORENCE2, 'the model describes the retrained detector\'s boxes');
+  assert.equal(plan.specialists.region_caption, DEMO_FLORENCE2, "the model describes the retrained detector's boxes");
   assert.ok((await defaultAdapterFactory('detector', plan.specialists.detector, 1)) instanceof DetectorAdapter);
   const raw = (await readShard(storage, layout.raw('w', 1, 'detector', 0), 'region_text')).rows as RegionTextRecord[];
-  assert.ok(raw.length > 0 && raw.every((x) => x.source === 'w-detector-round-0@0'), 'round 1\'s boxes come from the retrained detector');
+  assert.ok(
+    raw.length > 0 && raw.every((x) => x.source === 'w-detector-round-0@0'),
+    "round 1's boxes come from the retrained detector",
+  );
 });
 
-test('a held-out collection names the train collection\'s detector; without a trained detector the error names the command', async () => {
+test("a held-out collection names the train collection's detector; without a trained detector the error names the command", async () => {
   await ok(['run', world.manifest, '--collection', 'h', '--config', env.configFile]);
-  const refused = await fld(['refine', '--collection', 'h', '--round', '1', '--model', DEMO_FLORENCE2, '--local', '--config', env.configFile, '--registry', registry()], { cwd: env.dir }).done;
+  const refused = await fld(
+    [
+      'refine',
+      '--collection',
+      'h',
+      '--round',
+      '1',
+      '--model',
+      DEMO_FLORENCE2,
+      '--local',
+      '--config',
+      env.configFile,
+      '--registry',
+      registry(),
+    ],
+    { cwd: env.dir },
+  ).done;
   assert.notEqual(refused.code, 0);
-  assert.match(refused.stderr, /refine\.retrain includes detector, but the registry .* has no h-detector-round-0; train it first with `fld train --family detector --collection h --round 0`/);
+  assert.match(
+    refused.stderr,
+    /refine\.retrain includes detector, but the registry .* has no h-detector-round-0; train it first with `fld train --family detector --collection h --round 0`/,
+  );
   assert.equal(await readRoundPlan(storage, 'h', 1), null, 'nothing planned');
-  await assert.rejects(refinePlanFor(storage, 'h', 1, env.config, { model: DEMO_FLORENCE2, registry: registry(), detector: DEMO_FLORENCE2 }), /the detector slot needs a detector model/);
+  await assert.rejects(
+    refinePlanFor(storage, 'h', 1, env.config, {
+      model: DEMO_FLORENCE2,
+      registry: registry(),
+      detector: DEMO_FLORENCE2,
+    }),
+    /the detector slot needs a detector model/,
+  );
   const noRetrain = EngineConfig.parse({ ...env.config, refine: {} });
-  await assert.rejects(refinePlanFor(storage, 'h', 1, noRetrain, { model: DEMO_FLORENCE2, registry: registry(), detector: 'w-detector-round-0' }), /refine.retrain does not include detector/);
-  const p = await refinePlanFor(storage, 'h', 1, env.config, { model: DEMO_FLORENCE2, registry: registry(), detector: 'w-detector-round-0' });
+  await assert.rejects(
+    refinePlanFor(storage, 'h', 1, noRetrain, {
+      model: DEMO_FLORENCE2,
+      registry: registry(),
+      detector: 'w-detector-round-0',
+    }),
+    /refine.retrain does not include detector/,
+  );
+  const p = await refinePlanFor(storage, 'h', 1, env.config, {
+    model: DEMO_FLORENCE2,
+    registry: registry(),
+    detector: 'w-detector-round-0',
+  });
   assert.equal(p.plan.specialists.detector, modelDir());
   assert.ok(p.skipped.includes('<OD>: specialist detector retrained on round 0 runs in its slot'));
 });
@@ -151,6 +304,13 @@ test('config refine.retrain: only detector, and not also in refine.specialists',
   assert.deepEqual(EngineConfig.parse({}).refine.retrain, []);
   assert.equal(EngineConfig.parse({}).refine.trainCommands.detector, null);
   assert.throws(() => EngineConfig.parse({ refine: { retrain: ['ocr'] } }), /retrain/);
-  assert.throws(() => EngineConfig.parse({ specialists: { detector: DEMO_DETECTOR }, refine: { retrain: ['detector'], specialists: ['detector'] } }), /in both refine.retrain and refine.specialists/);
+  assert.throws(
+    () =>
+      EngineConfig.parse({
+        specialists: { detector: DEMO_DETECTOR },
+        refine: { retrain: ['detector'], specialists: ['detector'] },
+      }),
+    /in both refine.retrain and refine.specialists/,
+  );
   assert.throws(() => EngineConfig.parse({ refine: { trainCommands: { detectr: 'x {out}' } } }), /detectr/);
 });

@@ -34,7 +34,21 @@ async function trainEnv(trainCommand: string): Promise<Env> {
 }
 
 const train = (env: Env, ...extra: string[]) =>
-  fld(['train', '--collection', COLLECTION, '--round', '0', '--config', env.configFile, '--registry', join(env.dir, 'models'), ...extra], { cwd: env.dir }).done;
+  fld(
+    [
+      'train',
+      '--collection',
+      COLLECTION,
+      '--round',
+      '0',
+      '--config',
+      env.configFile,
+      '--registry',
+      join(env.dir, 'models'),
+      ...extra,
+    ],
+    { cwd: env.dir },
+  ).done;
 
 test('fld train queues one job that a worker trains, streams and registers; a second run is a no-op', async () => {
   const env = await trainEnv(TINY_TRAINER);
@@ -72,12 +86,28 @@ test('a trainer that exits 3 fails the job: fld train exits 1 saying so, nothing
   assert.match(r.stderr, /the trainer exited with code 3/);
   assert.equal(r.stdout, '');
   assert.ok(!existsSync(join(env.config.storage, layout.train(COLLECTION, 0))));
-  assert.deepEqual(readdirSync(join(env.dir, 'models')).filter((n) => !n.startsWith('.')), []);
+  assert.deepEqual(
+    readdirSync(join(env.dir, 'models')).filter((n) => !n.startsWith('.')),
+    [],
+  );
 });
 
 test('bad input exits 2 naming it, through the job (no such round) and with --local (no such init model)', async () => {
   const env = envs[1] ?? (await trainEnv(`/bin/sh ${join(FIXTURES, 'exit3.sh')} {out}`));
-  const queued = await fld(['train', '--collection', COLLECTION, '--round', '4', '--config', env.configFile, '--registry', join(env.dir, 'models')], { cwd: env.dir }).done;
+  const queued = await fld(
+    [
+      'train',
+      '--collection',
+      COLLECTION,
+      '--round',
+      '4',
+      '--config',
+      env.configFile,
+      '--registry',
+      join(env.dir, 'models'),
+    ],
+    { cwd: env.dir },
+  ).done;
   assert.equal(queued.code, 2, queued.stderr);
   assert.match(queued.stderr, /round 4/);
   const local = await train(env, '--local', '--init', 'no-such-model');
@@ -87,4 +117,3 @@ test('bad input exits 2 naming it, through the job (no such round) and with --lo
   assert.equal(steps.code, 2);
   assert.match(steps.stderr, /--steps must be a whole number >= 1, got "0"/);
 });
-

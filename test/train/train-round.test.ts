@@ -27,7 +27,17 @@ const registered = () => join(sb.registry, `${COLLECTION}-round-0`, 'fld-model.j
 
 before(async () => {
   sb = await sandbox('local');
-  first = await trainRound({ config: sb.config(TINY_TRAINER), storage: sb.storage, collection: COLLECTION, round: 0, registry: sb.registry, steps: 5, onLine: (l) => { lines.push(l.line); } });
+  first = await trainRound({
+    config: sb.config(TINY_TRAINER),
+    storage: sb.storage,
+    collection: COLLECTION,
+    round: 0,
+    registry: sb.registry,
+    steps: 5,
+    onLine: (l) => {
+      lines.push(l.line);
+    },
+  });
 });
 after(async () => {
   await sb.storage.close();
@@ -60,7 +70,13 @@ test('the reference trainer gives a model registered as <collection>-round-<R>, 
 
 test('a second run with the marker and the model in place does nothing', async () => {
   const before = statSync(registered()).mtimeMs;
-  const again = await trainRound({ config: sb.config(`/bin/sh ${join(FIXTURES, 'exit3.sh')} {out}`), storage: sb.storage, collection: COLLECTION, round: 0, registry: sb.registry });
+  const again = await trainRound({
+    config: sb.config(`/bin/sh ${join(FIXTURES, 'exit3.sh')} {out}`),
+    storage: sb.storage,
+    collection: COLLECTION,
+    round: 0,
+    registry: sb.registry,
+  });
   assert.equal(again.resumed, true);
   assert.equal(again.fld_model_sha256, first.fld_model_sha256);
   assert.equal(statSync(registered()).mtimeMs, before);
@@ -87,11 +103,24 @@ async function gone(pid: number): Promise<boolean> {
 }
 
 /** Runs round 0 again without its marker through `trainCommand`; must fail for `reason` and leave the registered model as it was. */
-async function failsWith(trainCommand: string, reason: string, message: RegExp, extra: { timeoutS?: number; init?: string } = {}): Promise<void> {
+async function failsWith(
+  trainCommand: string,
+  reason: string,
+  message: RegExp,
+  extra: { timeoutS?: number; init?: string } = {},
+): Promise<void> {
   rmSync(marker(), { force: true });
   const was = sha(registered());
   await assert.rejects(
-    trainRound({ config: sb.config(trainCommand), storage: sb.storage, collection: COLLECTION, round: 0, registry: sb.registry, steps: 5, ...extra }),
+    trainRound({
+      config: sb.config(trainCommand),
+      storage: sb.storage,
+      collection: COLLECTION,
+      round: 0,
+      registry: sb.registry,
+      steps: 5,
+      ...extra,
+    }),
     (e: Error) => {
       assert.ok(e instanceof TrainStageError, `${e.name}: ${e.message}`);
       assert.equal(e.reason, reason, e.message);
@@ -105,12 +134,21 @@ async function failsWith(trainCommand: string, reason: string, message: RegExp, 
 }
 
 test('a trainer that exits 3 fails the stage, saying so with its stderr', async () => {
-  await failsWith(`/bin/sh ${join(FIXTURES, 'exit3.sh')} {out}`, 'trainer-exit', /exited with code 3.*out of memory \(pretend\)/);
+  await failsWith(
+    `/bin/sh ${join(FIXTURES, 'exit3.sh')} {out}`,
+    'trainer-exit',
+    /exited with code 3.*out of memory \(pretend\)/,
+  );
 });
 
 test('a trainer that hangs past its timeout is killed with its process group', async () => {
   const pidFile = join(sb.root, 'hang.pid');
-  await failsWith(`/bin/sh ${join(FIXTURES, 'hang.sh')} ${pidFile} {out}`, 'timeout', /ran past its timeout of 2 s and was killed/, { timeoutS: 2 });
+  await failsWith(
+    `/bin/sh ${join(FIXTURES, 'hang.sh')} ${pidFile} {out}`,
+    'timeout',
+    /ran past its timeout of 2 s and was killed/,
+    { timeoutS: 2 },
+  );
   const pid = Number(readFileSync(pidFile, 'utf8'));
   assert.ok(pid > 0);
   assert.ok(await gone(pid), `the trainer's child ${pid} is gone too`);
@@ -121,7 +159,9 @@ test('a trainer that writes a model that does not load fails the stage as a bad 
 });
 
 test('an --init that is neither registered nor a model folder is bad input, before anything runs', async () => {
-  await failsWith(TINY_TRAINER, 'bad-input', /--init nowhere-round-9 is neither a model registered/, { init: 'nowhere-round-9' });
+  await failsWith(TINY_TRAINER, 'bad-input', /--init nowhere-round-9 is neither a model registered/, {
+    init: 'nowhere-round-9',
+  });
 });
 
 test('a trainCommand without {out} or with an unknown placeholder is refused by name', async () => {
@@ -132,7 +172,15 @@ test('a trainCommand without {out} or with an unknown placeholder is refused by 
 test('training from the registered model by name (--init) starts from its weights and registers the new one in its place', async () => {
   rmSync(marker(), { force: true });
   const was = sha(registered());
-  const r = await trainRound({ config: sb.config(TINY_TRAINER), storage: sb.storage, collection: COLLECTION, round: 0, registry: sb.registry, steps: 2, init: 'demo-round-0' });
+  const r = await trainRound({
+    config: sb.config(TINY_TRAINER),
+    storage: sb.storage,
+    collection: COLLECTION,
+    round: 0,
+    registry: sb.registry,
+    steps: 2,
+    init: 'demo-round-0',
+  });
   assert.equal(r.resumed, false);
   assert.equal(r.init, join(sb.registry, 'demo-round-0'));
   assert.equal((await verifyFolder(r.dir)).init, 'demo-round-0', 'the lineage names a registered init by its name');

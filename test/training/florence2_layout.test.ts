@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {
-  env, AutoProcessor, AutoTokenizer, Florence2ForConditionalGeneration, Florence2Processor, RawImage, Tensor,
+  env,
+  AutoProcessor,
+  AutoTokenizer,
+  Florence2ForConditionalGeneration,
+  Florence2Processor,
+  RawImage,
+  Tensor,
 } from '@huggingface/transformers';
 import { REPO_ROOT, runPython, tinyFlorence2Folder } from '../helpers/florence2-tiny.ts';
 import { exportNoisy } from '../../pipeline/world/export-noisy.ts';
@@ -26,14 +32,23 @@ function mkdtempSync(prefix: string): string {
   temps.push(d);
   return d;
 }
-after(() => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 const GRAPHS = ['vision_encoder', 'embed_tokens', 'encoder_model', 'decoder_model_merged'] as const;
 type Meta = { name: string; type: string; shape: (number | string)[] };
 type Sample = {
-  prompts: string[]; pixel_shape: number[]; input_ids: number[][]; attention_mask: number[][];
-  image_features: number[][][]; last_hidden_state: number[][][]; decoder_ids: number[][];
-  logits: number[][][]; greedy_max_new_tokens: number; greedy_ids: number[][];
+  prompts: string[];
+  pixel_shape: number[];
+  input_ids: number[][];
+  attention_mask: number[][];
+  image_features: number[][][];
+  last_hidden_state: number[][][];
+  decoder_ids: number[][];
+  logits: number[][][];
+  greedy_max_new_tokens: number;
+  greedy_ids: number[][];
 };
 
 let dir: string;
@@ -51,14 +66,22 @@ before(() => {
 /** The I/O that florence2.md section 1 publishes, with this folder's sizes read from config.json. */
 function expectedIO(cfg: any, pre: any): Record<(typeof GRAPHS)[number], { inputs: Meta[]; outputs: Meta[] }> {
   const t = cfg.text_config;
-  const D = t.d_model, H = t.decoder_attention_heads, hd = D / H, V = cfg.vocab_size, N = cfg.num_image_tokens;
+  const D = t.d_model,
+    H = t.decoder_attention_heads,
+    hd = D / H,
+    V = cfg.vocab_size,
+    N = cfg.num_image_tokens;
   const size = pre.size.height;
   const kv = (prefix: string, seq: (enc: boolean) => string) => {
     const out: Meta[] = [];
     for (let i = 0; i < t.decoder_layers; i++) {
       for (const part of ['decoder', 'encoder']) {
         for (const k of ['key', 'value']) {
-          out.push({ name: `${prefix}.${i}.${part}.${k}`, type: 'float32', shape: ['batch_size', H, seq(part === 'encoder'), hd] });
+          out.push({
+            name: `${prefix}.${i}.${part}.${k}`,
+            type: 'float32',
+            shape: ['batch_size', H, seq(part === 'encoder'), hd],
+          });
         }
       }
     }
@@ -91,7 +114,9 @@ function expectedIO(cfg: any, pre: any): Record<(typeof GRAPHS)[number], { input
       ],
       outputs: [
         { name: 'logits', type: 'float32', shape: ['batch_size', 'decoder_sequence_length', V] },
-        ...kv('present', (e) => (e ? 'encoder_sequence_length_out' : 'past_decoder_sequence_length + decoder_sequence_length')),
+        ...kv('present', (e) =>
+          e ? 'encoder_sequence_length_out' : 'past_decoder_sequence_length + decoder_sequence_length',
+        ),
       ],
     },
   };
@@ -123,7 +148,10 @@ test('onnxruntime-node loads all four graphs, fp32 and fp16, with the published 
 
 test('other dimensions (stride 16, d_model 64, 2 heads, 3 decoder layers) give the same layout, sizes from the configs', async () => {
   const work = mkdtempSync(join(tmpdir(), 'fld-f2-dims-'));
-  writeFileSync(join(work, 'dims.json'), JSON.stringify({ patch_stride: 16, d_model: 64, attention_heads: 2, decoder_layers: 3, ffn_dim: 128 }));
+  writeFileSync(
+    join(work, 'dims.json'),
+    JSON.stringify({ patch_stride: 16, d_model: 64, attention_heads: 2, decoder_layers: 3, ffn_dim: 128 }),
+  );
   runPython('export_onnx', [join(work, 'model'), '--dims', join(work, 'dims.json'), '--no-fp16']);
   const other = JSON.parse(readFileSync(join(work, 'model', 'config.json'), 'utf8'));
   assert.equal(other.num_image_tokens, 1 + (256 / 16) ** 2);
@@ -140,7 +168,11 @@ test('the issue-6 architecture knobs (pre-LN, BatchNorm stem, max global token) 
   assert.deepEqual(Object.fromEntries(Object.keys(knobs).map((k) => [k, set.fld_dims[k]])), knobs);
   await checkIO(join(work, 'model'), ['']);
   const plain = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  assert.deepEqual(Object.keys(knobs).filter((k) => k in plain.fld_dims), [], 'default dims write none of the knobs');
+  assert.deepEqual(
+    Object.keys(knobs).filter((k) => k in plain.fld_dims),
+    [],
+    'default dims write none of the knobs',
+  );
 });
 
 test('the merged decoder is an If on use_cache_branch; fp16 files hold float16 weights and keep float32 I/O', () => {
@@ -155,7 +187,11 @@ test('the merged decoder is an If on use_cache_branch; fp16 files hold float16 w
   for (const g of GRAPHS) {
     const fp32 = info[join(dir, 'onnx', `${g}.onnx`)];
     const fp16 = info[join(dir, 'onnx', `${g}_fp16.onnx`)];
-    assert.deepEqual(Object.keys(fp16.initializer_types).filter((t) => t === 'float'), [], `${g}_fp16 has float32 weights`);
+    assert.deepEqual(
+      Object.keys(fp16.initializer_types).filter((t) => t === 'float'),
+      [],
+      `${g}_fp16 has float32 weights`,
+    );
     assert.ok((fp16.initializer_types.float16 ?? 0) > 0, `${g}_fp16 has no float16 weights`);
     assert.deepEqual(fp16.inputs, fp32.inputs);
     const size = (f: string) => statSync(join(dir, 'onnx', f)).size;
@@ -171,7 +207,10 @@ function pytorchSample(): { sample: Sample; pixels: Float32Array } {
   runPython('decode', [dir, '--sample', out, '--steps', '8']);
   const sample = JSON.parse(readFileSync(join(out, 'sample.json'), 'utf8')) as Sample;
   const buf = readFileSync(join(out, 'pixel_values.f32'));
-  cachedSample = { sample, pixels: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)) };
+  cachedSample = {
+    sample,
+    pixels: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)),
+  };
   return cachedSample;
 }
 
@@ -182,33 +221,54 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-const i64 = (rows: number[][]) => new ort.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
+const i64 = (rows: number[][]) =>
+  new ort.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
 
 /**
  * Runs the ONNX graphs (`suffix` '' or '_fp16') the way the runner will, on the PyTorch sample's
  * inputs, and returns the largest differences from the PyTorch encoder states and logits.
  */
 async function onnxVersusPytorch(suffix: string, sample: Sample, pixels: Float32Array) {
-  const s = Object.fromEntries(await Promise.all(GRAPHS.map(async (g) => [g, await ort.InferenceSession.create(join(dir, 'onnx', `${g}${suffix}.onnx`))] as const)));
-  const B = sample.prompts.length, D = cfg.text_config.d_model, V = cfg.vocab_size, H = cfg.text_config.decoder_attention_heads;
-  const { image_features } = await s.vision_encoder.run({ pixel_values: new ort.Tensor('float32', pixels, sample.pixel_shape) });
+  const s = Object.fromEntries(
+    await Promise.all(
+      GRAPHS.map(async (g) => [g, await ort.InferenceSession.create(join(dir, 'onnx', `${g}${suffix}.onnx`))] as const),
+    ),
+  );
+  const B = sample.prompts.length,
+    D = cfg.text_config.d_model,
+    V = cfg.vocab_size,
+    H = cfg.text_config.decoder_attention_heads;
+  const { image_features } = await s.vision_encoder.run({
+    pixel_values: new ort.Tensor('float32', pixels, sample.pixel_shape),
+  });
   const N = image_features.dims[1];
   const { inputs_embeds: prompt } = await s.embed_tokens.run({ input_ids: i64(sample.input_ids) });
   const S = prompt.dims[1];
   // encoder input = concat(image features, prompt embeds) along the sequence, mask = ones + prompt mask
   const L = N + S;
   const embeds = new Float32Array(B * L * D);
-  const img = image_features.data as Float32Array, txt = prompt.data as Float32Array;
+  const img = image_features.data as Float32Array,
+    txt = prompt.data as Float32Array;
   for (let b = 0; b < B; b++) {
     embeds.set(img.subarray(b * N * D, (b + 1) * N * D), b * L * D);
     embeds.set(txt.subarray(b * S * D, (b + 1) * S * D), b * L * D + N * D);
   }
   const mask = i64(sample.attention_mask.map((row) => [...new Array(N).fill(1), ...row]));
-  const { last_hidden_state } = await s.encoder_model.run({ inputs_embeds: new ort.Tensor('float32', embeds, [B, L, D]), attention_mask: mask });
+  const { last_hidden_state } = await s.encoder_model.run({
+    inputs_embeds: new ort.Tensor('float32', embeds, [B, L, D]),
+    attention_mask: mask,
+  });
   const lhs = last_hidden_state.data as Float32Array;
-  const lhsSlice = sample.last_hidden_state.flatMap((rows, b) => rows.flatMap((r, t) => r.map((_, k) => lhs[(b * L + t) * D + k])));
-  const imgSlice = sample.image_features.flatMap((rows, b) => rows.flatMap((r, t) => r.map((_, k) => img[(b * N + t) * D + k])));
-  const encoder = Math.max(maxDiff(imgSlice, sample.image_features.flat(2)), maxDiff(lhsSlice, sample.last_hidden_state.flat(2)));
+  const lhsSlice = sample.last_hidden_state.flatMap((rows, b) =>
+    rows.flatMap((r, t) => r.map((_, k) => lhs[(b * L + t) * D + k])),
+  );
+  const imgSlice = sample.image_features.flatMap((rows, b) =>
+    rows.flatMap((r, t) => r.map((_, k) => img[(b * N + t) * D + k])),
+  );
+  const encoder = Math.max(
+    maxDiff(imgSlice, sample.image_features.flat(2)),
+    maxDiff(lhsSlice, sample.last_hidden_state.flat(2)),
+  );
 
   const hd = D / H;
   const empty = (n: number) => new ort.Tensor('float32', new Float32Array(0), [n, H, 0, hd]);
@@ -216,7 +276,9 @@ async function onnxVersusPytorch(suffix: string, sample: Sample, pixels: Float32
   const run = async (ids: number[][], past: Record<string, ort.Tensor> | null) => {
     const { inputs_embeds } = await s.embed_tokens.run({ input_ids: i64(ids) });
     const feeds: Record<string, ort.Tensor> = {
-      inputs_embeds, encoder_hidden_states: last_hidden_state, encoder_attention_mask: mask,
+      inputs_embeds,
+      encoder_hidden_states: last_hidden_state,
+      encoder_attention_mask: mask,
       use_cache_branch: new ort.Tensor('bool', [past !== null], [1]),
     };
     for (const n of pastNames) feeds[n] = past?.[n] ?? empty(B);
@@ -233,7 +295,10 @@ async function onnxVersusPytorch(suffix: string, sample: Sample, pixels: Float32
   let past: Record<string, ort.Tensor> | null = null;
   const stepLogits: number[][][] = Array.from({ length: B }, () => []);
   for (let t = 0; t < T; t++) {
-    const out = await run(sample.decoder_ids.map((row) => [row[t]]), past);
+    const out = await run(
+      sample.decoder_ids.map((row) => [row[t]]),
+      past,
+    );
     const lg = out.logits.data as Float32Array;
     for (let b = 0; b < B; b++) stepLogits[b].push(Array.from(lg.subarray(b * V, (b + 1) * V)));
     const next: Record<string, ort.Tensor> = {};
@@ -255,12 +320,15 @@ async function onnxVersusPytorch(suffix: string, sample: Sample, pixels: Float32
   return { encoder, uncached, cached, scale: maxDiff(want, new Float32Array(want.length)) };
 }
 
-test('ONNX logits equal the PyTorch model\'s without the cache and step by step with it (fp32 to 1e-4, fp16 to 1%)', async () => {
+test("ONNX logits equal the PyTorch model's without the cache and step by step with it (fp32 to 1e-4, fp16 to 1%)", async () => {
   const { sample, pixels } = pytorchSample();
   const fp32 = await onnxVersusPytorch('', sample, pixels);
   assert.ok(fp32.encoder < 1e-4 && fp32.uncached < 1e-4 && fp32.cached < 1e-4, `fp32 differs: ${JSON.stringify(fp32)}`);
   const fp16 = await onnxVersusPytorch('_fp16', sample, pixels);
-  assert.ok(fp16.uncached < 0.01 * fp16.scale && fp16.cached < 0.01 * fp16.scale, `fp16 differs: ${JSON.stringify(fp16)}`);
+  assert.ok(
+    fp16.uncached < 0.01 * fp16.scale && fp16.cached < 0.01 * fp16.scale,
+    `fp16 differs: ${JSON.stringify(fp16)}`,
+  );
 });
 
 test('transformers.js loads the folder and generates for <CAPTION>, <OD> and <CAPTION_TO_PHRASE_GROUNDING>, fp32 and fp16', async () => {
@@ -273,7 +341,11 @@ test('transformers.js loads the folder and generates for <CAPTION>, <OD> and <CA
   const plane = sample.pixel_shape.slice(1).reduce((a, b) => a * b, 1);
   for (const dtype of ['fp32', 'fp16'] as const) {
     const model = await Florence2ForConditionalGeneration.from_pretrained(dir, { dtype });
-    for (const [task, input] of [['<CAPTION>', ''], ['<OD>', ''], ['<CAPTION_TO_PHRASE_GROUNDING>', 'a red circle']]) {
+    for (const [task, input] of [
+      ['<CAPTION>', ''],
+      ['<OD>', ''],
+      ['<CAPTION_TO_PHRASE_GROUNDING>', 'a red circle'],
+    ]) {
       const inputs = await processor(image, task + input);
       assert.deepEqual(inputs.pixel_values.dims, [1, 3, size, size]);
       const ids = (await model.generate({ ...inputs, max_new_tokens: 6 })) as Tensor;
@@ -288,11 +360,17 @@ test('transformers.js loads the folder and generates for <CAPTION>, <OD> and <CA
     }
     // same pixels and prompt as the PyTorch sample: transformers.js's greedy generate picks the same tokens
     for (let b = 0; b < sample.prompts.length; b++) {
-      const ids = sample.input_ids[b].slice(0, sample.attention_mask[b].reduce((a, x) => a + x, 0));
+      const ids = sample.input_ids[b].slice(
+        0,
+        sample.attention_mask[b].reduce((a, x) => a + x, 0),
+      );
       const out = (await model.generate({
         input_ids: new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
         attention_mask: new Tensor('int64', BigInt64Array.from(ids.map(() => 1n)), [1, ids.length]),
-        pixel_values: new Tensor('float32', pixels.slice(b * plane, (b + 1) * plane), [1, ...sample.pixel_shape.slice(1)]),
+        pixel_values: new Tensor('float32', pixels.slice(b * plane, (b + 1) * plane), [
+          1,
+          ...sample.pixel_shape.slice(1),
+        ]),
         max_new_tokens: sample.greedy_max_new_tokens,
       })) as Tensor;
       const got = Array.from(out.data as BigInt64Array, Number);
@@ -309,11 +387,20 @@ async function sameIdsInPythonAndTjs(rows: readonly { prefix: string; suffix: st
   const processor = (await AutoProcessor.from_pretrained(folder)) as Florence2Processor;
   const tokenizer = await AutoTokenizer.from_pretrained(folder);
   const tokenizerJson = join(folder, 'tokenizer.json');
-  const python = (strings: string[], flags: string[]) => runPython('tokenizer', [tokenizerJson, ...flags], strings.map((t) => JSON.stringify(t)).join('\n') + '\n')
-    .trim().split('\n').map((l) => JSON.parse(l) as number[]);
+  const python = (strings: string[], flags: string[]) =>
+    runPython('tokenizer', [tokenizerJson, ...flags], strings.map((t) => JSON.stringify(t)).join('\n') + '\n')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as number[]);
 
-  const suffixIds = python(rows.map((r) => r.suffix), []);
-  const promptIds = python(rows.map((r) => r.prefix), ['--prompt']);
+  const suffixIds = python(
+    rows.map((r) => r.suffix),
+    [],
+  );
+  const promptIds = python(
+    rows.map((r) => r.prefix),
+    ['--prompt'],
+  );
   assert.equal(suffixIds.length, rows.length);
   assert.equal(promptIds.length, rows.length);
   for (let i = 0; i < rows.length; i++) {
@@ -334,21 +421,41 @@ async function sameIdsInPythonAndTjs(rows: readonly { prefix: string; suffix: st
 }
 
 /** A demo-world export's rows, every task, noisy labels as the trainer is fed. */
-async function worldExportRows(images: number, seed: number): Promise<{ task: string; prefix: string; suffix: string }[]> {
+async function worldExportRows(
+  images: number,
+  seed: number,
+): Promise<{ task: string; prefix: string; suffix: string }[]> {
   const world = await smallWorld(images, seed, { wordProbability: 0.8 });
   temps.push(world);
   // through `fld world export-noisy`'s function, the world's own way to labels (tests outside
   // test/world may not read the truth: test/world/truth-isolation.test.ts)
   const out = join(world, 'export');
-  const made = await exportNoisy({ world, out, seed, noise: DEFAULT_NOISE, validFraction: 0, format: 'jsonl', combined: true });
-  return Object.values(made.exports).flatMap((e) => e.files).filter((f) => f.endsWith('.jsonl'))
-    .flatMap((f) => readFileSync(isAbsolute(f) ? f : join(out, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string }));
+  const made = await exportNoisy({
+    world,
+    out,
+    seed,
+    noise: DEFAULT_NOISE,
+    validFraction: 0,
+    format: 'jsonl',
+    combined: true,
+  });
+  return Object.values(made.exports)
+    .flatMap((e) => e.files)
+    .filter((f) => f.endsWith('.jsonl'))
+    .flatMap((f) =>
+      readFileSync(isAbsolute(f) ? f : join(out, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string }),
+    );
 }
 
 test('Python and transformers.js tokenize every prompt and suffix of a sample export to the same ids', async () => {
   // hand-made: every task kind, near-miss tokens (<loc_1000>, <loc_5, <OD>), non-ASCII, control characters
   const rows = readFileSync(join(REPO_ROOT, 'test/fixtures/florence2_sample_export.jsonl'), 'utf8')
-    .split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string });
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string });
   assert.ok(rows.length >= 50);
   await sameIdsInPythonAndTjs(rows);
 });
@@ -366,33 +473,54 @@ test('with BPE merges learned from a demo-world export (--bpe-merges), Python an
   // near-misses: words the merges cover, words they half cover, and text they never saw
   const learnFrom = await worldExportRows(12, 43);
   const folder = mkdtempSync(join(tmpdir(), 'fld-bpe-'));
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) writeFileSync(join(folder, f), readFileSync(join(dir, f)));
-  const made = JSON.parse(runPython('tokenizer', ['learn', join(dir, 'tokenizer.json'), '400', join(folder, 'tokenizer.json')],
-    learnFrom.map((r) => JSON.stringify(r.suffix)).join('\n') + '\n')) as { merges: number; vocab: number };
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')))
+    writeFileSync(join(folder, f), readFileSync(join(dir, f)));
+  const made = JSON.parse(
+    runPython(
+      'tokenizer',
+      ['learn', join(dir, 'tokenizer.json'), '400', join(folder, 'tokenizer.json')],
+      learnFrom.map((r) => JSON.stringify(r.suffix)).join('\n') + '\n',
+    ),
+  ) as { merges: number; vocab: number };
   assert.ok(made.merges > 50 && made.merges <= 400, `${made.merges} merges learned`);
   const spec = JSON.parse(readFileSync(join(folder, 'tokenizer.json'), 'utf8'));
   assert.equal(spec.model.merges.length, made.merges);
   assert.equal(Object.keys(spec.model.vocab).length, made.vocab);
   const tokenizer = await AutoTokenizer.from_pretrained(folder);
   // the base vocabulary keeps its ids; a frequent shape name is one token
-  assert.equal(tokenizer.convert_tokens_to_ids('<loc_5>'), JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')).model.vocab['<loc_5>']);
+  assert.equal(
+    tokenizer.convert_tokens_to_ids('<loc_5>'),
+    JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')).model.vocab['<loc_5>'],
+  );
   const circle = tokenizer.encode(' circle', { add_special_tokens: false });
   assert.equal(circle.length, 1, `" circle" is ${circle.length} tokens`);
   const hand = readFileSync(join(REPO_ROOT, 'test/fixtures/florence2_sample_export.jsonl'), 'utf8')
-    .split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string });
-  await sameIdsInPythonAndTjs([...await worldExportRows(8, 44), ...hand], folder);
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { task: string; prefix: string; suffix: string });
+  await sameIdsInPythonAndTjs([...(await worldExportRows(8, 44)), ...hand], folder);
 });
 
 test('the PyTorch beam search with one beam picks the greedy tokens; three beams score at least as well', () => {
   const { sample } = pytorchSample();
   const args = [dir, '--steps', String(sample.greedy_max_new_tokens)];
   for (const p of sample.prompts) args.push('--prompt', p);
-  const parse = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { ids: number[]; score: number; logprob: number });
+  const parse = (out: string) =>
+    out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ids: number[]; score: number; logprob: number });
   const one = parse(runPython('decode', [...args, '--num-beams', '1']));
-  assert.deepEqual(one.map((r) => r.ids), sample.greedy_ids);
+  assert.deepEqual(
+    one.map((r) => r.ids),
+    sample.greedy_ids,
+  );
   const three = parse(runPython('decode', [...args, '--num-beams', '3']));
   for (let b = 0; b < three.length; b++) {
-    assert.ok(three[b].score >= one[b].score - 1e-5 * Math.abs(one[b].score), `beam score ${three[b].score} < greedy ${one[b].score}`);
+    assert.ok(
+      three[b].score >= one[b].score - 1e-5 * Math.abs(one[b].score),
+      `beam score ${three[b].score} < greedy ${one[b].score}`,
+    );
   }
 });
 
@@ -411,11 +539,20 @@ test('the exporter refuses bad dimensions by name before writing anything', () =
   const dims = join(work, 'dims.json');
   writeFileSync(dims, JSON.stringify({ d_model: 130, attention_heads: 4 }));
   const out = join(work, 'model');
-  assert.throws(() => runPython('export_onnx', [out, '--dims', dims]), /d_model 130 is not divisible by attention_heads 4/);
+  assert.throws(
+    () => runPython('export_onnx', [out, '--dims', dims]),
+    /d_model 130 is not divisible by attention_heads 4/,
+  );
   assert.deepEqual(readdirSync(work), ['dims.json']);
   writeFileSync(dims, JSON.stringify({ image_size: 300 }));
-  assert.throws(() => runPython('export_onnx', [out, '--dims', dims]), /image_size 300 is not a multiple of the stem stride 32/);
+  assert.throws(
+    () => runPython('export_onnx', [out, '--dims', dims]),
+    /image_size 300 is not a multiple of the stem stride 32/,
+  );
   writeFileSync(dims, JSON.stringify({ max_position_embeddings: 60 }));
-  assert.throws(() => runPython('export_onnx', [out, '--dims', dims]), /max_position_embeddings 60 leaves no room for a prompt after the 65 image tokens/);
+  assert.throws(
+    () => runPython('export_onnx', [out, '--dims', dims]),
+    /max_position_embeddings 60 leaves no room for a prompt after the 65 image tokens/,
+  );
   assert.deepEqual(readdirSync(work), ['dims.json']);
 });

@@ -18,7 +18,10 @@ let exportDir: string;
 const env = { ...process.env, PYTHONWARNINGS: 'ignore' };
 
 function fld(...args: string[]): void {
-  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'pipeline/cli/main.ts'), ...args], { cwd: REPO_ROOT, stdio: 'pipe' });
+  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'pipeline/cli/main.ts'), ...args], {
+    cwd: REPO_ROOT,
+    stdio: 'pipe',
+  });
 }
 
 function python(args: string[]) {
@@ -27,20 +30,52 @@ function python(args: string[]) {
 }
 
 const train = (...args: string[]) => python(['-m', 'training.train', ...args]);
-const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const events = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 const cudaAvailable = () => python(['-c', 'import torch; print(torch.cuda.is_available())']).stdout.trim() === 'True';
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'fld-trainer-device-'));
   fld('world', 'generate', '--out', join(work, 'world'), '--images', '16', '--seed', '7');
-  fld('world', 'export-noisy', '--world', join(work, 'world'), '--out', join(work, 'export'), '--format', 'jsonl', '--combined', '--valid-fraction', '0.3');
+  fld(
+    'world',
+    'export-noisy',
+    '--world',
+    join(work, 'world'),
+    '--out',
+    join(work, 'export'),
+    '--format',
+    'jsonl',
+    '--combined',
+    '--valid-fraction',
+    '0.3',
+  );
   exportDir = join(work, 'export', 'all');
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('--device cpu trains and writes the folder a default run writes, with the device in the start line and metrics', () => {
-  const args = (out: string, ...more: string[]) => ['--export', exportDir, '--out', join(work, out), '--steps', '2', '--batch', '4', '--threads', '1',
-    '--no-fp16', '--tasks', '<CAPTION>,<OD>', '--aux-grid', '1', ...more];
+  const args = (out: string, ...more: string[]) => [
+    '--export',
+    exportDir,
+    '--out',
+    join(work, out),
+    '--steps',
+    '2',
+    '--batch',
+    '4',
+    '--threads',
+    '1',
+    '--no-fp16',
+    '--tasks',
+    '<CAPTION>,<OD>',
+    '--aux-grid',
+    '1',
+    ...more,
+  ];
   const cpu = train(...args('f2-cpu', '--device', 'cpu'));
   assert.equal(cpu.code, 0, cpu.stderr);
   const start = events(cpu.stdout).find((e) => e.event === 'start')!;
@@ -54,17 +89,38 @@ test('--device cpu trains and writes the folder a default run writes, with the d
   assert.deepEqual(readdirSync(join(work, 'f2-cpu', 'onnx')).sort(), readdirSync(join(work, 'f2-auto', 'onnx')).sort());
   if (autoDevice === 'cpu') {
     // the same seed on the same device gives the same weights: --device cpu changes nothing else
-    const same = python(['-c', [
-      'import sys, torch',
-      'a = torch.load(sys.argv[1], map_location="cpu")["state_dict"]; b = torch.load(sys.argv[2], map_location="cpu")["state_dict"]',
-      'print(sorted(a) == sorted(b) and all(torch.equal(a[k], b[k]) for k in a))',
-    ].join('\n'), join(work, 'f2-cpu', 'model.pt'), join(work, 'f2-auto', 'model.pt')]);
+    const same = python([
+      '-c',
+      [
+        'import sys, torch',
+        'a = torch.load(sys.argv[1], map_location="cpu")["state_dict"]; b = torch.load(sys.argv[2], map_location="cpu")["state_dict"]',
+        'print(sorted(a) == sorted(b) and all(torch.equal(a[k], b[k]) for k in a))',
+      ].join('\n'),
+      join(work, 'f2-cpu', 'model.pt'),
+      join(work, 'f2-auto', 'model.pt'),
+    ]);
     assert.equal(same.stdout.trim(), 'True', same.stderr);
   }
-  const det = train('--export', exportDir, '--out', join(work, 'det-cpu'), '--family', 'detector', '--steps', '2', '--batch', '4', '--threads', '1', '--device', 'cpu');
+  const det = train(
+    '--export',
+    exportDir,
+    '--out',
+    join(work, 'det-cpu'),
+    '--family',
+    'detector',
+    '--steps',
+    '2',
+    '--batch',
+    '4',
+    '--threads',
+    '1',
+    '--device',
+    'cpu',
+  );
   assert.equal(det.code, 0, det.stderr);
   assert.equal(events(det.stdout).find((e) => e.event === 'start')!.device, 'cpu');
-  for (const f of ['model.onnx', 'model.pt', 'metrics.json', 'fld-model.json']) assert.ok(existsSync(join(work, 'det-cpu', f)), f);
+  for (const f of ['model.onnx', 'model.pt', 'metrics.json', 'fld-model.json'])
+    assert.ok(existsSync(join(work, 'det-cpu', f)), f);
 });
 
 test('--device cuda where torch sees no CUDA exits 2 with a clear message and writes nothing', (t) => {
@@ -87,7 +143,9 @@ test('--device cuda where torch sees no CUDA exits 2 with a clear message and wr
 
 test('--detach-encoder captions: encoder and vision gradients are zero for caption rows, nonzero for <OD> rows', () => {
   // one <OD> row and one <CAPTION> row in a batch; each row's loss alone, backwards, per detach mode
-  const r = python(['-c', `
+  const r = python([
+    '-c',
+    `
 import json, torch
 from training.florence2_layout.config import ModelDims
 from training.florence2_layout.model import Florence2Tiny
@@ -112,7 +170,8 @@ for mode in ("none", "all", "captions"):
         g = lambda prefix: sum(float(p.grad.abs().sum()) for n, p in model.named_parameters() if n.startswith(prefix) and p.grad is not None)
         out[f"{mode} {task}"] = {"vision": g("vision."), "encoder": g("encoder_layers."), "decoder": g("decoder_layers.")}
 print(json.dumps(out))
-`]);
+`,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const g = JSON.parse(r.stdout) as Record<string, { vision: number; encoder: number; decoder: number }>;
   for (const [k, v] of Object.entries(g)) assert.ok(v.decoder > 0, `${k}: the decoder trains`);
@@ -129,8 +188,25 @@ print(json.dumps(out))
 
 test('--detach-encoder captions through the CLI: trains from scratch with no auxiliary loss, recorded in metrics; a bad mode is refused', () => {
   const out = join(work, 'f2-captions');
-  const r = train('--export', exportDir, '--out', out, '--steps', '2', '--batch', '4', '--threads', '1', '--no-fp16', '--tasks', '<CAPTION>,<OD>',
-    '--device', 'cpu', '--detach-encoder', 'captions');
+  const r = train(
+    '--export',
+    exportDir,
+    '--out',
+    out,
+    '--steps',
+    '2',
+    '--batch',
+    '4',
+    '--threads',
+    '1',
+    '--no-fp16',
+    '--tasks',
+    '<CAPTION>,<OD>',
+    '--device',
+    'cpu',
+    '--detach-encoder',
+    'captions',
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).detach_encoder, 'captions');
   const bad = train('--export', exportDir, '--out', join(work, 'f2-bad'), '--steps', '1', '--detach-encoder', 'od');
@@ -139,7 +215,9 @@ test('--detach-encoder captions through the CLI: trains from scratch with no aux
 });
 
 test('the localisation probe: its greedy is the reference greedy; a tiny run prints a share per variant', () => {
-  const same = python(['-c', `
+  const same = python([
+    '-c',
+    `
 import torch
 from training.florence2_layout.config import ModelDims
 from training.florence2_layout.decode import GenerationSettings, greedy as reference
@@ -160,15 +238,37 @@ from training.trainer.localisation_probe import draw, od_suffix, score
 rng = random.Random(1)
 truth = [dict(zip(("shape", "box"), draw(rng, 128)[1::2]), size=128) for _ in range(100)]
 print(score([od_suffix(t["shape"], t["box"], 128) for t in truth], truth)["found_iou50"], score(["square<loc_400><loc_400><loc_600><loc_600>"] * 100, truth)["found_iou50"] < 0.1)
-`]);
+`,
+  ]);
   assert.deepEqual(same.stdout.trim().split('\n'), ['True', '1.0 True'], same.stderr);
-  const r = python(['-m', 'training.trainer.localisation_probe', '--device', 'cpu', '--steps', '2', '--images', '10', '--heldout', '3',
-    '--image-size', '64', '--threads', '1']);
+  const r = python([
+    '-m',
+    'training.trainer.localisation_probe',
+    '--device',
+    'cpu',
+    '--steps',
+    '2',
+    '--images',
+    '10',
+    '--heldout',
+    '3',
+    '--image-size',
+    '64',
+    '--threads',
+    '1',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const results = events(r.stdout).filter((e) => e.event === 'localisation');
-  assert.deepEqual(results.map((e) => [e.variant, e.detach_encoder, e.device]), [['frozen', 'all', 'cpu'], ['od-trains-encoder', 'captions', 'cpu']]);
+  assert.deepEqual(
+    results.map((e) => [e.variant, e.detach_encoder, e.device]),
+    [
+      ['frozen', 'all', 'cpu'],
+      ['od-trains-encoder', 'captions', 'cpu'],
+    ],
+  );
   for (const e of results) {
     assert.equal(e.heldout, 3);
-    for (const k of ['found_iou50', 'box_iou50', 'mean_best_iou']) assert.ok((e[k] as number) >= 0 && (e[k] as number) <= 1, `${k} ${e[k]}`);
+    for (const k of ['found_iou50', 'box_iou50', 'mean_best_iou'])
+      assert.ok((e[k] as number) >= 0 && (e[k] as number) <= 1, `${k} ${e[k]}`);
   }
 });

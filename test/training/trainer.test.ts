@@ -19,12 +19,18 @@ let work: string;
 let exportDir: string;
 
 function fld(...args: string[]): void {
-  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'pipeline/cli/main.ts'), ...args], { cwd: REPO_ROOT, stdio: 'pipe' });
+  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'pipeline/cli/main.ts'), ...args], {
+    cwd: REPO_ROOT,
+    stdio: 'pipe',
+  });
 }
 
 function train(...args: string[]) {
   const r = spawnSync(PYTHON, ['-m', 'training.train', ...args], {
-    cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, PYTHONWARNINGS: 'ignore' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -46,7 +52,19 @@ function checkManifest(dir: string) {
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'fld-trainer-'));
   fld('world', 'generate', '--out', join(work, 'world'), '--images', '16', '--seed', '7');
-  fld('world', 'export-noisy', '--world', join(work, 'world'), '--out', join(work, 'export'), '--format', 'jsonl', '--combined', '--valid-fraction', '0.3');
+  fld(
+    'world',
+    'export-noisy',
+    '--world',
+    join(work, 'world'),
+    '--out',
+    join(work, 'export'),
+    '--format',
+    'jsonl',
+    '--combined',
+    '--valid-fraction',
+    '0.3',
+  );
   exportDir = join(work, 'export', 'all');
 });
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -61,21 +79,40 @@ function refuses(name: string, mutate: (dir: string) => void, message: RegExp): 
   assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
   assert.match(r.stderr, message);
   assert.ok(!existsSync(out), 'no model folder');
-  assert.deepEqual(readdirSync(work).filter((f) => f.startsWith(`model-${name}`)), [], 'no temp folder left');
+  assert.deepEqual(
+    readdirSync(work).filter((f) => f.startsWith(`model-${name}`)),
+    [],
+    'no temp folder left',
+  );
 }
 
 const annotations = (dir: string, split: string) => join(dir, split, 'annotations.jsonl');
 const editLines = (path: string, f: (rows: Record<string, unknown>[]) => Record<string, unknown>[]) => {
-  const rows = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  writeFileSync(path, f(rows).map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const rows = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  writeFileSync(
+    path,
+    f(rows)
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
 };
 
 test('a row without its suffix column is refused, naming the file, line and column', () => {
-  refuses('columns', (d) => editLines(annotations(d, 'train'), (rows) => rows.map((r, i) => {
-    if (i !== 2) return r;
-    const { suffix: _drop, ...rest } = r;
-    return rest;
-  })), /train\/annotations\.jsonl line 3: missing column suffix/);
+  refuses(
+    'columns',
+    (d) =>
+      editLines(annotations(d, 'train'), (rows) =>
+        rows.map((r, i) => {
+          if (i !== 2) return r;
+          const { suffix: _drop, ...rest } = r;
+          return rest;
+        }),
+      ),
+    /train\/annotations\.jsonl line 3: missing column suffix/,
+  );
 });
 
 test('an empty split is refused by name', () => {
@@ -83,16 +120,26 @@ test('an empty split is refused by name', () => {
 });
 
 test('a suffix with <loc_1000> is refused', () => {
-  refuses('loc', (d) => editLines(annotations(d, 'train'), (rows) => rows.map((r, i) => (i === 0 ? { ...r, suffix: 'circle<loc_1><loc_2><loc_1000><loc_40>' } : r))),
-    /line 1: suffix has <loc_1000>/);
+  refuses(
+    'loc',
+    (d) =>
+      editLines(annotations(d, 'train'), (rows) =>
+        rows.map((r, i) => (i === 0 ? { ...r, suffix: 'circle<loc_1><loc_2><loc_1000><loc_40>' } : r)),
+      ),
+    /line 1: suffix has <loc_1000>/,
+  );
 });
 
 test('a missing image file is refused, naming the file', () => {
   let name = '';
-  refuses('image', (d) => {
-    name = JSON.parse(readFileSync(annotations(d, 'valid'), 'utf8').split('\n')[0]).image;
-    unlinkSync(join(d, 'valid', name));
-  }, /image file \d+\.png does not exist/);
+  refuses(
+    'image',
+    (d) => {
+      name = JSON.parse(readFileSync(annotations(d, 'valid'), 'utf8').split('\n')[0]).image;
+      unlinkSync(join(d, 'valid', name));
+    },
+    /image file \d+\.png does not exist/,
+  );
   assert.ok(name);
 });
 
@@ -111,36 +158,82 @@ test('--aux-grid on an export without <OD> rows, and --detach-encoder without an
   assert.ok(!existsSync(out), 'no model folder');
 });
 
-test('--detach-encoder from --init with no auxiliary loss keeps the init model\'s vision side and encoder, and trains the decoder', () => {
+test("--detach-encoder from --init with no auxiliary loss keeps the init model's vision side and encoder, and trains the decoder", () => {
   const init = join(REPO_ROOT, 'models', 'demo-florence2');
   const out = join(work, 'model-detached');
-  const r = train('--export', exportDir, '--out', out, '--init', init, '--tasks', '<CAPTION>', '--steps', '2', '--batch', '2', '--threads', '1', '--no-fp16', '--detach-encoder');
+  const r = train(
+    '--export',
+    exportDir,
+    '--out',
+    out,
+    '--init',
+    init,
+    '--tasks',
+    '<CAPTION>',
+    '--steps',
+    '2',
+    '--batch',
+    '2',
+    '--threads',
+    '1',
+    '--no-fp16',
+    '--detach-encoder',
+  );
   assert.equal(r.code, 0, r.stderr);
   // which parameters moved, by name prefix, read by torch itself
-  const moved = execFileSync(PYTHON, ['-c', [
-    'import sys, torch',
-    'a = torch.load(sys.argv[1], map_location="cpu")["state_dict"]; b = torch.load(sys.argv[2], map_location="cpu")["state_dict"]',
-    // BatchNorm's running statistics are buffers that follow the data in training mode; weights are what a detach freezes
-    'moved = sorted({k.split(".")[0] for k in a if not k.endswith(("running_mean", "running_var", "num_batches_tracked")) and not torch.equal(a[k], b[k])})',
-    'print(" ".join(moved))',
-  ].join('\n'), join(init, 'model.pt'), join(out, 'model.pt')], { cwd: REPO_ROOT, encoding: 'utf8' }).trim().split(' ');
+  const moved = execFileSync(
+    PYTHON,
+    [
+      '-c',
+      [
+        'import sys, torch',
+        'a = torch.load(sys.argv[1], map_location="cpu")["state_dict"]; b = torch.load(sys.argv[2], map_location="cpu")["state_dict"]',
+        // BatchNorm's running statistics are buffers that follow the data in training mode; weights are what a detach freezes
+        'moved = sorted({k.split(".")[0] for k in a if not k.endswith(("running_mean", "running_var", "num_batches_tracked")) and not torch.equal(a[k], b[k])})',
+        'print(" ".join(moved))',
+      ].join('\n'),
+      join(init, 'model.pt'),
+      join(out, 'model.pt'),
+    ],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  )
+    .trim()
+    .split(' ');
   assert.ok(moved.includes('decoder_layers'), `the decoder trains: ${moved}`);
-  for (const frozen of ['vision', 'encoder_layers', 'enc_layernorm_embedding', 'enc_positions']) assert.ok(!moved.includes(frozen), `${frozen} unchanged: moved ${moved}`);
+  for (const frozen of ['vision', 'encoder_layers', 'enc_layernorm_embedding', 'enc_positions'])
+    assert.ok(!moved.includes(frozen), `${frozen} unchanged: moved ${moved}`);
 });
 
 test('a failure after the export checks (bad --init) leaves no folder either', () => {
   const out = join(work, 'model-init');
-  const r = train('--export', exportDir, '--out', out, '--family', 'detector', '--steps', '2', '--init', join(work, 'nowhere'));
+  const r = train(
+    '--export',
+    exportDir,
+    '--out',
+    out,
+    '--family',
+    'detector',
+    '--steps',
+    '2',
+    '--init',
+    join(work, 'nowhere'),
+  );
   assert.notEqual(r.code, 0);
   assert.ok(!existsSync(out));
-  assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('model-init')), []);
+  assert.deepEqual(
+    readdirSync(work).filter((f) => f.startsWith('model-init')),
+    [],
+  );
 });
 
 test('a tiny detector run gives a YOLO-layout ONNX model with its classes, metrics and progress lines', async () => {
   const out = join(work, 'detector');
   const r = train('--export', exportDir, '--out', out, '--family', 'detector', '--steps', '3', '--batch', '4');
   assert.equal(r.code, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l).event);
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).event);
   assert.deepEqual([events[0], events.at(-1)], ['export', 'done']);
   assert.ok(events.includes('step') && events.includes('eval'));
   const m = checkManifest(out);
@@ -148,7 +241,10 @@ test('a tiny detector run gives a YOLO-layout ONNX model with its classes, metri
   assert.ok(m.classes.length >= 2, `classes ${m.classes}`);
   // <OD> lists a class once before all its boxes; a parser that wants one box per name turns the
   // second box's tokens into class names like 'loc_143>heart'
-  assert.ok(m.classes.every((c: string) => /^[a-z][a-z ]*$/.test(c)), `classes are shape names: ${m.classes}`);
+  assert.ok(
+    m.classes.every((c: string) => /^[a-z][a-z ]*$/.test(c)),
+    `classes are shape names: ${m.classes}`,
+  );
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.equal(metrics.loss_curve.at(-1).step, 3);
   assert.ok(Number.isFinite(metrics.valid.loss));
@@ -166,15 +262,28 @@ test('a tiny detector run gives a YOLO-layout ONNX model with its classes, metri
   // the ONNX graph computes what the PyTorch model does, on a letterboxed world image
   const image = join(work, 'world', 'collection', 'images', '000000.png');
   const dump = join(work, 'detector-dump');
-  execFileSync(PYTHON, ['-c', [
-    'import sys, torch, numpy as np', 'from PIL import Image',
-    'from training.trainer.train_detector import load', 'from training.trainer.detector import letterbox',
-    'm, _ = load(sys.argv[1]); t = letterbox(Image.open(sys.argv[2]), 256)[0].float()[None] / 255',
-    'np.asarray(t, np.float32).tofile(sys.argv[3] + ".x")',
-    'with torch.no_grad(): np.asarray(m(t), np.float32).tofile(sys.argv[3] + ".y")',
-  ].join('\n'), out, image, dump], { cwd: REPO_ROOT, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+  execFileSync(
+    PYTHON,
+    [
+      '-c',
+      [
+        'import sys, torch, numpy as np',
+        'from PIL import Image',
+        'from training.trainer.train_detector import load',
+        'from training.trainer.detector import letterbox',
+        'm, _ = load(sys.argv[1]); t = letterbox(Image.open(sys.argv[2]), 256)[0].float()[None] / 255',
+        'np.asarray(t, np.float32).tofile(sys.argv[3] + ".x")',
+        'with torch.no_grad(): np.asarray(m(t), np.float32).tofile(sys.argv[3] + ".y")',
+      ].join('\n'),
+      out,
+      image,
+      dump,
+    ],
+    { cwd: REPO_ROOT, env: { ...process.env, PYTHONWARNINGS: 'ignore' } },
+  );
   const f32 = (path: string) => new Float32Array(new Uint8Array(readFileSync(path)).buffer);
-  const got = (await session.run({ images: new ort.Tensor('float32', f32(`${dump}.x`), [1, 3, 256, 256]) })).output0.data as Float32Array;
+  const got = (await session.run({ images: new ort.Tensor('float32', f32(`${dump}.x`), [1, 3, 256, 256]) })).output0
+    .data as Float32Array;
   const want = f32(`${dump}.y`);
   assert.equal(got.length, want.length);
   let diff = 0;
@@ -183,8 +292,28 @@ test('a tiny detector run gives a YOLO-layout ONNX model with its classes, metri
 });
 
 test('labels may use every decoder position by default; a shorter --max-target-tokens cuts them; a longer one is refused', () => {
-  const start = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'start');
-  const args = (out: string, ...more: string[]) => ['--export', exportDir, '--out', join(work, out), '--steps', '1', '--batch', '2', '--threads', '1', '--no-fp16', '--tasks', '<DETAILED_CAPTION>', ...more];
+  const start = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((e) => e.event === 'start');
+  const args = (out: string, ...more: string[]) => [
+    '--export',
+    exportDir,
+    '--out',
+    join(work, out),
+    '--steps',
+    '1',
+    '--batch',
+    '2',
+    '--threads',
+    '1',
+    '--no-fp16',
+    '--tasks',
+    '<DETAILED_CAPTION>',
+    ...more,
+  ];
   // the world's detailed texts are 100-480 bytes: under the new model's 512 positions, over 64
   const whole = train(...args('f2-whole'));
   assert.equal(whole.code, 0, whole.stderr);
@@ -201,11 +330,34 @@ test('labels may use every decoder position by default; a shorter --max-target-t
 test('--bpe-merges grows a byte-level --init vocabulary with word tokens the runner decodes as PyTorch does; a grown init keeps its merges', async () => {
   const init = join(REPO_ROOT, 'models', 'demo-florence2');
   const out = join(work, 'model-bpe');
-  const args = (o: string, from: string) => ['--export', exportDir, '--out', o, '--init', from, '--tasks', '<CAPTION>,<DETAILED_CAPTION>,<OD>',
-    '--steps', '2', '--batch', '2', '--threads', '1', '--no-fp16', '--detach-encoder', '--bpe-merges', '300'];
+  const args = (o: string, from: string) => [
+    '--export',
+    exportDir,
+    '--out',
+    o,
+    '--init',
+    from,
+    '--tasks',
+    '<CAPTION>,<DETAILED_CAPTION>,<OD>',
+    '--steps',
+    '2',
+    '--batch',
+    '2',
+    '--threads',
+    '1',
+    '--no-fp16',
+    '--detach-encoder',
+    '--bpe-merges',
+    '300',
+  ];
   const r = train(...args(out, init));
   assert.equal(r.code, 0, r.stderr);
-  const tokenizerEvent = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'tokenizer');
+  const tokenizerEvent = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((e) => e.event === 'tokenizer');
   const grew = tokenizerEvent(r.stdout);
   const json = (dir: string, f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
   const before = json(init, 'tokenizer.json').model;
@@ -221,8 +373,24 @@ test('--bpe-merges grows a byte-level --init vocabulary with word tokens the run
 
   // PyTorch's greedy ids decode to the same text in the runner's tokenizer, whatever mix of byte and
   // word tokens two steps of training pick (test/training/florence2_layout.test.ts covers word tokens' ids)
-  const py = execFileSync(PYTHON, ['-m', 'training.florence2_layout.decode', out, '--steps', '20', '--prompt', '<CAPTION>', '--prompt', '<DETAILED_CAPTION>'],
-    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } }).trim().split('\n').map((l) => JSON.parse(l) as { ids: number[]; text: string });
+  const py = execFileSync(
+    PYTHON,
+    [
+      '-m',
+      'training.florence2_layout.decode',
+      out,
+      '--steps',
+      '20',
+      '--prompt',
+      '<CAPTION>',
+      '--prompt',
+      '<DETAILED_CAPTION>',
+    ],
+    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } },
+  )
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { ids: number[]; text: string });
   const tok = new Florence2Tokenizer(json(out, 'tokenizer.json'), json(out, 'tokenizer_config.json'));
   for (const p of py) assert.equal(tok.decode(p.ids), p.text);
   assert.equal(tok.encode(' circle').length, 3, 'a frequent word is one token between <s> and </s>');
@@ -240,12 +408,31 @@ test('--bpe-merges grows a byte-level --init vocabulary with word tokens the run
 
 test('a tiny Florence-2-layout run gives a loadable folder in the spike layout; beam search agrees with greedy', async () => {
   const out = join(work, 'florence2');
-  const r = train('--export', exportDir, '--out', out, '--steps', '2', '--batch', '4', '--no-fp16', '--tasks', '<CAPTION>,<OD>');
+  const r = train(
+    '--export',
+    exportDir,
+    '--out',
+    out,
+    '--steps',
+    '2',
+    '--batch',
+    '4',
+    '--no-fp16',
+    '--tasks',
+    '<CAPTION>,<OD>',
+  );
   assert.equal(r.code, 0, r.stderr);
   const m = checkManifest(out);
   assert.equal(m.family, 'florence2');
   assert.deepEqual(m.tasks, ['<CAPTION>', '<OD>']);
-  for (const f of ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'metrics.json', 'model.pt']) {
+  for (const f of [
+    'config.json',
+    'generation_config.json',
+    'preprocessor_config.json',
+    'tokenizer.json',
+    'metrics.json',
+    'model.pt',
+  ]) {
     assert.ok(existsSync(join(out, f)), f);
   }
   for (const g of ['vision_encoder', 'embed_tokens', 'encoder_model', 'decoder_model_merged']) {
@@ -258,15 +445,59 @@ test('a tiny Florence-2-layout run gives a loadable folder in the spike layout; 
 
   // num_beams=1 is greedy; with length penalty 0 beams rank by log-probability, and three beams find
   // a sequence at least as likely as greedy's on this sample.
-  const decode = (beams: number) => execFileSync(PYTHON, ['-m', 'training.florence2_layout.decode', out, '--steps', '12', '--num-beams', String(beams),
-    '--length-penalty', '0', '--prompt', '<CAPTION>', '--prompt', '<OD>'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } })
-    .trim().split('\n').map((l) => JSON.parse(l) as { ids: number[]; logprob: number });
-  const sample = JSON.parse(execFileSync(PYTHON, ['-m', 'training.florence2_layout.decode', out, '--steps', '12', '--sample', join(work, 'sample'),
-    '--prompt', '<CAPTION>', '--prompt', '<OD>'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } }));
+  const decode = (beams: number) =>
+    execFileSync(
+      PYTHON,
+      [
+        '-m',
+        'training.florence2_layout.decode',
+        out,
+        '--steps',
+        '12',
+        '--num-beams',
+        String(beams),
+        '--length-penalty',
+        '0',
+        '--prompt',
+        '<CAPTION>',
+        '--prompt',
+        '<OD>',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } },
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ids: number[]; logprob: number });
+  const sample = JSON.parse(
+    execFileSync(
+      PYTHON,
+      [
+        '-m',
+        'training.florence2_layout.decode',
+        out,
+        '--steps',
+        '12',
+        '--sample',
+        join(work, 'sample'),
+        '--prompt',
+        '<CAPTION>',
+        '--prompt',
+        '<OD>',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } },
+    ),
+  );
   const one = decode(1);
-  assert.deepEqual(one.map((x) => x.ids), sample.greedy_ids);
+  assert.deepEqual(
+    one.map((x) => x.ids),
+    sample.greedy_ids,
+  );
   const three = decode(3);
   // Beams and greedy sum float32 log-probs in different orders, so the same sequence can differ in
   // the last bits (seen: -53.575504 vs -53.575500): compare up to that rounding.
-  for (let b = 0; b < 2; b++) assert.ok(three[b].logprob >= one[b].logprob - 1e-5 * Math.abs(one[b].logprob), `beam ${three[b].logprob} < greedy ${one[b].logprob}`);
+  for (let b = 0; b < 2; b++)
+    assert.ok(
+      three[b].logprob >= one[b].logprob - 1e-5 * Math.abs(one[b].logprob),
+      `beam ${three[b].logprob} < greedy ${one[b].logprob}`,
+    );
 });

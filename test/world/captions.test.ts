@@ -13,20 +13,28 @@ type Word = { word_id: string; text: string };
 
 /** Checks that a phrase's own words say what its referents are; returns a reason or null. */
 function phraseMismatch(phrase: string, refs: string[], objects: Obj[], words: Word[]): string | null {
-  const tokens = phrase.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const tokens = phrase
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   const objs = refs.map((r) => objects.find((o) => o.object_id === r));
   const wds = refs.map((r) => words.find((w) => w.word_id === r));
   if (refs.length === 0) return 'no referents';
   if (wds.every(Boolean)) return wds.every((w) => phrase.includes(`"${w!.text}"`)) ? null : 'word text missing';
   if (!objs.every(Boolean)) return `unknown referent in ${refs}`;
-  for (const o of objs) if (!tokens.includes(o!.category) && !tokens.includes(plural(o!.category as never))) return `category ${o!.category} not named`;
+  for (const o of objs)
+    if (!tokens.includes(o!.category) && !tokens.includes(plural(o!.category as never)))
+      return `category ${o!.category} not named`;
   for (const t of tokens) {
-    if ((COLOUR_NAMES as string[]).includes(t) && !objs.every((o) => o!.colour === t)) return `colour ${t} is not every referent's`;
-    if ((SIZES as readonly string[]).includes(t) && !objs.every((o) => o!.size === t)) return `size ${t} is not every referent's`;
+    if ((COLOUR_NAMES as string[]).includes(t) && !objs.every((o) => o!.colour === t))
+      return `colour ${t} is not every referent's`;
+    if ((SIZES as readonly string[]).includes(t) && !objs.every((o) => o!.size === t))
+      return `size ${t} is not every referent's`;
   }
   const n = NUMBER_WORDS.indexOf(tokens[0]);
   if (n >= 1 && n !== refs.length) return `says ${n} but refers to ${refs.length}`;
-  if ((tokens[0] === 'a' || tokens[0] === 'an' || tokens[0] === 'the') && refs.length !== 1) return `singular phrase with ${refs.length} referents`;
+  if ((tokens[0] === 'a' || tokens[0] === 'an' || tokens[0] === 'the') && refs.length !== 1)
+    return `singular phrase with ${refs.length} referents`;
   return null;
 }
 
@@ -61,7 +69,8 @@ test('captions differ by granularity: brief is one sentence, the others several 
     assert.ok(more.text.startsWith(detailed.text.split(/(?<=\.) /)[0]), more.text);
   }
   const all = scenes.map((s) => captionsOf(s)[2].text).join(' ');
-  for (const action of ['overlaps', 'points to', 'is stacked on', 'partly hidden behind', 'corner, the', 'edge, the']) assert.ok(all.includes(action), action);
+  for (const action of ['overlaps', 'points to', 'is stacked on', 'partly hidden behind', 'corner, the', 'edge, the'])
+    assert.ok(all.includes(action), action);
 });
 
 test('the more detailed text places every shape, names what hides a partly hidden one, and sizes the shapes of a relation', () => {
@@ -70,10 +79,16 @@ test('the more detailed text places every shape, names what hides a partly hidde
     const s = sampleScene(4, i);
     const more = captionsOf(s)[2];
     for (const o of s.objects) {
-      const own = more.phrases.filter((p) => p.refs.length === 1 && p.refs[0] === o.object_id && /^An? /.test(p.phrase));
+      const own = more.phrases.filter(
+        (p) => p.refs.length === 1 && p.refs[0] === o.object_id && /^An? /.test(p.phrase),
+      );
       assert.equal(own.length, 1, `${s.image_id} ${o.object_id}: one sentence of its own\n${more.text}`);
       const rest = more.text.slice(own[0].end, more.text.indexOf('.', own[0].end));
-      assert.match(rest, /^ is (in the (top|bottom) (left|right) corner|near the (top|bottom|left|right) edge|in the centre of the image)/, more.text);
+      assert.match(
+        rest,
+        /^ is (in the (top|bottom) (left|right) corner|near the (top|bottom|left|right) edge|in the centre of the image)/,
+        more.text,
+      );
       if (o.occluded >= 0.15 && / behind /.test(rest)) {
         hidden++;
         const front = more.phrases.find((p) => p.start > own[0].end && p.start < own[0].end + rest.length);
@@ -84,7 +99,12 @@ test('the more detailed text places every shape, names what hides a partly hidde
     // a shape that its colour and category do not single out keeps its place in the row instead
     for (const r of s.relations.slice(0, 6)) {
       const subj = s.objects.find((x) => x.object_id === r.subject)!;
-      const sized = more.phrases.some((p) => p.refs[0] === subj.object_id && (p.phrase.includes(subj.size) || /leftmost|rightmost|from the left/.test(p.phrase)) && more.text.slice(p.end).startsWith(` ${r.predicate} `));
+      const sized = more.phrases.some(
+        (p) =>
+          p.refs[0] === subj.object_id &&
+          (p.phrase.includes(subj.size) || /leftmost|rightmost|from the left/.test(p.phrase)) &&
+          more.text.slice(p.end).startsWith(` ${r.predicate} `),
+      );
       assert.ok(sized, `${s.image_id}: "${r.predicate}" with the subject's size\n${more.text}`);
     }
   }
@@ -104,7 +124,8 @@ test('phrase spans stored in the truth Parquet map to the same words', async () 
       assert.equal(phraseMismatch(p.phrase, p.refs, s.objects, s.words), null, p.phrase);
     }
     // The captions written from the truth read back are the captions stored.
-    for (const s of scenes.values()) for (const c of captionsOf(s)) assert.equal(c.text, texts.get(`${s.image_id}-${c.granularity}`));
+    for (const s of scenes.values())
+      for (const c of captionsOf(s)) assert.equal(c.text, texts.get(`${s.image_id}-${c.granularity}`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -16,7 +16,10 @@ test('bad arguments give one clear line naming the problem and a non-zero exit',
       [['--out', join(dir, 'w1'), '--images', '-3'], /--images must be a whole number of at least 1, got -3/],
       [['--out', join(dir, 'w2'), '--images', 'ten'], /--images must be a number, got "ten"/],
       [['--out', join(dir, 'w3'), '--images', '2', '--seed', '-1'], /--seed must be a whole number/],
-      [['--out', join(dir, 'w4'), '--images', '2', '--word-probability', '1.5'], /--word-probability must be between 0 and 1/],
+      [
+        ['--out', join(dir, 'w4'), '--images', '2', '--word-probability', '1.5'],
+        /--word-probability must be between 0 and 1/,
+      ],
       [['--out', join(file, 'world'), '--images', '2'], /cannot write to --out .*a-file\/world/],
     ];
     for (const [args, message] of cases) {
@@ -40,7 +43,10 @@ test('world generate writes a world and reports it as JSON', () => {
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout);
     assert.equal(summary.images, 3);
-    assert.ok(existsSync(join(dir, 'w', 'collection', 'images', '000002.png')) && existsSync(join(dir, 'w', 'truth', 'world.json')));
+    assert.ok(
+      existsSync(join(dir, 'w', 'collection', 'images', '000002.png')) &&
+        existsSync(join(dir, 'w', 'truth', 'world.json')),
+    );
     // A rerun of the same world is idempotent: same files, same bytes.
     const before = hashTree(join(dir, 'w'));
     assert.equal(fld('world', 'generate', '--out', join(dir, 'w'), '--images', '3', '--seed', '9').status, 0);

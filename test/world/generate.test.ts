@@ -16,7 +16,10 @@ test('the same seed gives byte-identical images and truth; another seed does not
   try {
     const ha = hashTree(a);
     const hb = hashTree(b);
-    assert.ok([...ha.keys()].some((k) => k.endsWith('.png')) && [...ha.keys()].some((k) => k.startsWith('truth/') && k.endsWith('.parquet')));
+    assert.ok(
+      [...ha.keys()].some((k) => k.endsWith('.png')) &&
+        [...ha.keys()].some((k) => k.startsWith('truth/') && k.endsWith('.parquet')),
+    );
     assert.deepEqual([...ha.entries()], [...hb.entries()]);
     const hc = hashTree(c);
     assert.notEqual(ha.get('collection/images/000003.png'), hc.get('collection/images/000003.png'));
@@ -40,7 +43,15 @@ test('a world has images of the stated size, a manifest of them, and truth that 
     assert.equal(t.captions.length, 30);
     for (const o of t.objects) {
       assert.equal(o.box.length, 4);
-      assert.ok(o.box[0] >= 0 && o.box[1] >= 0 && o.box[2] <= 200 && o.box[3] <= 160 && o.box[2] > o.box[0] && o.box[3] > o.box[1], `box ${o.box}`);
+      assert.ok(
+        o.box[0] >= 0 &&
+          o.box[1] >= 0 &&
+          o.box[2] <= 200 &&
+          o.box[3] <= 160 &&
+          o.box[2] > o.box[0] &&
+          o.box[3] > o.box[1],
+        `box ${o.box}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -54,13 +65,31 @@ test('scenes cover every category and colour, 1 to 8 objects, both sizes, every 
   const counts = scenes.map((s) => s.objects.length);
   assert.ok(Math.min(...counts) >= 1 && Math.max(...counts) === 8);
   assert.deepEqual(new Set(scenes.flatMap((s) => s.objects.map((o) => o.size))), new Set(['small', 'large']));
-  assert.deepEqual(new Set(scenes.flatMap((s) => s.objects.map((o) => o.colour))), new Set(COLOUR_NAMES), 'all 8 colours');
-  assert.deepEqual(new Set(scenes.map((s) => s.background.tone)), new Set(Object.keys(BACKGROUND_TONES)), 'every background tone');
-  assert.deepEqual(new Set(scenes.map((s) => s.background.pattern)), new Set(BACKGROUND_PATTERNS), 'every background pattern');
+  assert.deepEqual(
+    new Set(scenes.flatMap((s) => s.objects.map((o) => o.colour))),
+    new Set(COLOUR_NAMES),
+    'all 8 colours',
+  );
+  assert.deepEqual(
+    new Set(scenes.map((s) => s.background.tone)),
+    new Set(Object.keys(BACKGROUND_TONES)),
+    'every background tone',
+  );
+  assert.deepEqual(
+    new Set(scenes.map((s) => s.background.pattern)),
+    new Set(BACKGROUND_PATTERNS),
+    'every background pattern',
+  );
   assert.ok(scenes.filter((s) => s.clutter.length > 0).length > 200, 'most scenes have clutter');
   const preds = new Set(scenes.flatMap((s) => s.relations.map((r) => r.predicate)));
   assert.deepEqual(preds, new Set(['overlaps', 'is stacked on', 'points to']));
   assert.ok(scenes.filter((s) => s.words.length > 0).length > 60);
-  assert.ok(scenes.some((s) => s.objects.some((o) => o.occluded > 0.1)), 'some objects are partly hidden');
-  assert.ok(scenes.every((s) => s.objects.every((o) => o.occluded <= 0.5)), 'no object is mostly hidden');
+  assert.ok(
+    scenes.some((s) => s.objects.some((o) => o.occluded > 0.1)),
+    'some objects are partly hidden',
+  );
+  assert.ok(
+    scenes.every((s) => s.objects.every((o) => o.occluded <= 0.5)),
+    'no object is mostly hidden',
+  );
 });

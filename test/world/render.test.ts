@@ -7,9 +7,14 @@ import { outlineBox, shapeOutline } from '../../pipeline/world/geometry.ts';
 
 function sceneWithWord(text: string, size: number, angle: number, tx: number, ty: number): Scene {
   return {
-    image_id: 't', index: 0, width: 256, height: 128,
+    image_id: 't',
+    index: 0,
+    width: 256,
+    height: 128,
     background: { tone: 'white', pattern: 'plain', period: 8, direction: 0 },
-    clutter: [], objects: [], relations: [],
+    clutter: [],
+    objects: [],
+    relations: [],
     words: [makeWord('t-w0', text, 'black', size, angle, tx, ty)],
   };
 }
@@ -29,16 +34,24 @@ function inked(scene: Scene): [number, number][] {
 }
 
 test('a rendered word lies inside its quad, and the quad is tight on every side', () => {
-  for (const [text, size] of [['Florence', 24], ['B52 route 66', 17], ['hello', 31]] as const) {
+  for (const [text, size] of [
+    ['Florence', 24],
+    ['B52 route 66', 17],
+    ['hello', 31],
+  ] as const) {
     const scene = sceneWithWord(text, size, 0, 20.3, 80.6);
     const q = scene.words[0].quad;
     // Clockwise from top-left: TL, TR, BR, BL.
-    assert.ok(q[0] < q[2] && q[1] === q[3] && q[5] > q[3] && q[4] === q[2] && q[6] === q[0] && q[7] === q[5], `quad order ${q}`);
+    assert.ok(
+      q[0] < q[2] && q[1] === q[3] && q[5] > q[3] && q[4] === q[2] && q[6] === q[0] && q[7] === q[5],
+      `quad order ${q}`,
+    );
     const px = inked(scene);
     assert.ok(px.length > 50, `${text}: drawn`);
     const [x0, y0, x1, y1] = [q[0], q[1], q[4], q[5]];
     // A pixel [x, x+1) is touched by ink only if it overlaps the quad.
-    for (const [x, y] of px) assert.ok(x + 1 > x0 && x < x1 && y + 1 > y0 && y < y1, `${text}: pixel ${x},${y} outside quad ${q}`);
+    for (const [x, y] of px)
+      assert.ok(x + 1 > x0 && x < x1 && y + 1 > y0 && y < y1, `${text}: pixel ${x},${y} outside quad ${q}`);
     // Tight: the inked pixels reach each side of the quad to within one pixel.
     const xs = px.map((p) => p[0]);
     const ys = px.map((p) => p[1]);
@@ -55,7 +68,8 @@ test('a rotated word stays inside its turned quad', () => {
   const px = inked(scene);
   assert.ok(px.length > 50);
   // Distance of a point from the inside of each clockwise edge (image y down): positive = inside.
-  const side = (ax: number, ay: number, bx: number, by: number, x: number, y: number) => ((bx - ax) * (y - ay) - (by - ay) * (x - ax)) / Math.hypot(bx - ax, by - ay);
+  const side = (ax: number, ay: number, bx: number, by: number, x: number, y: number) =>
+    ((bx - ax) * (y - ay) - (by - ay) * (x - ax)) / Math.hypot(bx - ax, by - ay);
   let deepest = [Infinity, Infinity, Infinity, Infinity];
   for (const [x, y] of px) {
     for (let e = 0; e < 4; e++) {
@@ -66,7 +80,10 @@ test('a rotated word stays inside its turned quad', () => {
     }
   }
   deepest = deepest.map((d) => Math.abs(d));
-  assert.ok(deepest.every((d) => d <= 1.5), `each edge has ink within 1.5 px: ${deepest}`);
+  assert.ok(
+    deepest.every((d) => d <= 1.5),
+    `each edge has ink within 1.5 px: ${deepest}`,
+  );
 });
 
 test('every shape is drawn inside its box, and the box is tight', () => {
@@ -74,14 +91,46 @@ test('every shape is drawn inside its box, and the box is tight', () => {
     const outline = shapeOutline(category, 101.3, 60.7, 37.2, category === 'arrow' ? 0.7 : 0.2);
     const box = outlineBox(outline);
     const scene: Scene = {
-      image_id: 't', index: 0, width: 256, height: 128, background: { tone: 'white', pattern: 'plain', period: 8, direction: 0 }, clutter: [], relations: [], words: [],
-      objects: [{ object_id: 't-o0', category, colour: 'blue', size: 'large', cx: 101.3, cy: 60.7, radius: 37.2, angle: 0, box, z: 0, occluded: 0, outline }],
+      image_id: 't',
+      index: 0,
+      width: 256,
+      height: 128,
+      background: { tone: 'white', pattern: 'plain', period: 8, direction: 0 },
+      clutter: [],
+      relations: [],
+      words: [],
+      objects: [
+        {
+          object_id: 't-o0',
+          category,
+          colour: 'blue',
+          size: 'large',
+          cx: 101.3,
+          cy: 60.7,
+          radius: 37.2,
+          angle: 0,
+          box,
+          z: 0,
+          occluded: 0,
+          outline,
+        },
+      ],
     };
     const px = inked(scene);
     const xs = px.map((p) => p[0]);
     const ys = px.map((p) => p[1]);
-    for (const [x, y] of px) assert.ok(x + 1 > box[0] && x < box[2] && y + 1 > box[1] && y < box[3], `${category}: pixel ${x},${y} outside ${box}`);
-    assert.ok(Math.abs(Math.min(...xs) - Math.floor(box[0])) <= 1 && Math.abs(Math.max(...xs) + 1 - Math.ceil(box[2])) <= 1, `${category}: x extent`);
-    assert.ok(Math.abs(Math.min(...ys) - Math.floor(box[1])) <= 1 && Math.abs(Math.max(...ys) + 1 - Math.ceil(box[3])) <= 1, `${category}: y extent`);
+    for (const [x, y] of px)
+      assert.ok(
+        x + 1 > box[0] && x < box[2] && y + 1 > box[1] && y < box[3],
+        `${category}: pixel ${x},${y} outside ${box}`,
+      );
+    assert.ok(
+      Math.abs(Math.min(...xs) - Math.floor(box[0])) <= 1 && Math.abs(Math.max(...xs) + 1 - Math.ceil(box[2])) <= 1,
+      `${category}: x extent`,
+    );
+    assert.ok(
+      Math.abs(Math.min(...ys) - Math.floor(box[1])) <= 1 && Math.abs(Math.max(...ys) + 1 - Math.ceil(box[3])) <= 1,
+      `${category}: y extent`,
+    );
   }
 });

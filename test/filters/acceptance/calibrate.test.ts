@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calibrateBoxes, calibrateTexts } from '../../../filters/acceptance/calibrate.ts';
-import { labelSpace, matchByScore, mentionMatcher, type VerifiedImage } from '../../../filters/acceptance/verified-score.ts';
+import {
+  labelSpace,
+  matchByScore,
+  mentionMatcher,
+  type VerifiedImage,
+} from '../../../filters/acceptance/verified-score.ts';
 
 /**
  * Calibration on hand-made verified sets: each source gets the threshold that maximises its own F1
@@ -12,7 +17,10 @@ const sq = (i: number) => [i * 10, 0, i * 10 + 8, 8];
 // 10 images, each with one true circle at [0,0,8,8] and one true square at [10,0,18,8]
 const images: VerifiedImage[] = Array.from({ length: 10 }, (_, i) => ({
   image_id: `im${i}`,
-  boxes: [{ category: 'circle', box: sq(0) }, { category: 'square', box: sq(1) }],
+  boxes: [
+    { category: 'circle', box: sq(0) },
+    { category: 'square', box: sq(1) },
+  ],
   texts: [],
 }));
 const o = { minSupport: 5, precision: null, fallback: 0.3 };
@@ -54,14 +62,26 @@ test('too few verified instances or candidates keep the configured threshold, ma
 });
 
 test('a source that is wrong on every box of a class is turned off for it', () => {
-  const rows = images.map((im, i) => ({ image_id: im.image_id, source: 'det', category: 'circle', box: sq(7), score: 0.5 + i / 100 }));
+  const rows = images.map((im, i) => ({
+    image_id: im.image_id,
+    source: 'det',
+    category: 'circle',
+    box: sq(7),
+    score: 0.5 + i / 100,
+  }));
   const t = calibrateBoxes(rows, images, o);
   assert.equal(t.det.circle.threshold, 'off');
 });
 
 test('a precision target picks the lowest threshold that reaches it', () => {
   // scores 0.9..0.0: the top 6 right, then wrong ones
-  const rows = images.map((im, i) => ({ image_id: im.image_id, source: 'det', category: 'circle', box: i < 6 ? sq(0) : sq(7), score: 0.9 - i / 10 }));
+  const rows = images.map((im, i) => ({
+    image_id: im.image_id,
+    source: 'det',
+    category: 'circle',
+    box: i < 6 ? sq(0) : sq(7),
+    score: 0.9 - i / 10,
+  }));
   const t = calibrateBoxes(rows, images, { ...o, precision: 0.85 });
   assert.equal(t.det.circle.rule, 'precision');
   // keeping 7 rows gives 6/7 = 0.857 >= 0.85; keeping 8 gives 0.75
@@ -70,10 +90,18 @@ test('a precision target picks the lowest threshold that reaches it', () => {
 
 test('texts: a captioner whose low-score captions name wrong shapes loses them; an unscored source is kept or off as a whole', () => {
   // a triangle in one image puts triangles in the label space: naming one where there is none is wrong
-  const withTriangle = images.map((im, i) => (i ? im : { ...im, boxes: [...im.boxes, { category: 'triangle', box: sq(3) }] }));
+  const withTriangle = images.map((im, i) =>
+    i ? im : { ...im, boxes: [...im.boxes, { category: 'triangle', box: sq(3) }] },
+  );
   const mentions = mentionMatcher(labelSpace(withTriangle));
   const rows = images.flatMap((im, i) => [
-    { image_id: im.image_id, source: 'cap', granularity: 'brief', text: i < 7 ? 'A circle and a square.' : 'Three triangles.', score: i < 7 ? 0.8 : 0.4 },
+    {
+      image_id: im.image_id,
+      source: 'cap',
+      granularity: 'brief',
+      text: i < 7 ? 'A circle and a square.' : 'Three triangles.',
+      score: i < 7 ? 0.8 : 0.4,
+    },
     { image_id: im.image_id, source: 'alt', granularity: 'brief', text: 'A red circle.', score: null },
   ]);
   const t = calibrateTexts(rows, withTriangle, mentions, { ...o, fallback: 0 });
@@ -85,10 +113,25 @@ test('texts: a captioner whose low-score captions name wrong shapes loses them; 
 
 test('mentions: words and regular plurals of the label space, quoted writing skipped', () => {
   const m = mentionMatcher(['box', 'circle', 'traffic light', 'strawberry']);
-  assert.deepEqual([...m('Two circles, boxes and a "circle" sign near traffic lights and strawberries.')].sort(), ['box', 'circle', 'strawberry', 'traffic light']);
+  assert.deepEqual([...m('Two circles, boxes and a "circle" sign near traffic lights and strawberries.')].sort(), [
+    'box',
+    'circle',
+    'strawberry',
+    'traffic light',
+  ]);
   assert.deepEqual([...m('A circular thing.')], []);
 });
 
 test('matching in decreasing score is one-to-one at IoU 0.5', () => {
-  assert.deepEqual(matchByScore([[0, 0, 10, 10], [1, 1, 10, 10], [50, 50, 60, 60]], [[0, 0, 10, 10]]), [true, false, false]);
+  assert.deepEqual(
+    matchByScore(
+      [
+        [0, 0, 10, 10],
+        [1, 1, 10, 10],
+        [50, 50, 60, 60],
+      ],
+      [[0, 0, 10, 10]],
+    ),
+    [true, false, false],
+  );
 });

@@ -11,15 +11,48 @@ import { boxArrays } from '../../../filters/boxes/arrays.ts';
 const PY = '/usr/bin/python3';
 const script = fileURLToPath(new URL('./torchvision_nms.py', import.meta.url));
 const probe = spawnSync(PY, ['-c', 'import torchvision'], { encoding: 'utf8' });
-const noTorch = probe.status !== 0 ? `SKIPPED: ${PY} cannot import torchvision (${(probe.stderr || String(probe.error)).trim().split('\n').pop()}); install python3-torchvision` : false;
+const noTorch =
+  probe.status !== 0
+    ? `SKIPPED: ${PY} cannot import torchvision (${(probe.stderr || String(probe.error)).trim().split('\n').pop()}); install python3-torchvision`
+    : false;
 if (noTorch) console.log(noTorch);
 
-interface Case { boxes: number[]; scores: number[]; labels: number[]; iou: number; keep: number[]; keep_batched: number[] }
-interface Tie { boxes: number[]; scores: number[]; iou: number; torchvision_keep: number[] }
+interface Case {
+  boxes: number[];
+  scores: number[];
+  labels: number[];
+  iou: number;
+  keep: number[];
+  keep_batched: number[];
+}
+interface Tie {
+  boxes: number[];
+  scores: number[];
+  iou: number;
+  torchvision_keep: number[];
+}
 
-interface NanCase { boxes: (number | null)[]; scores: number[]; iou: number; keep: number[] }
-interface Borderline { boxes: number[]; scores: number[]; iou: number; keep: number[]; iou32: number; iou64: number }
-type Loaded = { meta: Record<string, unknown>; cases: Case[]; ties: Tie[]; nan_cases: NanCase[]; borderline: Borderline[] };
+interface NanCase {
+  boxes: (number | null)[];
+  scores: number[];
+  iou: number;
+  keep: number[];
+}
+interface Borderline {
+  boxes: number[];
+  scores: number[];
+  iou: number;
+  keep: number[];
+  iou32: number;
+  iou64: number;
+}
+type Loaded = {
+  meta: Record<string, unknown>;
+  cases: Case[];
+  ties: Tie[];
+  nan_cases: NanCase[];
+  borderline: Borderline[];
+};
 let loaded: Loaded | null = null;
 /** Runs the Python reference once per test file (about 10 s: torch import and 1,000 cases). */
 function loadCases(): Loaded {
@@ -42,7 +75,9 @@ const arrays = (c: { boxes: number[]; scores: number[]; labels?: number[] }) => 
   labels: Int32Array.from(c.labels ?? c.scores.map(() => 0)),
 });
 
-test('NMS keeps exactly the indexes torchvision.ops.nms keeps on 1,000 random cases (and batched_nms per class)', { skip: noTorch }, () => {
+test('NMS keeps exactly the indexes torchvision.ops.nms keeps on 1,000 random cases (and batched_nms per class)', {
+  skip: noTorch,
+}, () => {
   const { meta, cases } = loadCases();
   assert.equal(cases.length, 1000);
   let boxes = 0;
@@ -50,34 +85,70 @@ test('NMS keeps exactly the indexes torchvision.ops.nms keeps on 1,000 random ca
   for (const [k, c] of cases.entries()) {
     assert.equal(new Set(c.scores).size, c.scores.length, `case ${k}: scores are not distinct`);
     const b = arrays(c);
-    assert.deepEqual(Array.from(nms(b, c.iou)), c.keep, `case ${k} (n=${c.scores.length}, iou=${c.iou}): class-agnostic`);
+    assert.deepEqual(
+      Array.from(nms(b, c.iou)),
+      c.keep,
+      `case ${k} (n=${c.scores.length}, iou=${c.iou}): class-agnostic`,
+    );
     assert.deepEqual(Array.from(batchedNms(b, c.iou)), c.keep_batched, `case ${k}: class-aware`);
     boxes += c.scores.length;
     suppressed += c.scores.length - c.keep.length;
   }
-  console.log(`NMS equivalence: 1000 cases, ${boxes} boxes, ${suppressed} suppressed by torchvision ${meta.torchvision}; all kept sets equal`);
+  console.log(
+    `NMS equivalence: 1000 cases, ${boxes} boxes, ${suppressed} suppressed by torchvision ${meta.torchvision}; all kept sets equal`,
+  );
   assert.ok(suppressed > boxes / 10, 'the cases exercise suppression');
 });
 
 test('ties in score: the lower index is visited first (documented rule)', () => {
   // two identical boxes, same score: index 0 is kept, 1 suppressed; reversed input order keeps index 0 again
-  const same = boxArrays([{ box: [0, 0, 10, 10], score: 0.5 }, { box: [0, 0, 10, 10], score: 0.5 }], 32);
+  const same = boxArrays(
+    [
+      { box: [0, 0, 10, 10], score: 0.5 },
+      { box: [0, 0, 10, 10], score: 0.5 },
+    ],
+    32,
+  );
   assert.deepEqual(Array.from(nms(same, 0.5)), [0]);
   // a chain: 0 and 2 overlap 1 but not each other; all tied -> 0 kept, 1 suppressed by 0, 2 kept
-  const chain = boxArrays([{ box: [0, 0, 10, 10], score: 0.9 }, { box: [4, 0, 14, 10], score: 0.9 }, { box: [8, 0, 18, 10], score: 0.9 }], 32);
+  const chain = boxArrays(
+    [
+      { box: [0, 0, 10, 10], score: 0.9 },
+      { box: [4, 0, 14, 10], score: 0.9 },
+      { box: [8, 0, 18, 10], score: 0.9 },
+    ],
+    32,
+  );
   assert.deepEqual(Array.from(nms(chain, 0.3)), [0, 2]);
   // the same boxes with index 1 first among equals: it suppresses both neighbours
-  const chain2 = boxArrays([{ box: [4, 0, 14, 10], score: 0.9 }, { box: [0, 0, 10, 10], score: 0.9 }, { box: [8, 0, 18, 10], score: 0.9 }], 32);
+  const chain2 = boxArrays(
+    [
+      { box: [4, 0, 14, 10], score: 0.9 },
+      { box: [0, 0, 10, 10], score: 0.9 },
+      { box: [8, 0, 18, 10], score: 0.9 },
+    ],
+    32,
+  );
   assert.deepEqual(Array.from(nms(chain2, 0.3)), [0]);
   // kept indexes come out by decreasing score, ties by index
-  const order = boxArrays([{ box: [0, 0, 1, 1], score: 0.2 }, { box: [5, 5, 6, 6], score: 0.7 }, { box: [9, 9, 10, 10], score: 0.2 }, { box: [20, 20, 21, 21], score: 0.7 }], 32);
+  const order = boxArrays(
+    [
+      { box: [0, 0, 1, 1], score: 0.2 },
+      { box: [5, 5, 6, 6], score: 0.7 },
+      { box: [9, 9, 10, 10], score: 0.2 },
+      { box: [20, 20, 21, 21], score: 0.7 },
+    ],
+    32,
+  );
   assert.deepEqual(Array.from(nms(order, 0.5)), [1, 3, 0, 2]);
 });
 
 /** The documented rule written plainly, apart from nms.ts: visit by (score desc, index asc), float32 IoU. */
 function referenceNms(xyxy: Float32Array, scores: Float32Array, iou: number): number[] {
   const f = Math.fround;
-  const order = Array.from(scores, (s, i) => [s, i] as const).sort((a, z) => z[0] - a[0] || a[1] - z[1]).map(([, i]) => i);
+  const order = Array.from(scores, (s, i) => [s, i] as const)
+    .sort((a, z) => z[0] - a[0] || a[1] - z[1])
+    .map(([, i]) => i);
   const box = (i: number) => Array.from(xyxy.subarray(4 * i, 4 * i + 4));
   const area = (b: number[]) => f(f(b[2] - b[0]) * f(b[3] - b[1]));
   const kept: number[] = [];
@@ -108,40 +179,67 @@ test('ties: random tied cases follow the lower-index rule (torchvision agreement
     if (JSON.stringify(ours) === JSON.stringify(t.torchvision_keep)) agree++;
   }
   assert.ok(tiedPairs > ties.length, 'the cases have ties');
-  console.log(`ties: ${agree}/${ties.length} tied cases also equal torchvision ${loaded!.meta.torchvision}'s result (informational)`);
+  console.log(
+    `ties: ${agree}/${ties.length} tied cases also equal torchvision ${loaded!.meta.torchvision}'s result (informational)`,
+  );
 });
 
 test('IoU equal to the threshold does not suppress; empty input; class-aware keeps overlapping boxes of other classes', () => {
   // IoU exactly 0.5: boxes [0,0,2,1] and [0,0,1,1]: inter 1, union 2
-  const half = boxArrays([{ box: [0, 0, 2, 1], score: 0.9 }, { box: [0, 0, 1, 1], score: 0.8 }], 32);
+  const half = boxArrays(
+    [
+      { box: [0, 0, 2, 1], score: 0.9 },
+      { box: [0, 0, 1, 1], score: 0.8 },
+    ],
+    32,
+  );
   assert.deepEqual(Array.from(nms(half, 0.5)), [0, 1]);
   assert.deepEqual(Array.from(nms(half, 0.49)), [0]);
   assert.deepEqual(Array.from(nms(boxArrays([]), 0.5)), []);
-  const two = boxArrays([{ box: [0, 0, 10, 10], score: 0.9, label: 1 }, { box: [0, 0, 10, 10], score: 0.8, label: 2 }], 32);
+  const two = boxArrays(
+    [
+      { box: [0, 0, 10, 10], score: 0.9, label: 1 },
+      { box: [0, 0, 10, 10], score: 0.8, label: 2 },
+    ],
+    32,
+  );
   assert.deepEqual(Array.from(batchedNms(two, 0.5)), [0, 1]);
   assert.deepEqual(Array.from(nms(two, 0.5)), [0]);
   const f = nmsFilter(two, 0.5, false);
   assert.deepEqual(f.stats, { filter: 'box_nms', total: 2, kept: 1, dropped: { nms: 1 }, changed: {} });
 });
 
-test('boxes with NaN coordinates: same kept set as torchvision (std::max / std::min semantics)', { skip: noTorch }, () => {
+test('boxes with NaN coordinates: same kept set as torchvision (std::max / std::min semantics)', {
+  skip: noTorch,
+}, () => {
   const { nan_cases } = loadCases();
   assert.equal(nan_cases.length, 20);
   for (const [k, c] of nan_cases.entries()) {
-    const b = { xyxy: Float32Array.from(c.boxes.map((v) => (v === null ? NaN : v))), scores: Float32Array.from(c.scores) };
+    const b = {
+      xyxy: Float32Array.from(c.boxes.map((v) => (v === null ? NaN : v))),
+      scores: Float32Array.from(c.scores),
+    };
     assert.deepEqual(Array.from(nms(b, c.iou)), c.keep, `NaN case ${k}`);
   }
 });
 
-test('borderline thresholds between the float32 and float64 IoU: float32 arithmetic gives torchvision\'s answer', { skip: noTorch }, () => {
+test("borderline thresholds between the float32 and float64 IoU: float32 arithmetic gives torchvision's answer", {
+  skip: noTorch,
+}, () => {
   const { borderline } = loadCases();
   assert.ok(borderline.length >= 50, `${borderline.length} borderline cases`);
   let wouldDiffer = 0;
   for (const [k, c] of borderline.entries()) {
-    assert.deepEqual(Array.from(nms(arrays(c), c.iou)), c.keep, `borderline case ${k}: iou32 ${c.iou32} iou64 ${c.iou64} threshold ${c.iou}`);
+    assert.deepEqual(
+      Array.from(nms(arrays(c), c.iou)),
+      c.keep,
+      `borderline case ${k}: iou32 ${c.iou32} iou64 ${c.iou64} threshold ${c.iou}`,
+    );
     // what double arithmetic would decide: the other answer, by construction
-    if ((c.iou64 > c.iou) !== (c.iou32 > c.iou)) wouldDiffer++;
+    if (c.iou64 > c.iou !== c.iou32 > c.iou) wouldDiffer++;
   }
-  console.log(`borderline: ${borderline.length} cases where float64 IoU would decide otherwise (${wouldDiffer}); all equal torchvision`);
+  console.log(
+    `borderline: ${borderline.length} cases where float64 IoU would decide otherwise (${wouldDiffer}); all equal torchvision`,
+  );
   assert.equal(wouldDiffer, borderline.length);
 });

@@ -56,7 +56,10 @@ test('emoji, CJK, RTL and mixed scripts parse without crashing, spans stay insid
   }
   const mixed = parseText('A dog 🐶 plays with a red ball 🔴 in the park.');
   assert.ok(mixed.ok);
-  assert.deepEqual(mixed.objects.map((o) => o.text), ['dog', 'ball', 'park']);
+  assert.deepEqual(
+    mixed.objects.map((o) => o.text),
+    ['dog', 'ball', 'park'],
+  );
 });
 
 test('control characters are replaced by spaces, counted, and offsets still index the input', () => {
@@ -64,29 +67,80 @@ test('control characters are replaced by spaces, counted, and offsets still inde
   const p = parseText(t);
   assert.ok(p.ok);
   assert.equal(p.controlCharacters, 4);
-  assert.deepEqual(p.objects.map((o) => t.slice(o.start, o.end)), ['car', 'street']);
-  assert.deepEqual(p.actions.map((a) => a.text), ['parked']);
+  assert.deepEqual(
+    p.objects.map((o) => t.slice(o.start, o.end)),
+    ['car', 'street'],
+  );
+  assert.deepEqual(
+    p.actions.map((a) => a.text),
+    ['parked'],
+  );
   const lone = parseText('A cat \uD800 on a mat.');
   assert.ok(lone.ok && lone.controlCharacters === 1);
 });
 
 test('fuzz: random word salads and character soups always give a tree or a reason', () => {
   let seed = 99;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
-  const vocab = ['the', 'a', 'red', 'dog', 'is', 'are', 'running', 'on', 'and', ',', '.', "'s", 'there', 'that', 'to', 'be', 'of', 'in front of', 'next to',
-    'has', 'very', 'Paris', 'it', 'while', 'not', '-', 'black-and-white', '!', '?', '"', '(', ')', '42', 'standing', 'painted', 'and and', 'The', 'A'];
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const vocab = [
+    'the',
+    'a',
+    'red',
+    'dog',
+    'is',
+    'are',
+    'running',
+    'on',
+    'and',
+    ',',
+    '.',
+    "'s",
+    'there',
+    'that',
+    'to',
+    'be',
+    'of',
+    'in front of',
+    'next to',
+    'has',
+    'very',
+    'Paris',
+    'it',
+    'while',
+    'not',
+    '-',
+    'black-and-white',
+    '!',
+    '?',
+    '"',
+    '(',
+    ')',
+    '42',
+    'standing',
+    'painted',
+    'and and',
+    'The',
+    'A',
+  ];
   const chars = 'abcXYZ .,;:!?-\'"()[]{}0123456789\t\n猫🙂ש\u0000\u200b';
   for (let k = 0; k < 300; k++) {
-    const text = k % 2
-      ? Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => vocab[Math.floor(rnd() * vocab.length)]).join(' ')
-      : Array.from({ length: Math.floor(rnd() * 80) }, () => chars[Math.floor(rnd() * chars.length)]).join('');
+    const text =
+      k % 2
+        ? Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => vocab[Math.floor(rnd() * vocab.length)]).join(' ')
+        : Array.from({ length: Math.floor(rnd() * 80) }, () => chars[Math.floor(rnd() * chars.length)]).join('');
     const p = parseText(text);
-    if (!p.ok) { assert.ok(p.reason.length > 0); continue; }
+    if (!p.ok) {
+      assert.ok(p.reason.length > 0);
+      continue;
+    }
     const n = p.tokens.length;
     for (let i = 0; i < n; i++) {
       let j = i;
       let steps = 0;
-      while (p.heads[j] >= 0) { j = p.heads[j]; assert.ok(++steps <= n, `cycle in ${JSON.stringify(text)}`); }
+      while (p.heads[j] >= 0) {
+        j = p.heads[j];
+        assert.ok(++steps <= n, `cycle in ${JSON.stringify(text)}`);
+      }
       assert.equal(p.heads[j], -1, `token without head in ${JSON.stringify(text)}`);
       assert.ok(p.tokens[i].start >= 0 && p.tokens[i].end <= text.length);
     }

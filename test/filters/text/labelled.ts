@@ -18,7 +18,11 @@ export function loadLabelled(name = 'captions-labelled.json'): Labelled[] {
   return (JSON.parse(readFileSync(url, 'utf8')) as { captions: Labelled[] }).captions;
 }
 
-export interface Score { tp: number; fp: number; fn: number }
+export interface Score {
+  tp: number;
+  fp: number;
+  fn: number;
+}
 export const prf = (s: Score) => {
   const p = s.tp / Math.max(1, s.tp + s.fp);
   const r = s.tp / Math.max(1, s.tp + s.fn);
@@ -32,9 +36,18 @@ export function match(predicted: string[], expected: string[], into: Score, miss
   for (const p of predicted) {
     const k = p.toLowerCase();
     const c = left.get(k) ?? 0;
-    if (c > 0) { into.tp++; left.set(k, c - 1); } else { into.fp++; misses?.push(`${tag}+${k}`); }
+    if (c > 0) {
+      into.tp++;
+      left.set(k, c - 1);
+    } else {
+      into.fp++;
+      misses?.push(`${tag}+${k}`);
+    }
   }
-  for (const [k, c] of left) { into.fn += c; for (let i = 0; i < c; i++) misses?.push(`${tag}-${k}`); }
+  for (const [k, c] of left) {
+    into.fn += c;
+    for (let i = 0; i < c; i++) misses?.push(`${tag}-${k}`);
+  }
 }
 
 export function predicted(p: Parse) {
@@ -47,7 +60,13 @@ export function predicted(p: Parse) {
 }
 
 export function scoreAll(set: Labelled[], verbose = false) {
-  const s = { objects: { tp: 0, fp: 0, fn: 0 }, attributes: { tp: 0, fp: 0, fn: 0 }, actions: { tp: 0, fp: 0, fn: 0 }, properNouns: { tp: 0, fp: 0, fn: 0 }, heads: { tp: 0, fp: 0, fn: 0 } };
+  const s = {
+    objects: { tp: 0, fp: 0, fn: 0 },
+    attributes: { tp: 0, fp: 0, fn: 0 },
+    actions: { tp: 0, fp: 0, fn: 0 },
+    properNouns: { tp: 0, fp: 0, fn: 0 },
+    heads: { tp: 0, fp: 0, fn: 0 },
+  };
   const report: string[] = [];
   for (const c of set) {
     const p = parseText(c.text);
@@ -61,7 +80,12 @@ export function scoreAll(set: Labelled[], verbose = false) {
     for (const [dep, head] of c.heads) {
       const i = p.tokens.findIndex((t) => t.lower === dep);
       const ok = i >= 0 && p.heads[i] >= 0 && p.tokens[p.heads[i]].lower === head;
-      if (ok) s.heads.tp++; else { s.heads.fn++; s.heads.fp++; misses.push(`head ${dep}->${head} got ${i >= 0 && p.heads[i] >= 0 ? p.tokens[p.heads[i]].lower : 'none'}`); }
+      if (ok) s.heads.tp++;
+      else {
+        s.heads.fn++;
+        s.heads.fp++;
+        misses.push(`head ${dep}->${head} got ${i >= 0 && p.heads[i] >= 0 ? p.tokens[p.heads[i]].lower : 'none'}`);
+      }
     }
     if (verbose && misses.length) report.push(`${c.id}: ${misses.join(' ')}`);
   }

@@ -26,14 +26,18 @@ test('parse F1 on the labelled caption set is at least 0.9 for objects, attribut
   assert.equal(grans.size, 3);
   const { scores, report } = scoreAll(set, true);
   const held = scoreAll(loadLabelled('captions-heldout.json'));
-  console.log(`labelled set: ${set.length} captions (tuning set) | held-out: ${loadLabelled('captions-heldout.json').length} captions`);
+  console.log(
+    `labelled set: ${set.length} captions (tuning set) | held-out: ${loadLabelled('captions-heldout.json').length} captions`,
+  );
   console.log('element      | P     R     F1    | held-out P     R     F1');
   for (const k of ['objects', 'attributes', 'actions', 'properNouns', 'heads'] as const) {
     const a = prf(scores[k]);
     const b = prf(held.scores[k]);
     // the held-out set labels no heads: print that, not a score of zero
     const labelled = held.scores[k].tp + held.scores[k].fn > 0;
-    const heldOut = labelled ? `${b.precision.toFixed(3)} ${b.recall.toFixed(3)} ${b.f1.toFixed(3)}` : 'n/a (none labelled)';
+    const heldOut = labelled
+      ? `${b.precision.toFixed(3)} ${b.recall.toFixed(3)} ${b.f1.toFixed(3)}`
+      : 'n/a (none labelled)';
     console.log(`${k.padEnd(12)} | ${a.precision.toFixed(3)} ${a.recall.toFixed(3)} ${a.f1.toFixed(3)} | ${heldOut}`);
   }
   if (report.length) console.log('misses (+ extra, - missed):\n  ' + report.join('\n  '));
@@ -77,29 +81,56 @@ test('degrees, complexities and DiHT figures follow the tree', () => {
   assert.ok(p.ok);
   const by = (w: string) => p.tokens.findIndex((t) => t.text === w);
   // man: det + nsubj edge; shirt: det + amod + obj edge; wearing: nsubj + aux + obj + (root: no head)
-  assert.deepEqual(p.objects.map((o) => [o.text, o.degree]), [['man', 2], ['shirt', 3], ['dog', 2]]);
-  assert.deepEqual(p.actions.map((a) => [a.text, a.degree, a.hasSubject]), [['wearing', 3, true], ['sleeps', 1, true]]);
+  assert.deepEqual(
+    p.objects.map((o) => [o.text, o.degree]),
+    [
+      ['man', 2],
+      ['shirt', 3],
+      ['dog', 2],
+    ],
+  );
+  assert.deepEqual(
+    p.actions.map((a) => [a.text, a.degree, a.hasSubject]),
+    [
+      ['wearing', 3, true],
+      ['sleeps', 1, true],
+    ],
+  );
   assert.equal(p.objectComplexity, 7 / 3);
   assert.equal(p.actionComplexity, 2);
   assert.equal(p.actionsWithSubject, 2);
   assert.equal(p.maxOutDegree, 3);
   assert.equal(p.heads[by('red')], by('shirt'));
-  assert.deepEqual(p.attributes.map((a) => [a.text, p.tokens[a.of].text]), [['red', 'shirt']]);
+  assert.deepEqual(
+    p.attributes.map((a) => [a.text, p.tokens[a.of].text]),
+    [['red', 'shirt']],
+  );
 });
 
 test('proper nouns are runs of proper-noun tokens with spans', () => {
   const t = 'Tourists walk past the Eiffel Tower in Paris.';
   const p = parseText(t);
   assert.ok(p.ok);
-  assert.deepEqual(p.properNouns.map((x) => t.slice(x.start, x.end)), ['Eiffel Tower', 'Paris']);
+  assert.deepEqual(
+    p.properNouns.map((x) => t.slice(x.start, x.end)),
+    ['Eiffel Tower', 'Paris'],
+  );
 });
 
-test('lemmas are wink-nlp\'s, one per token, only when asked for', () => {
+test("lemmas are wink-nlp's, one per token, only when asked for", () => {
   const t = 'Two men were holding bigger apples. The dogs ran.';
   const p = parseText(t, { lemmas: true });
   assert.ok(p.ok);
   const lemma = (w: string) => p.tokens.find((x) => x.text === w)!.lemma;
-  assert.deepEqual(['men', 'were', 'holding', 'bigger', 'apples', 'dogs', 'ran'].map(lemma), ['man', 'be', 'hold', 'big', 'apple', 'dog', 'run']);
+  assert.deepEqual(['men', 'were', 'holding', 'bigger', 'apples', 'dogs', 'ran'].map(lemma), [
+    'man',
+    'be',
+    'hold',
+    'big',
+    'apple',
+    'dog',
+    'run',
+  ]);
   assert.ok(p.tokens.every((x) => typeof x.lemma === 'string' && x.lemma.length > 0));
   const plain = parseText(t);
   assert.ok(plain.ok && plain.tokens.every((x) => x.lemma === undefined));

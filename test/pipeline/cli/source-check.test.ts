@@ -16,7 +16,9 @@ before(async () => {
 after(() => t.done());
 
 test('fld source-check --json prints the plan summary and exits 1 when there were problems', () => {
-  const r = spawnSync(process.execPath, [fld, 'source-check', join(t.dir, 'm.jsonl'), '--json', '--shard-size', '1'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [fld, 'source-check', join(t.dir, 'm.jsonl'), '--json', '--shard-size', '1'], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 1, r.stderr);
   const s = JSON.parse(r.stdout);
   assert.equal(s.type, 'jsonl');

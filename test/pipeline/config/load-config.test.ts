@@ -29,7 +29,15 @@ test('YAML config files are read', async () => {
 test('a broken config names the file and the field, an unknown key is refused', async () => {
   const f = join(dir, 'c.json');
   writeFileSync(f, JSON.stringify({ shardSize: -5, queuePrefix: 'fld' }));
-  await assert.rejects(loadConfig(f, {}), (e: Error) => e instanceof ConfigError && e.message.includes(f) && /shardSize/.test(e.message) && /-5/.test(e.message) && /queuePrefix/.test(e.message));
+  await assert.rejects(
+    loadConfig(f, {}),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.message.includes(f) &&
+      /shardSize/.test(e.message) &&
+      /-5/.test(e.message) &&
+      /queuePrefix/.test(e.message),
+  );
   writeFileSync(f, JSON.stringify({ shardsize: 5 }));
   await assert.rejects(loadConfig(f, {}), /shardsize/);
   writeFileSync(f, '{not json');
@@ -38,20 +46,48 @@ test('a broken config names the file and the field, an unknown key is refused', 
 
 test('ort threads default to 1 intra, 1 inter, 1 replica, no spinning; per-specialist overrides win field by field', async () => {
   const c = await loadConfig(undefined, {});
-  assert.deepEqual(c.ort, { intraOpNumThreads: 1, interOpNumThreads: 1, replicas: 1, spinning: false, perSpecialist: {} });
+  assert.deepEqual(c.ort, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    replicas: 1,
+    spinning: false,
+    perSpecialist: {},
+  });
   const f = join(dir, 'ort.yaml');
-  writeFileSync(f, 'ort:\n  intraOpNumThreads: 2\n  perSpecialist:\n    detector: { intraOpNumThreads: 1, replicas: 2 }\n    captioner: { spinning: true }\n');
+  writeFileSync(
+    f,
+    'ort:\n  intraOpNumThreads: 2\n  perSpecialist:\n    detector: { intraOpNumThreads: 1, replicas: 2 }\n    captioner: { spinning: true }\n',
+  );
   const o = (await loadConfig(f, {})).ort;
-  assert.deepEqual(ortThreadsFor(o, 'detector'), { intraOpNumThreads: 1, interOpNumThreads: 1, replicas: 2, spinning: false });
-  assert.deepEqual(ortThreadsFor(o, 'captioner'), { intraOpNumThreads: 2, interOpNumThreads: 1, replicas: 1, spinning: true });
-  assert.deepEqual(ortThreadsFor(o, 'ocr'), { intraOpNumThreads: 2, interOpNumThreads: 1, replicas: 1, spinning: false });
+  assert.deepEqual(ortThreadsFor(o, 'detector'), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    replicas: 2,
+    spinning: false,
+  });
+  assert.deepEqual(ortThreadsFor(o, 'captioner'), {
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    replicas: 1,
+    spinning: true,
+  });
+  assert.deepEqual(ortThreadsFor(o, 'ocr'), {
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    replicas: 1,
+    spinning: false,
+  });
 });
 
 test('broken ort settings are refused naming the field', async () => {
   const f = join(dir, 'ort-bad.json');
   const refused = async (ort: unknown, field: RegExp) => {
     writeFileSync(f, JSON.stringify({ ort }));
-    await assert.rejects(loadConfig(f, {}), (e: Error) => e instanceof ConfigError && field.test(e.message), `${JSON.stringify(ort)} should be refused naming ${field}`);
+    await assert.rejects(
+      loadConfig(f, {}),
+      (e: Error) => e instanceof ConfigError && field.test(e.message),
+      `${JSON.stringify(ort)} should be refused naming ${field}`,
+    );
   };
   await refused({ replicas: 0 }, /ort\.replicas/);
   await refused({ intraOpNumThreads: -1 }, /ort\.intraOpNumThreads/);
@@ -62,10 +98,14 @@ test('broken ort settings are refused naming the field', async () => {
   await refused({ threads: 2 }, /threads/);
 });
 
-test('filters are checked by the filters\' own schema at load: a typo or a wrong type inside them stops the command', async () => {
+test("filters are checked by the filters' own schema at load: a typo or a wrong type inside them stops the command", async () => {
   const f = join(dir, 'filters.json');
   writeFileSync(f, JSON.stringify({ filters: { boxes: { scoreTreshold: 0.4 } } }));
-  await assert.rejects(loadConfig(f, {}), (e: Error) => e instanceof ConfigError && e.message.includes(f) && /filters/.test(e.message) && /scoreTreshold/.test(e.message));
+  await assert.rejects(
+    loadConfig(f, {}),
+    (e: Error) =>
+      e instanceof ConfigError && e.message.includes(f) && /filters/.test(e.message) && /scoreTreshold/.test(e.message),
+  );
   writeFileSync(f, JSON.stringify({ filters: { boxes: { scoreThreshold: 'high' } } }));
   await assert.rejects(loadConfig(f, {}), (e: Error) => e instanceof ConfigError && /scoreThreshold/.test(e.message));
   writeFileSync(f, JSON.stringify({ filters: { text: { brief: { minObjcts: 2 } } } }));

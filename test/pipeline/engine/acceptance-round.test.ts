@@ -43,13 +43,16 @@ after(async () => {
 
 const objectsOf = async (storage: Storage, c: string, round: number) => {
   const rows: RegionTextRecord[] = [];
-  for (const s of await listImageShards(storage, c)) rows.push(...(await readShard(storage, layout.kind(c, round, 'region_text', s), 'region_text')).rows);
+  for (const s of await listImageShards(storage, c))
+    rows.push(...(await readShard(storage, layout.kind(c, round, 'region_text', s), 'region_text')).rows);
   return rows.filter((r) => r.kind === 'object');
 };
 
 test('calibration on the verified set, read by every merge of the round; gates keep the previous boxes where the new ones are worse', async () => {
   const config = EngineConfig.parse({
-    storage: join(dir, 'data'), shardSize: 8, batchSize: 8,
+    storage: join(dir, 'data'),
+    shardSize: 8,
+    batchSize: 8,
     specialists: { detector: join(REPO_ROOT, 'models', 'demo-detector') },
     verified: { collection: 'ver', source: join(verified.dir, 'collection', 'verified.jsonl'), minSupport: 3 },
     refine: { tasks: ['<OD>'] },
@@ -57,9 +60,20 @@ test('calibration on the verified set, read by every merge of the round; gates k
   const services = openServices(config);
   try {
     const open = (f: string) => () => detectSource(f, {});
-    const steps = localSteps({ config, services, source: open(world.manifest), verifiedSource: open(join(verified.dir, 'collection', 'verified.jsonl')), collection: 'w', registry: join(dir, 'models'), say: () => {} });
+    const steps = localSteps({
+      config,
+      services,
+      source: open(world.manifest),
+      verifiedSource: open(join(verified.dir, 'collection', 'verified.jsonl')),
+      collection: 'w',
+      registry: join(dir, 'models'),
+      say: () => {},
+    });
     // a follower cannot be planned before its verified round has decided
-    await assert.rejects(roundPlanFor(services.storage, 'w', 0, config), /verified collection ver .*has not finished round 0/);
+    await assert.rejects(
+      roundPlanFor(services.storage, 'w', 0, config),
+      /verified collection ver .*has not finished round 0/,
+    );
     await steps.verified!.round0();
     await steps.round0();
     const a0 = await readAcceptance(services.storage, 'ver', 0);
@@ -72,7 +86,10 @@ test('calibration on the verified set, read by every merge of the round; gates k
     assert.deepEqual((await readManifest(services.storage, 'w', 0)).acceptance, a0);
     assert.equal((await readManifest(services.storage, 'w', 0)).thresholds, 'calibrated');
     // the export reads the verified set's ranking of text sources from the round manifest
-    assert.deepEqual((await locateRound(services.storage, 'w', 0)).textSources, Object.fromEntries(Object.entries(a0.textSources).map(([g, l]) => [g, l.map((x) => x.source)])));
+    assert.deepEqual(
+      (await locateRound(services.storage, 'w', 0)).textSources,
+      Object.fromEntries(Object.entries(a0.textSources).map(([g, l]) => [g, l.map((x) => x.source)])),
+    );
     // the verified set's labels are not rows of its own
     assert.ok((await objectsOf(services.storage, 'ver', 0)).every((r) => r.source !== 'human'));
 
@@ -82,21 +99,42 @@ test('calibration on the verified set, read by every merge of the round; gates k
     const a1 = (await readAcceptance(services.storage, 'ver', 1))!;
     const boxGates = a1.gates.filter((g) => g.kind === 'boxes');
     assert.ok(boxGates.length >= 5);
-    assert.ok(boxGates.some((g) => g.decision === 'previous'), 'the model\'s boxes are worse for some class');
-    for (const g of a1.gates) if (g.decision === 'new') assert.ok(g.new.f1 >= g.previous.f1 + a1.margin, `${g.kind} ${g.class}`);
+    assert.ok(
+      boxGates.some((g) => g.decision === 'previous'),
+      "the model's boxes are worse for some class",
+    );
+    for (const g of a1.gates)
+      if (g.decision === 'new') assert.ok(g.new.f1 >= g.previous.f1 + a1.margin, `${g.kind} ${g.class}`);
 
     // on the verified set, no class scores lower after the round
     const images: VerifiedImage[] = [];
-    for (const s of await listImageShards(services.storage, 'ver')) images.push(...(await readShard(services.storage, layout.images('ver', s), 'image')).rows.map(verifiedImage));
-    const score = async (round: number) => boxCounts((await objectsOf(services.storage, 'ver', round)).map((r) => ({ image_id: r.image_id, category: r.phrase, box: r.box, score: r.score })), images);
+    for (const s of await listImageShards(services.storage, 'ver'))
+      images.push(...(await readShard(services.storage, layout.images('ver', s), 'image')).rows.map(verifiedImage));
+    const score = async (round: number) =>
+      boxCounts(
+        (await objectsOf(services.storage, 'ver', round)).map((r) => ({
+          image_id: r.image_id,
+          category: r.phrase,
+          box: r.box,
+          score: r.score,
+        })),
+        images,
+      );
     const [before0, after1] = [await score(0), await score(1)];
-    for (const [c, counts] of before0) assert.ok(figures(after1.get(c) ?? { tp: 0, fp: 0, fn: counts.tp + counts.fn }).f1 >= figures(counts).f1, c);
+    for (const [c, counts] of before0)
+      assert.ok(figures(after1.get(c) ?? { tp: 0, fp: 0, fn: counts.tp + counts.fn }).f1 >= figures(counts).f1, c);
 
     // on the world, a class the gate kept has round 0's boxes, source and all
     const kept = new Set(boxGates.filter((g) => g.decision === 'previous').map((g) => g.class));
     const key = (r: RegionTextRecord) => `${r.image_id} ${r.phrase} ${r.box.join(',')} ${r.source}`;
-    const w0 = (await objectsOf(services.storage, 'w', 0)).filter((r) => kept.has(r.phrase)).map(key).sort();
-    const w1 = (await objectsOf(services.storage, 'w', 1)).filter((r) => kept.has(r.phrase)).map(key).sort();
+    const w0 = (await objectsOf(services.storage, 'w', 0))
+      .filter((r) => kept.has(r.phrase))
+      .map(key)
+      .sort();
+    const w1 = (await objectsOf(services.storage, 'w', 1))
+      .filter((r) => kept.has(r.phrase))
+      .map(key)
+      .sort();
     assert.ok(w0.length > 0);
     assert.deepEqual(w1, w0);
     assert.deepEqual((await readManifest(services.storage, 'w', 1)).acceptance, a1);

@@ -4,7 +4,13 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { AdapterPool, adapterFactory, defaultAdapterFactory, NoAdapterError, type AdapterFactory } from '../../../pipeline/engine/adapters.ts';
+import {
+  AdapterPool,
+  adapterFactory,
+  defaultAdapterFactory,
+  NoAdapterError,
+  type AdapterFactory,
+} from '../../../pipeline/engine/adapters.ts';
 import { OrtConfig } from '../../../schemas/ort-config.ts';
 import { DetectorAdapter } from '../../../specialists/detector/detector.ts';
 import { OcrAdapter } from '../../../specialists/ocr/ocr.ts';
@@ -21,7 +27,12 @@ before(async () => {
   detector = await yoloModelFolder('exact', 64, ['red thing']);
   captionOnly = join(dir, 'f2');
   await cp(variedFlorence2Folder(), captionOnly, { recursive: true });
-  await writeManifest(captionOnly, { name: 'f2-caption', family: 'florence2', version: '1', tasks: ['<DETAILED_CAPTION>', '<CAPTION>', '<OD>'] });
+  await writeManifest(captionOnly, {
+    name: 'f2-caption',
+    family: 'florence2',
+    version: '1',
+    tasks: ['<DETAILED_CAPTION>', '<CAPTION>', '<OD>'],
+  });
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -37,7 +48,9 @@ test('the captioner runs the caption tasks its florence2 folder lists, brief fir
 });
 
 test("the config's ORT threads reach the adapters, replicas the detector only", async () => {
-  const make = adapterFactory(OrtConfig.parse({ intraOpNumThreads: 2, replicas: 3, perSpecialist: { ocr: { spinning: true } } }));
+  const make = adapterFactory(
+    OrtConfig.parse({ intraOpNumThreads: 2, replicas: 3, perSpecialist: { ocr: { spinning: true } } }),
+  );
   const det = await make('detector', detector, 0);
   assert.ok(det instanceof DetectorAdapter);
   assert.deepEqual(det.opts.threads, { intraOpNumThreads: 2, interOpNumThreads: 1, spinning: false, replicas: 3 });
@@ -54,9 +67,22 @@ test("the config's ORT threads reach the adapters, replicas the detector only", 
 });
 
 test('a folder that cannot play the specialist is refused naming the specialist, the folder and why', async () => {
-  await assert.rejects(defaultAdapterFactory('grounding', captionOnly, 0), (e: Error) => e instanceof NoAdapterError && /specialists\.grounding = .*f2: fld-model\.json does not list <CAPTION_TO_PHRASE_GROUNDING> \(it has <DETAILED_CAPTION> <CAPTION> <OD>\)/.test(e.message));
-  await assert.rejects(defaultAdapterFactory('region_caption', detector, 0), /specialists\.region_caption = .*: model family is detector, expected florence2/);
-  await assert.rejects(defaultAdapterFactory('captioner', join(dir, 'nowhere'), 0), /specialists\.captioner = .*nowhere: not a model folder \(no fld-model\.json\)/);
+  await assert.rejects(
+    defaultAdapterFactory('grounding', captionOnly, 0),
+    (e: Error) =>
+      e instanceof NoAdapterError &&
+      /specialists\.grounding = .*f2: fld-model\.json does not list <CAPTION_TO_PHRASE_GROUNDING> \(it has <DETAILED_CAPTION> <CAPTION> <OD>\)/.test(
+        e.message,
+      ),
+  );
+  await assert.rejects(
+    defaultAdapterFactory('region_caption', detector, 0),
+    /specialists\.region_caption = .*: model family is detector, expected florence2/,
+  );
+  await assert.rejects(
+    defaultAdapterFactory('captioner', join(dir, 'nowhere'), 0),
+    /specialists\.captioner = .*nowhere: not a model folder \(no fld-model\.json\)/,
+  );
   await assert.rejects(defaultAdapterFactory('segmenter', captionOnly, 0), /no adapter for "segmenter"/);
 });
 
@@ -73,9 +99,16 @@ test('AdapterPool: a model is created and set up once per process however many j
   try {
     const [a, b, c] = await Promise.all([1, 2, 3].map(() => pool.get('detector', detector, 0)));
     assert.ok(a === b && b === c, 'one adapter for every job of the process');
-    assert.equal((await pool.get('detector', detector, 0)), a, 'and for later jobs');
+    assert.equal(await pool.get('detector', detector, 0), a, 'and for later jobs');
     assert.deepEqual(calls, [`detector@${detector}`]);
-    const out = await a.annotate([{ image_id: 'img', bytes: await sharp({ create: { width: 64, height: 64, channels: 3, background: 'red' } }).png().toBuffer() }]);
+    const out = await a.annotate([
+      {
+        image_id: 'img',
+        bytes: await sharp({ create: { width: 64, height: 64, channels: 3, background: 'red' } })
+          .png()
+          .toBuffer(),
+      },
+    ]);
     assert.equal(out.errors.length, 0, 'set up before it is handed out');
 
     await assert.rejects(pool.get('detector', late, 0), /not a model folder/);

@@ -26,7 +26,9 @@ test('two worker processes with different queue sets complete a round (real Padd
   try {
     env.startWorker('ocr');
     env.startWorker('merge');
-    const r = await fld(['enqueue', world.manifest, '--collection', 'demo', '--config', env.configFile, '--json'], { cwd: env.dir }).done;
+    const r = await fld(['enqueue', world.manifest, '--collection', 'demo', '--config', env.configFile, '--json'], {
+      cwd: env.dir,
+    }).done;
     assert.equal(r.code, 0, r.stderr);
     const sum = JSON.parse(r.stdout);
     assert.equal(sum.shards, 4);
@@ -38,7 +40,10 @@ test('two worker processes with different queue sets complete a round (real Padd
     const services = openServices(env.config, { log: quiet });
     const storage = services.storage;
     // every manifest line is in exactly one image shard, in order
-    const lines = (await readFile(world.manifest, 'utf8')).trim().split('\n').map((l) => join(world.dir, 'collection', JSON.parse(l).uri));
+    const lines = (await readFile(world.manifest, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => join(world.dir, 'collection', JSON.parse(l).uri));
     const uris: string[] = [];
     const ids = new Set<string>();
     for (let s = 0; s < 4; s++) {
@@ -48,13 +53,18 @@ test('two worker processes with different queue sets complete a round (real Padd
         ids.add(row.image_id);
       }
       uris.push(...rows.map((x) => x.uri));
-      for (const stage of ['annotate:ocr', 'merge']) assert.ok(await readDoneMarker(storage, 'demo', 0, stage, s), `${stage} marker of shard ${s}`);
+      for (const stage of ['annotate:ocr', 'merge'])
+        assert.ok(await readDoneMarker(storage, 'demo', 0, stage, s), `${stage} marker of shard ${s}`);
     }
     assert.deepEqual(uris, lines);
     const distributed = await roundRows(storage, 'demo', 0);
     for (const kind of ['text', 'region_text']) assert.ok(distributed[kind].length > 0, `some ${kind} rows`);
-    for (const rows of Object.values(distributed)) for (const row of rows) assert.ok(ids.has(JSON.parse(row).image_id), `row of a known image: ${row}`);
-    assert.ok(distributed.region_text.some((x) => JSON.parse(x).source.startsWith('ppocr-v4@')), 'OCR rows from the OCR worker');
+    for (const rows of Object.values(distributed))
+      for (const row of rows) assert.ok(ids.has(JSON.parse(row).image_id), `row of a known image: ${row}`);
+    assert.ok(
+      distributed.region_text.some((x) => JSON.parse(x).source.startsWith('ppocr-v4@')),
+      'OCR rows from the OCR worker',
+    );
     const manifest = await readManifest(storage, 'demo', 0);
     assert.deepEqual(manifest.shards, [0, 1, 2, 3]);
     assert.equal(manifest.counts.text, distributed.text.length);
@@ -64,7 +74,11 @@ test('two worker processes with different queue sets complete a round (real Padd
     const local = openServices(EngineConfig.parse({ ...env.config, storage: join(env.dir, 'local') }), { log: quiet });
     try {
       const plan = await roundPlanFor(local.storage, 'demo', 0, env.config);
-      const shards = await writeImageShards(local.storage, detectSource(world.manifest), { collection: 'demo', shardSize: 30, readSize: true });
+      const shards = await writeImageShards(local.storage, detectSource(world.manifest), {
+        collection: 'demo',
+        shardSize: 30,
+        readSize: true,
+      });
       await runRoundLocal(plan, shards.shards, local);
       await finalizeRound(local.storage, plan, new Set());
       assert.deepEqual(await roundRows(local.storage, 'demo', 0), distributed);

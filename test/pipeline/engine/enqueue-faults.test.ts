@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { openServices } from '../../../pipeline/engine/open.ts';
@@ -30,7 +30,8 @@ test('fld enqueue SIGKILLed right after its first flow: the round still complete
     const redis = new Redis(REDIS);
     try {
       const inflight = `${env.prefix}:engine:demo:0:inflight`;
-      while ((await redis.scard(inflight)) === 0 && first.child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+      while ((await redis.scard(inflight)) === 0 && first.child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 5));
       first.child.kill('SIGKILL');
       const killed = await first.done;
       const registered = await redis.scard(`${env.prefix}:engine:demo:0:known`);
@@ -38,11 +39,15 @@ test('fld enqueue SIGKILLed right after its first flow: the round still complete
       const until = Date.now() + 60_000;
       while (Date.now() < until) {
         const s = await env.status('demo');
-        if (s.shards.done >= registered && s.shards.pending === 0 && s.shards.waiting === 0 && s.shards.active === 0) break;
+        if (s.shards.done >= registered && s.shards.pending === 0 && s.shards.waiting === 0 && s.shards.active === 0)
+          break;
         await new Promise((r) => setTimeout(r, 200));
       }
       const mid = await env.status('demo');
-      assert.ok(mid.shards.done >= registered, `registered ${registered} shards before the kill (${killed.signal}); ${mid.shards.done} done`);
+      assert.ok(
+        mid.shards.done >= registered,
+        `registered ${registered} shards before the kill (${killed.signal}); ${mid.shards.done} done`,
+      );
 
       // enqueue again: the rest of the collection, nothing twice
       const second = await fld(args, { cwd: env.dir }).done;
@@ -54,7 +59,8 @@ test('fld enqueue SIGKILLed right after its first flow: the round still complete
       try {
         const rows = await roundRows(services.storage, 'demo', 0);
         assert.ok(rows.text.length > 0 && rows.region_text.length > 0, 'alt-texts and human boxes merged');
-        for (const [kind, list] of Object.entries(rows)) assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
+        for (const [kind, list] of Object.entries(rows))
+          assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
         const third = await fld([...args, '--json'], { cwd: env.dir }).done;
         assert.equal(third.code, 0, third.stderr);
         assert.equal(JSON.parse(third.stdout).registered, 0);
@@ -81,9 +87,21 @@ test('bad input: a malformed line, a missing file and a path outside the root ar
   try {
     const manifest = join(world.dir, 'collection', 'bad.jsonl');
     const good = (await readFile(world.manifest, 'utf8')).trim().split('\n').slice(0, 20);
-    await writeFile(manifest, [...good.slice(0, 10), '{"uri": "images/000001.png"', '{"uri":"images/nope.png"}', '{"uri":"../../etc/passwd.png"}', ...good.slice(10)].join('\n') + '\n');
+    await writeFile(
+      manifest,
+      [
+        ...good.slice(0, 10),
+        '{"uri": "images/000001.png"',
+        '{"uri":"images/nope.png"}',
+        '{"uri":"../../etc/passwd.png"}',
+        ...good.slice(10),
+      ].join('\n') + '\n',
+    );
     env.startWorker('merge');
-    const r = await fld(['enqueue', manifest, '--collection', 'bad', '--config', env.configFile, '--json', '--annotations-only'], { cwd: env.dir }).done;
+    const r = await fld(
+      ['enqueue', manifest, '--collection', 'bad', '--config', env.configFile, '--json', '--annotations-only'],
+      { cwd: env.dir },
+    ).done;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /line 11: .*JSON/i);
     assert.match(r.stderr, /line 12: .*nope\.png/);
@@ -110,17 +128,34 @@ test('bad input: a malformed line, a missing file and a path outside the root ar
 test('a Redis that is down and an unreachable S3 endpoint at start: one clear message, non-zero exit', async () => {
   const env = await makeEnv({});
   try {
-    const down = await fld(['enqueue', world.manifest, '--collection', 'x', '--config', env.configFile, '--annotations-only'], { cwd: env.dir, env: { REDIS_URL: 'redis://127.0.0.1:1' } }).done;
+    const down = await fld(
+      ['enqueue', world.manifest, '--collection', 'x', '--config', env.configFile, '--annotations-only'],
+      { cwd: env.dir, env: { REDIS_URL: 'redis://127.0.0.1:1' } },
+    ).done;
     assert.notEqual(down.code, 0);
     assert.match(down.stderr, /Redis at redis:\/\/127\.0\.0\.1:1 is not reachable \(ECONNREFUSED\)/);
-    const worker = await fld(['worker', '--queues', 'merge', '--config', env.configFile], { cwd: env.dir, env: { REDIS_URL: 'redis://user:secret@127.0.0.1:1' } }).done;
+    const worker = await fld(['worker', '--queues', 'merge', '--config', env.configFile], {
+      cwd: env.dir,
+      env: { REDIS_URL: 'redis://user:secret@127.0.0.1:1' },
+    }).done;
     assert.notEqual(worker.code, 0);
     assert.match(worker.stderr, /not reachable/);
     assert.doesNotMatch(worker.stderr, /secret/);
-    const s3 = await fld(['enqueue', world.manifest, '--collection', 'x', '--config', env.configFile, '--annotations-only'], {
-      cwd: env.dir,
-      env: { FLD_STORAGE: 's3://bucket/prefix', FLD_S3_ENDPOINT: 'http://127.0.0.1:1', FLD_S3_MAX_ATTEMPTS: '1', FLD_S3_FORCE_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1' },
-    }).done;
+    const s3 = await fld(
+      ['enqueue', world.manifest, '--collection', 'x', '--config', env.configFile, '--annotations-only'],
+      {
+        cwd: env.dir,
+        env: {
+          FLD_STORAGE: 's3://bucket/prefix',
+          FLD_S3_ENDPOINT: 'http://127.0.0.1:1',
+          FLD_S3_MAX_ATTEMPTS: '1',
+          FLD_S3_FORCE_PATH_STYLE: 'true',
+          AWS_ACCESS_KEY_ID: 'x',
+          AWS_SECRET_ACCESS_KEY: 'y',
+          AWS_REGION: 'us-east-1',
+        },
+      },
+    ).done;
     assert.notEqual(s3.code, 0);
     // (the AWS SDK prints its own Node-version warning first; our message is the last line)
     const line = s3.stderr.trim().split('\n').at(-1)!;
@@ -134,13 +169,20 @@ test('a round with its storage on the S3 API (s3rver on loopback): shards, marke
   const s3 = await startS3rver();
   const saved = { ...process.env };
   Object.assign(process.env, {
-    FLD_S3_ENDPOINT: s3.endpoint, FLD_S3_FORCE_PATH_STYLE: 'true', FLD_S3_CHECKSUMS: 'WHEN_REQUIRED', AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    FLD_S3_ENDPOINT: s3.endpoint,
+    FLD_S3_FORCE_PATH_STYLE: 'true',
+    FLD_S3_CHECKSUMS: 'WHEN_REQUIRED',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
   });
   const env = await makeEnv({ storage: `s3://${s3.bucket}/run`, shardSize: 25, window: 2 });
   try {
     env.startWorker('merge');
-    const r = await fld(['enqueue', world.manifest, '--collection', 's3c', '--config', env.configFile, '--json', '--annotations-only'], { cwd: env.dir }).done;
+    const r = await fld(
+      ['enqueue', world.manifest, '--collection', 's3c', '--config', env.configFile, '--json', '--annotations-only'],
+      { cwd: env.dir },
+    ).done;
     assert.equal(r.code, 0, r.stderr);
     const done = await env.waitFinished('s3c');
     assert.equal(done.shards.done, 6);
@@ -166,7 +208,12 @@ test('a round with its storage on the S3 API (s3rver on loopback): shards, marke
 /** Every image record of the collection's image shards: its image id, one entry per record. */
 async function imageIds(storage: Storage, collection: string): Promise<string[]> {
   const ids: string[] = [];
-  for (const s of await listImageShards(storage, collection)) ids.push(...(await readShard(storage, layout.images(collection, s), 'image')).rows.map((r) => (r as { image_id: string }).image_id));
+  for (const s of await listImageShards(storage, collection))
+    ids.push(
+      ...(await readShard(storage, layout.images(collection, s), 'image')).rows.map(
+        (r) => (r as { image_id: string }).image_id,
+      ),
+    );
   return ids;
 }
 
@@ -175,15 +222,37 @@ test('two fld enqueue of one collection at once with different shardSize: exactl
   try {
     const seven = join(env.dir, 'seven.config.json');
     await writeFile(seven, JSON.stringify({ ...JSON.parse(await readFile(env.configFile, 'utf8')), shardSize: 7 }));
-    const args = (config: string) => ['enqueue', world.manifest, '--collection', 'race', '--config', config, '--annotations-only', '--json'];
-    const [ten, sev] = await Promise.all([fld(args(env.configFile), { cwd: env.dir }).done, fld(args(seven), { cwd: env.dir }).done]);
-    const runs = [{ size: 10, r: ten }, { size: 7, r: sev }];
+    const args = (config: string) => [
+      'enqueue',
+      world.manifest,
+      '--collection',
+      'race',
+      '--config',
+      config,
+      '--annotations-only',
+      '--json',
+    ];
+    const [ten, sev] = await Promise.all([
+      fld(args(env.configFile), { cwd: env.dir }).done,
+      fld(args(seven), { cwd: env.dir }).done,
+    ]);
+    const runs = [
+      { size: 10, r: ten },
+      { size: 7, r: sev },
+    ];
     const won = runs.filter((x) => x.r.code === 0);
     const lost = runs.filter((x) => x.r.code !== 0);
-    assert.equal(won.length, 1, `exactly one enqueue wins: ${runs.map((x) => `shardSize ${x.size}: exit ${x.r.code} ${x.r.stderr.trim()}`).join(' | ')}`);
+    assert.equal(
+      won.length,
+      1,
+      `exactly one enqueue wins: ${runs.map((x) => `shardSize ${x.size}: exit ${x.r.code} ${x.r.stderr.trim()}`).join(' | ')}`,
+    );
     const { size } = won[0]!;
     const other = lost[0]!;
-    assert.match(other.r.stderr, new RegExp(`round 0 of collection race: .*shardSize: ${size} saved, ${other.size} in this enqueue`));
+    assert.match(
+      other.r.stderr,
+      new RegExp(`round 0 of collection race: .*shardSize: ${size} saved, ${other.size} in this enqueue`),
+    );
     assert.equal(JSON.parse(won[0]!.r.stdout).shards, Math.ceil(150 / size));
 
     env.startWorker('merge');
@@ -197,7 +266,8 @@ test('two fld enqueue of one collection at once with different shardSize: exactl
       assert.equal(ids.length, 150, 'image records in the image shards');
       assert.equal(new Set(ids).size, 150, 'each image once');
       const rows = await roundRows(services.storage, 'race', 0);
-      for (const [kind, list] of Object.entries(rows)) assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
+      for (const [kind, list] of Object.entries(rows))
+        assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
     } finally {
       await services.close();
     }
@@ -209,7 +279,16 @@ test('two fld enqueue of one collection at once with different shardSize: exactl
 test('two fld enqueue of one collection at once with the same plan: both succeed and the round has each image once', async () => {
   const env = await makeEnv({ shardSize: 10, window: 4 });
   try {
-    const args = ['enqueue', world.manifest, '--collection', 'twin', '--config', env.configFile, '--annotations-only', '--json'];
+    const args = [
+      'enqueue',
+      world.manifest,
+      '--collection',
+      'twin',
+      '--config',
+      env.configFile,
+      '--annotations-only',
+      '--json',
+    ];
     const both = await Promise.all([fld(args, { cwd: env.dir }).done, fld(args, { cwd: env.dir }).done]);
     for (const r of both) assert.equal(r.code, 0, r.stderr);
     env.startWorker('merge');
@@ -224,7 +303,8 @@ test('two fld enqueue of one collection at once with the same plan: both succeed
       const counts = await env.jobCounts('fld.merge');
       assert.equal(counts.completed, 15, `one merge job per shard: ${JSON.stringify(counts)}`);
       const rows = await roundRows(services.storage, 'twin', 0);
-      for (const [kind, list] of Object.entries(rows)) assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
+      for (const [kind, list] of Object.entries(rows))
+        assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
     } finally {
       await services.close();
     }

@@ -27,10 +27,22 @@ export const FLD = join(repo, 'bin/fld.js');
 export const REDIS = 'redis://127.0.0.1:6379';
 export const quiet = createLogger({ level: 'silent' });
 
-export interface Run { code: number | null; signal: string | null; stdout: string; stderr: string }
+export interface Run {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
 
-export function fld(args: string[], opts: { cwd: string; env?: Record<string, string> }): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [FLD, ...args], { cwd: opts.cwd, env: { ...process.env, FLD_LOG_LEVEL: 'warn', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function fld(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [FLD, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, FLD_LOG_LEVEL: 'warn', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -39,9 +51,16 @@ export function fld(args: string[], opts: { cwd: string; env?: Record<string, st
   return { child, done };
 }
 
-export async function makeWorld(images: number, seed: number, extra: string[] = []): Promise<{ dir: string; manifest: string }> {
+export async function makeWorld(
+  images: number,
+  seed: number,
+  extra: string[] = [],
+): Promise<{ dir: string; manifest: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'fld-engine-world-'));
-  const r = await fld(['world', 'generate', '--out', dir, '--images', String(images), '--seed', String(seed), '--workers', '1', ...extra], { cwd: dir }).done;
+  const r = await fld(
+    ['world', 'generate', '--out', dir, '--images', String(images), '--seed', String(seed), '--workers', '1', ...extra],
+    { cwd: dir },
+  ).done;
   if (r.code !== 0) throw new Error(`world generate failed: ${r.stderr}`);
   return { dir, manifest: join(dir, 'collection', 'manifest.jsonl') };
 }
@@ -86,22 +105,29 @@ export async function makeEnv(cfg: Record<string, unknown>): Promise<Env> {
       return w.child;
     },
     status: (collection, round = 0) => roundStatus(engine.q, { collection, round }),
-    activeJobs: async (queue) => (await engine.q.queue(queue).getActive()).map((j) => ({ id: j.id!, processedBy: j.processedBy })),
+    activeJobs: async (queue) =>
+      (await engine.q.queue(queue).getActive()).map((j) => ({ id: j.id!, processedBy: j.processedBy })),
     jobState: (queue, id) => engine.q.queue(queue).getJobState(id),
     jobField: (queue, id, field) => engine.q.redis.hget(`${prefix}:${queue}:${id}`, field),
-    jobCounts: (queue) => engine.q.queue(queue).getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed', 'waiting-children'),
+    jobCounts: (queue) =>
+      engine.q.queue(queue).getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed', 'waiting-children'),
     async waitFinished(collection, round = 0, timeoutMs = 120_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const s = await roundStatus(engine.q, { collection, round }).catch(() => null);
         if (s?.finished) return s;
-        if (Date.now() > until) throw new Error(`round ${round} of ${collection} not finished after ${timeoutMs} ms: ${JSON.stringify(s)}`);
+        if (Date.now() > until)
+          throw new Error(`round ${round} of ${collection} not finished after ${timeoutMs} ms: ${JSON.stringify(s)}`);
         await new Promise((r) => setTimeout(r, 300));
       }
     },
     async close() {
       for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
-      await Promise.all(workers.map((w) => (w.exitCode !== null || w.signalCode !== null ? null : new Promise((r) => w.once('close', r)))));
+      await Promise.all(
+        workers.map((w) =>
+          w.exitCode !== null || w.signalCode !== null ? null : new Promise((r) => w.once('close', r)),
+        ),
+      );
       await engine.close();
       const redis = new Redis(REDIS);
       const keys: string[] = [];
@@ -120,12 +146,18 @@ export async function makeEnv(cfg: Record<string, unknown>): Promise<Env> {
 }
 
 /** Each kind shard of the round (key below the round) -> sha256 of its rows as sorted JSON lines. */
-export async function roundShardHashes(storage: Storage, collection: string, round: number): Promise<Record<string, string>> {
+export async function roundShardHashes(
+  storage: Storage,
+  collection: string,
+  round: number,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const kind of ROUND_KINDS) {
     for await (const key of storage.list(`${collection}/round-${round}/${kind}/`)) {
       const rows = (await readShard(storage, key, kind)).rows.map((r) => JSON.stringify(r)).sort();
-      out[key.slice(`${collection}/round-${round}/`.length)] = createHash('sha256').update(rows.join('\n')).digest('hex');
+      out[key.slice(`${collection}/round-${round}/`.length)] = createHash('sha256')
+        .update(rows.join('\n'))
+        .digest('hex');
     }
   }
   return out;
@@ -135,11 +167,20 @@ export async function roundShardHashes(storage: Storage, collection: string, rou
  * The undisturbed reference: the round's stages on the same manifest in this process (the in-process
  * executor), into a storage folder of its own; returns its shard hashes (roundShardHashes).
  */
-export async function undisturbedHashes(config: EngineConfig, manifest: string, collection: string, storageDir: string): Promise<Record<string, string>> {
+export async function undisturbedHashes(
+  config: EngineConfig,
+  manifest: string,
+  collection: string,
+  storageDir: string,
+): Promise<Record<string, string>> {
   const local = openServices(EngineConfig.parse({ ...config, storage: storageDir }), { log: quiet });
   try {
     const plan = await roundPlanFor(local.storage, collection, 0, config);
-    const written = await writeImageShards(local.storage, detectSource(manifest), { collection, shardSize: config.shardSize, readSize: true });
+    const written = await writeImageShards(local.storage, detectSource(manifest), {
+      collection,
+      shardSize: config.shardSize,
+      readSize: true,
+    });
     await runRoundLocal(plan, written.shards, local);
     await finalizeRound(local.storage, plan, new Set());
     return await roundShardHashes(local.storage, collection, 0);
@@ -149,11 +190,16 @@ export async function undisturbedHashes(config: EngineConfig, manifest: string, 
 }
 
 /** Every row of the round's kind shards, as sorted JSON lines per kind (the comparable row set). */
-export async function roundRows(storage: Storage, collection: string, round: number): Promise<Record<string, string[]>> {
+export async function roundRows(
+  storage: Storage,
+  collection: string,
+  round: number,
+): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const kind of ROUND_KINDS) {
     const rows: string[] = [];
-    for await (const key of storage.list(`${collection}/round-${round}/${kind}/`)) rows.push(...(await readShard(storage, key, kind)).rows.map((r) => JSON.stringify(r)));
+    for await (const key of storage.list(`${collection}/round-${round}/${kind}/`))
+      rows.push(...(await readShard(storage, key, kind)).rows.map((r) => JSON.stringify(r)));
     out[kind] = rows.sort();
   }
   return out;

@@ -34,12 +34,22 @@ after(async () => {
 
 test('fld run on http(s) uris: the images are fetched and annotated, a 404 is one error row', async () => {
   const manifest = join(t.dir, 'web.jsonl');
-  writeFileSync(manifest, [`${base}/a.png`, `${base}/b.png`, `${base}/gone.png`].map((uri) => JSON.stringify({ uri })).join('\n') + '\n');
+  writeFileSync(
+    manifest,
+    [`${base}/a.png`, `${base}/b.png`, `${base}/gone.png`].map((uri) => JSON.stringify({ uri })).join('\n') + '\n',
+  );
   const config = join(t.dir, 'web.json');
-  writeFileSync(config, JSON.stringify({ storage: join(t.dir, 'data'), specialists: { detector: join(REPO, 'models', 'demo-detector') } }));
+  writeFileSync(
+    config,
+    JSON.stringify({ storage: join(t.dir, 'data'), specialists: { detector: join(REPO, 'models', 'demo-detector') } }),
+  );
   // async spawn: the server above answers from this process's event loop
   const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const p = spawn(process.execPath, [join(REPO, 'bin', 'fld.js'), 'run', manifest, '--collection', 'web', '--config', config], { cwd: t.dir, env: { ...process.env, FLD_LOG_LEVEL: 'warn' } });
+    const p = spawn(
+      process.execPath,
+      [join(REPO, 'bin', 'fld.js'), 'run', manifest, '--collection', 'web', '--config', config],
+      { cwd: t.dir, env: { ...process.env, FLD_LOG_LEVEL: 'warn' } },
+    );
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));

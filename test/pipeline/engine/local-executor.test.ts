@@ -25,11 +25,20 @@ after(async () => {
 });
 
 test('in-process executor: a missing and an undecodable image become error rows naming image and stage; the shard completes; a re-run does nothing', async () => {
-  const config = EngineConfig.parse({ storage: join(dir, 'data'), shardSize: 6, batchSize: 4, specialists: { ocr: 'ppocr-v4' } });
+  const config = EngineConfig.parse({
+    storage: join(dir, 'data'),
+    shardSize: 6,
+    batchSize: 4,
+    specialists: { ocr: 'ppocr-v4' },
+  });
   const services = openServices(config, { log: quiet });
   try {
     const plan = await roundPlanFor(services.storage, 'l', 0, config);
-    const shards = await writeImageShards(services.storage, detectSource(world.manifest), { collection: 'l', shardSize: 6, readSize: true });
+    const shards = await writeImageShards(services.storage, detectSource(world.manifest), {
+      collection: 'l',
+      shardSize: 6,
+      readSize: true,
+    });
     assert.deepEqual(shards.shards, [0, 1]);
     const images = (await readShard(services.storage, layout.images('l', 0), 'image')).rows;
     await unlink(images[1].uri); // gone after enqueue
@@ -50,7 +59,10 @@ test('in-process executor: a missing and an undecodable image become error rows 
     assert.equal(merge?.counts.errors, 2);
     assert.equal(merge?.counts.images, 6);
     const again = await runRoundLocal(plan, shards.shards, services);
-    assert.ok([...again.values()].flat().every((o) => o.skipped), 'every stage found its marker');
+    assert.ok(
+      [...again.values()].flat().every((o) => o.skipped),
+      'every stage found its marker',
+    );
   } finally {
     await services.close();
   }

@@ -32,7 +32,8 @@ after(async () => {
 });
 
 const fresh = (): LocalStorage => new LocalStorage(join(dir, `s${n++}`));
-const config = (o: Record<string, unknown> = {}) => EngineConfig.parse({ storage: dir, specialists: { ocr: 'ppocr-v4' }, ...o });
+const config = (o: Record<string, unknown> = {}) =>
+  EngineConfig.parse({ storage: dir, specialists: { ocr: 'ppocr-v4' }, ...o });
 
 /** The storage as an enqueue sees it that looked for `key` just before another enqueue created it. */
 function missesOnce(s: Storage, key: string): Storage {
@@ -75,13 +76,22 @@ test('putIfAbsent on S3: If-None-Match is sent; 412 is "exists", a 409 is retrie
     await s3.close();
   }
   // s3rver ignores If-None-Match on PUT, so S3's answers are played by a stub client
-  const s = new S3Storage({ bucket: 'b', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 3 });
+  const s = new S3Storage({
+    bucket: 'b',
+    endpoint: 'http://127.0.0.1:1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    maxAttempts: 3,
+  });
   const sent: unknown[] = [];
   const answers: (number | null)[] = [];
   (s.client as unknown as { send: (c: { input: unknown }) => Promise<unknown> }).send = async (c) => {
     sent.push(c.input);
     const status = answers.shift();
-    if (status) throw Object.assign(new Error(`status ${status}`), { name: status === 412 ? 'PreconditionFailed' : 'ConditionalRequestConflict', $metadata: { httpStatusCode: status } });
+    if (status)
+      throw Object.assign(new Error(`status ${status}`), {
+        name: status === 412 ? 'PreconditionFailed' : 'ConditionalRequestConflict',
+        $metadata: { httpStatusCode: status },
+      });
     return {};
   };
   try {
@@ -104,8 +114,14 @@ test('two enqueues planning one round at once: the same plan joins the saved one
   const first = JSON.parse(JSON.stringify(await roundPlanFor(s, 'c', 0, config({ batchSize: 4 }))));
   const joined = await roundPlanFor(missesOnce(s, layout.roundPlan('c', 0)), 'c', 0, config({ batchSize: 4 }));
   assert.deepEqual(joined, first, 'the loser with the same plan runs the saved plan');
-  await assert.rejects(roundPlanFor(missesOnce(s, layout.roundPlan('c', 0)), 'c', 0, config({ batchSize: 8 })), (e: unknown) =>
-    e instanceof PlanConflictError && /^round 0 of collection c: /.test(e.message) && /batchSize: 4 saved, 8 in this enqueue/.test(e.message) && !/specialists/.test(e.message));
+  await assert.rejects(
+    roundPlanFor(missesOnce(s, layout.roundPlan('c', 0)), 'c', 0, config({ batchSize: 8 })),
+    (e: unknown) =>
+      e instanceof PlanConflictError &&
+      /^round 0 of collection c: /.test(e.message) &&
+      /batchSize: 4 saved, 8 in this enqueue/.test(e.message) &&
+      !/specialists/.test(e.message),
+  );
   assert.deepEqual(await readRoundPlan(s, 'c', 0), first, 'the saved plan is untouched');
 });
 
@@ -113,11 +129,27 @@ test('a listing planned with another shard size is refused before any image shar
   const s = fresh();
   const source = () => detectSource(world.manifest);
   // another enqueue has planned the listing and not written a shard yet
-  await claimListing(s, { collection: 'c', source: source().description, shardSize: 5, idFrom: 'uri', readSize: true, checkImages: false, created_at: new Date().toISOString() });
-  await assert.rejects(writeImageShards(s, source(), { collection: 'c', round: 0, shardSize: 4, readSize: true }), (e: unknown) =>
-    e instanceof PlanConflictError && /^round 0 of collection c: /.test(e.message) && /shardSize: 5 saved, 4 in this enqueue/.test(e.message));
+  await claimListing(s, {
+    collection: 'c',
+    source: source().description,
+    shardSize: 5,
+    idFrom: 'uri',
+    readSize: true,
+    checkImages: false,
+    created_at: new Date().toISOString(),
+  });
+  await assert.rejects(
+    writeImageShards(s, source(), { collection: 'c', round: 0, shardSize: 4, readSize: true }),
+    (e: unknown) =>
+      e instanceof PlanConflictError &&
+      /^round 0 of collection c: /.test(e.message) &&
+      /shardSize: 5 saved, 4 in this enqueue/.test(e.message),
+  );
   assert.deepEqual(await listImageShards(s, 'c'), [], 'the loser wrote no image shard');
-  await assert.rejects(writeImageShards(s, source(), { collection: 'c', shardSize: 5, readSize: false }), /readSize: true saved, false in this enqueue/);
+  await assert.rejects(
+    writeImageShards(s, source(), { collection: 'c', shardSize: 5, readSize: false }),
+    /readSize: true saved, false in this enqueue/,
+  );
 
   // the same settings join: the shards of the saved plan
   const a = await writeImageShards(s, source(), { collection: 'c', shardSize: 5, readSize: true });
@@ -125,7 +157,10 @@ test('a listing planned with another shard size is refused before any image shar
   // finished: a later enqueue with the same settings reuses it, another shard size is still refused
   const b = await writeImageShards(s, source(), { collection: 'c', shardSize: 5, readSize: true });
   assert.equal(b.listed, false);
-  await assert.rejects(writeImageShards(s, source(), { collection: 'c', round: 1, shardSize: 7, readSize: true }), /round 1 of collection c: .*shardSize: 5 saved, 7 in this enqueue/);
+  await assert.rejects(
+    writeImageShards(s, source(), { collection: 'c', round: 1, shardSize: 7, readSize: true }),
+    /round 1 of collection c: .*shardSize: 5 saved, 7 in this enqueue/,
+  );
   assert.deepEqual(await listImageShards(s, 'c'), [0, 1, 2]);
 });
 
@@ -133,12 +168,20 @@ test('a collection listed before listing plans existed is compared with its coll
   const s = fresh();
   await writeImageShards(s, detectSource(world.manifest), { collection: 'old', shardSize: 6, readSize: true });
   await s.delete(listingKey('old'));
-  assert.equal((await writeImageShards(s, detectSource(world.manifest), { collection: 'old', shardSize: 6 })).listed, false);
-  await assert.rejects(writeImageShards(s, detectSource(world.manifest), { collection: 'old', shardSize: 4 }), /collection old: .*shardSize: 6 saved, 4 in this enqueue/);
+  assert.equal(
+    (await writeImageShards(s, detectSource(world.manifest), { collection: 'old', shardSize: 6 })).listed,
+    false,
+  );
+  await assert.rejects(
+    writeImageShards(s, detectSource(world.manifest), { collection: 'old', shardSize: 4 }),
+    /collection old: .*shardSize: 6 saved, 4 in this enqueue/,
+  );
 });
 
 test('a storage without a conditional create is refused by name, not raced', async () => {
   const s = fresh();
-  const plain = new Proxy(s, { get: (t, p, r) => (p === 'putIfAbsent' ? undefined : (Reflect.get(t, p, r) as unknown)) }) as Storage;
+  const plain = new Proxy(s, {
+    get: (t, p, r) => (p === 'putIfAbsent' ? undefined : (Reflect.get(t, p, r) as unknown)),
+  }) as Storage;
   await assert.rejects(roundPlanFor(plain, 'c', 0, config()), /putIfAbsent .*no conditional create/);
 });

@@ -28,17 +28,32 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function enqueueAndMeasure(images: number, shardSize: number, prefix: string): Promise<{ bytes: number; jobs: number; maxData: number; shards: number }> {
+async function enqueueAndMeasure(
+  images: number,
+  shardSize: number,
+  prefix: string,
+): Promise<{ bytes: number; jobs: number; maxData: number; shards: number }> {
   const manifest = join(dir, `m-${images}.jsonl`);
   const lines: string[] = [];
-  for (let i = 0; i < images; i++) lines.push(JSON.stringify({ uri: `img/${String(i).padStart(8, '0')}.jpg`, alt_text: `a photo of thing number ${i}` }));
+  for (let i = 0; i < images; i++)
+    lines.push(
+      JSON.stringify({ uri: `img/${String(i).padStart(8, '0')}.jpg`, alt_text: `a photo of thing number ${i}` }),
+    );
   await writeFile(manifest, lines.join('\n') + '\n');
-  const config = EngineConfig.parse({ storage: join(dir, `data-${images}`), redis: redis.url, queuePrefix: prefix, shardSize, window: 4 });
+  const config = EngineConfig.parse({
+    storage: join(dir, `data-${images}`),
+    redis: redis.url,
+    queuePrefix: prefix,
+    shardSize,
+    window: 4,
+  });
   const engine = await openEngine(config, { log: quiet });
   const admin = new Redis(redis.url);
   try {
     const plan = await roundPlanFor(engine.q.storage, 'c', 0, config);
-    const sum = await enqueueRound(engine.q, plan, new JsonlManifestSource(manifest, { checkFiles: false }), { shardSize });
+    const sum = await enqueueRound(engine.q, plan, new JsonlManifestSource(manifest, { checkFiles: false }), {
+      shardSize,
+    });
     assert.equal(sum.images, images);
     let bytes = 0;
     let jobs = 0;
@@ -55,10 +70,14 @@ async function enqueueAndMeasure(images: number, shardSize: number, prefix: stri
   }
 }
 
-test('Redis holds pointers, not image lists: 10x the images in as many shards costs about the same Redis memory; jobs bounded by the window', { timeout: 120_000 }, async (t) => {
+test('Redis holds pointers, not image lists: 10x the images in as many shards costs about the same Redis memory; jobs bounded by the window', {
+  timeout: 120_000,
+}, async (t) => {
   const small = await enqueueAndMeasure(2_000, 100, '{small}');
   const large = await enqueueAndMeasure(20_000, 1000, '{large}');
-  t.diagnostic(`2,000 images: ${small.bytes} bytes, ${small.jobs} jobs; 20,000 images: ${large.bytes} bytes, ${large.jobs} jobs; largest job payload ${large.maxData} bytes`);
+  t.diagnostic(
+    `2,000 images: ${small.bytes} bytes, ${small.jobs} jobs; 20,000 images: ${large.bytes} bytes, ${large.jobs} jobs; largest job payload ${large.maxData} bytes`,
+  );
   assert.equal(small.shards, 20);
   assert.equal(large.shards, 20);
   assert.equal(large.jobs, small.jobs, 'the same jobs (window x stages), whatever the shard size');

@@ -27,14 +27,24 @@ after(async () => {
   await rm(world.dir, { recursive: true, force: true });
 });
 
-test('FLUSHDB mid-round with OCR jobs active, workers left running, then fld enqueue --resume: same shard rows as an undisturbed run, every marker, nothing stuck', { timeout: 240_000 }, async (t) => {
-  const env = await makeEnv({ redis: redis.url, shardSize: SHARD, window: 3, batchSize: 4, specialists: { ocr: 'ppocr-v4' } });
+test('FLUSHDB mid-round with OCR jobs active, workers left running, then fld enqueue --resume: same shard rows as an undisturbed run, every marker, nothing stuck', {
+  timeout: 240_000,
+}, async (t) => {
+  const env = await makeEnv({
+    redis: redis.url,
+    shardSize: SHARD,
+    window: 3,
+    batchSize: 4,
+    specialists: { ocr: 'ppocr-v4' },
+  });
   const admin = new Redis(redis.url);
   try {
     const fast = ['--lock-duration', '3000', '--stalled-interval', '1000'];
     env.startWorker('ocr,merge', fast);
     env.startWorker('ocr,merge', fast);
-    const r = await fld(['enqueue', world.manifest, '--collection', 'lost', '--config', env.configFile, '--json'], { cwd: env.dir }).done;
+    const r = await fld(['enqueue', world.manifest, '--collection', 'lost', '--config', env.configFile, '--json'], {
+      cwd: env.dir,
+    }).done;
     assert.equal(r.code, 0, r.stderr);
     const shards = JSON.parse(r.stdout).shards as number;
     assert.equal(shards, IMAGES / SHARD);
@@ -51,7 +61,9 @@ test('FLUSHDB mid-round with OCR jobs active, workers left running, then fld enq
     assert.equal(await admin.dbsize(), 0);
     t.diagnostic(`flushed ${keysBefore} keys`);
 
-    const resume = await fld(['enqueue', '--resume', '--collection', 'lost', '--config', env.configFile, '--json'], { cwd: env.dir }).done;
+    const resume = await fld(['enqueue', '--resume', '--collection', 'lost', '--config', env.configFile, '--json'], {
+      cwd: env.dir,
+    }).done;
     assert.equal(resume.code, 0, resume.stderr);
     const sum = JSON.parse(resume.stdout);
     assert.ok(sum.alreadyDone >= 2, `merged shards are recognised from their markers (${sum.alreadyDone})`);
@@ -60,21 +72,30 @@ test('FLUSHDB mid-round with OCR jobs active, workers left running, then fld enq
 
     const done = await env.waitFinished('lost', 0, 180_000);
     assert.deepEqual(done.shards, { total: shards, pending: 0, waiting: 0, active: 0, done: shards, failed: 0 });
-    assert.ok(env.workers.every((w) => w.exitCode === null && w.signalCode === null), 'the two workers that lived through the flush did the rest');
+    assert.ok(
+      env.workers.every((w) => w.exitCode === null && w.signalCode === null),
+      'the two workers that lived through the flush did the rest',
+    );
     for (const queue of ['fld.ocr', 'fld.merge']) {
       const c = await env.jobCounts(queue);
-      for (const state of ['failed', 'waiting', 'active', 'delayed', 'waiting-children']) assert.equal(c[state], 0, `${queue} ${state}: ${JSON.stringify(c)}`);
+      for (const state of ['failed', 'waiting', 'active', 'delayed', 'waiting-children'])
+        assert.equal(c[state], 0, `${queue} ${state}: ${JSON.stringify(c)}`);
     }
 
     const services = openServices(env.config, { log: quiet });
     try {
-      for (let s = 0; s < shards; s++) for (const stage of ['annotate:ocr', 'merge']) assert.ok(await readDoneMarker(services.storage, 'lost', 0, stage, s), `${stage} done marker of shard ${s}`);
+      for (let s = 0; s < shards; s++)
+        for (const stage of ['annotate:ocr', 'merge'])
+          assert.ok(await readDoneMarker(services.storage, 'lost', 0, stage, s), `${stage} done marker of shard ${s}`);
       const m = await readManifest(services.storage, 'lost', 0);
       assert.equal(m.shards.length, shards);
       assert.deepEqual(m.failedShards, []);
       const after = await roundShardHashes(services.storage, 'lost', 0);
       const undisturbed = await undisturbedHashes(env.config, world.manifest, 'lost', join(env.dir, 'undisturbed'));
-      assert.ok(Object.keys(undisturbed).some((k) => k.startsWith('region_text/')), 'OCR rows to compare');
+      assert.ok(
+        Object.keys(undisturbed).some((k) => k.startsWith('region_text/')),
+        'OCR rows to compare',
+      );
       assert.deepEqual(after, undisturbed);
     } finally {
       await services.close();

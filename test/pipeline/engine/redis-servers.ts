@@ -25,7 +25,7 @@ async function isFree(port: number): Promise<boolean> {
 async function freePort(taken: Set<number>): Promise<number> {
   for (;;) {
     const p = 20000 + Math.floor(Math.random() * 30000);
-    if (!taken.has(p) && (await isFree(p)) && (await isFree(p + 10000))) return taken.add(p), p;
+    if (!taken.has(p) && (await isFree(p)) && (await isFree(p + 10000))) return (taken.add(p), p);
   }
 }
 
@@ -36,27 +36,41 @@ export interface RedisServers {
 
 async function startServer(dir: string, args: string[], procs: ChildProcess[]): Promise<void> {
   const bin = redisServerCommand() ?? { command: 'redis-server' };
-  const child = spawn(bin.command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], ...(bin.argv0 ? { argv0: bin.argv0 } : {}) });
+  const child = spawn(bin.command, args, {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(bin.argv0 ? { argv0: bin.argv0 } : {}),
+  });
   procs.push(child);
   let out = '';
   await new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`redis-server ${args.join(' ')} not ready after 10 s:\n${out}`)), 10_000);
+    const timer = setTimeout(
+      () => rej(new Error(`redis-server ${args.join(' ')} not ready after 10 s:\n${out}`)),
+      10_000,
+    );
     const look = (d: Buffer) => {
       out += d;
       if (out.includes('Ready to accept connections')) clearTimeout(timer), res();
     };
     child.stdout!.on('data', look);
     child.stderr!.on('data', look);
-    child.once('exit', (code) => (clearTimeout(timer), rej(new Error(`redis-server ${args.join(' ')} exited ${code}:\n${out}`))));
+    child.once(
+      'exit',
+      (code) => (clearTimeout(timer), rej(new Error(`redis-server ${args.join(' ')} exited ${code}:\n${out}`))),
+    );
   });
 }
 
-async function servers(start: (dir: string, procs: ChildProcess[], ports: Set<number>) => Promise<void>): Promise<RedisServers> {
+async function servers(
+  start: (dir: string, procs: ChildProcess[], ports: Set<number>) => Promise<void>,
+): Promise<RedisServers> {
   const dir = await mkdtemp(join(tmpdir(), 'fld-redis-'));
   const procs: ChildProcess[] = [];
   const stop = async () => {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
-    await Promise.all(procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? null : new Promise((r) => p.once('exit', r)))));
+    await Promise.all(
+      procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? null : new Promise((r) => p.once('exit', r)))),
+    );
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -86,12 +100,71 @@ export async function startTlsRedis(): Promise<RedisServers & { port: number; ca
   const s = await servers(async (dir, procs, ports) => {
     const f = (n: string) => join(dir, n);
     ca = f('ca.crt');
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=fld test CA', '-keyout', f('ca.key'), '-out', ca]);
-    await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr')]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=fld test CA',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      ca,
+    ]);
+    await run('openssl', [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      f('server.key'),
+      '-out',
+      f('server.csr'),
+    ]);
     await run('bash', ['-c', `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ${f('san.ext')}`]);
-    await run('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', ca, '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('san.ext'), '-out', f('server.crt')]);
+    await run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      f('server.csr'),
+      '-CA',
+      ca,
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      f('san.ext'),
+      '-out',
+      f('server.crt'),
+    ]);
     port = await freePort(ports);
-    await startServer(dir, ['--port', '0', '--tls-port', String(port), '--tls-cert-file', f('server.crt'), '--tls-key-file', f('server.key'), '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no', ...NO_DISK], procs);
+    await startServer(
+      dir,
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        f('server.crt'),
+        '--tls-key-file',
+        f('server.key'),
+        '--tls-ca-cert-file',
+        ca,
+        '--tls-auth-clients',
+        'no',
+        ...NO_DISK,
+      ],
+      procs,
+    );
   });
   return { ...s, port, ca };
 }
@@ -101,8 +174,23 @@ export async function startRedisCluster(): Promise<RedisServers & { ports: numbe
   const ports: number[] = [];
   const s = await servers(async (dir, procs, taken) => {
     for (let i = 0; i < 3; i++) ports.push(await freePort(taken));
-    await Promise.all(ports.map((p) => startServer(dir, ['--port', String(p), '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${p}.conf`, ...NO_DISK], procs)));
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await Promise.all(
+      ports.map((p) =>
+        startServer(
+          dir,
+          ['--port', String(p), '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${p}.conf`, ...NO_DISK],
+          procs,
+        ),
+      ),
+    );
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
     const until = Date.now() + 20_000;
     for (const p of ports) {
       for (;;) {

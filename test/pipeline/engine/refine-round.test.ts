@@ -49,20 +49,32 @@ after(async () => {
 });
 
 const baseConfig = () => ({
-  shardSize: 4, batchSize: 4,
+  shardSize: 4,
+  batchSize: 4,
   specialists: { detector },
   // the random-weight model writes junk, which the default text and phrase rules rightly drop
   filters: {
-    text: { brief: { minObjects: 0, maxObjects: 100_000, minObjectComplexity: 0, minActionComplexity: 0 }, detailed: { minObjects: 0, maxObjects: 100_000, minObjectComplexity: 0, minActionComplexity: 0 } },
+    text: {
+      brief: { minObjects: 0, maxObjects: 100_000, minObjectComplexity: 0, minActionComplexity: 0 },
+      detailed: { minObjects: 0, maxObjects: 100_000, minObjectComplexity: 0, minActionComplexity: 0 },
+    },
     phrases: { minConfidence: 0, maxWords: 100_000, blacklist: [] },
     boxes: { scoreThreshold: 0 },
   },
-  refine: { tasks: TASKS, specialists: ['detector'], policy: { text: 'union', region_text: 'union-nms', text_phrase_region: 'union' } },
+  refine: {
+    tasks: TASKS,
+    specialists: ['detector'],
+    policy: { text: 'union', region_text: 'union-nms', text_phrase_region: 'union' },
+  },
 });
 
 async function roundZero(storage: Storage, config: EngineConfig, c: string, services: ReturnType<typeof openServices>) {
   const plan = await roundPlanFor(storage, c, 0, config);
-  const { shards } = await writeImageShards(storage, detectSource(world.manifest), { collection: c, shardSize: 4, readSize: true });
+  const { shards } = await writeImageShards(storage, detectSource(world.manifest), {
+    collection: c,
+    shardSize: 4,
+    readSize: true,
+  });
   await runRoundLocal(plan, shards, services);
   assert.ok(await finalizeRound(storage, plan, new Set()));
   return shards;
@@ -70,7 +82,7 @@ async function roundZero(storage: Storage, config: EngineConfig, c: string, serv
 
 const parse = <T>(rows: string[]) => rows.map((r) => JSON.parse(r) as T);
 
-test('refine round 1 on BullMQ workers: the model\'s tasks in their stages, round 0 carried under union, same rows as in one process, idempotent', async () => {
+test("refine round 1 on BullMQ workers: the model's tasks in their stages, round 0 carried under union, same rows as in one process, idempotent", async () => {
   const env = await makeEnv(baseConfig());
   try {
     const services = openServices(env.config, { log: quiet });
@@ -79,7 +91,22 @@ test('refine round 1 on BullMQ workers: the model\'s tasks in their stages, roun
       const shards = await roundZero(services.storage, env.config, 'w', services);
       assert.deepEqual(shards, [0, 1]);
       env.startWorker('detect,regioncap,caption,ground,merge');
-      const r = await fld(['refine', '--collection', 'w', '--round', '1', '--model', model, '--config', env.configFile, '--wait', '--json'], { cwd: env.dir }).done;
+      const r = await fld(
+        [
+          'refine',
+          '--collection',
+          'w',
+          '--round',
+          '1',
+          '--model',
+          model,
+          '--config',
+          env.configFile,
+          '--wait',
+          '--json',
+        ],
+        { cwd: env.dir },
+      ).done;
       assert.equal(r.code, 0, r.stderr);
       const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
       assert.equal(summary.shards, 2);
@@ -88,7 +115,11 @@ test('refine round 1 on BullMQ workers: the model\'s tasks in their stages, roun
       assert.equal(status.shards.done, 2);
 
       const plan = (await readRoundPlan(services.storage, 'w', 1))!;
-      assert.deepEqual(plan.refine!.tasks, { region_caption: ['<REGION_TO_DESCRIPTION>'], captioner: ['<CAPTION>', '<DETAILED_CAPTION>'], grounding: ['<CAPTION_TO_PHRASE_GROUNDING>'] });
+      assert.deepEqual(plan.refine!.tasks, {
+        region_caption: ['<REGION_TO_DESCRIPTION>'],
+        captioner: ['<CAPTION>', '<DETAILED_CAPTION>'],
+        grounding: ['<CAPTION_TO_PHRASE_GROUNDING>'],
+      });
       assert.equal(plan.refine!.previous, 0);
       for (const s of ['region_caption', 'captioner', 'grounding']) assert.equal(plan.specialists[s], model);
       assert.equal(plan.specialists.detector, detector, 'the round-0 detector runs again');
@@ -96,26 +127,50 @@ test('refine round 1 on BullMQ workers: the model\'s tasks in their stages, roun
 
       const r0 = await roundRows(services.storage, 'w', 0);
       const r1 = await roundRows(services.storage, 'w', 1);
-      const texts0 = parse<TextRecord>(r0.text), texts1 = parse<TextRecord>(r1.text);
-      const regions0 = parse<RegionTextRecord>(r0.region_text), regions1 = parse<RegionTextRecord>(r1.region_text);
+      const texts0 = parse<TextRecord>(r0.text),
+        texts1 = parse<TextRecord>(r1.text);
+      const regions0 = parse<RegionTextRecord>(r0.region_text),
+        regions1 = parse<RegionTextRecord>(r1.region_text);
       assert.ok(texts1.every((t) => t.round === 1) && regions1.every((x) => x.round === 1), 'rows of round 1 say so');
       // text union: every round 0 text is a round 1 text, with its round 0 sources among its sources
       for (const t of texts0) {
-        const same = texts1.find((u) => u.image_id === t.image_id && u.granularity === t.granularity && u.text === t.text);
+        const same = texts1.find(
+          (u) => u.image_id === t.image_id && u.granularity === t.granularity && u.text === t.text,
+        );
         assert.ok(same, `round 0 text "${t.text}" carried`);
         for (const s of t.sources) assert.ok(same.sources.includes(s), `source ${s} kept`);
       }
-      assert.ok(texts1.some((t) => t.source === 'c-round-1@test-1' && t.granularity === 'detailed'), 'the model wrote detailed captions');
-      assert.ok(texts1.some((t) => t.source === 'c-round-1@test-1' && t.granularity === 'brief'), 'and brief ones');
+      assert.ok(
+        texts1.some((t) => t.source === 'c-round-1@test-1' && t.granularity === 'detailed'),
+        'the model wrote detailed captions',
+      );
+      assert.ok(
+        texts1.some((t) => t.source === 'c-round-1@test-1' && t.granularity === 'brief'),
+        'and brief ones',
+      );
       // region union-nms: the detector ran again on the same images, so each round 0 box meets its own
       // twin; the round 1 box (now with the model's description) stands for both
       const detectorBoxes = regions0.filter((x) => x.source === 'yolo-exact@test-1');
       assert.ok(detectorBoxes.length > 0);
       const markers = await Promise.all(shards.map((s) => readDoneMarker(services.storage, 'w', 1, 'merge', s)));
-      assert.equal(markers.reduce((n, m) => n + (m!.counts.refine_region_carried ?? 0), 0), detectorBoxes.length, 'every round 0 detector box entered the round 1 merge');
-      for (const b of detectorBoxes) assert.ok(regions1.some((x) => x.image_id === b.image_id && x.source === b.source && JSON.stringify(x.box) === JSON.stringify(b.box)), 'the box is in round 1');
+      assert.equal(
+        markers.reduce((n, m) => n + (m!.counts.refine_region_carried ?? 0), 0),
+        detectorBoxes.length,
+        'every round 0 detector box entered the round 1 merge',
+      );
+      for (const b of detectorBoxes)
+        assert.ok(
+          regions1.some(
+            (x) =>
+              x.image_id === b.image_id && x.source === b.source && JSON.stringify(x.box) === JSON.stringify(b.box),
+          ),
+          'the box is in round 1',
+        );
       assert.equal(regions1.filter((x) => x.kind === 'object').length, detectorBoxes.length, 'no box twice');
-      assert.ok(regions1.some((x) => x.brief !== null), 'round 1 boxes carry the model\'s descriptions');
+      assert.ok(
+        regions1.some((x) => x.brief !== null),
+        "round 1 boxes carry the model's descriptions",
+      );
 
       // the same round in one process on a copy of round 0 gives the same rows
       await roundZero(local.storage, env.config, 'w', local);
@@ -147,7 +202,10 @@ test('a florence2 model in the detector or OCR slot runs <OD> / <OCR_WITH_REGION
   const cap = await defaultAdapterFactory('captioner', model, 1, ['<DETAILED_CAPTION>']);
   assert.deepEqual((cap as Florence2Adapter).tasks, ['<DETAILED_CAPTION>']);
   await assert.rejects(defaultAdapterFactory('ocr', model, 1), /does not list <OCR_WITH_REGION>/);
-  await assert.rejects(defaultAdapterFactory('captioner', model, 1, ['<MORE_DETAILED_CAPTION>']), /does not list <MORE_DETAILED_CAPTION>/);
+  await assert.rejects(
+    defaultAdapterFactory('captioner', model, 1, ['<MORE_DETAILED_CAPTION>']),
+    /does not list <MORE_DETAILED_CAPTION>/,
+  );
 });
 
 test('refine refuses before any work: round 0, an unfinished previous round, a model without the tasks, an unknown model', async () => {
@@ -157,11 +215,19 @@ test('refine refuses before any work: round 0, an unfinished previous round, a m
     await assert.rejects(refinePlanFor(services.storage, 'x', 0, config, { model }), /--round must be an integer >= 1/);
     await assert.rejects(refinePlanFor(services.storage, 'x', 1, config, { model }), /round 0 is not finished/);
     await roundZero(services.storage, config, 'x', services);
-    await assert.rejects(refinePlanFor(services.storage, 'x', 1, config, { model: join(dir, 'nope') }), /neither a model folder/);
+    await assert.rejects(
+      refinePlanFor(services.storage, 'x', 1, config, { model: join(dir, 'nope') }),
+      /neither a model folder/,
+    );
     await assert.rejects(refinePlanFor(services.storage, 'x', 1, config, { model: detector }), /florence2/);
     const captionOnly = join(dir, 'caption-only');
     await cp(model, captionOnly, { recursive: true });
-    await writeManifest(captionOnly, { name: 'caption-only', family: 'florence2', version: 'test-1', tasks: ['<CAPTION>', '<REGION_TO_DESCRIPTION>'] });
+    await writeManifest(captionOnly, {
+      name: 'caption-only',
+      family: 'florence2',
+      version: 'test-1',
+      tasks: ['<CAPTION>', '<REGION_TO_DESCRIPTION>'],
+    });
     // <REGION_TO_DESCRIPTION> needs a detector stage, which this model cannot fill: skipped with the reason
     const modelOnly = EngineConfig.parse({ ...config, refine: { tasks: TASKS } });
     const p = await refinePlanFor(services.storage, 'x', 1, modelOnly, { model: captionOnly });

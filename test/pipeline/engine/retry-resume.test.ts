@@ -40,7 +40,8 @@ test('a child that fails for good fails its shard (no parent waits), shows in fl
     // the folder is there when the round is planned (enqueue checks it), then gone from the worker's
     // machine before it starts: every detector job fails
     await cp(await yoloModelFolder('exact', 64, ['red thing', 'green thing']), model, { recursive: true });
-    const r = await fld(['enqueue', world.manifest, '--collection', 'f', '--config', env.configFile], { cwd: env.dir }).done;
+    const r = await fld(['enqueue', world.manifest, '--collection', 'f', '--config', env.configFile], { cwd: env.dir })
+      .done;
     assert.equal(r.code, 0, r.stderr);
     await rm(model, { recursive: true, force: true });
     env.startWorker('detect,merge');
@@ -50,8 +51,16 @@ test('a child that fails for good fails its shard (no parent waits), shows in fl
     const merge = failed.stages.find((s) => s.stage === 'merge')!;
     assert.equal(det.failed, 2);
     assert.equal(merge.failed, 2, 'the parent merge failed with its child');
-    assert.ok(failed.lastErrors.some((e) => e.stage === 'annotate:detector' && /failed for good \(try 2\/2\).*no fld-model\.json/.test(e.message)), JSON.stringify(failed.lastErrors));
-    assert.ok(failed.lastErrors.some((e) => /will retry \(try 1\/2\)/.test(e.message)), 'the first try is recorded too');
+    assert.ok(
+      failed.lastErrors.some(
+        (e) => e.stage === 'annotate:detector' && /failed for good \(try 2\/2\).*no fld-model\.json/.test(e.message),
+      ),
+      JSON.stringify(failed.lastErrors),
+    );
+    assert.ok(
+      failed.lastErrors.some((e) => /will retry \(try 1\/2\)/.test(e.message)),
+      'the first try is recorded too',
+    );
     const st = await fld(['status', '--collection', 'f', '--config', env.configFile], { cwd: env.dir }).done;
     assert.match(st.stdout, /2 failed/);
     const services = openServices(env.config, { log: quiet });
@@ -60,7 +69,8 @@ test('a child that fails for good fails its shard (no parent waits), shows in fl
       assert.deepEqual(m.failedShards, [0, 1], 'the manifest names the failed shards');
 
       await cp(await yoloModelFolder('exact', 64, ['red thing', 'green thing']), model, { recursive: true });
-      const retry = await fld(['retry', '--collection', 'f', '--config', env.configFile, '--json'], { cwd: env.dir }).done;
+      const retry = await fld(['retry', '--collection', 'f', '--config', env.configFile, '--json'], { cwd: env.dir })
+        .done;
       assert.equal(retry.code, 0, retry.stderr);
       assert.deepEqual(JSON.parse(retry.stdout).retried, [0, 1]);
       const ok = await env.waitFinished('f');
@@ -68,7 +78,10 @@ test('a child that fails for good fails its shard (no parent waits), shows in fl
       assert.deepEqual(ok.lastErrors, [], 'the retried shards are done: their old errors are no longer listed');
       for (const s of [0, 1]) assert.ok(await readDoneMarker(services.storage, 'f', 0, 'annotate:detector', s));
       const rows = await roundRows(services.storage, 'f', 0);
-      assert.ok(rows.region_text.some((x) => JSON.parse(x).sources.some((s: string) => s.startsWith('yolo-exact@'))), 'detector boxes reached the merge');
+      assert.ok(
+        rows.region_text.some((x) => JSON.parse(x).sources.some((s: string) => s.startsWith('yolo-exact@'))),
+        'detector boxes reached the merge',
+      );
       assert.deepEqual((await readManifest(services.storage, 'f', 0)).failedShards, []);
     } finally {
       await services.close();
@@ -81,7 +94,10 @@ test('a child that fails for good fails its shard (no parent waits), shows in fl
 test('Redis lost mid-round: fld enqueue --resume rebuilds the queue from the done markers; SIGTERM lets a worker finish its job and exit 0', async () => {
   const env = await makeEnv({ shardSize: 5, window: 2 });
   try {
-    const r = await fld(['enqueue', world.manifest, '--collection', 'r', '--config', env.configFile, '--annotations-only'], { cwd: env.dir }).done;
+    const r = await fld(
+      ['enqueue', world.manifest, '--collection', 'r', '--config', env.configFile, '--annotations-only'],
+      { cwd: env.dir },
+    ).done;
     assert.equal(r.code, 0, r.stderr);
     const w = env.startWorker('merge');
     while ((await env.status('r')).shards.done < 4) await new Promise((res) => setTimeout(res, 100));
@@ -91,7 +107,9 @@ test('Redis lost mid-round: fld enqueue --resume rebuilds the queue from the don
     const before = (await env.status('r')).shards.done;
     assert.ok(before < 20, `some shards left (${before} done)`);
     assert.ok((await deletePrefix(env.prefix)) > 0, 'Redis state deleted');
-    const resume = await fld(['enqueue', '--resume', '--collection', 'r', '--config', env.configFile, '--json'], { cwd: env.dir }).done;
+    const resume = await fld(['enqueue', '--resume', '--collection', 'r', '--config', env.configFile, '--json'], {
+      cwd: env.dir,
+    }).done;
     assert.equal(resume.code, 0, resume.stderr);
     const sum = JSON.parse(resume.stdout);
     assert.equal(sum.alreadyDone, before);
@@ -110,7 +128,8 @@ test('Redis lost mid-round: fld enqueue --resume rebuilds the queue from the don
     const services = openServices(env.config, { log: quiet });
     try {
       const rows = await roundRows(services.storage, 'r', 0);
-      for (const [kind, list] of Object.entries(rows)) assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
+      for (const [kind, list] of Object.entries(rows))
+        assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
       assert.equal((await readManifest(services.storage, 'r', 0)).shards.length, 20);
     } finally {
       await services.close();
@@ -126,19 +145,29 @@ test('a worker SIGKILLed in the middle of an OCR shard: the job stalls, another 
     const fast = ['--lock-duration', '2000', '--stalled-interval', '1000'];
     const victim = env.startWorker('ocr', fast);
     env.startWorker('merge', fast);
-    const r = await fld(['enqueue', world.manifest, '--collection', 'k', '--config', env.configFile], { cwd: env.dir }).done;
+    const r = await fld(['enqueue', world.manifest, '--collection', 'k', '--config', env.configFile], { cwd: env.dir })
+      .done;
     assert.equal(r.code, 0, r.stderr);
-    while ((await env.status('k')).stages.find((s) => s.stage === 'annotate:ocr')!.active === 0) await new Promise((res) => setTimeout(res, 50));
+    while ((await env.status('k')).stages.find((s) => s.stage === 'annotate:ocr')!.active === 0)
+      await new Promise((res) => setTimeout(res, 50));
     victim.kill('SIGKILL');
     env.startWorker('ocr', fast);
     const done = await env.waitFinished('k');
     assert.deepEqual(done.shards, { total: 2, pending: 0, waiting: 0, active: 0, done: 2, failed: 0 });
-    const stalls = await Promise.all([0, 1].map((shard) => env.jobField('fld.ocr', jobId({ collection: 'k', round: 0, shard, stage: 'annotate:ocr' }), 'stc')));
-    assert.ok(stalls.some((n) => Number(n) >= 1), `one OCR job was recovered as stalled (stalled counters ${stalls})`);
+    const stalls = await Promise.all(
+      [0, 1].map((shard) =>
+        env.jobField('fld.ocr', jobId({ collection: 'k', round: 0, shard, stage: 'annotate:ocr' }), 'stc'),
+      ),
+    );
+    assert.ok(
+      stalls.some((n) => Number(n) >= 1),
+      `one OCR job was recovered as stalled (stalled counters ${stalls})`,
+    );
     const services = openServices(env.config, { log: quiet });
     try {
       const rows = await roundRows(services.storage, 'k', 0);
-      for (const [kind, list] of Object.entries(rows)) assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
+      for (const [kind, list] of Object.entries(rows))
+        assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
       assert.ok(rows.region_text.some((x) => JSON.parse(x).source.startsWith('ppocr-v4@')));
     } finally {
       await services.close();

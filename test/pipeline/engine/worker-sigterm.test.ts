@@ -25,13 +25,16 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('an OCR shard job reports progress and renews its lock per mini-batch; SIGTERM mid-job: the job completes, the worker exits 0', { timeout: 300_000 }, async () => {
+test('an OCR shard job reports progress and renews its lock per mini-batch; SIGTERM mid-job: the job completes, the worker exits 0', {
+  timeout: 300_000,
+}, async () => {
   const env = await makeEnv({ shardSize: 60, window: 2, batchSize: 4, specialists: { ocr: 'ppocr-v4' } });
   const redis = new Redis(REDIS);
   try {
     const ocr = env.startWorker('ocr');
     env.startWorker('merge');
-    const r = await fld(['enqueue', world.manifest, '--collection', 'g', '--config', env.configFile], { cwd: env.dir }).done;
+    const r = await fld(['enqueue', world.manifest, '--collection', 'g', '--config', env.configFile], { cwd: env.dir })
+      .done;
     assert.equal(r.code, 0, r.stderr);
 
     // the first OCR job in hand: watch its progress and its lock until it is partly done
@@ -54,11 +57,22 @@ test('an OCR shard job reports progress and renews its lock per mini-batch; SIGT
       const p = progress ? (JSON.parse(progress) as { done: number; total: number } | number) : null;
       if (p && typeof p === 'object' && (seen.at(-1)?.done ?? -1) !== p.done) seen.push(p);
       if (renewed && p && typeof p === 'object' && p.done >= 8) break;
-      assert.notEqual(await env.jobState('fld.ocr', id), 'completed', `job ${id} finished before its progress and lock renewal were seen: ${JSON.stringify(seen)} renewed=${renewed} (progress without a renewal: the heartbeat does not extend the lock; neither: make the shard larger)`);
+      assert.notEqual(
+        await env.jobState('fld.ocr', id),
+        'completed',
+        `job ${id} finished before its progress and lock renewal were seen: ${JSON.stringify(seen)} renewed=${renewed} (progress without a renewal: the heartbeat does not extend the lock; neither: make the shard larger)`,
+      );
       await sleep(100);
     }
-    assert.ok(seen.every((p) => p.total === 60 && p.done > 0 && p.done < 60), `progress {done, total} per mini-batch: ${JSON.stringify(seen)}`);
-    assert.deepEqual(seen.map((p) => p.done), [...seen.map((p) => p.done)].sort((a, b) => a - b), 'progress never goes down');
+    assert.ok(
+      seen.every((p) => p.total === 60 && p.done > 0 && p.done < 60),
+      `progress {done, total} per mini-batch: ${JSON.stringify(seen)}`,
+    );
+    assert.deepEqual(
+      seen.map((p) => p.done),
+      [...seen.map((p) => p.done)].sort((a, b) => a - b),
+      'progress never goes down',
+    );
 
     // SIGTERM with the job half done
     assert.equal(await env.jobState('fld.ocr', id), 'active');
@@ -73,7 +87,10 @@ test('an OCR shard job reports progress and renews its lock per mini-batch; SIGT
     try {
       const marker = await readDoneMarker(services.storage, 'g', 0, 'annotate:ocr', shard);
       assert.ok(marker, 'its done marker');
-      assert.ok(Date.parse(marker.finished_at) >= signalled - 1000, `the marker was written after SIGTERM (${marker.finished_at} vs ${new Date(signalled).toISOString()})`);
+      assert.ok(
+        Date.parse(marker.finished_at) >= signalled - 1000,
+        `the marker was written after SIGTERM (${marker.finished_at} vs ${new Date(signalled).toISOString()})`,
+      );
       assert.equal(marker.counts.images, 60);
 
       // a second OCR worker does the rest
@@ -81,8 +98,12 @@ test('an OCR shard job reports progress and renews its lock per mini-batch; SIGT
       const done = await env.waitFinished('g', 0, 240_000);
       assert.deepEqual(done.shards, { total: 2, pending: 0, waiting: 0, active: 0, done: 2, failed: 0 });
       const rows = await roundRows(services.storage, 'g', 0);
-      for (const [kind, list] of Object.entries(rows)) assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
-      assert.ok(rows.region_text.some((x) => JSON.parse(x).source.startsWith('ppocr-v4@')), 'OCR rows');
+      for (const [kind, list] of Object.entries(rows))
+        assert.equal(new Set(list).size, list.length, `no duplicate ${kind} row`);
+      assert.ok(
+        rows.region_text.some((x) => JSON.parse(x).source.startsWith('ppocr-v4@')),
+        'OCR rows',
+      );
     } finally {
       await services.close();
     }

@@ -11,7 +11,14 @@ after(() => t.done());
 
 const doc = {
   info: { note: 'braces in strings: {[}]", and \\"escapes\\"', nested: [[1, 2], { images: [9] }] },
-  images: [{ id: 1, file_name: 'a "quoted" [name].jpg' }, { id: 2, file_name: 'ünïcödé ✓.png' }, 3, 'str,ing', null, []],
+  images: [
+    { id: 1, file_name: 'a "quoted" [name].jpg' },
+    { id: 2, file_name: 'ünïcödé ✓.png' },
+    3,
+    'str,ing',
+    null,
+    [],
+  ],
   licenses: [],
   annotations: [{ id: 5, bbox: [1.5, 2, 3, 4] }],
   empty: [],
@@ -20,14 +27,23 @@ const doc = {
 
 async function scan(file: string, wanted: string[], chunk?: number) {
   const got: [string, unknown, number][] = [];
-  const keys = await scanJsonArrays(file, 'test json', new Set(wanted), (k, json, i) => got.push([k, JSON.parse(json), i]), chunk);
+  const keys = await scanJsonArrays(
+    file,
+    'test json',
+    new Set(wanted),
+    (k, json, i) => got.push([k, JSON.parse(json), i]),
+    chunk,
+  );
   return { got, keys };
 }
 
 test('yields every element of the wanted top-level arrays, whatever the chunk boundaries', async () => {
   const file = join(t.dir, 'doc.json');
   writeText(file, JSON.stringify(doc, null, 2));
-  const want = [...doc.images.map((v, i): [string, unknown, number] => ['images', v, i]), ['annotations', doc.annotations[0], 0]];
+  const want = [
+    ...doc.images.map((v, i): [string, unknown, number] => ['images', v, i]),
+    ['annotations', doc.annotations[0], 0],
+  ];
   for (const chunk of [1, 2, 3, 7, 64, 1 << 20]) {
     const { got, keys } = await scan(file, ['images', 'annotations', 'empty'], chunk);
     assert.deepEqual(got, want, `chunk ${chunk}`);
@@ -52,6 +68,11 @@ test('a file that is not an object, is truncated or unbalanced is an error with 
   for (const [text, re] of cases) {
     const file = join(t.dir, 'bad.json');
     writeText(file, text);
-    await assert.rejects(scan(file, ['images']), (e: Error) => e instanceof SourceError && e.message.startsWith('test json: invalid JSON at byte') && re.test(e.message), text);
+    await assert.rejects(
+      scan(file, ['images']),
+      (e: Error) =>
+        e instanceof SourceError && e.message.startsWith('test json: invalid JSON at byte') && re.test(e.message),
+      text,
+    );
   }
 });

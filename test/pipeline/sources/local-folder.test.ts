@@ -39,11 +39,17 @@ test('lists image files recursively by extension, any case, sorted', async () =>
 
 test('a symlink out of the folder and a symlinked folder are reported, not dropped', async () => {
   const { problems } = await collect(new LocalFolderSource(join(t.dir, 'imgs')));
-  assert.deepEqual(problems.map((p) => [p.reason, p.where]), [
-    ['outside_root', 'escape.png'],
-    ['symlinked_folder', 'linked-dir'],
-  ]);
-  assert.match(problems[0]!.message, /^folder .*imgs, escape\.png: symlink .* points to .*outside\.png, outside the folder/);
+  assert.deepEqual(
+    problems.map((p) => [p.reason, p.where]),
+    [
+      ['outside_root', 'escape.png'],
+      ['symlinked_folder', 'linked-dir'],
+    ],
+  );
+  assert.match(
+    problems[0]!.message,
+    /^folder .*imgs, escape\.png: symlink .* points to .*outside\.png, outside the folder/,
+  );
 });
 
 test('allowOutside follows a symlink out of the folder', async () => {
@@ -52,7 +58,10 @@ test('allowOutside follows a symlink out of the folder', async () => {
 });
 
 test('a missing folder is a whole-source error naming it', async () => {
-  await assert.rejects(collect(new LocalFolderSource(join(t.dir, 'nope'))), (e: Error) => e instanceof SourceError && /folder .*nope: cannot list/.test(e.message));
+  await assert.rejects(
+    collect(new LocalFolderSource(join(t.dir, 'nope'))),
+    (e: Error) => e instanceof SourceError && /folder .*nope: cannot list/.test(e.message),
+  );
 });
 
 test('a FIFO named like an image is named as a problem, never opened', async () => {
@@ -60,7 +69,13 @@ test('a FIFO named like an image is named as a problem, never opened', async () 
   await writeImage(join(root, 'a.png'));
   execFileSync('mkfifo', [join(root, 'pipe.png')]);
   const { items, problems } = await collect(new LocalFolderSource(root));
-  assert.deepEqual(items.map((i) => i.where), ['a.png']);
-  assert.deepEqual(problems.map((p) => [p.reason, p.where]), [['missing_file', 'pipe.png']]);
+  assert.deepEqual(
+    items.map((i) => i.where),
+    ['a.png'],
+  );
+  assert.deepEqual(
+    problems.map((p) => [p.reason, p.where]),
+    [['missing_file', 'pipe.png']],
+  );
   assert.match(problems[0]!.message, /pipe\.png is a FIFO, not a regular file/);
 });

@@ -17,7 +17,13 @@ before(async () => {
   symlinkSync(join(t.dir, 'secret.png'), join(root, 'sneaky.png'));
   const lines = [
     JSON.stringify({ uri: 'a.jpg', alt_text: 'a red square', boxes: [{ box: [1, 1, 5, 4], category: 'square' }] }),
-    JSON.stringify({ uri: 'sub/b.png', caption: 'from caption', texts: [{ granularity: 'detailed', text: 'A red square.' }], width: 8, height: 6 }),
+    JSON.stringify({
+      uri: 'sub/b.png',
+      caption: 'from caption',
+      texts: [{ granularity: 'detailed', text: 'A red square.' }],
+      width: 8,
+      height: 6,
+    }),
     '{"uri": "a.jpg", broken',
     '',
     JSON.stringify({ uri: 'missing.jpg' }),
@@ -37,27 +43,33 @@ after(() => t.done());
 test('lists items with alt-text, boxes and texts; each bad line is a problem with its line number; the rest go on', async () => {
   const src = new JsonlManifestSource(join(root, 'm.jsonl'));
   const { items, problems } = await collect(src);
-  assert.deepEqual(items.map((i) => [i.line, i.uri]), [
-    [1, join(root, 'a.jpg')],
-    [2, join(root, 'sub', 'b.png')],
-    [11, 'https://example.com/x.jpg'],
-    [13, join(root, 'a.jpg')],
-  ]);
+  assert.deepEqual(
+    items.map((i) => [i.line, i.uri]),
+    [
+      [1, join(root, 'a.jpg')],
+      [2, join(root, 'sub', 'b.png')],
+      [11, 'https://example.com/x.jpg'],
+      [13, join(root, 'a.jpg')],
+    ],
+  );
   assert.equal(items[0]!.alt_text, 'a red square');
   assert.deepEqual(items[0]!.existing_boxes, [{ box: [1, 1, 5, 4], category: 'square' }]);
   assert.equal(items[1]!.alt_text, 'from caption');
   assert.deepEqual(items[1]!.existing_texts, [{ granularity: 'detailed', text: 'A red square.' }]);
   assert.deepEqual([items[1]!.width, items[1]!.height], [8, 6]);
-  assert.deepEqual(problems.map((p) => [p.line, p.reason]), [
-    [3, 'malformed'],
-    [5, 'missing_file'],
-    [6, 'outside_root'],
-    [7, 'outside_root'],
-    [8, 'outside_root'],
-    [9, 'missing_uri'],
-    [10, 'bad_annotation'],
-    [12, 'malformed'],
-  ]);
+  assert.deepEqual(
+    problems.map((p) => [p.line, p.reason]),
+    [
+      [3, 'malformed'],
+      [5, 'missing_file'],
+      [6, 'outside_root'],
+      [7, 'outside_root'],
+      [8, 'outside_root'],
+      [9, 'missing_uri'],
+      [10, 'bad_annotation'],
+      [12, 'malformed'],
+    ],
+  );
   const src0 = `jsonl manifest ${join(root, 'm.jsonl')}`;
   for (const p of problems) assert.ok(p.message.startsWith(`${src0}, line ${p.line}: `), p.message);
   const byLine = new Map(problems.map((p) => [p.line, p.message]));
@@ -82,14 +94,25 @@ test('checkFiles: false does not look at the disk (a missing file passes)', asyn
 test('a BOM and CRLF line ends are not part of the data', async () => {
   writeText(join(root, 'bom.jsonl'), '\ufeff{"uri":"a.jpg"}\r\n{"uri":"sub/b.png"}\r\n');
   const { items, problems } = await collect(new JsonlManifestSource(join(root, 'bom.jsonl')));
-  assert.deepEqual(items.map((i) => i.uri), [join(root, 'a.jpg'), join(root, 'sub', 'b.png')]);
+  assert.deepEqual(
+    items.map((i) => i.uri),
+    [join(root, 'a.jpg'), join(root, 'sub', 'b.png')],
+  );
   assert.equal(problems.length, 0);
 });
 
 test('a manifest that cannot be opened is a whole-source error naming it', async () => {
-  await assert.rejects(collect(new JsonlManifestSource(join(root, 'none.jsonl'))), (e: Error) => e instanceof SourceError && /jsonl manifest .*none\.jsonl: cannot read/.test(e.message));
+  await assert.rejects(
+    collect(new JsonlManifestSource(join(root, 'none.jsonl'))),
+    (e: Error) => e instanceof SourceError && /jsonl manifest .*none\.jsonl: cannot read/.test(e.message),
+  );
 });
 
 test('a root that does not exist fails the whole source, naming it', async () => {
-  await assert.rejects(collect(new JsonlManifestSource(join(root, 'm.jsonl'), { root: join(root, 'no-such-dir') })), (e: Error) => e instanceof SourceError && /jsonl manifest .*m\.jsonl: the source root .*no-such-dir cannot be resolved/.test(e.message));
+  await assert.rejects(
+    collect(new JsonlManifestSource(join(root, 'm.jsonl'), { root: join(root, 'no-such-dir') })),
+    (e: Error) =>
+      e instanceof SourceError &&
+      /jsonl manifest .*m\.jsonl: the source root .*no-such-dir cannot be resolved/.test(e.message),
+  );
 });

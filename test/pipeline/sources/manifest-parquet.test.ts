@@ -26,18 +26,24 @@ test('reads uri, caption and boxes as a list of structs; bad rows are problems n
     ) t(uri, caption, boxes, width, height)`,
   );
   const { items, problems } = await collect(new ParquetManifestSource(file));
-  assert.deepEqual(items.map((i) => [i.line, i.uri, i.alt_text]), [
-    [1, join(t.dir, 'a.jpg'), 'first'],
-    [2, join(t.dir, 'b.png'), undefined],
-  ]);
+  assert.deepEqual(
+    items.map((i) => [i.line, i.uri, i.alt_text]),
+    [
+      [1, join(t.dir, 'a.jpg'), 'first'],
+      [2, join(t.dir, 'b.png'), undefined],
+    ],
+  );
   assert.deepEqual(items[0]!.existing_boxes, [{ box: [1.5, 2, 6, 5], category: 'cat' }]);
   assert.deepEqual([items[0]!.width, items[0]!.height], [8, 6]);
   assert.deepEqual(items[1]!.existing_boxes, []);
-  assert.deepEqual(problems.map((p) => [p.line, p.reason]), [
-    [3, 'missing_uri'],
-    [4, 'outside_root'],
-    [5, 'missing_file'],
-  ]);
+  assert.deepEqual(
+    problems.map((p) => [p.line, p.reason]),
+    [
+      [3, 'missing_uri'],
+      [4, 'outside_root'],
+      [5, 'missing_file'],
+    ],
+  );
   assert.match(problems[0]!.message, /^parquet manifest .*m\.parquet, row 3: no "uri" value$/);
 });
 
@@ -52,10 +58,16 @@ test('boxes as a JSON string column are parsed like CSV', async () => {
 test('a file without a uri column fails the whole source naming the column', async () => {
   const file = join(t.dir, 'nouri.parquet');
   await writeParquet(file, `SELECT 'a.jpg' AS url`);
-  await assert.rejects(collect(new ParquetManifestSource(file)), (e: Error) => e instanceof SourceError && /nouri\.parquet: no "uri" column \(columns: "url"\)/.test(e.message));
+  await assert.rejects(
+    collect(new ParquetManifestSource(file)),
+    (e: Error) => e instanceof SourceError && /nouri\.parquet: no "uri" column \(columns: "url"\)/.test(e.message),
+  );
 });
 
 test('a file that is not Parquet is a whole-source error', async () => {
   const file = join(t.dir, 'a.jpg');
-  await assert.rejects(collect(new ParquetManifestSource(file)), (e: Error) => e instanceof SourceError && /parquet manifest .*a\.jpg: cannot read Parquet/.test(e.message));
+  await assert.rejects(
+    collect(new ParquetManifestSource(file)),
+    (e: Error) => e instanceof SourceError && /parquet manifest .*a\.jpg: cannot read Parquet/.test(e.message),
+  );
 });

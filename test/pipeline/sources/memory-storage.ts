@@ -9,7 +9,10 @@ import { NotFoundError, type Storage } from '../../../pipeline/storage/storage.t
 export class MemoryStorage implements Storage {
   readonly objects = new Map<string, Uint8Array>();
   pages = 0;
-  constructor(readonly url: string, private readonly pageSize = 2) {}
+  constructor(
+    readonly url: string,
+    private readonly pageSize = 2,
+  ) {}
   async put(key: string, body: Uint8Array | string | Readable): Promise<void> {
     if (body instanceof Readable) throw new Error('MemoryStorage: streams not supported');
     this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);

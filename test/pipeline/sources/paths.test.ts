@@ -32,11 +32,27 @@ test('references inside the root resolve to absolute paths', () => {
 
 test('escapes, broken links, folders and odd schemes are refused with a reason', () => {
   const r = new PathResolver(root);
-  const reasons = ['../out.jpg', join(t.dir, 'out.jpg'), 'up/out.jpg', 'broken.jpg', 'dir.jpg', 'gs://bucket/a.jpg', 'nothing.jpg'].map((x) => {
+  const reasons = [
+    '../out.jpg',
+    join(t.dir, 'out.jpg'),
+    'up/out.jpg',
+    'broken.jpg',
+    'dir.jpg',
+    'gs://bucket/a.jpg',
+    'nothing.jpg',
+  ].map((x) => {
     const v = r.resolve(x);
     return v.ok ? 'ok' : v.reason;
   });
-  assert.deepEqual(reasons, ['outside_root', 'outside_root', 'outside_root', 'missing_file', 'missing_file', 'malformed', 'missing_file']);
+  assert.deepEqual(reasons, [
+    'outside_root',
+    'outside_root',
+    'outside_root',
+    'missing_file',
+    'missing_file',
+    'malformed',
+    'missing_file',
+  ]);
   const up = r.resolve('up/out.jpg');
   assert.ok(!up.ok && /resolves through a symlink to .*out\.jpg, outside the source root/.test(up.detail));
 });

@@ -16,12 +16,22 @@ before(async () => {
   for (let i = 0; i < 25; i++) await writeImage(join(t.dir, 'img', `${String(i).padStart(3, '0')}.png`), 10 + i, 5 + i);
   writeText(join(t.dir, 'img', 'corrupt.jpg'), 'not a jpeg at all');
   copyFileSync(join(t.dir, 'img', '003.png'), join(t.dir, 'img', 'copy-of-003.png'));
-  const lines = Array.from({ length: 25 }, (_, i) => JSON.stringify({ uri: `img/${String(i).padStart(3, '0')}.png`, alt_text: `image ${i}` }));
+  const lines = Array.from({ length: 25 }, (_, i) =>
+    JSON.stringify({ uri: `img/${String(i).padStart(3, '0')}.png`, alt_text: `image ${i}` }),
+  );
   lines.splice(7, 0, '{bad json');
   lines.splice(12, 0, JSON.stringify({ uri: 'img/000.png' }));
   lines.push(JSON.stringify({ uri: 'img/missing.png' }));
   writeText(join(t.dir, 'm.jsonl'), lines.join('\n'));
-  writeText(join(t.dir, 'extra.jsonl'), [JSON.stringify({ uri: 'img/corrupt.jpg' }), JSON.stringify({ uri: 'img/003.png' }), JSON.stringify({ uri: 'img/copy-of-003.png' }), JSON.stringify({ uri: 'img/004.png', width: 999, height: 888 })].join('\n'));
+  writeText(
+    join(t.dir, 'extra.jsonl'),
+    [
+      JSON.stringify({ uri: 'img/corrupt.jpg' }),
+      JSON.stringify({ uri: 'img/003.png' }),
+      JSON.stringify({ uri: 'img/copy-of-003.png' }),
+      JSON.stringify({ uri: 'img/004.png', width: 999, height: 888 }),
+    ].join('\n'),
+  );
 });
 after(() => t.done());
 
@@ -33,48 +43,80 @@ async function shardsOf(plan: AsyncIterable<PlannedShard>): Promise<PlannedShard
 
 test('items become image records in shards of the configured size, in source order', async () => {
   const seen: SourceProblem[] = [];
-  const plan = planShards(new JsonlManifestSource(join(t.dir, 'm.jsonl')), { collection: 'demo', shardSize: 10, onProblem: (p) => seen.push(p) });
+  const plan = planShards(new JsonlManifestSource(join(t.dir, 'm.jsonl')), {
+    collection: 'demo',
+    shardSize: 10,
+    onProblem: (p) => seen.push(p),
+  });
   const shards = await shardsOf(plan);
-  assert.deepEqual(shards.map((s) => [s.shard, s.records.length]), [[0, 10], [1, 10], [2, 5]]);
+  assert.deepEqual(
+    shards.map((s) => [s.shard, s.records.length]),
+    [
+      [0, 10],
+      [1, 10],
+      [2, 5],
+    ],
+  );
   const all = shards.flatMap((s) => s.records);
-  assert.deepEqual(all.map((r) => r.alt_text), Array.from({ length: 25 }, (_, i) => `image ${i}`));
-  for (const s of shards) for (const r of s.records) {
-    validate(ImageRecord, r, `image record ${r.image_id}`);
-    assert.equal(r.shard, s.shard);
-    assert.equal(r.collection, 'demo');
-    assert.equal(r.image_id, imageIdFromUri(r.uri));
-    assert.equal(r.width, null, 'headers are not read unless asked');
-  }
+  assert.deepEqual(
+    all.map((r) => r.alt_text),
+    Array.from({ length: 25 }, (_, i) => `image ${i}`),
+  );
+  for (const s of shards)
+    for (const r of s.records) {
+      validate(ImageRecord, r, `image record ${r.image_id}`);
+      assert.equal(r.shard, s.shard);
+      assert.equal(r.collection, 'demo');
+      assert.equal(r.image_id, imageIdFromUri(r.uri));
+      assert.equal(r.width, null, 'headers are not read unless asked');
+    }
   assert.deepEqual(plan.summary.byReason, { malformed: 1, duplicate: 1, missing_file: 1 });
   assert.equal(plan.summary.images, 25);
   assert.equal(plan.summary.shards, 3);
   assert.equal(plan.summary.problems, 3);
   assert.deepEqual(plan.summary.examples, seen);
   const dup = seen.find((p) => p.reason === 'duplicate')!;
-  assert.match(dup.message, /^jsonl manifest .*m\.jsonl, line 13: image id [0-9a-f]{16} \(uri .*000\.png\) was already planned as image #1/);
+  assert.match(
+    dup.message,
+    /^jsonl manifest .*m\.jsonl, line 13: image id [0-9a-f]{16} \(uri .*000\.png\) was already planned as image #1/,
+  );
 });
 
 test('the plan is the same every time', async () => {
-  const run = async () => (await shardsOf(planShards(new JsonlManifestSource(join(t.dir, 'm.jsonl')), { collection: 'demo', shardSize: 7 }))).map((s) => s.records.map((r) => r.image_id));
+  const run = async () =>
+    (
+      await shardsOf(planShards(new JsonlManifestSource(join(t.dir, 'm.jsonl')), { collection: 'demo', shardSize: 7 }))
+    ).map((s) => s.records.map((r) => r.image_id));
   assert.deepEqual(await run(), await run());
 });
 
 test('readSize fills width and height from the header; an unreadable image is a problem; a wrong size the source gives is replaced by the measured one, and said', async () => {
   const corrected: string[] = [];
   const plan = planShards(new JsonlManifestSource(join(t.dir, 'extra.jsonl')), {
-    collection: 'c', readSize: true, concurrency: 2,
-    onSizeCorrected: (where, given, m) => corrected.push(`${where}: ${given.width}x${given.height} -> ${m.width}x${m.height}`),
+    collection: 'c',
+    readSize: true,
+    concurrency: 2,
+    onSizeCorrected: (where, given, m) =>
+      corrected.push(`${where}: ${given.width}x${given.height} -> ${m.width}x${m.height}`),
   });
   const records = (await shardsOf(plan)).flatMap((s) => s.records);
-  assert.deepEqual(records.map((r) => [r.uri.split('/').pop(), r.width, r.height]), [
-    ['003.png', 13, 8],
-    ['copy-of-003.png', 13, 8],
-    ['004.png', 14, 9],
-  ]);
+  assert.deepEqual(
+    records.map((r) => [r.uri.split('/').pop(), r.width, r.height]),
+    [
+      ['003.png', 13, 8],
+      ['copy-of-003.png', 13, 8],
+      ['004.png', 14, 9],
+    ],
+  );
   assert.deepEqual(corrected, ['line 4: 999x888 -> 14x9']);
   // without readSize the source's size stands (nothing is read)
-  const trusted = (await shardsOf(planShards(new JsonlManifestSource(join(t.dir, 'extra.jsonl')), { collection: 'c' }))).flatMap((s) => s.records);
-  assert.deepEqual(trusted.filter((r) => r.uri.endsWith('004.png')).map((r) => [r.width, r.height]), [[999, 888]]);
+  const trusted = (
+    await shardsOf(planShards(new JsonlManifestSource(join(t.dir, 'extra.jsonl')), { collection: 'c' }))
+  ).flatMap((s) => s.records);
+  assert.deepEqual(
+    trusted.filter((r) => r.uri.endsWith('004.png')).map((r) => [r.width, r.height]),
+    [[999, 888]],
+  );
   assert.deepEqual(plan.summary.byReason, { unreadable_image: 1 });
   assert.match(plan.summary.examples[0]!.message, /line 1: cannot read .*corrupt\.jpg: /);
 });
@@ -82,7 +124,10 @@ test('readSize fills width and height from the header; an unreadable image is a 
 test('idFrom bytes: the same bytes under two names is one image', async () => {
   const plan = planShards(new JsonlManifestSource(join(t.dir, 'extra.jsonl')), { collection: 'c', idFrom: 'bytes' });
   const records = (await shardsOf(plan)).flatMap((s) => s.records);
-  assert.deepEqual(records.map((r) => r.uri.split('/').pop()), ['corrupt.jpg', '003.png', '004.png']);
+  assert.deepEqual(
+    records.map((r) => r.uri.split('/').pop()),
+    ['corrupt.jpg', '003.png', '004.png'],
+  );
   assert.deepEqual(plan.summary.byReason, { duplicate: 1 });
   assert.match(plan.summary.examples[0]!.message, /line 3: .*copy-of-003\.png.* \(the same bytes\)/);
 });
@@ -103,16 +148,29 @@ test('a plan is one pass: iterating it again is refused', async () => {
 test('bad options are refused up front', () => {
   const src = new JsonlManifestSource(join(t.dir, 'm.jsonl'));
   assert.throws(() => planShards(src, { collection: '' }), /collection must be a non-empty name/);
-  assert.throws(() => planShards(src, { collection: 'c', shardSize: 0 }), /shardSize must be a positive integer, got 0/);
+  assert.throws(
+    () => planShards(src, { collection: 'c', shardSize: 0 }),
+    /shardSize must be a positive integer, got 0/,
+  );
 });
 
 test('readSize records the size after EXIF orientation, the frame every box is drawn in', async () => {
   const sharp = (await import('sharp')).default;
   // a 30x10 JPEG stored landscape with EXIF orientation 6 (rotate 90): viewers and our loader show 10x30
-  const jpeg = await sharp({ create: { width: 30, height: 10, channels: 3, background: '#808080' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+  const jpeg = await sharp({ create: { width: 30, height: 10, channels: 3, background: '#808080' } })
+    .jpeg()
+    .withMetadata({ orientation: 6 })
+    .toBuffer();
   const { writeFileSync } = await import('node:fs');
   writeFileSync(join(t.dir, 'img', 'rotated.jpg'), jpeg);
   writeText(join(t.dir, 'rotated.jsonl'), JSON.stringify({ uri: 'img/rotated.jpg' }));
-  const records = (await shardsOf(planShards(new JsonlManifestSource(join(t.dir, 'rotated.jsonl')), { collection: 'c', readSize: true }))).flatMap((s) => s.records);
-  assert.deepEqual(records.map((r) => [r.width, r.height]), [[10, 30]]);
+  const records = (
+    await shardsOf(
+      planShards(new JsonlManifestSource(join(t.dir, 'rotated.jsonl')), { collection: 'c', readSize: true }),
+    )
+  ).flatMap((s) => s.records);
+  assert.deepEqual(
+    records.map((r) => [r.width, r.height]),
+    [[10, 30]],
+  );
 });

@@ -16,7 +16,15 @@ const list = async (s: Storage, prefix: string): Promise<string[]> => {
 };
 export { list as listAll };
 
-export function storageContract(name: string, s: () => Storage, o: { byteOrderAcrossFolders?: boolean; atomicConcurrentPuts?: boolean; bigPut?: { before(): void; after(): void } } = {}): void {
+export function storageContract(
+  name: string,
+  s: () => Storage,
+  o: {
+    byteOrderAcrossFolders?: boolean;
+    atomicConcurrentPuts?: boolean;
+    bigPut?: { before(): void; after(): void };
+  } = {},
+): void {
   test(`${name}: bytes, strings and empty objects read back byte for byte; a put replaces`, async () => {
     const b = bytes(10_000, 7);
     await s().put('c/bytes.bin', b);
@@ -43,19 +51,35 @@ export function storageContract(name: string, s: () => Storage, o: { byteOrderAc
   test(`${name}: getRange returns exactly [start, end) and refuses ranges past the end`, async () => {
     const b = bytes(100_000, 11);
     await s().put('range/r.bin', b);
-    for (const [a, z] of [[0, 10], [4096, 70_001], [100_000 - 8, 100_000], [0, 100_000], [500, 500]] as const) {
+    for (const [a, z] of [
+      [0, 10],
+      [4096, 70_001],
+      [100_000 - 8, 100_000],
+      [0, 100_000],
+      [500, 500],
+    ] as const) {
       assert.deepEqual(Buffer.from(await s().getRange('range/r.bin', a, z)), b.subarray(a, z), `[${a}, ${z})`);
     }
-    await assert.rejects(s().getRange('range/r.bin', 99_990, 100_001), (e: unknown) => e instanceof StorageError && /range\/r\.bin/.test(e.message) && /100001/.test(e.message));
+    await assert.rejects(
+      s().getRange('range/r.bin', 99_990, 100_001),
+      (e: unknown) => e instanceof StorageError && /range\/r\.bin/.test(e.message) && /100001/.test(e.message),
+    );
     await assert.rejects(s().getRange('range/r.bin', 200_000, 200_010), StorageError);
-    await assert.rejects(s().getRange('range/r.bin', 10, 5), (e: unknown) => e instanceof StorageError && /bad range/.test(e.message));
+    await assert.rejects(
+      s().getRange('range/r.bin', 10, 5),
+      (e: unknown) => e instanceof StorageError && /bad range/.test(e.message),
+    );
     await assert.rejects(s().getRange('range/missing.bin', 0, 4), NotFoundError);
   });
 
   test(`${name}: missing keys: head null, exists false, get/getStream NotFoundError naming the key, delete a no-op`, async () => {
     assert.equal(await s().head('nothing/here.bin'), null);
     assert.equal(await s().exists('nothing/here.bin'), false);
-    await assert.rejects(s().get('nothing/here.bin'), (e: unknown) => e instanceof NotFoundError && e.key === 'nothing/here.bin' && /nothing\/here\.bin/.test(e.message));
+    await assert.rejects(
+      s().get('nothing/here.bin'),
+      (e: unknown) =>
+        e instanceof NotFoundError && e.key === 'nothing/here.bin' && /nothing\/here\.bin/.test(e.message),
+    );
     await assert.rejects(s().getStream('nothing/here.bin'), NotFoundError);
     await s().delete('nothing/here.bin');
     await s().put('del/x', 'x');
@@ -83,16 +107,26 @@ export function storageContract(name: string, s: () => Storage, o: { byteOrderAc
     const all = await list(s(), '');
     for (const k of keys) assert.ok(all.includes(k), k);
     assert.equal(new Set(all).size, all.length);
-    if (o.byteOrderAcrossFolders !== false) assert.deepEqual(all, [...all].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    if (o.byteOrderAcrossFolders !== false)
+      assert.deepEqual(
+        all,
+        [...all].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+      );
   });
 
   test(`${name}: a put whose stream fails leaves no object and no temp file, and keeps an old object whole`, async () => {
-    await assert.rejects(s().put('atomic/new.bin', bytesStream(3 << 20, 5, { chunk: 256 * 1024, failAfter: 1 << 20 })), /failed on purpose/);
+    await assert.rejects(
+      s().put('atomic/new.bin', bytesStream(3 << 20, 5, { chunk: 256 * 1024, failAfter: 1 << 20 })),
+      /failed on purpose/,
+    );
     assert.equal(await s().exists('atomic/new.bin'), false);
     assert.deepEqual(await list(s(), 'atomic/'), []);
     // Bigger than one S3 part, so S3 has started a multipart upload when the stream fails.
     await s().put('atomic/old.bin', 'the old bytes');
-    await assert.rejects(s().put('atomic/old.bin', bytesStream(20 << 20, 6, { failAfter: 12 << 20 })), /failed on purpose/);
+    await assert.rejects(
+      s().put('atomic/old.bin', bytesStream(20 << 20, 6, { failAfter: 12 << 20 })),
+      /failed on purpose/,
+    );
     assert.equal(Buffer.from(await s().get('atomic/old.bin')).toString(), 'the old bytes');
     assert.deepEqual(await list(s(), 'atomic/'), ['atomic/old.bin']);
   });
@@ -110,20 +144,46 @@ export function storageContract(name: string, s: () => Storage, o: { byteOrderAc
     assert.equal(sha256(await s().get('vis/obj.bin')), sha256(Buffer.concat([bytes(1 << 20, 21), bytes(1 << 20, 22)])));
   });
 
-  test(`${name}: concurrent puts of one key leave exactly one of the versions, whole`, { skip: o.atomicConcurrentPuts === false && 'the server writes objects in place' }, async () => {
+  test(`${name}: concurrent puts of one key leave exactly one of the versions, whole`, {
+    skip: o.atomicConcurrentPuts === false && 'the server writes objects in place',
+  }, async () => {
     const versions = Array.from({ length: 6 }, (_, i) => bytes(256 * 1024 + i, 30 + i));
-    await Promise.all(versions.map((v, i) => s().put('race/obj.bin', i % 2 ? v : bytesStream(v.length, 30 + i, { chunk: 16 * 1024 }))));
+    await Promise.all(
+      versions.map((v, i) => s().put('race/obj.bin', i % 2 ? v : bytesStream(v.length, 30 + i, { chunk: 16 * 1024 }))),
+    );
     const got = sha256(await s().get('race/obj.bin'));
-    assert.ok(versions.some((v) => sha256(v) === got), 'the object is none of the versions put');
+    assert.ok(
+      versions.some((v) => sha256(v) === got),
+      'the object is none of the versions put',
+    );
     assert.deepEqual(await list(s(), 'race/'), ['race/obj.bin']);
   });
 
   test(`${name}: keys that are absolute, empty or climb out are refused, naming the key`, async () => {
-    for (const bad of ['../escape.bin', 'a/../../b', '/etc/passwd', '', 'a//b', 'a/./b', 'a\\b', 'a/', 'x/.y.fld-tmp-1']) {
-      await assert.rejects(s().put(bad, 'x'), (e: unknown) => e instanceof InvalidKeyError && e.key === bad && e.message.includes(bad === "" ? "is empty" : `"${bad}"`), bad);
+    for (const bad of [
+      '../escape.bin',
+      'a/../../b',
+      '/etc/passwd',
+      '',
+      'a//b',
+      'a/./b',
+      'a\\b',
+      'a/',
+      'x/.y.fld-tmp-1',
+    ]) {
+      await assert.rejects(
+        s().put(bad, 'x'),
+        (e: unknown) =>
+          e instanceof InvalidKeyError && e.key === bad && e.message.includes(bad === '' ? 'is empty' : `"${bad}"`),
+        bad,
+      );
       await assert.rejects(s().get(bad), InvalidKeyError, bad);
     }
-    await assert.rejects(async () => { for await (const _ of s().list('../')) { /* empty */ } }, InvalidKeyError);
+    await assert.rejects(async () => {
+      for await (const _ of s().list('../')) {
+        /* empty */
+      }
+    }, InvalidKeyError);
   });
 
   test(`${name}: a 100 MB object streams in and out byte for byte`, async () => {

@@ -51,11 +51,16 @@ test('LocalStorage: listing follows S3 byte order across folder boundaries', asy
 
 test('LocalStorage: putting over a folder fails with a StorageError naming the key', async () => {
   await storage.put('clash/dir/file', 'x');
-  await assert.rejects(storage.put('clash/dir', 'y'), (e: unknown) => e instanceof StorageError && /clash\/dir/.test(e.message));
+  await assert.rejects(
+    storage.put('clash/dir', 'y'),
+    (e: unknown) => e instanceof StorageError && /clash\/dir/.test(e.message),
+  );
   assert.deepEqual(await listAll(storage, 'clash/'), ['clash/dir/file']);
 });
 
-test('LocalStorage: a read-only file system is reported as such (EROFS), not as a missing folder', { skip: process.getuid?.() !== 0 ? 'needs root to bind-mount a folder read-only' : false }, async () => {
+test('LocalStorage: a read-only file system is reported as such (EROFS), not as a missing folder', {
+  skip: process.getuid?.() !== 0 ? 'needs root to bind-mount a folder read-only' : false,
+}, async () => {
   const { execFileSync } = await import('node:child_process');
   const { mkdir } = await import('node:fs/promises');
   const src = join(dir, 'ro-src');
@@ -66,8 +71,14 @@ test('LocalStorage: a read-only file system is reported as such (EROFS), not as 
   try {
     execFileSync('mount', ['-o', 'remount,bind,ro', ro]);
     const s = new LocalStorage(join(ro, 'data'));
-    await assert.rejects(s.put('c/round-0/_plan.json', '{}'), (e: Error) => e instanceof StorageError && /EROFS/.test(e.message) && !/ENOENT/.test(e.message));
-    await assert.rejects(s.putIfAbsent!('c/round-0/_plan.json', '{}'), (e: Error) => e instanceof StorageError && /EROFS/.test(e.message));
+    await assert.rejects(
+      s.put('c/round-0/_plan.json', '{}'),
+      (e: Error) => e instanceof StorageError && /EROFS/.test(e.message) && !/ENOENT/.test(e.message),
+    );
+    await assert.rejects(
+      s.putIfAbsent!('c/round-0/_plan.json', '{}'),
+      (e: Error) => e instanceof StorageError && /EROFS/.test(e.message),
+    );
   } finally {
     execFileSync('umount', [ro]);
   }

@@ -65,7 +65,10 @@ test('openStorage: without credentials in the options the standard AWS chain rea
     assert.equal(Buffer.from(await st.get('k.txt')).toString(), 'via the chain');
   } finally {
     await st.close();
-    for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+    for (const [k, v] of [
+      ['AWS_ACCESS_KEY_ID', saved.id],
+      ['AWS_SECRET_ACCESS_KEY', saved.secret],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -73,7 +76,11 @@ test('openStorage: without credentials in the options the standard AWS chain rea
 });
 
 test('openStorage: options beat the environment; AWS without an endpoint keeps the SDK checksum default', async () => {
-  const st = openStorage('s3://bkt', { env: { FLD_S3_ENDPOINT: 'http://127.0.0.1:1', FLD_S3_CHECKSUMS: 'when_supported' }, endpoint: s3.endpoint, forcePathStyle: false });
+  const st = openStorage('s3://bkt', {
+    env: { FLD_S3_ENDPOINT: 'http://127.0.0.1:1', FLD_S3_CHECKSUMS: 'when_supported' },
+    endpoint: s3.endpoint,
+    forcePathStyle: false,
+  });
   const aws = openStorage('s3://bkt/p', { env: {}, region: 'us-west-2' });
   try {
     assert.equal((st as S3Storage).endpoint, s3.endpoint);
@@ -89,7 +96,10 @@ test('openStorage: options beat the environment; AWS without an endpoint keeps t
 });
 
 test('openStorage: bad URLs and bad environment values are refused by name', () => {
-  assert.throws(() => openStorage(''), (e: unknown) => e instanceof StorageError && /empty storage URL/.test(e.message));
+  assert.throws(
+    () => openStorage(''),
+    (e: unknown) => e instanceof StorageError && /empty storage URL/.test(e.message),
+  );
   assert.throws(() => openStorage('gs://b/p'), /unsupported scheme "gs:\/\/"/);
   assert.throws(() => openStorage('s3:///prefix'), /no bucket/);
   assert.throws(() => openStorage('s3://b/p/../q'), /"\.\."/);

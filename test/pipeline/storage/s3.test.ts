@@ -15,7 +15,9 @@ before(async () => {
   s3 = await startS3rver({ prefix: 'suite/run-1' });
   commands = countCommands(s3.storage.client);
 });
-after(async () => { await s3.close(); });
+after(async () => {
+  await s3.close();
+});
 
 storageContract('S3Storage on s3rver', () => s3.storage, {
   // s3rver lists in file-system walk order across folder boundaries (real S3: byte order).
@@ -37,11 +39,14 @@ storageContract('S3Storage on s3rver', () => s3.storage, {
 /** Counts the SDK commands a client sends, to see multipart and pagination happen underneath. */
 function countCommands(client: S3Client): Map<string, number> {
   const seen = new Map<string, number>();
-  client.middlewareStack.add((next, ctx) => async (args) => {
-    const name = ctx.commandName ?? '?';
-    seen.set(name, (seen.get(name) ?? 0) + 1);
-    return next(args);
-  }, { step: 'initialize', name: `count-${Math.random()}` });
+  client.middlewareStack.add(
+    (next, ctx) => async (args) => {
+      const name = ctx.commandName ?? '?';
+      seen.set(name, (seen.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: `count-${Math.random()}` },
+  );
   return seen;
 }
 
@@ -97,7 +102,14 @@ test('S3Storage: with the default custom-endpoint checksums, a raw streamed PutO
   // s3rver stores that framing as object bytes (468 extra bytes on 3 MiB, measured): this guards
   // the default that any code using `storage.client` directly relies on.
   const n = 3 * 1024 * 1024;
-  await s3.storage.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'suite/run-1/raw/put.bin', Body: bytesStream(n, 4, { chunk: 64 * 1024 }), ContentLength: n }));
+  await s3.storage.client.send(
+    new PutObjectCommand({
+      Bucket: s3.bucket,
+      Key: 'suite/run-1/raw/put.bin',
+      Body: bytesStream(n, 4, { chunk: 64 * 1024 }),
+      ContentLength: n,
+    }),
+  );
   assert.equal(sha256(await s3.storage.get('raw/put.bin')), sha256(bytes(n, 4)));
 });
 
@@ -120,9 +132,19 @@ function assertNoSecrets(e: unknown): void {
 
 test('S3Storage: a refused endpoint fails after bounded retries, naming endpoint, operation and key, never the credentials', async () => {
   const endpoint = `http://127.0.0.1:${await closedPort()}`;
-  const st = new S3Storage({ bucket: 'b', prefix: 'p', endpoint, maxAttempts: 3, credentials: { accessKeyId: SECRET_ID, secretAccessKey: SECRET } });
+  const st = new S3Storage({
+    bucket: 'b',
+    prefix: 'p',
+    endpoint,
+    maxAttempts: 3,
+    credentials: { accessKeyId: SECRET_ID, secretAccessKey: SECRET },
+  });
   try {
-    for (const [op, run] of [['get', () => st.get('x/y.bin')], ['put', () => st.put('x/y.bin', 'data')], ['head', () => st.head('x/y.bin')]] as const) {
+    for (const [op, run] of [
+      ['get', () => st.get('x/y.bin')],
+      ['put', () => st.put('x/y.bin', 'data')],
+      ['head', () => st.head('x/y.bin')],
+    ] as const) {
       await assert.rejects(run(), (e: unknown) => {
         assert.ok(e instanceof StorageError, String(e));
         assert.match(e.message, new RegExp(endpoint.replaceAll('.', '\\.')));
@@ -137,7 +159,10 @@ test('S3Storage: a refused endpoint fails after bounded retries, naming endpoint
     await assert.rejects(listAll(st, 'x/'), (e: unknown) => e instanceof StorageError && e.message.includes(endpoint));
     // A stream body of a failed put is released, not left open.
     const src = bytesStream(1 << 20, 9);
-    await assert.rejects(st.put('x/s.bin', src), (e: unknown) => e instanceof StorageError && /ECONNREFUSED/.test(e.message));
+    await assert.rejects(
+      st.put('x/s.bin', src),
+      (e: unknown) => e instanceof StorageError && /ECONNREFUSED/.test(e.message),
+    );
     assert.equal(src.destroyed, true);
   } finally {
     await st.close();
@@ -162,12 +187,27 @@ test('S3Storage: refused credentials fail with the endpoint named and neither ke
 
 test('S3Storage: a server that accepts and never answers times out instead of hanging', async () => {
   const sockets = new Set<import('node:net').Socket>();
-  const silent: Server = createServer((s) => { sockets.add(s); });
+  const silent: Server = createServer((s) => {
+    sockets.add(s);
+  });
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-  const st = new S3Storage({ bucket: 'b', endpoint, maxAttempts: 2, socketTimeoutMs: 200, credentials: { accessKeyId: 'a', secretAccessKey: 'bbbb' } });
+  const st = new S3Storage({
+    bucket: 'b',
+    endpoint,
+    maxAttempts: 2,
+    socketTimeoutMs: 200,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'bbbb' },
+  });
   try {
-    await assert.rejects(st.get('k'), (e: unknown) => e instanceof StorageError && /TimeoutError/.test(e.message) && e.message.includes(endpoint) && /2 attempt/.test(e.message));
+    await assert.rejects(
+      st.get('k'),
+      (e: unknown) =>
+        e instanceof StorageError &&
+        /TimeoutError/.test(e.message) &&
+        e.message.includes(endpoint) &&
+        /2 attempt/.test(e.message),
+    );
   } finally {
     await st.close();
     for (const s of sockets) s.destroy();
@@ -178,18 +218,37 @@ test('S3Storage: a server that accepts and never answers times out instead of ha
 test('S3Storage: a connection lost mid-body fails get and getStream with the key and endpoint named', async () => {
   // A real HTTP server that promises 1 MB and hangs up after 64 KiB.
   const http = await import('node:http');
-  const srv = http.createServer((req, res) => {
+  const srv = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-length': '1048576', 'content-type': 'application/octet-stream' });
     res.write(Buffer.alloc(64 * 1024, 1), () => res.socket?.destroy());
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const endpoint = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-  const st = new S3Storage({ bucket: 'b', endpoint, maxAttempts: 2, credentials: { accessKeyId: 'a', secretAccessKey: 'bbbb' } });
+  const st = new S3Storage({
+    bucket: 'b',
+    endpoint,
+    maxAttempts: 2,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'bbbb' },
+  });
   try {
-    await assert.rejects(st.get('cut/obj.bin'), (e: unknown) => e instanceof StorageError && e.message.includes('get "cut/obj.bin"') && e.message.includes(endpoint));
+    await assert.rejects(
+      st.get('cut/obj.bin'),
+      (e: unknown) =>
+        e instanceof StorageError && e.message.includes('get "cut/obj.bin"') && e.message.includes(endpoint),
+    );
     const stream = await st.getStream('cut/obj.bin');
-    await assert.rejects(async () => { for await (const _ of stream) { /* drain */ } },
-      (e: unknown) => e instanceof StorageError && e.message.includes('getStream "cut/obj.bin"') && /while reading the body/.test(e.message) && e.retryable);
+    await assert.rejects(
+      async () => {
+        for await (const _ of stream) {
+          /* drain */
+        }
+      },
+      (e: unknown) =>
+        e instanceof StorageError &&
+        e.message.includes('getStream "cut/obj.bin"') &&
+        /while reading the body/.test(e.message) &&
+        e.retryable,
+    );
   } finally {
     await st.close();
     srv.closeAllConnections();

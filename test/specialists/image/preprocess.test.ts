@@ -22,7 +22,14 @@ test('letterbox centres the scaled image in grey 114 and the inverse maps its co
 });
 
 test('Florence-2 preprocessing reads size, resample, rescale, mean and std from preprocessor_config.json', async () => {
-  const cfg = florence2ImageConfig({ size: { height: 256, width: 256 }, resample: 3, rescale_factor: 1 / 255, image_mean: [0.5, 0.5, 0.5], image_std: [0.25, 0.5, 1], do_normalize: true });
+  const cfg = florence2ImageConfig({
+    size: { height: 256, width: 256 },
+    resample: 3,
+    rescale_factor: 1 / 255,
+    image_mean: [0.5, 0.5, 0.5],
+    image_std: [0.25, 0.5, 1],
+    do_normalize: true,
+  });
   assert.deepEqual([cfg.width, cfg.height, cfg.kernel], [256, 256, 'cubic']);
   const t = await florence2Pixels(solid(40, 30, [255, 0, 51]), cfg);
   assert.equal(t.length, 3 * 256 * 256);

@@ -21,7 +21,9 @@ before(async () => {
   truth = await readTruth(dir);
   const ocr = new OcrAdapter({ threads: { intraOpNumThreads: 1 } });
   await ocr.setup();
-  const batch = await Promise.all(truth.images.map(async (i) => ({ image_id: i.image_id, bytes: await readFile(join(dir, COLLECTION_DIR, i.uri)) })));
+  const batch = await Promise.all(
+    truth.images.map(async (i) => ({ image_id: i.image_id, bytes: await readFile(join(dir, COLLECTION_DIR, i.uri)) })),
+  );
   const r = await ocr.annotate(batch);
   await ocr.teardown();
   assert.deepEqual(r.errors, []);
@@ -31,19 +33,23 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 type P = [number, number];
 const points = (q: readonly number[]): P[] => [0, 2, 4, 6].map((i) => [q[i], q[i + 1]]);
-const area = (p: P[]) => Math.abs(p.reduce((a, v, i) => a + v[0] * p[(i + 1) % p.length][1] - p[(i + 1) % p.length][0] * v[1], 0)) / 2;
+const area = (p: P[]) =>
+  Math.abs(p.reduce((a, v, i) => a + v[0] * p[(i + 1) % p.length][1] - p[(i + 1) % p.length][0] * v[1], 0)) / 2;
 /** The part of convex polygon `s` inside convex polygon `c` (Sutherland-Hodgman); either orientation. */
 function clipTo(s: P[], c: P[]): P[] {
-  const sign = Math.sign(c.reduce((a, v, i) => a + v[0] * c[(i + 1) % c.length][1] - c[(i + 1) % c.length][0] * v[1], 0)) || 1;
+  const sign =
+    Math.sign(c.reduce((a, v, i) => a + v[0] * c[(i + 1) % c.length][1] - c[(i + 1) % c.length][0] * v[1], 0)) || 1;
   let out = s;
   for (let i = 0; i < c.length && out.length; i++) {
-    const a = c[i], b = c[(i + 1) % c.length];
+    const a = c[i],
+      b = c[(i + 1) % c.length];
     const side = (p: P) => sign * ((b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]));
     const input = out;
     out = [];
     input.forEach((p, k) => {
       const q = input[(k + 1) % input.length];
-      const sp = side(p), sq = side(q);
+      const sp = side(p),
+        sq = side(q);
       if (sp >= 0) out.push(p);
       if (sp * sq < 0) {
         const t = sp / (sp - sq);
@@ -54,7 +60,8 @@ function clipTo(s: P[], c: P[]): P[] {
   return out;
 }
 function quadIou(a: readonly number[], b: readonly number[]): number {
-  const pa = points(a), pb = points(b);
+  const pa = points(a),
+    pb = points(b);
   const inter = area(clipTo(pa, pb));
   return inter / (area(pa) + area(pb) - inter);
 }
@@ -63,7 +70,8 @@ test('quad IoU: the same quad is 1, a half-shifted square 1/3, a rotated copy le
   const sq = [0, 0, 10, 0, 10, 10, 0, 10];
   assert.equal(quadIou(sq, sq), 1);
   assert.ok(Math.abs(quadIou(sq, [5, 0, 15, 0, 15, 10, 5, 10]) - 1 / 3) < 1e-9);
-  const c = Math.cos(0.3), s = Math.sin(0.3);
+  const c = Math.cos(0.3),
+    s = Math.sin(0.3);
   const rot = points(sq).flatMap(([x, y]) => [5 + (x - 5) * c - (y - 5) * s, 5 + (x - 5) * s + (y - 5) * c]);
   const v = quadIou(sq, rot);
   assert.ok(v > 0.7 && v < 0.95, `${v}`);
@@ -71,12 +79,20 @@ test('quad IoU: the same quad is 1, a half-shifted square 1/3, a rotated copy le
 
 test('OCR on demo-world images reads the words (line-level CER) with quads that fit the true word quads', () => {
   let counts = emptyOcrCounts();
-  let words = 0, fitted = 0, imagesAllFitted = 0;
+  let words = 0,
+    fitted = 0,
+    imagesAllFitted = 0;
   const rotated: number[] = [];
   for (const img of truth.images) {
     const read = rows.filter((r) => r.image_id === img.image_id);
     const trueWords = truth.words.filter((w) => w.image_id === img.image_id);
-    counts = addOcrCounts(counts, ocrCounts(read.map((r) => ({ box: r.box, text: r.phrase })), trueWords));
+    counts = addOcrCounts(
+      counts,
+      ocrCounts(
+        read.map((r) => ({ box: r.box, text: r.phrase })),
+        trueWords,
+      ),
+    );
     let all = true;
     for (const w of trueWords) {
       const best = Math.max(0, ...read.map((r) => quadIou(r.quad!, w.quad)));
