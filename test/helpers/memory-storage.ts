@@ -3,12 +3,19 @@ import { NotFoundError, type Storage } from '../../pipeline/storage/storage.ts';
 
 /**
  * Storage held in a Map: bytes only, for tests of code that sits on the Storage interface (the real
- * local and S3 storages have their own tests). Counts calls so tests can check how objects are read.
+ * local and S3 storages have their own tests). Counts calls so tests can check how objects are read,
+ * and lists a page at a time (`pageSize` keys, counted in `pages`) as S3 does, so a test can see
+ * that a listing was followed across pages.
  */
 export class MemoryStorage implements Storage {
-  readonly url = 'mem://test';
   readonly objects = new Map<string, Uint8Array>();
   readonly calls = { put: 0, get: 0, getRange: 0, getStream: 0, rangeBytes: 0 };
+  pages = 0;
+
+  constructor(
+    readonly url = 'mem://test',
+    private readonly pageSize = 1000,
+  ) {}
 
   async put(key: string, body: Uint8Array | string | Readable): Promise<void> {
     this.calls.put++;
@@ -49,7 +56,11 @@ export class MemoryStorage implements Storage {
     return this.objects.has(key);
   }
   async *list(prefix: string): AsyncIterable<string> {
-    for (const k of [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort()) yield k;
+    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+    for (let i = 0; i < keys.length; i += this.pageSize) {
+      this.pages++;
+      yield* keys.slice(i, i + this.pageSize);
+    }
   }
   async delete(key: string): Promise<void> {
     this.objects.delete(key);

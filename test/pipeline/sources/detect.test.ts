@@ -6,7 +6,7 @@ import { detectSource, detectType } from '../../../pipeline/sources/detect.ts';
 import { normaliseUri } from '../../../pipeline/sources/ids.ts';
 import { SourceError } from '../../../pipeline/sources/types.ts';
 import { collect, tempDir, writeImage, writeParquet, writeText } from './fixtures.ts';
-import { MemoryStorage } from './memory-storage.ts';
+import { MemoryStorage } from '../../helpers/memory-storage.ts';
 
 let t: ReturnType<typeof tempDir>;
 before(async () => {

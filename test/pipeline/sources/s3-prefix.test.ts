@@ -5,7 +5,7 @@ import { planShards } from '../../../pipeline/sources/plan.ts';
 import { parseS3Url, S3PrefixSource } from '../../../pipeline/sources/s3-prefix.ts';
 import { SourceError } from '../../../pipeline/sources/types.ts';
 import { collect } from './fixtures.ts';
-import { MemoryStorage } from './memory-storage.ts';
+import { MemoryStorage } from '../../helpers/memory-storage.ts';
 
 // Most cases run the source over the Storage interface (counting pages); the last one on s3rver.
 test('lists image keys under a prefix, page by page, as s3:// URIs', async () => {
