@@ -270,7 +270,7 @@ try {
 
   // one process per model queue (detection and captioning side by side on 2 cores); merge and train share one
   const queues = [['detect'], ['caption'], ['merge', 'train'], ...(specialists.ocr ? [['ocr']] : [])];
-  workers.push(startWorkers(queues, { config: configFile, logDir, env }));
+  workers.push(startWorkers(queues, { config: configFile, logDir, env, registry }));
   say(`workers: ${queues.map((q) => q.join('+')).join(', ')} (logs ${logDir})`);
 
   const runArgs = [

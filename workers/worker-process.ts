@@ -7,6 +7,7 @@ import { DEFAULT_WORKER_POLICY, type WorkerPolicy } from '../pipeline/engine/pol
 import { ALL_QUEUES } from '../pipeline/engine/stages.ts';
 import { createLogger } from '../pipeline/log.ts';
 import { TRAIN_QUEUE, trainProcessor } from '../pipeline/train/train-job.ts';
+import { registryDir } from '../specialists/registry/registry.ts';
 
 /** Every queue a worker can serve: the shard stages' and the training stage's. */
 const WORKER_QUEUES = [...ALL_QUEUES, TRAIN_QUEUE];
@@ -33,7 +34,14 @@ export function queueNames(list: string): string[] {
  */
 export async function runWorkerProcess(
   config: EngineConfig,
-  opts: { queues: string[]; concurrency: number; policy?: Partial<WorkerPolicy>; topUpEveryMs?: number },
+  opts: {
+    queues: string[];
+    concurrency: number;
+    policy?: Partial<WorkerPolicy>;
+    topUpEveryMs?: number;
+    /** The registry train jobs write to; a job naming another path is refused (train-job.ts). */
+    registry?: string;
+  },
 ): Promise<void> {
   const log = createLogger({ name: 'fld-worker' });
   const policy = { ...DEFAULT_WORKER_POLICY, ...opts.policy };
@@ -43,7 +51,10 @@ export async function runWorkerProcess(
   const workerName = `${hostname()}:${process.pid}`;
   const workers = opts.queues.map((name) => {
     // a training job runs for minutes to hours in a child process; BullMQ renews its lock meanwhile
-    const processor = name === TRAIN_QUEUE ? trainProcessor(config) : shardProcessor(q, policy.lockDuration);
+    const processor =
+      name === TRAIN_QUEUE
+        ? trainProcessor(config, opts.registry ?? registryDir())
+        : shardProcessor(q, policy.lockDuration);
     const w = new Worker(name, processor, {
       name: workerName,
       connection: q.redis,

@@ -107,7 +107,7 @@ export function register(program: Command): void {
               const r = spawnSync(process.execPath, [FLD_BIN, ...s.args], { stdio: 'inherit', env });
               if (r.status !== 0) throw fail(`demo: step "${s.name}" failed (exit ${r.status ?? r.signal})`);
             } else if (s.kind === 'workers') {
-              const group = startWorkers(s.queues, { config: plan.configFile, logDir, env });
+              const group = startWorkers(s.queues, { config: plan.configFile, logDir, env, registry: plan.registry });
               workers.push(group);
               for (const p of group.procs)
                 say(`  fld worker --queues ${p.queues.join(',')}  (pid ${p.pid}, log ${p.log})`);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registryDir } from '../../specialists/registry/registry.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { wholeOption } from './whole-option.ts';
 
@@ -18,6 +19,10 @@ export function register(program: Command): void {
     .option('--stalled-interval <ms>', 'how often to look for jobs whose worker died', '30000')
     .option('--max-stalled-count <n>', 'stalls a job may have before it fails', '2')
     .option('--config <file>', 'config file')
+    .option(
+      '--registry <dir>',
+      'model registry the train queue writes to; a train job may name no path outside it (default: $FLD_MODELS or .fld/models)',
+    )
     .action(
       async (o: {
         queues: string;
@@ -26,6 +31,7 @@ export function register(program: Command): void {
         stalledInterval: string;
         maxStalledCount: string;
         config?: string;
+        registry?: string;
       }) => {
         // The CLI is the program's top: it may start a worker process, which pipeline code never imports.
         const { queueNames, runWorkerProcess } = await import('../../workers/worker-process.ts');
@@ -36,7 +42,12 @@ export function register(program: Command): void {
           stalledInterval: num('--stalled-interval', o.stalledInterval, 100),
           maxStalledCount: num('--max-stalled-count', o.maxStalledCount, 0),
         };
-        await runWorkerProcess(await loadConfig(o.config), { queues: queueNames(o.queues), concurrency, policy });
+        await runWorkerProcess(await loadConfig(o.config), {
+          queues: queueNames(o.queues),
+          concurrency,
+          policy,
+          registry: registryDir(o.registry),
+        });
       },
     );
 }

@@ -28,7 +28,7 @@ const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null
  */
 export function startWorkers(
   sets: string[][],
-  opts: { config: string; logDir: string; env: NodeJS.ProcessEnv; concurrency?: number },
+  opts: { config: string; logDir: string; env: NodeJS.ProcessEnv; concurrency?: number; registry?: string },
 ): WorkerGroup {
   const procs: WorkerProc[] = sets.map((queues) => {
     const log = join(opts.logDir, `worker-${queues.join('+')}.log`);
@@ -44,6 +44,7 @@ export function startWorkers(
         String(opts.concurrency ?? 1),
         '--config',
         opts.config,
+        ...(opts.registry ? ['--registry', opts.registry] : []),
       ],
       { env: opts.env, stdio: ['ignore', fd, fd] },
     );

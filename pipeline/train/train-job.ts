@@ -1,3 +1,4 @@
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Queue, QueueEvents, UnrecoverableError, type Job } from 'bullmq';
 import { z } from 'zod';
 import type { EngineConfig } from '../../schemas/config.ts';
@@ -31,7 +32,7 @@ export const TrainJob = z
     init: z.string().min(1).nullable().default(null),
     steps: z.number().int().min(1).nullable().default(null),
     timeoutS: z.number().positive().nullable().default(null),
-    /** Registry folder; null: the worker's (FLD_MODELS or .fld/models). */
+    /** Registry folder; null: the worker's. Any other folder than the worker's own is refused (`jobPaths`). */
     registry: z.string().min(1).nullable().default(null),
   })
   .strict();
@@ -47,18 +48,48 @@ export type TrainProgress = Record<string, unknown>;
 
 const REASON = /^\[(bad-input|trainer-exit|timeout|bad-model)\] /;
 
+/**
+ * A job is data anyone with access to Redis can write, so the paths it names are not trusted: the
+ * registry must be the worker's own (`fld worker --registry`, else $FLD_MODELS or .fld/models) and an
+ * init that is a path must lie inside it (a registered name is looked up there anyway). The trainer
+ * reads the init folder and writes into the registry, so either path chosen by a job would let it
+ * read or write anywhere the worker can.
+ */
+export function jobPaths(d: TrainJob, workerRegistry: string, what: string): { registry: string; init: string | null } {
+  const home = resolve(workerRegistry);
+  if (d.registry !== null && resolve(d.registry) !== home)
+    throw new TrainStageError(
+      'bad-input',
+      `${what}: registry ${d.registry} is not this worker's registry ${home} (start the worker with --registry ${d.registry}, or leave the job's registry out)`,
+    );
+  if (
+    d.init !== null &&
+    (isAbsolute(d.init) || d.init.includes('/') || d.init.includes(sep) || d.init.startsWith('.'))
+  ) {
+    const rel = relative(home, resolve(home, d.init));
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+      throw new TrainStageError(
+        'bad-input',
+        `${what}: init ${d.init} is outside this worker's registry ${home} (register the model there, then name it)`,
+      );
+  }
+  return { registry: home, init: d.init };
+}
+
 /** The worker side: trainRound with every trainer line in the job log and each progress event as the job's progress. */
-export function trainProcessor(config: EngineConfig) {
+export function trainProcessor(config: EngineConfig, workerRegistry: string = registryDir()) {
   return async (job: Job): Promise<TrainResult> => {
-    const d = validate(TrainJob, job.data, `job ${job.id} on ${job.queueName}`);
+    const what = `job ${job.id} on ${job.queueName}`;
     try {
+      const d = validate(TrainJob, job.data, what);
+      const paths = jobPaths(d, workerRegistry, what);
       return await trainRound({
         config,
         collection: d.collection,
         round: d.round,
         family: d.family,
-        registry: d.registry ?? registryDir(),
-        init: d.init,
+        registry: paths.registry,
+        init: paths.init,
         steps: d.steps,
         timeoutS: d.timeoutS ?? undefined,
         onLine: async (l) => {

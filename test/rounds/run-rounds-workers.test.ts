@@ -50,7 +50,7 @@ before(async () => {
   env = await makeEnv(CONFIG);
   const localConfig = join(world.dir, 'local.config.json');
   writeFileSync(localConfig, JSON.stringify({ ...CONFIG, storage: localData() }));
-  const worker = env.startWorker('merge,detect,caption,train');
+  const worker = env.startWorker('merge,detect,caption,train', ['--registry', registry()]);
   local = await fld(args(localConfig, join(world.dir, 'local-models')), { cwd: world.dir }).done;
 
   const first = fld(args(env.configFile, registry(), ['--workers']), { cwd: env.dir });

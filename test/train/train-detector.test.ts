@@ -163,7 +163,7 @@ test('a second run is a no-op: in this process, through trainDetectorRound, and 
   });
   assert.equal(direct.resumed, true);
   assert.equal(direct.model, 'w-detector-round-0');
-  env.startWorker('train');
+  env.startWorker('train', ['--registry', registry()]);
   const queued = JSON.parse(
     (
       await ok([

@@ -29,7 +29,7 @@ async function trainEnv(trainCommand: string): Promise<Env> {
   const storage = openStorage(env.config.storage);
   await writeFixtureRound(storage, join(env.dir, 'images'));
   await storage.close();
-  env.startWorker('train');
+  env.startWorker('train', ['--registry', join(env.dir, 'models')]);
   return env;
 }
 
@@ -116,4 +116,20 @@ test('bad input exits 2 naming it, through the job (no such round) and with --lo
   const steps = await train(env, '--local', '--steps', '0');
   assert.equal(steps.code, 2);
   assert.match(steps.stderr, /--steps must be a whole number >= 1, got "0"/);
+});
+
+test("a job that names a registry or an init path outside the worker's registry fails as bad input, and nothing is trained", async () => {
+  const env = envs[1] ?? (await trainEnv(TINY_TRAINER));
+  const outside = join(env.dir, 'elsewhere');
+  const otherRegistry = await train(env, '--registry', outside, '--steps', '5');
+  assert.equal(otherRegistry.code, 2, otherRegistry.stderr);
+  assert.match(otherRegistry.stderr, /registry .*elsewhere is not this worker's registry .*models/);
+  assert.ok(!existsSync(outside), 'nothing written to the job-chosen registry');
+  const initPath = await train(env, '--init', '/etc', '--steps', '5');
+  assert.equal(initPath.code, 2, initPath.stderr);
+  assert.match(initPath.stderr, /init \/etc is outside this worker's registry/);
+  const sneaky = await train(env, '--init', '../elsewhere', '--steps', '5');
+  assert.equal(sneaky.code, 2, sneaky.stderr);
+  assert.match(sneaky.stderr, /init \.\.\/elsewhere is outside this worker's registry/);
+  assert.ok(!existsSync(join(env.config.storage, layout.train(COLLECTION, 0))), 'no training marker');
 });
