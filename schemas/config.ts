@@ -23,6 +23,15 @@ export const EngineConfig = z
       .default('redis://127.0.0.1:6379'),
     /** PEM file of the CA that signed the Redis server's certificate (rediss:// only); null uses the system CAs. Env: FLD_REDIS_CA. @default null */
     redisCa: z.string().min(1).nullable().default(null),
+    /**
+     * The secret `fld dashboard` asks for (Bearer header, or `?token=` once, then a cookie); beyond
+     * loopback one is generated and printed when none is set. Env: FLD_DASHBOARD_TOKEN. @default null
+     */
+    dashboardToken: z
+      .string()
+      .min(16, 'must be at least 16 characters (a guessable token protects nothing)')
+      .nullable()
+      .default(null),
     /** Hash tag shared by all queues of a flow, so they work on Redis Cluster. @default "{fld}" */
     queuePrefix: z
       .string()
@@ -79,4 +88,5 @@ export const ENV_OVERRIDES: Record<string, keyof EngineConfig> = {
   FLD_STORAGE: 'storage',
   REDIS_URL: 'redis',
   FLD_REDIS_CA: 'redisCa',
+  FLD_DASHBOARD_TOKEN: 'dashboardToken',
 };

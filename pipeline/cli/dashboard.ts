@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--port <P>', 'port to listen on (0 picks a free one)', wholeNumber('a port', 65535), 3000)
     .option(
       '--host <addr>',
-      'address to bind; beyond loopback every request needs a token ($FLD_DASHBOARD_TOKEN, else one is generated and printed)',
+      'address to bind; beyond loopback every request needs a token (config dashboardToken / $FLD_DASHBOARD_TOKEN, else one is generated and printed)',
       '127.0.0.1',
     )
     .option(
@@ -62,7 +62,7 @@ export function register(program: Command): void {
       const root = (opts.root ?? config.storage).replace(/^file:\/\//, '');
       const { startDashboard } = await import('../dashboard/server.ts');
       const { isLoopback, newToken } = await import('../dashboard/guard.ts');
-      const given = process.env.FLD_DASHBOARD_TOKEN || null;
+      const given = config.dashboardToken;
       const token = given ?? (isLoopback(opts.host) ? null : newToken());
       const dash = await startDashboard({
         redisUrl: config.redis,
@@ -84,11 +84,11 @@ export function register(program: Command): void {
       );
       if (token && !given)
         process.stdout.write(
-          `  token (generated; set FLD_DASHBOARD_TOKEN to choose one): ${token}\n  open once: ${dash.url}?token=${token}\n`,
+          `  token (generated; set dashboardToken in the config or FLD_DASHBOARD_TOKEN to choose one): ${token}\n  open once: ${dash.url}?token=${token}\n`,
         );
       else if (token)
         process.stdout.write(
-          '  token: from FLD_DASHBOARD_TOKEN (open the URL with ?token=<it> once, or send Authorization: Bearer <it>)\n',
+          '  token: from the config (dashboardToken / FLD_DASHBOARD_TOKEN; open the URL with ?token=<it> once, or send Authorization: Bearer <it>)\n',
         );
       process.stdout.write('  Ctrl-C stops it.\n');
       await new Promise<void>((resolve) => {

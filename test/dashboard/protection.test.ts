@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,4 +225,28 @@ test('bound beyond loopback, every request needs the token it printed (Bearer, o
   } finally {
     assert.equal(await d.stop(), 0, d.output());
   }
+});
+
+test('a token set in the config file is the one asked for, is not printed, and a short one stops the command', async () => {
+  const token = randomBytes(24).toString('hex');
+  const cfg = join(base, 'dash.config.json');
+  writeFileSync(cfg, JSON.stringify({ storage: root, dashboardToken: token }));
+  const d = await startDashboardChild(['--queue-prefix', prefix, '--config', cfg, '--host', '0.0.0.0']);
+  try {
+    const url = d.url.replace('0.0.0.0', '127.0.0.1');
+    // the URL line comes first; the rest of the banner follows it
+    for (let i = 0; i < 100 && !d.output().includes('Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.doesNotMatch(d.output(), new RegExp(token));
+    assert.match(d.output(), /token: from the config/);
+    assert.equal((await send(`${url}queues/api/queues`)).status, 401);
+    const ok = await send(`${url}queues/api/queues`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(ok.status, 200);
+  } finally {
+    assert.equal(await d.stop(), 0, d.output());
+  }
+  writeFileSync(cfg, JSON.stringify({ storage: root, dashboardToken: 'short' }));
+  await assert.rejects(
+    startDashboardChild(['--queue-prefix', prefix, '--config', cfg, '--host', '0.0.0.0']),
+    /dashboardToken.*at least 16 characters/,
+  );
 });
