@@ -1,26 +1,37 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { ColumnType } from '../../schemas/columns.ts';
 import { SCHEMA_VERSION, checkSchemaVersion } from '../../schemas/version.ts';
+import { encodeColumns } from '../shards/encode.ts';
+import { parquetSchema } from '../shards/parquet-schema.ts';
+import { writeAtomic } from './files.ts';
 
 /**
- * The world's one door to Parquet, through DuckDB: rows go to a temporary JSONL file, DuckDB copies
- * them to Parquet with explicit column types, and the file is renamed into place. The project's own
- * shard writer is being chosen on another branch; swapping it in means changing only this file.
+ * The world's one door to Parquet. Files are written by the engine's shard writer
+ * (pipeline/shards/encode.ts, docs/decisions.md "Parquet shards") and read back through DuckDB, a
+ * reader independent of that writer.
  */
 export interface Column {
   name: string;
-  /** DuckDB type of the column as stored, e.g. 'VARCHAR', 'DOUBLE[]', 'INTEGER'. */
+  /** The type DuckDB reads the column back as: 'VARCHAR', 'INTEGER', 'DOUBLE', or a list of one of them ('DOUBLE[]'). */
   type: string;
-  /** Binary values are passed as base64 text; 'blob' stores a BLOB, 'image' a {bytes, path} struct (HF datasets image). */
-  binary?: 'blob' | 'image';
+}
+
+const LEAVES: Record<string, ColumnType> = { VARCHAR: 'string', INTEGER: 'int32', DOUBLE: 'double' };
+
+function columnType(type: string): ColumnType {
+  if (type.endsWith('[]')) return { list: columnType(type.slice(0, -2)) };
+  const leaf = LEAVES[type];
+  if (!leaf)
+    throw new Error(
+      `writeParquet: column type ${JSON.stringify(type)} is none of ${Object.keys(LEAVES).join(', ')} or a list of one`,
+    );
+  return leaf;
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 async function withDuck<T>(fn: (run: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
-  // One thread keeps row order and the bytes of the file the same from run to run.
+  // One thread keeps the rows in file order.
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await instance.connect();
   try {
@@ -32,8 +43,8 @@ async function withDuck<T>(fn: (run: (sql: string) => Promise<Record<string, unk
 }
 
 /**
- * Writes rows to `file` (temp then rename) with `schema_version` and any `metadata` as Parquet
- * key-value metadata. Binary column values must be Buffers.
+ * Writes rows to `file` (temp then rename), with `schema_version` and any `metadata` as Parquet
+ * key-value metadata. Every column may hold nulls, as in a table; list elements may not.
  */
 export async function writeParquet(
   file: string,
@@ -41,52 +52,9 @@ export async function writeParquet(
   rows: Record<string, unknown>[],
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  const tmpDir = mkdtempSync(join(dirname(file), '.tmp-parquet-'));
-  try {
-    const jsonl = join(tmpDir, 'rows.jsonl');
-    const lines = rows.map((r) => {
-      const o: Record<string, unknown> = {};
-      for (const c of columns) {
-        const v = r[c.name];
-        if (c.binary === 'blob') o[c.name] = (v as Buffer).toString('base64');
-        else if (c.binary === 'image') {
-          const img = v as { bytes: Buffer; path: string };
-          o[c.name] = { bytes: img.bytes.toString('base64'), path: img.path };
-        } else o[c.name] = v;
-      }
-      return JSON.stringify(o);
-    });
-    writeFileSync(jsonl, lines.length ? lines.join('\n') + '\n' : '');
-    const readTypes = columns
-      .map(
-        (c) =>
-          `${ident(c.name)}: ${quote(c.binary === 'blob' ? 'VARCHAR' : c.binary === 'image' ? 'STRUCT(bytes VARCHAR, path VARCHAR)' : c.type)}`,
-      )
-      .join(', ');
-    const select = columns
-      .map((c) => {
-        const n = ident(c.name);
-        if (c.binary === 'blob') return `from_base64(${n}) AS ${n}`;
-        if (c.binary === 'image') return `struct_pack(bytes := from_base64(${n}.bytes), path := ${n}.path) AS ${n}`;
-        return `CAST(${n} AS ${c.type}) AS ${n}`;
-      })
-      .join(', ');
-    const part = join(tmpDir, 'out.parquet');
-    await withDuck(async (run) => {
-      const source = rows.length
-        ? `read_json(${quote(jsonl)}, format = 'newline_delimited', columns = {${readTypes}})`
-        : `(SELECT ${columns.map((c) => `NULL::${c.binary === 'image' ? 'STRUCT(bytes VARCHAR, path VARCHAR)' : c.binary ? 'VARCHAR' : c.type} AS ${ident(c.name)}`).join(', ')} LIMIT 0)`;
-      const kv = Object.entries({ schema_version: String(SCHEMA_VERSION), ...metadata })
-        .map(([k, v]) => `${ident(k)}: ${quote(v)}`)
-        .join(', ');
-      await run(
-        `COPY (SELECT ${select} FROM ${source}) TO ${quote(part)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {${kv}})`,
-      );
-    });
-    renameSync(part, file);
-  } finally {
-    rmSync(tmpDir, { recursive: true, force: true });
-  }
+  const schema = parquetSchema(columns.map((c) => ({ name: c.name, type: columnType(c.type), nullable: true })));
+  const bytes = encodeColumns(schema, rows, { schema_version: String(SCHEMA_VERSION), ...metadata });
+  writeAtomic(file, bytes);
 }
 
 /** Reads a whole Parquet file as plain JavaScript rows (lists as arrays, BLOBs as Uint8Array), refusing an unknown schema_version. */
