@@ -1,6 +1,6 @@
 /**
  * Florence-2 training targets: (prefix, suffix) pairs whose suffix is what the model should generate,
- * with `<loc_N>` tokens from `loc-codec.ts` (florence2.md section 5). The suffix carries no `<s>`/`</s>`.
+ * with `<loc_N>` tokens from `loc-codec.ts` (docs/florence2-formats.md section 5). The suffix carries no `<s>`/`</s>`.
  *
  * Ordering, so that the same annotations always give the same bytes:
  * - boxes and quads are sorted in reading order of their quantised top-left corner: y bin, then x bin,
@@ -198,7 +198,7 @@ export type RegionTask = (typeof REGION_TASKS)[number];
 
 /**
  * `<REGION_TO_X><4 locs>` -> `text<4 locs>`. The suffix echoes the region's loc tokens by default
- * because pretrained Florence-2 does (florence2.md sections 4-5); `echoLocs: false` gives the bare text.
+ * because pretrained Florence-2 does (docs/florence2-formats.md sections 4-5); `echoLocs: false` gives the bare text.
  */
 export function regionExample(
   task: RegionTask,

@@ -1,5 +1,5 @@
 /**
- * Florence-2 task tokens, their English prompts and post-processing types (florence2.md section 3).
+ * Florence-2 task tokens, their English prompts and post-processing types (docs/florence2-formats.md section 3).
  * A model's `preprocessor_config.json` may carry its own three maps; `taskTableFromConfig` reads them
  * and falls back to `DEFAULT_TASKS` for what it lacks.
  */

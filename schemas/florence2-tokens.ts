@@ -3,7 +3,7 @@
  * removal of sequence tokens, and the split of generated text into runs of `<loc_N>` tokens.
  */
 
-/** Florence-2 special tokens other than `<loc_N>` (florence2.md section 2) plus the BART ones. */
+/** Florence-2 special tokens other than `<loc_N>` (docs/florence2-formats.md section 2) plus the BART ones. */
 export const SPECIAL_TOKENS: readonly string[] = [
   '<s>',
   '</s>',

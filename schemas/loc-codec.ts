@@ -1,5 +1,5 @@
 /**
- * The `<loc_N>` codec of Florence-2 (florence2.md section 4, from MSP `BoxQuantizer` /
+ * The `<loc_N>` codec of Florence-2 (docs/florence2-formats.md section 4, from MSP `BoxQuantizer` /
  * `CoordinatesQuantizer`): 1000 bins per axis, floor quantisation clamped to 0..999, dequantisation at
  * the bin centre without clamping. Coordinates are absolute pixels of the original image.
  */

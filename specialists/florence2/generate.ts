@@ -1,5 +1,5 @@
 /**
- * Encoder and decode loop over the four sessions (florence2.md section 1). Encoder input is
+ * Encoder and decode loop over the four sessions (docs/florence2-formats.md section 1). Encoder input is
  * concat(image_features, embed(prompt ids)) with mask = ones + prompt mask; the merged decoder runs
  * step 0 with `use_cache_branch` false and zero-length past tensors, then true with only the last
  * token, keeping step 0's encoder KV. Rows that finish leave the batch (their KV rows are dropped),

@@ -1,5 +1,5 @@
 /**
- * A Florence-2 model folder in the public ONNX layout (florence2.md section 1): the four graphs under
+ * A Florence-2 model folder in the public ONNX layout (docs/florence2-formats.md section 1): the four graphs under
  * `onnx/` with a dtype suffix, and the JSON configs. Every size and id is read from here.
  */
 import { readFile } from 'node:fs/promises';

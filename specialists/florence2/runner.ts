@@ -19,7 +19,7 @@ import {
 import { Florence2Tokenizer } from './tokenizer.ts';
 
 export interface Florence2RunnerOptions {
-  /** File suffix per florence2.md section 1: one dtype or one per graph (default fp32). */
+  /** File suffix per docs/florence2-formats.md section 1: one dtype or one per graph (default fp32). */
   dtype?: DtypeChoice;
   threads?: ThreadOptions;
   /** Prompts per decoder batch (default 8); beam search runs num_beams rows per prompt. */

@@ -50,7 +50,7 @@ interface Boxes {
 }
 
 function tjs(text: string, type: BoxType, size: ImageSize): Boxes {
-  // TJS takes [width, height] (its JSDoc says height x width; florence2.md section 4).
+  // TJS takes [width, height] (its JSDoc says height x width; docs/florence2-formats.md section 4).
   const r = TJS.post_process_generation(text, TASK[type], [size.width, size.height])[TASK[type]] as {
     labels: string[];
     bboxes?: number[][];
@@ -297,7 +297,7 @@ const CASES: Case[] = [
     tjs: { labels: ['car'], bins: [B1] },
     ignored: 1,
   },
-  // Out-of-vocabulary bins: read as numbers, not clamped (florence2.md section 4).
+  // Out-of-vocabulary bins: read as numbers, not clamped (docs/florence2-formats.md section 4).
   {
     type: 'description_with_bboxes',
     text: `car${L(1000, 5, 999, 1000)}`,

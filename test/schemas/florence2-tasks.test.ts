@@ -9,7 +9,7 @@ import {
   taskTableFromConfig,
 } from '../../schemas/florence2-tasks.ts';
 
-test('the default table holds the 15 tasks of florence2.md section 3', () => {
+test('the default table holds the 15 tasks of docs/florence2-formats.md section 3', () => {
   assert.equal(DEFAULT_TASKS.size, 15);
   assert.equal(DEFAULT_TASKS.get('<OD>')?.prompt, 'Locate the objects with category name in the image.');
   assert.equal(postProcessingOf('<OCR_WITH_REGION>'), 'ocr');

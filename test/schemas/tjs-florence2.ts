@@ -16,7 +16,7 @@ export function tjsFlorence2Processor(): Florence2Processor {
     maps.tasks_answer_post_processing_type[s.token] = s.postProcessing;
     (s.takesInput ? maps.task_prompts_with_input : maps.task_prompts_without_inputs)[s.token] = s.prompt;
   }
-  // The onnx-community preprocessor_config.json values (florence2.md section 1) plus the task maps.
+  // The onnx-community preprocessor_config.json values (docs/florence2-formats.md section 1) plus the task maps.
   const config = {
     do_resize: true,
     size: { height: 768, width: 768 },

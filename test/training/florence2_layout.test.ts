@@ -63,7 +63,7 @@ before(() => {
   pre = JSON.parse(readFileSync(join(dir, 'preprocessor_config.json'), 'utf8'));
 });
 
-/** The I/O that florence2.md section 1 publishes, with this folder's sizes read from config.json. */
+/** The I/O that docs/florence2-formats.md section 1 publishes, with this folder's sizes read from config.json. */
 function expectedIO(cfg: any, pre: any): Record<(typeof GRAPHS)[number], { inputs: Meta[]; outputs: Meta[] }> {
   const t = cfg.text_config;
   const D = t.d_model,

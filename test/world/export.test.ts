@@ -40,7 +40,7 @@ test('<loc_N> follows the floor rule with clamping', () => {
   assert.equal(quantise(255.99, 256), 999);
   assert.equal(quantise(256, 256), 999);
   assert.equal(quantise(-4, 256), 0);
-  // florence2.md: on a 640 x 480 image, 34.24 px is bin 53 (its centre dequantises back to 34.24).
+  // docs/florence2-formats.md section 4: on 640 x 480, 34.24 px is bin 53 (its centre dequantises back to 34.24).
   assert.equal(quantise(34.24, 640), 53);
   assert.equal(locTokens([34.24, 160.08, 597.44, 371.76], 640, 480), '<loc_53><loc_333><loc_933><loc_774>');
 });
