@@ -1,4 +1,4 @@
-"""The Python-only mini-loop that sets the demo world's noise knobs and training budgets (issue 6):
+"""The Python-only mini-loop that sets the demo world's noise knobs and training budgets:
 
     world (train) --noisy labels--> export --train--> detector D0 + Florence-2-layout F0 (round 0)
     D0/F0 label unlabelled world images --> export --retrain from D0/F0--> D1/F1 (round 1)
@@ -54,7 +54,7 @@ def train(*args: str) -> None:
         err = proc.stderr.read()
     if proc.returncode != 0:
         raise RuntimeError(f"training.train {' '.join(args)} failed ({proc.returncode}): {err.strip()[-2000:]}")
-    done = [json.loads(l) for l in lines if l.startswith("{")]
+    done = [json.loads(line) for line in lines if line.startswith("{")]
     progress("trained", out=args[args.index("--out") + 1], eval=next((d for d in done if d["event"] == "eval"), None),
              seconds=next((d["seconds"] for d in done if d["event"] == "done"), None))
 

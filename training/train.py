@@ -14,7 +14,6 @@ is the same on either (weights saved and ONNX exported from the CPU).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import List, Optional
 

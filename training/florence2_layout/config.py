@@ -2,7 +2,7 @@
 
 Every size the model or a runner needs is written here and read back from here: image size, mean and
 std, token ids, layer and head counts. Defaults are the demo model's (small enough to train on 2 CPU
-cores); the real Florence-2-base numbers are in `/work/shared/florence2.md` section 1 for comparison.
+cores); the real Florence-2-base numbers are in `docs/florence2-formats.md` section 1 for comparison.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .tokenizer import ByteTokenizer
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
 
-# florence2.md section 3: the same strings the real processor carries.
+# docs/florence2-formats.md section 3: the same strings the real processor carries.
 TASK_PROMPTS_WITHOUT_INPUTS = {
     "<OCR>": "What is the text in the image?",
     "<OCR_WITH_REGION>": "What is the text in the image, with regions?",

@@ -1,5 +1,6 @@
 """Reference decoding with the PyTorch model: greedy and beam search, with the KV cache, the way the
-ONNX runner decodes (florence2.md section 1, decode loop). The TypeScript runner is checked against it.
+ONNX runner decodes (docs/florence2-formats.md section 1, decode loop). The TypeScript runner is
+checked against it.
 
     /usr/bin/python3 -m training.florence2_layout.decode MODEL_DIR --sample OUT_DIR
 writes OUT_DIR/pixel_values.f32 (raw float32, [B,3,H,W]) and OUT_DIR/sample.json: the encoder inputs,

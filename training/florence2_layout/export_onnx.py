@@ -1,4 +1,4 @@
-"""Writes a model folder in the public Florence-2 ONNX layout (florence2.md section 1).
+"""Writes a model folder in the public Florence-2 ONNX layout (docs/florence2-formats.md section 1).
 
     /usr/bin/python3 -m training.florence2_layout.export_onnx OUT_DIR [--seed N] [--weights model.pt]
         [--dims dims.json] [--no-fp16]
@@ -21,7 +21,6 @@ from typing import Dict, List, Optional, Tuple
 
 import onnx
 import torch
-from onnx import TensorProto, helper
 
 from .config import ModelDims, dims_dict, generation_config, model_config, preprocessor_config
 from .model import Florence2Tiny
@@ -53,22 +52,36 @@ def kv_names(n_layers: int, prefix: str) -> List[str]:
 
 
 class _Vision(torch.nn.Module):
-    def __init__(self, m): super().__init__(); self.m = m
-    def forward(self, pixel_values): return self.m.encode_image(pixel_values)
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, pixel_values):
+        return self.m.encode_image(pixel_values)
 
 
 class _Embed(torch.nn.Module):
-    def __init__(self, m): super().__init__(); self.m = m
-    def forward(self, input_ids): return self.m.embed_tokens(input_ids)
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, input_ids):
+        return self.m.embed_tokens(input_ids)
 
 
 class _Encoder(torch.nn.Module):
-    def __init__(self, m): super().__init__(); self.m = m
-    def forward(self, inputs_embeds, attention_mask): return self.m.encode(inputs_embeds, attention_mask)
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, inputs_embeds, attention_mask):
+        return self.m.encode(inputs_embeds, attention_mask)
 
 
 class _DecoderNoPast(torch.nn.Module):
-    def __init__(self, m): super().__init__(); self.m = m
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
 
     def forward(self, inputs_embeds, encoder_hidden_states, encoder_attention_mask):
         logits, presents = self.m.decode(inputs_embeds, encoder_hidden_states, encoder_attention_mask)
@@ -77,7 +90,9 @@ class _DecoderNoPast(torch.nn.Module):
 
 
 class _DecoderWithPast(torch.nn.Module):
-    def __init__(self, m): super().__init__(); self.m = m
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
 
     def forward(self, inputs_embeds, encoder_attention_mask, *past_flat):
         past = [((past_flat[4 * i], past_flat[4 * i + 1]), (past_flat[4 * i + 2], past_flat[4 * i + 3]))

@@ -5,7 +5,7 @@
     concat(image_features, prompt embeds) -> encoder -> last_hidden_state [B, L, D]
     decoder(inputs_embeds, encoder states, past) -> logits [B, T, V], present key/values
 
-The trainer (issue 6) calls `forward` with labels; the exporter calls the four parts separately; the
+The trainer (training/trainer/train_florence2.py) calls `forward` with labels; the exporter calls the four parts separately; the
 reference decode (decode.py) calls the parts with the cache. All sizes come from `ModelDims`.
 """
 from __future__ import annotations

@@ -3,11 +3,11 @@
 The route optimum's `merge_decoders` takes, redone with plain `onnx` (optimum is not installable here):
 - outputs unified: the with-past decoder has no `present.*.encoder.*`, so its branch returns empty
   constant placeholders for them, as optimum does (batch axis 0, other dynamic axes 1); runners keep
-  the step-0 encoder entries (florence2.md section 1, decode loop);
+  the step-0 encoder entries (docs/florence2-formats.md section 1, decode loop);
 - initializers deduplicated by content and lifted to the outer graph, where both branches see them;
 - every value inside a branch prefixed, so names stay unique across the model (SSA);
 - branch outputs renamed and produced by their own node, never an outer-scope value returned directly
-  (the "Subgraph output is an outer scope value" load failure of florence2.md section 6).
+  (the "Subgraph output is an outer scope value" load failure of docs/florence2-formats.md section 6).
 """
 from __future__ import annotations
 

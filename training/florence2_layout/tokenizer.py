@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 BART_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
-# florence2.md section 2, in the real tokenizer's order (the misspelling is the real token's).
+# docs/florence2-formats.md section 2, in the real tokenizer's order (the misspelling is the real token's).
 FLORENCE2_TAGS = [
     "<od>", "</od>", "<ocr>", "</ocr>",
     "<cap>", "</cap>", "<ncap>", "</ncap>", "<dcap>", "</dcap>", "<grounding>", "</grounding>",
@@ -283,6 +283,7 @@ def main(argv: List[str]) -> int:
     merges learned from the JSON strings to OUT_JSON."""
     import os
     import sys
+
     from .config import construct_prompt
     if argv[0] == "learn":
         base = ByteTokenizer.from_file(argv[1])

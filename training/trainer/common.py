@@ -15,7 +15,8 @@ import torch
 from PIL import Image, ImageOps
 
 LOC_BINS = 1000
-# Florence-2 <OD> writes a class name once, then every box of that class (florence2.md): name(<4 locs>)+
+# Florence-2 <OD> writes a class name once, then every box of that class (docs/florence2-formats.md
+# section 4): name(<4 locs>)+
 OD_ITEM = re.compile(r"([^<]+)((?:<loc_\d+>)+)")
 LOC_NUM = re.compile(r"<loc_(\d+)>")
 
@@ -81,7 +82,7 @@ def run_steps(model, opt, steps: int, peak_lr: float, clip: float, step_loss, t0
     return curve
 
 def dequantise(bin_: int, size: float) -> float:
-    """The centre of a floor-rule bin (florence2.md section 4)."""
+    """The centre of a floor-rule bin (docs/florence2-formats.md section 4)."""
     return (bin_ + 0.5) * size / LOC_BINS
 
 

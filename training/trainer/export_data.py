@@ -36,7 +36,7 @@ def _check_locs(text: str, where: str, column: str) -> None:
     for m in LOC.finditer(text):
         if int(m.group(1)) > 999:
             raise ExportError(f"{where}: {column} has {m.group(0)}; location tokens run from <loc_0> to <loc_999> "
-                              "(floor quantisation, florence2.md section 4)")
+                              "(floor quantisation, docs/florence2-formats.md section 4)")
 
 
 def read_split(export: str, split: str, tasks: Optional[Sequence[str]] = None) -> List[Row]:

@@ -95,7 +95,7 @@ def draw(rng: random.Random, size: int) -> Tuple[Image.Image, str, str, List[flo
 
 
 def loc(v: float, size: int) -> int:
-    """Florence-2's floor quantisation of a pixel coordinate (florence2.md section 4)."""
+    """Florence-2's floor quantisation of a pixel coordinate (docs/florence2-formats.md section 4)."""
     return max(0, min(LOC_BINS - 1, int(v / size * LOC_BINS)))
 
 

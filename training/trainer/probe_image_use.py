@@ -1,4 +1,5 @@
-"""Does a Florence-2-layout model use its image? The yardstick for the captioner's image-blindness (issue 6).
+"""Does a Florence-2-layout model use its image? The yardstick for the captioner's image-blindness
+(docs/decisions.md, "Why the demo captioner ignored its image, and the cure").
 
     /usr/bin/python3 -m training.trainer.probe_image_use MODEL_DIR --export EXPORT [--heldout WORLD] [--rows 64] [--images 200]
 

@@ -1,7 +1,7 @@
 """Trains the demo Florence-2-layout model (training/florence2_layout) multitask on an export's rows
-and writes the model folder through the spike's exporter, so the layout is exactly the spike's, plus
-`metrics.json` and `fld-model.json`. `fit` is the training alone (on any device), `train` fits and
-writes the folder from the CPU."""
+and writes the model folder through training/florence2_layout's exporter, so the layout is exactly the
+one that exporter writes, plus `metrics.json` and `fld-model.json`. `fit` is the training alone (on any
+device), `train` fits and writes the folder from the CPU."""
 from __future__ import annotations
 
 import collections
@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from ..florence2_layout.config import ModelDims, construct_prompt, preprocessor_config
 from ..florence2_layout.model import Florence2Tiny, seq2seq_loss, shift_tokens_right
 from ..florence2_layout.tokenizer import ByteTokenizer, learn_merges
-from .common import LOC_NUM as LOC_TOKEN, OD_ITEM, ImageCache, progress, run_steps
+from .common import LOC_NUM as LOC_TOKEN
+from .common import OD_ITEM, ImageCache, progress, run_steps
 from .export_data import Row
 from .model_folder import staged, write_manifest
 
