@@ -1,5 +1,5 @@
 /**
- * The engine's overhead (issue 9, item 6) on the demo world (real PaddleOCR + merge through the
+ * The engine's overhead on the demo world (real PaddleOCR + merge through the
  * filters), round 0, same images, same batch size, same total threads in both configurations:
  *  - in process (the anchor): `runRoundLocal`, every stage of every shard in this process;
  *  - BullMQ: one `fld worker --queues ocr,merge --concurrency 1` process, real Redis, timed from

@@ -1,6 +1,6 @@
 /**
  * Runner equality on the trained demo Florence-2 model, 50 demo-world images x every task in its
- * fld-model.json (issue 7, "Must show"): our runner's greedy ids vs transformers.js `generate`
+ * fld-model.json: our runner's greedy ids vs transformers.js `generate`
  * (must be all equal), our greedy and beam (3) ids vs the PyTorch reference reading the PNG files
  * (floor: 95% equal); with the time each side took. Exit 1 if a floor is missed.
  * FLD_BENCH_F2_DIR (default models/demo-florence2), FLD_BENCH_IMAGES (default 50),

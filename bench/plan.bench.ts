@@ -1,5 +1,5 @@
 /**
- * Shard planning rate (issue 8): a 1,000,000-line JSONL manifest -> image records in shards of
+ * Shard planning rate: a 1,000,000-line JSONL manifest -> image records in shards of
  * 1000, ids from URIs, no image headers read, against the 20,000 images/s floor. Also: the same
  * with every file checked on disk (existence + confinement; 100k real empty files), CSV and
  * Parquet manifests of the same rows, and the bare read of the JSONL (readline + JSON.parse) as

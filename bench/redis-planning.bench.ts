@@ -1,5 +1,5 @@
 /**
- * Bounded Redis while planning (issue 9, item 5): `enqueueRound` (what `fld enqueue` runs) on a
+ * Bounded Redis while planning: `enqueueRound` (what `fld enqueue` runs) on a
  * 1,000,000-line JSONL manifest, planning only (no workers): image shards of 1000 written to a local
  * folder, every shard registered in Redis, the window's flows added. A private redis-server on a
  * loopback port is the only client, so its `used_memory` is ours alone: printed before, after, the

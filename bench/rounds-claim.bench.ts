@@ -89,7 +89,7 @@ const f2 = frozen.florence2;
 // the frozen caption recipe's trainer arguments (with its auxiliary <OD> grid loss and the encoder
 // kept out of the caption loss, which is what makes the captioner read its image), on the tasks the
 // claim reads: brief captions (brief F1), detailed and more detailed captions (round 1's detailed
-// recall; issue 11's Table 3 over model-written texts) and <OD> (box F1). Two threads: a training
+// recall; the paper's Table 3 over model-written texts) and <OD> (box F1). Two threads: a training
 // has the machine to itself (rounds are sequential); the world trainers run two side by side on one each.
 // No --max-target-tokens: the frozen recipe's 128 was sized for brief captions and <OD>; detailed texts
 // average 246 bytes (more detailed 567, 52% over 511), so labels may use the decoder's 512 positions (the trainer's

@@ -9,7 +9,7 @@ import { fld as fldAsync, makeEnv } from '../pipeline/engine/harness.ts';
 import { tempDir, writeImage } from '../pipeline/sources/fixtures.ts';
 
 /**
- * Issue 19 item 4, say what happened, through the real CLI on real files and the committed demo
+ * Saying what happened, through the real CLI on real files and the committed demo
  * detector: a folder with two photos, a zero-byte .png, a text file named .png and a PNG cut short
  * (its header reads, its pixels do not). `fld run` names the skipped and the failed files with their
  * reasons and counts, and prints a progress line per shard with images/s; `fld enqueue` names the

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir, writeImage } from '../pipeline/sources/fixtures.ts';
 
 /**
- * Issue 19 item 3, a user's own images, through the real CLI (`node bin/fld.js`) on real files and the
+ * A user's own images, through the real CLI (`node bin/fld.js`) on real files and the
  * committed demo detector (a real small ONNX model): a config with no specialist stops before any work;
  * a model folder that is not there names `fld models pull` and the catalogue; a demo-world model on
  * a folder that is no demo world warns once (and not on a world); a registry name in `specialists`

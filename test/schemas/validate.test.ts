@@ -82,7 +82,7 @@ test('an unknown schema_version is refused naming both versions', () => {
   assert.throws(() => checkSchemaVersion('shard x', 99), new RegExp(`shard x.*99.*${SCHEMA_VERSION}`));
 });
 
-// Issue 2: "an invalid record is rejected with the field named". One bad value per record kind,
+// An invalid record is rejected with the field named. One bad value per record kind,
 // manifest, done marker, job payload and config: the message names what was validated, the field's
 // path and the offending value, and a good value of the same record passes.
 const manifest = {

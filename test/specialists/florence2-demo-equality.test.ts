@@ -68,7 +68,7 @@ test('greedy: our runner equals transformers.js generate for every image and tas
     greedy.filter((g) => g.length <= STEPS).length >= 0.9 * greedy.length,
     'most outputs should finish before max_new_tokens',
   );
-  // Whether the model's outputs depend on the image is the model's quality (issue 6), not the runner's;
+  // Whether the model's outputs depend on the image is the model's quality, not the runner's;
   // said here because equality on a model that ignores its input checks the decode loop only.
   const distinct = new Set(greedy.map((g) => g.join())).size;
   if (distinct < Math.ceil(N / 2))

@@ -159,7 +159,7 @@ test('other dimensions (stride 16, d_model 64, 2 heads, 3 decoder layers) give t
   await checkIO(join(work, 'model'), ['']);
 });
 
-test('the issue-6 architecture knobs (pre-LN, BatchNorm stem, max global token) keep the layout and are written only when set', async () => {
+test('the later architecture knobs (pre-LN, BatchNorm stem, max global token) keep the layout and are written only when set', async () => {
   const work = mkdtempSync(join(tmpdir(), 'fld-f2-knobs-'));
   const knobs = { encoder_pre_ln: true, decoder_pre_ln: true, vision_stem: 'bn', global_token: 'max' };
   writeFileSync(join(work, 'dims.json'), JSON.stringify(knobs));

@@ -9,7 +9,7 @@ import { fld, makeEnv, makeWorld, quiet, roundShardHashes, undisturbedHashes } f
 import { startPlainRedis, type RedisServers } from './redis-servers.ts';
 
 /**
- * Redis lost in the middle of a round (issue 9, item 2), on a private redis-server started here on a
+ * Redis lost in the middle of a round, on a private redis-server started here on a
  * loopback port so FLUSHDB touches no one else's keys. The flush lands while OCR jobs are active and
  * the workers stay up (they must survive losing every queue key under them); `fld enqueue --resume`
  * then rebuilds the round from storage alone. The round must end exactly as an undisturbed run.

@@ -10,7 +10,7 @@ import { fld, makeEnv, makeWorld, quiet, roundShardHashes, undisturbedHashes } f
 import { rng } from '../../helpers/rng.ts'; // seeded, so the kill schedule (delays, victims) is reproducible
 
 /**
- * Workers SIGKILLed mid-job, again and again (issue 9, item 1). Three `fld worker` processes serve
+ * Workers SIGKILLed mid-job, again and again. Three `fld worker` processes serve
  * OCR and merge; at seeded random moments the test picks an active job, kills the process that holds
  * it (BullMQ's `processedBy` names host:pid) and starts a replacement. Each kill counts only if the
  * job was still active after the process died (it did not finish in between), so every counted kill

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { fld, makeEnv, makeWorld, quiet, REDIS, roundRows } from './harness.ts';
 
 /**
- * A shard job in hand (issue 8, Build 3): real PaddleOCR over a shard of 60 images in mini-batches
+ * A shard job in hand: real PaddleOCR over a shard of 60 images in mini-batches
  * of 4. While it runs, its BullMQ progress says how many images are done and its lock is renewed by
  * the stage heartbeat (the default 300 s lock: BullMQ's own renewal only extends a lock held over
  * 75 s, so in a job's first seconds a rising lock TTL is the heartbeat). SIGTERM then lands mid-job: the worker
