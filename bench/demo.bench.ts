@@ -4,7 +4,7 @@
  * reads its step timings; anchor: round 0 of the same world in one process (`fld run`, no Redis, no
  * workers; before and after the demo), so the ratio is what the worker processes (start-up, model
  * load), the queue and the polling cost over the bare stages on a 120-image round.
- * The issue's budget for the whole demo is 15 minutes on 2 cores.
+ * The whole demo's budget is 15 minutes on 2 cores.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -490,7 +490,7 @@ try {
       }
     }
   }
-  // the issue's anchor: the specialists' round 0 as shipped (one global threshold, no verified set), held-out
+  // the claim's anchor: the specialists' round 0 as shipped (one global threshold, no verified set), held-out
   const asShipped = shipped?.annotated ?? q[0]!.held_out!;
   for (const [what, anchor, v] of [
     ['box F1', asShipped.boxes.f1, (s: RoundQuality) => s.held_out!.boxes.f1],
