@@ -83,3 +83,14 @@ export const CollectionPlan = z.object({
   created_at: z.iso.datetime(),
 });
 export type CollectionPlan = z.infer<typeof CollectionPlan>;
+
+/** The fields that make two plans of one round different plans (created_at is not one). */
+export const ROUND_PLAN_FIELDS = [
+  'specialists',
+  'filters',
+  'batchSize',
+  'window',
+  'jobs',
+  'acceptance',
+  'refine',
+] as const;

@@ -1,5 +1,6 @@
 import { newStats, countKept, countDropped, type FilterStats } from '../stats.ts';
 import type { BoxArrays } from './arrays.ts';
+import { orderedBoxes, suppress } from './suppress.ts';
 
 /**
  * Non-maximum suppression with torchvision's semantics (torchvision/csrc/ops/cpu/nms_kernel.cpp):
@@ -7,9 +8,9 @@ import type { BoxArrays } from './arrays.ts';
  * box is strictly greater than `iouThreshold`. Arithmetic is float32 like torchvision's on float32
  * tensors (every operation rounded with Math.fround), so the kept set is the same bit for bit.
  * Ties in score: the lower input index comes first (a stable descending sort).
- * Returns the kept indexes in decreasing score order, as torchvision.ops.nms does.
+ * Returns the kept indexes in decreasing score order, as torchvision.ops.nms does. The suppression
+ * itself (and why it may skip pairs) is in `suppress.ts`.
  */
-const f = Math.fround;
 
 /** Indexes of `scores` sorted by decreasing score, ties by increasing index. */
 export function orderByScore(scores: ArrayLike<number>, subset?: ArrayLike<number>): Int32Array {
@@ -25,59 +26,16 @@ export function orderByScore(scores: ArrayLike<number>, subset?: ArrayLike<numbe
   });
 }
 
-function suppress(xyxy: ArrayLike<number>, order: Int32Array, iouThreshold: number): number[] {
-  const n = order.length;
-  // copies in visiting order: sequential memory in the inner loop
-  const x1 = new Float32Array(n),
-    y1 = new Float32Array(n),
-    x2 = new Float32Array(n),
-    y2 = new Float32Array(n),
-    area = new Float32Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = order[k] * 4;
-    x1[k] = xyxy[i];
-    y1[k] = xyxy[i + 1];
-    x2[k] = xyxy[i + 2];
-    y2[k] = xyxy[i + 3];
-    area[k] = f(f(x2[k] - x1[k]) * f(y2[k] - y1[k]));
-  }
-  const suppressed = new Uint8Array(n);
-  const keep: number[] = [];
-  // Pairs that do not overlap have IoU 0 (NaN for two empty boxes), which never exceeds a threshold
-  // >= 0: skipping them early keeps the result and saves the float32 arithmetic.
-  const skipDisjoint = iouThreshold >= 0;
-  for (let a = 0; a < n; a++) {
-    if (suppressed[a]) continue;
-    keep.push(order[a]);
-    const ix1 = x1[a],
-      iy1 = y1[a],
-      ix2 = x2[a],
-      iy2 = y2[a],
-      iarea = area[a];
-    for (let b = a + 1; b < n; b++) {
-      if (suppressed[b]) continue;
-      // std::max(a, b) is (a < b) ? b : a and std::min(a, b) is (b < a) ? b : a: same NaN behaviour
-      const xx1 = ix1 < x1[b] ? x1[b] : ix1;
-      const xx2 = x2[b] < ix2 ? x2[b] : ix2;
-      if (skipDisjoint && !(xx2 > xx1)) continue;
-      const yy1 = iy1 < y1[b] ? y1[b] : iy1;
-      const yy2 = y2[b] < iy2 ? y2[b] : iy2;
-      if (skipDisjoint && !(yy2 > yy1)) continue;
-      const dw = f(xx2 - xx1);
-      const dh = f(yy2 - yy1);
-      const w = 0 < dw ? dw : 0;
-      const h = 0 < dh ? dh : 0;
-      const inter = f(w * h);
-      const ovr = f(inter / f(f(iarea + area[b]) - inter));
-      if (ovr > iouThreshold) suppressed[b] = 1;
-    }
-  }
-  return keep;
+/** Indexes kept among `order` (visiting order), in that order. */
+function keepInOrder(xyxy: ArrayLike<number>, order: Int32Array, iouThreshold: number): Int32Array {
+  const kept = suppress(orderedBoxes(xyxy, order), iouThreshold);
+  for (let k = 0; k < kept.length; k++) kept[k] = order[kept[k]];
+  return kept;
 }
 
 /** Class-agnostic NMS: torchvision.ops.nms. */
 export function nms(boxes: Pick<BoxArrays, 'xyxy' | 'scores'>, iouThreshold: number): Int32Array {
-  return Int32Array.from(suppress(boxes.xyxy, orderByScore(boxes.scores), iouThreshold));
+  return keepInOrder(boxes.xyxy, orderByScore(boxes.scores), iouThreshold);
 }
 
 /**
@@ -94,7 +52,7 @@ export function batchedNms(boxes: BoxArrays, iouThreshold: number): Int32Array {
   }
   const kept: number[] = [];
   for (const idx of byLabel.values())
-    for (const k of suppress(boxes.xyxy, orderByScore(boxes.scores, idx), iouThreshold)) kept.push(k);
+    for (const k of keepInOrder(boxes.xyxy, orderByScore(boxes.scores, idx), iouThreshold)) kept.push(k);
   return orderByScore(boxes.scores, kept);
 }
 

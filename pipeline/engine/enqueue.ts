@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../../schemas/config.ts';
-import type { CollectionPlan, RoundPlan } from '../../schemas/round-plan.ts';
+import { type CollectionPlan, ROUND_PLAN_FIELDS, type RoundPlan } from '../../schemas/round-plan.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { layout } from '../layout.ts';
 import { writeShard } from '../shards/storage-io.ts';

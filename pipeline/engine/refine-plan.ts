@@ -3,14 +3,14 @@ import { join, resolve } from 'node:path';
 import type { EngineConfig } from '../../schemas/config.ts';
 import { MODEL_MANIFEST_FILE } from '../../schemas/model-manifest.ts';
 import { REFINE_TASK_SLOTS } from '../../schemas/refine-config.ts';
-import type { RoundPlan } from '../../schemas/round-plan.ts';
+import { ROUND_PLAN_FIELDS, type RoundPlan } from '../../schemas/round-plan.ts';
 import { readManifest } from '../../specialists/registry/model-folder.ts';
 import { registryDir } from '../../specialists/registry/registry.ts';
 import { layout } from '../layout.ts';
 import { detectorModelName, trainDetectorCommand } from '../train/names.ts';
 import type { Storage } from '../storage/storage.ts';
 import { acceptancePlan, checkAcceptanceReady } from './acceptance.ts';
-import { readRoundPlan, writeRoundPlan } from './plan-files.ts';
+import { createRoundPlan, describeDifferences, planDifferences, readRoundPlan } from './plan-files.ts';
 import { DEFAULT_JOB_POLICY } from './policy.ts';
 import { roundSpecialists, SPECIALIST_STAGES } from './stages.ts';
 
@@ -178,7 +178,12 @@ export async function refinePlanFor(
   roundSpecialists(Object.keys(specialists));
   const acceptance = acceptancePlan(config, collection);
   await checkAcceptanceReady(storage, acceptance, collection, round);
-  const plan = await writeRoundPlan(storage, {
+  // one conditional create: of two `fld refine` planning the round at once, one plan is saved
+  const {
+    saved: winner,
+    ours,
+    created,
+  } = await createRoundPlan(storage, {
     collection,
     round,
     specialists,
@@ -197,5 +202,11 @@ export async function refinePlanFor(
     acceptance,
     created_at: new Date().toISOString(),
   });
-  return { plan, created: true, skipped };
+  if (created) return { plan: ours, created: true, skipped };
+  const diff = planDifferences(winner, ours, ROUND_PLAN_FIELDS);
+  if (diff.length)
+    throw new RefinePlanError(
+      `refine round ${round} of ${collection}: another refine planned this round at the same time with another plan (${describeDifferences(diff)}); the saved plan stands`,
+    );
+  return { plan: winner, created: false, skipped: [] };
 }

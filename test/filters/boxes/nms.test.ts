@@ -243,3 +243,53 @@ test("borderline thresholds between the float32 and float64 IoU: float32 arithme
   );
   assert.equal(wouldDiffer, borderline.length);
 });
+
+test('random boxes with ties, nested sizes, empty, inverted, infinite and NaN coordinates: the same keeps as the plain rule', () => {
+  let seed = 99;
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  let suppressedTotal = 0;
+  for (let k = 0; k < 400; k++) {
+    const n = 1 + Math.floor(rnd() * 300);
+    const xyxy = new Float32Array(n * 4),
+      scores = new Float32Array(n),
+      labels = new Int32Array(n);
+    // clustered boxes of very different sizes (some span the whole image), few distinct scores
+    const width = rnd() < 0.1 ? 1e6 : 1000;
+    for (let i = 0; i < n; i++) {
+      const cx = rnd() < 0.7 ? Math.floor(rnd() * 6) * (width / 6) + rnd() * 20 : rnd() * width;
+      const cy = rnd() * width * 0.8;
+      const s = rnd() < 0.1 ? rnd() * width : Math.exp(rnd() * 4 + 1);
+      const h = s * (0.5 + rnd());
+      xyxy.set([cx - s / 2, cy - h / 2, cx + s / 2, cy + h / 2], i * 4);
+      const odd = rnd();
+      if (odd < 0.03)
+        xyxy[i * 4 + 2] = xyxy[i * 4]; // empty
+      else if (odd < 0.06)
+        xyxy.set([xyxy[i * 4 + 2], xyxy[i * 4 + 3], xyxy[i * 4], xyxy[i * 4 + 1]], i * 4); // inverted
+      else if (odd < 0.08 && k % 5 === 0) xyxy[i * 4 + Math.floor(rnd() * 4)] = rnd() < 0.5 ? NaN : -Infinity;
+      else if (odd < 0.12 && i > 0) xyxy.copyWithin(i * 4, (i - 1) * 4, i * 4); // a duplicate of the previous box
+      scores[i] = Math.floor(rnd() * 5) / 4;
+      labels[i] = Math.floor(rnd() * 3);
+    }
+    const iou = [0, 0.3, 0.5, 0.7, 1, -0.1, rnd()][k % 7];
+    const expected = referenceNms(xyxy, scores, iou);
+    assert.deepEqual(Array.from(nms({ xyxy, scores }, iou)), expected, `case ${k} (n=${n}, iou=${iou})`);
+    suppressedTotal += n - expected.length;
+    // class-aware: the plain rule per label, the union by (score desc, index asc)
+    const perLabel: number[] = [];
+    for (let l = 0; l < 3; l++) {
+      const idx = Array.from(labels.keys()).filter((i) => labels[i] === l);
+      const sub = new Float32Array(idx.length * 4);
+      idx.forEach((i, j) => sub.set(xyxy.subarray(i * 4, i * 4 + 4), j * 4));
+      for (const j of referenceNms(
+        sub,
+        Float32Array.from(idx, (i) => scores[i]),
+        iou,
+      ))
+        perLabel.push(idx[j]);
+    }
+    perLabel.sort((a, z) => scores[z] - scores[a] || a - z);
+    assert.deepEqual(Array.from(batchedNms({ xyxy, scores, labels }, iou)), perLabel, `case ${k}: class-aware`);
+  }
+  assert.ok(suppressedTotal > 1000, `the cases exercise suppression (${suppressedTotal})`);
+});

@@ -239,3 +239,44 @@ test('refine refuses before any work: round 0, an unfinished previous round, a m
     await services.close();
   }
 });
+
+test('two refines planning one round at once save one plan: the same plan joins, another plan is refused naming the difference', async () => {
+  const config = EngineConfig.parse({ storage: join(dir, 'race'), ...baseConfig() });
+  const services = openServices(config, { log: quiet });
+  try {
+    await roundZero(services.storage, config, 'r', services);
+    const first = await refinePlanFor(services.storage, 'r', 1, config, { model });
+    assert.equal(first.created, true);
+    // The second refine read "no plan yet" a moment before the first saved its own: the storage it
+    // sees answers its first look for the plan as the real one did then, and is real otherwise.
+    const late = (): Storage => {
+      let looked = false;
+      return new Proxy(services.storage, {
+        get(target, prop, receiver) {
+          if (prop === 'exists')
+            return async (key: string) => {
+              if (!looked && key.endsWith('_plan.json')) {
+                looked = true;
+                return false;
+              }
+              return target.exists(key);
+            };
+          const v = Reflect.get(target, prop, receiver);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+    };
+    const joined = await refinePlanFor(late(), 'r', 1, config, { model });
+    assert.equal(joined.created, false);
+    const asSaved = (v: unknown) => JSON.parse(JSON.stringify(v));
+    assert.deepEqual(joined.plan, asSaved(first.plan));
+    const other = EngineConfig.parse({ ...config, batchSize: config.batchSize + 1 });
+    await assert.rejects(
+      refinePlanFor(late(), 'r', 1, other, { model }),
+      /another refine planned this round at the same time with another plan \(batchSize: \d+ saved, \d+ in this enqueue\)/,
+    );
+    assert.deepEqual(await readRoundPlan(services.storage, 'r', 1), asSaved(first.plan));
+  } finally {
+    await services.close();
+  }
+});
