@@ -34,9 +34,6 @@ export class PlanConflictError extends Error {
   override name = 'PlanConflictError';
 }
 
-/** What a round runs; a plan differing in any of these from the saved one is another plan. */
-const ROUND_PLAN_FIELDS = ['specialists', 'filters', 'batchSize', 'window', 'jobs', 'acceptance', 'refine'] as const;
-
 /**
  * The round's plan: the one saved in storage if the round was enqueued before, else a new one from
  * config, after checking that every specialist names a model that is there (built-in, folder or
