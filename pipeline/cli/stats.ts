@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { renameSync, writeFileSync } from 'node:fs';
-import { StatsInputError } from '../stats/errors.ts';
 import { loadConfig } from '../config/load-config.ts';
 
 const roundNumber = (v: string): number => {
@@ -19,12 +18,7 @@ interface Opts {
 
 /** The root every command shares: --root, else the config's storage (fld.config.*, $FLD_STORAGE, default .fld/data). */
 async function storageRoot(opt: string | undefined): Promise<string> {
-  const root = opt ?? (await loadConfig()).storage;
-  if (/^s3:\/\//i.test(root))
-    throw new StatsInputError(
-      `stats: reads a local storage root for now; ${root} is on S3 (copy the round locally first)`,
-    );
-  return root.replace(/^file:\/\//, '');
+  return opt ?? (await loadConfig()).storage;
 }
 
 export function register(program: Command): void {
@@ -35,7 +29,10 @@ export function register(program: Command): void {
     )
     .requiredOption('--round <R>', 'the round to describe', roundNumber)
     .option('--collection <name>', 'the collection (default: the only one under the root that has this round)')
-    .option('--root <dir>', 'local storage root (default: the config storage: $FLD_STORAGE, else .fld/data)')
+    .option(
+      '--root <dir|url>',
+      'storage root: a folder, file:// or s3:// URL (default: the config storage: $FLD_STORAGE, else .fld/data)',
+    )
     .option('--diff <R0>', 'also show what the round added, removed and changed versus round R0', roundNumber)
     .option('--json', 'print the stats as JSON (for scripts) instead of tables')
     .option('--html <file>', 'also write a self-contained HTML report with the tables and plots')

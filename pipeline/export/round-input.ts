@@ -2,11 +2,12 @@ import { ANNOTATION_KINDS, type ImageRecord, type RoundKind, ROUND_KINDS } from 
 import { layout } from '../layout.ts';
 import { readManifest } from '../shards/round-files.ts';
 import { openStoredShard, readShard } from '../shards/storage-io.ts';
+import { listRound } from '../rounds/round-reader.ts';
 import type { Storage } from '../storage/storage.ts';
 import { ExportInputError } from './errors.ts';
 import type { ImageLabels } from './rows.ts';
 
-/** The shards of one round, found by listing the key layout (pipeline/layout.ts) on any Storage. */
+/** The shards of one round, as pipeline/rounds/round-reader.ts finds them on any Storage. */
 export interface RoundInput {
   collection: string;
   round: number;
@@ -22,16 +23,12 @@ export interface RoundInput {
   textSources: Record<string, string[]> | null;
 }
 
-const SHARD_KEY = /\/shard-(\d{5})\.parquet$/;
-
 export async function locateRound(storage: Storage, collection: string, round: number): Promise<RoundInput> {
+  const listed = await listRound(storage, collection, round);
   const kinds = new Map<number, Set<RoundKind>>();
   let annotationRows = 0;
   for (const kind of ROUND_KINDS) {
-    for await (const key of storage.list(`${layout.roundPrefix(collection, round)}${kind}/`)) {
-      const m = SHARD_KEY.exec(key);
-      if (!m || key !== layout.kind(collection, round, kind, Number(m[1]))) continue;
-      const shard = Number(m[1]);
+    for (const { shard, key } of listed.files[kind]) {
       kinds.set(shard, (kinds.get(shard) ?? new Set()).add(kind));
       if (kind !== 'errors') annotationRows += (await openStoredShard(storage, key)).rowCount;
     }
@@ -44,7 +41,7 @@ export async function locateRound(storage: Storage, collection: string, round: n
   const shards = [...kinds.keys()].sort((a, b) => a - b);
   const warnings: string[] = [];
   let textSources: Record<string, string[]> | null = null;
-  if (await storage.exists(layout.manifest(collection, round))) {
+  if (listed.closed) {
     // A closed round: every shard its manifest names must be there, or the export would be partial.
     const manifest = await readManifest(storage, collection, round).catch((e: Error) => {
       throw new ExportInputError(`export: ${e.message.split('\n')[0]}`);

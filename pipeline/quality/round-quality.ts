@@ -8,6 +8,7 @@ import { SPECIALIST_STAGES } from '../engine/stages.ts';
 import { layout } from '../layout.ts';
 import { readManifest } from '../shards/round-files.ts';
 import { objectName, readShard } from '../shards/storage-io.ts';
+import { readClosedRound } from '../rounds/round-reader.ts';
 import type { Storage } from '../storage/storage.ts';
 import { readTruth, readWorldInfo } from '../world/truth-store.ts';
 import { idMapOf } from './rows.ts';
@@ -58,17 +59,15 @@ export async function readRoundRows(
   collection: string,
   round: number,
 ): Promise<{ manifest: RoundManifest; rows: Required<AnnotationRows>; images: ImageRecord[] }> {
-  const manifest = await readManifest(storage, collection, round);
+  const { manifest, files } = await readClosedRound(storage, collection, round);
   const rows: Required<AnnotationRows> = { text: [], region_text: [], text_phrase_region: [] };
-  for (const f of manifest.files) {
-    if (f.kind === 'text') rows.text.push(...((await readShard(storage, f.key, 'text')).rows as TextRecord[]));
-    else if (f.kind === 'region_text')
-      rows.region_text.push(...((await readShard(storage, f.key, 'region_text')).rows as RegionTextRecord[]));
-    else if (f.kind === 'text_phrase_region')
-      rows.text_phrase_region.push(
-        ...((await readShard(storage, f.key, 'text_phrase_region')).rows as TextPhraseRegionRecord[]),
-      );
-  }
+  for (const f of files.text) rows.text.push(...((await readShard(storage, f.key, 'text')).rows as TextRecord[]));
+  for (const f of files.region_text)
+    rows.region_text.push(...((await readShard(storage, f.key, 'region_text')).rows as RegionTextRecord[]));
+  for (const f of files.text_phrase_region)
+    rows.text_phrase_region.push(
+      ...((await readShard(storage, f.key, 'text_phrase_region')).rows as TextPhraseRegionRecord[]),
+    );
   const images: ImageRecord[] = [];
   for (const s of manifest.shards)
     images.push(...(await readShard(storage, layout.images(collection, s), 'image')).rows);

@@ -58,8 +58,8 @@ function viewSql(files: string[], columns: Record<string, string>): string {
  * so every query runs on every round.
  */
 export async function registerRound(db: StatsDb, files: RoundFiles, prefix: string): Promise<void> {
-  for (const kind of ROUND_KINDS) await checkShards(db, files.root, files.shards[kind], kind, SQL_COLUMNS[kind]);
-  await checkShards(db, files.root, files.images, 'image', IMAGE_SQL_COLUMNS);
+  for (const kind of ROUND_KINDS) await checkShards(db, files.dir, files.shards[kind], kind, SQL_COLUMNS[kind]);
+  await checkShards(db, files.dir, files.images, 'image', IMAGE_SQL_COLUMNS);
   for (const kind of ROUND_KINDS) {
     await db.run(
       `CREATE OR REPLACE VIEW ${prefix}${kind} AS ${viewSql(files.shards[kind], SQL_COLUMNS[kind as RoundKind])}`,

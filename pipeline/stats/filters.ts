@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { validate } from '../../schemas/validate.ts';
+import { listDoneMarkers } from '../rounds/round-reader.ts';
+import type { Storage } from '../storage/storage.ts';
 import { StatsInputError } from './errors.ts';
 
 /**
@@ -41,44 +41,34 @@ export interface FilterStats {
   filters: FilterRow[];
 }
 
-const MARKER_FILE = /^shard-\d{5}\.json$/;
-
-export function filterStats(doneDir: string, root: string): FilterStats {
+export async function filterStats(storage: Storage, collection: string, round: number): Promise<FilterStats> {
   const stages: StageDone[] = [];
   const sums = new Map<
     string,
     { stage: string; filter: string; total: number; kept: number; dropped: Map<string, number> }
   >();
-  if (!existsSync(doneDir)) return { stages, filters: [] };
-  for (const stage of readdirSync(doneDir).sort()) {
-    const dir = join(doneDir, stage);
-    if (!statSync(dir).isDirectory()) continue;
-    const done: StageDone = { stage, shards: 0, shards_with_stats: 0 };
-    for (const f of readdirSync(dir)
-      .filter((n) => MARKER_FILE.test(n))
-      .sort()) {
-      const path = join(dir, f);
-      const what = `done marker ${relative(root, path)}`;
-      let marker: z.infer<typeof Marker>;
-      try {
-        marker = validate(Marker, JSON.parse(readFileSync(path, 'utf8')), what);
-      } catch (e) {
-        const msg = e instanceof SyntaxError ? `${what} is not valid JSON: ${e.message}` : (e as Error).message;
-        throw new StatsInputError(`stats: ${msg}`);
-      }
-      done.shards++;
-      if (!marker.stats) continue;
-      done.shards_with_stats++;
-      for (const [filter, c] of Object.entries(marker.stats)) {
-        const key = `${stage}\u0000${filter}`;
-        const s = sums.get(key) ?? { stage, filter, total: 0, kept: 0, dropped: new Map<string, number>() };
-        s.total += c.total;
-        s.kept += c.kept;
-        for (const [reason, n] of Object.entries(c.dropped)) s.dropped.set(reason, (s.dropped.get(reason) ?? 0) + n);
-        sums.set(key, s);
-      }
+  for (const { stage, key } of await listDoneMarkers(storage, collection, round)) {
+    let done = stages.at(-1);
+    if (done?.stage !== stage) stages.push((done = { stage, shards: 0, shards_with_stats: 0 }));
+    const what = `done marker ${key}`;
+    let marker: z.infer<typeof Marker>;
+    try {
+      marker = validate(Marker, JSON.parse(new TextDecoder().decode(await storage.get(key))), what);
+    } catch (e) {
+      const msg = e instanceof SyntaxError ? `${what} is not valid JSON: ${e.message}` : (e as Error).message;
+      throw new StatsInputError(`stats: ${msg}`);
     }
-    stages.push(done);
+    done.shards++;
+    if (!marker.stats) continue;
+    done.shards_with_stats++;
+    for (const [filter, c] of Object.entries(marker.stats)) {
+      const sumKey = `${stage}\u0000${filter}`;
+      const s = sums.get(sumKey) ?? { stage, filter, total: 0, kept: 0, dropped: new Map<string, number>() };
+      s.total += c.total;
+      s.kept += c.kept;
+      for (const [reason, n] of Object.entries(c.dropped)) s.dropped.set(reason, (s.dropped.get(reason) ?? 0) + n);
+      sums.set(sumKey, s);
+    }
   }
   const filters = [...sums.values()].map((s) => {
     const reasons = [...s.dropped]

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { RoundQuality, type QualitySet } from '../../schemas/round-quality.ts';
-import { layout } from '../layout.ts';
+import { readManifestObject } from '../rounds/round-reader.ts';
+import type { Storage } from '../storage/storage.ts';
 
 /** One round's scored quality, as `fld quality` wrote it into the round manifest. */
 export interface RoundQualityEntry {
@@ -15,19 +14,17 @@ export interface RoundQualityEntry {
  * scored: not a demo-world collection, or `fld quality` not run) are skipped; a block this reader
  * cannot read (another `quality_version`) is skipped with a line in `warnings`.
  */
-export function qualityByRound(
-  root: string,
+export async function qualityByRound(
+  storage: Storage,
   collection: string,
   upTo: number,
   warnings: string[],
-): RoundQualityEntry[] {
+): Promise<RoundQualityEntry[]> {
   const out: RoundQualityEntry[] = [];
   for (let r = 0; r <= upTo; r++) {
-    const path = join(root, layout.manifest(collection, r));
-    if (!existsSync(path)) continue;
     let quality: unknown;
     try {
-      quality = (JSON.parse(readFileSync(path, 'utf8')) as { quality?: unknown }).quality;
+      quality = (await readManifestObject(storage, collection, r))?.quality;
     } catch {
       continue; // the round's own manifest is checked where it is read; an older round's broken one says nothing of quality
     }

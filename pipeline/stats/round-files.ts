@@ -1,55 +1,37 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { ROUND_KINDS, type RoundKind } from '../../schemas/records.ts';
-import { checkSchemaVersion } from '../../schemas/version.ts';
-import { layout } from '../layout.ts';
+import { SchemaVersionError } from '../../schemas/version.ts';
+import { RoundFileError } from '../shards/round-files.ts';
+import { collectionsWithRound, listRound, readManifestObject, roundsOf } from '../rounds/round-reader.ts';
+import type { LocalFiles } from '../storage/local-files.ts';
+import type { Storage } from '../storage/storage.ts';
 import { StatsInputError } from './errors.ts';
 
-/** The files of one round on a local storage root, found by the key layout of pipeline/layout.ts. */
+/** The files of one round as local paths for DuckDB, found by pipeline/rounds/round-reader.ts on any Storage. */
 export interface RoundFiles {
+  /** The storage root in messages: a local folder's path, else the storage URL. */
   root: string;
+  /** The folder the paths lie under; a path relative to it is the object's key. */
+  dir: string;
   collection: string;
   round: number;
-  /** Absolute shard paths per kind, in shard order. */
+  /** Local shard paths per kind, in shard order. */
   shards: Record<RoundKind, string[]>;
   /** The collection's image-record shards (for image sizes); empty when there are none. */
   images: string[];
-  /** Absolute path of `_done/`, whether or not it exists. */
-  doneDir: string;
-  /** The parsed `_manifest.json`, or null when the round has none yet. */
+  /** The `_manifest.json` (its schema_version checked, nothing else), or null when the round has none yet. */
   manifest: Record<string, unknown> | null;
 }
 
-// Only finished shard files count: a writer's temp file (written then renamed) is not a shard yet.
-const SHARD_FILE = /^shard-\d{5}\.parquet$/;
-
-function isDir(p: string): boolean {
-  return existsSync(p) && statSync(p).isDirectory();
-}
-
-function listShards(dir: string): string[] {
-  if (!isDir(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => SHARD_FILE.test(f))
-    .sort()
-    .map((f) => join(dir, f));
-}
-
-function roundsOf(collectionDir: string): number[] {
-  if (!isDir(collectionDir)) return [];
-  return readdirSync(collectionDir)
-    .map((d) => /^round-(\d+)$/.exec(d))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
-}
-
-/** The collection to read: the one given, or the only one under `root` that has round `round`. */
-function pickCollection(root: string, round: number, collection: string | undefined): string {
+/** The collection to read: the one given, or the only one in the storage that has round `round`. */
+async function pickCollection(
+  storage: Storage,
+  root: string,
+  round: number,
+  collection: string | undefined,
+): Promise<string> {
   if (collection !== undefined) return collection;
-  const withRound = readdirSync(root)
-    .filter((c) => isDir(join(root, c, `round-${round}`)))
-    .sort();
+  const withRound = await collectionsWithRound(storage, round);
   if (withRound.length === 1) return withRound[0];
   if (withRound.length === 0) throw new StatsInputError(`stats: no collection under ${root} has a round ${round}`);
   throw new StatsInputError(
@@ -57,34 +39,31 @@ function pickCollection(root: string, round: number, collection: string | undefi
   );
 }
 
-export function locateRound(rootArg: string, collectionArg: string | undefined, round: number): RoundFiles {
-  const root = resolve(rootArg);
-  if (!isDir(root)) throw new StatsInputError(`stats: storage root ${root} does not exist`);
-  const collection = pickCollection(root, round, collectionArg);
-  const roundDir = join(root, layout.roundPrefix(collection, round));
-  if (!isDir(roundDir)) {
-    const have = roundsOf(join(root, collection));
+export async function locateRound(
+  storage: Storage,
+  local: LocalFiles,
+  collectionArg: string | undefined,
+  round: number,
+): Promise<RoundFiles> {
+  const root = local.copies ? storage.url : local.dir;
+  if (!local.copies && !existsSync(root)) throw new StatsInputError(`stats: storage root ${root} does not exist`);
+  const collection = await pickCollection(storage, root, round, collectionArg);
+  const have = await roundsOf(storage, collection);
+  if (!have.includes(round)) {
     const found = have.length ? `rounds found: ${have.join(', ')}` : 'it has no rounds';
     throw new StatsInputError(`stats: collection "${collection}" under ${root} has no round ${round} (${found})`);
   }
-  const shards = Object.fromEntries(ROUND_KINDS.map((k) => [k, listShards(join(roundDir, k))])) as Record<
-    RoundKind,
-    string[]
-  >;
-  const images = listShards(join(root, collection, 'images'));
-  const manifestPath = join(root, layout.manifest(collection, round));
-  let manifest: Record<string, unknown> | null = null;
-  if (existsSync(manifestPath)) {
-    try {
-      manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
-    } catch (e) {
-      throw new StatsInputError(`stats: manifest ${manifestPath} is not valid JSON: ${(e as Error).message}`);
-    }
-    try {
-      checkSchemaVersion(`manifest ${manifestPath}`, manifest.schema_version);
-    } catch (e) {
-      throw new StatsInputError(`stats: ${(e as Error).message}`);
-    }
+  const listed = await listRound(storage, collection, round);
+  const paths = (keys: { key: string }[]) => Promise.all(keys.map((k) => local.path(k.key)));
+  const shards = {} as Record<RoundKind, string[]>;
+  for (const kind of ROUND_KINDS) shards[kind] = await paths(listed.files[kind]);
+  let manifest: Record<string, unknown> | null;
+  try {
+    manifest = await readManifestObject(storage, collection, round);
+  } catch (e) {
+    if (e instanceof RoundFileError || e instanceof SchemaVersionError)
+      throw new StatsInputError(`stats: ${e.message}`);
+    throw e;
   }
-  return { root, collection, round, shards, images, doneDir: join(roundDir, '_done'), manifest };
+  return { root, dir: local.dir, collection, round, shards, images: await paths(listed.images), manifest };
 }

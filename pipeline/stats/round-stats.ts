@@ -17,6 +17,9 @@ import { StatsInputError } from './errors.ts';
 import { filterStats, type FilterStats } from './filters.ts';
 import { qualityByRound, type RoundQualityEntry } from './quality-rounds.ts';
 import { locateRound } from './round-files.ts';
+import { localFiles, type LocalFiles } from '../storage/local-files.ts';
+import { openStorage, type OpenedStorage } from '../storage/open.ts';
+import type { Storage } from '../storage/storage.ts';
 import { sourceCounts, type SourceRow } from './sources.ts';
 import { spatialStats, type SpatialStats } from './spatial.ts';
 
@@ -43,15 +46,33 @@ export interface RoundStats {
 }
 
 export interface StatsOptions {
+  /** The storage root: a local folder, `file://` or `s3://` URL (pipeline/storage/open.ts). */
   root: string;
+  /** The storage to read instead of opening `root` (the caller keeps and closes it). */
+  storage?: Storage;
   collection?: string;
   round: number;
   diff?: number;
 }
 
+/**
+ * DuckDB reads local files: a local root's own, or copies of an S3 round's files in a temp folder
+ * (pipeline/storage/local-files.ts), deleted when the stats are done.
+ */
 export async function computeRoundStats(opts: StatsOptions): Promise<RoundStats> {
-  const files = locateRound(opts.root, opts.collection, opts.round);
-  const base = opts.diff === undefined ? null : locateRound(opts.root, files.collection, opts.diff);
+  const storage = opts.storage ?? openStorage(opts.root);
+  const local = await localFiles(storage);
+  try {
+    return await statsOf(storage, local, opts);
+  } finally {
+    await local.close();
+    if (!opts.storage) await (storage as OpenedStorage).close();
+  }
+}
+
+async function statsOf(storage: Storage, local: LocalFiles, opts: StatsOptions): Promise<RoundStats> {
+  const files = await locateRound(storage, local, opts.collection, opts.round);
+  const base = opts.diff === undefined ? null : await locateRound(storage, local, files.collection, opts.diff);
   const db = await StatsDb.open();
   try {
     const p = `r${opts.round}_`;
@@ -91,7 +112,7 @@ export async function computeRoundStats(opts: StatsOptions): Promise<RoundStats>
       warnings.push(
         `${o.n} row(s) have granularity ${JSON.stringify(o.g)}, which is none of ${GRANULARITIES.join(', ')}: left out of Tables 2 and 3`,
       );
-    const filters = filterStats(files.doneDir, files.root);
+    const filters = await filterStats(storage, files.collection, opts.round);
     for (const f of filters.filters) {
       if (f.unaccounted !== 0)
         warnings.push(`filter ${f.stage}/${f.filter}: total ${f.total} but kept + dropped = ${f.kept + f.dropped}`);
@@ -117,7 +138,7 @@ export async function computeRoundStats(opts: StatsOptions): Promise<RoundStats>
       diff,
       warnings,
       acceptance: files.manifest?.acceptance ? Acceptance.parse(files.manifest.acceptance) : null,
-      quality: qualityByRound(files.root, files.collection, opts.round, warnings),
+      quality: await qualityByRound(storage, files.collection, opts.round, warnings),
     };
   } finally {
     db.close();

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDoneMarker, writeManifest, writeRoundShard } from './fixture-writer.ts';
@@ -59,7 +59,8 @@ test('a missing round names the collection and the rounds there are', async () =
 
 test('an empty round is refused: no shards, or shards without rows', async () => {
   const root = fresh();
-  mkdirSync(join(root, 'fx', 'round-0'), { recursive: true });
+  // a round holds objects, not folders (an S3 prefix has none): one whose annotation finished and merge did not
+  writeDoneMarker(root, 'fx', 0, 'annotate:detector', 0, { shard: 0 });
   await refused(
     ['--root', root, '--round', '0'],
     /round 0 of collection "fx" under .* is empty: no annotation rows in 0 annotation shard\(s\)/,
