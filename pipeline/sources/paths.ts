@@ -22,6 +22,9 @@ export type Resolved = { ok: true; uri: string } | { ok: false; reason: ProblemR
 const REMOTE = /^(s3|https?):\/\//i;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
+/** A relative path that path.resolve would only append to the root: no `.`/`..` segment, no `//`, no trailing `/`. */
+const PLAIN_RELATIVE = /^(?!\/)(?!\.\.?(?:\/|$))(?!.*\/\.\.?(?:\/|$))(?!.*\/\/)(?!.*\/$)/s;
+
 export function isInside(path: string, root: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
@@ -38,6 +41,7 @@ export function normaliseRemote(uri: string): string {
  */
 export class PathResolver {
   readonly root: string;
+  private readonly rootPrefix: string;
   private realRoot: string | undefined;
   private readonly realDirs = new Map<string, string>();
   constructor(
@@ -45,11 +49,17 @@ export class PathResolver {
     private readonly opts: PathOptions = {},
   ) {
     this.root = resolve(root);
+    this.rootPrefix = this.root.endsWith(sep) ? this.root : this.root + sep;
     // A missing root is one whole-source error, not a missing_file problem on every line.
     if (opts.checkFiles !== false) this.realRootPath();
   }
 
   resolve(ref: string): Resolved {
+    // most manifest lines are plain relative paths: no scheme to test, and a join instead of path.resolve
+    if (sep === '/' && !ref.includes('://') && PLAIN_RELATIVE.test(ref)) {
+      const abs = this.rootPrefix + ref;
+      return this.opts.checkFiles === false ? { ok: true, uri: abs } : this.check(ref, abs);
+    }
     if (REMOTE.test(ref)) {
       try {
         return { ok: true, uri: normaliseRemote(ref) };

@@ -4,7 +4,14 @@ import sharp from 'sharp';
 import type { ImageRecord } from '../../schemas/records.ts';
 import { IdTable } from './id-table.ts';
 import { imageIdFromBytes, imageIdFromNormalUri } from './ids.ts';
-import { problem, type ProblemReason, type Source, type SourceItem, type SourceProblem } from './types.ts';
+import {
+  problem,
+  type ProblemReason,
+  type Source,
+  type SourceEntry,
+  type SourceItem,
+  type SourceProblem,
+} from './types.ts';
 
 /**
  * Shard planning: a source's items -> image records grouped into shards of `shardSize` in the
@@ -106,39 +113,41 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
     const batch: SourceItem[] = [];
     const width = this.opts.concurrency ?? 16;
     const take = (c: Candidate | SourceProblem): PlannedShard | undefined => {
-      if (!this.accept(c, records)) return undefined;
-      const full = { shard: this.summary.shards++, records };
-      records = [];
-      return full;
+      if ('kind' in c) {
+        this.report(c);
+        return undefined;
+      }
+      return this.accept(c.record, c.where, records) ? full() : undefined;
     };
-    for await (const e of this.source.entries()) {
-      if (e.kind === 'problem') {
-        this.report(e);
-      } else if (!slow) {
-        const full = take(this.candidate(e, imageIdFromNormalUri(e.uri)));
-        if (full) yield full;
-      } else if (batch.push(e) === width) {
-        for (const c of await Promise.all(batch.map((it) => this.enrich(it)))) {
-          const full = take(c);
-          if (full) yield full;
+    const full = (): PlannedShard => {
+      const shard = { shard: this.summary.shards++, records };
+      records = [];
+      return shard;
+    };
+    for await (const entries of entryBatches(this.source)) {
+      for (const e of entries) {
+        if (e.kind === 'problem') {
+          this.report(e);
+        } else if (!slow) {
+          if (this.accept(this.record(e, imageIdFromNormalUri(e.uri)), e.where, records)) yield full();
+        } else if (batch.push(e) === width) {
+          for (const c of await Promise.all(batch.map((it) => this.enrich(it)))) {
+            const shard = take(c);
+            if (shard) yield shard;
+          }
+          batch.length = 0;
         }
-        batch.length = 0;
       }
     }
     for (const c of await Promise.all(batch.map((it) => this.enrich(it)))) {
-      const full = take(c);
-      if (full) yield full;
+      const shard = take(c);
+      if (shard) yield shard;
     }
-    if (records.length) yield { shard: this.summary.shards++, records };
+    if (records.length) yield full();
   }
 
-  /** Adds a candidate to the open shard (or reports why not); true when the shard is full. */
-  private accept(c: Candidate | SourceProblem, records: ImageRecord[]): boolean {
-    if ('kind' in c) {
-      this.report(c);
-      return false;
-    }
-    const r = c.record;
+  /** Adds a record to the open shard (or reports why not); true when the shard is full. */
+  private accept(r: ImageRecord, where: string, records: ImageRecord[]): boolean {
     const first = this.seen.addHex(r.image_id, this.summary.images);
     if (first !== undefined) {
       const same = this.opts.idFrom === 'bytes' ? 'the same bytes' : 'the same normalised uri';
@@ -146,7 +155,7 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
         problem(
           this.source,
           'duplicate',
-          c.where,
+          where,
           `image id ${r.image_id} (uri ${r.uri}) was already planned as image #${first + 1} (${same}); listed once only`,
           { uri: r.uri },
         ),
@@ -159,8 +168,8 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
     return records.length === this.size;
   }
 
-  private candidate(it: SourceItem, imageId: string): Candidate {
-    const record: ImageRecord = {
+  private record(it: SourceItem, imageId: string): ImageRecord {
+    return {
       image_id: imageId,
       uri: it.uri,
       width: it.width ?? null,
@@ -172,7 +181,6 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
       existing_boxes: it.existing_boxes ?? [],
       error: null,
     };
-    return { record, where: it.where };
   }
 
   private async enrich(it: SourceItem): Promise<Candidate | SourceProblem> {
@@ -197,7 +205,10 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
             { uri: it.uri },
           );
       }
-      const c = this.candidate(it, bytes && needBytes ? imageIdFromBytes(bytes) : imageIdFromNormalUri(it.uri));
+      const c: Candidate = {
+        record: this.record(it, bytes && needBytes ? imageIdFromBytes(bytes) : imageIdFromNormalUri(it.uri)),
+        where: it.where,
+      };
       if (needHeader && (bytes || local)) {
         const m = await sharp(bytes ?? it.uri).metadata();
         if (!m.width || !m.height) throw new Error('no width/height in the header');
@@ -241,6 +252,32 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
 
 /** A record on its way into a shard, with where it came from for a duplicate's message. */
 type Candidate = { record: ImageRecord; where: string };
+
+/** A source that also hands its entries over a batch at a time (one await per batch, not per entry). */
+export interface BatchedSource extends Source {
+  entryBatches(): AsyncIterable<readonly SourceEntry[]>;
+}
+
+/** The source's entries in batches: its own when it has them, else one entry per batch. */
+function entryBatches(source: Source): AsyncIterable<readonly SourceEntry[]> {
+  if ('entryBatches' in source && typeof source.entryBatches === 'function')
+    return (source as BatchedSource).entryBatches();
+  return {
+    [Symbol.asyncIterator]() {
+      const it = source.entries()[Symbol.asyncIterator]();
+      return {
+        async next() {
+          const r = await it.next();
+          return r.done ? { done: true, value: undefined } : { done: false, value: [r.value] };
+        },
+        async return() {
+          await it.return?.();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
 
 /** Plans a source into shards; iterate the result for shards, read `.summary` after. */
 export function planShards(source: Source, opts: PlanOptions): ShardPlan {

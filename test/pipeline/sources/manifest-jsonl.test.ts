@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { symlinkSync } from 'node:fs';
+import { createReadStream, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { JsonlManifestSource } from '../../../pipeline/sources/manifest-jsonl.ts';
 import { SourceError } from '../../../pipeline/sources/types.ts';
 import { collect, tempDir, writeImage, writeText } from './fixtures.ts';
@@ -99,6 +100,33 @@ test('a BOM and CRLF line ends are not part of the data', async () => {
     [join(root, 'a.jpg'), join(root, 'sub', 'b.png')],
   );
   assert.equal(problems.length, 0);
+});
+
+test('lines end where readline ends them (LF, CRLF, lone CR, blank lines, a CRLF split between read chunks)', async () => {
+  // the reader reads 1 MiB chunks: a long line makes one \r end the first chunk and its \n start the next
+  const ends = ['\n', '\r\n', '\r', '\n\n', '\r\r\n', ' \n'];
+  const lines = Array.from(
+    { length: 40 },
+    (_, k) => JSON.stringify({ uri: 'a.jpg', alt_text: `line ${k}` }) + ends[k % ends.length],
+  ).join('');
+  const open = '{"uri":"a.jpg","alt_text":"';
+  const long = open + 'z'.repeat((1 << 20) - lines.length - open.length - 3) + '"}';
+  assert.equal(Buffer.byteLength(lines + long + '\r'), 1 << 20);
+  const text = lines + long + '\r\n' + lines + JSON.stringify({ uri: 'a.jpg', alt_text: 'last' }) + '\r';
+  const file = join(root, 'ends.jsonl');
+  writeText(file, text);
+  const expected: [number, string][] = [];
+  let n = 0;
+  for await (const l of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+    n++;
+    if (l.trim() !== '') expected.push([n, (JSON.parse(l) as { alt_text: string }).alt_text]);
+  }
+  const { items, problems } = await collect(new JsonlManifestSource(file));
+  assert.equal(problems.length, 0);
+  assert.deepEqual(
+    items.map((i) => [i.line, i.alt_text ?? '']),
+    expected,
+  );
 });
 
 test('a manifest that cannot be opened is a whole-source error naming it', async () => {
