@@ -54,7 +54,7 @@ export async function runWorkerProcess(
     const processor =
       name === TRAIN_QUEUE
         ? trainProcessor(config, opts.registry ?? registryDir())
-        : shardProcessor(q, policy.lockDuration);
+        : shardProcessor(engine, policy.lockDuration);
     const w = new Worker(name, processor, {
       name: workerName,
       connection: q.redis,

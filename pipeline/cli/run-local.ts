@@ -114,7 +114,7 @@ export function register(program: Command): void {
       // Redis is checked first: with --workers a Redis that is down is one clear error before any work
       const engine = o.workers ? await openEngine(config) : null;
       const local = engine ? null : openServices(config);
-      const services = engine?.q.services ?? local!;
+      const services = engine?.services ?? local!;
       const close = () => (engine ?? local!).close();
       const fresh = [o.collection, ...(config.verified.collection ? [config.verified.collection] : [])];
       const isNew = new Map(

@@ -4,12 +4,19 @@ import { declaredPixels } from '../../specialists/image/decode.ts';
 import type { PreparingAdapter } from '../../specialists/annotate-stream.ts';
 import { prefetchBatches } from '../../specialists/prefetch.ts';
 import { layout } from '../layout.ts';
-import { readDoneMarker, writeDoneMarker } from '../shards/round-files.ts';
 import { readShard, writeShard } from '../shards/storage-io.ts';
 import { batchBudgetBytes, decodedBytes, groupByDecodedBytes } from './decode-budget.ts';
 import type { Services } from './services.ts';
 import { readStageInputs } from './stage-inputs.ts';
-import { annotateStage, type SpecialistStageDef, type Stage, type StageContext, type StageOutput } from './stages.ts';
+import {
+  annotateNode,
+  markerFile,
+  shardMarker,
+  type SpecialistStageDef,
+  type Stage,
+  type StageContext,
+  type StageWork,
+} from './stages.ts';
 
 const isPreparing = (a: SpecialistAdapter): a is PreparingAdapter<unknown> =>
   typeof (a as Partial<PreparingAdapter<unknown>>).prepare === 'function' &&
@@ -24,21 +31,18 @@ export async function readImageShard(ctx: StageContext): Promise<ImageRecord[]> 
 
 /**
  * `annotate:<specialist>`: the shard's images in mini-batches through the specialist's adapter, raw
- * rows to `round-R/raw/<specialist>/shard-N.parquet`, per-image errors beside them, then the done
- * marker. An image that cannot be read or decoded is an error row; the shard goes on.
+ * rows to `round-R/raw/<specialist>/shard-N.parquet`, per-image errors beside them (the executor
+ * writes the done marker after). An image that cannot be read or decoded is an error row; the shard
+ * goes on.
  */
 export function makeAnnotateStage(def: SpecialistStageDef, services: Services): Stage {
-  const name = annotateStage(def.specialist);
+  const node = annotateNode(def);
+  const { name } = node;
   return {
-    name,
-    queue: def.queue,
-    needs: def.needs.map(annotateStage),
-    async run(ctx: StageContext): Promise<StageOutput> {
+    ...node,
+    marker: shardMarker(name),
+    async work(ctx: StageContext): Promise<StageWork> {
       const { storage, collection: c, round: r, shard } = ctx;
-      const existing = await readDoneMarker(storage, c, r, name, shard);
-      if (existing)
-        return { stage: name, shard, marker: layout.done(c, r, name, shard), counts: existing.counts, skipped: true };
-      const started = performance.now();
       const ref = ctx.plan.specialists[def.specialist];
       if (!ref) throw new Error(`${name} shard ${shard}: the round plan names no model for ${def.specialist}`);
       const adapter = await services.adapters.get(def.specialist, ref, r, ctx.plan.refine?.tasks[def.specialist]);
@@ -110,16 +114,13 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       const raw = await writeShard(storage, layout.raw(c, r, def.specialist, shard), def.produces, rows);
       const errs = await writeShard(storage, layout.raw(c, r, rawErrorsName(def.specialist), shard), 'errors', errors);
       const failed = new Set(errors.map((e) => e.image_id)).size;
-      const ms = performance.now() - started;
       const counts: Record<string, number> = {
         [def.produces]: rows.length,
         errors: errors.length,
         images: images.length,
       };
       if (fed) counts.inputs = fed.count;
-      const marker = await writeDoneMarker(storage, c, r, {
-        stage: name,
-        shard,
+      return {
         counts,
         stats: {
           [sourceOf(adapter)]: {
@@ -129,16 +130,7 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
             ms: inferMs,
           },
         },
-        finished_at: new Date().toISOString(),
-        ms,
-        files: [raw, errs].map((f) => ({ key: f.key, kind: f.kind, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
-      });
-      return {
-        stage: name,
-        shard,
-        marker,
-        counts: { [def.produces]: rows.length, errors: errors.length },
-        skipped: false,
+        files: [raw, errs].map(markerFile),
       };
     },
   };

@@ -24,10 +24,11 @@ import {
 import { DEFAULT_JOB_POLICY, type JobPolicy } from './policy.ts';
 import type { RoundQueue } from './round-queue.ts';
 import { roundSpecialists } from './stages.ts';
+import { SPECIALISTS } from './specialist-registry.ts';
 import { checkSpecialistRefs } from '../../specialists/registry/specialist-refs.ts';
 
-/** Specialists with an adapter in this build (adapters.ts); the rest are refused at enqueue, before any work. */
-export const WIRED_SPECIALISTS = ['detector', 'region_caption', 'ocr', 'captioner', 'grounding'];
+/** Specialists with an adapter in this build (specialist-registry.ts); the rest are refused at enqueue, before any work. */
+export const WIRED_SPECIALISTS = SPECIALISTS.map((s) => s.specialist);
 
 /** Two enqueues that both planned the same round or listing with different settings: the one that lost. */
 export class PlanConflictError extends Error {

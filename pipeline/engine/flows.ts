@@ -1,7 +1,7 @@
 import type { FlowChildJob, FlowJob } from 'bullmq';
 import { jobId, type ShardJob } from '../../schemas/jobs.ts';
 import { jobOptions, type JobPolicy } from './policy.ts';
-import type { Stage } from './stages.ts';
+import type { StageNode } from './stages.ts';
 
 /**
  * One shard's flow (docs/architecture.md, "The data path"): merge is the parent; a stage that another annotate stage
@@ -10,7 +10,7 @@ import type { Stage } from './stages.ts';
  * dependency order. Job ids are deterministic, so adding a flow twice adds nothing.
  */
 export function shardFlow(
-  stages: readonly Stage[],
+  stages: readonly StageNode[],
   job: Omit<ShardJob, 'stage'>,
   prefix: string,
   policy: JobPolicy,
@@ -27,7 +27,7 @@ export function shardFlow(
       consumer.set(n, s.name);
     }
   }
-  const node = (s: Stage): FlowChildJob => {
+  const node = (s: StageNode): FlowChildJob => {
     const data: ShardJob = { ...job, stage: s.name };
     const children = stages
       .filter(

@@ -1,11 +1,13 @@
 import type { RoundPlan } from '../../schemas/round-plan.ts';
 import { roundStages } from './round-stages.ts';
+import { runStage } from './run-stage.ts';
 import type { Services } from './services.ts';
 import type { StageOutput } from './stages.ts';
 
 /**
  * The in-process executor: every stage of the round on every shard, in dependency order, in this
- * process (tests, benchmarks, `fld run --local`). Runs the same Stage objects as the BullMQ workers.
+ * process (tests, benchmarks, `fld run --local`). Runs the same Stage objects as the BullMQ workers,
+ * through the same marker check (run-stage.ts).
  */
 export async function runRoundLocal(
   plan: RoundPlan,
@@ -19,7 +21,7 @@ export async function runRoundLocal(
     const outputs: StageOutput[] = [];
     for (const stage of stages) {
       outputs.push(
-        await stage.run({
+        await runStage(stage, {
           storage: services.storage,
           collection: plan.collection,
           round: plan.round,

@@ -15,20 +15,21 @@ import { addStats, type FilterStats } from '../../filters/stats.ts';
 import type { StepStats } from '../../schemas/done-marker.ts';
 import type { ErrorRecord, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
 import { layout } from '../layout.ts';
-import { readDoneMarker, writeDoneMarker } from '../shards/round-files.ts';
+import { readDoneMarker } from '../shards/round-files.ts';
 import { readShard, writeShard } from '../shards/storage-io.ts';
 import { calibrate, decideAcceptance, readAcceptance, thresholdsOf, writeAcceptance } from './acceptance.ts';
 import { rawErrorsName, readImageShard } from './annotate-stage.ts';
 import { listImageShards } from './plan-files.ts';
 import {
   annotateStage,
-  MERGE_QUEUE,
-  roundSpecialists,
+  markerFile,
+  mergeNode,
+  shardMarker,
   specialistDef,
   type SpecialistStageDef,
   type Stage,
   type StageContext,
-  type StageOutput,
+  type StageWork,
 } from './stages.ts';
 
 /**
@@ -83,30 +84,19 @@ async function readPreviousRows(
  * `merge`: the shard's image records (with their pre-existing annotations) and the raw output of every
  * specialist of the round -> filters/merge per image -> the round's text, region_text and
  * text_phrase_region shards, the errors shard (the specialists' per-image errors, images the source
- * marked bad, and any image the merge itself could not handle), then the done marker with the
- * filter stats. Written in that order, so a marker means all four files are complete.
+ * marked bad, and any image the merge itself could not handle); the executor then writes the done
+ * marker with the filter stats, so a marker means all four files are complete.
  * In a refinement round (plan.refine) each image's predictions are first combined with its round R-1
  * rows under the plan's policy (filters/merge/refine-policy.ts); the marker counts what that did
  * (`refine_*`).
  */
-export function makeMergeStage(specialists: readonly string[]): Stage {
-  const defs = roundSpecialists(specialists);
+export function makeMergeStage(defs: readonly SpecialistStageDef[]): Stage {
+  const node = mergeNode(defs);
   return {
-    name: 'merge',
-    queue: MERGE_QUEUE,
-    needs: defs.map((d) => annotateStage(d.specialist)),
-    async run(ctx: StageContext): Promise<StageOutput> {
+    ...node,
+    marker: shardMarker(node.name),
+    async work(ctx: StageContext): Promise<StageWork> {
       const { storage, collection: c, round: r, shard } = ctx;
-      const existing = await readDoneMarker(storage, c, r, 'merge', shard);
-      if (existing)
-        return {
-          stage: 'merge',
-          shard,
-          marker: layout.done(c, r, 'merge', shard),
-          counts: existing.counts,
-          skipped: true,
-        };
-      const started = performance.now();
       const refine = ctx.plan.refine;
       let config: FilterConfig = filterConfig(ctx.plan.filters);
       const images = await readImageShard(ctx);
@@ -302,16 +292,7 @@ export function makeMergeStage(specialists: readonly string[]): Stage {
       const counts = Object.fromEntries(files.map((f) => [f.kind, f.rows]));
       counts.images = images.length;
       for (const [k, v] of Object.entries(refineCounts)) counts[`refine_${k}`] = v;
-      const marker = await writeDoneMarker(storage, c, r, {
-        stage: 'merge',
-        shard,
-        counts,
-        stats,
-        finished_at: new Date().toISOString(),
-        ms: performance.now() - started,
-        files: files.map((f) => ({ key: f.key, kind: f.kind, rows: f.rows, bytes: f.bytes, sha256: f.sha256 })),
-      });
-      return { stage: 'merge', shard, marker, counts, skipped: false };
+      return { counts, stats, files: files.map(markerFile) };
     },
   };
 }

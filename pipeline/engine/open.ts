@@ -34,12 +34,13 @@ export function openServices(
 export async function openEngine(
   config: EngineConfig,
   opts: { log?: Logger; adapters?: AdapterFactory } = {},
-): Promise<{ q: RoundQueue; close(): Promise<void> }> {
+): Promise<{ q: RoundQueue; services: Services; close(): Promise<void> }> {
   const redis = await connectRedis({ url: config.redis, ca: config.redisCa });
   const services = openServices(config, opts);
-  const q = new RoundQueue(redis, config.queuePrefix, services);
+  const q = new RoundQueue(redis, config.queuePrefix, services.storage);
   return {
     q,
+    services,
     async close() {
       await q.close();
       await services.close();

@@ -10,12 +10,12 @@ import type { RoundKey, RoundQueue } from './round-queue.ts';
  */
 export async function retryFailed(q: RoundQueue, k: RoundKey): Promise<number[]> {
   await q.topUp(k); // moves in-flight shards whose merge failed (a missed failed event) into the failed set
-  const failed = (await q.redis.smembers(q.key(k, 'failed'))).map(Number).sort((a, b) => a - b);
+  const failed = await q.failedShards(k);
   const stages = await q.stages(k);
   for (const shard of failed) {
     await q.queue(MERGE_QUEUE).remove(jobId({ ...k, shard, stage: 'merge' }), { removeChildren: true });
     for (const s of stages) await q.queue(s.queue).remove(jobId({ ...k, shard, stage: s.name }));
-    await q.redis.multi().srem(q.key(k, 'failed'), String(shard)).lpush(q.key(k, 'todo'), String(shard)).exec();
+    await q.requeueFailed(k, shard);
   }
   if (failed.length) await q.topUp(k);
   return failed;

@@ -1,14 +1,11 @@
 import { FlowProducer, Queue } from 'bullmq';
-import type { Logger } from 'pino';
 import { jobId } from '../../schemas/jobs.ts';
 import { RoundPlan } from '../../schemas/round-plan.ts';
 import { validate } from '../../schemas/validate.ts';
 import { layout } from '../layout.ts';
 import type { Storage } from '../storage/storage.ts';
 import { shardFlow } from './flows.ts';
-import type { Services } from './services.ts';
-import { roundStages } from './round-stages.ts';
-import { ALL_QUEUES, MERGE_QUEUE, type Stage } from './stages.ts';
+import { ALL_QUEUES, MERGE_QUEUE, roundGraph, type StageNode } from './stages.ts';
 import { EVENTS_MAX_LEN } from './policy.ts';
 import type { RedisConn } from './redis.ts';
 
@@ -30,6 +27,10 @@ import type { RedisConn } from './redis.ts';
  * and BullMQ (a shard whose merge marker exists is done; one whose flow is gone is added again, which
  * covers a claimer that crashed between claim and add), then claims shards from `todo` atomically
  * and adds their flows. Storage's done markers, not Redis, say what is done.
+ *
+ * Only this class builds these keys or calls Redis for a round's state; the rest of the engine asks it
+ * by what it means (`state`, `settledFailures`, `requeueFailed`...). It holds no models: the stages it
+ * knows are the round's graph (names, queues, needs), enough to add flows.
  */
 
 const LAST_ERRORS = 20;
@@ -55,34 +56,47 @@ export interface RoundKey {
   round: number;
 }
 
+/** A job failure as `fld status` shows it (the last `LAST_ERRORS` of a round). */
+export interface RoundError {
+  shard: number;
+  stage: string;
+  message: string;
+  at: string;
+}
+
+/** A round's shards as Redis holds them. */
+export interface RoundState {
+  /** Registered shards waiting for the window. */
+  pending: number;
+  /** Shards whose flow is in BullMQ. */
+  inflight: number[];
+  /** Shards whose flow failed for good. */
+  failed: number[];
+  /** The last job failures, newest first. */
+  lastErrors: RoundError[];
+}
+
 export class RoundQueue {
   readonly flows: FlowProducer;
   readonly #queues = new Map<string, Queue>();
   readonly #plans = new Map<string, RoundPlan>();
   readonly #planRaw = new Map<string, string>();
-  readonly #stages = new Map<string, Stage[]>();
+  readonly #stages = new Map<string, StageNode[]>();
 
   constructor(
     readonly redis: RedisConn,
     readonly prefix: string,
-    readonly services: Services,
+    /** Where the done markers are: they, not Redis, say which shards are done. */
+    readonly storage: Storage,
   ) {
     this.flows = new FlowProducer({ connection: redis, prefix });
   }
 
-  get storage(): Storage {
-    return this.services.storage;
-  }
-
-  get log(): Logger {
-    return this.services.log;
-  }
-
-  key(k: RoundKey, what: string): string {
+  #key(k: RoundKey, what: string): string {
     return `${this.prefix}:engine:${k.collection}:${k.round}:${what}`;
   }
 
-  get roundsKey(): string {
+  get #roundsKey(): string {
     return `${this.prefix}:engine:rounds`;
   }
 
@@ -112,8 +126,8 @@ export class RoundQueue {
    */
   async registerRound(plan: RoundPlan): Promise<RoundPlan> {
     const k = { collection: plan.collection, round: plan.round };
-    await this.redis.hsetnx(this.key(k, 'meta'), 'plan', JSON.stringify(plan));
-    await this.redis.sadd(this.roundsKey, `${plan.collection}/${plan.round}`);
+    await this.redis.hsetnx(this.#key(k, 'meta'), 'plan', JSON.stringify(plan));
+    await this.redis.sadd(this.#roundsKey, `${plan.collection}/${plan.round}`);
     this.#plans.delete(`${k.collection}/${k.round}`);
     return this.plan(k);
   }
@@ -124,7 +138,7 @@ export class RoundQueue {
    */
   async plan(k: RoundKey): Promise<RoundPlan> {
     const id = `${k.collection}/${k.round}`;
-    const raw = await this.redis.hget(this.key(k, 'meta'), 'plan');
+    const raw = await this.redis.hget(this.#key(k, 'meta'), 'plan');
     if (!raw)
       throw new Error(
         `round ${k.round} of collection ${k.collection} is not registered in this Redis (run fld enqueue, or fld enqueue --resume after a Redis loss)`,
@@ -140,14 +154,14 @@ export class RoundQueue {
 
   /** Whether the round is registered in this Redis (it has a plan here). */
   async isRegistered(k: RoundKey): Promise<boolean> {
-    return (await this.redis.hexists(this.key(k, 'meta'), 'plan')) === 1;
+    return (await this.redis.hexists(this.#key(k, 'meta'), 'plan')) === 1;
   }
 
   /** Shards of the round waiting for the window or with a flow in BullMQ (not done, not failed for good). */
   async shardsInFlight(k: RoundKey): Promise<number[]> {
     const [todo, inflight] = await Promise.all([
-      this.redis.lrange(this.key(k, 'todo'), 0, -1),
-      this.redis.smembers(this.key(k, 'inflight')),
+      this.redis.lrange(this.#key(k, 'todo'), 0, -1),
+      this.redis.smembers(this.#key(k, 'inflight')),
     ]);
     return [...new Set([...todo, ...inflight].map(Number))].sort((a, b) => a - b);
   }
@@ -155,17 +169,18 @@ export class RoundQueue {
   /** Replaces a registered round's plan in Redis (`fld enqueue --replan`; the caller checked that nothing of the round is in flight). */
   async replacePlan(plan: RoundPlan): Promise<void> {
     await this.redis.hset(
-      this.key({ collection: plan.collection, round: plan.round }, 'meta'),
+      this.#key({ collection: plan.collection, round: plan.round }, 'meta'),
       'plan',
       JSON.stringify(plan),
     );
   }
 
-  async stages(k: RoundKey): Promise<Stage[]> {
+  /** The round's stage graph under the plan in force (names, queues, needs; runnable stages are round-stages.ts's). */
+  async stages(k: RoundKey): Promise<StageNode[]> {
     const id = `${k.collection}/${k.round}`;
     const plan = await this.plan(k);
     let s = this.#stages.get(id);
-    if (!s) this.#stages.set(id, (s = roundStages(plan, this.services)));
+    if (!s) this.#stages.set(id, (s = roundGraph(plan)));
     return s;
   }
 
@@ -175,14 +190,14 @@ export class RoundQueue {
     return (await this.redis.eval(
       REGISTER,
       2,
-      this.key(k, 'known'),
-      this.key(k, 'todo'),
+      this.#key(k, 'known'),
+      this.#key(k, 'todo'),
       ...shards.map(String),
     )) as number;
   }
 
   async markPlanned(k: RoundKey, total: number): Promise<void> {
-    await this.redis.hset(this.key(k, 'meta'), 'planned', String(total));
+    await this.redis.hset(this.#key(k, 'meta'), 'planned', String(total));
   }
 
   async addFlow(k: RoundKey, shard: number): Promise<void> {
@@ -205,9 +220,9 @@ export class RoundQueue {
   async topUp(k: RoundKey, opts: { reconcile?: boolean } = {}): Promise<number[]> {
     const plan = await this.plan(k);
     const added: number[] = [];
-    for (const s of opts.reconcile === false ? [] : (await this.redis.smembers(this.key(k, 'inflight'))).map(Number)) {
+    for (const s of opts.reconcile === false ? [] : (await this.redis.smembers(this.#key(k, 'inflight'))).map(Number)) {
       if (await this.storage.exists(layout.done(k.collection, k.round, 'merge', s))) {
-        await this.redis.srem(this.key(k, 'inflight'), String(s));
+        await this.redis.srem(this.#key(k, 'inflight'), String(s));
         continue;
       }
       const state = await this.queue(MERGE_QUEUE).getJobState(this.mergeJobId(k, s));
@@ -218,14 +233,14 @@ export class RoundQueue {
       const claimed = (await this.redis.eval(
         CLAIM,
         2,
-        this.key(k, 'todo'),
-        this.key(k, 'inflight'),
+        this.#key(k, 'todo'),
+        this.#key(k, 'inflight'),
         String(plan.window),
       )) as string | null;
       if (claimed === null) break;
       const s = Number(claimed);
       if (await this.storage.exists(layout.done(k.collection, k.round, 'merge', s))) {
-        await this.redis.srem(this.key(k, 'inflight'), claimed);
+        await this.redis.srem(this.#key(k, 'inflight'), claimed);
         continue;
       }
       await this.addFlow(k, s);
@@ -238,8 +253,8 @@ export class RoundQueue {
   async markFailed(k: RoundKey, shard: number, failure: { stage: string; message: string } | null): Promise<void> {
     await this.redis
       .multi()
-      .srem(this.key(k, 'inflight'), String(shard))
-      .sadd(this.key(k, 'failed'), String(shard))
+      .srem(this.#key(k, 'inflight'), String(shard))
+      .sadd(this.#key(k, 'failed'), String(shard))
       .exec();
     if (failure) await this.recordError(k, { shard, ...failure });
   }
@@ -248,13 +263,67 @@ export class RoundQueue {
     const entry = JSON.stringify({ ...e, message: e.message.slice(0, 500), at: new Date().toISOString() });
     await this.redis
       .multi()
-      .lpush(this.key(k, 'errors'), entry)
-      .ltrim(this.key(k, 'errors'), 0, LAST_ERRORS - 1)
+      .lpush(this.#key(k, 'errors'), entry)
+      .ltrim(this.#key(k, 'errors'), 0, LAST_ERRORS - 1)
+      .exec();
+  }
+
+  /** The round's shards as Redis holds them, read at once (`fld status` reads them before the done markers). */
+  async state(k: RoundKey): Promise<RoundState> {
+    const [pending, inflight, failed, errors] = await Promise.all([
+      this.redis.llen(this.#key(k, 'todo')),
+      this.redis.smembers(this.#key(k, 'inflight')),
+      this.redis.smembers(this.#key(k, 'failed')),
+      this.redis.lrange(this.#key(k, 'errors'), 0, -1),
+    ]);
+    return {
+      pending,
+      inflight: inflight.map(Number),
+      failed: failed.map(Number),
+      lastErrors: errors.map((e) => JSON.parse(e) as RoundError),
+    };
+  }
+
+  /** Whether any shard of the round is waiting for the window or in flight. */
+  async hasWork(k: RoundKey): Promise<boolean> {
+    const [todo, inflight] = await Promise.all([
+      this.redis.llen(this.#key(k, 'todo')),
+      this.redis.scard(this.#key(k, 'inflight')),
+    ]);
+    return todo > 0 || inflight > 0;
+  }
+
+  /**
+   * The shards that failed for good once the round has settled (every shard registered, none waiting
+   * or in flight); null while it has not.
+   */
+  async settledFailures(k: RoundKey): Promise<number[] | null> {
+    const [todo, inflight, planned, failed] = await Promise.all([
+      this.redis.llen(this.#key(k, 'todo')),
+      this.redis.scard(this.#key(k, 'inflight')),
+      this.redis.hget(this.#key(k, 'meta'), 'planned'),
+      this.redis.smembers(this.#key(k, 'failed')),
+    ]);
+    if (todo || inflight || planned === null) return null;
+    return failed.map(Number);
+  }
+
+  /** Shards whose flow failed for good, in order. */
+  async failedShards(k: RoundKey): Promise<number[]> {
+    return (await this.redis.smembers(this.#key(k, 'failed'))).map(Number).sort((a, b) => a - b);
+  }
+
+  /** A failed shard back to the front of todo (`fld retry`), to be claimed by the next top-up. */
+  async requeueFailed(k: RoundKey, shard: number): Promise<void> {
+    await this.redis
+      .multi()
+      .srem(this.#key(k, 'failed'), String(shard))
+      .lpush(this.#key(k, 'todo'), String(shard))
       .exec();
   }
 
   async rounds(): Promise<RoundKey[]> {
-    return (await this.redis.smembers(this.roundsKey)).sort().map((s) => {
+    return (await this.redis.smembers(this.#roundsKey)).sort().map((s) => {
       const i = s.lastIndexOf('/');
       return { collection: s.slice(0, i), round: Number(s.slice(i + 1)) };
     });

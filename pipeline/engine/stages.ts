@@ -1,13 +1,18 @@
 import type { Logger } from 'pino';
-import type { RecordKind } from '../../schemas/records.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { DoneMarker, StepStats } from '../../schemas/done-marker.ts';
 import type { RoundPlan } from '../../schemas/round-plan.ts';
+import { layout } from '../layout.ts';
+import type { WrittenShard } from '../shards/storage-io.ts';
+import type { Storage } from '../storage/storage.ts';
+import { findSpecialist, SPECIALISTS, type SpecialistDef } from './specialist-registry.ts';
 
 /**
- * The pipeline as data (docs/architecture.md, "The data path" and "The stage contract"): each stage has a name, the queue a BullMQ
- * executor sends it to, the stages whose outputs it reads, and `run(ctx)`, which reads its inputs
- * from storage, writes its outputs there idempotently (done marker last) and returns pointers only.
- * Executors (local-executor.ts, the BullMQ flows) decide where and when a stage runs, never what it does.
+ * The pipeline as data (docs/architecture.md, "The data path" and "The stage contract"): each stage has
+ * a name, the queue a BullMQ executor sends it to, the stages whose outputs it reads, the key of its
+ * done marker on a shard, and its work, which reads its inputs from storage, writes its outputs there
+ * (one atomic put each) and returns what the marker records. The executors (local-executor.ts,
+ * job-runner.ts, both through run-stage.ts) skip a stage whose marker exists and write the marker
+ * after the work; they decide where and when a stage runs, never what it does.
  */
 
 export interface StageContext {
@@ -24,51 +29,89 @@ export interface StageContext {
   heartbeat(done: number, total: number): Promise<void>;
 }
 
-/** What a stage returns: where its outputs and marker are (pointers, never rows). */
+/** One shard of one round: what a marker key is made of. */
+export type ShardRef = Pick<StageContext, 'collection' | 'round' | 'shard'>;
+
+/** What a stage's work did on a shard, for its done marker. */
+export interface StageWork {
+  /** Rows written per output, and what else the shard counts (images, prompts handed over). */
+  counts: Record<string, number>;
+  /** Stats per step of the stage (a model, a filter), keyed by step name. */
+  stats: Record<string, StepStats>;
+  /** The files it wrote. */
+  files: NonNullable<DoneMarker['files']>;
+}
+
+/** A written shard as its done marker lists it. */
+export const markerFile = (f: WrittenShard): StageWork['files'][number] => ({
+  key: f.key,
+  kind: f.kind,
+  rows: f.rows,
+  bytes: f.bytes,
+  sha256: f.sha256,
+});
+
+/** What an executor returns for a stage: where its outputs and marker are (pointers, never rows). */
 export interface StageOutput {
   stage: string;
   shard: number;
   /** Key of the done marker. */
   marker: string;
-  /** Rows written per output. */
+  /** The done marker's counts. */
   counts: Record<string, number>;
   /** True when the marker was already there and nothing ran (a re-run after a stall or a retry). */
   skipped: boolean;
 }
 
-export interface Stage {
+/** A stage's place in the round graph: enough to add, follow and retry its jobs without loading a model. */
+export interface StageNode {
   /** `annotate:<specialist>` or `merge`. */
   name: string;
   /** BullMQ queue, without the prefix (`fld.ocr`). */
   queue: string;
   needs: string[];
-  run(ctx: StageContext): Promise<StageOutput>;
 }
+
+export interface Stage extends StageNode {
+  /** Key of its done marker on a shard; deterministic, so every executor and every retry finds it. */
+  marker(at: ShardRef): string;
+  /**
+   * The work on one shard. It neither reads nor writes its own marker (the executor does, run-stage.ts),
+   * so a run cut short leaves no marker and the next run does the whole shard again.
+   */
+  work(ctx: StageContext): Promise<StageWork>;
+}
+
+/** The done marker key of stage `name`: `round-R/_done/<stage>/shard-N.json`. */
+export const shardMarker =
+  (name: string) =>
+  (at: ShardRef): string =>
+    layout.done(at.collection, at.round, name, at.shard);
 
 /** One specialist's place in the round graph (docs/architecture.md, "The data path"). */
-export interface SpecialistStageDef {
-  specialist: string;
-  queue: string;
-  /** Specialists whose raw output this one reads (the region captioner reads the detector's boxes). */
-  needs: string[];
-  /** The record kind of its raw output. */
-  produces: Exclude<RecordKind, 'image' | 'errors'>;
-}
+export type SpecialistStageDef = Pick<SpecialistDef, 'specialist' | 'queue' | 'needs' | 'produces'>;
 
-export const SPECIALIST_STAGES: readonly SpecialistStageDef[] = [
-  { specialist: 'detector', queue: 'fld.detect', needs: [], produces: 'region_text' },
-  { specialist: 'region_caption', queue: 'fld.regioncap', needs: ['detector'], produces: 'region_text' },
-  { specialist: 'ocr', queue: 'fld.ocr', needs: [], produces: 'region_text' },
-  { specialist: 'captioner', queue: 'fld.caption', needs: [], produces: 'text' },
-  { specialist: 'grounding', queue: 'fld.ground', needs: ['captioner'], produces: 'text_phrase_region' },
-];
+export const SPECIALIST_STAGES: readonly SpecialistStageDef[] = SPECIALISTS;
 export const MERGE_QUEUE = 'fld.merge';
 export const ALL_QUEUES = [...SPECIALIST_STAGES.map((s) => s.queue), MERGE_QUEUE];
 
 export const annotateStage = (specialist: string) => `annotate:${specialist}`;
 
+export const annotateNode = (def: SpecialistStageDef): StageNode => ({
+  name: annotateStage(def.specialist),
+  queue: def.queue,
+  needs: def.needs.map(annotateStage),
+});
+
+/** Merge reads every annotate stage of the round. */
+export const mergeNode = (defs: readonly SpecialistStageDef[]): StageNode => ({
+  name: 'merge',
+  queue: MERGE_QUEUE,
+  needs: defs.map((d) => annotateStage(d.specialist)),
+});
+
 export function specialistDef(name: string): SpecialistStageDef {
-  const d = SPECIALIST_STAGES.find((s) => s.specialist === name);
+  const d = findSpecialist(name);
   if (!d)
     throw new Error(
       `specialist "${name}": no such stage (known: ${SPECIALIST_STAGES.map((s) => s.specialist).join(', ')})`,
@@ -95,11 +138,11 @@ export function roundSpecialists(configured: readonly string[]): SpecialistStage
 }
 
 /** Stages in dependency order: every stage after the stages it needs; merge last. */
-export function topoOrder(stages: readonly Stage[]): Stage[] {
+export function topoOrder<S extends StageNode>(stages: readonly S[]): S[] {
   const byName = new Map(stages.map((s) => [s.name, s]));
-  const out: Stage[] = [];
+  const out: S[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (s: Stage, path: string[]) => {
+  const visit = (s: S, path: string[]) => {
     if (state.get(s.name) === 'done') return;
     if (state.get(s.name) === 'visiting') throw new Error(`stage graph has a cycle: ${[...path, s.name].join(' -> ')}`);
     state.set(s.name, 'visiting');
@@ -113,4 +156,13 @@ export function topoOrder(stages: readonly Stage[]): Stage[] {
   };
   for (const s of stages) visit(s, []);
   return out;
+}
+
+/**
+ * The round's graph from its plan, in dependency order (merge last): one `annotate:<specialist>` per
+ * specialist the plan names, then `merge`. The same order as round-stages.ts's runnable stages.
+ */
+export function roundGraph(plan: RoundPlan): StageNode[] {
+  const defs = roundSpecialists(Object.keys(plan.specialists));
+  return topoOrder([...defs.map(annotateNode), mergeNode(defs)]);
 }

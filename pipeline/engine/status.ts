@@ -2,7 +2,7 @@ import { jobId } from '../../schemas/jobs.ts';
 import { layout } from '../layout.ts';
 import { parseDoneMarker } from '../shards/round-files.ts';
 import { listImageShards, readCollectionPlan } from './plan-files.ts';
-import type { RoundKey, RoundQueue } from './round-queue.ts';
+import type { RoundError, RoundKey, RoundQueue } from './round-queue.ts';
 
 export interface StageStatus {
   stage: string;
@@ -22,7 +22,7 @@ export interface RoundStatus {
   skipped: { total: number; byReason: Record<string, number> };
   /** Per-image error rows written by finished shards. */
   itemErrors: number;
-  lastErrors: { shard: number; stage: string; message: string; at: string }[];
+  lastErrors: RoundError[];
   /**
    * False until fld enqueue has listed the whole source (the collection plan is written after the
    * last image shard): an enqueue still running, or one that stopped early (killed, or the source
@@ -45,13 +45,8 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
   const stages = await q.stages(k);
   const cp = await readCollectionPlan(storage, k.collection);
   const shards = cp ? cp.shards : (await listImageShards(storage, k.collection)).length;
-  const [pending, inflight, failed, errors] = await Promise.all([
-    q.redis.llen(q.key(k, 'todo')),
-    q.redis.smembers(q.key(k, 'inflight')),
-    q.redis.smembers(q.key(k, 'failed')),
-    q.redis.lrange(q.key(k, 'errors'), 0, -1),
-  ]);
-  const live = [...new Set([...inflight, ...failed])].map(Number);
+  const { pending, inflight, failed, lastErrors } = await q.state(k);
+  const live = [...new Set([...inflight, ...failed])];
   const out: StageStatus[] = [];
   const activeShards = new Set<number>();
   let imagesDone = 0;
@@ -92,7 +87,7 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
   const totalImages = cp?.images ?? 0;
   const seconds = (last - first) / 1000;
   const perSecond = imagesDone && seconds > 0 ? imagesDone / seconds : null;
-  const open = inflight.map(Number).filter((s) => !mergeDone.has(s));
+  const open = inflight.filter((s) => !mergeDone.has(s));
   const inflightActive = open.filter((s) => activeShards.has(s)).length;
   return {
     ...k,
@@ -114,9 +109,7 @@ export async function roundStatus(q: RoundQueue, k: RoundKey): Promise<RoundStat
     skipped: { total: cp?.skipped.total ?? 0, byReason: cp?.skipped.byReason ?? {} },
     itemErrors,
     // errors of a shard that has since been merged (a retry that succeeded) are history, not news
-    lastErrors: errors
-      .map((e) => JSON.parse(e) as RoundStatus['lastErrors'][number])
-      .filter((e) => !mergeDone.has(e.shard)),
+    lastErrors: lastErrors.filter((e) => !mergeDone.has(e.shard)),
     listed: cp !== null,
     // The manifest is written just after the last merge marker; a round is finished only once it is there.
     finished:

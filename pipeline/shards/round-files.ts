@@ -80,13 +80,19 @@ export const readManifest = (storage: Storage, collection: string, round: number
   readManifestAt(storage, layout.manifest(collection, round));
 
 /** Write a stage's done marker. Callers write it last, after every output of the stage on the shard. */
-export async function writeDoneMarker(
+export const writeDoneMarker = (
   storage: Storage,
   collection: string,
   round: number,
   marker: Omit<DoneMarker, 'schema_version'>,
+): Promise<string> => writeDoneMarkerAt(storage, layout.done(collection, round, marker.stage, marker.shard), marker);
+
+/** Write a done marker at `key` (the stage's own marker key, pipeline/engine/run-stage.ts). */
+export async function writeDoneMarkerAt(
+  storage: Storage,
+  key: string,
+  marker: Omit<DoneMarker, 'schema_version'>,
 ): Promise<string> {
-  const key = layout.done(collection, round, marker.stage, marker.shard);
   const m = validate(
     DoneMarker,
     { schema_version: SCHEMA_VERSION, ...marker },
@@ -97,14 +103,21 @@ export async function writeDoneMarker(
 }
 
 /** The done marker of a stage on a shard, or null when the stage has not completed there. */
-export async function readDoneMarker(
+export const readDoneMarker = (
   storage: Storage,
   collection: string,
   round: number,
   stage: string,
   shard: number,
+): Promise<DoneMarker | null> => readDoneMarkerAt(storage, layout.done(collection, round, stage, shard), stage, shard);
+
+/** The done marker at `key`, checked to be `stage`'s on `shard`; null when there is none. */
+export async function readDoneMarkerAt(
+  storage: Storage,
+  key: string,
+  stage: string,
+  shard: number,
 ): Promise<DoneMarker | null> {
-  const key = layout.done(collection, round, stage, shard);
   if (!(await storage.exists(key))) return null;
   const what = `done marker ${objectName(storage, key)}`;
   const m = parseDoneMarker(await readText(storage, key), what);

@@ -3,17 +3,10 @@ import assert from 'node:assert/strict';
 import type { FlowChildJob } from 'bullmq';
 import { shardFlow } from '../../../pipeline/engine/flows.ts';
 import { jobOptions } from '../../../pipeline/engine/policy.ts';
-import { annotateStage, roundSpecialists, topoOrder, type Stage } from '../../../pipeline/engine/stages.ts';
+import { annotateStage, roundSpecialists, topoOrder, type StageNode } from '../../../pipeline/engine/stages.ts';
 
-const stub = (name: string, queue: string, needs: string[]): Stage => ({
-  name,
-  queue,
-  needs,
-  run: async () => {
-    throw new Error('not run here');
-  },
-});
-const roundOf = (names: string[]): Stage[] => {
+const stub = (name: string, queue: string, needs: string[]): StageNode => ({ name, queue, needs });
+const roundOf = (names: string[]): StageNode[] => {
   const defs = roundSpecialists(names);
   return topoOrder([
     ...defs.map((d) => stub(annotateStage(d.specialist), d.queue, d.needs.map(annotateStage))),
