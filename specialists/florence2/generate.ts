@@ -2,19 +2,21 @@
  * Encoder and decode loop over the four sessions (docs/florence2-formats.md section 1). Encoder input is
  * concat(image_features, embed(prompt ids)) with mask = ones + prompt mask; the merged decoder runs
  * step 0 with `use_cache_branch` false and zero-length past tensors, then true with only the last
- * token, keeping step 0's encoder KV. Rows that finish leave the batch (their KV rows are dropped),
- * so a long caption does not make short ones pay for its steps.
+ * token, keeping step 0's encoder KV. Each step's present tensors are the next step's past as they
+ * come (copied only when beams reorder or rows leave); token embeddings come from `TokenEmbeddings`.
+ * Rows that finish leave the batch (their KV rows are dropped), so a long caption does not make short
+ * ones pay for its steps.
  */
 import ort from 'onnxruntime-node';
 import { BeamSearch, GreedySearch, type Generated, type RowSearch } from './search.ts';
 import type { DecoderLayout, GraphTypes, Sessions } from './sessions.ts';
 import type { GenerationSettings } from './settings.ts';
+import type { TokenEmbeddings } from './token-embeddings.ts';
 import {
   allocFloat,
   convertFloat,
   floatTensor,
   gatherRows,
-  int64Tensor,
   lastLogits,
   type FloatData,
   type FloatType,
@@ -40,6 +42,7 @@ export interface Graphs {
   sessions: Sessions;
   types: GraphTypes;
   decoder: DecoderLayout;
+  embeddings: TokenEmbeddings;
 }
 
 export async function encodeImages(
@@ -57,11 +60,6 @@ export async function encodeImages(
   return { data: f.data as FloatData, type: g.types.imageFeatures, count, tokens: f.dims[1], dim: f.dims[2] };
 }
 
-async function embed(g: Graphs, rows: number[][], to: FloatType): Promise<FloatData> {
-  const { inputs_embeds } = await g.sessions.embed_tokens.run({ input_ids: int64Tensor(rows) });
-  return convertFloat(inputs_embeds.data as FloatData, g.types.promptEmbeds, to);
-}
-
 interface Encoded {
   states: FloatData;
   mask: BigInt64Array;
@@ -75,9 +73,8 @@ async function encode(g: Graphs, f: ImageFeatures, jobs: GenJob[], pad: number):
     L = N + S,
     B = jobs.length;
   const t = g.types.encoderEmbeds;
-  const prompt = await embed(
-    g,
-    jobs.map((j) => [...j.promptIds, ...new Array(S - j.promptIds.length).fill(pad)]),
+  const prompt = await g.embeddings.embed(
+    jobs.flatMap((j) => [...j.promptIds, ...new Array<number>(S - j.promptIds.length).fill(pad)]),
     t,
   );
   const img = convertFloat(f.data, f.type, t);
@@ -98,6 +95,13 @@ async function encode(g: Graphs, f: ImageFeatures, jobs: GenJob[], pad: number):
   return { states, mask, length: L };
 }
 
+/** A past input, the present output that feeds it next step, and whether it is the encoder's (fixed after step 0). */
+interface PastSlot {
+  name: string;
+  present: string;
+  encoder: boolean;
+}
+
 /** Greedy (num_beams 1) or beam search for a chunk of jobs in one batch. */
 export async function generateChunk(
   g: Graphs,
@@ -108,68 +112,78 @@ export async function generateChunk(
   beam: boolean,
 ): Promise<Generated[]> {
   const enc = await encode(g, f, jobs, s.padTokenId);
-  const { past, pastType, heads, headDim } = g.decoder;
+  const { past, pastType, heads, headDim, embedsType, encoderStatesType } = g.decoder;
   const L = enc.length,
     D = f.dim;
   const searches: RowSearch[] = jobs.map(() => (beam ? new BeamSearch(s, vocab) : new GreedySearch(s, vocab)));
+  const slots: PastSlot[] = past.map((name) => ({
+    name,
+    present: name.replace('past_key_values', 'present'),
+    encoder: name.includes('.encoder.'),
+  }));
+  // on the cache branch the encoder presents are placeholders: only the logits and the decoder's KV are fetched
+  const cachedOutputs = ['logits', ...slots.filter((p) => !p.encoder).map((p) => p.present)];
+  const firstStep = new ort.Tensor('bool', [false], [1]);
+  const cacheStep = new ort.Tensor('bool', [true], [1]);
   // one slot per live hypothesis, grouped by row in row order
   let slotRows = jobs.map((_, r) => r);
-  let states = enc.states;
-  let mask = enc.mask;
-  let cache: Map<string, FloatData> | null = null;
-  let pastLen = 0;
+  let states = floatTensor(encoderStatesType, enc.states, [jobs.length, L, D]);
+  let mask = new ort.Tensor('int64', enc.mask, [jobs.length, L]);
+  // the graph's own present tensors go back in as the next step's past; copies only when slots move
+  let kv = slots.map(() => floatTensor(pastType, allocFloat(pastType, 0), [jobs.length, heads, 0, headDim]));
   for (let step = 0; step < s.maxNewTokens && slotRows.length; step++) {
     const n = slotRows.length;
-    const last = searches.flatMap((sr) => sr.live().map((h) => [h.seq[h.seq.length - 1]]));
-    const feeds: Record<string, ort.Tensor> = {
-      inputs_embeds: floatTensor(g.decoder.embedsType, await embed(g, last, g.decoder.embedsType), [n, 1, D]),
-      encoder_hidden_states: floatTensor(g.decoder.encoderStatesType, states, [n, L, D]),
-      encoder_attention_mask: new ort.Tensor('int64', mask, [n, L]),
-      use_cache_branch: new ort.Tensor('bool', [cache !== null], [1]),
-    };
-    for (const name of past) {
-      const len = name.includes('.encoder.') ? L : pastLen;
-      feeds[name] = floatTensor(pastType, cache?.get(name) ?? allocFloat(pastType, 0), [
-        n,
-        heads,
-        cache ? len : 0,
-        headDim,
-      ]);
+    const last: number[] = [];
+    for (let i = 0; i < n; ) {
+      const r = slotRows[i];
+      for (const h of searches[r].live()) last.push(h.seq[h.seq.length - 1]);
+      while (i < n && slotRows[i] === r) i++;
     }
-    const out = await g.sessions.decoder_model_merged.run(feeds);
+    const feeds: Record<string, ort.Tensor> = {
+      inputs_embeds: floatTensor(embedsType, await g.embeddings.embed(last, embedsType), [n, 1, D]),
+      encoder_hidden_states: states,
+      encoder_attention_mask: mask,
+      use_cache_branch: step ? cacheStep : firstStep,
+    };
+    for (let i = 0; i < slots.length; i++) feeds[slots[i].name] = kv[i];
+    const out = step
+      ? await g.sessions.decoder_model_merged.run(feeds, cachedOutputs)
+      : await g.sessions.decoder_model_merged.run(feeds);
     const logits = lastLogits(out.logits);
     if (logits.vocab !== vocab)
       throw new Error(`decoder_model_merged: logits are ${logits.vocab} wide, config.json vocab_size is ${vocab}`);
     // advance each row on its slots; collect the new slots and the old slot each extends
     const origin: number[] = [];
     const nextRows: number[] = [];
-    let slot = 0;
-    for (const r of new Set(slotRows)) {
-      const mine = slotRows.filter((x) => x === r).length;
-      const { origin: o } = searches[r].advance(logits.data, slot, logits.vocab, step);
-      for (const k of o) {
-        origin.push(slot + k);
+    for (let i = 0; i < n; ) {
+      const r = slotRows[i];
+      for (const k of searches[r].advance(logits.data, i, logits.vocab, step)) {
+        origin.push(i + k);
         nextRows.push(r);
       }
-      slot += mine;
+      while (i < n && slotRows[i] === r) i++;
     }
-    const next = new Map<string, FloatData>();
-    const sameRows = nextRows.length === slotRows.length && nextRows.every((r, i) => r === slotRows[i]);
-    for (const name of past) {
-      const isEnc = name.includes('.encoder.');
-      // on the cache branch the encoder outputs are placeholders: step 0's stay in use
-      const data =
-        isEnc && cache ? cache.get(name)! : (out[name.replace('past_key_values', 'present')].data as FloatData);
-      const rowSize = heads * (isEnc ? L : pastLen + 1) * headDim;
-      const identity = origin.length === n && origin.every((o, i) => o === i);
-      next.set(name, identity || (isEnc && cache && sameRows) ? data : gatherRows(data, rowSize, origin));
-    }
+    let identity = origin.length === n;
+    for (let i = 0; identity && i < n; i++) identity = origin[i] === i;
+    let sameRows = nextRows.length === n;
+    for (let i = 0; sameRows && i < n; i++) sameRows = nextRows[i] === slotRows[i];
+    const m = origin.length;
+    kv = slots.map((p, i) => {
+      // after step 0 the encoder KV stays; beams of one row share it, so it moves only when rows leave
+      const t = p.encoder && step ? kv[i] : out[p.present];
+      if (identity || (p.encoder && step && sameRows)) return t;
+      const len = p.encoder ? L : step + 1;
+      return floatTensor(pastType, gatherRows(t.data as FloatData, heads * len * headDim, origin), [
+        m,
+        heads,
+        len,
+        headDim,
+      ]);
+    });
     if (!sameRows) {
-      states = gatherRows(enc.states, L * D, nextRows);
-      mask = gatherRows(enc.mask, L, nextRows);
+      states = floatTensor(encoderStatesType, gatherRows(enc.states, L * D, nextRows), [m, L, D]);
+      mask = new ort.Tensor('int64', gatherRows(enc.mask, L, nextRows), [m, L]);
     }
-    cache = next;
-    pastLen++;
     slotRows = nextRows;
   }
   return searches.map((sr) => sr.result());

@@ -16,6 +16,7 @@ import {
   type GenerationOverrides,
   type GenerationSettings,
 } from './settings.ts';
+import { TokenEmbeddings } from './token-embeddings.ts';
 import { Florence2Tokenizer } from './tokenizer.ts';
 
 export interface Florence2RunnerOptions {
@@ -98,7 +99,7 @@ export class Florence2Runner {
       const { types, decoder } = describeSessions(sessions, c.config);
       return new Florence2Runner(
         dir,
-        { sessions, types, decoder },
+        { sessions, types, decoder, embeddings: new TokenEmbeddings(sessions.embed_tokens, types.promptEmbeds) },
         info.tokenizer,
         info.tasks,
         info.image,
@@ -142,12 +143,13 @@ export class Florence2Runner {
     // ORT cannot reshape an empty batch in the vision graph; nothing to encode is not an error
     if (pixels.length === 0) return { data: new Float32Array(0), type: 'float32', count: 0, tokens: 0, dim: 0 };
     const plane = 3 * width * height;
-    const all = new Float32Array(pixels.length * plane);
     pixels.forEach((p, i) => {
       if (p.length !== plane)
         throw new Error(`image ${i}: pixel tensor has ${p.length} values, the model takes 3x${height}x${width}`);
-      all.set(p, i * plane);
     });
+    // one image goes in as it is; a batch needs one contiguous tensor
+    const all = pixels.length === 1 ? pixels[0] : new Float32Array(pixels.length * plane);
+    if (all !== pixels[0]) pixels.forEach((p, i) => all.set(p, i * plane));
     return encodeImages(this.graphs, all, pixels.length, height, width);
   }
 

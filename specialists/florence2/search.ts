@@ -25,12 +25,13 @@ export interface Generated extends Hypothesis {
 export interface RowSearch {
   readonly done: boolean;
   /** Live hypotheses, one per decoder slot. */
-  live(): Hypothesis[];
+  live(): readonly Hypothesis[];
   /**
-   * Consumes the logits of this row's slots (`first`.. in `logits`), returns the new live hypotheses
-   * with the index (into this row's previous live list) each one extends.
+   * Consumes the logits of this row's slots (`first`.. in `logits`); returns, per new live hypothesis,
+   * the index (into this row's previous live list) it extends. The array is the search's own, read it
+   * before the next call.
    */
-  advance(logits: Float32Array, first: number, vocab: number, step: number): { hyps: Hypothesis[]; origin: number[] };
+  advance(logits: Float32Array, first: number, vocab: number, step: number): readonly number[];
   result(): Generated;
 }
 
@@ -53,9 +54,14 @@ const normalised = (h: Hypothesis, s: GenerationSettings): Generated => ({
   score: h.sum / Math.max(1, h.seq.length - 1) ** s.lengthPenalty,
 });
 
+const NONE: readonly never[] = [];
+const FIRST: readonly number[] = [0];
+
 export class GreedySearch implements RowSearch {
   done = false;
-  #h: Hypothesis;
+  // the one hypothesis grows in place: nothing else holds it while the search runs
+  readonly #h: Hypothesis;
+  readonly #live: readonly Hypothesis[];
   readonly #scores: Float64Array;
 
   constructor(
@@ -63,23 +69,29 @@ export class GreedySearch implements RowSearch {
     vocab: number,
   ) {
     this.#h = start(s);
+    this.#live = [this.#h];
     this.#scores = new Float64Array(vocab);
   }
 
-  live(): Hypothesis[] {
-    return this.done ? [] : [this.#h];
+  live(): readonly Hypothesis[] {
+    return this.done ? NONE : this.#live;
   }
 
-  advance(logits: Float32Array, first: number, vocab: number, step: number) {
-    logSoftmax(logits, first, vocab, this.#scores);
-    const forced = processScores(this.#scores, this.#h.seq, step, this.s);
-    const tok = argmax(this.#scores);
-    this.#h = extend(this.#h, tok, this.#scores[tok], forced);
+  advance(logits: Float32Array, first: number, vocab: number, step: number): readonly number[] {
+    const h = this.#h;
+    const scores = this.#scores;
+    logSoftmax(logits, first, vocab, scores);
+    const forced = processScores(scores, h.seq, step, this.s);
+    const tok = argmax(scores);
+    h.seq.push(tok);
+    h.sum += scores[tok];
+    h.logprobs.push(scores[tok]);
+    h.forced.push(forced);
     if (tok === this.s.eosTokenId) {
       this.done = true;
-      return { hyps: [], origin: [] };
+      return NONE;
     }
-    return { hyps: [this.#h], origin: [0] };
+    return FIRST;
   }
 
   result(): Generated {
@@ -92,6 +104,12 @@ export class BeamSearch implements RowSearch {
   #beams: Hypothesis[];
   #finished: Generated[] = [];
   readonly #scores: Float64Array[] = [];
+  readonly #forced: boolean[] = [];
+  // the step's top 2*num_beams candidates, best first: beam score + token score, source beam, token, token score
+  readonly #topV: Float64Array;
+  readonly #topSrc: Int32Array;
+  readonly #topTok: Int32Array;
+  readonly #topLp: Float64Array;
 
   constructor(
     readonly s: GenerationSettings,
@@ -99,54 +117,88 @@ export class BeamSearch implements RowSearch {
   ) {
     this.#beams = [start(s)];
     for (let i = 0; i < s.numBeams; i++) this.#scores.push(new Float64Array(vocab));
+    const k = 2 * s.numBeams;
+    this.#topV = new Float64Array(k);
+    this.#topSrc = new Int32Array(k);
+    this.#topTok = new Int32Array(k);
+    this.#topLp = new Float64Array(k);
   }
 
-  live(): Hypothesis[] {
-    return this.done ? [] : this.#beams;
+  live(): readonly Hypothesis[] {
+    return this.done ? NONE : this.#beams;
   }
 
-  advance(logits: Float32Array, first: number, vocab: number, step: number) {
+  /**
+   * Offers one beam's finite candidates to the top list (`count` long, `k` at most); returns the new
+   * count. Ties keep the earlier candidate first, a tie with the last of a full list stays out: lower
+   * flat index first, as a stable sort of all candidates would.
+   */
+  #offer(scores: Float64Array, sum: number, src: number, count: number, k: number): number {
+    const topV = this.#topV,
+      topSrc = this.#topSrc,
+      topTok = this.#topTok,
+      topLp = this.#topLp;
+    for (let tok = 0; tok < scores.length; tok++) {
+      const lp = scores[tok];
+      if (lp === -Infinity) continue;
+      const v = sum + lp;
+      if (count === k && v <= topV[k - 1]) continue;
+      let i = count;
+      while (i > 0 && topV[i - 1] < v) i--;
+      if (i >= k) continue;
+      for (let j = count < k ? count : k - 1; j > i; j--) {
+        topV[j] = topV[j - 1];
+        topSrc[j] = topSrc[j - 1];
+        topTok[j] = topTok[j - 1];
+        topLp[j] = topLp[j - 1];
+      }
+      topV[i] = v;
+      topSrc[i] = src;
+      topTok[i] = tok;
+      topLp[i] = lp;
+      if (count < k) count++;
+    }
+    return count;
+  }
+
+  advance(logits: Float32Array, first: number, vocab: number, step: number): readonly number[] {
     const nb = this.s.numBeams;
     const k = 2 * nb;
-    // the top k finite (beam score + token score) candidates, best first, lower flat index first on ties
-    const top: { v: number; src: number; tok: number; lp: number; forced: boolean }[] = [];
-    this.#beams.forEach((b, src) => {
+    const beams = this.#beams;
+    let count = 0;
+    for (let src = 0; src < beams.length; src++) {
       const sc = this.#scores[src];
       logSoftmax(logits, first + src, vocab, sc);
-      const forced = processScores(sc, b.seq, step, this.s);
-      for (let tok = 0; tok < vocab; tok++) {
-        const lp = sc[tok];
-        if (lp === -Infinity) continue;
-        const v = b.sum + lp;
-        if (top.length === k && v <= top[k - 1].v) continue;
-        let i = top.length;
-        while (i > 0 && top[i - 1].v < v) i--;
-        top.splice(i, 0, { v, src, tok, lp, forced });
-        if (top.length > k) top.pop();
-      }
-    });
+      this.#forced[src] = processScores(sc, beams[src].seq, step, this.s);
+      count = this.#offer(sc, beams[src].sum, src, count, k);
+    }
     const hyps: Hypothesis[] = [];
     const origin: number[] = [];
-    for (let rank = 0; rank < top.length; rank++) {
-      const c = top[rank];
-      const h = extend(this.#beams[c.src], c.tok, c.lp, c.forced);
-      if (c.tok === this.s.eosTokenId) {
+    let finished = false;
+    for (let rank = 0; rank < count; rank++) {
+      const src = this.#topSrc[rank],
+        tok = this.#topTok[rank];
+      if (tok === this.s.eosTokenId) {
         if (rank >= nb) continue;
-        this.#finished.push(normalised(h, this.s));
+        this.#finished.push(normalised(extend(beams[src], tok, this.#topLp[rank], this.#forced[src]), this.s));
+        finished = true;
       } else {
-        hyps.push(h);
-        origin.push(c.src);
+        hyps.push(extend(beams[src], tok, this.#topLp[rank], this.#forced[src]));
+        origin.push(src);
       }
       if (hyps.length === nb) break;
     }
-    this.#finished.sort((a, b) => b.score - a.score);
-    this.#finished = this.#finished.slice(0, nb);
+    // a stable sort of an already sorted list changes nothing: only new entries need it
+    if (finished) {
+      this.#finished.sort((a, b) => b.score - a.score);
+      this.#finished = this.#finished.slice(0, nb);
+    }
     if (this.#finished.length >= nb || hyps.length === 0) {
       this.done = true;
-      return { hyps: [], origin: [] };
+      return NONE;
     }
     this.#beams = hyps;
-    return { hyps, origin };
+    return origin;
   }
 
   result(): Generated {
