@@ -1,6 +1,10 @@
 import type { InferenceSession } from 'onnxruntime-node';
+import type { ExecutionProvider } from '../schemas/ort-config.ts';
 
-/** ORT thread settings per adapter; 0 lets ORT choose (all cores), which is wrong when several workers share a machine. */
+/**
+ * ORT settings per adapter: threads (0 lets ORT choose, all cores, which is wrong when several workers
+ * share a machine) and execution providers.
+ */
 export interface ThreadOptions {
   intraOpNumThreads?: number;
   interOpNumThreads?: number;
@@ -20,6 +24,10 @@ export interface ThreadOptions {
    * Default 1.
    */
   replicas?: number;
+  /** ORT's providers in order of preference (schemas/ort-config.ts); absent: CPU only. */
+  executionProviders?: readonly ExecutionProvider[];
+  /** A missing or failing GPU provider runs the model on CPU, recorded (ort-providers.ts); default false. */
+  cpuFallback?: boolean;
 }
 
 /** Throws naming the first field that is not a whole number in its range. */
@@ -42,9 +50,14 @@ export function sessionOptions(t: ThreadOptions = {}): InferenceSession.SessionO
     graphOptimizationLevel: 'all',
     // flattened by onnxruntime-common into the config entry session.intra_op.allow_spinning
     extra: { session: { intra_op: { allow_spinning: t.spinning ? '1' : '0' } } },
+    ...(t.executionProviders && { executionProviders: t.executionProviders.map((p) => ({ ...p })) }),
   };
 }
 
 export function describeThreads(t: ThreadOptions = {}): string {
-  return `intra=${t.intraOpNumThreads ?? 1} inter=${t.interOpNumThreads ?? 1} spinning=${t.spinning ? 'on' : 'off'} replicas=${t.replicas ?? 1} inference=${t.inference ?? 'worker'}`;
+  return `intra=${t.intraOpNumThreads ?? 1} inter=${t.interOpNumThreads ?? 1} spinning=${t.spinning ? 'on' : 'off'} replicas=${t.replicas ?? 1} inference=${t.inference ?? 'worker'}${
+    t.executionProviders
+      ? ` providers=${t.executionProviders.map((p) => (p.deviceId === undefined ? p.name : `${p.name}:${p.deviceId}`)).join(',')}${t.cpuFallback ? '+cpu-fallback' : ''}`
+      : ''
+  }`;
 }

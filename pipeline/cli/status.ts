@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
 import { openEngine } from '../engine/open.ts';
+import { formatProviderFallbacks, readProviderFallbacks } from '../engine/provider-fallbacks.ts';
 import { fmtEta, fmtRate, waitForRound } from '../engine/round-progress.ts';
 import { roundStatus, type RoundStatus } from '../engine/status.ts';
 import { wholeOption } from './whole-option.ts';
@@ -78,6 +79,12 @@ export function register(program: Command): void {
         const all = [];
         for (const k of keys) all.push(await roundStatus(engine.q, k));
         process.stdout.write(o.json ? JSON.stringify(all, null, 2) + '\n' : all.map(formatStatus).join('\n') + '\n');
+        const fallbacks = formatProviderFallbacks(await readProviderFallbacks(engine.q.redis, engine.q.prefix));
+        // on stderr with --json, so the JSON on stdout keeps its shape
+        if (fallbacks.length)
+          (o.json ? process.stderr : process.stdout).write(
+            ['workers running a model on CPU instead of the GPU provider asked for:', ...fallbacks].join('\n') + '\n',
+          );
       } finally {
         await engine.close();
       }

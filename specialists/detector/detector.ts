@@ -55,7 +55,7 @@ export class DetectorAdapter implements SpecialistAdapter {
     const path = fileFor(this.opts.modelDir, m, 'model');
     const opened = await Promise.allSettled(
       Array.from({ length: this.opts.threads?.replicas ?? 1 }, () =>
-        openSession(path, options, this.opts.threads?.inference),
+        openSession(path, options, this.opts.threads?.inference, this.opts.threads?.cpuFallback),
       ),
     );
     const sessions = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));

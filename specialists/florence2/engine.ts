@@ -3,13 +3,14 @@
  * (`worker`, the default, as for the other specialists: onnxruntime-node's `run` blocks the thread
  * that calls it). Tokenizer, task table and image config are read on this thread in both cases.
  */
-import { Worker } from 'node:worker_threads';
 import type { TaskTable } from '../../schemas/florence2-tasks.ts';
 import type { Florence2ImageConfig } from '../image/florence2-preprocess.ts';
 import type { GenJob } from './generate.ts';
 import { Florence2Runner, loadFolderInfo, type Florence2RunnerOptions, type GenerationOutput } from './runner.ts';
 import type { GenerationOverrides } from './settings.ts';
 import type { Florence2Tokenizer } from './tokenizer.ts';
+import { type ProviderFallback, recordFallback } from '../provider-fallbacks.ts';
+import { startThread } from '../thread-rpc.ts';
 
 /** Encoded images, opaque to the caller. */
 export interface FeaturesRef {
@@ -42,63 +43,26 @@ export async function openEngine(dir: string, opts: Florence2RunnerOptions = {})
     return Object.assign(r, { freeFeatures: async () => {} }) as unknown as Florence2Engine;
   }
   const info = await loadFolderInfo(dir);
-  const api = import.meta.resolve('tsx/esm/api');
-  const child = new URL('./runner-worker.ts', import.meta.url).href;
-  // a worker does not inherit `--import tsx`: it registers tsx itself before loading the TypeScript module
-  const worker = new Worker(
-    `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(child)}); })`,
-    { eval: true, workerData: { dir, opts } },
+  const thread = await startThread<{ fallbacks: ProviderFallback[] }>(
+    new URL('./runner-worker.ts', import.meta.url),
+    { dir, opts },
+    { label: `${dir}: florence2 worker`, callFailed: (m) => `${dir}: ${m}` },
   );
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let nextId = 0;
-  let dead: Error | null = null;
-  await new Promise<void>((resolve, reject) => {
-    worker.on('message', (m) => {
-      if (m.kind === 'ready') resolve();
-      else if (m.kind === 'failed') reject(new Error(m.message));
-      else {
-        const p = pending.get(m.id);
-        pending.delete(m.id);
-        if (m.kind === 'result') p?.resolve(m.value);
-        else p?.reject(new Error(`${dir}: ${m.message}`));
-      }
-    });
-    const fail = (e: Error) => {
-      dead = e;
-      reject(e);
-      for (const p of pending.values()) p.reject(e);
-      pending.clear();
-    };
-    worker.on('error', (e) => fail(new Error(`${dir}: florence2 worker failed: ${e.message}`)));
-    worker.on('exit', (code) => fail(new Error(`${dir}: florence2 worker exited (code ${code})`)));
-  }).catch(async (e) => {
-    await worker.terminate();
-    throw e;
-  });
-  const call = <T>(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> => {
-    if (dead) return Promise.reject(dead);
-    const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...msg, id }, transfer);
-    });
-  };
+  for (const f of thread.ready.fallbacks) recordFallback(f);
   type Remote = FeaturesRef & { handle: number };
   return {
     ...info,
     promptIds: (prefix) => info.promptIds(prefix),
     async encodeImages(pixels) {
-      const handle = await call<number>({ op: 'encode', pixels });
+      const handle = await thread.call<number>({ op: 'encode', pixels });
       return { handle, count: pixels.length } as Remote;
     },
     generate: (f, jobs, o = {}, search = 'auto') =>
-      call({ op: 'generate', handle: (f as Remote).handle, jobs, overrides: o, search }),
-    freeFeatures: (f) => call({ op: 'free', handle: (f as Remote).handle }),
+      thread.call({ op: 'generate', handle: (f as Remote).handle, jobs, overrides: o, search }),
+    freeFeatures: (f) => thread.call({ op: 'free', handle: (f as Remote).handle }),
     async release() {
-      await call({ op: 'release' }).catch(() => {});
-      worker.removeAllListeners('exit');
-      worker.on('exit', () => {});
-      await worker.terminate();
+      await thread.call({ op: 'release' }).catch(() => {});
+      await thread.terminate();
     },
   };
 }

@@ -2,8 +2,9 @@
  * The four ORT sessions of a Florence-2 folder and what the runner needs from their metadata: input
  * and output names, float element types (fp16 I/O works as well as fp32) and the KV cache shapes.
  */
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
 import { sessionOptions, type ThreadOptions } from '../ort-options.ts';
+import { createSession, ProviderUnavailableError, withAvailableProviders } from '../ort-providers.ts';
 import { GRAPHS, graphPath, type DtypeChoice, type GraphName } from './model-folder.ts';
 import type { FloatType } from './tensors.ts';
 
@@ -42,14 +43,17 @@ function floatType(list: readonly ort.InferenceSession.ValueMetadata[], name: st
   return m.type;
 }
 
+/** The four graphs' sessions; a provider this onnxruntime-node lacks is one line for the folder (ort-providers.ts). */
 export async function openSessions(dir: string, dtype: DtypeChoice, threads: ThreadOptions = {}): Promise<Sessions> {
-  const opts = sessionOptions(threads);
+  const fallback = threads.cpuFallback ?? false;
+  const opts = withAvailableProviders(sessionOptions(threads), fallback, dir);
   const entries = await Promise.all(
     GRAPHS.map(async (g) => {
       const path = graphPath(dir, g, dtype);
       try {
-        return [g, await ort.InferenceSession.create(path, opts)] as const;
+        return [g, await createSession(path, opts, fallback)] as const;
       } catch (e) {
+        if (e instanceof ProviderUnavailableError) throw e;
         throw new Error(`${path}: cannot load (${(e as Error).message.split('\n')[0]})`);
       }
     }),

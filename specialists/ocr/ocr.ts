@@ -102,8 +102,8 @@ export class OcrAdapter implements SpecialistAdapter {
     const so = sessionOptions(this.opts.threads);
     const where = this.opts.threads?.inference;
     [this.#det, this.#rec] = await Promise.all([
-      openSession(m.detectionPath, so, where),
-      openSession(m.recognitionPath, so, where),
+      openSession(m.detectionPath, so, where, this.opts.threads?.cpuFallback),
+      openSession(m.recognitionPath, so, where, this.opts.threads?.cpuFallback),
     ]);
     this.#dict = parseDictionary(await readFile(m.dictionaryPath, 'utf8'));
     const classes = this.#rec.outputMetadata[0]?.isTensor ? this.#rec.outputMetadata[0].shape[2] : undefined;
