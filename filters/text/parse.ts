@@ -2,6 +2,7 @@ import { tokenize, type Token } from './tokens.ts';
 import { correctTags } from './tags.ts';
 import { buildTree } from './tree.ts';
 import type { Chunk } from './chunks.ts';
+import { scratchInt32, scratchUint8 } from './scratch.ts';
 
 /**
  * Parse of one text into the paper's semantic elements (section 5.2, Table 3): objects (nouns and
@@ -139,12 +140,12 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   const { heads, rels, chunks } = buildTree(all, spans);
   const tokens = all;
   const n = tokens.length;
-  const children = new Int32Array(n);
+  const children = scratchInt32('children', n, 0);
   for (let i = 0; i < n; i++) if (heads[i] >= 0 && rels[i] !== 'punct') children[heads[i]]++;
   let maxOutDegree = 0;
   for (let i = 0; i < n; i++) if (children[i] > maxOutDegree) maxOutDegree = children[i];
 
-  const objectSet = new Uint8Array(n);
+  const objectSet = scratchUint8('objects', n);
   const objects: ParsedNode[] = [];
   for (const c of chunks) {
     if (c.kind !== 'noun') continue;
@@ -161,7 +162,7 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   // chunks come in text order, so objects do too
 
   // nominal subject of each head, one pass
-  const nsubj = new Int32Array(n).fill(-1);
+  const nsubj = scratchInt32('nsubj', n, -1);
   for (let k = 0; k < n; k++) if (rels[k] === 'nsubj' && heads[k] >= 0 && nsubj[heads[k]] < 0) nsubj[heads[k]] = k;
   const attributes: ParsedAttribute[] = [];
   for (let i = 0; i < n; i++) {

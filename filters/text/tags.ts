@@ -1,4 +1,5 @@
 import type { Pos, Token } from './tokens.ts';
+import { scratchUint8 } from './scratch.ts';
 
 /**
  * Corrections of wink-nlp's POS tags that matter for captions. Each rule is small, local and
@@ -186,10 +187,13 @@ const singular = (w: string) => !w.endsWith('s') || w.endsWith('ss') || w.endsWi
 const POSSESSIVE = new Set(['my', 'your', 'his', 'her', 'its', 'our', 'their']);
 const PARTICIPLE = /(ing|ed|en)$/;
 const PREPOSITION_STARTS = new Map<string, string[][]>();
+/** First letters of the multiword prepositions: most words are ruled out without a map lookup. */
+const PREPOSITION_INITIALS = new Uint8Array(128);
 for (const mw of COMPLEX_PREPOSITIONS) {
   const list = PREPOSITION_STARTS.get(mw[0]);
   if (list) list.push(mw);
   else PREPOSITION_STARTS.set(mw[0], [mw]);
+  PREPOSITION_INITIALS[mw[0].charCodeAt(0)] = 1;
 }
 const detLike = (x: Token | undefined): boolean =>
   !!x && (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE.has(x.lower)));
@@ -206,7 +210,10 @@ export function correctTags(tokens: Token[]): void {
   const n = tokens.length;
   // 1. Multiword prepositions become ADP tokens (the last one carries the phrase's case role).
   for (let i = 0; i < n; i++) {
-    const candidates = PREPOSITION_STARTS.get(tokens[i].lower);
+    const lower = tokens[i].lower;
+    const initial = lower.charCodeAt(0);
+    if (!(initial < 128 && PREPOSITION_INITIALS[initial] === 1)) continue;
+    const candidates = PREPOSITION_STARTS.get(lower);
     if (!candidates) continue;
     for (const mw of candidates) {
       if (i + mw.length > n) continue;
@@ -229,22 +236,28 @@ export function correctTags(tokens: Token[]): void {
     }
   }
   // a second pass only around what the first one changed ("the back wall": wall, then back)
-  const changed = new Uint8Array(tokens.length);
-  localRules(tokens, null, changed);
-  if (changed.includes(1)) localRules(tokens, changed, null);
+  // two past the end: the second pass looks two tokens ahead
+  const changed = scratchUint8('changedTags', n + 2);
+  if (localRules(tokens, null, changed)) localRules(tokens, changed, null);
   sentenceRules(tokens);
 }
 
-function localRules(tokens: Token[], near: Uint8Array | null, changed: Uint8Array | null): void {
+/** Runs the local rules (all tokens, or those near a change); whether any tag changed. */
+function localRules(tokens: Token[], near: Uint8Array | null, changed: Uint8Array | null): boolean {
   const n = tokens.length;
+  let any = false;
   for (let i = 0; i < n; i++) {
     // second pass: only tokens next to a change (the rules look one or two tokens around)
     if (near && !(near[i] || (i > 0 && near[i - 1]) || near[i + 1] || (i > 1 && near[i - 2]) || near[i + 2])) continue;
     const t = tokens[i];
     const before = t.pos;
     localRule(tokens, i, n);
-    if (changed && t.pos !== before) changed[i] = 1;
+    if (t.pos !== before) {
+      any = true;
+      if (changed) changed[i] = 1;
+    }
   }
+  return any;
 }
 
 function localRule(tokens: Token[], i: number, n: number): void {

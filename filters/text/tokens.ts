@@ -1,5 +1,7 @@
 import winkNLP from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
+import { scratchInt32 } from './scratch.ts';
+import { isSpace, lowerSentenceStarts, spaceFinalDots } from './wink-input.ts';
 
 /** Universal POS tags as wink-nlp emits them (plus our corrections, see tags.ts). */
 export type Pos =
@@ -45,27 +47,11 @@ export interface Token {
   sent: number;
 }
 
-const SENTENCE_START = /(^\s*|[.!?]["')\]]?\s+)([A-Z][a-z]+)(?=[\s,;:]+[^A-Z\s])/g;
-const FINAL_DOT = /(\b[a-z]{2,})\.(?=\s+["'(]?[A-Z]|\s*$)/g;
-
-function isSpace(c: number): boolean {
-  return (
-    c === 32 ||
-    (c >= 9 && c <= 13) ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
-function lowerFirst(_m: string, pre: string, word: string): string {
-  return pre + word[0].toLowerCase() + word.slice(1);
+/** `s.startsWith(v, at)`, without the built-in's generic path (it runs once per token). */
+function occursAt(s: string, v: string, at: number): boolean {
+  if (at + v.length > s.length) return false;
+  for (let k = 0; k < v.length; k++) if (s.charCodeAt(at + k) !== v.charCodeAt(k)) return false;
+  return true;
 }
 
 // One wink-nlp instance per process: loading the model costs ~100 ms, reading a doc ~microseconds.
@@ -91,17 +77,20 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
   // in lower case unless the next word is capitalised too ("Serena Williams"); same length, so
   // offsets hold. And it reads "sun." / "in." at a sentence end as abbreviations (Sunday, inch),
   // so a space goes before such a final period in the copy wink-nlp reads (offsets come from
-  // `lowered`, which has no inserted characters).
-  const lowered = text.replace(SENTENCE_START, lowerFirst);
-  const fed = lowered.replace(FINAL_DOT, '$1 .');
+  // `lowered`, which has no inserted characters). Both rewrites are in wink-input.ts.
+  const lowered = lowerSentenceStarts(text);
+  const fed = spaceFinalDots(lowered);
   const doc = w.readDoc(fed);
-  const values = doc.tokens().out() as string[];
-  const tags = doc.tokens().out(its.pos) as Pos[];
+  // one collection read three times at most: each tokens() call builds a new one
+  const all = doc.tokens();
+  const values = all.out() as string[];
+  const tags = all.out(its.pos) as Pos[];
   // wink-nlp's typings declare its.lemma with an addons parameter that out() does not accept; it works
-  const lemmas = withLemmas ? (doc.tokens().out(its.lemma as never) as string[]) : null;
+  const lemmas = withLemmas ? (all.out(its.lemma as never) as string[]) : null;
   const spans = (doc.sentences().out(its.span) as unknown as [number, number][]).filter(([a, b]) => b >= a);
   const tokens: Token[] = [];
   let cursor = 0;
+  const recased = lowered !== text;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     // Expected right after its preceding spaces; else searched in a short window (the fed copy has
@@ -109,13 +98,12 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
     // its recorded spacing places it.
     let expected = cursor;
     while (expected < lowered.length && isSpace(lowered.charCodeAt(expected))) expected++;
-    let start = lowered.startsWith(v, expected) ? expected : lowered.slice(cursor, expected + v.length + 16).indexOf(v);
+    let start = occursAt(lowered, v, expected) ? expected : lowered.slice(cursor, expected + v.length + 16).indexOf(v);
     if (start !== expected) start = start < 0 ? Math.min(text.length, expected) : cursor + start;
     const end = Math.min(text.length, start + v.length);
     cursor = end;
     // only sentence-initial words were lower-cased for wink-nlp: slice the original just for them
-    const original =
-      lowered !== text && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
+    const original = recased && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
     const token: Token = {
       i,
       text: original,
@@ -131,10 +119,9 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
   }
   // Sentence of each token from wink-nlp's spans; a token no span covers (seen on odd input) joins
   // the sentence before it. The returned spans are rebuilt from the tokens so both always agree.
-  const of = new Int32Array(tokens.length).fill(-1);
-  spans.forEach(([a, b], k) => {
-    for (let i = a; i <= b && i < tokens.length; i++) if (of[i] < 0) of[i] = k;
-  });
+  const of = scratchInt32('sentenceOf', tokens.length, -1);
+  for (let k = 0; k < spans.length; k++)
+    for (let i = spans[k][0]; i <= spans[k][1] && i < tokens.length; i++) if (of[i] < 0) of[i] = k;
   const sentences: [number, number][] = [];
   let prevSpan = -2;
   for (let i = 0; i < tokens.length; i++) {

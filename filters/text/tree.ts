@@ -1,6 +1,7 @@
 import type { Token } from './tokens.ts';
 import { sentenceUnits, type Unit } from './units.ts';
 import type { Chunk } from './chunks.ts';
+import { keptInt32, scratchUint8 } from './scratch.ts';
 
 /**
  * A deterministic dependency-like tree over the units of each sentence (wink-nlp has no parser).
@@ -24,7 +25,7 @@ const NOMINAL = new Set(['NP', 'PRO']);
 
 export function buildTree(tokens: Token[], sentences: [number, number][]): Tree {
   const n = tokens.length;
-  const heads = new Int32Array(n).fill(-2);
+  const heads = keptInt32(n, -2);
   const rels: string[] = new Array(n).fill('');
   const roots: number[] = [];
   const chunks: Chunk[] = [];
@@ -48,7 +49,7 @@ interface State {
   units: Unit[];
   heads: Int32Array;
   rels: string[];
-  attached: boolean[];
+  attached: Uint8Array;
   /** Tokens waiting for the next verb (fronted PPs, adverbs). */
   pending: number[];
   root: number;
@@ -63,7 +64,7 @@ function link(s: State, child: number, head: number, rel: string): void {
 
 function attachUnit(s: State, u: number, head: number, rel: string): void {
   link(s, s.units[u].head, head, rel);
-  s.attached[u] = true;
+  s.attached[u] = 1;
 }
 
 /** A clause head: the sentence root if first, else a conj / advcl / parataxis of the previous clause. */
@@ -73,7 +74,7 @@ function linkClause(s: State, u: number, head: number): void {
     s.root = head;
     heads[head] = -1;
     rels[head] = 'ROOT';
-    s.attached[u] = true;
+    s.attached[u] = 1;
   } else if (s.lastClause >= 0) {
     let rel = 'parataxis';
     for (let k = u - 1; k > s.lastClauseUnit; k--) {
@@ -104,7 +105,7 @@ function attachSentence(
     units,
     heads,
     rels,
-    attached: new Array<boolean>(units.length).fill(false),
+    attached: scratchUint8('attachedUnits', units.length),
     pending: [],
     root: -1,
     lastClause: -1,
@@ -112,13 +113,13 @@ function attachSentence(
   };
   const attached = s.attached;
   const pending = s.pending;
-  const inPP = new Array<boolean>(units.length).fill(false);
+  const inPP = scratchUint8('unitsInPP', units.length);
   const conjOf = new Map<number, number>(); // token head -> first conjunct head
   let lastVerb = -1; // head token of the last verb group
   let lastVgUnit = -1;
   let lastCore = -1; // unit index of the last nominal not inside a prepositional phrase
   let expletiveVg = -1; // verb group after "there": the chunk after it is its subject
-  const reduced = new Set<number>(); // verb groups attached as reduced relative clauses
+  const reduced = scratchUint8('reducedUnits', units.length); // verb groups attached as reduced relative clauses
   for (let u = 0; u < units.length; u++) {
     const U = units[u];
     const pk = u > 0 ? units[u - 1].kind : undefined;
@@ -129,32 +130,32 @@ function attachSentence(
         const pu = units.findIndex((x) => x.head === p);
         if (pu >= 0 && attached[pu] && heads[p] !== -2) {
           link(s, U.head, heads[p], rels[p]);
-          attached[u] = true;
+          attached[u] = 1;
         }
         if (pu >= 0 && lastCore === pu) lastCore = u;
-        if (pu >= 0 && inPP[pu]) inPP[u] = true;
+        if (pu >= 0 && inPP[pu]) inPP[u] = 1;
         for (let k = 0; k < pending.length; k++)
           if (pending[k] === p) {
             pending[k] = U.head;
             rels[U.head] = rels[p];
-            attached[u] = true;
+            attached[u] = 1;
           }
         if (s.root === p) {
           s.root = U.head;
           heads[U.head] = -1;
           rels[U.head] = 'ROOT';
-          attached[u] = true;
+          attached[u] = 1;
         }
         if (s.lastClause === p) s.lastClause = U.head;
         link(s, p, U.head, 'poss');
-        if (pu >= 0) attached[pu] = true;
+        if (pu >= 0) attached[pu] = 1;
         continue;
       }
       if (pk === 'ADP') {
         const adp = units[u - 1];
         link(s, adp.head, U.head, 'case');
-        attached[u - 1] = true;
-        inPP[u] = true;
+        attached[u - 1] = 1;
+        inPP[u] = 1;
         const host = u >= 2 && NOMINAL.has(units[u - 2].kind) ? units[u - 2].head : -1;
         if (host >= 0) attachUnit(s, u, host, 'nmod');
         else if (lastVerb >= 0 && (u < 2 || units[u - 2].kind !== 'COMMA' || lastVgUnit > lastCore))
@@ -162,7 +163,7 @@ function attachSentence(
         else {
           pending.push(U.head);
           rels[U.head] = 'obl';
-          attached[u] = true;
+          attached[u] = 1;
         }
         continue;
       }
@@ -173,10 +174,10 @@ function attachSentence(
         conjOf.set(U.head, first);
         const sep = units[u - 1];
         link(s, sep.head, U.head, sep.kind === 'CCONJ' ? 'cc' : 'punct');
-        attached[u - 1] = true;
+        attached[u - 1] = 1;
         if (u >= 2 && units[u - 2].kind === 'COMMA' && sep.kind === 'CCONJ') {
           link(s, units[u - 2].head, U.head, 'punct');
-          attached[u - 2] = true;
+          attached[u - 2] = 1;
         }
         lastCore = u;
         continue;
@@ -198,7 +199,7 @@ function attachSentence(
       lastVgUnit = u;
       if (pk === 'TO') {
         link(s, units[u - 1].head, U.head, 'mark');
-        attached[u - 1] = true;
+        attached[u - 1] = 1;
         if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'xcomp');
         else if (lastCore >= 0) attachUnit(s, u, units[lastCore].head, 'acl');
         if (expletiveVg === u - 2) expletiveVg = u; // "there appears to be a cat"
@@ -207,13 +208,14 @@ function attachSentence(
       }
       if (pk === 'REL' && u >= 2 && NOMINAL.has(units[u - 2].kind)) {
         link(s, units[u - 1].head, U.head, 'nsubj');
-        attached[u - 1] = true;
+        attached[u - 1] = 1;
         attachUnit(s, u, units[u - 2].head, 'acl:relcl');
         lastVerb = U.head;
         continue;
       }
       let subj = -1;
-      for (let k = u - 1; k >= 0 && k > lastVgUnitBefore(units, u, reduced); k--) {
+      const previousVg = lastVgUnitBefore(units, u, reduced);
+      for (let k = u - 1; k >= 0 && k > previousVg; k--) {
         const K = units[k];
         if ((NOMINAL.has(K.kind) || K.kind === 'EXPL' || K.kind === 'REL') && !attached[k]) {
           subj = k;
@@ -223,7 +225,7 @@ function attachSentence(
       if (subj >= 0 && !U.aux && reducedBeforeVerb(units, u, tokens)) {
         // "a whiteboard covered in diagrams hangs on the wall": the participle modifies the subject
         attachUnit(s, u, units[subj].head, 'acl');
-        reduced.add(u);
+        reduced[u] = 1;
       } else if (subj >= 0) {
         attachUnit(s, subj, U.head, units[subj].kind === 'EXPL' ? 'expl' : 'nsubj');
         if (units[subj].kind === 'EXPL') expletiveVg = u;
@@ -231,14 +233,14 @@ function attachSentence(
       } else if (pk === 'CCONJ' && lastVerb >= 0) {
         attachUnit(s, u, lastVerb, 'conj');
         link(s, units[u - 1].head, U.head, 'cc');
-        attached[u - 1] = true;
+        attached[u - 1] = 1;
       } else if (
         !U.aux &&
         lastCore >= 0 &&
         (pk === 'NP' || pk === 'PRO' || (pk === 'COMMA' && /ing$/.test(tokens[U.head].lower)) || inPP[u - 1])
       ) {
         attachUnit(s, u, units[u - 1].kind === 'COMMA' ? units[lastCore].head : units[u - 1].head, 'acl');
-        reduced.add(u);
+        reduced[u] = 1;
       } else if (s.root < 0 || s.lastClause < 0) {
         linkClause(s, u, U.head);
       } else {
@@ -252,14 +254,14 @@ function attachSentence(
       else if ((pk === 'CCONJ' || pk === 'COMMA') && u >= 2 && units[u - 2].kind === 'ADJP') {
         attachUnit(s, u, units[u - 2].head, 'conj');
         link(s, units[u - 1].head, U.head, pk === 'CCONJ' ? 'cc' : 'punct');
-        attached[u - 1] = true;
+        attached[u - 1] = 1;
       } else if (pk && NOMINAL.has(pk))
         attachUnit(s, u, units[u - 1].head, tokens[U.head].pos === 'NUM' ? 'nummod' : 'amod');
       else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'dep');
       else {
         pending.push(U.head);
         rels[U.head] = 'dep';
-        attached[u] = true;
+        attached[u] = 1;
       }
       continue;
     }
@@ -276,7 +278,7 @@ function attachSentence(
       else {
         pending.push(U.head);
         rels[U.head] = 'advmod';
-        attached[u] = true;
+        attached[u] = 1;
       }
     }
   }
@@ -288,7 +290,7 @@ function attachSentence(
     s.root = units[ru].head;
     heads[s.root] = -1;
     rels[s.root] = 'ROOT';
-    attached[ru] = true;
+    attached[ru] = 1;
   }
   for (const p of pending) if (heads[p] === -2) link(s, p, s.root, rels[p] || 'dep');
   for (let u = 0; u < units.length; u++) {
@@ -314,8 +316,8 @@ function attachSentence(
 }
 
 /** The previous verb group that can own a subject; reduced relatives ("a man wearing a hat") cannot. */
-function lastVgUnitBefore(units: Unit[], u: number, reduced: Set<number>): number {
-  for (let k = u - 1; k >= 0; k--) if (units[k].kind === 'VG' && !reduced.has(k)) return k;
+function lastVgUnitBefore(units: Unit[], u: number, reduced: Uint8Array): number {
+  for (let k = u - 1; k >= 0; k--) if (units[k].kind === 'VG' && !reduced[k]) return k;
   return -1;
 }
 

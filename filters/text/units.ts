@@ -27,9 +27,14 @@ export interface Unit {
   end: number;
   head: number;
   /** VG: has an auxiliary; copula: no main verb, the head is a form of "be". */
-  aux?: boolean;
-  copula?: boolean;
-  chunk?: Chunk;
+  aux: boolean;
+  copula: boolean;
+  chunk: Chunk | undefined;
+}
+
+/** Every unit has every field, so that the tree's reads of units see one object shape. */
+function unit(kind: UnitKind, start: number, end: number, head: number, chunk?: Chunk): Unit {
+  return { kind, start, end, head, aux: false, copula: false, chunk };
 }
 
 const RELATIVE = new Set(['that', 'which', 'who', 'whom']);
@@ -85,18 +90,19 @@ function attachInside(u: Unit, tokens: Token[], heads: Int32Array, rels: string[
 
 /** Units of sentence tokens [from, to), with their inside attachments written to heads/rels. */
 export function sentenceUnits(tokens: Token[], from: number, to: number, heads: Int32Array, rels: string[]): Unit[] {
+  // chunks come in order and do not overlap: the one starting at i, if any, is found by walking them
   const chunks = nounChunks(tokens, from, to);
-  const chunkAt = new Map<number, Chunk>();
-  for (const c of chunks) chunkAt.set(c.start, c);
+  let nextChunk = 0;
   const units: Unit[] = [];
   let i = from;
   while (i < to) {
     const t = tokens[i];
-    const c = chunkAt.get(i);
+    while (nextChunk < chunks.length && chunks[nextChunk].start < i) nextChunk++;
+    const c = nextChunk < chunks.length && chunks[nextChunk].start === i ? chunks[nextChunk] : undefined;
     const next = i + 1 < to ? tokens[i + 1] : undefined;
     let u: Unit;
     if (c && t.lower === 'there' && c.kind === 'pronoun' && next && (next.pos === 'AUX' || next.pos === 'VERB')) {
-      u = { kind: 'EXPL', start: i, end: i + 1, head: i };
+      u = unit('EXPL', i, i + 1, i);
     } else if (
       c &&
       c.kind === 'pronoun' &&
@@ -104,9 +110,9 @@ export function sentenceUnits(tokens: Token[], from: number, to: number, heads: 
       next &&
       (next.pos === 'AUX' || next.pos === 'VERB')
     ) {
-      u = { kind: 'REL', start: i, end: i + 1, head: i };
+      u = unit('REL', i, i + 1, i);
     } else if (c) {
-      u = { kind: c.kind === 'noun' ? 'NP' : 'PRO', start: c.start, end: c.end, head: c.head, chunk: c };
+      u = unit(c.kind === 'noun' ? 'NP' : 'PRO', c.start, c.end, c.head, c);
     } else if (
       t.pos === 'AUX' ||
       t.pos === 'VERB' ||
@@ -130,11 +136,11 @@ export function sentenceUnits(tokens: Token[], from: number, to: number, heads: 
         j++;
       }
       const head = verb >= 0 ? verb : lastAux >= 0 ? lastAux : i;
-      u = { kind: 'VG', start: i, end: j, head, aux: lastAux >= 0, copula: verb < 0 };
+      u = { kind: 'VG', start: i, end: j, head, aux: lastAux >= 0, copula: verb < 0, chunk: undefined };
     } else if (t.pos === 'PART' && t.lower === 'to' && next && (next.pos === 'VERB' || next.pos === 'AUX')) {
-      u = { kind: 'TO', start: i, end: i + 1, head: i };
+      u = unit('TO', i, i + 1, i);
     } else if (t.pos === 'ADP') {
-      u = { kind: 'ADP', start: i, end: i + 1, head: i };
+      u = unit('ADP', i, i + 1, i);
     } else if (
       t.pos === 'ADJ' ||
       t.pos === 'NUM' ||
@@ -148,17 +154,17 @@ export function sentenceUnits(tokens: Token[], from: number, to: number, heads: 
         if (tokens[j].pos === 'NUM' && j > i) break;
         j++;
       }
-      u = { kind: 'ADJP', start: i, end: head + 1, head };
+      u = unit('ADJP', i, head + 1, head);
     } else if (t.pos === 'ADV' || t.pos === 'PART') {
-      u = { kind: 'ADV', start: i, end: i + 1, head: i };
+      u = unit('ADV', i, i + 1, i);
     } else if (t.pos === 'CCONJ') {
-      u = { kind: 'CCONJ', start: i, end: i + 1, head: i };
+      u = unit('CCONJ', i, i + 1, i);
     } else if (t.pos === 'SCONJ' || (t.pos === 'PRON' && RELATIVE.has(t.lower))) {
-      u = { kind: 'SCONJ', start: i, end: i + 1, head: i };
+      u = unit('SCONJ', i, i + 1, i);
     } else if (t.pos === 'PUNCT') {
-      u = { kind: t.text === ',' || t.text === ';' ? 'COMMA' : 'PUNCT', start: i, end: i + 1, head: i };
+      u = unit(t.text === ',' || t.text === ';' ? 'COMMA' : 'PUNCT', i, i + 1, i);
     } else {
-      u = { kind: 'OTHER', start: i, end: i + 1, head: i };
+      u = unit('OTHER', i, i + 1, i);
     }
     attachInside(u, tokens, heads, rels);
     units.push(u);
