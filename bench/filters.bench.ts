@@ -3,9 +3,11 @@
  * same caption-like texts, with spaCy en_core_web_sm's published speed as a third column; NMS time
  * on 1k and 10k boxes beside torchvision.ops.nms (timed inside Python, start-up excluded, same boxes);
  * weighted box fusion throughput beside NMS on the same boxes; the parse with token lemmas beside
- * without them (lemmas are opt-in). Floors: parse >= 0.5x wink-nlp,
- * NMS <= 2x torchvision's time. All times are CPU time of the measuring process (process.cpuUsage,
- * Python's time.process_time): the machine is shared, and waiting for a core is not the code's cost.
+ * without them (lemmas are opt-in). Floors: parse + rules >= 0.8x wink-nlp's words/s on every
+ * granularity; NMS <= 1x torchvision's time on both sizes, with the same kept set ("not measured",
+ * not "met", when /usr/bin/python3 cannot import torchvision). All times are CPU time of the measuring
+ * process (process.cpuUsage, Python's time.process_time): the machine is shared, and waiting for a
+ * core is not the code's cost.
  * `npm run bench -- filters` (FLD_BENCH_QUICK=1 for a short run).
  */
 import { spawnSync } from 'node:child_process';
@@ -24,6 +26,9 @@ import type { BoxArrays } from '../filters/boxes/arrays.ts';
 const QUICK = process.env.FLD_BENCH_QUICK === '1';
 /** spaCy en_core_web_sm, CPU words per second, as published on spacy.io (Facts & Figures); not measured here. */
 const SPACY_SM_PUBLISHED_WPS = 8517;
+/** Floors: parse + rules words/s over bare wink-nlp's, at least; NMS CPU time over torchvision's, at most. */
+const PARSE_FLOOR = 0.8;
+const NMS_FLOOR = 1;
 
 // ---- caption-like texts, seeded
 let seed = 12345;
@@ -172,11 +177,11 @@ for (const { gran, texts } of corpora) {
   const winkWps = w / (bestWink / 1000);
   const oursWps = w / (bestOurs / 1000);
   const ratio = oursWps / winkWps;
-  if (ratio < 0.5) parseOk = false;
+  if (ratio < PARSE_FLOOR) parseOk = false;
   rows.push([
     `parse+rules ${gran} (${(w / texts.length).toFixed(1)} words/text): ${fmt(oursWps)} words/s`,
     `wink-nlp readDoc+POS: ${fmt(winkWps)} words/s; spaCy sm published: ${fmt(SPACY_SM_PUBLISHED_WPS)} words/s`,
-    `${ratio.toFixed(2)}x wink (floor 0.5x ${ratio >= 0.5 ? 'ok' : 'MISSED'}); ${(oursWps / SPACY_SM_PUBLISHED_WPS).toFixed(1)}x spaCy`,
+    `${ratio.toFixed(2)}x wink (floor ${PARSE_FLOOR}x ${ratio >= PARSE_FLOOR ? 'ok' : 'MISSED'}); ${(oursWps / SPACY_SM_PUBLISHED_WPS).toFixed(1)}x spaCy`,
   ]);
 }
 
@@ -230,7 +235,7 @@ try {
     rows.push([
       'NMS',
       `torchvision unavailable (${PY}): ${(r.stderr || String(r.error)).trim().split('\n').pop()}`,
-      'n/a',
+      'not measured',
     ]);
   else runs = JSON.parse(readFileSync(out, 'utf8')).runs;
 } finally {
@@ -245,11 +250,11 @@ for (const run of runs) {
   // fastest run on each side (the least disturbed on a shared machine); medians printed beside
   const ours = samples[0];
   const ratio = ours / run.cpu_min_s;
-  if (ratio > 2 || !same) nmsOk = false;
+  if (ratio > NMS_FLOOR || !same) nmsOk = false;
   rows.push([
     `NMS ${run.n} boxes: ${(ours * 1000).toFixed(3)} ms (median ${(samples[Math.floor(samples.length / 2)] * 1000).toFixed(3)}; kept ${run.keep.length}, ${same ? 'same as torchvision' : 'DIFFERENT'})`,
     `torchvision.ops.nms (CPU time in Python, 1 thread): ${(run.cpu_min_s * 1000).toFixed(3)} ms (median ${(run.cpu_median_s * 1000).toFixed(3)})`,
-    `${ratio.toFixed(2)}x time (floor 2x ${ratio <= 2 ? 'ok' : 'MISSED'})`,
+    `${ratio.toFixed(2)}x time (floor ${NMS_FLOOR}x ${ratio <= NMS_FLOOR && same ? 'ok' : 'MISSED'})`,
   ]);
 }
 
@@ -317,7 +322,8 @@ for (const run of runs) {
 console.log('figure | anchor | ratio');
 console.log('--- | --- | ---');
 for (const r of rows) console.log(r.join(' | '));
+const nmsVerdict = runs.length === 0 ? 'not measured' : nmsOk ? 'met' : 'MISSED';
 console.log(
-  `\nfloors: parse >= 0.5x wink-nlp ${parseOk ? 'met' : 'MISSED'}; NMS <= 2x torchvision ${nmsOk ? 'met' : 'MISSED'}${runs.length ? '' : ' (not measured)'}`,
+  `\nfloors: parse >= ${PARSE_FLOOR}x wink-nlp ${parseOk ? 'met' : 'MISSED'}; NMS <= ${NMS_FLOOR}x torchvision (same keeps) ${nmsVerdict}`,
 );
 process.exitCode = parseOk && nmsOk ? 0 : 1;
