@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { EngineConfig } from '../schemas/config.ts';
+import { ortThreadsFor } from '../schemas/ort-config.ts';
 import { onJobFailed, shardProcessor, topUpAll } from '../pipeline/engine/job-runner.ts';
 import { openEngine } from '../pipeline/engine/open.ts';
 import { DEFAULT_WORKER_POLICY, type WorkerPolicy } from '../pipeline/engine/policy.ts';
-import { ALL_QUEUES } from '../pipeline/engine/stages.ts';
+import { ALL_QUEUES, SPECIALIST_STAGES } from '../pipeline/engine/stages.ts';
 import { createLogger } from '../pipeline/log.ts';
 import { TRAIN_QUEUE, trainProcessor } from '../pipeline/train/train-job.ts';
 import { registryDir } from '../specialists/registry/registry.ts';
@@ -28,6 +29,18 @@ export function queueNames(list: string): string[] {
 }
 
 /**
+ * Refuses to start, in one line, when a specialist this worker serves asks for an execution provider
+ * this machine's onnxruntime-node lacks and may not fall back to CPU (specialists/ort-providers.ts).
+ */
+async function checkProviders(config: EngineConfig, queues: readonly string[]): Promise<void> {
+  const served = SPECIALIST_STAGES.filter((s) => queues.includes(s.queue)).map((s) => s.specialist);
+  // onnxruntime loads here only for a worker whose config names providers
+  if (!served.some((s) => ortThreadsFor(config.ort, s).executionProviders)) return;
+  const { checkProvidersAtStart } = await import('../specialists/ort-providers.ts');
+  checkProvidersAtStart(config.ort, served);
+}
+
+/**
  * A worker process: one BullMQ Worker per queue it serves, all sharing the process's models (loaded
  * once, on the first job that needs them). SIGTERM / SIGINT close the workers, which lets the jobs in
  * hand finish (their locks keep being renewed) and takes no new ones; then models and connections close.
@@ -45,6 +58,7 @@ export async function runWorkerProcess(
 ): Promise<void> {
   const log = createLogger({ name: 'fld-worker' });
   const policy = { ...DEFAULT_WORKER_POLICY, ...opts.policy };
+  await checkProviders(config, opts.queues);
   const engine = await openEngine(config, { log });
   const { q } = engine;
   // BullMQ records the name on each job it takes (`processedBy`): which host and pid holds a job

@@ -1,9 +1,11 @@
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { EngineConfig } from '../../schemas/config.ts';
 import { createLogger } from '../log.ts';
 import { openStorage } from '../storage/open.ts';
 import { AdapterPool, adapterFactory, type AdapterFactory } from './adapters.ts';
 import { ImageSource } from '../storage/image-source.ts';
+import { publishProviderFallbacks } from './provider-fallbacks.ts';
 import { connectRedis } from './redis.ts';
 import { RoundQueue } from './round-queue.ts';
 import type { Services } from './services.ts';
@@ -38,10 +40,15 @@ export async function openEngine(
   const redis = await connectRedis({ url: config.redis, ca: config.redisCa });
   const services = openServices(config, opts);
   const q = new RoundQueue(redis, config.queuePrefix, services.storage);
+  // a model that runs on CPU instead of its GPU provider shows in `fld status`
+  const unpublish = publishProviderFallbacks(redis, config.queuePrefix, `${hostname()}:${process.pid}`, (e) =>
+    services.log.warn({ err: e.message }, 'could not publish an execution-provider fallback'),
+  );
   return {
     q,
     services,
     async close() {
+      await unpublish();
       await q.close();
       await services.close();
       redis.disconnect();
