@@ -1,8 +1,9 @@
 import { tokenize, type Token } from './tokens.ts';
+import { isSpace } from './wink-input.ts';
 import { correctTags } from './tags.ts';
 import { buildTree } from './tree.ts';
 import type { Chunk } from './chunks.ts';
-import { scratchInt32, scratchUint8 } from './scratch.ts';
+import { Int32Scratch, Uint8Scratch } from './scratch.ts';
 
 /**
  * Parse of one text into the paper's semantic elements (section 5.2, Table 3): objects (nouns and
@@ -114,6 +115,12 @@ function hasControl(text: string): boolean {
   return false;
 }
 
+/** Whether `text.trim()` would be empty (white space is the same set for both), without the copy. */
+function allSpace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isSpace(text.charCodeAt(i))) return false;
+  return true;
+}
+
 /** The text with every control character (CONTROL) replaced by one space, and how many there were. */
 export function withoutControlCharacters(text: string): { text: string; replaced: number } {
   if (!hasControl(text)) return { text, replaced: 0 };
@@ -123,6 +130,10 @@ export function withoutControlCharacters(text: string): { text: string; replaced
   return { text: clean, replaced };
 }
 
+const childrenScratch = new Int32Scratch();
+const nsubjScratch = new Int32Scratch();
+const objectScratch = new Uint8Scratch();
+
 export function parseText(text: unknown, options: ParseOptions = {}): Parse | ParseRejection {
   if (typeof text !== 'string')
     return { ok: false, reason: 'not_text', detail: `expected a string, got ${text === null ? 'null' : typeof text}` };
@@ -131,7 +142,7 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   if (text.length > max)
     return { ok: false, reason: 'too_long', detail: `${text.length} characters, more than the limit of ${max}` };
   const { text: clean, replaced: controlCharacters } = withoutControlCharacters(text);
-  if (clean.trim().length === 0)
+  if (allSpace(clean))
     return { ok: false, reason: 'whitespace_only', detail: 'the text has only whitespace or control characters' };
 
   const { tokens: all, sentences: spans } = tokenize(clean, options.lemmas === true);
@@ -140,12 +151,18 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   const { heads, rels, chunks } = buildTree(all, spans);
   const tokens = all;
   const n = tokens.length;
-  const children = scratchInt32('children', n, 0);
-  for (let i = 0; i < n; i++) if (heads[i] >= 0 && rels[i] !== 'punct') children[heads[i]]++;
-  let maxOutDegree = 0;
-  for (let i = 0; i < n; i++) if (children[i] > maxOutDegree) maxOutDegree = children[i];
+  // children of each token (punctuation not counted) and the nominal subject of each head, one pass
+  const children = childrenScratch.take(n, 0);
+  const nsubj = nsubjScratch.take(n, -1);
+  for (let k = 0; k < n; k++) {
+    const h = heads[k];
+    if (h < 0) continue;
+    const r = rels[k];
+    if (r !== 'punct') children[h]++;
+    if (r === 'nsubj' && nsubj[h] < 0) nsubj[h] = k;
+  }
 
-  const objectSet = scratchUint8('objects', n);
+  const objectSet = objectScratch.take(n);
   const objects: ParsedNode[] = [];
   for (const c of chunks) {
     if (c.kind !== 'noun') continue;
@@ -161,9 +178,6 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   }
   // chunks come in text order, so objects do too
 
-  // nominal subject of each head, one pass
-  const nsubj = scratchInt32('nsubj', n, -1);
-  for (let k = 0; k < n; k++) if (rels[k] === 'nsubj' && heads[k] >= 0 && nsubj[heads[k]] < 0) nsubj[heads[k]] = k;
   const attributes: ParsedAttribute[] = [];
   for (let i = 0; i < n; i++) {
     const p = tokens[i].pos;
@@ -191,8 +205,13 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
 
   const actions: ParsedAction[] = [];
   let actionsWithSubject = 0;
+  let maxOutDegree = 0;
+  let words = 0;
   for (let i = 0; i < n; i++) {
-    if (tokens[i].pos !== 'VERB') continue;
+    if (children[i] > maxOutDegree) maxOutDegree = children[i];
+    const pos = tokens[i].pos;
+    if (pos !== 'PUNCT' && pos !== 'SPACE' && pos !== 'SYM') words++;
+    if (pos !== 'VERB') continue;
     const hasSubject = nsubj[i] >= 0;
     if (hasSubject) actionsWithSubject++;
     const t = tokens[i];
@@ -229,8 +248,6 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
     i = j;
   }
 
-  let words = 0;
-  for (const t of tokens) if (t.pos !== 'PUNCT' && t.pos !== 'SPACE' && t.pos !== 'SYM') words++;
   return {
     ok: true,
     tokens,

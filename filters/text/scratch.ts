@@ -2,26 +2,27 @@
  * Working arrays reused from one parse to the next. A typed array longer than a few elements lives
  * outside V8's heap, and allocating one costs far more than filling it; a text's parse needs several,
  * one per token each, so they are kept per purpose and grown when a longer text comes. A parse is
- * synchronous, so one set per process is enough; nothing returned to a caller is a scratch array
+ * synchronous, so one per purpose per process is enough; nothing returned to a caller is a scratch array
  * (`keptInt32` gives those).
  */
-const int32 = new Map<string, Int32Array>();
-const uint8 = new Map<string, Uint8Array>();
-
-/** An Int32Array of at least `n` elements for `purpose`, its first `n` set to `fill`. */
-export function scratchInt32(purpose: string, n: number, fill: number): Int32Array {
-  let a = int32.get(purpose);
-  if (!a || a.length < n) int32.set(purpose, (a = new Int32Array(Math.max(n, 2 * (a?.length ?? 32)))));
-  a.fill(fill, 0, n);
-  return a;
+/** One purpose's reusable Int32Array. */
+export class Int32Scratch {
+  private a = new Int32Array(64);
+  /** At least `n` elements, the first `n` set to `fill`. */
+  take(n: number, fill: number): Int32Array {
+    if (this.a.length < n) this.a = new Int32Array(Math.max(n, 2 * this.a.length));
+    return this.a.fill(fill, 0, n);
+  }
 }
 
-/** A Uint8Array of at least `n` elements for `purpose`, its first `n` zero. */
-export function scratchUint8(purpose: string, n: number): Uint8Array {
-  let a = uint8.get(purpose);
-  if (!a || a.length < n) uint8.set(purpose, (a = new Uint8Array(Math.max(n, 2 * (a?.length ?? 32)))));
-  a.fill(0, 0, n);
-  return a;
+/** One purpose's reusable Uint8Array. */
+export class Uint8Scratch {
+  private a = new Uint8Array(64);
+  /** At least `n` elements, the first `n` zero. */
+  take(n: number): Uint8Array {
+    if (this.a.length < n) this.a = new Uint8Array(Math.max(n, 2 * this.a.length));
+    return this.a.fill(0, 0, n);
+  }
 }
 
 /** Int32Arrays handed out (and kept by callers) as views of shared 64 KiB buffers. */

@@ -1,5 +1,5 @@
 import type { Pos, Token } from './tokens.ts';
-import { scratchUint8 } from './scratch.ts';
+import { Uint8Scratch } from './scratch.ts';
 
 /**
  * Corrections of wink-nlp's POS tags that matter for captions. Each rule is small, local and
@@ -205,6 +205,8 @@ function set(t: Token, pos: Pos): void {
   t.pos = pos;
 }
 
+const changedScratch = new Uint8Scratch();
+
 /** Applies the corrections in place, within each sentence. */
 export function correctTags(tokens: Token[]): void {
   const n = tokens.length;
@@ -237,7 +239,7 @@ export function correctTags(tokens: Token[]): void {
   }
   // a second pass only around what the first one changed ("the back wall": wall, then back)
   // two past the end: the second pass looks two tokens ahead
-  const changed = scratchUint8('changedTags', n + 2);
+  const changed = changedScratch.take(n + 2);
   if (localRules(tokens, null, changed)) localRules(tokens, changed, null);
   sentenceRules(tokens);
 }

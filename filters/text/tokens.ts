@@ -1,6 +1,6 @@
 import winkNLP from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
-import { scratchInt32 } from './scratch.ts';
+import { Int32Scratch } from './scratch.ts';
 import { isSpace, lowerSentenceStarts, spaceFinalDots } from './wink-input.ts';
 
 /** Universal POS tags as wink-nlp emits them (plus our corrections, see tags.ts). */
@@ -65,6 +65,8 @@ export function winkInstance(): ReturnType<typeof winkNLP> {
   return nlp;
 }
 
+const sentenceOfScratch = new Int32Scratch();
+
 /**
  * Tokens with POS and character offsets, sentence by sentence. Offsets are found by searching each
  * token's text forward from the previous token's end, so they index the caller's string exactly
@@ -88,10 +90,18 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
   // wink-nlp's typings declare its.lemma with an addons parameter that out() does not accept; it works
   const lemmas = withLemmas ? (all.out(its.lemma as never) as string[]) : null;
   const spans = (doc.sentences().out(its.span) as unknown as [number, number][]).filter(([a, b]) => b >= a);
+  const n = values.length;
+  // Sentence of each token from wink-nlp's spans; a token no span covers (seen on odd input) joins
+  // the sentence before it. The returned spans are rebuilt from the tokens so both always agree.
+  const of = sentenceOfScratch.take(n, -1);
+  for (let k = 0; k < spans.length; k++)
+    for (let i = spans[k][0]; i <= spans[k][1] && i < n; i++) if (of[i] < 0) of[i] = k;
+  const sentences: [number, number][] = [];
+  let prevSpan = -2;
   const tokens: Token[] = [];
   let cursor = 0;
   const recased = lowered !== text;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < n; i++) {
     const v = values[i];
     // Expected right after its preceding spaces; else searched in a short window (the fed copy has
     // extra spaces before some periods); not found only if wink-nlp normalised the token, and then
@@ -104,6 +114,10 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
     cursor = end;
     // only sentence-initial words were lower-cased for wink-nlp: slice the original just for them
     const original = recased && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
+    const span = of[i] < 0 ? prevSpan : of[i];
+    if (span !== prevSpan || sentences.length === 0) sentences.push([i, i]);
+    else sentences[sentences.length - 1][1] = i;
+    prevSpan = span;
     const token: Token = {
       i,
       text: original,
@@ -112,24 +126,10 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
       winkPos: tags[i],
       start,
       end,
-      sent: 0,
+      sent: sentences.length - 1,
     };
     if (lemmas) token.lemma = lemmas[i];
     tokens.push(token);
-  }
-  // Sentence of each token from wink-nlp's spans; a token no span covers (seen on odd input) joins
-  // the sentence before it. The returned spans are rebuilt from the tokens so both always agree.
-  const of = scratchInt32('sentenceOf', tokens.length, -1);
-  for (let k = 0; k < spans.length; k++)
-    for (let i = spans[k][0]; i <= spans[k][1] && i < tokens.length; i++) if (of[i] < 0) of[i] = k;
-  const sentences: [number, number][] = [];
-  let prevSpan = -2;
-  for (let i = 0; i < tokens.length; i++) {
-    const k = of[i] < 0 ? prevSpan : of[i];
-    if (k !== prevSpan || sentences.length === 0) sentences.push([i, i]);
-    else sentences[sentences.length - 1][1] = i;
-    prevSpan = k;
-    tokens[i].sent = sentences.length - 1;
   }
   return { tokens, sentences };
 }

@@ -1,7 +1,7 @@
 import type { Token } from './tokens.ts';
 import { sentenceUnits, type Unit } from './units.ts';
 import type { Chunk } from './chunks.ts';
-import { keptInt32, scratchUint8 } from './scratch.ts';
+import { keptInt32, Uint8Scratch } from './scratch.ts';
 
 /**
  * A deterministic dependency-like tree over the units of each sentence (wink-nlp has no parser).
@@ -91,6 +91,10 @@ function linkClause(s: State, u: number, head: number): void {
   }
 }
 
+const attachedScratch = new Uint8Scratch();
+const inPPScratch = new Uint8Scratch();
+const reducedScratch = new Uint8Scratch();
+
 function attachSentence(
   tokens: Token[],
   from: number,
@@ -105,7 +109,7 @@ function attachSentence(
     units,
     heads,
     rels,
-    attached: scratchUint8('attachedUnits', units.length),
+    attached: attachedScratch.take(units.length),
     pending: [],
     root: -1,
     lastClause: -1,
@@ -113,13 +117,13 @@ function attachSentence(
   };
   const attached = s.attached;
   const pending = s.pending;
-  const inPP = scratchUint8('unitsInPP', units.length);
+  const inPP = inPPScratch.take(units.length);
   const conjOf = new Map<number, number>(); // token head -> first conjunct head
   let lastVerb = -1; // head token of the last verb group
   let lastVgUnit = -1;
   let lastCore = -1; // unit index of the last nominal not inside a prepositional phrase
   let expletiveVg = -1; // verb group after "there": the chunk after it is its subject
-  const reduced = scratchUint8('reducedUnits', units.length); // verb groups attached as reduced relative clauses
+  const reduced = reducedScratch.take(units.length); // verb groups attached as reduced relative clauses
   for (let u = 0; u < units.length; u++) {
     const U = units[u];
     const pk = u > 0 ? units[u - 1].kind : undefined;
