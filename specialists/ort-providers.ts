@@ -6,7 +6,9 @@
  * load shared library"), after ORT has printed its own multi-line log. So the libraries are looked for
  * first, and a provider that is missing, or that fails to start, becomes one line naming the model and
  * the provider: a fallback to the providers left (CPU at least) when `cpuFallback` allows it, recorded
- * in provider-fallbacks.ts; an error otherwise.
+ * in provider-fallbacks.ts; an error otherwise. A provider that is installed but fails to start (no
+ * GPU, no CUDA runtime; here: WebGPU without an adapter) is found only by trying, so ORT and the driver
+ * may print their own log before that line.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -199,3 +199,35 @@ test(
     );
   },
 );
+
+test('a provider that is installed but fails to start (WebGPU with no adapter): CPU with the fallback, one line without', async (t) => {
+  const model = join(modelDir, 'model.onnx');
+  const webgpuThenCpu = { executionProviders: [{ name: 'webgpu' } as const, { name: 'cpu' } as const] };
+  let refusal: Error | null = null;
+  const refused = await openSession(model, sessionOptions(webgpuThenCpu), 'inline').catch((e: Error) => {
+    refusal = e;
+    return null;
+  });
+  if (refused) {
+    // this machine has a WebGPU adapter: the provider starts and nothing falls back
+    await refused.release();
+    t.skip('WebGPU starts here');
+    return;
+  }
+  const line = (refusal as Error | null)?.message ?? '';
+  assert.ok(line.startsWith(`${model}: execution provider webgpu not available (failed to start: `), line);
+  assert.ok(line.endsWith('; ort.cpuFallback is off, so it does not start') && !line.includes('\n'), line);
+  const s = await openSession(model, sessionOptions({ ...webgpuThenCpu, cpuFallback: true }), 'worker', true);
+  const cpu = await openSession(model, sessionOptions(), 'inline');
+  try {
+    const f = providerFallbacks().find((x) => x.model === model && x.provider === 'webgpu');
+    assert.equal(f?.runsOn, 'cpu');
+    assert.match(f?.reason ?? '', /^failed to start: /);
+    const input = () => ({
+      images: { type: 'float32', data: new Float32Array(3 * 64 * 64).fill(0.25), dims: [1, 3, 64, 64] },
+    });
+    assert.deepEqual((await s.run(input())).output0, (await cpu.run(input())).output0);
+  } finally {
+    await Promise.all([s.release(), cpu.release()]);
+  }
+});
