@@ -141,6 +141,9 @@ function gridLevels(spanX: number, spanY: number, cell0: number, n: number): Lev
   }
 }
 
+/** Up to this many kept boxes, a box is checked against all of them rather than through the grid. */
+const FEW_KEPT = 64;
+
 /**
  * Kept visiting positions, each box checked only against the kept boxes sharing a cell with it. Where
  * each box would go if kept is known up front, so every cell gets a contiguous segment sized for all
@@ -244,23 +247,26 @@ export function suppressByGrid(boxes: OrderedBoxes, iouThreshold: number): Int32
       y1 = c[b * 4 + 3],
       bArea = area[b];
     let hit = false;
-    for (let l = 0; l < grid.length && !hit; l++) {
-      if (keptAt[l] === 0) continue;
-      const { inv, gx, gy, first } = grid[l];
-      const cx0 = Math.min(gx - 1, (x0 - minX) * inv) | 0,
-        cx1 = Math.min(gx - 1, (x1 - minX) * inv) | 0,
-        cy0 = Math.min(gy - 1, (y0 - minY) * inv) | 0,
-        cy1 = Math.min(gy - 1, (y1 - minY) * inv) | 0;
-      for (let cy = cy0; cy <= cy1 && !hit; cy++)
-        for (let cx = cx0; cx <= cx1 && !hit; cx++) {
-          const cell = first + cy * gx + cx;
-          for (let e = start[cell], stop = end[cell]; e < stop && !hit; e++) {
-            // an overlapping pair shares the cell of the point (max x0, max y0): check it there only
-            if (cx !== (eCx[e] > cx0 ? eCx[e] : cx0) || cy !== (eCy[e] > cy0 ? eCy[e] : cy0)) continue;
-            hit = iouAbove(ex0[e], ey0[e], ex1[e], ey1[e], eArea[e], x0, y0, x1, y1, bArea, iouThreshold);
+    // while few boxes are kept, checking each of them costs less than finding the cells
+    if (nk <= FEW_KEPT) for (let k = 0; k < nk && !hit; k++) hit = suppresses(c, area, kept[k], b, iouThreshold);
+    else
+      for (let l = 0; l < grid.length && !hit; l++) {
+        if (keptAt[l] === 0) continue;
+        const { inv, gx, gy, first } = grid[l];
+        const cx0 = Math.min(gx - 1, (x0 - minX) * inv) | 0,
+          cx1 = Math.min(gx - 1, (x1 - minX) * inv) | 0,
+          cy0 = Math.min(gy - 1, (y0 - minY) * inv) | 0,
+          cy1 = Math.min(gy - 1, (y1 - minY) * inv) | 0;
+        for (let cy = cy0; cy <= cy1 && !hit; cy++)
+          for (let cx = cx0; cx <= cx1 && !hit; cx++) {
+            const cell = first + cy * gx + cx;
+            for (let e = start[cell], stop = end[cell]; e < stop && !hit; e++) {
+              // an overlapping pair shares the cell of the point (max x0, max y0): check it there only
+              if (cx !== (eCx[e] > cx0 ? eCx[e] : cx0) || cy !== (eCy[e] > cy0 ? eCy[e] : cy0)) continue;
+              hit = iouAbove(ex0[e], ey0[e], ex1[e], ey1[e], eArea[e], x0, y0, x1, y1, bArea, iouThreshold);
+            }
           }
-        }
-    }
+      }
     if (hit) continue;
     kept[nk++] = b;
     keptAt[level]++;
