@@ -17,6 +17,7 @@ import {
   convertFloat,
   floatTensor,
   gatherRows,
+  gatherRowsInto,
   lastLogits,
   type FloatData,
   type FloatType,
@@ -131,6 +132,7 @@ export async function generateChunk(
   let mask = new ort.Tensor('int64', enc.mask, [jobs.length, L]);
   // the graph's own present tensors go back in as the next step's past; copies only when slots move
   let kv = slots.map(() => floatTensor(pastType, allocFloat(pastType, 0), [jobs.length, heads, 0, headDim]));
+  const moves = slots.map(() => allocFloat(pastType, 0));
   for (let step = 0; step < s.maxNewTokens && slotRows.length; step++) {
     const n = slotRows.length;
     const last: number[] = [];
@@ -173,12 +175,16 @@ export async function generateChunk(
       const t = p.encoder && step ? kv[i] : out[p.present];
       if (identity || (p.encoder && step && sameRows)) return t;
       const len = p.encoder ? L : step + 1;
-      return floatTensor(pastType, gatherRows(t.data as FloatData, heads * len * headDim, origin), [
-        m,
-        heads,
-        len,
-        headDim,
-      ]);
+      const rowSize = heads * len * headDim;
+      const data = t.data as FloatData;
+      let moved: FloatData;
+      if (p.encoder) moved = gatherRows(data, rowSize, origin);
+      else {
+        // the decoder KV moves at every beam step: into this slot's own buffer, free again once the next step ran
+        if (moves[i].length < m * rowSize) moves[i] = allocFloat(pastType, Math.max(m * rowSize, 2 * moves[i].length));
+        moved = gatherRowsInto(data, rowSize, origin, moves[i]);
+      }
+      return floatTensor(pastType, moved, [m, heads, len, headDim]);
     });
     if (!sameRows) {
       states = floatTensor(encoderStatesType, gatherRows(enc.states, L * D, nextRows), [m, L, D]);

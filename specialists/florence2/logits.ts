@@ -2,17 +2,39 @@
  * Florence-2's logits processors in transformers' order (no-repeat n-gram, forced BOS, forced EOS),
  * applied to log-probabilities as transformers' beam search does; greedy picks the same argmax.
  */
+import { exp } from './fdlibm-exp.ts';
 import type { GenerationSettings } from './settings.ts';
 
-/** log_softmax of `logits[row]` into `out` (accumulated in float64). */
-export function logSoftmax(logits: Float32Array, row: number, vocab: number, out: Float64Array): void {
+/**
+ * log(sum(exp(logits[row]))) (accumulated in float64, max first): a token's log-probability is its
+ * logit minus this.
+ */
+export function logSumExp(logits: Float32Array, row: number, vocab: number): number {
   const o = row * vocab;
   let max = -Infinity;
   for (let i = 0; i < vocab; i++) if (logits[o + i] > max) max = logits[o + i];
   let sum = 0;
-  for (let i = 0; i < vocab; i++) sum += Math.exp(logits[o + i] - max);
-  const lse = max + Math.log(sum);
+  for (let i = 0; i < vocab; i++) sum += exp(logits[o + i] - max);
+  return max + Math.log(sum);
+}
+
+/** log_softmax of `logits[row]` into `out`. */
+export function logSoftmax(logits: Float32Array, row: number, vocab: number, out: Float64Array): void {
+  const o = row * vocab;
+  const lse = logSumExp(logits, row, vocab);
   for (let i = 0; i < vocab; i++) out[i] = logits[o + i] - lse;
+}
+
+/**
+ * Whether `processScores` can change anything at this point: when not, a search reads log-probabilities
+ * straight off the logits (logit - logSumExp) without writing them out.
+ */
+export function processes(seqLength: number, step: number, s: GenerationSettings): boolean {
+  return (
+    (s.noRepeatNgramSize > 0 && seqLength >= s.noRepeatNgramSize) ||
+    (s.forcedBosTokenId !== null && step === 0) ||
+    (s.forcedEosTokenId !== null && step === s.maxNewTokens - 1)
+  );
 }
 
 /**

@@ -4,7 +4,7 @@
  * candidates per step, an EOS outside the top num_beams does not finish, length-normalised
  * finished scores, early stopping once num_beams hypotheses finished.
  */
-import { argmax, logSoftmax, processScores } from './logits.ts';
+import { argmax, logSoftmax, logSumExp, processes, processScores } from './logits.ts';
 import type { GenerationSettings } from './settings.ts';
 
 export interface Hypothesis {
@@ -79,13 +79,31 @@ export class GreedySearch implements RowSearch {
 
   advance(logits: Float32Array, first: number, vocab: number, step: number): readonly number[] {
     const h = this.#h;
-    const scores = this.#scores;
-    logSoftmax(logits, first, vocab, scores);
-    const forced = processScores(scores, h.seq, step, this.s);
-    const tok = argmax(scores);
+    let tok = 0;
+    let lp: number;
+    let forced = false;
+    if (processes(h.seq.length, step, this.s)) {
+      const scores = this.#scores;
+      logSoftmax(logits, first, vocab, scores);
+      forced = processScores(scores, h.seq, step, this.s);
+      tok = argmax(scores);
+      lp = scores[tok];
+    } else {
+      // argmax over logit - lse as it would be written out: the same comparisons, nothing written
+      const lse = logSumExp(logits, first, vocab);
+      const o = first * vocab;
+      lp = logits[o] - lse;
+      for (let i = 1; i < vocab; i++) {
+        const v = logits[o + i] - lse;
+        if (v > lp) {
+          tok = i;
+          lp = v;
+        }
+      }
+    }
     h.seq.push(tok);
-    h.sum += scores[tok];
-    h.logprobs.push(scores[tok]);
+    h.sum += lp;
+    h.logprobs.push(lp);
     h.forced.push(forced);
     if (tok === this.s.eosTokenId) {
       this.done = true;
@@ -129,17 +147,27 @@ export class BeamSearch implements RowSearch {
   }
 
   /**
-   * Offers one beam's finite candidates to the top list (`count` long, `k` at most); returns the new
-   * count. Ties keep the earlier candidate first, a tie with the last of a full list stays out: lower
+   * Offers one beam's finite candidates (token score values[offset + tok] - shift: written-out
+   * scores with shift 0, or logits and their logSumExp) to the top list (`count` long, `k` at most);
+   * returns the new count. Ties keep the earlier candidate first, a tie with the last of a full list stays out: lower
    * flat index first, as a stable sort of all candidates would.
    */
-  #offer(scores: Float64Array, sum: number, src: number, count: number, k: number): number {
+  #offer(
+    values: Float32Array | Float64Array,
+    offset: number,
+    shift: number,
+    vocab: number,
+    sum: number,
+    src: number,
+    count: number,
+    k: number,
+  ): number {
     const topV = this.#topV,
       topSrc = this.#topSrc,
       topTok = this.#topTok,
       topLp = this.#topLp;
-    for (let tok = 0; tok < scores.length; tok++) {
-      const lp = scores[tok];
+    for (let tok = 0; tok < vocab; tok++) {
+      const lp = values[offset + tok] - shift;
       if (lp === -Infinity) continue;
       const v = sum + lp;
       if (count === k && v <= topV[k - 1]) continue;
@@ -167,10 +195,17 @@ export class BeamSearch implements RowSearch {
     const beams = this.#beams;
     let count = 0;
     for (let src = 0; src < beams.length; src++) {
-      const sc = this.#scores[src];
-      logSoftmax(logits, first + src, vocab, sc);
-      this.#forced[src] = processScores(sc, beams[src].seq, step, this.s);
-      count = this.#offer(sc, beams[src].sum, src, count, k);
+      const b = beams[src];
+      if (processes(b.seq.length, step, this.s)) {
+        const sc = this.#scores[src];
+        logSoftmax(logits, first + src, vocab, sc);
+        this.#forced[src] = processScores(sc, b.seq, step, this.s);
+        count = this.#offer(sc, 0, 0, vocab, b.sum, src, count, k);
+      } else {
+        this.#forced[src] = false;
+        const row = first + src;
+        count = this.#offer(logits, row * vocab, logSumExp(logits, row, vocab), vocab, b.sum, src, count, k);
+      }
     }
     const hyps: Hypothesis[] = [];
     const origin: number[] = [];

@@ -64,9 +64,19 @@ export function allocFloat(type: FloatType, n: number): FloatData {
 
 /** Rows `index` of a [rows, rowSize] array, in that order (a row may repeat: beams share a prefix). */
 export function gatherRows<T extends FloatData | BigInt64Array>(data: T, rowSize: number, index: readonly number[]): T {
-  const out = new (data.constructor as { new (n: number): T })(index.length * rowSize);
-  index.forEach((r, i) => out.set(data.subarray(r * rowSize, (r + 1) * rowSize) as never, i * rowSize));
-  return out;
+  return gatherRowsInto(data, rowSize, index, new (data.constructor as { new (n: number): T })(index.length * rowSize));
+}
+
+/** `gatherRows` into the start of `out` (at least index.length * rowSize long, not `data`); returns that part. */
+export function gatherRowsInto<T extends FloatData | BigInt64Array>(
+  data: T,
+  rowSize: number,
+  index: readonly number[],
+  out: T,
+): T {
+  for (let i = 0; i < index.length; i++)
+    out.set(data.subarray(index[i] * rowSize, (index[i] + 1) * rowSize) as never, i * rowSize);
+  return out.subarray(0, index.length * rowSize) as T;
 }
 
 export function floatTensor(type: FloatType, data: FloatData, dims: readonly number[]): ort.Tensor {
