@@ -99,6 +99,8 @@ function avg(xs: { degree: number }[]): number {
 function hasControl(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    // printable ASCII, most characters, first
+    if (c >= 0x20 && c < 0x7f) continue;
     if (
       c < 0x20
         ? c !== 9 && c !== 10 && c !== 13

@@ -80,6 +80,12 @@ function afterPunctuation(text: string, p: number): number {
   return q > spaces ? q : -1;
 }
 
+/** The first `c` in `text` at or after `from`; the text's length when there is none. */
+function nextAt(text: string, c: string, from: number): number {
+  const k = text.indexOf(c, from);
+  return k < 0 ? text.length : k;
+}
+
 /** The text with each sentence's first capitalised word lower-cased (its first letter). */
 export function lowerSentenceStarts(text: string): string {
   const n = text.length;
@@ -95,16 +101,24 @@ export function lowerSentenceStarts(text: string): string {
     copied = w + 1;
     p = e;
   }
-  for (; p < n; p++) {
-    const c = text.charCodeAt(p);
-    if (c !== 46 && c !== 33 && c !== 63) continue;
+  // the next . ! and ? from p on (n when none), found by indexOf rather than by reading every character
+  let dot = nextAt(text, '.', p),
+    bang = nextAt(text, '!', p),
+    question = nextAt(text, '?', p);
+  for (;;) {
+    if (dot < p) dot = nextAt(text, '.', p);
+    if (bang < p) bang = nextAt(text, '!', p);
+    if (question < p) question = nextAt(text, '?', p);
+    p = dot < bang ? (dot < question ? dot : question) : bang < question ? bang : question;
+    if (p >= n) break;
     w = afterPunctuation(text, p);
+    p++;
     if (w < 0) continue;
     e = capitalisedWordEnd(text, w);
     if (e < 0) continue;
     out.push(text.slice(copied, w), String.fromCharCode(text.charCodeAt(w) + 32));
     copied = w + 1;
-    p = e - 1;
+    p = e;
   }
   return copied === 0 ? text : flat(out, text.slice(copied));
 }
