@@ -265,6 +265,18 @@ function localRules(tokens: Token[], near: Uint8Array | null, changed: Uint8Arra
 function localRule(tokens: Token[], i: number, n: number): void {
   {
     const t = tokens[i];
+    // every rule below asks for one of these tags, except the one for "while"
+    const p = t.pos;
+    if (
+      p !== 'NOUN' &&
+      p !== 'VERB' &&
+      p !== 'ADJ' &&
+      p !== 'ADV' &&
+      p !== 'PRON' &&
+      p !== 'AUX' &&
+      t.lower !== 'while'
+    )
+      return;
     const prev = i > 0 && tokens[i - 1].sent === t.sent ? tokens[i - 1] : undefined;
     const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
     const prev2 = i > 1 && tokens[i - 2].sent === t.sent ? tokens[i - 2] : undefined;
@@ -519,13 +531,13 @@ function sentenceRules(tokens: Token[]): void {
   for (let i = 0; i < n; i++) {
     const t = tokens[i];
     if (i > 0 && tokens[i - 1].sent !== t.sent) sawVerb = false;
-    const prev = i > 0 && tokens[i - 1].sent === t.sent ? tokens[i - 1] : undefined;
-    const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
     if (t.pos === 'VERB' || t.pos === 'AUX') {
       sawVerb = true;
       continue;
     }
     if (t.pos !== 'NOUN') continue;
+    const prev = i > 0 && tokens[i - 1].sent === t.sent ? tokens[i - 1] : undefined;
+    const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
     const next2 = i + 2 < n && tokens[i + 2].sent === t.sent ? tokens[i + 2] : undefined;
     const objectNext =
       !!next &&
