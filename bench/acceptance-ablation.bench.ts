@@ -22,11 +22,11 @@ import { listImageShards, readRoundPlan, writeRoundPlan } from '../pipeline/engi
 import { finalizeRound } from '../pipeline/engine/round-manifest.ts';
 import { runRefineRoundLocal } from '../pipeline/engine/refine-round.ts';
 import { runSourceRoundLocal } from '../pipeline/engine/source-round-local.ts';
-import { FLD_BIN } from '../pipeline/demo/worker-procs.ts';
+import { FLD_BIN } from '../demo/run/worker-procs.ts';
 import { detectSource } from '../pipeline/sources/detect.ts';
 import { detectorModelName, modelName } from '../pipeline/train/names.ts';
 import { layout } from '../pipeline/layout.ts';
-import { scoreRound } from '../pipeline/quality/round-quality.ts';
+import { scoreRound } from '../demo/quality/round-quality.ts';
 import type { Storage } from '../pipeline/storage/storage.ts';
 import type { RoundQuality } from '../schemas/round-quality.ts';
 

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FLD_BIN } from '../pipeline/demo/worker-procs.ts';
+import { FLD_BIN } from '../demo/run/worker-procs.ts';
 import { REPO_ROOT } from '../pipeline/train/train-round.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fld-decode-budget-'));

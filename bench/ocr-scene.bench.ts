@@ -2,7 +2,7 @@
  * OCR on scene text that is not the demo world (bench/ocr-scene/generate.ts: several words per line
  * in Liberation, Noto and URW faces, turned, low contrast, clutter) plus the hand-truthed real
  * screenshots and photo crops of test/fixtures/ocr-scene/real: our adapter vs @gutenye/ocr-node (the
- * anchor, same PP-OCRv4 weights) vs tesseract (`--psm 11`, TSV words). Scored with pipeline/quality's
+ * anchor, same PP-OCRv4 weights) vs tesseract (`--psm 11`, TSV words). Scored with demo/quality's
  * line-level rule (ocrCounts): word recall and precision, CER. Cost is CPU time (process.cpuUsage,
  * which counts the ORT worker threads and libvips; tesseract's from `times` of its shell), never wall
  * clock; the engines take turns 8 images at a time, and a copy of ours with inline sessions splits
@@ -28,7 +28,7 @@ import {
   ocrScore,
   type OcrItem,
   type OcrScore,
-} from '../pipeline/quality/ocr-score.ts';
+} from '../demo/quality/ocr-score.ts';
 import { annotateStream } from '../specialists/annotate-stream.ts';
 import { OcrAdapter, type OcrTimings } from '../specialists/ocr/ocr.ts';
 import { describeThreads, type ThreadOptions } from '../specialists/ort-options.ts';

@@ -2,7 +2,7 @@
  * OCR on demo-world images that all have words (generateWorld, wordProbability 1, 256x256, words
  * 14-25 px, 30% rotated): our adapter vs @gutenye/ocr-node (the anchor, same PP-OCRv4 weights) vs
  * tesseract (Debian tesseract-ocr, `--psm 11`, TSV word boxes). Scored per image against the true
- * words with pipeline/quality's line-level rule (ocrCounts): CER, word recall and precision, word
+ * words with demo/quality's line-level rule (ocrCounts): CER, word recall and precision, word
  * boxes matched at IoU 0.5, ms per image, and CPU per image (process.cpuUsage: the ORT worker
  * threads and libvips count, the machine's other jobs do not). Floors: our CER <= @gutenye/ocr-node's,
  * our CPU per image <= its (goal 0.8x).
@@ -21,10 +21,10 @@ import {
   ocrScore,
   type OcrItem,
   type OcrScore,
-} from '../pipeline/quality/ocr-score.ts';
-import { generateWorld, GENERATE_DEFAULTS } from '../pipeline/world/generate.ts';
-import { COLLECTION_DIR } from '../pipeline/world/manifest.ts';
-import { readTruth } from '../pipeline/world/truth-store.ts';
+} from '../demo/quality/ocr-score.ts';
+import { generateWorld, GENERATE_DEFAULTS } from '../demo/world/generate.ts';
+import { COLLECTION_DIR } from '../demo/world/manifest.ts';
+import { readTruth } from '../demo/world/truth-store.ts';
 import { annotateStream } from '../specialists/annotate-stream.ts';
 import { OcrAdapter } from '../specialists/ocr/ocr.ts';
 import { describeThreads, type ThreadOptions } from '../specialists/ort-options.ts';

@@ -28,9 +28,9 @@ import { createLogger } from '../pipeline/log.ts';
 import { detectSource } from '../pipeline/sources/detect.ts';
 import type { Table3Row } from '../pipeline/stats/annotations.ts';
 import { computeRoundStats } from '../pipeline/stats/round-stats.ts';
-import { exportNoisy } from '../pipeline/world/export-noisy.ts';
-import { GENERATE_DEFAULTS, generateWorld } from '../pipeline/world/generate.ts';
-import { DEFAULT_NOISE, NO_NOISE } from '../pipeline/world/labels.ts';
+import { exportNoisy } from '../demo/world/export-noisy.ts';
+import { GENERATE_DEFAULTS, generateWorld } from '../demo/world/generate.ts';
+import { DEFAULT_NOISE, NO_NOISE } from '../demo/world/labels.ts';
 
 const N = Number(process.env.FLD_BENCH_IMAGES ?? 1000);
 /** With FLD_BENCH_TABLE3_ROUND_DIR: only the text rows whose source starts with this (a model's name, e.g. `world-round-0@`). */

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { zlibSync } from 'fflate';
-import { GENERATE_DEFAULTS, generateWorld } from '../pipeline/world/generate.ts';
-import { renderScene } from '../pipeline/world/render.ts';
-import { sampleScene, type Scene } from '../pipeline/world/scene.ts';
-import { BACKGROUND_TONES, COLOURS, WORD_COLOURS } from '../pipeline/world/vocab.ts';
+import { GENERATE_DEFAULTS, generateWorld } from '../demo/world/generate.ts';
+import { renderScene } from '../demo/world/render.ts';
+import { sampleScene, type Scene } from '../demo/world/scene.ts';
+import { BACKGROUND_TONES, COLOURS, WORD_COLOURS } from '../demo/world/vocab.ts';
 
 const N = Number(process.env.WORLD_BENCH_IMAGES ?? 1000);
 const SAMPLE = Math.min(N, 200);

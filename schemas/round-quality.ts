@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * A round's label quality against a demo world's truth (pipeline/quality/round-quality.ts), kept in
+ * A round's label quality against a demo world's truth (demo/quality/round-quality.ts), kept in
  * the round manifest's optional `quality` field. `quality_version` versions this block on its own:
  * the field is additive, so manifests without it (every round before this) stay schema_version 1 and
  * still parse, and readers of version 1 that do not know the field ignore it. A reader refuses a

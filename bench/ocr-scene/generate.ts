@@ -4,15 +4,15 @@
  * fonts-noto-core, fonts-urw-base35), 11-64 px, upright or turned up to 35 degrees, on plain,
  * gradient, plate and cluttered backgrounds at high to low contrast, some blurred or JPEG-compressed.
  *
- * Glyphs are laid out here with opentype.js (advance widths, no shaping, as pipeline/world/font.ts
+ * Glyphs are laid out here with opentype.js (advance widths, no shaping, as demo/world/font.ts
  * does) and drawn as SVG paths, so every word's quad is exact: the outline's bounding box in the
- * line's frame, turned with the line. A set is a pure function of its seed (pipeline/world/rng.ts);
+ * line's frame, turned with the line. A set is a pure function of its seed (demo/world/rng.ts);
  * image i is the same whatever the number of images asked for.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import opentype, { type Font, type PathCommand } from 'opentype.js';
 import sharp from 'sharp';
-import { Rng } from '../../pipeline/world/rng.ts';
+import { Rng } from '../../demo/world/rng.ts';
 
 export interface SceneWord {
   text: string;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { OcrItem } from '../../pipeline/quality/ocr-score.ts';
+import type { OcrItem } from '../../demo/quality/ocr-score.ts';
 
 /** The hand-truthed crops of real screenshots and photos (test/fixtures/ocr-scene/real/truth.json says where each comes from). */
 export const REAL_DIR = fileURLToPath(new URL('../../test/fixtures/ocr-scene/real/', import.meta.url));

@@ -4,12 +4,12 @@ import type { ImageRecord, RegionTextRecord, TextPhraseRegionRecord, TextRecord 
 import { QUALITY_VERSION, RoundQuality, type QualitySet } from '../../schemas/round-quality.ts';
 import { validate } from '../../schemas/validate.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
-import { SPECIALIST_STAGES } from '../engine/stages.ts';
-import { layout } from '../layout.ts';
-import { readManifest } from '../shards/round-files.ts';
-import { objectName, readShard } from '../shards/storage-io.ts';
-import { readClosedRound } from '../rounds/round-reader.ts';
-import type { Storage } from '../storage/storage.ts';
+import { SPECIALIST_STAGES } from '../../pipeline/engine/stages.ts';
+import { layout } from '../../pipeline/layout.ts';
+import { readManifest } from '../../pipeline/shards/round-files.ts';
+import { objectName, readShard } from '../../pipeline/shards/storage-io.ts';
+import { readClosedRound } from '../../pipeline/rounds/round-reader.ts';
+import type { Storage } from '../../pipeline/storage/storage.ts';
 import { readTruth, readWorldInfo } from '../world/truth-store.ts';
 import { idMapOf } from './rows.ts';
 import { scoreAnnotations, type AnnotationRows, type QualityReport } from './score.ts';

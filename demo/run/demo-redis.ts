@@ -1,5 +1,5 @@
-import { connectRedis, scanNodes } from '../engine/redis.ts';
-import { maskSecrets } from '../log.ts';
+import { connectRedis, scanNodes } from '../../pipeline/engine/redis.ts';
+import { maskSecrets } from '../../pipeline/log.ts';
 import { startPrivateRedis } from './private-redis.ts';
 
 export interface DemoRedis {

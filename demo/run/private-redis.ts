@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { redisServerCommand } from './redis-server-bin.ts';
 import { createServer } from 'node:net';
-import { connectRedis } from '../engine/redis.ts';
+import { connectRedis } from '../../pipeline/engine/redis.ts';
 
 export interface PrivateRedis {
   url: string;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { REFINE_TASK_SLOTS } from '../../schemas/refine-config.ts';
-import { MERGE_QUEUE, roundSpecialists } from '../engine/stages.ts';
-import { REPO_ROOT } from '../train/train-round.ts';
+import { MERGE_QUEUE, roundSpecialists } from '../../pipeline/engine/stages.ts';
+import { REPO_ROOT } from '../../pipeline/train/train-round.ts';
 
 /** One step of the demo: an `fld` command as a user would type it, or the demo's own work around the workers. */
 export type DemoStep =

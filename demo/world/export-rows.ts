@@ -5,7 +5,7 @@ import {
   type ExportRow,
   type ImageLabels,
   type Task,
-} from '../export/rows.ts';
+} from '../../pipeline/export/rows.ts';
 import { hash32 } from './rng.ts';
 
 /**

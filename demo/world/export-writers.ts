@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jsonlSink, parquetSink, type ExportSink } from '../export/sink.ts';
-import { LocalStorage } from '../storage/local.ts';
+import { jsonlSink, parquetSink, type ExportSink } from '../../pipeline/export/sink.ts';
+import { LocalStorage } from '../../pipeline/storage/local.ts';
 import type { ExportRow } from './export-rows.ts';
 
 /**

@@ -31,7 +31,7 @@ export interface GenerateOptions {
    * pre-existing human texts (paper section 4.2: "only a small set of detailed text and more detailed
    * text are generated" by LLMs from human annotations, the only source of `<DETAILED_CAPTION>` and
    * `<MORE_DETAILED_CAPTION>` before the refined model writes them). The engine merges them as source
-   * `human`; pipeline/quality leaves them out of every figure.
+   * `human`; demo/quality leaves them out of every figure.
    */
   detailedFraction: number;
   /** Worker threads drawing images; the output does not depend on it. */

@@ -1,8 +1,8 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ColumnType } from '../../schemas/columns.ts';
 import { SCHEMA_VERSION, checkSchemaVersion } from '../../schemas/version.ts';
-import { encodeColumns } from '../shards/encode.ts';
-import { parquetSchema } from '../shards/parquet-schema.ts';
+import { encodeColumns } from '../../pipeline/shards/encode.ts';
+import { parquetSchema } from '../../pipeline/shards/parquet-schema.ts';
 import { writeAtomic } from './files.ts';
 
 /**

@@ -181,11 +181,9 @@ const LINKING = new Set([
   'becomes',
   'become',
 ]);
-const COMPARATIVE = /(er|est)$/;
 /** A singular-looking noun: no plural "-s" ("bus", "glass" and "-us" words are singular). */
 const singular = (w: string) => !w.endsWith('s') || w.endsWith('ss') || w.endsWith('us');
 const POSSESSIVE = new Set(['my', 'your', 'his', 'her', 'its', 'our', 'their']);
-const PARTICIPLE = /(ing|ed|en)$/;
 const PREPOSITION_STARTS = new Map<string, string[][]>();
 /** First letters of the multiword prepositions: most words are ruled out without a map lookup. */
 const PREPOSITION_INITIALS = new Uint8Array(128);
@@ -198,8 +196,31 @@ for (const mw of COMPLEX_PREPOSITIONS) {
 const detLike = (x: Token | undefined): boolean =>
   !!x && (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE.has(x.lower)));
 const ADJ_FOLLOWERS = new Set(['PUNCT', 'ADP', 'SCONJ', 'CCONJ', 'AUX', 'VERB']);
-const form = (w: string) => (w.endsWith('ing') ? 'ing' : /[^s]s$/.test(w) ? 's' : /ed$/.test(w) ? 'ed' : 'bare');
-const VERB_LIKE: Pos[] = ['VERB', 'AUX'];
+const form = (w: string) => (w.endsWith('ing') ? 'ing' : pluralLike(w) ? 's' : w.endsWith('ed') ? 'ed' : 'bare');
+
+// Word-shape tests as string checks rather than regular expressions (each runs once per candidate token).
+/** /(ing|ed|en)$/ */
+export function participleLike(w: string): boolean {
+  return w.endsWith('ing') || w.endsWith('ed') || w.endsWith('en');
+}
+/** /[^s]s$/ */
+function pluralLike(w: string): boolean {
+  return w.length >= 2 && w.charCodeAt(w.length - 1) === 115 && w.charCodeAt(w.length - 2) !== 115;
+}
+/** /^[A-Z]/ */
+function capitalised(w: string): boolean {
+  const c = w.charCodeAt(0);
+  return c >= 65 && c <= 90;
+}
+/** /^[a-z]+$/ */
+function lowerLetters(w: string): boolean {
+  if (w.length === 0) return false;
+  for (let k = 0; k < w.length; k++) {
+    const c = w.charCodeAt(k);
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
 
 function set(t: Token, pos: Pos): void {
   t.pos = pos;
@@ -321,7 +342,8 @@ function localRule(tokens: Token[], i: number, n: number): void {
       t.pos === 'VERB' &&
       !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'DET'))
     ) {
-      const bare = !/(s|ed|ing)$/.test(t.lower) && !IRREGULAR_PAST.has(t.lower);
+      const bare =
+        !(t.lower.endsWith('s') || t.lower.endsWith('ed') || t.lower.endsWith('ing')) && !IRREGULAR_PAST.has(t.lower);
       if (
         detLike(prev) ||
         (prev && (prev.pos === 'ADJ' || (prev.pos === 'ADV' && !prev.lower.endsWith('ly'))) && detLike(prev2)) ||
@@ -334,12 +356,12 @@ function localRule(tokens: Token[], i: number, n: number): void {
         (ING_NOUNS.has(t.lower) && prev && (prev.pos === 'ADJ' || prev.pos === 'NOUN' || detLike(prev))) ||
         (prev && prev.pos === 'NOUN' && prev2 && prev2.pos === 'ADP' && (!next || next.pos === 'PUNCT'))
       ) {
-        set(t, /^[A-Z]/.test(t.text) && t.i > 0 ? 'PROPN' : 'NOUN');
+        set(t, capitalised(t.text) && t.i > 0 ? 'PROPN' : 'NOUN');
         return;
       }
     }
     // 12. A plural-looking verb right after another verb is its object ("eating leaves").
-    if (t.pos === 'VERB' && prev && prev.pos === 'VERB' && /[^s]s$/.test(t.lower) && !(next && next.pos === 'DET')) {
+    if (t.pos === 'VERB' && prev && prev.pos === 'VERB' && pluralLike(t.lower) && !(next && next.pos === 'DET')) {
       set(t, 'NOUN');
       return;
     }
@@ -356,7 +378,7 @@ function localRule(tokens: Token[], i: number, n: number): void {
       return;
     }
     // 14. A participle after a linking verb is a predicate adjective ("looks focused").
-    if (t.pos === 'VERB' && /ed$/.test(t.lower) && prev && LINKING.has(prev.lower)) {
+    if (t.pos === 'VERB' && t.lower.endsWith('ed') && prev && LINKING.has(prev.lower)) {
       set(t, 'ADJ');
       return;
     }
@@ -375,7 +397,7 @@ function localRule(tokens: Token[], i: number, n: number): void {
         before &&
         (detLike(before) || (before.pos === 'ADP' && k < i - 1)) &&
         !QUANTIFIERS.has(t.lower) &&
-        !(next && next.pos === 'ADP' && next.lower === 'of' && COMPARATIVE.test(t.lower))
+        !(next && next.pos === 'ADP' && next.lower === 'of' && (t.lower.endsWith('er') || t.lower.endsWith('est')))
       ) {
         set(t, 'NOUN');
         return;
@@ -389,7 +411,7 @@ function localRule(tokens: Token[], i: number, n: number): void {
       prev2 &&
       prev2.pos === 'ADJ' &&
       (!next || next.pos === 'PUNCT') &&
-      !/s$/.test(t.lower)
+      !t.lower.endsWith('s')
     ) {
       let k = i - 3;
       while (k >= 0 && tokens[k].sent === t.sent && (tokens[k].pos === 'ADV' || tokens[k].pos === 'ADJ')) k--;
@@ -412,7 +434,7 @@ function localRule(tokens: Token[], i: number, n: number): void {
     //    the end is a reduced relative clause verb ("a man standing in a kitchen").
     if (
       t.pos === 'NOUN' &&
-      PARTICIPLE.test(t.lower) &&
+      participleLike(t.lower) &&
       prev &&
       (prev.pos === 'NOUN' || prev.pos === 'PROPN' || prev.pos === 'PRON') &&
       (!next ||
@@ -430,7 +452,7 @@ function localRule(tokens: Token[], i: number, n: number): void {
     //    ("a light-colored floor", "the parked car").
     if (
       t.pos === 'VERB' &&
-      PARTICIPLE.test(t.lower) &&
+      participleLike(t.lower) &&
       prev &&
       next &&
       (next.pos === 'NOUN' || next.pos === 'PROPN') &&
@@ -462,7 +484,7 @@ function localRule(tokens: Token[], i: number, n: number): void {
       prev.pos === 'DET' &&
       !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))
     ) {
-      set(t, /^[A-Z]/.test(t.text) ? 'PROPN' : 'NOUN');
+      set(t, capitalised(t.text) ? 'PROPN' : 'NOUN');
       return;
     }
     // 5. "have" / "do" tagged AUX with no verb after it is the main verb ("the window has a view").
@@ -479,11 +501,11 @@ function localRule(tokens: Token[], i: number, n: number): void {
       let j = i + 1;
       while (j < n && tokens[j].sent === t.sent && (tokens[j].pos === 'ADV' || tokens[j].pos === 'PART')) j++;
       const after = j < n && tokens[j].sent === t.sent ? tokens[j] : undefined;
-      if (!after || !VERB_LIKE.includes(after.pos)) set(t, 'VERB');
+      if (!after || !(after.pos === 'VERB' || after.pos === 'AUX')) set(t, 'VERB');
       // "has broken windows": a participle straight before a noun is an adjective, "has" the verb
       else if (
         after.pos === 'VERB' &&
-        /(ed|en)$/.test(after.lower) &&
+        (after.lower.endsWith('ed') || after.lower.endsWith('en')) &&
         j + 1 < n &&
         (tokens[j + 1].pos === 'NOUN' || tokens[j + 1].pos === 'ADJ')
       ) {
@@ -500,7 +522,7 @@ function localRule(tokens: Token[], i: number, n: number): void {
       (next.pos === 'ADJ' || next.pos === 'NOUN') &&
       !t.lower.endsWith('ly') &&
       !INTENSIFIERS.has(t.lower) &&
-      /^[a-z]+$/.test(t.lower) &&
+      lowerLetters(t.lower) &&
       (!prev ||
         prev.pos === 'DET' ||
         prev.pos === 'ADJ' ||
@@ -548,7 +570,7 @@ function sentenceRules(tokens: Token[]): void {
         (next.pos === 'ADJ' && !!next2 && next2.pos === 'DET')); // "drives past a tower": "past" read as ADJ
     if (!sawVerb && prev && (prev.pos === 'NOUN' || prev.pos === 'PROPN') && objectNext) {
       const plural = !singular(prev.lower);
-      const agrees = plural ? !/s$/.test(t.lower) : /[^s]s$/.test(t.lower);
+      const agrees = plural ? !t.lower.endsWith('s') : pluralLike(t.lower);
       let k = i - 2;
       while (
         k >= 0 &&

@@ -2,6 +2,7 @@ import type { Token } from './tokens.ts';
 import { sentenceUnits, type Unit } from './units.ts';
 import type { Chunk } from './chunks.ts';
 import { keptInt32, Uint8Scratch } from './scratch.ts';
+import { participleLike } from './tags.ts';
 
 /**
  * A deterministic dependency-like tree over the units of each sentence (wink-nlp has no parser).
@@ -22,6 +23,7 @@ export interface Tree {
 }
 
 const NOMINAL = new Set(['NP', 'PRO']);
+const IRREGULAR_PARTICIPLES = new Set(['made', 'held', 'worn', 'hung', 'lit', 'set', 'built']);
 
 export function buildTree(tokens: Token[], sentences: [number, number][]): Tree {
   const n = tokens.length;
@@ -241,7 +243,7 @@ function attachSentence(
       } else if (
         !U.aux &&
         lastCore >= 0 &&
-        (pk === 'NP' || pk === 'PRO' || (pk === 'COMMA' && /ing$/.test(tokens[U.head].lower)) || inPP[u - 1])
+        (pk === 'NP' || pk === 'PRO' || (pk === 'COMMA' && tokens[U.head].lower.endsWith('ing')) || inPP[u - 1])
       ) {
         attachUnit(s, u, units[u - 1].kind === 'COMMA' ? units[lastCore].head : units[u - 1].head, 'acl');
         reduced[u] = 1;
@@ -331,7 +333,7 @@ function startsClause(units: Unit[], u: number, tokens: Token[]): boolean {
   while (k < units.length && (units[k].kind === 'ADP' || (NOMINAL.has(units[k].kind) && units[k - 1].kind === 'ADP')))
     k++;
   const v = units[k];
-  return !!v && v.kind === 'VG' && (!!v.aux || !!v.copula || !/(ing|ed|en)$/.test(tokens[v.head].lower));
+  return !!v && v.kind === 'VG' && (!!v.aux || !!v.copula || !participleLike(tokens[v.head].lower));
 }
 
 /**
@@ -339,10 +341,7 @@ function startsClause(units: Unit[], u: number, tokens: Token[]): boolean {
  * group of the same clause is a reduced relative clause, not the clause's verb.
  */
 function reducedBeforeVerb(units: Unit[], u: number, tokens: Token[]): boolean {
-  if (
-    !/(ed|en|ing)$/.test(tokens[units[u].head].lower) &&
-    !['made', 'held', 'worn', 'hung', 'lit', 'set', 'built'].includes(tokens[units[u].head].lower)
-  )
+  if (!participleLike(tokens[units[u].head].lower) && !IRREGULAR_PARTICIPLES.has(tokens[units[u].head].lower))
     return false;
   let k = u + 1;
   if (k < units.length && NOMINAL.has(units[k].kind)) k++;

@@ -4,15 +4,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.ts';
 import { openEngine } from '../engine/open.ts';
-import { redisForDemo } from '../demo/demo-redis.ts';
+import { redisForDemo } from '../../demo/run/demo-redis.ts';
 import { waitForRound } from '../engine/round-progress.ts';
-import { DEMO_VERIFIED_IMAGES, demoPlan } from '../demo/steps.ts';
-import { scoreRound, writeRoundQuality } from '../quality/round-quality.ts';
+import { DEMO_VERIFIED_IMAGES, demoPlan } from '../../demo/run/steps.ts';
+import { scoreRound, writeRoundQuality } from '../../demo/quality/round-quality.ts';
 import { formatQualityTable } from '../stats/quality-table.ts';
 import { readManifest } from '../shards/round-files.ts';
 import { formatAcceptance } from '../stats/acceptance-table.ts';
 import { openStorage } from '../storage/open.ts';
-import { FLD_BIN, startWorkers, type WorkerGroup } from '../demo/worker-procs.ts';
+import { FLD_BIN, startWorkers, type WorkerGroup } from '../../demo/run/worker-procs.ts';
 import { formatStatus } from './status.ts';
 import { wholeOption } from './whole-option.ts';
 
@@ -23,7 +23,7 @@ const fail = (msg: string, exitCode = 1) => Object.assign(new Error(msg), { exit
 const int = (flag: string, v: string, min: number): number => wholeOption('demo', flag, v, min)!;
 
 /**
- * The main job on the bundled demo world (pipeline/demo/steps.ts lists the steps): a world with exact
+ * The main job on the bundled demo world (demo/run/steps.ts lists the steps): a world with exact
  * truth, round 0, a training and refinement round 1 through real BullMQ workers on Redis (the
  * configured one, or a private redis-server when none answers), progress bars, stats, the HTML report
  * and the quality per round against the truth, with the time of each step. The `fld` steps are child processes running the commands a user would type.

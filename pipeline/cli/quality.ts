@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
-import { qualityColumns, scoreRound, writeRoundQuality } from '../quality/round-quality.ts';
+import { qualityColumns, scoreRound, writeRoundQuality } from '../../demo/quality/round-quality.ts';
 import { formatQualityTable } from '../stats/quality-table.ts';
 import { openStorage } from '../storage/open.ts';
 import { wholeOption } from './whole-option.ts';

@@ -8,7 +8,7 @@ import { discardUnlisted, isNewCollection } from '../engine/discard-collection.t
 import { readCollectionPlan } from '../engine/plan-files.ts';
 import { runSourceRoundLocal } from '../engine/source-round-local.ts';
 import { layout } from '../layout.ts';
-import { scoreRound } from '../quality/round-quality.ts';
+import { scoreRound } from '../../demo/quality/round-quality.ts';
 import { formatQualityTable } from '../stats/quality-table.ts';
 import type { Storage } from '../storage/storage.ts';
 import { localSteps } from '../rounds/local-steps.ts';

@@ -4,7 +4,7 @@ import { DEMO_WORLD_DOMAIN } from '../../schemas/model-manifest.ts';
 import { readManifest } from '../../specialists/registry/model-folder.ts';
 import { shortPath } from '../../specialists/registry/registry.ts';
 import { BUILT_IN_REFS, resolveSpecialistRef } from '../../specialists/registry/specialist-refs.ts';
-import { demoWorldOf } from '../world/is-world.ts';
+import { demoWorldOf } from '../../demo/world/is-world.ts';
 
 /**
  * Checks of `fld run` and `fld enqueue` before any work, about the models a round will run on the
@@ -34,7 +34,7 @@ export function requireSpecialists(command: string, config: EngineConfig, annota
 
 /**
  * One warning line per model marked `"domain": "demo-world"` that the round would run on a source
- * that is not a demo world (pipeline/world/is-world.ts): its labels (ten shapes, the demo world's
+ * that is not a demo world (demo/world/is-world.ts): its labels (ten shapes, the demo world's
  * words and captions) mean nothing on other images. Returns the lines written.
  */
 export async function warnDemoModels(

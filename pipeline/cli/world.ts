@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { GENERATE_DEFAULTS, generateWorld } from '../world/generate.ts';
-import { WorldArgumentError } from '../world/files.ts';
-import { exportNoisy } from '../world/export-noisy.ts';
-import { splitOf } from '../world/export-rows.ts';
-import { DEFAULT_NOISE, type NoiseKnobs } from '../world/labels.ts';
-import { readTruth } from '../world/truth-store.ts';
-import { imageIdMap, loadAnnotationRows } from '../quality/rows.ts';
-import { scoreAnnotations, type QualityReport } from '../quality/score.ts';
-import { writeVerifiedManifest } from '../quality/verified-set.ts';
+import { GENERATE_DEFAULTS, generateWorld } from '../../demo/world/generate.ts';
+import { WorldArgumentError } from '../../demo/world/files.ts';
+import { exportNoisy } from '../../demo/world/export-noisy.ts';
+import { splitOf } from '../../demo/world/export-rows.ts';
+import { DEFAULT_NOISE, type NoiseKnobs } from '../../demo/world/labels.ts';
+import { readTruth } from '../../demo/world/truth-store.ts';
+import { imageIdMap, loadAnnotationRows } from '../../demo/quality/rows.ts';
+import { scoreAnnotations, type QualityReport } from '../../demo/quality/score.ts';
+import { writeVerifiedManifest } from '../../demo/quality/verified-set.ts';
 
 /** `fld world generate` and `fld world export-noisy`: the demo world (docs/architecture.md, "The demo's specialists"). */
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLD_BIN } from '../../pipeline/demo/worker-procs.ts';
+import { FLD_BIN } from '../../demo/run/worker-procs.ts';
 import { KIND_FIGURES, parseQualityTable } from '../../pipeline/stats/quality-table.ts';
 
 /**

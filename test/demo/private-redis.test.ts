@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { connectRedis } from '../../pipeline/engine/redis.ts';
-import { startPrivateRedis } from '../../pipeline/demo/private-redis.ts';
-import { redisForDemo } from '../../pipeline/demo/demo-redis.ts';
-import { redisServerCommand } from '../../pipeline/demo/redis-server-bin.ts';
+import { startPrivateRedis } from '../../demo/run/private-redis.ts';
+import { redisForDemo } from '../../demo/run/demo-redis.ts';
+import { redisServerCommand } from '../../demo/run/redis-server-bin.ts';
 
 // These tests need a redis-server binary (Debian redis-tools, which scripts/setup-system.sh installs);
 // without it they skip with this message rather than pass.

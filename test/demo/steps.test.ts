@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { EngineConfig } from '../../schemas/config.ts';
 import { registerCommands } from '../../pipeline/cli/commands.ts';
-import { demoPlan, workerQueues, type DemoStep } from '../../pipeline/demo/steps.ts';
+import { demoPlan, workerQueues, type DemoStep } from '../../demo/run/steps.ts';
 import { MERGE_QUEUE, roundSpecialists } from '../../pipeline/engine/stages.ts';
 import { REFINE_TASK_SLOTS } from '../../schemas/refine-config.ts';
 import { queueNames } from '../../workers/worker-process.ts';

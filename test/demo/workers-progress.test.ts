@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine } from '../../pipeline/engine/open.ts';
 import { waitForRound } from '../../pipeline/engine/round-progress.ts';
-import { startWorkers } from '../../pipeline/demo/worker-procs.ts';
+import { startWorkers } from '../../demo/run/worker-procs.ts';
 import { fld, makeEnv, makeWorld, quiet, type Env } from '../pipeline/engine/harness.ts';
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { DEFAULT_NOISE } from '../../pipeline/world/labels.ts';
+import { DEFAULT_NOISE } from '../../demo/world/labels.ts';
 import { smallWorld, tempDir } from '../world/helpers.ts';
 
 const fld = (...args: string[]) => spawnSync(process.execPath, ['bin/fld.js', ...args], { encoding: 'utf8' });

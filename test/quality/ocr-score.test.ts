@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocrCounts, ocrScore } from '../../pipeline/quality/ocr-score.ts';
+import { ocrCounts, ocrScore } from '../../demo/quality/ocr-score.ts';
 
 const florence = { box: [10, 100, 80, 118], text: 'Florence' };
 const market = { box: [86, 101, 140, 118], text: 'market' };

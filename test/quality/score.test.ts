@@ -1,14 +1,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { describesObject, scoreAnnotations, type QualityReport } from '../../pipeline/quality/score.ts';
-import { editDistance } from '../../pipeline/quality/cer.ts';
-import { matchBoxes } from '../../pipeline/quality/match.ts';
-import { mentionsOf } from '../../pipeline/quality/mentions.ts';
-import { readTruth } from '../../pipeline/world/truth-store.ts';
-import { scenesFromTruth, type Truth } from '../../pipeline/world/truth.ts';
-import { DEFAULT_NOISE, worldLabels, type Labels } from '../../pipeline/world/labels.ts';
-import { Rng } from '../../pipeline/world/rng.ts';
+import { describesObject, scoreAnnotations, type QualityReport } from '../../demo/quality/score.ts';
+import { editDistance } from '../../demo/quality/cer.ts';
+import { matchBoxes } from '../../demo/quality/match.ts';
+import { mentionsOf } from '../../demo/quality/mentions.ts';
+import { readTruth } from '../../demo/world/truth-store.ts';
+import { scenesFromTruth, type Truth } from '../../demo/world/truth.ts';
+import { DEFAULT_NOISE, worldLabels, type Labels } from '../../demo/world/labels.ts';
+import { Rng } from '../../demo/world/rng.ts';
 import { smallWorld } from '../world/helpers.ts';
 
 let dir = '';

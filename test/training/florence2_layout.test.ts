@@ -19,9 +19,9 @@ import {
   Tensor,
 } from '@huggingface/transformers';
 import { REPO_ROOT, runPython, tinyFlorence2Folder } from '../helpers/florence2-tiny.ts';
-import { exportNoisy } from '../../pipeline/world/export-noisy.ts';
-import { TASKS } from '../../pipeline/world/export-rows.ts';
-import { DEFAULT_NOISE } from '../../pipeline/world/labels.ts';
+import { exportNoisy } from '../../demo/world/export-noisy.ts';
+import { TASKS } from '../../demo/world/export-rows.ts';
+import { DEFAULT_NOISE } from '../../demo/world/labels.ts';
 import { smallWorld } from '../world/helpers.ts';
 
 env.allowRemoteModels = false;

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { captionsOf } from '../../pipeline/world/captions.ts';
-import { sampleScene } from '../../pipeline/world/scene.ts';
-import { readTruth } from '../../pipeline/world/truth-store.ts';
-import { scenesFromTruth } from '../../pipeline/world/truth.ts';
-import { COLOUR_NAMES, NUMBER_WORDS, plural, SIZES } from '../../pipeline/world/vocab.ts';
+import { captionsOf } from '../../demo/world/captions.ts';
+import { sampleScene } from '../../demo/world/scene.ts';
+import { readTruth } from '../../demo/world/truth-store.ts';
+import { scenesFromTruth } from '../../demo/world/truth.ts';
+import { COLOUR_NAMES, NUMBER_WORDS, plural, SIZES } from '../../demo/world/vocab.ts';
 import { smallWorld } from './helpers.ts';
 
 type Obj = { object_id: string; category: string; colour: string; size: string };

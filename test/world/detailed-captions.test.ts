@@ -13,8 +13,8 @@ import { layout } from '../../pipeline/layout.ts';
 import { createLogger } from '../../pipeline/log.ts';
 import { readShard } from '../../pipeline/shards/storage-io.ts';
 import { detectSource } from '../../pipeline/sources/detect.ts';
-import { readManifest } from '../../pipeline/world/manifest.ts';
-import { readTruth } from '../../pipeline/world/truth-store.ts';
+import { readManifest } from '../../demo/world/manifest.ts';
+import { readTruth } from '../../demo/world/truth-store.ts';
 import { smallWorld, tempDir } from './helpers.ts';
 
 /**

@@ -4,10 +4,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { hashTree, smallWorld } from './helpers.ts';
-import { readTruth } from '../../pipeline/world/truth-store.ts';
-import { readManifest } from '../../pipeline/world/manifest.ts';
-import { BACKGROUND_PATTERNS, BACKGROUND_TONES, CATEGORIES, COLOUR_NAMES } from '../../pipeline/world/vocab.ts';
-import { sampleScene } from '../../pipeline/world/scene.ts';
+import { readTruth } from '../../demo/world/truth-store.ts';
+import { readManifest } from '../../demo/world/manifest.ts';
+import { BACKGROUND_PATTERNS, BACKGROUND_TONES, CATEGORIES, COLOUR_NAMES } from '../../demo/world/vocab.ts';
+import { sampleScene } from '../../demo/world/scene.ts';
 
 test('the same seed gives byte-identical images and truth; another seed does not', async () => {
   const a = await smallWorld(14, 11);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { GENERATE_DEFAULTS, generateWorld, type GenerateOptions } from '../../pipeline/world/generate.ts';
+import { GENERATE_DEFAULTS, generateWorld, type GenerateOptions } from '../../demo/world/generate.ts';
 
 export const tempDir = (name: string) => mkdtempSync(join(tmpdir(), `fld-${name}-`));
 

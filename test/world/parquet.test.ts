@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { GENERATE_DEFAULTS, makeImage } from '../../pipeline/world/generate.ts';
-import { writeParquet } from '../../pipeline/world/parquet.ts';
-import { emptyTruth, TRUTH_TABLES, type Truth } from '../../pipeline/world/truth.ts';
-import { truthDir, writeTruth } from '../../pipeline/world/truth-store.ts';
+import { GENERATE_DEFAULTS, makeImage } from '../../demo/world/generate.ts';
+import { writeParquet } from '../../demo/world/parquet.ts';
+import { emptyTruth, TRUTH_TABLES, type Truth } from '../../demo/world/truth.ts';
+import { truthDir, writeTruth } from '../../demo/world/truth-store.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { tempDir } from './helpers.ts';
 

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderScene } from '../../pipeline/world/render.ts';
-import { makeWord, type Scene } from '../../pipeline/world/scene.ts';
-import { BACKGROUND_TONES, CATEGORIES } from '../../pipeline/world/vocab.ts';
-import { outlineBox, shapeOutline } from '../../pipeline/world/geometry.ts';
+import { renderScene } from '../../demo/world/render.ts';
+import { makeWord, type Scene } from '../../demo/world/scene.ts';
+import { BACKGROUND_TONES, CATEGORIES } from '../../demo/world/vocab.ts';
+import { outlineBox, shapeOutline } from '../../demo/world/geometry.ts';
 
 function sceneWithWord(text: string, size: number, angle: number, tx: number, ty: number): Scene {
   return {

@@ -18,11 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { smallWorld } from './helpers.ts';
 
 /**
- * The truth of the demo world is read only by pipeline/world (which wrote it) and pipeline/quality
+ * The truth of the demo world is read only by demo/world (which wrote it) and demo/quality
  * (which scores against it). Everything else, the engine above all, must see only the collection.
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// pipeline/cli/world.ts is the world's own command (generate, export-noisy), a front for pipeline/world.
+// pipeline/cli/world.ts is the world's own command (generate, export-noisy), a front for demo/world.
 // Measuring a specialist against the truth is the quality side's job, so the OCR-on-world test and
 // bench may read it; the trainer's world drivers only check that a world is complete (truth/world.json
 // is the generator's last file) and score through `fld world score`.
@@ -79,7 +79,7 @@ function files(dir: string): string[] {
   return out;
 }
 
-test('no module outside pipeline/world and pipeline/quality references the truth or its reader', () => {
+test('no module outside demo/world and demo/quality references the truth or its reader', () => {
   const scanned = SCANNED.flatMap((d) => files(join(ROOT, d))).map((f) => relative(ROOT, f));
   assert.ok(
     scanned.some((f) => f.startsWith('pipeline/cli/')) && scanned.some((f) => f.startsWith('schemas/')),

@@ -156,7 +156,7 @@ def predict(model: TinyYolo, images: torch.Tensor, score: float = 0.25, iou: flo
 
 
 def f1_at_05(preds, truths) -> dict:
-    """Greedy one-to-one matching per image and class at IoU 0.5 (what pipeline/quality does)."""
+    """Greedy one-to-one matching per image and class at IoU 0.5 (what demo/quality does)."""
     tp = fp = fn = 0
     for (pb, ps, pc), (tb, tc) in zip(preds, truths):
         used = torch.zeros(len(tb), dtype=torch.bool)

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { redisServerCommand } from '../../../pipeline/demo/redis-server-bin.ts';
+import { redisServerCommand } from '../../../demo/run/redis-server-bin.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

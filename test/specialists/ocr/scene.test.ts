@@ -8,7 +8,7 @@ import {
   addOcrCounts,
   emptyOcrCounts,
   type OcrItem,
-} from '../../../pipeline/quality/ocr-score.ts';
+} from '../../../demo/quality/ocr-score.ts';
 import type { RegionTextRecord } from '../../../schemas/records.ts';
 import { OcrAdapter, type OcrTimings } from '../../../specialists/ocr/ocr.ts';
 import { ctcDecode } from '../../../specialists/ocr/recognise.ts';
