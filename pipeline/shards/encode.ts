@@ -42,10 +42,10 @@ export function encodeColumns(
   rows: readonly Record<string, unknown>[],
   meta: Record<string, string>,
 ): Uint8Array {
-  const columns = topLevelNames(schema).map((name) => ({ name }));
-  const columnData: ColumnSource[] = columns.map((c) => {
+  const columnData: ColumnSource[] = topLevelColumns(schema).map((c) => {
     const data = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) data[i] = rows[i][c.name];
+    if (isFlatString(c) && rows.length <= FIRST_ROW_GROUP) asciiAsBytes(data);
     return { name: c.name, data };
   });
   const buf = parquetWriteBuffer({
@@ -58,17 +58,49 @@ export function encodeColumns(
   return new Uint8Array(buf);
 }
 
-/** Names of the top-level columns of a flat, depth-first schema. */
-function topLevelNames(schema: readonly SchemaElement[]): string[] {
-  const names: string[] = [];
+/** The top-level columns of a flat, depth-first schema. */
+function topLevelColumns(schema: readonly SchemaElement[]): SchemaElement[] {
+  const top: SchemaElement[] = [];
   let i = 1;
   const skip = (): void => {
     const n = schema[i++].num_children ?? 0;
     for (let c = 0; c < n; c++) skip();
   };
   for (let c = 0; c < (schema[0]?.num_children ?? 0); c++) {
-    names.push(schema[i].name);
+    top.push(schema[i]);
     skip();
   }
-  return names;
+  return top;
+}
+
+/** Rows in hyparquet-writer's first row group (its default rowGroupSize starts at 1000). */
+const FIRST_ROW_GROUP = 1000;
+
+const isFlatString = (e: SchemaElement): boolean =>
+  e.type === 'BYTE_ARRAY' && e.converted_type === 'UTF8' && !e.num_children;
+
+/**
+ * A string column whose values are all ASCII becomes UTF-8 views of one buffer, in place: one encode
+ * per column instead of a TextEncoder call per value, and statistics compare bytes. The writer
+ * writes the same file for them (test/shards/encode-ascii.test.ts): for ASCII a string's length is its
+ * byte length, which its size estimates use, and byte order is code point order. Within one row group
+ * only: on a longer column the dictionary's sample is a subset, and byte views are told apart there
+ * by a 32-bit hash where strings are told apart exactly.
+ */
+function asciiAsBytes(data: unknown[]): void {
+  let text = '';
+  for (const v of data) {
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'string') return;
+    text += v;
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length !== text.length) return;
+  let at = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v !== 'string') continue;
+    data[i] = bytes.subarray(at, at + v.length);
+    at += v.length;
+  }
 }
