@@ -105,6 +105,20 @@ export function demoPlan(o: DemoOptions): DemoPlan {
   const data = join(o.out, 'data');
   const registry = join(o.out, 'models');
   const configFile = join(o.out, 'fld.config.json');
+  // the verified set and the collection are refined by the same model, the collection's round r
+  const refineArgs = (collection: string, r: number): string[] => [
+    'refine',
+    '--collection',
+    collection,
+    '--round',
+    String(r + 1),
+    '--model',
+    `${c}-round-${r}`,
+    '--registry',
+    registry,
+    '--config',
+    configFile,
+  ];
   const report = join(o.out, 'report.html');
   const specialists = DEMO_SPECIALISTS;
   const config = {
@@ -208,19 +222,7 @@ export function demoPlan(o: DemoOptions): DemoPlan {
       {
         kind: 'fld',
         name: `enqueue refinement round ${r + 1} of the verified set`,
-        args: [
-          'refine',
-          '--collection',
-          v,
-          '--round',
-          String(r + 1),
-          '--model',
-          `${c}-round-${r}`,
-          '--registry',
-          registry,
-          '--config',
-          configFile,
-        ],
+        args: refineArgs(v, r),
       },
       {
         kind: 'wait',
@@ -231,19 +233,7 @@ export function demoPlan(o: DemoOptions): DemoPlan {
       {
         kind: 'fld',
         name: `enqueue refinement round ${r + 1}`,
-        args: [
-          'refine',
-          '--collection',
-          c,
-          '--round',
-          String(r + 1),
-          '--model',
-          `${c}-round-${r}`,
-          '--registry',
-          registry,
-          '--config',
-          configFile,
-        ],
+        args: refineArgs(c, r),
       },
       {
         kind: 'wait',
