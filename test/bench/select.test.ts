@@ -1,3 +1,4 @@
+// @part unit
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// @part unit
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rowsForImage, type ImageLabels, type RowOptions } from '../../pipeline/export/rows.ts';

@@ -1,3 +1,4 @@
+// @part unit
 /**
  * Differential test of our parsers against transformers.js 4.3.1's Florence2Processor.post_process_generation
  * (installed devDependency, built offline from a config object: no model files, no network). Every place

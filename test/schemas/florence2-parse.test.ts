@@ -1,3 +1,4 @@
+// @part unit
 /** Our parsers where transformers.js has nothing to compare with: polygons, OVD, region text, options, fuzz. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

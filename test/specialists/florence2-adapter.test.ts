@@ -1,3 +1,4 @@
+// @part integration
 /**
  * The florence2 adapter end to end on the tiny model (scaled so outputs vary): image bytes in, rows of
  * every task out in original pixels, a broken image as an error row while the rest is annotated.

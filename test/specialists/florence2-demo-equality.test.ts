@@ -1,3 +1,4 @@
+// @part integration
 /**
  * Runner equality on the TRAINED demo Florence-2 model (small version; the 50-image run is
  * `npm run bench -- florence2-demo-equality`): on 5 demo-world images and every task the model lists,

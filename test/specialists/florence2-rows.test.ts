@@ -1,3 +1,4 @@
+// @part integration
 /**
  * Generated Florence-2 token sequences -> rows: every kind, coordinates in original pixels, spans of
  * grounded phrases in the input caption, and confidences from the token scores.

@@ -1,3 +1,4 @@
+// @part integration
 /**
  * The florence2 runner on the tiny model in the public layout (random weights, scaled so outputs vary): greedy output equals
  * transformers.js's generate token for token, batches equal single runs, greedy and beam equal the

@@ -1,3 +1,4 @@
+// @part integration
 /**
  * Adapters of one process on the same Florence-2 folder share one engine (the engine's captioner,
  * grounding and region captioner): loaded once, released when the last adapter is torn down.

@@ -1,3 +1,4 @@
+// @part integration
 /**
  * Execution providers: the config's `ort.executionProviders` / `cpuFallback` as loadConfig validates
  * them, and a session asking for CUDA on this onnxruntime-node, installed without its CUDA libraries

@@ -1,3 +1,4 @@
+// @part integration
 /** The trainCommand template (pipeline/train/command.ts): words split like a shell, placeholders filled, an absent {init} / {steps} dropped with its flag. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

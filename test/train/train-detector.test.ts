@@ -1,3 +1,4 @@
+// @part integration
 /**
  * Specialist self-training, the detector: round 0 of a tiny demo world (the shipped demo detector
  * alone, through `fld run`), then `fld train --family detector` with the reference trainer's default

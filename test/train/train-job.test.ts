@@ -1,3 +1,4 @@
+// @part integration
 /**
  * `fld train` through BullMQ: real `fld worker --queues train` and `fld train` processes on a fresh
  * queue prefix. The reference trainer's run is streamed into the job's log and to the CLI, the model

@@ -1,3 +1,4 @@
+// @part integration
 /**
  * The training stage in one process (`trainRound`, the code under `fld train --local`): the reference
  * trainer on the export fixture's round (5 steps) gives a registered, loadable model and `_train.json`;

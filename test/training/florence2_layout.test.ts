@@ -1,3 +1,4 @@
+// @part integration
 /**
  * The Florence-2-layout spike: a tiny model exported by training/florence2_layout loads and runs like
  * the public onnx-community export, in onnxruntime-node and in transformers.js, and its ONNX graphs

@@ -1,3 +1,4 @@
+// @part integration
 /**
  * The reference trainer's `--device` and `--detach-encoder captions` (training/train.py), and the
  * localisation probe (training/trainer/localisation_probe.py): `--device cpu` writes the folder a

@@ -1,3 +1,4 @@
+// @part integration
 /**
  * The reference trainer (training/train.py): bad exports are refused by name with nothing written,
  * and a tiny run of each family gives a model folder that onnxruntime-node loads, with metrics.json

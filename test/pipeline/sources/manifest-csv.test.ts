@@ -1,3 +1,4 @@
+// @part unit
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

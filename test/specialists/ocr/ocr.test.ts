@@ -1,3 +1,4 @@
+// @part unit
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';

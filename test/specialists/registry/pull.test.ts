@@ -1,3 +1,4 @@
+// @part integration
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
