@@ -25,16 +25,28 @@ export function logSoftmax(logits: Float32Array, row: number, vocab: number, out
   for (let i = 0; i < vocab; i++) out[i] = logits[o + i] - lse;
 }
 
-/**
- * Whether `processScores` can change anything at this point: when not, a search reads log-probabilities
- * straight off the logits (logit - logSumExp) without writing them out.
- */
-export function processes(seqLength: number, step: number, s: GenerationSettings): boolean {
-  return (
-    (s.noRepeatNgramSize > 0 && seqLength >= s.noRepeatNgramSize) ||
-    (s.forcedBosTokenId !== null && step === 0) ||
-    (s.forcedEosTokenId !== null && step === s.maxNewTokens - 1)
-  );
+/** Whether a forced token (BOS first, EOS last) applies at `step`: its score is then 0, every other -inf. */
+export function forcesAt(step: number, s: GenerationSettings): boolean {
+  return (s.forcedBosTokenId !== null && step === 0) || (s.forcedEosTokenId !== null && step === s.maxNewTokens - 1);
+}
+
+/** The tokens no-repeat n-gram (size `n`) bans after `seq`, in the order found (an id may come twice). */
+export function bannedTokens(seq: readonly number[], n: number): number[] {
+  const out: number[] = [];
+  if (n > 0 && seq.length >= n) {
+    const start = seq.length - n + 1;
+    for (let i = 0; i + n - 1 < seq.length; i++) {
+      let same = true;
+      for (let j = 0; j < n - 1; j++) {
+        if (seq[i + j] !== seq[start + j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) out.push(seq[i + n - 1]);
+    }
+  }
+  return out;
 }
 
 /**
@@ -48,20 +60,7 @@ export function processScores(
   step: number,
   s: GenerationSettings,
 ): boolean {
-  const n = s.noRepeatNgramSize;
-  if (n > 0 && seq.length >= n) {
-    const start = seq.length - n + 1;
-    for (let i = 0; i + n - 1 < seq.length; i++) {
-      let same = true;
-      for (let j = 0; j < n - 1; j++) {
-        if (seq[i + j] !== seq[start + j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) scores[seq[i + n - 1]] = -Infinity;
-    }
-  }
+  for (const t of bannedTokens(seq, s.noRepeatNgramSize)) scores[t] = -Infinity;
   const force = (id: number) => {
     scores.fill(-Infinity);
     scores[id] = 0;

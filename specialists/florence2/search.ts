@@ -4,7 +4,7 @@
  * candidates per step, an EOS outside the top num_beams does not finish, length-normalised
  * finished scores, early stopping once num_beams hypotheses finished.
  */
-import { argmax, logSoftmax, logSumExp, processes, processScores } from './logits.ts';
+import { argmax, bannedTokens, forcesAt, logSoftmax, logSumExp, processScores } from './logits.ts';
 import type { GenerationSettings } from './settings.ts';
 
 export interface Hypothesis {
@@ -63,6 +63,8 @@ export class GreedySearch implements RowSearch {
   readonly #h: Hypothesis;
   readonly #live: readonly Hypothesis[];
   readonly #scores: Float64Array;
+  /** 1 at the tokens no-repeat n-gram bans this step, else 0. */
+  readonly #banned: Uint8Array;
 
   constructor(
     readonly s: GenerationSettings,
@@ -71,6 +73,7 @@ export class GreedySearch implements RowSearch {
     this.#h = start(s);
     this.#live = [this.#h];
     this.#scores = new Float64Array(vocab);
+    this.#banned = new Uint8Array(vocab);
   }
 
   live(): readonly Hypothesis[] {
@@ -82,24 +85,29 @@ export class GreedySearch implements RowSearch {
     let tok = 0;
     let lp: number;
     let forced = false;
-    if (processes(h.seq.length, step, this.s)) {
+    if (forcesAt(step, this.s)) {
       const scores = this.#scores;
       logSoftmax(logits, first, vocab, scores);
       forced = processScores(scores, h.seq, step, this.s);
       tok = argmax(scores);
       lp = scores[tok];
     } else {
-      // argmax over logit - lse as it would be written out: the same comparisons, nothing written
+      // argmax over the scores as processScores would write them (logit - lse, -inf where banned):
+      // the same comparisons, nothing written
+      const banned = this.#banned;
+      const bans = bannedTokens(h.seq, this.s.noRepeatNgramSize);
+      for (const t of bans) banned[t] = 1;
       const lse = logSumExp(logits, first, vocab);
       const o = first * vocab;
-      lp = logits[o] - lse;
+      lp = banned[0] ? -Infinity : logits[o] - lse;
       for (let i = 1; i < vocab; i++) {
-        const v = logits[o + i] - lse;
+        const v = banned[i] ? -Infinity : logits[o + i] - lse;
         if (v > lp) {
           tok = i;
           lp = v;
         }
       }
+      for (const t of bans) banned[t] = 0;
     }
     h.seq.push(tok);
     h.sum += lp;
@@ -123,6 +131,8 @@ export class BeamSearch implements RowSearch {
   #finished: Generated[] = [];
   readonly #scores: Float64Array[] = [];
   readonly #forced: boolean[] = [];
+  /** 1 at the tokens no-repeat n-gram bans for the beam being offered, else 0. */
+  readonly #banned: Uint8Array;
   // the step's top 2*num_beams candidates, best first: beam score + token score, source beam, token, token score
   readonly #topV: Float64Array;
   readonly #topSrc: Int32Array;
@@ -140,6 +150,7 @@ export class BeamSearch implements RowSearch {
     this.#topSrc = new Int32Array(k);
     this.#topTok = new Int32Array(k);
     this.#topLp = new Float64Array(k);
+    this.#banned = new Uint8Array(vocab);
   }
 
   live(): readonly Hypothesis[] {
@@ -148,7 +159,7 @@ export class BeamSearch implements RowSearch {
 
   /**
    * Offers one beam's finite candidates (token score values[offset + tok] - shift: written-out
-   * scores with shift 0, or logits and their logSumExp) to the top list (`count` long, `k` at most);
+   * scores with shift 0, or logits and their logSumExp; none where banned) to the top list (`count` long, `k` at most);
    * returns the new count. Ties keep the earlier candidate first, a tie with the last of a full list stays out: lower
    * flat index first, as a stable sort of all candidates would.
    */
@@ -166,7 +177,9 @@ export class BeamSearch implements RowSearch {
       topSrc = this.#topSrc,
       topTok = this.#topTok,
       topLp = this.#topLp;
+    const banned = this.#banned;
     for (let tok = 0; tok < vocab; tok++) {
+      if (banned[tok]) continue;
       const lp = values[offset + tok] - shift;
       if (lp === -Infinity) continue;
       const v = sum + lp;
@@ -196,15 +209,19 @@ export class BeamSearch implements RowSearch {
     let count = 0;
     for (let src = 0; src < beams.length; src++) {
       const b = beams[src];
-      if (processes(b.seq.length, step, this.s)) {
+      if (forcesAt(step, this.s)) {
         const sc = this.#scores[src];
         logSoftmax(logits, first + src, vocab, sc);
         this.#forced[src] = processScores(sc, b.seq, step, this.s);
         count = this.#offer(sc, 0, 0, vocab, b.sum, src, count, k);
       } else {
+        // a banned token's score would be -inf, which is never offered
         this.#forced[src] = false;
         const row = first + src;
+        const bans = bannedTokens(b.seq, this.s.noRepeatNgramSize);
+        for (const t of bans) this.#banned[t] = 1;
         count = this.#offer(logits, row * vocab, logSumExp(logits, row, vocab), vocab, b.sum, src, count, k);
+        for (const t of bans) this.#banned[t] = 0;
       }
     }
     const hyps: Hypothesis[] = [];
