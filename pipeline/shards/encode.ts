@@ -45,7 +45,9 @@ export function encodeColumns(
   const columnData: ColumnSource[] = topLevelColumns(schema).map((c) => {
     const data = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) data[i] = rows[i][c.name];
-    if (isFlatString(c) && rows.length <= FIRST_ROW_GROUP) asciiAsBytes(data);
+    // PLAIN said outright where the writer would choose it: it spares the writer's dictionary sample
+    if (isFlatString(c) && rows.length <= FIRST_ROW_GROUP && asciiAsBytes(data) === 'plain')
+      return { name: c.name, data, encoding: 'PLAIN' };
     return { name: c.name, data };
   });
   const buf = parquetWriteBuffer({
@@ -86,21 +88,38 @@ const isFlatString = (e: SchemaElement): boolean =>
  * byte length, which its size estimates use, and byte order is code point order. Within one row group
  * only: on a longer column the dictionary's sample is a subset, and byte views are told apart there
  * by a 32-bit hash where strings are told apart exactly.
+ *
+ * Returns 'plain' when the writer's dictionary test (hyparquet-writer's useDictionary: within one row
+ * group its sample is the whole column, so it comes down to its exact check that the dictionary plus
+ * its indexes at most halve the PLAIN bytes) refuses a dictionary, 'auto' when the writer is to decide,
+ * null when the column stays strings.
  */
-function asciiAsBytes(data: unknown[]): void {
+function asciiAsBytes(data: unknown[]): 'plain' | 'auto' | null {
   let text = '';
   for (const v of data) {
     if (v === null || v === undefined) continue;
-    if (typeof v !== 'string') return;
+    if (typeof v !== 'string') return null;
     text += v;
   }
   const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length !== text.length) return;
+  if (bytes.length !== text.length) return null;
+  const distinct = new Set<string>();
+  let distinctBytes = 0;
+  let values = 0;
   let at = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (typeof v !== 'string') continue;
+    values++;
+    if (!distinct.has(v)) {
+      distinct.add(v);
+      distinctBytes += v.length;
+    }
     data[i] = bytes.subarray(at, at + v.length);
     at += v.length;
   }
+  if (values === 0) return 'plain';
+  const plainSize = text.length + 4 * values;
+  const indexSize = Math.ceil((values * Math.ceil(Math.log2(distinct.size))) / 8);
+  return 2 * (distinctBytes + 4 * distinct.size + indexSize) > plainSize ? 'plain' : 'auto';
 }
