@@ -1,7 +1,8 @@
 /**
  * Specialists: images/s of the detector and the OCR adapter at batch 1, 4, 8, 16 (anchor: batch 1,
- * same run; floor for the detector: best batch >= 1.5x batch 1), and OCR quality and time on
- * rendered words: our adapter vs @gutenye/ocr-node (anchor) vs tesseract.
+ * same run; printed, not judged: wall clock on a shared machine, and what batching may cost on CPU
+ * is the batching bench's floor), and OCR quality and time on rendered words: our adapter vs
+ * @gutenye/ocr-node (anchor) vs tesseract. Floor: our CER at most ocr-node's (exit 1 if not).
  * FLD_BENCH_IMAGES (default 48) images per batch sweep; FLD_BENCH_OCR_N (default 60) word images;
  * FLD_BENCH_INTRA / FLD_BENCH_INTER set ORT threads (default 1 / 1).
  */
@@ -107,7 +108,7 @@ async function imagesPerSecond<P>(a: PreparingAdapter<P>, images: ImageInput[], 
   return best;
 }
 
-async function sweep<P>(label: string, a: PreparingAdapter<P>, images: ImageInput[], floor: number | null) {
+async function sweep<P>(label: string, a: PreparingAdapter<P>, images: ImageInput[]) {
   await a.annotate(images.slice(0, 2)); // warm-up
   const rates: number[] = [];
   for (const b of BATCHES) rates.push(await imagesPerSecond(a, images, b));
@@ -116,11 +117,6 @@ async function sweep<P>(label: string, a: PreparingAdapter<P>, images: ImageInpu
       `${label} batch ${b}: ${rates[i].toFixed(2)} img/s | batch 1: ${rates[0].toFixed(2)} img/s | ${(rates[i] / rates[0]).toFixed(2)}`,
     ),
   );
-  const best = Math.max(...rates) / rates[0];
-  if (floor !== null)
-    console.log(
-      `${label} floor: best batch ${best.toFixed(2)}x batch 1 (floor ${floor}x): ${best >= floor ? 'met' : 'NOT MET'}`,
-    );
 }
 
 function levenshtein(a: string, b: string): number {
@@ -184,7 +180,7 @@ const detDir = await yoloModelFolder(
 );
 const det = new DetectorAdapter({ modelDir: detDir, threads, minScore: 0.25 });
 await det.setup();
-await sweep('detector (YOLO-format, 320, 8 classes, 1024x768 JPEG)', det, await photos(N), 1.5);
+await sweep('detector (YOLO-format, 320, 8 classes, 1024x768 JPEG)', det, await photos(N));
 await det.teardown();
 await rm(detDir, { recursive: true, force: true });
 
@@ -195,7 +191,6 @@ await sweep(
   'ocr (PP-OCRv4, word images)',
   ocr,
   words.slice(0, N).map((w) => w.input),
-  null,
 );
 
 // Quality and time on the same word images: ours (batch 8), @gutenye/ocr-node (anchor), tesseract.
@@ -258,6 +253,8 @@ if (qTess)
   console.log(
     `${row('tesseract', qTess)} | ${row('@gutenye/ocr-node', qGutenye)} | CER difference ${(qTess.cer - qGutenye.cer).toFixed(4)}, time ratio ${(qTess.msPerImage / qGutenye.msPerImage).toFixed(2)}`,
   );
+const cerMet = qOurs.cer <= qGutenye.cer;
 console.log(
-  `floor: our CER ${qOurs.cer.toFixed(4)} <= @gutenye/ocr-node's ${qGutenye.cer.toFixed(4)}: ${qOurs.cer <= qGutenye.cer ? 'met' : 'NOT MET'}`,
+  `floor: our CER ${qOurs.cer.toFixed(4)} <= @gutenye/ocr-node's ${qGutenye.cer.toFixed(4)}: ${cerMet ? 'met' : 'MISSED'}`,
 );
+if (!cerMet) process.exitCode = 1;
