@@ -95,22 +95,23 @@ const isFlatString = (e: SchemaElement): boolean =>
  * null when the column stays strings.
  */
 function asciiAsBytes(data: unknown[]): 'plain' | 'auto' | null {
-  let text = '';
+  const strings: string[] = [];
   for (const v of data) {
     if (v === null || v === undefined) continue;
     if (typeof v !== 'string') return null;
-    text += v;
+    strings.push(v);
   }
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length !== text.length) return null;
+  const text = strings.join('');
+  const encoded = Buffer.from(text, 'utf8');
+  if (encoded.length !== text.length) return null;
+  // views of a plain Uint8Array: Buffer's own subarray makes each view in JS
+  const bytes = new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.length);
   const distinct = new Set<string>();
   let distinctBytes = 0;
-  let values = 0;
   let at = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (typeof v !== 'string') continue;
-    values++;
     if (!distinct.has(v)) {
       distinct.add(v);
       distinctBytes += v.length;
@@ -118,6 +119,7 @@ function asciiAsBytes(data: unknown[]): 'plain' | 'auto' | null {
     data[i] = bytes.subarray(at, at + v.length);
     at += v.length;
   }
+  const values = strings.length;
   if (values === 0) return 'plain';
   const plainSize = text.length + 4 * values;
   const indexSize = Math.ceil((values * Math.ceil(Math.log2(distinct.size))) / 8);
