@@ -23,7 +23,17 @@ const REMOTE = /^(s3|https?):\/\//i;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** A relative path that path.resolve would only append to the root: no `.`/`..` segment, no `//`, no trailing `/`. */
-const PLAIN_RELATIVE = /^(?!\/)(?!\.\.?(?:\/|$))(?!.*\/\.\.?(?:\/|$))(?!.*\/\/)(?!.*\/$)/s;
+function isPlainRelative(p: string): boolean {
+  if (p.startsWith('/') || p.endsWith('/') || p.includes('//') || p.includes('/./') || p.includes('/../')) return false;
+  return !(
+    p === '.' ||
+    p === '..' ||
+    p.startsWith('./') ||
+    p.startsWith('../') ||
+    p.endsWith('/.') ||
+    p.endsWith('/..')
+  );
+}
 
 export function isInside(path: string, root: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
@@ -56,7 +66,7 @@ export class PathResolver {
 
   resolve(ref: string): Resolved {
     // most manifest lines are plain relative paths: no scheme to test, and a join instead of path.resolve
-    if (sep === '/' && !ref.includes('://') && PLAIN_RELATIVE.test(ref)) {
+    if (sep === '/' && !ref.includes('://') && isPlainRelative(ref)) {
       const abs = this.rootPrefix + ref;
       return this.opts.checkFiles === false ? { ok: true, uri: abs } : this.check(ref, abs);
     }

@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PathResolver } from '../../../pipeline/sources/paths.ts';
 import { tempDir, writeImage } from './fixtures.ts';
@@ -70,4 +70,25 @@ test('remote URIs pass through normalised and are not checked on disk', () => {
   assert.equal(ok(r.resolve('s3://bucket/k/a.jpg')), 's3://bucket/k/a.jpg');
   assert.equal(ok(r.resolve('HTTP://Host.example:80/a b.jpg')), 'http://host.example/a%20b.jpg');
   assert.match(ok(r.resolve('https://[bad')), /^malformed/);
+});
+
+test('a relative reference resolves as path.resolve would, with or without . and .. segments', () => {
+  const refs = [
+    'a.jpg',
+    'a/b.jpg',
+    'a//b.jpg',
+    'a/./b.jpg',
+    './a.jpg',
+    'a/../b.jpg',
+    'a/',
+    'a/.',
+    'a/..',
+    '.a/b..c.jpg',
+    '..a',
+    'a b/c:d.jpg',
+  ];
+  for (const root of ['/data/coll', '/']) {
+    const r = new PathResolver(root, { checkFiles: false, allowOutside: true });
+    for (const ref of refs) assert.deepEqual(r.resolve(ref), { ok: true, uri: resolve(root, ref) }, `${root} + ${ref}`);
+  }
 });
