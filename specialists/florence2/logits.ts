@@ -1,6 +1,8 @@
 /**
- * Florence-2's logits processors in transformers' order (no-repeat n-gram, forced BOS, forced EOS),
- * applied to log-probabilities as transformers' beam search does; greedy picks the same argmax.
+ * Florence-2's logits processors in transformers' order (no-repeat n-gram, forced BOS, forced EOS) on
+ * log-probabilities, as transformers' beam search applies them; greedy picks the same argmax. The
+ * searches read a token's processed score as logit - logSumExp, -inf where banned; at a forced step the
+ * forced token's score is 0 and every other -inf, whatever the logits.
  */
 import { exp } from './fdlibm-exp.ts';
 import type { GenerationSettings } from './settings.ts';
@@ -18,19 +20,17 @@ export function logSumExp(logits: Float32Array, row: number, vocab: number): num
   return max + Math.log(sum);
 }
 
-/** log_softmax of `logits[row]` into `out`. */
-export function logSoftmax(logits: Float32Array, row: number, vocab: number, out: Float64Array): void {
-  const o = row * vocab;
-  const lse = logSumExp(logits, row, vocab);
-  for (let i = 0; i < vocab; i++) out[i] = logits[o + i] - lse;
+/** The token forced at `step` (BOS first, EOS at the last step), or null; BOS wins when both apply. */
+export function forcedToken(step: number, s: GenerationSettings): number | null {
+  if (s.forcedBosTokenId !== null && step === 0) return s.forcedBosTokenId;
+  if (s.forcedEosTokenId !== null && step === s.maxNewTokens - 1) return s.forcedEosTokenId;
+  return null;
 }
 
-/** Whether a forced token (BOS first, EOS last) applies at `step`: its score is then 0, every other -inf. */
-export function forcesAt(step: number, s: GenerationSettings): boolean {
-  return (s.forcedBosTokenId !== null && step === 0) || (s.forcedEosTokenId !== null && step === s.maxNewTokens - 1);
-}
-
-/** The tokens no-repeat n-gram (size `n`) bans after `seq`, in the order found (an id may come twice). */
+/**
+ * The tokens no-repeat n-gram (size `n`) bans after `seq` (decoder start included), in the order found
+ * (an id may come twice).
+ */
 export function bannedTokens(seq: readonly number[], n: number): number[] {
   const out: number[] = [];
   if (n > 0 && seq.length >= n) {
@@ -47,38 +47,4 @@ export function bannedTokens(seq: readonly number[], n: number): number[] {
     }
   }
   return out;
-}
-
-/**
- * In place on one hypothesis's scores. `seq` holds the tokens so far, decoder start included; `step`
- * counts generated tokens before this one. Returns whether the token is forced (its score says
- * nothing about the model's confidence).
- */
-export function processScores(
-  scores: Float64Array,
-  seq: readonly number[],
-  step: number,
-  s: GenerationSettings,
-): boolean {
-  for (const t of bannedTokens(seq, s.noRepeatNgramSize)) scores[t] = -Infinity;
-  const force = (id: number) => {
-    scores.fill(-Infinity);
-    scores[id] = 0;
-  };
-  if (s.forcedBosTokenId !== null && step === 0) {
-    force(s.forcedBosTokenId);
-    return true;
-  }
-  if (s.forcedEosTokenId !== null && step === s.maxNewTokens - 1) {
-    force(s.forcedEosTokenId);
-    return true;
-  }
-  return false;
-}
-
-/** First index of the maximum (torch.argmax's choice on ties). */
-export function argmax(scores: Float64Array): number {
-  let best = 0;
-  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
-  return best;
 }

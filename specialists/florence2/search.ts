@@ -4,7 +4,7 @@
  * candidates per step, an EOS outside the top num_beams does not finish, length-normalised
  * finished scores, early stopping once num_beams hypotheses finished.
  */
-import { argmax, bannedTokens, forcesAt, logSoftmax, logSumExp, processScores } from './logits.ts';
+import { bannedTokens, forcedToken, logSumExp } from './logits.ts';
 import type { GenerationSettings } from './settings.ts';
 
 export interface Hypothesis {
@@ -62,7 +62,6 @@ export class GreedySearch implements RowSearch {
   // the one hypothesis grows in place: nothing else holds it while the search runs
   readonly #h: Hypothesis;
   readonly #live: readonly Hypothesis[];
-  readonly #scores: Float64Array;
   /** 1 at the tokens no-repeat n-gram bans this step, else 0. */
   readonly #banned: Uint8Array;
 
@@ -72,7 +71,6 @@ export class GreedySearch implements RowSearch {
   ) {
     this.#h = start(s);
     this.#live = [this.#h];
-    this.#scores = new Float64Array(vocab);
     this.#banned = new Uint8Array(vocab);
   }
 
@@ -85,15 +83,15 @@ export class GreedySearch implements RowSearch {
     let tok = 0;
     let lp: number;
     let forced = false;
-    if (forcesAt(step, this.s)) {
-      const scores = this.#scores;
-      logSoftmax(logits, first, vocab, scores);
-      forced = processScores(scores, h.seq, step, this.s);
-      tok = argmax(scores);
-      lp = scores[tok];
+    const f = forcedToken(step, this.s);
+    if (f !== null) {
+      // the one finite score is the forced token's 0 (none for an id outside the vocabulary: argmax takes 0)
+      forced = true;
+      const inVocab = f >= 0 && f < vocab;
+      tok = inVocab ? f : 0;
+      lp = inVocab ? 0 : -Infinity;
     } else {
-      // argmax over the scores as processScores would write them (logit - lse, -inf where banned):
-      // the same comparisons, nothing written
+      // argmax over the processed scores (logit - lse, -inf where banned): the first of the largest
       const banned = this.#banned;
       const bans = bannedTokens(h.seq, this.s.noRepeatNgramSize);
       for (const t of bans) banned[t] = 1;
@@ -129,7 +127,6 @@ export class BeamSearch implements RowSearch {
   done = false;
   #beams: Hypothesis[];
   #finished: Generated[] = [];
-  readonly #scores: Float64Array[] = [];
   readonly #forced: boolean[] = [];
   /** 1 at the tokens no-repeat n-gram bans for the beam being offered, else 0. */
   readonly #banned: Uint8Array;
@@ -144,7 +141,6 @@ export class BeamSearch implements RowSearch {
     readonly vocab: number,
   ) {
     this.#beams = [start(s)];
-    for (let i = 0; i < s.numBeams; i++) this.#scores.push(new Float64Array(vocab));
     const k = 2 * s.numBeams;
     this.#topV = new Float64Array(k);
     this.#topSrc = new Int32Array(k);
@@ -158,46 +154,54 @@ export class BeamSearch implements RowSearch {
   }
 
   /**
-   * Offers one beam's finite candidates (token score values[offset + tok] - shift: written-out
-   * scores with shift 0, or logits and their logSumExp; none where banned) to the top list (`count` long, `k` at most);
-   * returns the new count. Ties keep the earlier candidate first, a tie with the last of a full list stays out: lower
-   * flat index first, as a stable sort of all candidates would.
+   * Puts a candidate into the top list (`count` long, `k` at most); returns the new count. Candidates
+   * come in flat index order: a tie keeps the earlier one first and one tying the last of a full list
+   * stays out, as a stable sort of all candidates would have it.
    */
+  #insert(v: number, src: number, tok: number, lp: number, count: number, k: number): number {
+    const topV = this.#topV,
+      topSrc = this.#topSrc,
+      topTok = this.#topTok,
+      topLp = this.#topLp;
+    if (count === k && v <= topV[k - 1]) return count;
+    let i = count;
+    while (i > 0 && topV[i - 1] < v) i--;
+    if (i >= k) return count;
+    for (let j = count < k ? count : k - 1; j > i; j--) {
+      topV[j] = topV[j - 1];
+      topSrc[j] = topSrc[j - 1];
+      topTok[j] = topTok[j - 1];
+      topLp[j] = topLp[j - 1];
+    }
+    topV[i] = v;
+    topSrc[i] = src;
+    topTok[i] = tok;
+    topLp[i] = lp;
+    return count < k ? count + 1 : count;
+  }
+
+  /** Offers a beam's finite candidates (score logit - lse of `logits` row `row`, none where banned). */
   #offer(
-    values: Float32Array | Float64Array,
-    offset: number,
-    shift: number,
+    logits: Float32Array,
+    row: number,
+    lse: number,
     vocab: number,
     sum: number,
     src: number,
     count: number,
     k: number,
   ): number {
-    const topV = this.#topV,
-      topSrc = this.#topSrc,
-      topTok = this.#topTok,
-      topLp = this.#topLp;
     const banned = this.#banned;
+    const topV = this.#topV;
+    const o = row * vocab;
     for (let tok = 0; tok < vocab; tok++) {
       if (banned[tok]) continue;
-      const lp = values[offset + tok] - shift;
+      const lp = logits[o + tok] - lse;
       if (lp === -Infinity) continue;
       const v = sum + lp;
+      // most candidates fall short of a full list's last: settle them here, without the call
       if (count === k && v <= topV[k - 1]) continue;
-      let i = count;
-      while (i > 0 && topV[i - 1] < v) i--;
-      if (i >= k) continue;
-      for (let j = count < k ? count : k - 1; j > i; j--) {
-        topV[j] = topV[j - 1];
-        topSrc[j] = topSrc[j - 1];
-        topTok[j] = topTok[j - 1];
-        topLp[j] = topLp[j - 1];
-      }
-      topV[i] = v;
-      topSrc[i] = src;
-      topTok[i] = tok;
-      topLp[i] = lp;
-      if (count < k) count++;
+      count = this.#insert(v, src, tok, lp, count, k);
     }
     return count;
   }
@@ -209,18 +213,17 @@ export class BeamSearch implements RowSearch {
     let count = 0;
     for (let src = 0; src < beams.length; src++) {
       const b = beams[src];
-      if (forcesAt(step, this.s)) {
-        const sc = this.#scores[src];
-        logSoftmax(logits, first + src, vocab, sc);
-        this.#forced[src] = processScores(sc, b.seq, step, this.s);
-        count = this.#offer(sc, 0, 0, vocab, b.sum, src, count, k);
+      const f = forcedToken(step, this.s);
+      if (f !== null) {
+        // the one finite score is the forced token's 0 (none for an id outside the vocabulary)
+        this.#forced[src] = true;
+        if (f >= 0 && f < vocab) count = this.#insert(b.sum + 0, src, f, 0, count, k);
       } else {
-        // a banned token's score would be -inf, which is never offered
         this.#forced[src] = false;
-        const row = first + src;
         const bans = bannedTokens(b.seq, this.s.noRepeatNgramSize);
         for (const t of bans) this.#banned[t] = 1;
-        count = this.#offer(logits, row * vocab, logSumExp(logits, row, vocab), vocab, b.sum, src, count, k);
+        const row = first + src;
+        count = this.#offer(logits, row, logSumExp(logits, row, vocab), vocab, b.sum, src, count, k);
         for (const t of bans) this.#banned[t] = 0;
       }
     }
