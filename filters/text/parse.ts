@@ -180,74 +180,71 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   }
   // chunks come in text order, so objects do too
 
+  // attributes, actions, proper nouns and the counts in one pass over the tokens
   const attributes: ParsedAttribute[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = tokens[i].pos;
-    if (p !== 'ADJ' && p !== 'NUM') continue;
-    // climb through coordinated and stacked adjectives ("black and white", "light green")
-    let h = i;
-    for (
-      let hop = 0;
-      hop < 8 &&
-      heads[h] >= 0 &&
-      (tokens[heads[h]].pos === 'ADJ' || tokens[heads[h]].pos === 'NUM' || tokens[heads[h]].pos === 'ADV');
-      hop++
-    )
-      h = heads[h];
-    let of = -1;
-    const r = rels[h];
-    if ((r === 'amod' || r === 'nummod' || r === 'advmod') && heads[h] >= 0) {
-      if (objectSet[heads[h]]) of = heads[h];
-    } else if (r === 'acomp' && heads[h] >= 0) {
-      const s = subjectOf(nsubj, heads, rels, heads[h]);
-      if (s >= 0 && objectSet[s]) of = s;
-    }
-    if (of >= 0) attributes.push({ text: tokens[i].text, index: i, start: tokens[i].start, end: tokens[i].end, of });
-  }
-
   const actions: ParsedAction[] = [];
+  const properNouns: ParsedElement[] = [];
   let actionsWithSubject = 0;
   let maxOutDegree = 0;
   let words = 0;
+  // last token of the latest proper-noun run: the tokens up to it are part of it
+  let properEnd = -1;
   for (let i = 0; i < n; i++) {
     if (children[i] > maxOutDegree) maxOutDegree = children[i];
-    const pos = tokens[i].pos;
-    if (pos !== 'PUNCT' && pos !== 'SPACE' && pos !== 'SYM') words++;
-    if (pos !== 'VERB') continue;
-    const hasSubject = nsubj[i] >= 0;
-    if (hasSubject) actionsWithSubject++;
     const t = tokens[i];
-    actions.push({
-      text: t.text,
-      index: i,
-      start: t.start,
-      end: t.end,
-      degree: degreeOf(children, heads, rels, i),
-      hasSubject,
-    });
-  }
-
-  const properNouns: ParsedElement[] = [];
-  for (let i = 0; i < n; i++) {
-    if (tokens[i].pos !== 'PROPN') continue;
-    let j = i;
-    while (
-      j + 1 < n &&
-      tokens[j + 1].sent === tokens[i].sent &&
-      (tokens[j + 1].pos === 'PROPN' ||
-        (tokens[j + 1].text === '-' &&
-          j + 2 < n &&
-          tokens[j + 2].pos === 'PROPN' &&
-          tokens[j + 1].start === tokens[j].end))
-    )
-      j++;
-    properNouns.push({
-      text: clean.slice(tokens[i].start, tokens[j].end),
-      index: i,
-      start: tokens[i].start,
-      end: tokens[j].end,
-    });
-    i = j;
+    const p = t.pos;
+    if (p !== 'PUNCT' && p !== 'SPACE' && p !== 'SYM') words++;
+    if (p === 'ADJ' || p === 'NUM') {
+      // climb through coordinated and stacked adjectives ("black and white", "light green")
+      let h = i;
+      for (
+        let hop = 0;
+        hop < 8 &&
+        heads[h] >= 0 &&
+        (tokens[heads[h]].pos === 'ADJ' || tokens[heads[h]].pos === 'NUM' || tokens[heads[h]].pos === 'ADV');
+        hop++
+      )
+        h = heads[h];
+      let of = -1;
+      const r = rels[h];
+      if ((r === 'amod' || r === 'nummod' || r === 'advmod') && heads[h] >= 0) {
+        if (objectSet[heads[h]]) of = heads[h];
+      } else if (r === 'acomp' && heads[h] >= 0) {
+        const s = subjectOf(nsubj, heads, rels, heads[h]);
+        if (s >= 0 && objectSet[s]) of = s;
+      }
+      if (of >= 0) attributes.push({ text: t.text, index: i, start: t.start, end: t.end, of });
+    } else if (p === 'VERB') {
+      const hasSubject = nsubj[i] >= 0;
+      if (hasSubject) actionsWithSubject++;
+      actions.push({
+        text: t.text,
+        index: i,
+        start: t.start,
+        end: t.end,
+        degree: degreeOf(children, heads, rels, i),
+        hasSubject,
+      });
+    } else if (p === 'PROPN' && i > properEnd) {
+      let j = i;
+      while (
+        j + 1 < n &&
+        tokens[j + 1].sent === t.sent &&
+        (tokens[j + 1].pos === 'PROPN' ||
+          (tokens[j + 1].text === '-' &&
+            j + 2 < n &&
+            tokens[j + 2].pos === 'PROPN' &&
+            tokens[j + 1].start === tokens[j].end))
+      )
+        j++;
+      properNouns.push({
+        text: clean.slice(t.start, tokens[j].end),
+        index: i,
+        start: t.start,
+        end: tokens[j].end,
+      });
+      properEnd = j;
+    }
   }
 
   return {

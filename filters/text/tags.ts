@@ -185,13 +185,17 @@ const LINKING = new Set([
 const singular = (w: string) => !w.endsWith('s') || w.endsWith('ss') || w.endsWith('us');
 const POSSESSIVE = new Set(['my', 'your', 'his', 'her', 'its', 'our', 'their']);
 const PREPOSITION_STARTS = new Map<string, string[][]>();
-/** First letters of the multiword prepositions: most words are ruled out without a map lookup. */
-const PREPOSITION_INITIALS = new Uint8Array(128);
+/**
+ * First letter and length (16 and over counted as 15) of the multiword prepositions' first words: most
+ * words, "the" and "a" among them, are ruled out without a map lookup.
+ */
+const PREPOSITION_SHAPES = new Uint8Array(128 * 16);
+const shapeOf = (initial: number, length: number) => initial * 16 + (length < 15 ? length : 15);
 for (const mw of COMPLEX_PREPOSITIONS) {
   const list = PREPOSITION_STARTS.get(mw[0]);
   if (list) list.push(mw);
   else PREPOSITION_STARTS.set(mw[0], [mw]);
-  PREPOSITION_INITIALS[mw[0].charCodeAt(0)] = 1;
+  PREPOSITION_SHAPES[shapeOf(mw[0].charCodeAt(0), mw[0].length)] = 1;
 }
 const detLike = (x: Token | undefined): boolean =>
   !!x && (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE.has(x.lower)));
@@ -201,7 +205,13 @@ const form = (w: string) => (w.endsWith('ing') ? 'ing' : pluralLike(w) ? 's' : w
 // Word-shape tests as string checks rather than regular expressions (each runs once per candidate token).
 /** /(ing|ed|en)$/ */
 export function participleLike(w: string): boolean {
-  return w.endsWith('ing') || w.endsWith('ed') || w.endsWith('en');
+  const n = w.length;
+  if (n < 2) return false;
+  const last = w.charCodeAt(n - 1);
+  const before = w.charCodeAt(n - 2);
+  // g: -ing; d, n: -ed, -en
+  if (last === 103) return n >= 3 && before === 110 && w.charCodeAt(n - 3) === 105;
+  return (last === 100 || last === 110) && before === 101;
 }
 /** /[^s]s$/ */
 function pluralLike(w: string): boolean {
@@ -235,7 +245,7 @@ export function correctTags(tokens: Token[]): void {
   for (let i = 0; i < n; i++) {
     const lower = tokens[i].lower;
     const initial = lower.charCodeAt(0);
-    if (!(initial < 128 && PREPOSITION_INITIALS[initial] === 1)) continue;
+    if (!(initial < 128 && PREPOSITION_SHAPES[shapeOf(initial, lower.length)] === 1)) continue;
     const candidates = PREPOSITION_STARTS.get(lower);
     if (!candidates) continue;
     for (const mw of candidates) {

@@ -101,13 +101,20 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
   const tokens: Token[] = [];
   let cursor = 0;
   const recased = lowered !== text;
+  const loweredLength = lowered.length;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     // Expected right after its preceding spaces; else searched in a short window (the fed copy has
     // extra spaces before some periods); not found only if wink-nlp normalised the token, and then
     // its recorded spacing places it.
     let expected = cursor;
-    while (expected < lowered.length && isSpace(lowered.charCodeAt(expected))) expected++;
+    // a plain space, and anything from ! to DEL (never white space), decided before calling isSpace
+    let c = 0;
+    while (
+      expected < loweredLength &&
+      ((c = lowered.charCodeAt(expected)) === 32 || ((c < 33 || c > 127) && isSpace(c)))
+    )
+      expected++;
     let start = occursAt(lowered, v, expected) ? expected : lowered.slice(cursor, expected + v.length + 16).indexOf(v);
     if (start !== expected) start = start < 0 ? Math.min(text.length, expected) : cursor + start;
     const end = Math.min(text.length, start + v.length);

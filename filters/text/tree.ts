@@ -1,5 +1,5 @@
 import type { Token } from './tokens.ts';
-import { sentenceUnits, type Unit } from './units.ts';
+import { sentenceUnits, type Unit, type UnitKind } from './units.ts';
 import type { Chunk } from './chunks.ts';
 import { keptInt32, Uint8Scratch } from './scratch.ts';
 import { participleLike } from './tags.ts';
@@ -22,7 +22,10 @@ export interface Tree {
   chunks: Chunk[];
 }
 
-const NOMINAL = new Set(['NP', 'PRO']);
+/** A noun or pronoun chunk (compared directly: a set lookup per unit costs more). */
+function nominal(kind: UnitKind | undefined): boolean {
+  return kind === 'NP' || kind === 'PRO';
+}
 const IRREGULAR_PARTICIPLES = new Set(['made', 'held', 'worn', 'hung', 'lit', 'set', 'built']);
 
 export function buildTree(tokens: Token[], sentences: [number, number][]): Tree {
@@ -120,15 +123,20 @@ function attachSentence(
   const attached = s.attached;
   const pending = s.pending;
   const inPP = inPPScratch.take(units.length);
-  const conjOf = new Map<number, number>(); // token head -> first conjunct head
+  // token head -> first conjunct head; made only for a sentence with a conjoined chunk
+  let conjOf: Map<number, number> | null = null;
   let lastVerb = -1; // head token of the last verb group
   let lastVgUnit = -1;
   let lastCore = -1; // unit index of the last nominal not inside a prepositional phrase
   let expletiveVg = -1; // verb group after "there": the chunk after it is its subject
   const reduced = reducedScratch.take(units.length); // verb groups attached as reduced relative clauses
+  // The previous verb group that can own a subject; reduced relatives ("a man wearing a hat") cannot.
+  // A unit is marked reduced only while it is the current one, so this is settled one unit later.
+  let previousVg = -1;
   for (let u = 0; u < units.length; u++) {
     const U = units[u];
     const pk = u > 0 ? units[u - 1].kind : undefined;
+    if (pk === 'VG' && !reduced[u - 1]) previousVg = u - 1;
     if (U.kind === 'NP' || U.kind === 'PRO') {
       if (U.chunk && U.chunk.possessor >= 0) {
         // "the dog's toy": the possessed chunk takes the possessor's place, the possessor hangs on it
@@ -162,7 +170,7 @@ function attachSentence(
         link(s, adp.head, U.head, 'case');
         attached[u - 1] = 1;
         inPP[u] = 1;
-        const host = u >= 2 && NOMINAL.has(units[u - 2].kind) ? units[u - 2].head : -1;
+        const host = u >= 2 && nominal(units[u - 2].kind) ? units[u - 2].head : -1;
         if (host >= 0) attachUnit(s, u, host, 'nmod');
         else if (lastVerb >= 0 && (u < 2 || units[u - 2].kind !== 'COMMA' || lastVgUnit > lastCore))
           attachUnit(s, u, lastVerb, 'obl');
@@ -175,9 +183,9 @@ function attachSentence(
       }
       if ((pk === 'CCONJ' || pk === 'COMMA') && lastCore >= 0 && !startsClause(units, u, tokens)) {
         let first = units[lastCore].head;
-        first = conjOf.get(first) ?? first;
+        first = conjOf?.get(first) ?? first;
         attachUnit(s, u, first, 'conj');
-        conjOf.set(U.head, first);
+        (conjOf ??= new Map()).set(U.head, first);
         const sep = units[u - 1];
         link(s, sep.head, U.head, sep.kind === 'CCONJ' ? 'cc' : 'punct');
         attached[u - 1] = 1;
@@ -194,7 +202,7 @@ function attachSentence(
         lastCore = u;
         continue;
       }
-      if (pk && NOMINAL.has(pk) && !attached[u]) {
+      if (nominal(pk) && !attached[u]) {
         attachUnit(s, u, units[u - 1].head, 'appos');
         continue;
       }
@@ -212,7 +220,7 @@ function attachSentence(
         lastVerb = U.head;
         continue;
       }
-      if (pk === 'REL' && u >= 2 && NOMINAL.has(units[u - 2].kind)) {
+      if (pk === 'REL' && u >= 2 && nominal(units[u - 2].kind)) {
         link(s, units[u - 1].head, U.head, 'nsubj');
         attached[u - 1] = 1;
         attachUnit(s, u, units[u - 2].head, 'acl:relcl');
@@ -220,10 +228,9 @@ function attachSentence(
         continue;
       }
       let subj = -1;
-      const previousVg = lastVgUnitBefore(units, u, reduced);
       for (let k = u - 1; k >= 0 && k > previousVg; k--) {
         const K = units[k];
-        if ((NOMINAL.has(K.kind) || K.kind === 'EXPL' || K.kind === 'REL') && !attached[k]) {
+        if ((nominal(K.kind) || K.kind === 'EXPL' || K.kind === 'REL') && !attached[k]) {
           subj = k;
           break;
         }
@@ -261,8 +268,7 @@ function attachSentence(
         attachUnit(s, u, units[u - 2].head, 'conj');
         link(s, units[u - 1].head, U.head, pk === 'CCONJ' ? 'cc' : 'punct');
         attached[u - 1] = 1;
-      } else if (pk && NOMINAL.has(pk))
-        attachUnit(s, u, units[u - 1].head, tokens[U.head].pos === 'NUM' ? 'nummod' : 'amod');
+      } else if (nominal(pk)) attachUnit(s, u, units[u - 1].head, tokens[U.head].pos === 'NUM' ? 'nummod' : 'amod');
       else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'dep');
       else {
         pending.push(U.head);
@@ -273,7 +279,7 @@ function attachSentence(
     }
     if (U.kind === 'ADP') {
       const nx = units[u + 1];
-      if (nx && NOMINAL.has(nx.kind)) continue; // becomes the case of the next chunk
+      if (nx && nominal(nx.kind)) continue; // becomes the case of the next chunk
       // a particle ("scattered around", "stretched out")
       if (pk === 'VG') attachUnit(s, u, units[u - 1].head, 'prt');
       else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'advmod');
@@ -290,7 +296,7 @@ function attachSentence(
   }
   // Whatever is still free: the s.root is the first verb clause, else the first chunk.
   if (s.root < 0) {
-    const r = units.findIndex((x, k) => NOMINAL.has(x.kind) && !attached[k]);
+    const r = units.findIndex((x, k) => nominal(x.kind) && !attached[k]);
     const ru = r >= 0 ? r : units.findIndex((x, k) => !attached[k] && x.kind !== 'PUNCT' && x.kind !== 'COMMA');
     if (ru < 0) return -1;
     s.root = units[ru].head;
@@ -321,17 +327,10 @@ function attachSentence(
   return s.root;
 }
 
-/** The previous verb group that can own a subject; reduced relatives ("a man wearing a hat") cannot. */
-function lastVgUnitBefore(units: Unit[], u: number, reduced: Uint8Array): number {
-  for (let k = u - 1; k >= 0; k--) if (units[k].kind === 'VG' && !reduced[k]) return k;
-  return -1;
-}
-
 /** A chunk after "and" that is followed by a finite verb group starts a new clause ("... and the walls are white"). */
 function startsClause(units: Unit[], u: number, tokens: Token[]): boolean {
   let k = u + 1;
-  while (k < units.length && (units[k].kind === 'ADP' || (NOMINAL.has(units[k].kind) && units[k - 1].kind === 'ADP')))
-    k++;
+  while (k < units.length && (units[k].kind === 'ADP' || (nominal(units[k].kind) && units[k - 1].kind === 'ADP'))) k++;
   const v = units[k];
   return !!v && v.kind === 'VG' && (!!v.aux || !!v.copula || !participleLike(tokens[v.head].lower));
 }
@@ -344,8 +343,8 @@ function reducedBeforeVerb(units: Unit[], u: number, tokens: Token[]): boolean {
   if (!participleLike(tokens[units[u].head].lower) && !IRREGULAR_PARTICIPLES.has(tokens[units[u].head].lower))
     return false;
   let k = u + 1;
-  if (k < units.length && NOMINAL.has(units[k].kind)) k++;
-  while (k + 1 < units.length && units[k].kind === 'ADP' && NOMINAL.has(units[k + 1].kind)) k += 2;
+  if (k < units.length && nominal(units[k].kind)) k++;
+  while (k + 1 < units.length && units[k].kind === 'ADP' && nominal(units[k + 1].kind)) k += 2;
   while (k < units.length && units[k].kind === 'ADV') k++;
   return k < units.length && units[k].kind === 'VG';
 }
