@@ -104,13 +104,7 @@ export function captionJsShareApart(dir: string, pixels: readonly Float32Array[]
   const work = mkdtempSync(join(tmpdir(), 'fld-f2-js-share-'));
   try {
     const file = join(work, 'pixels.f32');
-    const all = new Float32Array(pixels.reduce((a, p) => a + p.length, 0));
-    let at = 0;
-    for (const p of pixels) {
-      all.set(p, at);
-      at += p.length;
-    }
-    writeFileSync(file, all);
+    writeFileSync(file, Buffer.concat(pixels.map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength))));
     const args = JSON.stringify({ dir, file, images: pixels.length, o });
     const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), args], {
       encoding: 'utf8',
@@ -127,6 +121,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const buf = readFileSync(a.file);
   const all = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);
   const plane = all.length / a.images;
-  const pixels = Array.from({ length: a.images }, (_, i) => all.slice(i * plane, (i + 1) * plane));
+  const pixels = Array.from({ length: a.images }, (_, i) => all.subarray(i * plane, (i + 1) * plane));
   console.log(JSON.stringify(await captionJsShare(a.dir, pixels, a.o)));
 }
