@@ -63,9 +63,9 @@ export function nounChunks(tokens: Token[], from: number, to: number): Chunk[] {
     let splitAt = -1;
     while (j < to) {
       const x = tokens[j];
-      const atStart = j === i || (j === i + 1 && PREDETERMINERS.has(tokens[i].lower));
       if (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE_PRONOUNS.has(x.lower))) {
-        if (!atStart) break;
+        // a determiner only at the start, or after a predeterminer ("all the")
+        if (!(j === i || (j === i + 1 && PREDETERMINERS.has(tokens[i].lower)))) break;
       } else if (x.pos === 'ADJ' || x.pos === 'NUM') {
         // A numeral or adjective after the head starts something else ("Exit 94", "the sky blue").
         if (lastNoun >= 0 && lastNoun === j - 1) break;

@@ -293,6 +293,20 @@ function localRules(tokens: Token[], near: Uint8Array | null, changed: Uint8Arra
   return any;
 }
 
+/** 2. Quantifiers are determiners ("a few items", "several cars", "the other cup"); whether it applied. */
+function quantifierRule(t: Token, next: Token | undefined): boolean {
+  if (
+    (t.pos === 'ADJ' || t.pos === 'ADV' || t.pos === 'PRON') &&
+    QUANTIFIERS.has(t.lower) &&
+    next &&
+    (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'NUM')
+  ) {
+    set(t, 'DET');
+    return true;
+  }
+  return false;
+}
+
 function localRule(tokens: Token[], i: number, n: number): void {
   {
     const t = tokens[i];
@@ -330,221 +344,230 @@ function localRule(tokens: Token[], i: number, n: number): void {
       set(t, 'SCONJ');
       return;
     }
-    // 10. Colour words before a noun or ending a predicate are adjectives ("turquoise water", "is orange").
-    if (
-      t.pos === 'NOUN' &&
-      COLOURS.has(t.lower) &&
-      (prev?.pos !== 'DET' || (next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))) &&
-      (!next ||
-        next.pos === 'NOUN' ||
-        next.pos === 'PROPN' ||
-        next.pos === 'ADJ' ||
-        next.pos === 'PUNCT' ||
-        next.pos === 'CCONJ')
-    ) {
-      set(t, 'ADJ');
-      return;
-    }
-    // 11. A verb inside a noun phrase is a noun: after a determiner ("along the Seine"), after a
-    //     determiner and an adjective ("a fast pitch"), after a determiner and a singular noun when it
-    //     is a bare form that cannot agree ("a bus stop", "a kitchen counter"), or a known -ing noun.
-    if (
-      t.pos === 'VERB' &&
-      !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'DET'))
-    ) {
-      const bare =
-        !(t.lower.endsWith('s') || t.lower.endsWith('ed') || t.lower.endsWith('ing')) && !IRREGULAR_PAST.has(t.lower);
-      if (
-        detLike(prev) ||
-        (prev && (prev.pos === 'ADJ' || (prev.pos === 'ADV' && !prev.lower.endsWith('ly'))) && detLike(prev2)) ||
-        (prev &&
-          (prev.pos === 'NOUN' || prev.pos === 'PROPN') &&
-          singular(prev.lower) &&
+    // each rule below asks for one tag, and they are tried in the same order within a tag
+    switch (p) {
+      case 'NOUN':
+        // 10. Colour words before a noun or ending a predicate are adjectives ("turquoise water", "is orange").
+        if (
+          t.pos === 'NOUN' &&
+          COLOURS.has(t.lower) &&
+          (prev?.pos !== 'DET' || (next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))) &&
+          (!next ||
+            next.pos === 'NOUN' ||
+            next.pos === 'PROPN' ||
+            next.pos === 'ADJ' ||
+            next.pos === 'PUNCT' ||
+            next.pos === 'CCONJ')
+        ) {
+          set(t, 'ADJ');
+          return;
+        }
+        // 13. An -ing noun after "be" is the progressive verb ("is tasting a slice").
+        if (
+          t.pos === 'NOUN' &&
+          t.lower.endsWith('ing') &&
+          !ING_NOUNS.has(t.lower) &&
+          prev &&
+          prev.pos === 'AUX' &&
+          BE.has(prev.lower)
+        ) {
+          set(t, 'VERB');
+          return;
+        }
+        // 16. After "and" inside a predicate ("is quiet and dim"), a noun ending the sentence is an adjective.
+        if (
+          t.pos === 'NOUN' &&
+          prev &&
+          prev.pos === 'CCONJ' &&
           prev2 &&
-          (prev2.pos === 'DET' || prev2.pos === 'ADJ' || prev2.pos === 'PROPN') &&
-          (bare || ING_NOUNS.has(t.lower))) ||
-        (ING_NOUNS.has(t.lower) && prev && (prev.pos === 'ADJ' || prev.pos === 'NOUN' || detLike(prev))) ||
-        (prev && prev.pos === 'NOUN' && prev2 && prev2.pos === 'ADP' && (!next || next.pos === 'PUNCT'))
-      ) {
-        set(t, capitalised(t.text) && t.i > 0 ? 'PROPN' : 'NOUN');
+          prev2.pos === 'ADJ' &&
+          (!next || next.pos === 'PUNCT') &&
+          !t.lower.endsWith('s')
+        ) {
+          let k = i - 3;
+          while (k >= 0 && tokens[k].sent === t.sent && (tokens[k].pos === 'ADV' || tokens[k].pos === 'ADJ')) k--;
+          if (k >= 0 && (tokens[k].pos === 'AUX' || LINKING.has(tokens[k].lower))) {
+            set(t, 'ADJ');
+            return;
+          }
+        }
+        // 3. A participle tagged NOUN right after a noun and before a preposition, determiner, adverb or
+        //    the end is a reduced relative clause verb ("a man standing in a kitchen").
+        if (
+          t.pos === 'NOUN' &&
+          participleLike(t.lower) &&
+          prev &&
+          (prev.pos === 'NOUN' || prev.pos === 'PROPN' || prev.pos === 'PRON') &&
+          (!next ||
+            next.pos === 'ADP' ||
+            next.pos === 'DET' ||
+            next.pos === 'ADV' ||
+            next.pos === 'PUNCT' ||
+            next.pos === 'PRON' ||
+            next.pos === 'CCONJ')
+        ) {
+          set(t, 'VERB');
+          return;
+        }
+        // 7. A noun between a noun (or pronoun) and a determiner is the verb of that clause ("the photo
+        //    captures the tower", "trees line the edge").
+        if (
+          t.pos === 'NOUN' &&
+          prev &&
+          next &&
+          (prev.pos === 'NOUN' || prev.pos === 'PROPN' || (prev.pos === 'PRON' && !POSSESSIVE.has(prev.lower))) &&
+          (next.pos === 'DET' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))
+        ) {
+          set(t, 'VERB');
+          return;
+        }
         return;
-      }
-    }
-    // 12. A plural-looking verb right after another verb is its object ("eating leaves").
-    if (t.pos === 'VERB' && prev && prev.pos === 'VERB' && pluralLike(t.lower) && !(next && next.pos === 'DET')) {
-      set(t, 'NOUN');
-      return;
-    }
-    // 13. An -ing noun after "be" is the progressive verb ("is tasting a slice").
-    if (
-      t.pos === 'NOUN' &&
-      t.lower.endsWith('ing') &&
-      !ING_NOUNS.has(t.lower) &&
-      prev &&
-      prev.pos === 'AUX' &&
-      BE.has(prev.lower)
-    ) {
-      set(t, 'VERB');
-      return;
-    }
-    // 14. A participle after a linking verb is a predicate adjective ("looks focused").
-    if (t.pos === 'VERB' && t.lower.endsWith('ed') && prev && LINKING.has(prev.lower)) {
-      set(t, 'ADJ');
-      return;
-    }
-    // 15. A noun phrase needs a noun: an adjective that ends a run after a determiner or a
-    //     preposition is that noun ("at a red light", "let in bright natural light", "the light is").
-    if (t.pos === 'ADJ' && (!next || ADJ_FOLLOWERS.has(next.pos))) {
-      let k = i - 1;
-      while (
-        k >= 0 &&
-        tokens[k].sent === t.sent &&
-        (tokens[k].pos === 'ADJ' || tokens[k].pos === 'NUM' || tokens[k].pos === 'ADV')
-      )
-        k--;
-      const before = k >= 0 && tokens[k].sent === t.sent ? tokens[k] : undefined;
-      if (
-        before &&
-        (detLike(before) || (before.pos === 'ADP' && k < i - 1)) &&
-        !QUANTIFIERS.has(t.lower) &&
-        !(next && next.pos === 'ADP' && next.lower === 'of' && (t.lower.endsWith('er') || t.lower.endsWith('est')))
-      ) {
-        set(t, 'NOUN');
+      case 'VERB':
+        // 11. A verb inside a noun phrase is a noun: after a determiner ("along the Seine"), after a
+        //     determiner and an adjective ("a fast pitch"), after a determiner and a singular noun when it
+        //     is a bare form that cannot agree ("a bus stop", "a kitchen counter"), or a known -ing noun.
+        if (
+          t.pos === 'VERB' &&
+          !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'DET'))
+        ) {
+          const bare =
+            !(t.lower.endsWith('s') || t.lower.endsWith('ed') || t.lower.endsWith('ing')) &&
+            !IRREGULAR_PAST.has(t.lower);
+          if (
+            detLike(prev) ||
+            (prev && (prev.pos === 'ADJ' || (prev.pos === 'ADV' && !prev.lower.endsWith('ly'))) && detLike(prev2)) ||
+            (prev &&
+              (prev.pos === 'NOUN' || prev.pos === 'PROPN') &&
+              singular(prev.lower) &&
+              prev2 &&
+              (prev2.pos === 'DET' || prev2.pos === 'ADJ' || prev2.pos === 'PROPN') &&
+              (bare || ING_NOUNS.has(t.lower))) ||
+            (ING_NOUNS.has(t.lower) && prev && (prev.pos === 'ADJ' || prev.pos === 'NOUN' || detLike(prev))) ||
+            (prev && prev.pos === 'NOUN' && prev2 && prev2.pos === 'ADP' && (!next || next.pos === 'PUNCT'))
+          ) {
+            set(t, capitalised(t.text) && t.i > 0 ? 'PROPN' : 'NOUN');
+            return;
+          }
+        }
+        // 12. A plural-looking verb right after another verb is its object ("eating leaves").
+        if (t.pos === 'VERB' && prev && prev.pos === 'VERB' && pluralLike(t.lower) && !(next && next.pos === 'DET')) {
+          set(t, 'NOUN');
+          return;
+        }
+        // 14. A participle after a linking verb is a predicate adjective ("looks focused").
+        if (t.pos === 'VERB' && t.lower.endsWith('ed') && prev && LINKING.has(prev.lower)) {
+          set(t, 'ADJ');
+          return;
+        }
+        // 4. A participle between a determiner / adjective / hyphen and a noun modifies that noun
+        //    ("a light-colored floor", "the parked car").
+        if (
+          t.pos === 'VERB' &&
+          participleLike(t.lower) &&
+          prev &&
+          next &&
+          (next.pos === 'NOUN' || next.pos === 'PROPN') &&
+          (prev.pos === 'DET' ||
+            prev.pos === 'ADJ' ||
+            prev.pos === 'NUM' ||
+            prev.pos === 'ADP' ||
+            (prev.text === '-' && prev.end === t.start))
+        ) {
+          set(t, 'ADJ');
+          return;
+        }
+        // 8. A verb right after a determiner, not before a noun or adjective, is a noun ("along the Seine").
+        if (
+          t.pos === 'VERB' &&
+          prev &&
+          prev.pos === 'DET' &&
+          !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))
+        ) {
+          set(t, capitalised(t.text) ? 'PROPN' : 'NOUN');
+          return;
+        }
         return;
-      }
-    }
-    // 16. After "and" inside a predicate ("is quiet and dim"), a noun ending the sentence is an adjective.
-    if (
-      t.pos === 'NOUN' &&
-      prev &&
-      prev.pos === 'CCONJ' &&
-      prev2 &&
-      prev2.pos === 'ADJ' &&
-      (!next || next.pos === 'PUNCT') &&
-      !t.lower.endsWith('s')
-    ) {
-      let k = i - 3;
-      while (k >= 0 && tokens[k].sent === t.sent && (tokens[k].pos === 'ADV' || tokens[k].pos === 'ADJ')) k--;
-      if (k >= 0 && (tokens[k].pos === 'AUX' || LINKING.has(tokens[k].lower))) {
-        set(t, 'ADJ');
+      case 'ADJ':
+        // 15. A noun phrase needs a noun: an adjective that ends a run after a determiner or a
+        //     preposition is that noun ("at a red light", "let in bright natural light", "the light is").
+        if (t.pos === 'ADJ' && (!next || ADJ_FOLLOWERS.has(next.pos))) {
+          let k = i - 1;
+          while (
+            k >= 0 &&
+            tokens[k].sent === t.sent &&
+            (tokens[k].pos === 'ADJ' || tokens[k].pos === 'NUM' || tokens[k].pos === 'ADV')
+          )
+            k--;
+          const before = k >= 0 && tokens[k].sent === t.sent ? tokens[k] : undefined;
+          if (
+            before &&
+            (detLike(before) || (before.pos === 'ADP' && k < i - 1)) &&
+            !QUANTIFIERS.has(t.lower) &&
+            !(next && next.pos === 'ADP' && next.lower === 'of' && (t.lower.endsWith('er') || t.lower.endsWith('est')))
+          ) {
+            set(t, 'NOUN');
+            return;
+          }
+        }
+        if (quantifierRule(t, next)) return;
         return;
-      }
-    }
-    // 2. Quantifiers are determiners ("a few items", "several cars", "the other cup").
-    if (
-      (t.pos === 'ADJ' || t.pos === 'ADV' || t.pos === 'PRON') &&
-      QUANTIFIERS.has(t.lower) &&
-      next &&
-      (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'NUM')
-    ) {
-      set(t, 'DET');
-      return;
-    }
-    // 3. A participle tagged NOUN right after a noun and before a preposition, determiner, adverb or
-    //    the end is a reduced relative clause verb ("a man standing in a kitchen").
-    if (
-      t.pos === 'NOUN' &&
-      participleLike(t.lower) &&
-      prev &&
-      (prev.pos === 'NOUN' || prev.pos === 'PROPN' || prev.pos === 'PRON') &&
-      (!next ||
-        next.pos === 'ADP' ||
-        next.pos === 'DET' ||
-        next.pos === 'ADV' ||
-        next.pos === 'PUNCT' ||
-        next.pos === 'PRON' ||
-        next.pos === 'CCONJ')
-    ) {
-      set(t, 'VERB');
-      return;
-    }
-    // 4. A participle between a determiner / adjective / hyphen and a noun modifies that noun
-    //    ("a light-colored floor", "the parked car").
-    if (
-      t.pos === 'VERB' &&
-      participleLike(t.lower) &&
-      prev &&
-      next &&
-      (next.pos === 'NOUN' || next.pos === 'PROPN') &&
-      (prev.pos === 'DET' ||
-        prev.pos === 'ADJ' ||
-        prev.pos === 'NUM' ||
-        prev.pos === 'ADP' ||
-        (prev.text === '-' && prev.end === t.start))
-    ) {
-      set(t, 'ADJ');
-      return;
-    }
-    // 7. A noun between a noun (or pronoun) and a determiner is the verb of that clause ("the photo
-    //    captures the tower", "trees line the edge").
-    if (
-      t.pos === 'NOUN' &&
-      prev &&
-      next &&
-      (prev.pos === 'NOUN' || prev.pos === 'PROPN' || (prev.pos === 'PRON' && !POSSESSIVE.has(prev.lower))) &&
-      (next.pos === 'DET' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))
-    ) {
-      set(t, 'VERB');
-      return;
-    }
-    // 8. A verb right after a determiner, not before a noun or adjective, is a noun ("along the Seine").
-    if (
-      t.pos === 'VERB' &&
-      prev &&
-      prev.pos === 'DET' &&
-      !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))
-    ) {
-      set(t, capitalised(t.text) ? 'PROPN' : 'NOUN');
-      return;
-    }
-    // 5. "have" / "do" tagged AUX with no verb after it is the main verb ("the window has a view").
-    if (
-      t.pos === 'AUX' &&
-      (t.lower === 'has' ||
-        t.lower === 'have' ||
-        t.lower === 'had' ||
-        t.lower === 'having' ||
-        t.lower === 'does' ||
-        t.lower === 'do' ||
-        t.lower === 'did')
-    ) {
-      let j = i + 1;
-      while (j < n && tokens[j].sent === t.sent && (tokens[j].pos === 'ADV' || tokens[j].pos === 'PART')) j++;
-      const after = j < n && tokens[j].sent === t.sent ? tokens[j] : undefined;
-      if (!after || !(after.pos === 'VERB' || after.pos === 'AUX')) set(t, 'VERB');
-      // "has broken windows": a participle straight before a noun is an adjective, "has" the verb
-      else if (
-        after.pos === 'VERB' &&
-        (after.lower.endsWith('ed') || after.lower.endsWith('en')) &&
-        j + 1 < n &&
-        (tokens[j + 1].pos === 'NOUN' || tokens[j + 1].pos === 'ADJ')
-      ) {
-        set(t, 'VERB');
-        set(after, 'ADJ');
-      }
-      return;
-    }
-    // 6. A non-degree adverb before an adjective or noun, after a determiner / adjective / numeral,
-    //    is an adjective ("a small blue monster", "light beige").
-    if (
-      t.pos === 'ADV' &&
-      next &&
-      (next.pos === 'ADJ' || next.pos === 'NOUN') &&
-      !t.lower.endsWith('ly') &&
-      !INTENSIFIERS.has(t.lower) &&
-      lowerLetters(t.lower) &&
-      (!prev ||
-        prev.pos === 'DET' ||
-        prev.pos === 'ADJ' ||
-        prev.pos === 'NUM' ||
-        prev.pos === 'AUX' ||
-        prev.pos === 'VERB' ||
-        prev.pos === 'ADP' ||
-        prev.pos === 'CCONJ' ||
-        prev.pos === 'PUNCT')
-    ) {
-      set(t, 'ADJ');
-      return;
+      case 'ADV':
+        if (quantifierRule(t, next)) return;
+        // 6. A non-degree adverb before an adjective or noun, after a determiner / adjective / numeral,
+        //    is an adjective ("a small blue monster", "light beige").
+        if (
+          t.pos === 'ADV' &&
+          next &&
+          (next.pos === 'ADJ' || next.pos === 'NOUN') &&
+          !t.lower.endsWith('ly') &&
+          !INTENSIFIERS.has(t.lower) &&
+          lowerLetters(t.lower) &&
+          (!prev ||
+            prev.pos === 'DET' ||
+            prev.pos === 'ADJ' ||
+            prev.pos === 'NUM' ||
+            prev.pos === 'AUX' ||
+            prev.pos === 'VERB' ||
+            prev.pos === 'ADP' ||
+            prev.pos === 'CCONJ' ||
+            prev.pos === 'PUNCT')
+        ) {
+          set(t, 'ADJ');
+          return;
+        }
+        return;
+      case 'PRON':
+        if (quantifierRule(t, next)) return;
+        return;
+      case 'AUX':
+        // 5. "have" / "do" tagged AUX with no verb after it is the main verb ("the window has a view").
+        if (
+          t.pos === 'AUX' &&
+          (t.lower === 'has' ||
+            t.lower === 'have' ||
+            t.lower === 'had' ||
+            t.lower === 'having' ||
+            t.lower === 'does' ||
+            t.lower === 'do' ||
+            t.lower === 'did')
+        ) {
+          let j = i + 1;
+          while (j < n && tokens[j].sent === t.sent && (tokens[j].pos === 'ADV' || tokens[j].pos === 'PART')) j++;
+          const after = j < n && tokens[j].sent === t.sent ? tokens[j] : undefined;
+          if (!after || !(after.pos === 'VERB' || after.pos === 'AUX')) set(t, 'VERB');
+          // "has broken windows": a participle straight before a noun is an adjective, "has" the verb
+          else if (
+            after.pos === 'VERB' &&
+            (after.lower.endsWith('ed') || after.lower.endsWith('en')) &&
+            j + 1 < n &&
+            (tokens[j + 1].pos === 'NOUN' || tokens[j + 1].pos === 'ADJ')
+          ) {
+            set(t, 'VERB');
+            set(after, 'ADJ');
+          }
+          return;
+        }
+        return;
     }
   }
 }

@@ -31,7 +31,9 @@ const IRREGULAR_PARTICIPLES = new Set(['made', 'held', 'worn', 'hung', 'lit', 's
 export function buildTree(tokens: Token[], sentences: [number, number][]): Tree {
   const n = tokens.length;
   const heads = keptInt32(n, -2);
-  const rels: string[] = new Array(n).fill('');
+  // pushed rather than new Array(n).fill(''): a packed array, read faster than a holey one
+  const rels: string[] = [];
+  for (let k = 0; k < n; k++) rels.push('');
   const roots: number[] = [];
   const chunks: Chunk[] = [];
   for (const [a, b] of sentences) {
