@@ -22,6 +22,7 @@ import {
 } from '@huggingface/transformers';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { annotateStream } from '../specialists/annotate-stream.ts';
 import { Florence2Adapter } from '../specialists/florence2/adapter.ts';
 import { loadFolderInfo } from '../specialists/florence2/runner.ts';
@@ -39,7 +40,8 @@ const threads: ThreadOptions = {
   intraOpNumThreads: Number(process.env.FLD_BENCH_INTRA ?? 1),
   interOpNumThreads: Number(process.env.FLD_BENCH_INTER ?? 1),
 };
-const demo = join('models', 'demo-florence2');
+// absolute: transformers.js reads a relative folder under its own models directory
+const demo = fileURLToPath(new URL('../models/demo-florence2', import.meta.url));
 const onDemo = !process.env.FLD_BENCH_F2_DIR && existsSync(join(demo, 'fld-model.json'));
 const dir = process.env.FLD_BENCH_F2_DIR ?? (onDemo ? demo : variedFlorence2Folder());
 const BATCHES = [1, 4, 8, 16];
