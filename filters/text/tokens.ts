@@ -98,6 +98,8 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
     for (let i = spans[k][0]; i <= spans[k][1] && i < n; i++) if (of[i] < 0) of[i] = k;
   const sentences: [number, number][] = [];
   let prevSpan = -2;
+  // the last of `sentences`
+  let current: [number, number] | null = null;
   const tokens: Token[] = [];
   let cursor = 0;
   const recased = lowered !== text;
@@ -122,8 +124,10 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
     // only sentence-initial words were lower-cased for wink-nlp: slice the original just for them
     const original = recased && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
     const span = of[i] < 0 ? prevSpan : of[i];
-    if (span !== prevSpan || sentences.length === 0) sentences.push([i, i]);
-    else sentences[sentences.length - 1][1] = i;
+    if (span !== prevSpan || current === null) {
+      current = [i, i];
+      sentences.push(current);
+    } else current[1] = i;
     prevSpan = span;
     const token: Token = {
       i,
