@@ -95,8 +95,13 @@ function avg(xs: { degree: number }[]): number {
   return xs.length ? sum / xs.length : 0;
 }
 
+/** Anything outside printable ASCII: a regular-expression test of a text, quicker than a loop over it. */
+const NOT_PRINTABLE_ASCII = /[^ -~]/;
+
 /** A fast scan for what CONTROL matches (most texts have none, and the regex is slower). */
 function hasControl(text: string): boolean {
+  // most texts are printable ASCII only, and then there is nothing to look at one character at a time
+  if (!NOT_PRINTABLE_ASCII.test(text)) return false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     // printable ASCII, most characters, first
