@@ -3,7 +3,7 @@ import { Queue, QueueEvents, UnrecoverableError, type Job } from 'bullmq';
 import { z } from 'zod';
 import type { EngineConfig } from '../../schemas/config.ts';
 import { validate } from '../../schemas/validate.ts';
-import { registryDir } from '../../specialists/registry/registry.ts';
+import { registryDir, SHIPPED_MODELS_DIR } from '../../specialists/registry/registry.ts';
 import { KEEP_COMPLETED, KEEP_FAILED, STACK_TRACE_LIMIT } from '../engine/policy.ts';
 import type { RedisConn } from '../engine/redis.ts';
 import { TrainStageError, type TrainFailure } from './errors.ts';
@@ -51,9 +51,10 @@ const REASON = /^\[(bad-input|trainer-exit|timeout|bad-model)\] /;
 /**
  * A job is data anyone with access to Redis can write, so the paths it names are not trusted: the
  * registry must be the worker's own (`fld worker --registry`, else $FLD_MODELS or .fld/models) and an
- * init that is a path must lie inside it (a registered name is looked up there anyway). The trainer
- * reads the init folder and writes into the registry, so either path chosen by a job would let it
- * read or write anywhere the worker can.
+ * init that is a path must lie inside it or among the models this installation ships (`models/`,
+ * read only; the demo starts from one). A registered name is looked up in the registry anyway. The
+ * trainer reads the init folder and writes into the registry, so either path chosen by a job would
+ * let it read or write anywhere the worker can.
  */
 export function jobPaths(d: TrainJob, workerRegistry: string, what: string): { registry: string; init: string | null } {
   const home = resolve(workerRegistry);
@@ -62,15 +63,17 @@ export function jobPaths(d: TrainJob, workerRegistry: string, what: string): { r
       'bad-input',
       `${what}: registry ${d.registry} is not this worker's registry ${home} (start the worker with --registry ${d.registry}, or leave the job's registry out)`,
     );
-  if (
-    d.init !== null &&
-    (isAbsolute(d.init) || d.init.includes('/') || d.init.includes(sep) || d.init.startsWith('.'))
-  ) {
-    const rel = relative(home, resolve(home, d.init));
-    if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+  const isPath = (v: string) => isAbsolute(v) || v.includes('/') || v.includes(sep) || v.startsWith('.');
+  if (d.init !== null && isPath(d.init)) {
+    const target = resolve(home, d.init);
+    const inside = (root: string) => {
+      const rel = relative(root, target);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    };
+    if (!inside(home) && !inside(SHIPPED_MODELS_DIR))
       throw new TrainStageError(
         'bad-input',
-        `${what}: init ${d.init} is outside this worker's registry ${home} (register the model there, then name it)`,
+        `${what}: init ${d.init} is outside this worker's registry ${home} and the shipped models ${SHIPPED_MODELS_DIR} (register the model there, then name it)`,
       );
   }
   return { registry: home, init: d.init };

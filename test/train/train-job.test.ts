@@ -7,13 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { layout } from '../../pipeline/layout.ts';
 import { openStorage } from '../../pipeline/storage/open.ts';
-import { TRAIN_QUEUE, trainJobId } from '../../pipeline/train/train-job.ts';
+import { jobPaths, TRAIN_QUEUE, TrainJob, trainJobId } from '../../pipeline/train/train-job.ts';
+import { SHIPPED_MODELS_DIR } from '../../specialists/registry/registry.ts';
 import { writeFixtureRound } from '../export/fixture-round.ts';
 import { fld, makeEnv, REDIS, type Env } from '../pipeline/engine/harness.ts';
 import { COLLECTION, FIXTURES, TINY_TRAINER } from './helpers.ts';
@@ -133,4 +135,18 @@ test("a job that names a registry or an init path outside the worker's registry 
   assert.equal(sneaky.code, 2, sneaky.stderr);
   assert.match(sneaky.stderr, /init \.\.\/elsewhere is outside this worker's registry/);
   assert.ok(!existsSync(join(env.config.storage, layout.train(COLLECTION, 0))), 'no training marker');
+});
+
+test('a train job may start from a model in the worker registry or one the installation ships, by name or path', () => {
+  const reg = join(tmpdir(), '.fld', 'models');
+  const job = (init: string | null, registry: string | null = null) =>
+    TrainJob.parse({ collection: 'c', round: 0, init, registry });
+  assert.equal(
+    jobPaths(job(join(SHIPPED_MODELS_DIR, 'demo-florence2')), reg, 'j').init,
+    join(SHIPPED_MODELS_DIR, 'demo-florence2'),
+  );
+  assert.equal(jobPaths(job(join(reg, 'c-round-0')), reg, 'j').registry, reg);
+  assert.equal(jobPaths(job('c-round-0', reg), reg, 'j').init, 'c-round-0');
+  assert.throws(() => jobPaths(job(SHIPPED_MODELS_DIR), reg, 'j'), /outside this worker's registry/);
+  assert.throws(() => jobPaths(job(join(SHIPPED_MODELS_DIR, '..', 'test')), reg, 'j'), /outside/);
 });
