@@ -2,21 +2,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { encodeShard } from '../../pipeline/shards/encode.ts';
+import { encodeShard, IMAGE_WRITE } from '../../pipeline/shards/encode.ts';
 import { parquetSchema } from '../../pipeline/shards/parquet-schema.ts';
 import { COLUMNS } from '../../schemas/columns.ts';
 import type { RecordKind } from '../../schemas/records.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 
-/** The writer called with the rows' own strings: what encodeShard wrote before it handed ASCII over as bytes. */
+/**
+ * The writer called with the rows' own strings and the kind's settings: what encodeShard wrote before
+ * it handed ASCII over as bytes.
+ */
 function reference(kind: RecordKind, rows: Record<string, unknown>[], extra: Record<string, string>): Uint8Array {
   const columns = COLUMNS[kind];
   const meta = { schema_version: String(SCHEMA_VERSION), kind, ...extra };
+  const settings = kind === 'image' ? IMAGE_WRITE : {};
+  const uncompressed = new Set(settings.uncompressed);
   return new Uint8Array(
     parquetWriteBuffer({
-      columnData: columns.map((c) => ({ name: c.name, data: rows.map((r) => r[c.name]) })),
+      columnData: columns.map((c) => ({
+        name: c.name,
+        data: rows.map((r) => r[c.name]),
+        ...(uncompressed.has(c.name) ? { codec: 'UNCOMPRESSED' as const } : {}),
+      })),
       schema: parquetSchema(columns),
       codec: 'SNAPPY',
+      statistics: settings.statistics ?? true,
       kvMetadata: Object.entries(meta).map(([key, value]) => ({ key, value })),
       createdBy: 'fld-engine (hyparquet-writer)',
     }),
