@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineConfig } from '../schemas/config.ts';
 import { runRoundLocal } from '../pipeline/engine/local-executor.ts';
-import { openServices } from '../pipeline/engine/open.ts';
+import { openServices } from '../pipeline/engine/open-engine.ts';
 import { listImageShards, readRoundPlan, writeRoundPlan } from '../pipeline/engine/plan-files.ts';
 import { finalizeRound } from '../pipeline/engine/round-manifest.ts';
 import { runRefineRoundLocal } from '../pipeline/engine/refine-round.ts';

@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import type { ImageInput } from '../specialists/adapter.ts';
 import { annotateStream, type PreparingAdapter } from '../specialists/annotate-stream.ts';
 import { DetectorAdapter } from '../specialists/detector/detector.ts';
-import { Florence2Adapter } from '../specialists/florence2/adapter.ts';
+import { Florence2Adapter } from '../specialists/florence2/florence2-adapter.ts';
 import { describeThreads, type ThreadOptions } from '../specialists/ort-options.ts';
 import { yoloModelFolder } from '../test/specialists/fixtures/model-folder.ts';
 import { variedFlorence2Folder } from '../test/specialists/fixtures/florence2-sample.ts';

@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import { EngineConfig } from '../schemas/config.ts';
 import { roundPlanFor, writeImageShards } from '../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../pipeline/engine/local-executor.ts';
-import { openServices } from '../pipeline/engine/open.ts';
+import { openServices } from '../pipeline/engine/open-engine.ts';
 import { DEFAULT_WORKER_POLICY } from '../pipeline/engine/policy.ts';
 import { detectSource } from '../pipeline/sources/detect.ts';
 import { describeThreads } from '../specialists/ort-options.ts';

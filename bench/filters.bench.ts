@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { filterConfig } from '../filters/config.ts';
+import { filterConfig } from '../filters/filter-config.ts';
 import { judgeText } from '../filters/text/rules.ts';
 import { parseText } from '../filters/text/parse.ts';
 import { winkInstance } from '../filters/text/tokens.ts';

@@ -6,7 +6,7 @@
  * FLD_BENCH_F2_DIR (default: the tiny varied test model), FLD_BENCH_F2_IMAGES (default 8).
  *   npm run bench -- florence2-stages
  */
-import { Florence2Adapter } from '../specialists/florence2/adapter.ts';
+import { Florence2Adapter } from '../specialists/florence2/florence2-adapter.ts';
 import { sampleImages, variedFlorence2Folder } from '../test/specialists/fixtures/florence2-sample.ts';
 
 const dir = process.env.FLD_BENCH_F2_DIR ?? variedFlorence2Folder();

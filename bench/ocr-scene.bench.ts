@@ -1,5 +1,5 @@
 /**
- * OCR on scene text that is not the demo world (bench/ocr-scene/generate.ts: several words per line
+ * OCR on scene text that is not the demo world (bench/ocr-scene/scene-images.ts: several words per line
  * in Liberation, Noto and URW faces, turned, low contrast, clutter) plus the hand-truthed real
  * screenshots and photo crops of test/fixtures/ocr-scene/real: our adapter vs @gutenye/ocr-node (the
  * anchor, same PP-OCRv4 weights) vs tesseract (`--psm 11`, TSV words). Scored with demo/quality's
@@ -32,7 +32,7 @@ import {
 import { annotateStream } from '../specialists/annotate-stream.ts';
 import { OcrAdapter, type OcrTimings } from '../specialists/ocr/ocr.ts';
 import { describeThreads, type ThreadOptions } from '../specialists/ort-options.ts';
-import { missingFontPackages, sceneSet } from './ocr-scene/generate.ts';
+import { missingFontPackages, sceneSet } from './ocr-scene/scene-images.ts';
 import { realScenes } from './ocr-scene/real.ts';
 
 const N = Number(process.env.FLD_BENCH_OCR_SCENE_N ?? 100);

@@ -23,7 +23,7 @@ import {
   type OcrScore,
 } from '../demo/quality/ocr-score.ts';
 import { generateWorld, GENERATE_DEFAULTS } from '../demo/world/generate.ts';
-import { COLLECTION_DIR } from '../demo/world/manifest.ts';
+import { COLLECTION_DIR } from '../demo/world/collection-manifest.ts';
 import { readTruth } from '../demo/world/truth-store.ts';
 import { annotateStream } from '../specialists/annotate-stream.ts';
 import { OcrAdapter } from '../specialists/ocr/ocr.ts';

@@ -22,7 +22,7 @@ import { JsonlManifestSource } from '../pipeline/sources/manifest-jsonl.ts';
 import { ParquetManifestSource } from '../pipeline/sources/manifest-parquet.ts';
 import { planShards } from '../pipeline/sources/plan.ts';
 import type { Source } from '../pipeline/sources/types.ts';
-import { openStorage } from '../pipeline/storage/open.ts';
+import { openStorage } from '../pipeline/storage/open-storage.ts';
 
 const N = Number(process.env.FLD_BENCH_PLAN_N ?? 1_000_000);
 const N_FILES = Math.min(N, 100_000);

@@ -23,7 +23,7 @@ import { Redis } from 'ioredis';
 import { MODEL_MANIFEST_FILE } from '../schemas/model-manifest.ts';
 import { EngineConfig } from '../schemas/config.ts';
 import { enqueueRound, roundPlanFor } from '../pipeline/engine/enqueue.ts';
-import { openEngine } from '../pipeline/engine/open.ts';
+import { openEngine } from '../pipeline/engine/open-engine.ts';
 import { createLogger } from '../pipeline/log.ts';
 import { JsonlManifestSource } from '../pipeline/sources/manifest-jsonl.ts';
 import { startPlainRedis } from '../test/pipeline/engine/redis-servers.ts';

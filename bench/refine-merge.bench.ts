@@ -5,7 +5,7 @@
  * about as many, half of the boxes overlapping) and combines them first. CPU time of this process
  * (the machine is shared). `npm run bench -- refine-merge` (FLD_BENCH_QUICK=1 for a short run).
  */
-import { filterConfig } from '../filters/config.ts';
+import { filterConfig } from '../filters/filter-config.ts';
 import {
   mergeImage,
   type MergeInput,

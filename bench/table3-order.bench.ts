@@ -22,7 +22,7 @@ import { runRefineRoundLocal } from '../pipeline/engine/refine-round.ts';
 import { trainRound } from '../pipeline/train/train-round.ts';
 import { roundPlanFor, writeImageShards } from '../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../pipeline/engine/local-executor.ts';
-import { openServices } from '../pipeline/engine/open.ts';
+import { openServices } from '../pipeline/engine/open-engine.ts';
 import { finalizeRound } from '../pipeline/engine/round-manifest.ts';
 import { createLogger } from '../pipeline/log.ts';
 import { detectSource } from '../pipeline/sources/detect.ts';

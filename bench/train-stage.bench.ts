@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Worker } from 'bullmq';
 import { exportRound } from '../pipeline/export/export-round.ts';
 import { connectRedis } from '../pipeline/engine/redis.ts';
-import { openStorage } from '../pipeline/storage/open.ts';
+import { openStorage } from '../pipeline/storage/open-storage.ts';
 import { trainerArgv } from '../pipeline/train/command.ts';
 import { runTrainJob, TRAIN_QUEUE, trainProcessor } from '../pipeline/train/train-job.ts';
 import { REPO_ROOT, trainRound } from '../pipeline/train/train-round.ts';

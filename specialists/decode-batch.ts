@@ -1,5 +1,5 @@
 import type { AdapterError, ImageInput } from './adapter.ts';
-import { decodeImage, type DecodeOptions, type RgbImage } from './image/decode.ts';
+import { decodeImage, type DecodeOptions, type RgbImage } from './image/image-decode.ts';
 
 export interface Decoded<P> {
   image_id: string;

@@ -3,7 +3,7 @@
  * (`ort.cpuFallback`, specialists/ort-providers.ts). Each fallback is kept once per model and provider
  * and, on the main thread, printed as one line; a worker thread's fallbacks travel to the main thread
  * in its ready message and are recorded there again. The engine publishes them for `fld status`
- * (pipeline/engine/provider-fallbacks.ts).
+ * (pipeline/engine/fallback-status.ts).
  */
 import { isMainThread } from 'node:worker_threads';
 

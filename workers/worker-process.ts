@@ -3,7 +3,7 @@ import { Worker } from 'bullmq';
 import type { EngineConfig } from '../schemas/config.ts';
 import { ortThreadsFor } from '../schemas/ort-config.ts';
 import { onJobFailed, shardProcessor, topUpAll } from '../pipeline/engine/job-runner.ts';
-import { openEngine } from '../pipeline/engine/open.ts';
+import { openEngine } from '../pipeline/engine/open-engine.ts';
 import { DEFAULT_WORKER_POLICY, type WorkerPolicy } from '../pipeline/engine/policy.ts';
 import { ALL_QUEUES, SPECIALIST_STAGES } from '../pipeline/engine/stages.ts';
 import { createLogger } from '../pipeline/log.ts';

@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { missingFontPackages, sceneImage } from './generate.ts';
+import { missingFontPackages, sceneImage } from './scene-images.ts';
 
 const SAMPLE_SEED = 2026;
 const SAMPLE_INDICES = [0, 2, 3, 14, 16, 27];
@@ -22,4 +22,4 @@ for (const i of SAMPLE_INDICES) {
   await writeFile(`${dir}${file}`, s.bytes);
   images.push({ id: s.id, file, width: s.width, height: s.height, lines: s.lines, words: s.words });
 }
-await writeFile(`${dir}truth.json`, `${JSON.stringify({ about: `bench/ocr-scene/generate.ts, seed ${SAMPLE_SEED}, images ${SAMPLE_INDICES.join(', ')}`, images }, null, 1)}\n`);
+await writeFile(`${dir}truth.json`, `${JSON.stringify({ about: `bench/ocr-scene/scene-images.ts, seed ${SAMPLE_SEED}, images ${SAMPLE_INDICES.join(', ')}`, images }, null, 1)}\n`);

@@ -1,4 +1,4 @@
-import { iou } from '../world/geometry.ts';
+import { iou } from '../world/outlines.ts';
 
 /**
  * Greedy one-to-one matching of predicted to true boxes, best IoU first, pairs below `threshold` left

@@ -1,4 +1,4 @@
-import { boxArea, intersection } from '../world/geometry.ts';
+import { boxArea, intersection } from '../world/outlines.ts';
 import { editDistance } from './cer.ts';
 import { matchBoxes } from './match.ts';
 

@@ -11,7 +11,7 @@ import { objectName, readShard } from '../../pipeline/shards/storage-io.ts';
 import { readClosedRound } from '../../pipeline/rounds/round-reader.ts';
 import type { Storage } from '../../pipeline/storage/storage.ts';
 import { readTruth, readWorldInfo } from '../world/truth-store.ts';
-import { idMapOf } from './rows.ts';
+import { idMapOf } from './round-rows.ts';
 import { scoreAnnotations, type AnnotationRows, type QualityReport } from './score.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { writeAtomic } from '../world/files.ts';
-import { COLLECTION_DIR, MANIFEST, readManifest, type ManifestLine } from '../world/manifest.ts';
+import { COLLECTION_DIR, MANIFEST, readManifest, type ManifestLine } from '../world/collection-manifest.ts';
 import { readTruth } from '../world/truth-store.ts';
 
 /**

@@ -6,7 +6,7 @@ import { writeAtomic, WorldArgumentError } from './files.ts';
 import { SPECIALIST_TASKS, TASKS } from './export-rows.ts';
 import { writeTrainingExport } from './export-build.ts';
 import { worldLabels, type NoiseKnobs } from './labels.ts';
-import { COLLECTION_DIR } from './manifest.ts';
+import { COLLECTION_DIR } from './collection-manifest.ts';
 import { Rng } from './rng.ts';
 import { scenesFromTruth } from './truth.ts';
 import { readTruth, readWorldInfo } from './truth-store.ts';

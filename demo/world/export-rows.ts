@@ -5,11 +5,11 @@ import {
   type ExportRow,
   type ImageLabels,
   type Task,
-} from '../../pipeline/export/rows.ts';
+} from '../../pipeline/export/training-rows.ts';
 import { hash32 } from './rng.ts';
 
 /**
- * The demo world's use of the training-export rows (pipeline/export/rows.ts, shared with `fld export`):
+ * The demo world's use of the training-export rows (pipeline/export/training-rows.ts, shared with `fld export`):
  * which tasks each demo specialist is trained on, and the world's split of its images.
  */
 export { TASKS, type ExportImage, type ExportRow, type ImageLabels, type Task };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import opentype, { type Font, type PathCommand } from 'opentype.js';
-import type { Contour, Outline } from './geometry.ts';
+import type { Contour, Outline } from './outlines.ts';
 
 /**
  * Glyph outlines from the one font shipped with the repo (DejaVu Sans, assets/). Layout is done here,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { briefCaption, captionsOf } from './captions.ts';
 import { WorldArgumentError, writeAtomic } from './files.ts';
 import { DEFAULT_NOISE, labelsOf, perturbScene } from './labels.ts';
-import { COLLECTION_DIR, MANIFEST, type ManifestLine } from './manifest.ts';
+import { COLLECTION_DIR, MANIFEST, type ManifestLine } from './collection-manifest.ts';
 import { renderPng } from './render.ts';
 import { Rng } from './rng.ts';
 import { sampleScene } from './scene.ts';

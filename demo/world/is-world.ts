@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { COLLECTION_DIR } from './manifest.ts';
+import { COLLECTION_DIR } from './collection-manifest.ts';
 import { TRUTH_DIR, WORLD_INFO } from './truth-store.ts';
 
 /**

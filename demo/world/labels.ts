@@ -1,7 +1,7 @@
 import type { Granularity, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
 import { captionsOf, type Caption } from './captions.ts';
-import type { Box } from './geometry.ts';
-import { quadBox } from './geometry.ts';
+import type { Box } from './outlines.ts';
+import { quadBox } from './outlines.ts';
 import type { Rng } from './rng.ts';
 import type { SceneTruth } from './truth.ts';
 import { textIdOf } from './truth.ts';

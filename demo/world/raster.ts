@@ -1,4 +1,4 @@
-import type { Outline } from './geometry.ts';
+import type { Outline } from './outlines.ts';
 
 /**
  * A small deterministic rasteriser: RGB canvas, nonzero fill with anti-aliasing from 4 sub-scanlines

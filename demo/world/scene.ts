@@ -9,7 +9,7 @@ import {
   outlineBox,
   shapeOutline,
   transformOutline,
-} from './geometry.ts';
+} from './outlines.ts';
 import {
   BACKGROUND_PATTERNS,
   BACKGROUND_TONES,

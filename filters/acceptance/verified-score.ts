@@ -1,7 +1,7 @@
 import type { Figures } from '../../schemas/acceptance.ts';
 import type { Box } from '../../schemas/records.ts';
 import { iou } from '../merge/refine-policy.ts';
-import { normalise } from '../merge/types.ts';
+import { normalise } from '../merge/merge-types.ts';
 
 /**
  * Rows scored against a verified set's human-checked labels (the image records' `existing_boxes`

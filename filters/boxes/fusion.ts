@@ -1,4 +1,4 @@
-import { newStats, type FilterStats } from '../stats.ts';
+import { newStats, type FilterStats } from '../filter-stats.ts';
 import { orderByScore } from './nms.ts';
 import type { BoxArrays } from './arrays.ts';
 

@@ -1,4 +1,4 @@
-import { newStats, countKept, countDropped, type FilterStats } from '../stats.ts';
+import { newStats, countKept, countDropped, type FilterStats } from '../filter-stats.ts';
 import type { BoxArrays } from './arrays.ts';
 import { orderedBoxes, suppress } from './suppress.ts';
 

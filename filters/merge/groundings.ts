@@ -1,9 +1,9 @@
 import type { Box, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
-import { addStats, newStats, countDropped, countKept, type FilterStats } from '../stats.ts';
+import { addStats, newStats, countDropped, countKept, type FilterStats } from '../filter-stats.ts';
 import { filterGroundedPhrases } from '../phrases/phrases.ts';
 import { boxArrays, boxAt } from '../boxes/arrays.ts';
-import { validateGeometry } from '../boxes/geometry.ts';
-import { isBox, textKey, type MergeContext, type MergeInput, type RawGrounding } from './types.ts';
+import { validateGeometry } from '../boxes/box-geometry.ts';
+import { isBox, textKey, type MergeContext, type MergeInput, type RawGrounding } from './merge-types.ts';
 
 /**
  * Text-phrase-region rows of one image: groundings of texts that were kept, through the phrase rules

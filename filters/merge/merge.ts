@@ -1,4 +1,4 @@
-import type { FilterConfig } from '../config.ts';
+import type { FilterConfig } from '../filter-config.ts';
 import { mergeTexts } from './texts.ts';
 import { mergeRegions } from './regions.ts';
 import { mergeGroundings } from './groundings.ts';
@@ -8,9 +8,9 @@ import {
   type MergeInput,
   type MergeOutput,
   type Thresholds,
-} from './types.ts';
+} from './merge-types.ts';
 
-export * from './types.ts';
+export * from './merge-types.ts';
 
 /**
  * Merge of every source for one image into the three annotation kinds (paper section 4.2: "we merge

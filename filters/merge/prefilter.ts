@@ -1,8 +1,8 @@
-import type { FilterConfig } from '../config.ts';
+import type { FilterConfig } from '../filter-config.ts';
 import { boxArrays, take } from '../boxes/arrays.ts';
-import { scoreThreshold, validateGeometry } from '../boxes/geometry.ts';
+import { scoreThreshold, validateGeometry } from '../boxes/box-geometry.ts';
 import { batchedNms } from '../boxes/nms.ts';
-import { countDropped, countKept, newStats, type FilterStats } from '../stats.ts';
+import { countDropped, countKept, newStats, type FilterStats } from '../filter-stats.ts';
 import {
   box4,
   isBox,
@@ -13,7 +13,7 @@ import {
   type RawRegion,
   type RawText,
   type Thresholds,
-} from './types.ts';
+} from './merge-types.ts';
 
 /**
  * Filter, then merge (docs/architecture.md, "Calibration and acceptance gates"): a refinement round's

@@ -11,7 +11,7 @@ import {
   type RawGrounding,
   type RawRegion,
   type RawText,
-} from './types.ts';
+} from './merge-types.ts';
 
 /**
  * Refinement round R >= 1 (paper section 4.2, "iterative data refinement"): one image's new raw

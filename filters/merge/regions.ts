@@ -1,8 +1,8 @@
 import type { Quad, RegionTextRecord } from '../../schemas/records.ts';
-import { newStats, countDropped, countKept, type FilterStats } from '../stats.ts';
+import { newStats, countDropped, countKept, type FilterStats } from '../filter-stats.ts';
 import { nounChunks } from '../phrases/phrases.ts';
 import { boxArrays, take } from '../boxes/arrays.ts';
-import { validateGeometry, scoreThreshold } from '../boxes/geometry.ts';
+import { validateGeometry, scoreThreshold } from '../boxes/box-geometry.ts';
 import { batchedNms } from '../boxes/nms.ts';
 import { fuseBoxes } from '../boxes/fusion.ts';
 import {
@@ -13,7 +13,7 @@ import {
   type MergeContext,
   type MergeInput,
   type RawRegion,
-} from './types.ts';
+} from './merge-types.ts';
 
 /**
  * Region-text rows of one image. Objects: human boxes and detector boxes -> geometry -> score

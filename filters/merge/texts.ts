@@ -1,5 +1,5 @@
 import type { TextRecord } from '../../schemas/records.ts';
-import { countDropped, countKept, newStats, type FilterStats } from '../stats.ts';
+import { countDropped, countKept, newStats, type FilterStats } from '../filter-stats.ts';
 import { withoutControlCharacters } from '../text/parse.ts';
 import { filterTexts } from '../text/rules.ts';
 import {
@@ -11,7 +11,7 @@ import {
   type MergeContext,
   type MergeInput,
   type RawText,
-} from './types.ts';
+} from './merge-types.ts';
 
 /**
  * Texts of one image: alt-text, human texts and specialists' texts; identical texts of a granularity

@@ -1,5 +1,5 @@
-import type { PhraseRulesConfig } from '../config.ts';
-import { newStats, countKept, countDropped, KEEP, drop, type Decision, type FilterStats } from '../stats.ts';
+import type { PhraseRulesConfig } from '../filter-config.ts';
+import { newStats, countKept, countDropped, KEEP, drop, type Decision, type FilterStats } from '../filter-stats.ts';
 import { parseText, type Parse } from '../text/parse.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Granularity } from '../../schemas/records.ts';
-import type { TextRulesConfig } from '../config.ts';
+import type { TextRulesConfig } from '../filter-config.ts';
 import {
   KEEP,
   drop,
@@ -9,7 +9,7 @@ import {
   countChanged,
   type Decision,
   type FilterStats,
-} from '../stats.ts';
+} from '../filter-stats.ts';
 import { parseText, type Parse } from './parse.ts';
 
 /**

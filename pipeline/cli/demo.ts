@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.ts';
-import { openEngine } from '../engine/open.ts';
+import { openEngine } from '../engine/open-engine.ts';
 import { redisForDemo } from '../../demo/run/demo-redis.ts';
 import { waitForRound } from '../engine/round-progress.ts';
 import { DEMO_VERIFIED_IMAGES, demoPlan } from '../../demo/run/steps.ts';
@@ -11,7 +11,7 @@ import { scoreRound, writeRoundQuality } from '../../demo/quality/round-quality.
 import { formatQualityTable } from '../stats/quality-table.ts';
 import { readManifest } from '../shards/round-files.ts';
 import { formatAcceptance } from '../stats/acceptance-table.ts';
-import { openStorage } from '../storage/open.ts';
+import { openStorage } from '../storage/open-storage.ts';
 import { FLD_BIN, startWorkers, type WorkerGroup } from '../../demo/run/worker-procs.ts';
 import { formatStatus } from './status.ts';
 import { wholeOption } from './whole-option.ts';

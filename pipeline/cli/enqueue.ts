@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
 import { enqueueRound, replanRound, resumeRound, roundPlanFor } from '../engine/enqueue.ts';
-import { openEngine } from '../engine/open.ts';
+import { openEngine } from '../engine/open-engine.ts';
 import { detectSource } from '../sources/detect.ts';
-import { openStorage } from '../storage/open.ts';
+import { openStorage } from '../storage/open-storage.ts';
 import { SOURCE_TYPES, type Source, type SourceType } from '../sources/types.ts';
 import { skippedLines } from './run-report.ts';
 import { ANNOTATIONS_ONLY, requireSpecialists, warnDemoModels } from './specialist-checks.ts';

@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { ExportConfig } from '../../schemas/export-config.ts';
 import { validate } from '../../schemas/validate.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { ExportInputError } from '../export/errors.ts';
-import { openStorage, type OpenedStorage } from '../storage/open.ts';
+import { ExportInputError } from '../export/export-errors.ts';
+import { openStorage, type OpenedStorage } from '../storage/open-storage.ts';
 import { wholeOption } from './whole-option.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
 import { qualityColumns, scoreRound, writeRoundQuality } from '../../demo/quality/round-quality.ts';
 import { formatQualityTable } from '../stats/quality-table.ts';
-import { openStorage } from '../storage/open.ts';
+import { openStorage } from '../storage/open-storage.ts';
 import { wholeOption } from './whole-option.ts';
 
 interface Opts {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
-import { openEngine, openServices } from '../engine/open.ts';
+import { openEngine, openServices } from '../engine/open-engine.ts';
 import { enqueueRefineRound, runRefineRoundLocal } from '../engine/refine-round.ts';
 import { roundStatus } from '../engine/status.ts';
 import { wholeOption } from './whole-option.ts';

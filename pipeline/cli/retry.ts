@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
-import { openEngine } from '../engine/open.ts';
+import { openEngine } from '../engine/open-engine.ts';
 import { retryFailed } from '../engine/retry.ts';
 import { wholeOption } from './whole-option.ts';
 

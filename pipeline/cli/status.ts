@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.ts';
-import { openEngine } from '../engine/open.ts';
-import { formatProviderFallbacks, readProviderFallbacks } from '../engine/provider-fallbacks.ts';
+import { openEngine } from '../engine/open-engine.ts';
+import { formatProviderFallbacks, readProviderFallbacks } from '../engine/fallback-status.ts';
 import { fmtEta, fmtRate, waitForRound } from '../engine/round-progress.ts';
 import { roundStatus, type RoundStatus } from '../engine/status.ts';
 import { wholeOption } from './whole-option.ts';

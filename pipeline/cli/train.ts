@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { registryDir } from '../../specialists/registry/registry.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { TrainStageError } from '../train/errors.ts';
+import { TrainStageError } from '../train/train-errors.ts';
 import { TRAIN_FAMILIES, type TrainFamily } from '../train/names.ts';
 import type { TrainResult } from '../train/train-round.ts';
 import { wholeOption } from './whole-option.ts';

@@ -6,7 +6,7 @@ import { exportNoisy } from '../../demo/world/export-noisy.ts';
 import { splitOf } from '../../demo/world/export-rows.ts';
 import { DEFAULT_NOISE, type NoiseKnobs } from '../../demo/world/labels.ts';
 import { readTruth } from '../../demo/world/truth-store.ts';
-import { imageIdMap, loadAnnotationRows } from '../../demo/quality/rows.ts';
+import { imageIdMap, loadAnnotationRows } from '../../demo/quality/round-rows.ts';
 import { scoreAnnotations, type QualityReport } from '../../demo/quality/score.ts';
 import { writeVerifiedManifest } from '../../demo/quality/verified-set.ts';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { EngineConfig, ENV_OVERRIDES } from '../../schemas/config.ts';
 import { validate } from '../../schemas/validate.ts';
-import { FilterConfig } from '../../filters/config.ts';
+import { FilterConfig } from '../../filters/filter-config.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,4 +1,4 @@
-import { StatsInputError } from '../stats/errors.ts';
+import { StatsInputError } from '../stats/stats-errors.ts';
 import { listRounds } from './rounds.ts';
 
 export interface StatsRequest {

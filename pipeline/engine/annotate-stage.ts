@@ -1,6 +1,6 @@
 import type { ErrorRecord, ImageRecord, RecordOf } from '../../schemas/records.ts';
 import { sourceOf, type AdapterResult, type ImageInput, type SpecialistAdapter } from '../../specialists/adapter.ts';
-import { declaredPixels } from '../../specialists/image/decode.ts';
+import { declaredPixels } from '../../specialists/image/image-decode.ts';
 import type { PreparingAdapter } from '../../specialists/annotate-stream.ts';
 import { prefetchBatches } from '../../specialists/prefetch.ts';
 import { layout } from '../layout.ts';

@@ -6,7 +6,7 @@ import { writeShard } from '../shards/storage-io.ts';
 import type { Storage } from '../storage/storage.ts';
 import { planShards, type PlanOptions } from '../sources/plan.ts';
 import type { Source } from '../sources/types.ts';
-import { acceptancePlan, checkAcceptanceReady, shardSizeFor } from './acceptance.ts';
+import { acceptancePlan, checkAcceptanceReady, shardSizeFor } from './round-acceptance.ts';
 import {
   claimListing,
   createRoundPlan,

@@ -1,4 +1,4 @@
-import { filterConfig, type FilterConfig } from '../../filters/config.ts';
+import { filterConfig, type FilterConfig } from '../../filters/filter-config.ts';
 import { applyGates, gateLookup, type Rows } from '../../filters/acceptance/gates.ts';
 import {
   mergeImage,
@@ -11,13 +11,13 @@ import {
 import { prefilterNew } from '../../filters/merge/prefilter.ts';
 import type { Acceptance } from '../../schemas/acceptance.ts';
 import { combineWithPrevious, type PreviousRows } from '../../filters/merge/refine-policy.ts';
-import { addStats, type FilterStats } from '../../filters/stats.ts';
+import { addStats, type FilterStats } from '../../filters/filter-stats.ts';
 import type { StepStats } from '../../schemas/done-marker.ts';
 import type { ErrorRecord, RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
 import { layout } from '../layout.ts';
 import { readDoneMarker } from '../shards/round-files.ts';
 import { readShard, writeShard } from '../shards/storage-io.ts';
-import { calibrate, decideAcceptance, readAcceptance, thresholdsOf, writeAcceptance } from './acceptance.ts';
+import { calibrate, decideAcceptance, readAcceptance, thresholdsOf, writeAcceptance } from './round-acceptance.ts';
 import { rawErrorsName, readImageShard } from './annotate-stage.ts';
 import { listImageShards } from './plan-files.ts';
 import {

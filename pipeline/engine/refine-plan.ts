@@ -9,7 +9,7 @@ import { registryDir } from '../../specialists/registry/registry.ts';
 import { layout } from '../layout.ts';
 import { detectorModelName, trainDetectorCommand } from '../train/names.ts';
 import type { Storage } from '../storage/storage.ts';
-import { acceptancePlan, checkAcceptanceReady } from './acceptance.ts';
+import { acceptancePlan, checkAcceptanceReady } from './round-acceptance.ts';
 import { createRoundPlan, describeDifferences, planDifferences, readRoundPlan } from './plan-files.ts';
 import { DEFAULT_JOB_POLICY } from './policy.ts';
 import { roundSpecialists, SPECIALIST_STAGES } from './stages.ts';

@@ -3,7 +3,7 @@ import { ROUND_KINDS, type RoundKind } from '../../schemas/records.ts';
 import type { RoundPlan } from '../../schemas/round-plan.ts';
 import { readDoneMarker, summarizeFiles, writeManifest } from '../shards/round-files.ts';
 import type { Storage } from '../storage/storage.ts';
-import { readAcceptance } from './acceptance.ts';
+import { readAcceptance } from './round-acceptance.ts';
 import { listImageShards, readCollectionPlan } from './plan-files.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { EngineConfig } from '../../schemas/config.ts';
 import type { Source } from '../sources/types.ts';
-import { shardSizeFor } from './acceptance.ts';
+import { shardSizeFor } from './round-acceptance.ts';
 import { roundPlanFor, writeImageShards, type ImageShardSummary } from './enqueue.ts';
 import { runRoundLocal } from './local-executor.ts';
 import { finalizeRound } from './round-manifest.ts';

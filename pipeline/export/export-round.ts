@@ -3,11 +3,11 @@ import type { ExportConfig } from '../../schemas/export-config.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { layout } from '../layout.ts';
 import type { Storage } from '../storage/storage.ts';
-import { ExportInputError } from './errors.ts';
+import { ExportInputError } from './export-errors.ts';
 import { ImageSource } from '../storage/image-source.ts';
 import { exportName, readForExport } from './image-bytes.ts';
 import { locateRound, readShardInput } from './round-input.ts';
-import { rowsForImage, type DropCounts, type ExportImage } from './rows.ts';
+import { rowsForImage, type DropCounts, type ExportImage } from './training-rows.ts';
 import { jsonlSink, parquetSink, type SinkRow, type WrittenFile } from './sink.ts';
 import { splitFor } from './draw.ts';
 

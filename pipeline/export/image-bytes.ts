@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import type { ImageSource } from '../storage/image-source.ts';
-import { ExportInputError } from './errors.ts';
+import { ExportInputError } from './export-errors.ts';
 
 /** An image's bytes for the export: unlike a worker, the export cannot leave an image out, so a missing one stops it, named. */
 export async function readForExport(source: ImageSource, image_id: string, uri: string): Promise<Uint8Array> {

@@ -4,8 +4,8 @@ import { readManifest } from '../shards/round-files.ts';
 import { openStoredShard, readShard } from '../shards/storage-io.ts';
 import { listRound } from '../rounds/round-reader.ts';
 import type { Storage } from '../storage/storage.ts';
-import { ExportInputError } from './errors.ts';
-import type { ImageLabels } from './rows.ts';
+import { ExportInputError } from './export-errors.ts';
+import type { ImageLabels } from './training-rows.ts';
 
 /** The shards of one round, as pipeline/rounds/round-reader.ts finds them on any Storage. */
 export interface RoundInput {

@@ -7,7 +7,7 @@ import type { SchemaElement } from 'hyparquet';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { encodeColumns } from '../shards/encode.ts';
 import type { Storage } from '../storage/storage.ts';
-import type { ExportRow } from './rows.ts';
+import type { ExportRow } from './training-rows.ts';
 
 /**
  * Writers of the training export onto any Storage, rows in, files out, each file one atomic put.

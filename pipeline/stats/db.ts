@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ROUND_KINDS, type RoundKind } from '../../schemas/records.ts';
-import { IMAGE_SQL_COLUMNS, SQL_COLUMNS } from './columns.ts';
-import type { RoundFiles } from './round-files.ts';
+import { IMAGE_SQL_COLUMNS, SQL_COLUMNS } from './sql-columns.ts';
+import type { RoundFiles } from './stats-inputs.ts';
 import { checkShards } from './shard-check.ts';
 import { fileList } from './sql.ts';
 

@@ -1,10 +1,10 @@
 import { ANNOTATION_KINDS, type AnnotationKind } from '../../schemas/records.ts';
-import { ROW_KEYS, SQL_COLUMNS } from './columns.ts';
+import { ROW_KEYS, SQL_COLUMNS } from './sql-columns.ts';
 import type { StatsDb } from './db.ts';
 
 /**
  * What round R added, removed and changed versus round R0. A row's identity is its id columns
- * (ROW_KEYS in columns.ts: text by image_id + text_id, region_text by image_id + region_id,
+ * (ROW_KEYS in sql-columns.ts: text by image_id + text_id, region_text by image_id + region_id,
  * text_phrase_region by image_id + text_id + span); a row present in both rounds whose other
  * columns (all but `round`) differ is "changed". Added rows are attributed to their source and group
  * in R, removed rows to theirs in R0, changed rows to R.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { validate } from '../../schemas/validate.ts';
 import { listDoneMarkers } from '../rounds/round-reader.ts';
 import type { Storage } from '../storage/storage.ts';
-import { StatsInputError } from './errors.ts';
+import { StatsInputError } from './stats-errors.ts';
 
 /**
  * Filter pass rates and drop reasons, summed over a round's done markers

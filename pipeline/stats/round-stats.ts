@@ -13,12 +13,12 @@ import {
 } from './annotations.ts';
 import { StatsDb, registerRound } from './db.ts';
 import { roundDiff, type RoundDiff } from './diff.ts';
-import { StatsInputError } from './errors.ts';
+import { StatsInputError } from './stats-errors.ts';
 import { filterStats, type FilterStats } from './filters.ts';
 import { qualityByRound, type RoundQualityEntry } from './quality-rounds.ts';
-import { locateRound } from './round-files.ts';
+import { locateRound } from './stats-inputs.ts';
 import { localFiles, type LocalFiles } from '../storage/local-files.ts';
-import { openStorage, type OpenedStorage } from '../storage/open.ts';
+import { openStorage, type OpenedStorage } from '../storage/open-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { sourceCounts, type SourceRow } from './sources.ts';
 import { spatialStats, type SpatialStats } from './spatial.ts';
@@ -46,7 +46,7 @@ export interface RoundStats {
 }
 
 export interface StatsOptions {
-  /** The storage root: a local folder, `file://` or `s3://` URL (pipeline/storage/open.ts). */
+  /** The storage root: a local folder, `file://` or `s3://` URL (pipeline/storage/open-storage.ts). */
   root: string;
   /** The storage to read instead of opening `root` (the caller keeps and closes it). */
   storage?: Storage;

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { SchemaVersionError, checkSchemaVersion } from '../../schemas/version.ts';
-import { StatsInputError } from './errors.ts';
+import { StatsInputError } from './stats-errors.ts';
 import { fileList } from './sql.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStorage, type OpenedStorage } from './open.ts';
+import { openStorage, type OpenedStorage } from './open-storage.ts';
 import { NotFoundError, StorageError } from './storage.ts';
 
 /**

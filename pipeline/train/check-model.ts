@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { ModelManifest } from '../../schemas/model-manifest.ts';
 import { DetectorAdapter } from '../../specialists/detector/detector.ts';
-import { decodeImage } from '../../specialists/image/decode.ts';
+import { decodeImage } from '../../specialists/image/image-decode.ts';
 import { florence2Pixels } from '../../specialists/image/florence2-preprocess.ts';
 import { Florence2Runner } from '../../specialists/florence2/runner.ts';
 import { verifyFolder } from '../../specialists/registry/model-folder.ts';
-import { TrainStageError } from './errors.ts';
+import { TrainStageError } from './train-errors.ts';
 
 /**
  * What the engine checks before it registers a trained model (docs/training-stage.md): the folder has

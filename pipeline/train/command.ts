@@ -1,4 +1,4 @@
-import { TrainStageError } from './errors.ts';
+import { TrainStageError } from './train-errors.ts';
 
 /**
  * The trainer command line from config `trainCommand` (docs/training-stage.md). The template is split

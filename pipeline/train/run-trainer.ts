@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { TrainStageError } from './errors.ts';
+import { TrainStageError } from './train-errors.ts';
 
 /**
  * Runs the trainer as its own process group, streams its stdout lines (JSON progress objects, or plain

@@ -6,7 +6,7 @@ import { validate } from '../../schemas/validate.ts';
 import { registryDir, SHIPPED_MODELS_DIR } from '../../specialists/registry/registry.ts';
 import { KEEP_COMPLETED, KEEP_FAILED, STACK_TRACE_LIMIT } from '../engine/policy.ts';
 import type { RedisConn } from '../engine/redis.ts';
-import { TrainStageError, type TrainFailure } from './errors.ts';
+import { TrainStageError, type TrainFailure } from './train-errors.ts';
 import { TRAIN_FAMILIES, type TrainFamily } from './names.ts';
 import { trainRound, type TrainResult } from './train-round.ts';
 

@@ -10,13 +10,13 @@ import { MODEL_MANIFEST_FILE } from '../../schemas/model-manifest.ts';
 import { readManifest } from '../../specialists/registry/model-folder.ts';
 import { registerModel } from '../../specialists/registry/register.ts';
 import { readRoundPlan } from '../engine/plan-files.ts';
-import { ExportInputError } from '../export/errors.ts';
+import { ExportInputError } from '../export/export-errors.ts';
 import { exportRound } from '../export/export-round.ts';
-import { openStorage } from '../storage/open.ts';
+import { openStorage } from '../storage/open-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { checkModel } from './check-model.ts';
 import { DEFAULT_DETECTOR_TRAIN_COMMAND, DEFAULT_TRAIN_COMMAND, trainerArgv } from './command.ts';
-import { TrainStageError } from './errors.ts';
+import { TrainStageError } from './train-errors.ts';
 import { trainedModelName, trainMarkerKey, TRAIN_FAMILIES, type TrainFamily } from './names.ts';
 import { runTrainer, type TrainerLine } from './run-trainer.ts';
 

@@ -2,7 +2,7 @@ import type { ModelManifest } from '../../schemas/model-manifest.ts';
 import type { RegionTextRecord } from '../../schemas/records.ts';
 import { emptyResult, sourceOf, type AdapterResult, type ImageInput, type SpecialistAdapter } from '../adapter.ts';
 import { decodeBatch, type Decoded } from '../decode-batch.ts';
-import type { DecodeOptions } from '../image/decode.ts';
+import type { DecodeOptions } from '../image/image-decode.ts';
 import { letterbox, type LetterboxInfo } from '../image/letterbox.ts';
 import { stackChw } from '../image/resize.ts';
 import { sessionOptions, type ThreadOptions } from '../ort-options.ts';

@@ -5,7 +5,7 @@
  */
 import type { TaskTable } from '../../schemas/florence2-tasks.ts';
 import type { Florence2ImageConfig } from '../image/florence2-preprocess.ts';
-import type { GenJob } from './generate.ts';
+import type { GenJob } from './decode-loop.ts';
 import { Florence2Runner, loadFolderInfo, type Florence2RunnerOptions, type GenerationOutput } from './runner.ts';
 import type { GenerationOverrides } from './settings.ts';
 import type { Florence2Tokenizer } from './tokenizer.ts';

@@ -7,6 +7,8 @@
  * is used throughout.
  */
 
+// biome-ignore-all lint/correctness/noPrecisionLoss: fdlibm's constants exactly as published; each parses to the double fdlibm uses
+// biome-ignore-all lint/suspicious/noApproximativeNumericConstant: INV_LN2 must be fdlibm's literal, not Math.LOG2E's spelling
 const LN2_HI = 6.9314718036912381649e-1;
 const LN2_LO = 1.90821492927058770002e-10;
 const INV_LN2 = 1.442695040888963387;

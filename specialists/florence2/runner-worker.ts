@@ -6,7 +6,7 @@
 import { workerData } from 'node:worker_threads';
 import { providerFallbacks } from '../provider-fallbacks.ts';
 import { serveThread } from '../thread-rpc-serve.ts';
-import type { ImageFeatures } from './generate.ts';
+import type { ImageFeatures } from './decode-loop.ts';
 import { Florence2Runner, type Florence2RunnerOptions } from './runner.ts';
 
 const { dir, opts } = workerData as { dir: string; opts: Florence2RunnerOptions };

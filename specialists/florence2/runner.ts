@@ -6,8 +6,8 @@
 import { constructPrompt, taskTableFromConfig, type TaskTable } from '../../schemas/florence2-tasks.ts';
 import { florence2ImageConfig, type Florence2ImageConfig } from '../image/florence2-preprocess.ts';
 import type { ThreadOptions } from '../ort-options.ts';
-import { encodeImages, generateChunk, type GenJob, type Graphs, type ImageFeatures } from './generate.ts';
-import { readFolderConfigs, type DtypeChoice } from './model-folder.ts';
+import { encodeImages, generateChunk, type GenJob, type Graphs, type ImageFeatures } from './decode-loop.ts';
+import { readFolderConfigs, type DtypeChoice } from './florence2-folder.ts';
 import type { Generated } from './search.ts';
 import { describeSessions, openSessions, releaseSessions } from './sessions.ts';
 import {

@@ -5,7 +5,7 @@
 import type ort from 'onnxruntime-node';
 import { sessionOptions, type ThreadOptions } from '../ort-options.ts';
 import { createSession, ProviderUnavailableError, withAvailableProviders } from '../ort-providers.ts';
-import { GRAPHS, graphPath, type DtypeChoice, type GraphName } from './model-folder.ts';
+import { GRAPHS, graphPath, type DtypeChoice, type GraphName } from './florence2-folder.ts';
 import type { FloatType } from './tensors.ts';
 
 export type Sessions = Record<GraphName, ort.InferenceSession>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validate } from '../../schemas/validate.ts';
-import type { RgbImage } from './decode.ts';
+import type { RgbImage } from './image-decode.ts';
 import { resizeRgb, type ResizeKernel } from './resize.ts';
 
 /** The fields of a Hugging Face `preprocessor_config.json` that the Florence-2 image path uses. */

@@ -1,4 +1,4 @@
-import type { RgbImage } from './decode.ts';
+import type { RgbImage } from './image-decode.ts';
 import { resizeRgb } from './resize.ts';
 
 /** How an original image sits in the letterboxed square: to map boxes back, x = (x' - padX) / scale. */

@@ -1,4 +1,4 @@
-import type { RgbImage } from './decode.ts';
+import type { RgbImage } from './image-decode.ts';
 import { resizeRgb } from './resize.ts';
 
 /** PaddleOCR DB detection input, as `DetResizeForTest` (limit_type max) + `NormalizeImage` do it. */

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { RgbImage } from './decode.ts';
+import type { RgbImage } from './image-decode.ts';
 
 export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
 

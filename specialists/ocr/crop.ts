@@ -1,5 +1,5 @@
-import type { RgbImage } from '../image/decode.ts';
-import { dist, type Pt } from './geometry.ts';
+import type { RgbImage } from '../image/image-decode.ts';
+import { dist, type Pt } from './quad-geometry.ts';
 
 /**
  * The text line inside a quad (clockwise from top-left) as an upright RGB image, as PaddleOCR's

@@ -1,4 +1,4 @@
-import { minAreaRect, orderClockwise, rectCorners, type Pt, type RotatedRect } from './geometry.ts';
+import { minAreaRect, orderClockwise, rectCorners, type Pt, type RotatedRect } from './quad-geometry.ts';
 
 /** PaddleOCR DB post-processing settings; defaults are PaddleOCR's (`det_db_*`). */
 export interface DbOptions {

@@ -4,7 +4,7 @@ import { ppocrV4Paths } from './ppocr-models.ts';
 import type { Quad, RegionTextRecord } from '../../schemas/records.ts';
 import { emptyResult, sourceOf, type AdapterResult, type ImageInput, type SpecialistAdapter } from '../adapter.ts';
 import { decodeBatch, type Decoded } from '../decode-batch.ts';
-import type { DecodeOptions, RgbImage } from '../image/decode.ts';
+import type { DecodeOptions, RgbImage } from '../image/image-decode.ts';
 import {
   batchPadded,
   paddleDetInput,

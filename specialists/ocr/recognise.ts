@@ -1,4 +1,4 @@
-import type { RgbImage } from '../image/decode.ts';
+import type { RgbImage } from '../image/image-decode.ts';
 import { resizeRgb } from '../image/resize.ts';
 
 /** PP-OCR recognition input height (`rec_image_shape` 3,48,320). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openEngine } from '../../pipeline/engine/open.ts';
+import { openEngine } from '../../pipeline/engine/open-engine.ts';
 import { waitForRound } from '../../pipeline/engine/round-progress.ts';
 import { startWorkers } from '../../demo/run/worker-procs.ts';
 import { fld, makeEnv, makeWorld, quiet, type Env } from '../pipeline/engine/harness.ts';

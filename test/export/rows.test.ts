@@ -1,7 +1,7 @@
 // @part unit
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rowsForImage, type ImageLabels, type RowOptions } from '../../pipeline/export/rows.ts';
+import { rowsForImage, type ImageLabels, type RowOptions } from '../../pipeline/export/training-rows.ts';
 import { ExportConfig } from '../../schemas/export-config.ts';
 import { EngineConfig } from '../../schemas/config.ts';
 import type { RegionTextRecord } from '../../schemas/records.ts';

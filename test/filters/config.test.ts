@@ -1,8 +1,8 @@
 // @part unit
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { filterConfig, DEFAULT_PHRASE_BLACKLIST } from '../../filters/config.ts';
-import { addStats, newStats, countKept, countDropped, countChanged } from '../../filters/stats.ts';
+import { filterConfig, DEFAULT_PHRASE_BLACKLIST } from '../../filters/filter-config.ts';
+import { addStats, newStats, countKept, countDropped, countChanged } from '../../filters/filter-stats.ts';
 
 test('the filter config fills every default and names the field of a bad value', () => {
   const c = filterConfig();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listModels } from '../../specialists/registry/registry.ts';
-import { openStorage } from '../../pipeline/storage/open.ts';
+import { openStorage } from '../../pipeline/storage/open-storage.ts';
 import { TRAIN_QUEUE } from '../../pipeline/train/train-job.ts';
 import { fld, makeEnv, makeWorld, roundRows, type Env, type Run } from '../pipeline/engine/harness.ts';
 import { PYTHON } from '../helpers/florence2-tiny.ts';

@@ -10,7 +10,11 @@ import type { AdapterResult } from '../../specialists/adapter.ts';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Florence2Adapter, maxNewTokensFor, type Florence2Image } from '../../specialists/florence2/adapter.ts';
+import {
+  Florence2Adapter,
+  maxNewTokensFor,
+  type Florence2Image,
+} from '../../specialists/florence2/florence2-adapter.ts';
 import { loadFolderInfo } from '../../specialists/florence2/runner.ts';
 import { annotateStream } from '../../specialists/annotate-stream.ts';
 import { sampleImages, variedFlorence2Folder } from './fixtures/florence2-sample.ts';

@@ -17,7 +17,7 @@ import {
   ocrRows,
   regionBriefRow,
   type RowContext,
-} from '../../specialists/florence2/rows.ts';
+} from '../../specialists/florence2/output-rows.ts';
 import type { Generated } from '../../specialists/florence2/search.ts';
 import { Florence2Tokenizer } from '../../specialists/florence2/tokenizer.ts';
 import { tinyFlorence2Folder } from '../helpers/florence2-tiny.ts';

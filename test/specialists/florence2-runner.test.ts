@@ -21,7 +21,7 @@ import {
 import { buildPrefix } from '../../schemas/florence2-tasks.ts';
 import { locTokens, quantiseBox } from '../../schemas/loc-codec.ts';
 import { Florence2Runner } from '../../specialists/florence2/runner.ts';
-import type { ImageFeatures } from '../../specialists/florence2/generate.ts';
+import type { ImageFeatures } from '../../specialists/florence2/decode-loop.ts';
 import { PYTHON, REPO_ROOT } from '../helpers/florence2-tiny.ts';
 import { pytorchReference, sampleImages, samplePixels, variedFlorence2Folder } from './fixtures/florence2-sample.ts';
 

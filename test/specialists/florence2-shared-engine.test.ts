@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Florence2Adapter } from '../../specialists/florence2/adapter.ts';
+import { Florence2Adapter } from '../../specialists/florence2/florence2-adapter.ts';
 import { sharedEngineCount } from '../../specialists/florence2/shared-engine.ts';
 import { sampleImages, variedFlorence2Folder } from './fixtures/florence2-sample.ts';
 

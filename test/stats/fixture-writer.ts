@@ -1,7 +1,7 @@
 /**
  * Writes round shards, image shards, done markers and manifests for the stats tests, in the layout
  * of pipeline/layout.ts. Shards are written by DuckDB with the physical types the shard writer uses
- * (pipeline/stats/columns.ts) and the `schema_version` / `kind` key-value metadata. Well-formed shards
+ * (pipeline/stats/sql-columns.ts) and the `schema_version` / `kind` key-value metadata. Well-formed shards
  * are written by the project's own encoder (pipeline/shards/encode.ts), so the stats queries are tested
  * on the files the engine writes; DuckDB writes only the malformed ones the refusal tests need.
  */
@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import type { RecordOf, RoundKind } from '../../schemas/records.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { layout } from '../../pipeline/layout.ts';
-import { SQL_COLUMNS } from '../../pipeline/stats/columns.ts';
+import { SQL_COLUMNS } from '../../pipeline/stats/sql-columns.ts';
 import { sqlString } from '../../pipeline/stats/sql.ts';
 import { encodeShard } from '../../pipeline/shards/encode.ts';
 

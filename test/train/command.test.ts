@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_TRAIN_COMMAND, splitWords, trainerArgv } from '../../pipeline/train/command.ts';
-import { TrainStageError } from '../../pipeline/train/errors.ts';
+import { TrainStageError } from '../../pipeline/train/train-errors.ts';
 
 const v = { export: '/x/export dir', out: '/models/.train-a', init: '/models/a-round-0', steps: 20 };
 

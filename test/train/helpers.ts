@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineConfig } from '../../schemas/config.ts';
-import { openStorage, type OpenedStorage } from '../../pipeline/storage/open.ts';
+import { openStorage, type OpenedStorage } from '../../pipeline/storage/open-storage.ts';
 import { writeFixtureRound, COLLECTION } from '../export/fixture-round.ts';
 import { PYTHON, REPO_ROOT } from '../helpers/florence2-tiny.ts';
 

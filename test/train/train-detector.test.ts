@@ -21,7 +21,7 @@ import { readRoundPlan } from '../../pipeline/engine/plan-files.ts';
 import { refinePlanFor } from '../../pipeline/engine/refine-plan.ts';
 import { layout } from '../../pipeline/layout.ts';
 import { readShard } from '../../pipeline/shards/storage-io.ts';
-import { openStorage, type OpenedStorage } from '../../pipeline/storage/open.ts';
+import { openStorage, type OpenedStorage } from '../../pipeline/storage/open-storage.ts';
 import { DEFAULT_DETECTOR_TRAIN_COMMAND, trainerArgv } from '../../pipeline/train/command.ts';
 import { TRAIN_QUEUE, trainJobId } from '../../pipeline/train/train-job.ts';
 import { trainDetectorRound } from '../../pipeline/train/train-round.ts';

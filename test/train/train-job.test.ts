@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { layout } from '../../pipeline/layout.ts';
-import { openStorage } from '../../pipeline/storage/open.ts';
+import { openStorage } from '../../pipeline/storage/open-storage.ts';
 import { jobPaths, TRAIN_QUEUE, TrainJob, trainJobId } from '../../pipeline/train/train-job.ts';
 import { SHIPPED_MODELS_DIR } from '../../specialists/registry/registry.ts';
 import { writeFixtureRound } from '../export/fixture-round.ts';

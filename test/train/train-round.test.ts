@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { layout } from '../../pipeline/layout.ts';
-import { TrainStageError } from '../../pipeline/train/errors.ts';
+import { TrainStageError } from '../../pipeline/train/train-errors.ts';
 import { trainRound, type TrainResult } from '../../pipeline/train/train-round.ts';
 import { verifyFolder } from '../../specialists/registry/model-folder.ts';
 import { PYTHON } from '../helpers/florence2-tiny.ts';

@@ -9,12 +9,12 @@ import { finalizeRound } from '../../pipeline/engine/round-manifest.ts';
 import { exportRound } from '../../pipeline/export/export-round.ts';
 import { roundPlanFor, writeImageShards } from '../../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../../pipeline/engine/local-executor.ts';
-import { openServices } from '../../pipeline/engine/open.ts';
+import { openServices } from '../../pipeline/engine/open-engine.ts';
 import { layout } from '../../pipeline/layout.ts';
 import { createLogger } from '../../pipeline/log.ts';
 import { readShard } from '../../pipeline/shards/storage-io.ts';
 import { detectSource } from '../../pipeline/sources/detect.ts';
-import { readManifest } from '../../demo/world/manifest.ts';
+import { readManifest } from '../../demo/world/collection-manifest.ts';
 import { readTruth } from '../../demo/world/truth-store.ts';
 import { smallWorld, tempDir } from './helpers.ts';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { hashTree, smallWorld } from './helpers.ts';
 import { readTruth } from '../../demo/world/truth-store.ts';
-import { readManifest } from '../../demo/world/manifest.ts';
+import { readManifest } from '../../demo/world/collection-manifest.ts';
 import { BACKGROUND_PATTERNS, BACKGROUND_TONES, CATEGORIES, COLOUR_NAMES } from '../../demo/world/vocab.ts';
 import { sampleScene } from '../../demo/world/scene.ts';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { renderScene } from '../../demo/world/render.ts';
 import { makeWord, type Scene } from '../../demo/world/scene.ts';
 import { BACKGROUND_TONES, CATEGORIES } from '../../demo/world/vocab.ts';
-import { outlineBox, shapeOutline } from '../../demo/world/geometry.ts';
+import { outlineBox, shapeOutline } from '../../demo/world/outlines.ts';
 
 function sceneWithWord(text: string, size: number, angle: number, tx: number, ty: number): Scene {
   return {

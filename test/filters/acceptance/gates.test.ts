@@ -13,7 +13,7 @@ import {
 } from '../../../filters/acceptance/verified-score.ts';
 import { prefilterNew } from '../../../filters/merge/prefilter.ts';
 import { combineWithPrevious } from '../../../filters/merge/refine-policy.ts';
-import { filterConfig } from '../../../filters/config.ts';
+import { filterConfig } from '../../../filters/filter-config.ts';
 import { configuredThresholds, type MergeInput } from '../../../filters/merge/merge.ts';
 import { RefinePolicy } from '../../../schemas/refine-config.ts';
 import type { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../../schemas/records.ts';

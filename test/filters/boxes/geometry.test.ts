@@ -1,9 +1,9 @@
 // @part unit
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateGeometry, scoreThreshold } from '../../../filters/boxes/geometry.ts';
+import { validateGeometry, scoreThreshold } from '../../../filters/boxes/box-geometry.ts';
 import { boxArrays, boxAt } from '../../../filters/boxes/arrays.ts';
-import { filterConfig } from '../../../filters/config.ts';
+import { filterConfig } from '../../../filters/filter-config.ts';
 
 const cfg = filterConfig().boxes;
 const image = { width: 100, height: 80 };

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeImage, type MergeInput } from '../../../filters/merge/merge.ts';
-import { filterConfig } from '../../../filters/config.ts';
+import { filterConfig } from '../../../filters/filter-config.ts';
 import { RECORD_SCHEMAS } from '../../../schemas/records.ts';
 import { validate } from '../../../schemas/validate.ts';
 

@@ -9,7 +9,7 @@ import {
   type RawRegion,
   type RawText,
 } from '../../../filters/merge/merge.ts';
-import { filterConfig } from '../../../filters/config.ts';
+import { filterConfig } from '../../../filters/filter-config.ts';
 import { RefinePolicy } from '../../../schemas/refine-config.ts';
 import type { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../../schemas/records.ts';
 import { RECORD_SCHEMAS } from '../../../schemas/records.ts';

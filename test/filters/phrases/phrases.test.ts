@@ -8,7 +8,7 @@ import {
   filterGroundedPhrases,
   judgePhrase,
 } from '../../../filters/phrases/phrases.ts';
-import { filterConfig } from '../../../filters/config.ts';
+import { filterConfig } from '../../../filters/filter-config.ts';
 
 const cfg = filterConfig().phrases;
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseText } from '../../../filters/text/parse.ts';
-import { filterConfig } from '../../../filters/config.ts';
+import { filterConfig } from '../../../filters/filter-config.ts';
 import { judgeText } from '../../../filters/text/rules.ts';
 
 const cfg = filterConfig().text;

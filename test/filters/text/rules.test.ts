@@ -1,7 +1,7 @@
 // @part unit
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { filterConfig } from '../../../filters/config.ts';
+import { filterConfig } from '../../../filters/filter-config.ts';
 import { filterTexts, judgeText } from '../../../filters/text/rules.ts';
 
 const cfg = filterConfig().text;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { EngineConfig } from '../../../schemas/config.ts';
 import { roundPlanFor, writeImageShards } from '../../../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../../../pipeline/engine/local-executor.ts';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { finalizeRound } from '../../../pipeline/engine/round-manifest.ts';
 import { layout } from '../../../pipeline/layout.ts';
 import { readDoneMarker, readManifest } from '../../../pipeline/shards/round-files.ts';

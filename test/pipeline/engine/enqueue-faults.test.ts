@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { readManifest } from '../../../pipeline/shards/round-files.ts';
 import { readShard } from '../../../pipeline/shards/storage-io.ts';
 import { listImageShards } from '../../../pipeline/engine/plan-files.ts';

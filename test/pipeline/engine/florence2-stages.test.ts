@@ -8,7 +8,7 @@ import { EngineConfig } from '../../../schemas/config.ts';
 import type { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../../schemas/records.ts';
 import { roundPlanFor, writeImageShards } from '../../../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../../../pipeline/engine/local-executor.ts';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { layout } from '../../../pipeline/layout.ts';
 import { readDoneMarker } from '../../../pipeline/shards/round-files.ts';
 import { readShard } from '../../../pipeline/shards/storage-io.ts';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { EngineConfig } from '../../../schemas/config.ts';
 import { ROUND_KINDS } from '../../../schemas/records.ts';
-import { openEngine, openServices } from '../../../pipeline/engine/open.ts';
+import { openEngine, openServices } from '../../../pipeline/engine/open-engine.ts';
 import { roundPlanFor, writeImageShards } from '../../../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../../../pipeline/engine/local-executor.ts';
 import { finalizeRound } from '../../../pipeline/engine/round-manifest.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { EngineConfig } from '../../../schemas/config.ts';
 import { roundPlanFor, writeImageShards } from '../../../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../../../pipeline/engine/local-executor.ts';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { layout } from '../../../pipeline/layout.ts';
 import { readDoneMarker } from '../../../pipeline/shards/round-files.ts';
 import { readShard } from '../../../pipeline/shards/storage-io.ts';

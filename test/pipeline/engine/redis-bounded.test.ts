@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { EngineConfig } from '../../../schemas/config.ts';
 import { enqueueRound, roundPlanFor } from '../../../pipeline/engine/enqueue.ts';
-import { openEngine } from '../../../pipeline/engine/open.ts';
+import { openEngine } from '../../../pipeline/engine/open-engine.ts';
 import { JsonlManifestSource } from '../../../pipeline/sources/manifest-jsonl.ts';
 import { quiet } from './harness.ts';
 import { startPlainRedis, type RedisServers } from './redis-servers.ts';

@@ -8,7 +8,7 @@ import { maskSecrets } from '../../../pipeline/log.ts';
 import { discoverQueueNames } from '../../../pipeline/dashboard/queues.ts';
 import { roundPlanFor, writeImageShards } from '../../../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../../../pipeline/engine/local-executor.ts';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { connectRedis, scanNodes } from '../../../pipeline/engine/redis.ts';
 import { parseRedisUrl } from '../../../pipeline/engine/redis-url.ts';
 import { finalizeRound } from '../../../pipeline/engine/round-manifest.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { readDoneMarker, readManifest } from '../../../pipeline/shards/round-files.ts';
 import { fld, makeEnv, makeWorld, quiet, roundShardHashes, undisturbedHashes } from './harness.ts';
 import { startPlainRedis, type RedisServers } from './redis-servers.ts';

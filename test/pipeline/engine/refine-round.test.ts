@@ -8,7 +8,7 @@ import { EngineConfig } from '../../../schemas/config.ts';
 import type { RegionTextRecord, TextRecord } from '../../../schemas/records.ts';
 import { roundPlanFor, writeImageShards } from '../../../pipeline/engine/enqueue.ts';
 import { runRoundLocal } from '../../../pipeline/engine/local-executor.ts';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { readRoundPlan } from '../../../pipeline/engine/plan-files.ts';
 import { refinePlanFor } from '../../../pipeline/engine/refine-plan.ts';
 import { runRefineRoundLocal } from '../../../pipeline/engine/refine-round.ts';
@@ -21,7 +21,7 @@ import { variedFlorence2Folder } from '../../specialists/fixtures/florence2-samp
 import { yoloModelFolder } from '../../specialists/fixtures/model-folder.ts';
 import { fld, makeEnv, makeWorld, quiet, roundRows } from './harness.ts';
 import { defaultAdapterFactory } from '../../../pipeline/engine/adapters.ts';
-import { Florence2Adapter } from '../../../specialists/florence2/adapter.ts';
+import { Florence2Adapter } from '../../../specialists/florence2/florence2-adapter.ts';
 
 /**
  * A refinement round end to end: round 0 (the YOLO test detector over a small demo world, plus its

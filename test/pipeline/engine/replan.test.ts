@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { readRoundPlan } from '../../../pipeline/engine/plan-files.ts';
 import { yoloModelFolder } from '../../specialists/fixtures/model-folder.ts';
 import { fld, makeEnv, makeWorld, quiet, roundRows } from './harness.ts';

@@ -5,7 +5,7 @@ import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { jobId } from '../../../schemas/jobs.ts';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { readDoneMarker, readManifest } from '../../../pipeline/shards/round-files.ts';
 import { yoloModelFolder } from '../../specialists/fixtures/model-folder.ts';
 import { fld, makeEnv, makeWorld, quiet, REDIS, roundRows } from './harness.ts';

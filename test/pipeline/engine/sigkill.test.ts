@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { readDoneMarker, readManifest } from '../../../pipeline/shards/round-files.ts';
 import { fld, makeEnv, makeWorld, quiet, roundShardHashes, undisturbedHashes } from './harness.ts';
 import { rng } from '../../helpers/rng.ts'; // seeded, so the kill schedule (delays, victims) is reproducible

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { jobId } from '../../../schemas/jobs.ts';
-import { openServices } from '../../../pipeline/engine/open.ts';
+import { openServices } from '../../../pipeline/engine/open-engine.ts';
 import { readDoneMarker } from '../../../pipeline/shards/round-files.ts';
 import { Redis } from 'ioredis';
 import { fld, makeEnv, makeWorld, quiet, REDIS, roundRows } from './harness.ts';

@@ -74,7 +74,7 @@ test('the planner reads S3 images through the source: ids from bytes, sizes from
 
 test('an S3 prefix on a real S3 API (s3rver): listed through detectSource and openStorage, images read for sizes', async () => {
   const { startS3rver } = await import('../../helpers/s3rver.ts');
-  const { openStorage } = await import('../../../pipeline/storage/open.ts');
+  const { openStorage } = await import('../../../pipeline/storage/open-storage.ts');
   const { detectSource } = await import('../../../pipeline/sources/detect.ts');
   const sharp = (await import('sharp')).default;
   const s3 = await startS3rver();

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openStorage } from '../../../pipeline/storage/open.ts';
+import { openStorage } from '../../../pipeline/storage/open-storage.ts';
 import { LocalStorage } from '../../../pipeline/storage/local.ts';
 import { S3Storage } from '../../../pipeline/storage/s3.ts';
 import { StorageError } from '../../../pipeline/storage/storage.ts';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { decodeImage, ImageDecodeError } from '../../../specialists/image/decode.ts';
+import { decodeImage, ImageDecodeError } from '../../../specialists/image/image-decode.ts';
 
 const px = (img: { width: number; data: Buffer }, x: number, y: number) => [
   ...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3),

@@ -1,7 +1,13 @@
 // @part unit
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { convexHull, minAreaRect, orderClockwise, rectCorners, type Pt } from '../../../specialists/ocr/geometry.ts';
+import {
+  convexHull,
+  minAreaRect,
+  orderClockwise,
+  rectCorners,
+  type Pt,
+} from '../../../specialists/ocr/quad-geometry.ts';
 import { ctcDecode, parseDictionary } from '../../../specialists/ocr/recognise.ts';
 import { cropQuad } from '../../../specialists/ocr/crop.ts';
 

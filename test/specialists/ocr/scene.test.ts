@@ -3,13 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import {
-  ocrCounts,
-  ocrScore,
-  addOcrCounts,
-  emptyOcrCounts,
-  type OcrItem,
-} from '../../../demo/quality/ocr-score.ts';
+import { ocrCounts, ocrScore, addOcrCounts, emptyOcrCounts, type OcrItem } from '../../../demo/quality/ocr-score.ts';
 import type { RegionTextRecord } from '../../../schemas/records.ts';
 import { OcrAdapter, type OcrTimings } from '../../../specialists/ocr/ocr.ts';
 import { ctcDecode } from '../../../specialists/ocr/recognise.ts';

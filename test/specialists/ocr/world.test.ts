@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { addOcrCounts, emptyOcrCounts, ocrCounts, ocrScore } from '../../../demo/quality/ocr-score.ts';
-import { COLLECTION_DIR } from '../../../demo/world/manifest.ts';
+import { COLLECTION_DIR } from '../../../demo/world/collection-manifest.ts';
 import { readTruth } from '../../../demo/world/truth-store.ts';
 import type { Truth } from '../../../demo/world/truth.ts';
 import type { RegionTextRecord } from '../../../schemas/records.ts';

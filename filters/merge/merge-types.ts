@@ -7,8 +7,8 @@ import type {
   TextPhraseRegionRecord,
   TextRecord,
 } from '../../schemas/records.ts';
-import type { FilterConfig } from '../config.ts';
-import type { FilterStats } from '../stats.ts';
+import type { FilterConfig } from '../filter-config.ts';
+import type { FilterStats } from '../filter-stats.ts';
 
 /** One image's raw inputs to the merge, its outputs, and the helpers the merge steps share. */
 export interface RawText {

@@ -4,7 +4,7 @@ import type { ImageRecord } from '../../schemas/records.ts';
 import type { RoundPlan } from '../../schemas/round-plan.ts';
 import { validate } from '../../schemas/validate.ts';
 import { checkSchemaVersion, SCHEMA_VERSION } from '../../schemas/version.ts';
-import type { FilterConfig } from '../../filters/config.ts';
+import type { FilterConfig } from '../../filters/filter-config.ts';
 import { calibrateBoxes, calibrateTexts, type ScoredText } from '../../filters/acceptance/calibrate.ts';
 import { decideGates, type Rows } from '../../filters/acceptance/gates.ts';
 import {
@@ -24,7 +24,7 @@ import {
   type RawRegion,
   type RawText,
   type Thresholds,
-} from '../../filters/merge/types.ts';
+} from '../../filters/merge/merge-types.ts';
 import { layout } from '../layout.ts';
 import { objectName } from '../shards/storage-io.ts';
 import type { Storage } from '../storage/storage.ts';

@@ -1,5 +1,5 @@
-import type { BoxRulesConfig } from '../config.ts';
-import { newStats, countKept, countDropped, countChanged, type FilterStats } from '../stats.ts';
+import type { BoxRulesConfig } from '../filter-config.ts';
+import { newStats, countKept, countDropped, countChanged, type FilterStats } from '../filter-stats.ts';
 import { count, take, type BoxArrays } from './arrays.ts';
 
 /**

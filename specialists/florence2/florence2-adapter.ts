@@ -13,11 +13,11 @@ import { locTokens, quantiseBox } from '../../schemas/loc-codec.ts';
 import { MODEL_MANIFEST_FILE } from '../../schemas/model-manifest.ts';
 import { emptyResult, sourceOf, type AdapterResult, type ImageInput, type SpecialistAdapter } from '../adapter.ts';
 import { decodeBatch, type Decoded } from '../decode-batch.ts';
-import type { DecodeOptions } from '../image/decode.ts';
+import type { DecodeOptions } from '../image/image-decode.ts';
 import { florence2Pixels } from '../image/florence2-preprocess.ts';
 import { readManifest } from '../registry/model-folder.ts';
-import type { GenJob } from './generate.ts';
-import type { DtypeChoice } from './model-folder.ts';
+import type { GenJob } from './decode-loop.ts';
+import type { DtypeChoice } from './florence2-folder.ts';
 import {
   CAPTION_TASKS,
   SUPPORTED_TASKS,
@@ -29,7 +29,7 @@ import {
   type CaptionInput,
   type RegionInput,
   type RowContext,
-} from './rows.ts';
+} from './output-rows.ts';
 import { openEngine, type FeaturesRef, type Florence2Engine } from './engine.ts';
 import { acquireEngine } from './shared-engine.ts';
 import type { GenerationOutput } from './runner.ts';

@@ -5,7 +5,7 @@ import { RoundFileError } from '../shards/round-files.ts';
 import { collectionsWithRound, listRound, readManifestObject, roundsOf } from '../rounds/round-reader.ts';
 import type { LocalFiles } from '../storage/local-files.ts';
 import type { Storage } from '../storage/storage.ts';
-import { StatsInputError } from './errors.ts';
+import { StatsInputError } from './stats-errors.ts';
 
 /** The files of one round as local paths for DuckDB, found by pipeline/rounds/round-reader.ts on any Storage. */
 export interface RoundFiles {
