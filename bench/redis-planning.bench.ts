@@ -75,13 +75,11 @@ try {
   await once(out, 'finish');
 
   let cpu0 = process.cpuUsage();
-  let lines = 0;
   for await (const l of createInterface({
     input: createReadStream(manifest, { encoding: 'utf8', highWaterMark: 1 << 20 }),
     crlfDelay: Infinity,
   })) {
     JSON.parse(l);
-    lines++;
   }
   const bareCpu = cpuSince(cpu0);
 
