@@ -1,16 +1,12 @@
 import { scanNodes, type RedisConn } from '../engine/redis.ts';
+import { ALL_QUEUES } from '../engine/stages.ts';
+import { TRAIN_QUEUE } from '../train/train-job.ts';
 
-/** The engine's queues (one per stage, docs/architecture.md "The data path"): shown even before a worker or enqueue has created them. */
-export const ENGINE_QUEUES = [
-  'fld.merge',
-  'fld.detect',
-  'fld.regioncap',
-  'fld.ocr',
-  'fld.ground',
-  'fld.caption',
-  'fld.refine',
-  'fld.train',
-] as const;
+/**
+ * The queues a worker can serve (the stages' queues, in pipeline order, and training's), read from
+ * the engine's own lists so the board shows exactly those, even before a worker or enqueue created them.
+ */
+export const ENGINE_QUEUES: readonly string[] = [...ALL_QUEUES, TRAIN_QUEUE];
 
 /**
  * Names of the queues that exist under `prefix` in Redis: BullMQ writes `<prefix>:<name>:meta` for

@@ -98,7 +98,6 @@ test('the queue API lists the engine queues plus discovered ones with their coun
     'fld.ocr',
     'fld.ground',
     'fld.caption',
-    'fld.refine',
     'fld.train',
     'fldtest.extra',
   ]) {
@@ -160,7 +159,7 @@ test('in Chromium: the queue page shows the queues and their job counts, the sta
     assert.match(await card('fld.ocr').innerText(), /\b2 Jobs/);
     assert.match(await card('fld.merge').innerText(), /\b1 Jobs?/);
     assert.match(await card('fldtest.extra').innerText(), /\b1 Jobs?/);
-    for (const n of ['fld.regioncap', 'fld.ground', 'fld.caption', 'fld.refine', 'fld.train'])
+    for (const n of ['fld.regioncap', 'fld.ground', 'fld.caption', 'fld.train'])
       assert.match(await card(n).innerText(), /\b0 Jobs/, n);
     // The status tabs sum over all queues: 4 completed, 1 failed.
     assert.match(await page.locator('main a[href="/queues/?status=completed"]').innerText(), /COMPLETED\s*4/);
