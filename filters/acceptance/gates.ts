@@ -62,6 +62,8 @@ export function applyGates(candidate: Rows, previous: Rows, gate: GateLookup, ro
   };
 }
 
+const textIds = (rows: Rows): Set<string> => new Set(rows.text.map((t) => t.text_id));
+
 /**
  * A grounding belongs to its text: a standing text that only one round wrote keeps that round's
  * groundings whatever the grounding gate says (the other round has none of it to offer, and "keep the
@@ -73,8 +75,8 @@ function groundingsOfStandingTexts(
   previous: Rows,
   gate: GateLookup,
 ): TextPhraseRegionRecord[] {
-  const inCandidate = new Set(candidate.text.map((t) => t.text_id));
-  const inPrevious = new Set(previous.text.map((t) => t.text_id));
+  const inCandidate = textIds(candidate);
+  const inPrevious = textIds(previous);
   const ids = new Set(standing.map((t) => t.text_id));
   const from = (id: string, granularity: string): 'new' | 'previous' => {
     if (inCandidate.has(id) && inPrevious.has(id)) return gate('groundings', granularity);
@@ -159,8 +161,8 @@ export function decideGates(
     partial,
     0,
   ).text;
-  const inPrevious = new Set(previous.text.map((t) => t.text_id));
-  const inCandidate = new Set(candidate.text.map((t) => t.text_id));
+  const inPrevious = textIds(previous);
+  const inCandidate = textIds(candidate);
   const ids = new Set(texts.map((t) => t.text_id).filter((id) => inPrevious.has(id) && inCandidate.has(id)));
   for (const g of GRANULARITIES) {
     const of = (rows: Rows) => rows.text_phrase_region.filter((x) => x.granularity === g && ids.has(x.text_id));
