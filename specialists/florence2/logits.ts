@@ -5,13 +5,25 @@
  * forced token's score is 0 and every other -inf, whatever the logits.
  */
 import { exp } from './fdlibm-exp.ts';
+import { SimdLogits } from './log-sum-exp-simd.ts';
 import type { GenerationSettings } from './settings.ts';
+
+/** The process's WebAssembly logits helper, null without WebAssembly SIMD (one per thread: each has its own module). */
+export const simdLogits = SimdLogits.create();
 
 /**
  * log(sum(exp(logits[row]))) (accumulated in float64, max first): a token's log-probability is its
- * logit minus this.
+ * logit minus this. In WebAssembly SIMD where the engine has it (the same double, see
+ * log-sum-exp-simd.ts), else `logSumExpJs`.
  */
 export function logSumExp(logits: Float32Array, row: number, vocab: number): number {
+  if (!simdLogits) return logSumExpJs(logits, row, vocab);
+  simdLogits.load(logits, row, vocab);
+  return simdLogits.logSumExp();
+}
+
+/** `logSumExp` in plain JavaScript: the definition the SIMD version is held to. */
+export function logSumExpJs(logits: Float32Array, row: number, vocab: number): number {
   const o = row * vocab;
   let max = -Infinity;
   for (let i = 0; i < vocab; i++) if (logits[o + i] > max) max = logits[o + i];

@@ -4,7 +4,8 @@
  * candidates per step, an EOS outside the top num_beams does not finish, length-normalised
  * finished scores, early stopping once num_beams hypotheses finished.
  */
-import { bannedTokens, forcedToken, logSumExp } from './logits.ts';
+import { MAX_CANDIDATES, type SimdLogits } from './log-sum-exp-simd.ts';
+import { bannedTokens, forcedToken, logSumExp, simdLogits } from './logits.ts';
 import type { GenerationSettings } from './settings.ts';
 
 export interface Hypothesis {
@@ -135,10 +136,14 @@ export class BeamSearch implements RowSearch {
   readonly #topSrc: Int32Array;
   readonly #topTok: Int32Array;
   readonly #topLp: Float64Array;
+  /** `#offerBest`'s candidate order. */
+  readonly #order: Int32Array;
 
   constructor(
     readonly s: GenerationSettings,
     readonly vocab: number,
+    /** The WebAssembly helper that scores a beam's row; null keeps the JavaScript loops (the tests compare the two). */
+    private readonly wasm: SimdLogits | null = simdLogits,
   ) {
     this.#beams = [start(s)];
     const k = 2 * s.numBeams;
@@ -146,6 +151,7 @@ export class BeamSearch implements RowSearch {
     this.#topSrc = new Int32Array(k);
     this.#topTok = new Int32Array(k);
     this.#topLp = new Float64Array(k);
+    this.#order = new Int32Array(k);
     this.#banned = new Uint8Array(vocab);
   }
 
@@ -206,6 +212,28 @@ export class BeamSearch implements RowSearch {
     return count;
   }
 
+  /**
+   * Offers a beam's best `n` candidates as `SimdLogits.top` left them, in token order: the list ends
+   * as if every token had been offered (a token outside its beam's best k cannot be in the best k of
+   * all), and token order keeps the ties as `#offer` breaks them.
+   */
+  #offerBest(w: SimdLogits, n: number, src: number, count: number, k: number): number {
+    const order = this.#order;
+    for (let i = 0; i < n; i++) {
+      let j = i;
+      while (j > 0 && w.token(order[j - 1]) > w.token(i)) {
+        order[j] = order[j - 1];
+        j--;
+      }
+      order[j] = i;
+    }
+    for (let i = 0; i < n; i++) {
+      const c = order[i];
+      count = this.#insert(w.value(c), src, w.token(c), w.score(c), count, k);
+    }
+    return count;
+  }
+
   advance(logits: Float32Array, first: number, vocab: number, step: number): readonly number[] {
     const nb = this.s.numBeams;
     const k = 2 * nb;
@@ -221,10 +249,20 @@ export class BeamSearch implements RowSearch {
       } else {
         this.#forced[src] = false;
         const bans = bannedTokens(b.seq, this.s.noRepeatNgramSize);
-        for (const t of bans) this.#banned[t] = 1;
         const row = first + src;
-        count = this.#offer(logits, row, logSumExp(logits, row, vocab), vocab, b.sum, src, count, k);
-        for (const t of bans) this.#banned[t] = 0;
+        const w = k <= MAX_CANDIDATES ? this.wasm : null;
+        w?.load(logits, row, vocab);
+        const lse = w ? w.logSumExp() : logSumExp(logits, row, vocab);
+        // a banned token's -inf logit scores -inf only against a finite lse (NaN otherwise: a NaN or
+        // +inf logit in the row), so such rows take the loop, which skips banned tokens by their mask
+        if (w && Number.isFinite(lse)) {
+          w.ban(bans);
+          count = this.#offerBest(w, w.top(lse, b.sum, k), src, count, k);
+        } else {
+          for (const t of bans) this.#banned[t] = 1;
+          count = this.#offer(logits, row, lse, vocab, b.sum, src, count, k);
+          for (const t of bans) this.#banned[t] = 0;
+        }
       }
     }
     const hyps: Hypothesis[] = [];
