@@ -2,16 +2,17 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { COLUMNS } from '../../schemas/columns.ts';
-import type { RecordKind, RecordOf } from '../../schemas/records.ts';
+import type { ImageRecord, RecordKind, RecordOf } from '../../schemas/records.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
+import { encodeImageRows } from './image-encode.ts';
 import { parquetSchema } from './parquet-schema.ts';
 
 /** Key-value metadata every shard carries; `extra` keys may not shadow these. */
 export const RESERVED_META = ['schema_version', 'kind'] as const;
 
 /**
- * Rows of one kind -> Parquet bytes (SNAPPY, dictionary pages where they pay, column statistics
- * except on image shards, see IMAGE_WRITE), with key-value metadata `schema_version`, `kind` and any
+ * Rows of one kind -> Parquet bytes (SNAPPY, dictionary pages where they pay, column statistics;
+ * image shards have their own writer, image-encode.ts), with key-value metadata `schema_version`, `kind` and any
  * `extra` strings. Rows are not validated here (writeShard does that); a value of the wrong shape
  * fails inside the writer. Chosen writer: hyparquet-writer, see docs/decisions.md "Parquet shards".
  */
@@ -25,61 +26,36 @@ export function encodeShard<K extends RecordKind>(
   for (const k of RESERVED_META) {
     if (k in extra) throw new Error(`encodeShard: extra metadata may not set "${k}"`);
   }
-  return encodeColumns(
-    parquetSchema(columns),
-    rows as readonly Record<string, unknown>[],
-    {
-      schema_version: String(SCHEMA_VERSION),
-      kind,
-      ...extra,
-    },
-    kind === 'image' ? IMAGE_WRITE : {},
-  );
+  const meta = { schema_version: String(SCHEMA_VERSION), kind, ...extra };
+  // image shards (one per thousand images at every enqueue) have their own writer; see image-encode.ts
+  if (kind === 'image' && rows.length) return encodeImageRows(rows as readonly ImageRecord[], meta);
+  return encodeColumns(parquetSchema(columns), rows as readonly Record<string, unknown>[], meta);
 }
-
-/** Where a shard kind's writer settings differ from the defaults every other shard and the export keep. */
-export interface WriteSettings {
-  /** Column statistics (min/max, null counts) in the footer; default true. */
-  statistics?: boolean;
-  /** Top-level columns written without compression. */
-  uncompressed?: readonly string[];
-}
-
-/**
- * Image shards are written for every image at enqueue, where the writer's per-value work is most of
- * planning's cost. Nothing uses their statistics: the engine reads them by row range, never by value,
- * and a shard of the default size is one row group. Their image_id is a hex digest, which SNAPPY
- * shrinks by under a tenth at the cost of a pass over every byte.
- */
-export const IMAGE_WRITE: WriteSettings = { statistics: false, uncompressed: ['image_id'] };
 
 /**
  * Rows under any flat Parquet schema (root first, as parquetSchema gives) -> Parquet bytes with the
  * given key-value metadata, rows in the order given. The same writer and settings as the record
- * shards (`settings` changes them for one kind); the training export uses it. Deterministic: the
+ * shards other than image shards; the training export uses it. Deterministic: the
  * same rows and metadata give the same bytes.
  */
 export function encodeColumns(
   schema: SchemaElement[],
   rows: readonly Record<string, unknown>[],
   meta: Record<string, string>,
-  settings: WriteSettings = {},
 ): Uint8Array {
-  const uncompressed = new Set(settings.uncompressed);
   const columnData: ColumnSource[] = topLevelColumns(schema).map((c) => {
     const data = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) data[i] = rows[i][c.name];
     const col: ColumnSource = { name: c.name, data };
     // PLAIN said outright where the writer would choose it: it spares the writer's dictionary sample
     if (isFlatString(c) && rows.length <= FIRST_ROW_GROUP && asciiAsBytes(data) === 'plain') col.encoding = 'PLAIN';
-    if (uncompressed.has(c.name)) col.codec = 'UNCOMPRESSED';
     return col;
   });
   const buf = parquetWriteBuffer({
     columnData,
     schema,
     codec: 'SNAPPY',
-    statistics: settings.statistics ?? true,
+    statistics: true,
     kvMetadata: Object.entries(meta).map(([key, value]) => ({ key, value })),
     createdBy: 'fld-engine (hyparquet-writer)',
   });
