@@ -31,7 +31,7 @@ export class JsonlManifestSource extends FileSource<ManifestOptions> {
     } catch (e) {
       throw new SourceError(this.description, (e as Error).message, { cause: e });
     }
-    const stream = createReadStream(this.file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    const stream = createReadStream(this.file, { encoding: 'utf8', highWaterMark: 1 << 16 });
     const opened = new Promise<void>((ok, fail) => {
       stream.once('open', () => ok());
       stream.once('error', (e) => fail(new SourceError(this.description, `cannot read: ${e.message}`, { cause: e })));
