@@ -11,7 +11,11 @@ export class Int32Scratch {
   /** At least `n` elements, the first `n` set to `fill`. */
   take(n: number, fill: number): Int32Array {
     if (this.a.length < n) this.a = new Int32Array(Math.max(n, 2 * this.a.length));
-    return this.a.fill(fill, 0, n);
+    const a = this.a;
+    // a loop rather than fill(): the built-in's call costs more than filling the few elements of most texts
+    if (n > 256) return a.fill(fill, 0, n);
+    for (let k = 0; k < n; k++) a[k] = fill;
+    return a;
   }
 }
 
@@ -21,7 +25,10 @@ export class Uint8Scratch {
   /** At least `n` elements, the first `n` zero. */
   take(n: number): Uint8Array {
     if (this.a.length < n) this.a = new Uint8Array(Math.max(n, 2 * this.a.length));
-    return this.a.fill(0, 0, n);
+    const a = this.a;
+    if (n > 256) return a.fill(0, 0, n);
+    for (let k = 0; k < n; k++) a[k] = 0;
+    return a;
   }
 }
 
@@ -44,5 +51,22 @@ export function keptInt32(n: number, fill: number): Int32Array {
   }
   const a = new Int32Array(slab, slabUsed, n).fill(fill);
   slabUsed += bytes;
+  return a;
+}
+
+/** Uint8Arrays handed out (and kept by callers) as views of shared 16 KiB buffers. */
+const BYTE_SLAB = 1 << 14;
+let byteSlab = new ArrayBuffer(BYTE_SLAB);
+let byteSlabUsed = 0;
+
+/** A new zero Uint8Array of `n` elements for a caller to keep, as `keptInt32` makes them. */
+export function keptUint8(n: number): Uint8Array {
+  if (n > BYTE_SLAB / 8) return new Uint8Array(n);
+  if (byteSlabUsed + n > BYTE_SLAB) {
+    byteSlab = new ArrayBuffer(BYTE_SLAB);
+    byteSlabUsed = 0;
+  }
+  const a = new Uint8Array(byteSlab, byteSlabUsed, n);
+  byteSlabUsed += n;
   return a;
 }
