@@ -20,6 +20,10 @@ const Boxes = z.array(
 );
 const Texts = z.array(ExistingText);
 
+// hoisted: an array literal in the loop head is a new array per row
+const ANNOTATION_KEYS = ['boxes', 'texts'] as const;
+const SIZE_KEYS = ['width', 'height'] as const;
+
 export interface RowContext {
   source: string;
   where: string;
@@ -41,7 +45,7 @@ export function manifestRow(row: Record<string, unknown>, ctx: RowContext): Sour
       return rowProblem(ctx, 'malformed', `"alt_text" must be a string, got ${preview(alt)}`, ref);
     if (alt !== '') item.alt_text = alt;
   }
-  for (const key of ['boxes', 'texts'] as const) {
+  for (const key of ANNOTATION_KEYS) {
     let v = row[key];
     if (v === undefined || v === null || v === '') continue;
     if (typeof v === 'string') {
@@ -64,7 +68,7 @@ export function manifestRow(row: Record<string, unknown>, ctx: RowContext): Sour
     if (key === 'boxes') item.existing_boxes = r.data as SourceItem['existing_boxes'];
     else item.existing_texts = r.data as SourceItem['existing_texts'];
   }
-  for (const key of ['width', 'height'] as const) {
+  for (const key of SIZE_KEYS) {
     const v = row[key];
     if (v === undefined || v === null || v === '') continue;
     const n = typeof v === 'string' ? Number(v) : typeof v === 'bigint' ? Number(v) : v;

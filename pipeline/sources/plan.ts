@@ -78,6 +78,8 @@ export interface PlanSummary {
 }
 
 export const DEFAULT_SHARD_SIZE = 1000;
+const NO_TEXTS: ImageRecord['existing_texts'] = Object.freeze([]) as unknown as ImageRecord['existing_texts'];
+const NO_BOXES: ImageRecord['existing_boxes'] = Object.freeze([]) as unknown as ImageRecord['existing_boxes'];
 
 export class ShardPlan implements AsyncIterable<PlannedShard> {
   readonly summary: PlanSummary;
@@ -169,6 +171,8 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
   }
 
   private record(it: SourceItem, imageId: string): ImageRecord {
+    // most images have no annotations of their own: they share one frozen empty list (records are
+    // written, never edited)
     return {
       image_id: imageId,
       uri: it.uri,
@@ -177,8 +181,8 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
       collection: this.opts.collection,
       shard: 0,
       alt_text: it.alt_text ?? null,
-      existing_texts: it.existing_texts ?? [],
-      existing_boxes: it.existing_boxes ?? [],
+      existing_texts: it.existing_texts ?? NO_TEXTS,
+      existing_boxes: it.existing_boxes ?? NO_BOXES,
       error: null,
     };
   }
