@@ -2,7 +2,7 @@ import type { EngineConfig } from '../../schemas/config.ts';
 import { type CollectionPlan, ROUND_PLAN_FIELDS, type RoundPlan } from '../../schemas/round-plan.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { layout } from '../layout.ts';
-import { writeShard } from '../shards/storage-io.ts';
+import { putShard } from '../shards/storage-io.ts';
 import type { Storage } from '../storage/storage.ts';
 import { planShards, type PlanOptions } from '../sources/plan.ts';
 import type { Source } from '../sources/types.ts';
@@ -207,8 +207,7 @@ export async function writeImageShards(
   const shards: number[] = [];
   for await (const s of plan) {
     const key = layout.images(opts.collection, s.shard);
-    if (!(await storage.exists(key)))
-      await writeShard(storage, key, 'image', s.records, { collection: opts.collection });
+    if (!(await storage.exists(key))) await putShard(storage, key, 'image', s.records, { collection: opts.collection });
     shards.push(s.shard);
     await onShard(s.shard);
   }

@@ -33,13 +33,7 @@ export async function writeShard<K extends RecordKind>(
   rows: readonly RecordOf<K>[],
   extraMeta: Record<string, string> = {},
 ): Promise<WrittenShard<K>> {
-  const schema = RECORD_SCHEMAS[kind];
-  if (!schema) throw new Error(`writeShard ${key}: unknown record kind ${JSON.stringify(kind)}`);
-  const quick = QUICK_ROW_CHECKS[kind];
-  for (let i = 0; i < rows.length; i++)
-    if (!quick?.(rows[i])) validate(schema, rows[i], `${kind} shard ${key}: row ${i}`);
-  const bytes = encodeShard(kind, rows, extraMeta);
-  await storage.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+  const bytes = await putShard(storage, key, kind, rows, extraMeta);
   return {
     key,
     kind,
@@ -47,6 +41,27 @@ export async function writeShard<K extends RecordKind>(
     bytes: bytes.byteLength,
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
+}
+
+/**
+ * writeShard without the digest of what it wrote (for a caller that does not record it: enqueue's
+ * image shards); returns the bytes written.
+ */
+export async function putShard<K extends RecordKind>(
+  storage: Storage,
+  key: string,
+  kind: K,
+  rows: readonly RecordOf<K>[],
+  extraMeta: Record<string, string> = {},
+): Promise<Uint8Array> {
+  const schema = RECORD_SCHEMAS[kind];
+  if (!schema) throw new Error(`writeShard ${key}: unknown record kind ${JSON.stringify(kind)}`);
+  const quick = QUICK_ROW_CHECKS[kind];
+  for (let i = 0; i < rows.length; i++)
+    if (!quick?.(rows[i])) validate(schema, rows[i], `${kind} shard ${key}: row ${i}`);
+  const bytes = encodeShard(kind, rows, extraMeta);
+  await storage.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+  return bytes;
 }
 
 /**
