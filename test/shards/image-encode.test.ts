@@ -76,6 +76,14 @@ const cases: [string, ImageRecord[]][] = [
   ],
   ['the sample records', imageRecords(1200)],
   [
+    'uris sharing part of a multi-byte character, and a 100 KB alt-text',
+    rows(6, 10).map((x, i) => ({
+      ...x,
+      uri: ['/data/東京/1.jpg', '/data/杜/2.jpg', '/data/杜/2.jpg', '/data/杜/2.jpgx', '/data/', '/d'][i],
+      alt_text: i === 3 ? 'é'.repeat(50_000) : x.alt_text,
+    })),
+  ],
+  [
     'nothing optional anywhere',
     rows(50, 8).map((x) => ({
       ...x,
