@@ -88,12 +88,12 @@ export const DEFAULT_MAX_CHARS = 20_000;
 const CONTROL =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Module-level helpers rather than closures: tsx (esbuild keepNames) wraps every closure it creates.
-function degreeOf(children: Int32Array, heads: Int32Array, rels: Uint8Array, i: number): number {
+function degreeOf(children: Int32Array, heads: Int32Array, rels: number[], i: number): number {
   return children[i] + (heads[i] >= 0 && rels[i] !== R_PUNCT ? 1 : 0);
 }
 
 /** The nominal subject of a verb, looking through conjoined and xcomp verbs ("is standing and holding"). */
-function subjectOf(nsubj: Int32Array, heads: Int32Array, rels: Uint8Array, verb: number): number {
+function subjectOf(nsubj: Int32Array, heads: Int32Array, rels: number[], verb: number): number {
   let v = verb;
   for (let hop = 0; hop < 4 && v >= 0; hop++) {
     if (nsubj[v] >= 0) return nsubj[v];
@@ -293,14 +293,14 @@ class ParseResult implements Parse {
   readonly actionsWithSubject: number;
   readonly controlCharacters: number;
   #words: Words;
-  #relCodes: Uint8Array;
+  #relCodes: number[];
   #tokens: Token[] | null = null;
   #rels: string[] | null = null;
 
   constructor(
     w: Words,
     heads: Int32Array,
-    rels: Uint8Array,
+    rels: number[],
     chunks: Chunk[],
     words: number,
     objects: ParsedNode[],

@@ -53,20 +53,3 @@ export function keptInt32(n: number, fill: number): Int32Array {
   slabUsed += bytes;
   return a;
 }
-
-/** Uint8Arrays handed out (and kept by callers) as views of shared 16 KiB buffers. */
-const BYTE_SLAB = 1 << 14;
-let byteSlab = new ArrayBuffer(BYTE_SLAB);
-let byteSlabUsed = 0;
-
-/** A new zero Uint8Array of `n` elements for a caller to keep, as `keptInt32` makes them. */
-export function keptUint8(n: number): Uint8Array {
-  if (n > BYTE_SLAB / 8) return new Uint8Array(n);
-  if (byteSlabUsed + n > BYTE_SLAB) {
-    byteSlab = new ArrayBuffer(BYTE_SLAB);
-    byteSlabUsed = 0;
-  }
-  const a = new Uint8Array(byteSlab, byteSlabUsed, n);
-  byteSlabUsed += n;
-  return a;
-}

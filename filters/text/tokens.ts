@@ -1,6 +1,6 @@
 import winkNLP from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
-import { Int32Scratch, keptInt32, keptUint8 } from './scratch.ts';
+import { Int32Scratch } from './scratch.ts';
 import { isSpace, lowerSentenceStarts, spaceFinalDots } from './wink-input.ts';
 
 /** Universal POS tags as wink-nlp emits them (plus our corrections, see tags.ts). */
@@ -68,7 +68,49 @@ export const POS_NAMES: readonly Pos[] = [
   'X',
   'SPACE',
 ];
-const POS_CODE = new Map<string, number>(POS_NAMES.map((name, code) => [name, code]));
+/** The code of wink-nlp's tag `p`: a switch (the commonest first) costs less than a Map lookup. */
+function posCode(p: string): number {
+  switch (p) {
+    case 'NOUN':
+      return NOUN;
+    case 'DET':
+      return DET;
+    case 'ADP':
+      return ADP;
+    case 'PUNCT':
+      return PUNCT;
+    case 'VERB':
+      return VERB;
+    case 'ADJ':
+      return ADJ;
+    case 'AUX':
+      return AUX;
+    case 'CCONJ':
+      return CCONJ;
+    case 'PRON':
+      return PRON;
+    case 'ADV':
+      return ADV;
+    case 'NUM':
+      return NUM;
+    case 'PROPN':
+      return PROPN;
+    case 'PART':
+      return PART;
+    case 'SCONJ':
+      return SCONJ;
+    case 'SPACE':
+      return SPACE;
+    case 'SYM':
+      return SYM;
+    case 'X':
+      return X;
+    case 'INTJ':
+      return INTJ;
+    default:
+      return OTHER_POS;
+  }
+}
 
 export interface Token {
   /** Index in the text's token list. */
@@ -145,10 +187,10 @@ export interface Words {
   winkTags: Pos[];
   lemmas: string[] | null;
   /** Tag codes (ADJ ... SPACE, OTHER_POS), corrected in place by tags.ts. */
-  pos: Uint8Array;
-  start: Int32Array;
-  end: Int32Array;
-  sent: Int32Array;
+  pos: number[];
+  start: number[];
+  end: number[];
+  sent: number[];
   /** Each token's text in the given text, and that in lower case. */
   texts: string[];
   lower: string[];
@@ -224,10 +266,12 @@ export function readWords(text: string, withLemmas = false): Words {
     const last = spans[k][1];
     for (let i = spans[k][0]; i <= last && i < n; i++) if (of[i] < 0) of[i] = k;
   }
-  const pos = keptUint8(n);
-  const starts = keptInt32(n, 0);
-  const ends = keptInt32(n, 0);
-  const sent = keptInt32(n, 0);
+  // plain arrays of small integers, made by push: a typed array of its own (or a view of a shared
+  // buffer) costs more to create than these cost to fill
+  const pos: number[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const sent: number[] = [];
   const texts: string[] = [];
   const lower: string[] = [];
   const firstOf = firstOfScratch.take(n + 1, 0);
@@ -258,13 +302,12 @@ export function readWords(text: string, withLemmas = false): Words {
     const span = of[i] < 0 ? prevSpan : of[i];
     if (span !== prevSpan || sentences === 0) firstOf[sentences++] = i;
     prevSpan = span;
-    starts[i] = start;
-    ends[i] = end;
-    sent[i] = sentences - 1;
-    texts[i] = original;
-    lower[i] = lowerOf(original);
-    const code = POS_CODE.get(tags[i]);
-    pos[i] = code === undefined ? OTHER_POS : code;
+    starts.push(start);
+    ends.push(end);
+    sent.push(sentences - 1);
+    texts.push(original);
+    lower.push(lowerOf(original));
+    pos.push(posCode(tags[i]));
   }
   firstOf[sentences] = n;
   return {

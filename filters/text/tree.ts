@@ -44,7 +44,7 @@ import {
   R_XCOMP,
 } from './units.ts';
 import type { Chunk } from './chunks.ts';
-import { keptInt32, keptUint8, Uint8Scratch } from './scratch.ts';
+import { keptInt32, Uint8Scratch } from './scratch.ts';
 import { participleLike } from './tags.ts';
 
 /**
@@ -60,7 +60,7 @@ export interface Tree {
   /** Head token index per token, -1 for a sentence root. */
   heads: Int32Array;
   /** Relation codes per token (units.ts: REL_NAMES[code] is the name). */
-  rels: Uint8Array;
+  rels: number[];
   /** Noun and pronoun chunks of every sentence, in text order. */
   chunks: Chunk[];
 }
@@ -77,7 +77,8 @@ const units = new Units();
 export function buildTree(w: Words): Tree {
   const n = w.n;
   const heads = keptInt32(n, -2);
-  const rels = keptUint8(n);
+  const rels: number[] = [];
+  for (let k = 0; k < n; k++) rels.push(0);
   const chunks: Chunk[] = [];
   // every chunk the chunker found, those that became units and those that did not
   const found: Chunk[] = [];
@@ -101,7 +102,7 @@ export function buildTree(w: Words): Tree {
 /** Per-sentence attachment state, passed to module-level helpers (no closures on the hot path). */
 class State {
   heads: Int32Array = new Int32Array(0);
-  rels: Uint8Array = new Uint8Array(0);
+  rels: number[] = [];
   attached: Uint8Array = new Uint8Array(0);
   /** Tokens waiting for the next verb (fronted PPs, adverbs). */
   pending: number[] = [];
@@ -162,7 +163,7 @@ function attachSentence(
   from: number,
   to: number,
   heads: Int32Array,
-  rels: Uint8Array,
+  rels: number[],
   found: Chunk[],
   chunks: Chunk[],
 ): number {
@@ -441,7 +442,7 @@ function reducedBeforeVerb(w: Words, u: number): boolean {
  * Safety net: the rules above should never produce a cycle, but if an unforeseen tag sequence does,
  * the token that closes it is attached to the sentence root (rel "dep"), so a tree always comes out.
  */
-function breakCycles(heads: Int32Array, rels: Uint8Array, from: number, to: number, root: number): void {
+function breakCycles(heads: Int32Array, rels: number[], from: number, to: number, root: number): void {
   const limit = to - from + 1;
   for (let i = from; i < to; i++) {
     let k = i;

@@ -183,7 +183,7 @@ const RELATIVE = new Set(['that', 'which', 'who', 'whom']);
 export const NEGATION = new Set(['not', "n't", 'never']);
 
 /** Sets `heads`/`rels` for the tokens inside unit u (all but the unit head). */
-function attachInside(U: Units, u: number, w: Words, heads: Int32Array, rels: Uint8Array): void {
+function attachInside(U: Units, u: number, w: Words, heads: Int32Array, rels: number[]): void {
   const P = w.pos;
   const X = w.texts;
   const h = U.head[u];
@@ -245,7 +245,7 @@ export function sentenceUnits(
   from: number,
   to: number,
   heads: Int32Array,
-  rels: Uint8Array,
+  rels: number[],
   U: Units,
   found: Chunk[],
 ): void {
