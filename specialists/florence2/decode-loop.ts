@@ -8,6 +8,7 @@
  * ones pay for its steps.
  */
 import ort from 'onnxruntime-node';
+import type { DecodeBufferPool, DecodeBuffers } from './decode-buffers.ts';
 import { BeamSearch, GreedySearch, type Generated, type RowSearch } from './search.ts';
 import type { DecoderLayout, GraphTypes, Sessions } from './sessions.ts';
 import type { GenerationSettings } from './settings.ts';
@@ -16,7 +17,6 @@ import {
   allocFloat,
   convertFloat,
   floatTensor,
-  gatherRows,
   gatherRowsInto,
   lastLogits,
   type FloatData,
@@ -44,6 +44,7 @@ export interface Graphs {
   types: GraphTypes;
   decoder: DecoderLayout;
   embeddings: TokenEmbeddings;
+  buffers: DecodeBufferPool;
 }
 
 export async function encodeImages(
@@ -112,6 +113,23 @@ export async function generateChunk(
   vocab: number,
   beam: boolean,
 ): Promise<Generated[]> {
+  const buffers = g.buffers.take();
+  try {
+    return await decode(g, f, jobs, s, vocab, beam, buffers);
+  } finally {
+    g.buffers.give(buffers);
+  }
+}
+
+async function decode(
+  g: Graphs,
+  f: ImageFeatures,
+  jobs: GenJob[],
+  s: GenerationSettings,
+  vocab: number,
+  beam: boolean,
+  buf: DecodeBuffers,
+): Promise<Generated[]> {
   const enc = await encode(g, f, jobs, s.padTokenId);
   const { past, pastType, heads, headDim, embedsType, encoderStatesType } = g.decoder;
   const L = enc.length,
@@ -132,7 +150,8 @@ export async function generateChunk(
   let mask = new ort.Tensor('int64', enc.mask, [jobs.length, L]);
   // the graph's own present tensors go back in as the next step's past; copies only when slots move
   let kv = slots.map(() => floatTensor(pastType, allocFloat(pastType, 0), [jobs.length, heads, 0, headDim]));
-  const moves = slots.map(() => allocFloat(pastType, 0));
+  // an encoder slot's rows move from its own buffer when rows leave: two buffers, used in turn
+  const turn = slots.map(() => 0);
   for (let step = 0; step < s.maxNewTokens && slotRows.length; step++) {
     const n = slotRows.length;
     const last: number[] = [];
@@ -141,8 +160,9 @@ export async function generateChunk(
       for (const h of searches[r].live()) last.push(h.seq[h.seq.length - 1]);
       while (i < n && slotRows[i] === r) i++;
     }
+    const embeds = await g.embeddings.embed(last, embedsType, buf.float('embeds', embedsType, n * D));
     const feeds: Record<string, ort.Tensor> = {
-      inputs_embeds: floatTensor(embedsType, await g.embeddings.embed(last, embedsType), [n, 1, D]),
+      inputs_embeds: floatTensor(embedsType, embeds, [n, 1, D]),
       encoder_hidden_states: states,
       encoder_attention_mask: mask,
       use_cache_branch: step ? cacheStep : firstStep,
@@ -178,17 +198,20 @@ export async function generateChunk(
       const rowSize = heads * len * headDim;
       const data = t.data as FloatData;
       let moved: FloatData;
-      if (p.encoder) moved = gatherRows(data, rowSize, origin);
-      else {
+      if (p.encoder) {
+        turn[i] ^= 1;
+        moved = gatherRowsInto(data, rowSize, origin, buf.float(`encoder${i}.${turn[i]}`, pastType, m * rowSize));
+      } else {
         // the decoder KV moves at every beam step: into this slot's own buffer, free again once the next step ran
-        if (moves[i].length < m * rowSize) moves[i] = allocFloat(pastType, Math.max(m * rowSize, 2 * moves[i].length));
-        moved = gatherRowsInto(data, rowSize, origin, moves[i]);
+        moved = gatherRowsInto(data, rowSize, origin, buf.float(`decoder${i}`, pastType, m * rowSize));
       }
       return floatTensor(pastType, moved, [m, heads, len, headDim]);
     });
     if (!sameRows) {
-      states = floatTensor(encoderStatesType, gatherRows(enc.states, L * D, nextRows), [m, L, D]);
-      mask = new ort.Tensor('int64', gatherRows(enc.mask, L, nextRows), [m, L]);
+      // from the encoder's rows, so the last step's copies can be overwritten
+      const st = buf.float('states', encoderStatesType, m * L * D);
+      states = floatTensor(encoderStatesType, gatherRowsInto(enc.states, L * D, nextRows, st), [m, L, D]);
+      mask = new ort.Tensor('int64', gatherRowsInto(enc.mask, L, nextRows, buf.int64('mask', m * L)), [m, L]);
     }
     slotRows = nextRows;
   }

@@ -12,7 +12,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   max(row: number, n: number): number;
   sumExp(row: number, n: number, max: number): number;
-  topK(row: number, n: number, lse: number, sum: number, k: number): number;
+  topK(row: number, n: number, lse: number, sum: number, k: number, floor: number): number;
 }
 
 const PAGE = 65536;
@@ -83,10 +83,11 @@ export class SimdLogits {
 
   /**
    * The row's best `k` (at most MAX_CANDIDATES) candidates, value sum + (logit - lse), best first and
-   * a tie keeping the earlier token, -inf scores left out; read them with `value`, `score`, `token`.
+   * a tie keeping the earlier token, -inf scores and values not above `floor` (NaN: none) left out;
+   * read them with `value`, `score`, `token`.
    */
-  top(lse: number, sum: number, k: number): number {
-    return this.#x.topK(ROW, this.#n, lse, sum, k);
+  top(lse: number, sum: number, k: number, floor: number): number {
+    return this.#x.topK(ROW, this.#n, lse, sum, k, floor);
   }
 
   value(i: number): number {

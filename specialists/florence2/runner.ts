@@ -6,6 +6,7 @@
 import { constructPrompt, taskTableFromConfig, type TaskTable } from '../../schemas/florence2-tasks.ts';
 import { florence2ImageConfig, type Florence2ImageConfig } from '../image/florence2-preprocess.ts';
 import type { ThreadOptions } from '../ort-options.ts';
+import { DecodeBufferPool } from './decode-buffers.ts';
 import { encodeImages, generateChunk, type GenJob, type Graphs, type ImageFeatures } from './decode-loop.ts';
 import { readFolderConfigs, type DtypeChoice } from './florence2-folder.ts';
 import type { Generated } from './search.ts';
@@ -99,7 +100,13 @@ export class Florence2Runner {
       const { types, decoder } = describeSessions(sessions, c.config);
       return new Florence2Runner(
         dir,
-        { sessions, types, decoder, embeddings: new TokenEmbeddings(sessions.embed_tokens, types.promptEmbeds) },
+        {
+          sessions,
+          types,
+          decoder,
+          embeddings: new TokenEmbeddings(sessions.embed_tokens, types.promptEmbeds),
+          buffers: new DecodeBufferPool(),
+        },
         info.tokenizer,
         info.tasks,
         info.image,

@@ -257,7 +257,9 @@ export class BeamSearch implements RowSearch {
         // +inf logit in the row), so such rows take the loop, which skips banned tokens by their mask
         if (w && Number.isFinite(lse)) {
           w.ban(bans);
-          count = this.#offerBest(w, w.top(lse, b.sum, k), src, count, k);
+          // what the full list's last refuses need not leave the row
+          const floor = count === k ? this.#topV[k - 1] : Number.NaN;
+          count = this.#offerBest(w, w.top(lse, b.sum, k, floor), src, count, k);
         } else {
           for (const t of bans) this.#banned[t] = 1;
           count = this.#offer(logits, row, lse, vocab, b.sum, src, count, k);

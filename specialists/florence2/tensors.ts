@@ -62,12 +62,10 @@ export function allocFloat(type: FloatType, n: number): FloatData {
   return type === 'float16' ? new Uint16Array(n) : new Float32Array(n);
 }
 
-/** Rows `index` of a [rows, rowSize] array, in that order (a row may repeat: beams share a prefix). */
-export function gatherRows<T extends FloatData | BigInt64Array>(data: T, rowSize: number, index: readonly number[]): T {
-  return gatherRowsInto(data, rowSize, index, new (data.constructor as { new (n: number): T })(index.length * rowSize));
-}
-
-/** `gatherRows` into the start of `out` (at least index.length * rowSize long, not `data`); returns that part. */
+/**
+ * Rows `index` of a [rows, rowSize] array (a row may repeat: beams share a prefix), in that order, into
+ * the start of `out` (at least index.length * rowSize long, not `data`); returns that part.
+ */
 export function gatherRowsInto<T extends FloatData | BigInt64Array>(
   data: T,
   rowSize: number,

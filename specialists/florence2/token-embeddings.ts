@@ -17,8 +17,8 @@ export class TokenEmbeddings {
     private readonly type: FloatType,
   ) {}
 
-  /** Rows of `ids` ([ids.length, dim]) as `to`. */
-  async embed(ids: ArrayLike<number>, to: FloatType): Promise<FloatData> {
+  /** Rows of `ids` ([ids.length, dim]) as `to`; into the start of `into` when given and of the graph's type. */
+  async embed(ids: ArrayLike<number>, to: FloatType, into?: FloatData): Promise<FloatData> {
     const rows = this.#rows;
     let missing: number[] | null = null;
     for (let i = 0; i < ids.length; i++) {
@@ -33,7 +33,11 @@ export class TokenEmbeddings {
       missing.forEach((id, k) => rows.set(id, data.subarray(k * dim, (k + 1) * dim)));
     }
     const dim = this.#dim;
-    const out = allocFloat(this.type, ids.length * dim);
+    const n = ids.length * dim;
+    const out =
+      into && to === this.type && into.length >= n && (this.type === 'float16') === into instanceof Uint16Array
+        ? into.subarray(0, n)
+        : allocFloat(this.type, n);
     for (let i = 0; i < ids.length; i++) out.set(rows.get(ids[i]) as never, i * dim);
     return convertFloat(out, this.type, to);
   }
