@@ -19,7 +19,7 @@ export class IdTable {
 
   /** Adds a 16-hex-digit id with its ordinal; returns the earlier ordinal if the id was there. */
   addHex(id: string, ordinal: number): number | undefined {
-    return this.add(Number.parseInt(id.slice(0, 8), 16) >>> 0, Number.parseInt(id.slice(8, 16), 16) >>> 0, ordinal);
+    return this.add(hexWord(id, 0), hexWord(id, 8), ordinal);
   }
 
   /** Adds an id given as its two 32-bit halves; returns the earlier ordinal if the id was there. */
@@ -54,4 +54,15 @@ export class IdTable {
     }
     this.slots = slots;
   }
+}
+
+/** The 32-bit value of the 8 hex digits of `s` from `at` (read in place: no substrings, no parseInt). */
+function hexWord(s: string, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = s.charCodeAt(i);
+    // '0'-'9' are 48-57; 'a'-'f' / 'A'-'F' are 97-102 / 65-70 (| 32 lower-cases them)
+    v = (v << 4) | (c <= 57 ? c - 48 : (c | 32) - 87);
+  }
+  return v >>> 0;
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { FileSource, type ManifestOptions } from './file-source.ts';
-import { manifestRow, preview } from './manifest-row.ts';
+import { manifestRow, preview, type RowContext } from './manifest-row.ts';
 import { PathResolver } from './paths.ts';
 import { problem, SourceError, type SourceEntry } from './types.ts';
 
@@ -38,6 +38,8 @@ export class JsonlManifestSource extends FileSource<ManifestOptions> {
     });
     await opened;
     let n = 0;
+    // one context for every line (manifestRow reads it and keeps nothing of it)
+    const ctx: RowContext = { source: this.description, where: '', line: 0, paths };
     const line = (text: string, out: SourceEntry[]): void => {
       n++;
       if (n === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a BOM from Windows editors
@@ -56,7 +58,9 @@ export class JsonlManifestSource extends FileSource<ManifestOptions> {
         out.push(problem(this, 'malformed', where, `expected a JSON object, got ${preview(row)}`, { line: n }));
         return;
       }
-      out.push(manifestRow(row as Record<string, unknown>, { source: this.description, where, line: n, paths }));
+      ctx.where = where;
+      ctx.line = n;
+      out.push(manifestRow(row as Record<string, unknown>, ctx));
     };
     // a segment ended by `\n` (its `\r` dropped) may still hold lone `\r`s, each a line end to readline
     const segment = (text: string, out: SourceEntry[]): void => {

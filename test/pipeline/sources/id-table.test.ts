@@ -20,3 +20,14 @@ test('ids equal in one 32-bit half only are different ids', () => {
   assert.equal(t.addHex('00000000aaaaaaab', 2), undefined);
   assert.equal(t.addHex('11111111aaaaaaaa', 3), 1);
 });
+
+test('hex digits of either case and the extreme values read as the same 64-bit ids', () => {
+  const t = new IdTable();
+  assert.equal(t.addHex('abcdef0123456789', 0), undefined);
+  assert.equal(t.addHex('ABCDEF0123456789', 1), 0);
+  assert.equal(t.addHex('ffffffffffffffff', 2), undefined);
+  assert.equal(t.addHex('0000000000000000', 3), undefined);
+  assert.equal(t.addHex('FFFFFFFFFFFFFFFF', 4), 2);
+  assert.equal(t.addHex('0000000000000000', 5), 3);
+  assert.equal(t.size, 3);
+});
