@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs where they are missing (idempotent, quiet).
 set -euo pipefail
+# fonts-noto-core, fonts-urw-base35: the typefaces of the OCR scene benchmark (bench/ocr-scene)
 # redis-tools: redis-cli and the server binary the tests start private Redis servers with (not the
 # redis-server package, which would start a second Redis service beside the machine's own)
-pkgs=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread tesseract-ocr fonts-dejavu-core chromium redis-tools)
+pkgs=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread tesseract-ocr fonts-dejavu-core fonts-noto-core fonts-urw-base35 chromium redis-tools)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
