@@ -186,7 +186,8 @@ function attachSentence(
   const attached = s.attached;
   const pending = s.pending;
   const inPP = inPPScratch.take(count);
-  conjOf.clear();
+  // clear() makes a new table: only when there is something to clear
+  if (conjOf.size > 0) conjOf.clear();
   let lastVerb = -1; // head token of the last verb group
   let lastVgUnit = -1;
   let lastCore = -1; // unit index of the last nominal not inside a prepositional phrase
@@ -438,22 +439,41 @@ function reducedBeforeVerb(w: Words, u: number): boolean {
   return k < count && kind[k] === U_VG;
 }
 
+/** Tokens of the sentence known to reach its root (index from the sentence's first token). */
+const reachesRootScratch = new Uint8Scratch();
+
 /**
  * Safety net: the rules above should never produce a cycle, but if an unforeseen tag sequence does,
  * the token that closes it is attached to the sentence root (rel "dep"), so a tree always comes out.
+ * A walk up from a token stops at a token an earlier walk found reaching the root (heads stay inside
+ * the sentence, so the rest of the way is the same and short enough), so the tokens are walked over
+ * about once rather than once per token below them.
  */
 function breakCycles(heads: Int32Array, rels: number[], from: number, to: number, root: number): void {
   const limit = to - from + 1;
+  const good = reachesRootScratch.take(to - from);
   for (let i = from; i < to; i++) {
+    if (good[i - from]) continue;
     let k = i;
     let steps = 0;
+    let known = false;
     while (heads[k] >= 0 && steps <= limit) {
       k = heads[k];
       steps++;
+      if (k >= from && k < to && good[k - from]) {
+        known = true;
+        break;
+      }
     }
-    if (steps > limit || heads[k] !== -1) {
+    if (!known && (steps > limit || heads[k] !== -1)) {
       heads[i] = i === root ? -1 : root;
       rels[i] = i === root ? R_ROOT : R_DEP;
+      continue;
+    }
+    // every token on the way reaches the root too
+    for (let j = i; j >= from && j < to && !good[j - from]; j = heads[j]) {
+      good[j - from] = 1;
+      if (heads[j] < 0) break;
     }
   }
   for (let i = from; i < to; i++)
