@@ -22,17 +22,23 @@ export type Resolved = { ok: true; uri: string } | { ok: false; reason: ProblemR
 const REMOTE = /^(s3|https?):\/\//i;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
-/** A relative path that path.resolve would only append to the root: no `.`/`..` segment, no `//`, no trailing `/`. */
+/**
+ * A relative path that path.resolve would only append to the root: no `.`/`..` segment, no `//`, no
+ * leading or trailing `/` (so no `://` either). One pass over the characters (it runs per manifest line).
+ */
 function isPlainRelative(p: string): boolean {
-  if (p.startsWith('/') || p.endsWith('/') || p.includes('//') || p.includes('/./') || p.includes('/../')) return false;
-  return !(
-    p === '.' ||
-    p === '..' ||
-    p.startsWith('./') ||
-    p.startsWith('../') ||
-    p.endsWith('/.') ||
-    p.endsWith('/..')
-  );
+  const n = p.length;
+  if (n === 0) return true;
+  let start = 0; // where the current segment began
+  for (let i = 0; i <= n; i++) {
+    if (i < n && p.charCodeAt(i) !== 0x2f) continue;
+    const len = i - start;
+    // an empty segment is a leading, trailing or doubled `/`; `.` and `..` are 0x2e
+    if (len === 0) return false;
+    if (p.charCodeAt(start) === 0x2e && (len === 1 || (len === 2 && p.charCodeAt(start + 1) === 0x2e))) return false;
+    start = i + 1;
+  }
+  return true;
 }
 
 export function isInside(path: string, root: string): boolean {
@@ -66,7 +72,7 @@ export class PathResolver {
 
   resolve(ref: string): Resolved {
     // most manifest lines are plain relative paths: no scheme to test, and a join instead of path.resolve
-    if (sep === '/' && !ref.includes('://') && isPlainRelative(ref)) {
+    if (sep === '/' && isPlainRelative(ref)) {
       const abs = this.rootPrefix + ref;
       return this.opts.checkFiles === false ? { ok: true, uri: abs } : this.check(ref, abs);
     }
