@@ -1,4 +1,4 @@
-import { ADJ, ADV, CCONJ, DET, NOUN, NUM, PART, PRON, PROPN, type Words } from './tokens.ts';
+import type { Token } from './tokens.ts';
 
 /**
  * Noun chunker over POS tags (wink-nlp has none). A chunk is a maximal run of determiners,
@@ -19,46 +19,40 @@ export interface Chunk {
 export const POSSESSIVE_PRONOUNS = new Set(['my', 'your', 'his', 'her', 'its', 'our', 'their', 'whose']);
 const PREDETERMINERS = new Set(['all', 'both', 'half']);
 
-function glued(w: Words, i: number): boolean {
+function glued(tokens: Token[], i: number): boolean {
   // A hyphen inside a word ("black-and-white", "light-colored").
+  const t = tokens[i];
+  const p = tokens[i - 1];
+  const n = tokens[i + 1];
   return (
-    w.texts[i] === '-' &&
-    i > 0 &&
-    i + 1 < w.n &&
-    w.end[i - 1] === w.start[i] &&
-    w.start[i + 1] === w.end[i] &&
-    w.sent[i - 1] === w.sent[i] &&
-    w.sent[i + 1] === w.sent[i]
+    t.text === '-' && !!p && !!n && p.end === t.start && n.start === t.end && p.sent === t.sent && n.sent === t.sent
   );
 }
 
-function isNominal(p: number): boolean {
-  return p === NOUN || p === PROPN;
+function isNominal(t: Token): boolean {
+  return t.pos === 'NOUN' || t.pos === 'PROPN';
 }
 
-/** Chunks of tokens [from, to) (one sentence), appended to `chunks`; how many. */
-export function nounChunks(w: Words, from: number, to: number, chunks: Chunk[]): number {
-  const P = w.pos;
-  const L = w.lower;
-  const X = w.texts;
-  const before = chunks.length;
+/** Chunks of tokens [from, to) (one sentence). */
+export function nounChunks(tokens: Token[], from: number, to: number): Chunk[] {
+  const chunks: Chunk[] = [];
   let possessor = -1;
   let i = from;
   while (i < to) {
-    const p = P[i];
-    if (p === PRON && !POSSESSIVE_PRONOUNS.has(L[i])) {
+    const t = tokens[i];
+    if (t.pos === 'PRON' && !POSSESSIVE_PRONOUNS.has(t.lower)) {
       chunks.push({ start: i, end: i + 1, head: i, kind: 'pronoun', possessor: -1 });
       possessor = -1;
       i++;
       continue;
     }
     const startsNp =
-      p === DET ||
-      p === PRON ||
-      p === ADJ ||
-      p === NUM ||
-      isNominal(p) ||
-      (p === ADV && i + 1 < to && P[i + 1] === ADJ);
+      t.pos === 'DET' ||
+      t.pos === 'PRON' ||
+      t.pos === 'ADJ' ||
+      t.pos === 'NUM' ||
+      isNominal(t) ||
+      (t.pos === 'ADV' && i + 1 < to && tokens[i + 1].pos === 'ADJ');
     if (!startsNp) {
       possessor = -1;
       i++;
@@ -68,27 +62,28 @@ export function nounChunks(w: Words, from: number, to: number, chunks: Chunk[]):
     let lastNoun = -1;
     let splitAt = -1;
     while (j < to) {
-      const x = P[j];
-      if (x === DET || (x === PRON && POSSESSIVE_PRONOUNS.has(L[j]))) {
+      const x = tokens[j];
+      if (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE_PRONOUNS.has(x.lower))) {
         // a determiner only at the start, or after a predeterminer ("all the")
-        if (!(j === i || (j === i + 1 && PREDETERMINERS.has(L[i])))) break;
-      } else if (x === ADJ || x === NUM) {
+        if (!(j === i || (j === i + 1 && PREDETERMINERS.has(tokens[i].lower)))) break;
+      } else if (x.pos === 'ADJ' || x.pos === 'NUM') {
         // A numeral or adjective after the head starts something else ("Exit 94", "the sky blue").
         if (lastNoun >= 0 && lastNoun === j - 1) break;
       } else if (isNominal(x)) {
         lastNoun = j;
-      } else if (x === ADV) {
-        if (!(j + 1 < to && (P[j + 1] === ADJ || P[j + 1] === ADV))) break;
-      } else if (x === CCONJ) {
+      } else if (x.pos === 'ADV') {
+        if (!(j + 1 < to && (tokens[j + 1].pos === 'ADJ' || tokens[j + 1].pos === 'ADV'))) break;
+      } else if (x.pos === 'CCONJ') {
         // Only coordinated adjectives stay inside ("a black and white floor").
-        let q0 = j - 1;
-        while (q0 > i && X[q0] === '-') q0--;
+        let p = j - 1;
+        while (p > i && tokens[p].text === '-') p--;
         let q = j + 1;
-        while (q < to && X[q] === '-') q++;
-        if (!(q0 >= i && P[q0] === ADJ && q < to && (P[q] === ADJ || P[q] === ADV))) break;
-      } else if (X[j] === '-' && glued(w, j)) {
+        while (q < to && tokens[q].text === '-') q++;
+        if (!(p >= i && tokens[p].pos === 'ADJ' && q < to && (tokens[q].pos === 'ADJ' || tokens[q].pos === 'ADV')))
+          break;
+      } else if (x.text === '-' && glued(tokens, j)) {
         // part of a hyphenated word
-      } else if (x === PART && (L[j] === "'s" || L[j] === "'" || L[j] === '’s') && lastNoun === j - 1) {
+      } else if (x.pos === 'PART' && (x.lower === "'s" || x.lower === "'" || x.lower === '’s') && lastNoun === j - 1) {
         splitAt = j;
         break;
       } else break;
@@ -104,5 +99,5 @@ export function nounChunks(w: Words, from: number, to: number, chunks: Chunk[]):
     possessor = splitAt >= 0 ? lastNoun : -1;
     i = end;
   }
-  return chunks.length - before;
+  return chunks;
 }

@@ -1,21 +1,7 @@
-import {
-  ADJ,
-  ADV,
-  NUM,
-  PROPN,
-  PUNCT,
-  SPACE,
-  SYM,
-  VERB,
-  readWords,
-  tokenObjects,
-  type Token,
-  type Words,
-} from './tokens.ts';
+import { tokenize, type Token } from './tokens.ts';
 import { isSpace } from './wink-input.ts';
 import { correctTags } from './tags.ts';
 import { buildTree } from './tree.ts';
-import { REL_NAMES, R_ACOMP, R_ADVMOD, R_AMOD, R_CONJ, R_NSUBJ, R_NUMMOD, R_PUNCT, R_XCOMP } from './units.ts';
 import type { Chunk } from './chunks.ts';
 import { Int32Scratch, Uint8Scratch } from './scratch.ts';
 
@@ -88,16 +74,16 @@ export const DEFAULT_MAX_CHARS = 20_000;
 const CONTROL =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Module-level helpers rather than closures: tsx (esbuild keepNames) wraps every closure it creates.
-function degreeOf(children: Int32Array, heads: Int32Array, rels: number[], i: number): number {
-  return children[i] + (heads[i] >= 0 && rels[i] !== R_PUNCT ? 1 : 0);
+function degreeOf(children: Int32Array, heads: Int32Array, rels: string[], i: number): number {
+  return children[i] + (heads[i] >= 0 && rels[i] !== 'punct' ? 1 : 0);
 }
 
 /** The nominal subject of a verb, looking through conjoined and xcomp verbs ("is standing and holding"). */
-function subjectOf(nsubj: Int32Array, heads: Int32Array, rels: number[], verb: number): number {
+function subjectOf(nsubj: Int32Array, heads: Int32Array, rels: string[], verb: number): number {
   let v = verb;
   for (let hop = 0; hop < 4 && v >= 0; hop++) {
     if (nsubj[v] >= 0) return nsubj[v];
-    if (rels[v] !== R_CONJ && rels[v] !== R_XCOMP) break;
+    if (rels[v] !== 'conj' && rels[v] !== 'xcomp') break;
     v = heads[v];
   }
   return -1;
@@ -166,16 +152,12 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   if (allSpace(clean))
     return { ok: false, reason: 'whitespace_only', detail: 'the text has only whitespace or control characters' };
 
-  const w = readWords(clean, options.lemmas === true);
+  const { tokens: all, sentences: spans } = tokenize(clean, options.lemmas === true);
   // wink-nlp emits whitespace runs as SPACE tokens; the tree ignores them.
-  correctTags(w);
-  const { heads, rels, chunks } = buildTree(w);
-  const n = w.n;
-  const P = w.pos;
-  const X = w.texts;
-  const S = w.sent;
-  const starts = w.start;
-  const ends = w.end;
+  correctTags(all);
+  const { heads, rels, chunks } = buildTree(all, spans);
+  const tokens = all;
+  const n = tokens.length;
   // children of each token (punctuation not counted) and the nominal subject of each head, one pass
   const children = childrenScratch.take(n, 0);
   const nsubj = nsubjScratch.take(n, -1);
@@ -183,17 +165,23 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
     const h = heads[k];
     if (h < 0) continue;
     const r = rels[k];
-    if (r !== R_PUNCT) children[h]++;
-    if (r === R_NSUBJ && nsubj[h] < 0) nsubj[h] = k;
+    if (r !== 'punct') children[h]++;
+    if (r === 'nsubj' && nsubj[h] < 0) nsubj[h] = k;
   }
 
   const objectSet = objectScratch.take(n);
   const objects: ParsedNode[] = [];
   for (const c of chunks) {
     if (c.kind !== 'noun') continue;
-    const h = c.head;
-    objectSet[h] = 1;
-    objects.push({ text: X[h], index: h, start: starts[h], end: ends[h], degree: degreeOf(children, heads, rels, h) });
+    objectSet[c.head] = 1;
+    const t = tokens[c.head];
+    objects.push({
+      text: t.text,
+      index: c.head,
+      start: t.start,
+      end: t.end,
+      degree: degreeOf(children, heads, rels, c.head),
+    });
   }
   // chunks come in text order, so objects do too
 
@@ -208,158 +196,78 @@ export function parseText(text: unknown, options: ParseOptions = {}): Parse | Pa
   let properEnd = -1;
   for (let i = 0; i < n; i++) {
     if (children[i] > maxOutDegree) maxOutDegree = children[i];
-    const p = P[i];
-    if (p !== PUNCT && p !== SPACE && p !== SYM) words++;
-    if (p === ADJ || p === NUM) {
+    const t = tokens[i];
+    const p = t.pos;
+    if (p !== 'PUNCT' && p !== 'SPACE' && p !== 'SYM') words++;
+    if (p === 'ADJ' || p === 'NUM') {
       // climb through coordinated and stacked adjectives ("black and white", "light green")
       let h = i;
-      for (let hop = 0; hop < 8 && heads[h] >= 0; hop++) {
-        const hp = P[heads[h]];
-        if (hp !== ADJ && hp !== NUM && hp !== ADV) break;
+      for (
+        let hop = 0;
+        hop < 8 &&
+        heads[h] >= 0 &&
+        (tokens[heads[h]].pos === 'ADJ' || tokens[heads[h]].pos === 'NUM' || tokens[heads[h]].pos === 'ADV');
+        hop++
+      )
         h = heads[h];
-      }
       let of = -1;
       const r = rels[h];
-      if ((r === R_AMOD || r === R_NUMMOD || r === R_ADVMOD) && heads[h] >= 0) {
+      if ((r === 'amod' || r === 'nummod' || r === 'advmod') && heads[h] >= 0) {
         if (objectSet[heads[h]]) of = heads[h];
-      } else if (r === R_ACOMP && heads[h] >= 0) {
+      } else if (r === 'acomp' && heads[h] >= 0) {
         const s = subjectOf(nsubj, heads, rels, heads[h]);
         if (s >= 0 && objectSet[s]) of = s;
       }
-      if (of >= 0) attributes.push({ text: X[i], index: i, start: starts[i], end: ends[i], of });
-    } else if (p === VERB) {
+      if (of >= 0) attributes.push({ text: t.text, index: i, start: t.start, end: t.end, of });
+    } else if (p === 'VERB') {
       const hasSubject = nsubj[i] >= 0;
       if (hasSubject) actionsWithSubject++;
       actions.push({
-        text: X[i],
+        text: t.text,
         index: i,
-        start: starts[i],
-        end: ends[i],
+        start: t.start,
+        end: t.end,
         degree: degreeOf(children, heads, rels, i),
         hasSubject,
       });
-    } else if (p === PROPN && i > properEnd) {
+    } else if (p === 'PROPN' && i > properEnd) {
       let j = i;
       while (
         j + 1 < n &&
-        S[j + 1] === S[i] &&
-        (P[j + 1] === PROPN || (X[j + 1] === '-' && j + 2 < n && P[j + 2] === PROPN && starts[j + 1] === ends[j]))
+        tokens[j + 1].sent === t.sent &&
+        (tokens[j + 1].pos === 'PROPN' ||
+          (tokens[j + 1].text === '-' &&
+            j + 2 < n &&
+            tokens[j + 2].pos === 'PROPN' &&
+            tokens[j + 1].start === tokens[j].end))
       )
         j++;
       properNouns.push({
-        text: clean.slice(starts[i], ends[j]),
+        text: clean.slice(t.start, tokens[j].end),
         index: i,
-        start: starts[i],
-        end: ends[j],
+        start: t.start,
+        end: tokens[j].end,
       });
       properEnd = j;
     }
   }
 
-  return new ParseResult(
-    w,
+  return {
+    ok: true,
+    tokens,
     heads,
     rels,
     chunks,
+    sentences: spans.length,
     words,
     objects,
     attributes,
     actions,
     properNouns,
+    objectComplexity: avg(objects),
+    actionComplexity: avg(actions),
     maxOutDegree,
     actionsWithSubject,
     controlCharacters,
-  );
-}
-
-/**
- * A parse. Its `Token` objects and relation names are made when first asked for (the rules read
- * neither; they cost a sixth of the parse): `tokens` and `rels` are getters, and JSON gets them
- * through `toJSON`, in the order of the fields of `Parse`.
- */
-class ParseResult implements Parse {
-  readonly ok = true as const;
-  readonly heads: Int32Array;
-  readonly chunks: Chunk[];
-  readonly sentences: number;
-  readonly words: number;
-  readonly objects: ParsedNode[];
-  readonly attributes: ParsedAttribute[];
-  readonly actions: ParsedAction[];
-  readonly properNouns: ParsedElement[];
-  readonly objectComplexity: number;
-  readonly actionComplexity: number;
-  readonly maxOutDegree: number;
-  readonly actionsWithSubject: number;
-  readonly controlCharacters: number;
-  #words: Words;
-  #relCodes: number[];
-  #tokens: Token[] | null = null;
-  #rels: string[] | null = null;
-
-  constructor(
-    w: Words,
-    heads: Int32Array,
-    rels: number[],
-    chunks: Chunk[],
-    words: number,
-    objects: ParsedNode[],
-    attributes: ParsedAttribute[],
-    actions: ParsedAction[],
-    properNouns: ParsedElement[],
-    maxOutDegree: number,
-    actionsWithSubject: number,
-    controlCharacters: number,
-  ) {
-    this.heads = heads;
-    this.chunks = chunks;
-    this.sentences = w.sentences;
-    this.words = words;
-    this.objects = objects;
-    this.attributes = attributes;
-    this.actions = actions;
-    this.properNouns = properNouns;
-    this.objectComplexity = avg(objects);
-    this.actionComplexity = avg(actions);
-    this.maxOutDegree = maxOutDegree;
-    this.actionsWithSubject = actionsWithSubject;
-    this.controlCharacters = controlCharacters;
-    this.#words = w;
-    this.#relCodes = rels;
-  }
-
-  get tokens(): Token[] {
-    return (this.#tokens ??= tokenObjects(this.#words));
-  }
-
-  get rels(): string[] {
-    if (this.#rels === null) {
-      const codes = this.#relCodes;
-      const names: string[] = [];
-      for (let k = 0; k < codes.length; k++) names.push(REL_NAMES[codes[k]]);
-      this.#rels = names;
-    }
-    return this.#rels;
-  }
-
-  toJSON(): object {
-    return {
-      ok: this.ok,
-      tokens: this.tokens,
-      heads: this.heads,
-      rels: this.rels,
-      chunks: this.chunks,
-      sentences: this.sentences,
-      words: this.words,
-      objects: this.objects,
-      attributes: this.attributes,
-      actions: this.actions,
-      properNouns: this.properNouns,
-      objectComplexity: this.objectComplexity,
-      actionComplexity: this.actionComplexity,
-      maxOutDegree: this.maxOutDegree,
-      actionsWithSubject: this.actionsWithSubject,
-      controlCharacters: this.controlCharacters,
-    };
-  }
+  };
 }

@@ -1,21 +1,4 @@
-import {
-  ADJ,
-  ADP,
-  ADV,
-  AUX,
-  CCONJ,
-  DET,
-  NO_POS,
-  NOUN,
-  NUM,
-  PART,
-  PRON,
-  PROPN,
-  PUNCT,
-  SCONJ,
-  VERB,
-  type Words,
-} from './tokens.ts';
+import type { Pos, Token } from './tokens.ts';
 import { Uint8Scratch } from './scratch.ts';
 
 /**
@@ -214,16 +197,9 @@ for (const mw of COMPLEX_PREPOSITIONS) {
   else PREPOSITION_STARTS.set(mw[0], [mw]);
   PREPOSITION_SHAPES[shapeOf(mw[0].charCodeAt(0), mw[0].length)] = 1;
 }
-/** Token k (-1: none) is a determiner or a possessive pronoun. */
-function detLike(w: Words, k: number): boolean {
-  if (k < 0) return false;
-  const p = w.pos[k];
-  return p === DET || (p === PRON && POSSESSIVE.has(w.lower[k]));
-}
-/** The tags after which an adjective ends its run (rule 15). */
-function adjFollower(p: number): boolean {
-  return p === PUNCT || p === ADP || p === SCONJ || p === CCONJ || p === AUX || p === VERB;
-}
+const detLike = (x: Token | undefined): boolean =>
+  !!x && (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE.has(x.lower)));
+const ADJ_FOLLOWERS = new Set(['PUNCT', 'ADP', 'SCONJ', 'CCONJ', 'AUX', 'VERB']);
 const form = (w: string) => (w.endsWith('ing') ? 'ing' : pluralLike(w) ? 's' : w.endsWith('ed') ? 'ed' : 'bare');
 
 // Word-shape tests as string checks rather than regular expressions (each runs once per candidate token).
@@ -256,16 +232,18 @@ function lowerLetters(w: string): boolean {
   return true;
 }
 
+function set(t: Token, pos: Pos): void {
+  t.pos = pos;
+}
+
 const changedScratch = new Uint8Scratch();
 
-/** Applies the corrections in place (to `w.pos`), within each sentence. */
-export function correctTags(w: Words): void {
-  const n = w.n;
-  const P = w.pos;
-  const L = w.lower;
+/** Applies the corrections in place, within each sentence. */
+export function correctTags(tokens: Token[]): void {
+  const n = tokens.length;
   // 1. Multiword prepositions become ADP tokens (the last one carries the phrase's case role).
   for (let i = 0; i < n; i++) {
-    const lower = L[i];
+    const lower = tokens[i].lower;
     const initial = lower.charCodeAt(0);
     if (!(initial < 128 && PREPOSITION_SHAPES[shapeOf(initial, lower.length)] === 1)) continue;
     const candidates = PREPOSITION_STARTS.get(lower);
@@ -274,17 +252,17 @@ export function correctTags(w: Words): void {
       if (i + mw.length > n) continue;
       let ok = true;
       for (let k = 0; k < mw.length; k++)
-        if (L[i + k] !== mw[k]) {
+        if (tokens[i + k].lower !== mw[k]) {
           ok = false;
           break;
         }
       // "on top" alone is adverbial ("with items on top"); keep it only before a non-noun.
-      if (ok && mw.length === 2 && mw[1] === 'top' && i + 2 < n) {
-        const nx = P[i + 2];
-        if (nx === DET || nx === NOUN || L[i + 2] === 'of') ok = false;
+      if (ok && mw.length === 2 && mw[1] === 'top') {
+        const nx = tokens[i + 2];
+        if (nx && (nx.pos === 'DET' || nx.pos === 'NOUN' || nx.lower === 'of')) ok = false;
       }
       if (ok) {
-        for (let k = 0; k < mw.length; k++) P[i + k] = mw.length === 2 && mw[1] === 'top' ? ADV : ADP;
+        for (let k = 0; k < mw.length; k++) set(tokens[i + k], mw.length === 2 && mw[1] === 'top' ? 'ADV' : 'ADP');
         i += mw.length - 1;
         break;
       }
@@ -293,21 +271,21 @@ export function correctTags(w: Words): void {
   // a second pass only around what the first one changed ("the back wall": wall, then back)
   // two past the end: the second pass looks two tokens ahead
   const changed = changedScratch.take(n + 2);
-  if (localRules(w, null, changed)) localRules(w, changed, null);
-  sentenceRules(w);
+  if (localRules(tokens, null, changed)) localRules(tokens, changed, null);
+  sentenceRules(tokens);
 }
 
 /** Runs the local rules (all tokens, or those near a change); whether any tag changed. */
-function localRules(w: Words, near: Uint8Array | null, changed: Uint8Array | null): boolean {
-  const n = w.n;
-  const P = w.pos;
+function localRules(tokens: Token[], near: Uint8Array | null, changed: Uint8Array | null): boolean {
+  const n = tokens.length;
   let any = false;
   for (let i = 0; i < n; i++) {
     // second pass: only tokens next to a change (the rules look one or two tokens around)
     if (near && !(near[i] || (i > 0 && near[i - 1]) || near[i + 1] || (i > 1 && near[i - 2]) || near[i + 2])) continue;
-    const before = P[i];
-    localRule(w, i, n);
-    if (P[i] !== before) {
+    const t = tokens[i];
+    const before = t.pos;
+    localRule(tokens, i, n);
+    if (t.pos !== before) {
       any = true;
       if (changed) changed[i] = 1;
     }
@@ -315,215 +293,282 @@ function localRules(w: Words, near: Uint8Array | null, changed: Uint8Array | nul
   return any;
 }
 
-/**
- * 2. Quantifiers are determiners ("a few items", "several cars", "the other cup"); whether it
- * applied. `np`: the next token's tag (NO_POS if none).
- */
-function quantifierRule(w: Words, i: number, np: number): boolean {
-  const p = w.pos[i];
+/** 2. Quantifiers are determiners ("a few items", "several cars", "the other cup"); whether it applied. */
+function quantifierRule(t: Token, next: Token | undefined): boolean {
   if (
-    (p === ADJ || p === ADV || p === PRON) &&
-    QUANTIFIERS.has(w.lower[i]) &&
-    (np === NOUN || np === PROPN || np === ADJ || np === NUM)
+    (t.pos === 'ADJ' || t.pos === 'ADV' || t.pos === 'PRON') &&
+    QUANTIFIERS.has(t.lower) &&
+    next &&
+    (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'NUM')
   ) {
-    w.pos[i] = DET;
+    set(t, 'DET');
     return true;
   }
   return false;
 }
 
-function localRule(w: Words, i: number, n: number): void {
-  const P = w.pos;
-  const L = w.lower;
-  const S = w.sent;
-  // every rule below asks for one of these tags, except the one for "while"
-  const p = P[i];
-  const lower = L[i];
-  if (p !== NOUN && p !== VERB && p !== ADJ && p !== ADV && p !== PRON && p !== AUX && lower !== 'while') return;
-  const s = S[i];
-  // neighbours in the sentence (-1: none) and their tags (NO_POS: none, equal to no tag)
-  const prev = i > 0 && S[i - 1] === s ? i - 1 : -1;
-  const next = i + 1 < n && S[i + 1] === s ? i + 1 : -1;
-  const prev2 = i > 1 && S[i - 2] === s ? i - 2 : -1;
-  const pp = prev >= 0 ? P[prev] : NO_POS;
-  const np = next >= 0 ? P[next] : NO_POS;
-  const pp2 = prev2 >= 0 ? P[prev2] : NO_POS;
-  // "past" before a noun phrase is the preposition ("drives past a tower").
-  if (lower === 'past' && p === ADJ && (np === DET || np === PROPN || (np === PRON && POSSESSIVE.has(L[next])))) {
-    P[i] = ADP;
-    return;
-  }
-  // 9. "while" before a clause is a subordinator, not the noun.
-  if (lower === 'while' && (np === DET || np === PRON || np === NOUN || np === PROPN)) {
-    P[i] = SCONJ;
-    return;
-  }
-  // each rule below asks for one tag, and they are tried in the same order within a tag
-  switch (p) {
-    case NOUN:
-      // 10. Colour words before a noun or ending a predicate are adjectives ("turquoise water", "is orange").
-      if (
-        COLOURS.has(lower) &&
-        (pp !== DET || np === NOUN || np === PROPN || np === ADJ) &&
-        (next < 0 || np === NOUN || np === PROPN || np === ADJ || np === PUNCT || np === CCONJ)
-      ) {
-        P[i] = ADJ;
-        return;
-      }
-      // 13. An -ing noun after "be" is the progressive verb ("is tasting a slice").
-      if (lower.endsWith('ing') && !ING_NOUNS.has(lower) && pp === AUX && BE.has(L[prev])) {
-        P[i] = VERB;
-        return;
-      }
-      // 16. After "and" inside a predicate ("is quiet and dim"), a noun ending the sentence is an adjective.
-      if (pp === CCONJ && pp2 === ADJ && (next < 0 || np === PUNCT) && !lower.endsWith('s')) {
-        let k = i - 3;
-        while (k >= 0 && S[k] === s && (P[k] === ADV || P[k] === ADJ)) k--;
-        if (k >= 0 && (P[k] === AUX || LINKING.has(L[k]))) {
-          P[i] = ADJ;
-          return;
-        }
-      }
-      // 3. A participle tagged NOUN right after a noun and before a preposition, determiner, adverb or
-      //    the end is a reduced relative clause verb ("a man standing in a kitchen").
-      if (
-        participleLike(lower) &&
-        (pp === NOUN || pp === PROPN || pp === PRON) &&
-        (next < 0 || np === ADP || np === DET || np === ADV || np === PUNCT || np === PRON || np === CCONJ)
-      ) {
-        P[i] = VERB;
-        return;
-      }
-      // 7. A noun between a noun (or pronoun) and a determiner is the verb of that clause ("the photo
-      //    captures the tower", "trees line the edge").
-      if (
-        (pp === NOUN || pp === PROPN || (pp === PRON && !POSSESSIVE.has(L[prev]))) &&
-        (np === DET || (np === PRON && POSSESSIVE.has(L[next])))
-      ) {
-        P[i] = VERB;
-        return;
-      }
+function localRule(tokens: Token[], i: number, n: number): void {
+  {
+    const t = tokens[i];
+    // every rule below asks for one of these tags, except the one for "while"
+    const p = t.pos;
+    if (
+      p !== 'NOUN' &&
+      p !== 'VERB' &&
+      p !== 'ADJ' &&
+      p !== 'ADV' &&
+      p !== 'PRON' &&
+      p !== 'AUX' &&
+      t.lower !== 'while'
+    )
       return;
-    case VERB:
-      // 11. A verb inside a noun phrase is a noun: after a determiner ("along the Seine"), after a
-      //     determiner and an adjective ("a fast pitch"), after a determiner and a singular noun when it
-      //     is a bare form that cannot agree ("a bus stop", "a kitchen counter"), or a known -ing noun.
-      if (!(np === NOUN || np === PROPN || np === ADJ || np === DET)) {
-        const bare =
-          !(lower.endsWith('s') || lower.endsWith('ed') || lower.endsWith('ing')) && !IRREGULAR_PAST.has(lower);
+    const prev = i > 0 && tokens[i - 1].sent === t.sent ? tokens[i - 1] : undefined;
+    const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
+    const prev2 = i > 1 && tokens[i - 2].sent === t.sent ? tokens[i - 2] : undefined;
+    // "past" before a noun phrase is the preposition ("drives past a tower").
+    if (
+      t.lower === 'past' &&
+      t.pos === 'ADJ' &&
+      next &&
+      (next.pos === 'DET' || next.pos === 'PROPN' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))
+    ) {
+      set(t, 'ADP');
+      return;
+    }
+    // 9. "while" before a clause is a subordinator, not the noun.
+    if (
+      t.lower === 'while' &&
+      next &&
+      (next.pos === 'DET' || next.pos === 'PRON' || next.pos === 'NOUN' || next.pos === 'PROPN')
+    ) {
+      set(t, 'SCONJ');
+      return;
+    }
+    // each rule below asks for one tag, and they are tried in the same order within a tag
+    switch (p) {
+      case 'NOUN':
+        // 10. Colour words before a noun or ending a predicate are adjectives ("turquoise water", "is orange").
         if (
-          detLike(w, prev) ||
-          ((pp === ADJ || (pp === ADV && !L[prev].endsWith('ly'))) && detLike(w, prev2)) ||
-          ((pp === NOUN || pp === PROPN) &&
-            singular(L[prev]) &&
-            (pp2 === DET || pp2 === ADJ || pp2 === PROPN) &&
-            (bare || ING_NOUNS.has(lower))) ||
-          (ING_NOUNS.has(lower) && (pp === ADJ || pp === NOUN || detLike(w, prev))) ||
-          (pp === NOUN && pp2 === ADP && (next < 0 || np === PUNCT))
+          t.pos === 'NOUN' &&
+          COLOURS.has(t.lower) &&
+          (prev?.pos !== 'DET' || (next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))) &&
+          (!next ||
+            next.pos === 'NOUN' ||
+            next.pos === 'PROPN' ||
+            next.pos === 'ADJ' ||
+            next.pos === 'PUNCT' ||
+            next.pos === 'CCONJ')
         ) {
-          P[i] = capitalised(w.texts[i]) && i > 0 ? PROPN : NOUN;
+          set(t, 'ADJ');
           return;
         }
-      }
-      // 12. A plural-looking verb right after another verb is its object ("eating leaves").
-      if (pp === VERB && pluralLike(lower) && np !== DET) {
-        P[i] = NOUN;
-        return;
-      }
-      // 14. A participle after a linking verb is a predicate adjective ("looks focused").
-      if (lower.endsWith('ed') && prev >= 0 && LINKING.has(L[prev])) {
-        P[i] = ADJ;
-        return;
-      }
-      // 4. A participle between a determiner / adjective / hyphen and a noun modifies that noun
-      //    ("a light-colored floor", "the parked car").
-      if (
-        participleLike(lower) &&
-        prev >= 0 &&
-        (np === NOUN || np === PROPN) &&
-        (pp === DET || pp === ADJ || pp === NUM || pp === ADP || (w.texts[prev] === '-' && w.end[prev] === w.start[i]))
-      ) {
-        P[i] = ADJ;
-        return;
-      }
-      // 8. A verb right after a determiner, not before a noun or adjective, is a noun ("along the Seine").
-      if (pp === DET && !(np === NOUN || np === PROPN || np === ADJ)) {
-        P[i] = capitalised(w.texts[i]) ? PROPN : NOUN;
-        return;
-      }
-      return;
-    case ADJ:
-      // 15. A noun phrase needs a noun: an adjective that ends a run after a determiner or a
-      //     preposition is that noun ("at a red light", "let in bright natural light", "the light is").
-      if (next < 0 || adjFollower(np)) {
-        let k = i - 1;
-        while (k >= 0 && S[k] === s && (P[k] === ADJ || P[k] === NUM || P[k] === ADV)) k--;
-        const before = k >= 0 && S[k] === s ? k : -1;
+        // 13. An -ing noun after "be" is the progressive verb ("is tasting a slice").
         if (
-          before >= 0 &&
-          (detLike(w, before) || (P[before] === ADP && k < i - 1)) &&
-          !QUANTIFIERS.has(lower) &&
-          !(np === ADP && L[next] === 'of' && (lower.endsWith('er') || lower.endsWith('est')))
+          t.pos === 'NOUN' &&
+          t.lower.endsWith('ing') &&
+          !ING_NOUNS.has(t.lower) &&
+          prev &&
+          prev.pos === 'AUX' &&
+          BE.has(prev.lower)
         ) {
-          P[i] = NOUN;
+          set(t, 'VERB');
           return;
         }
-      }
-      quantifierRule(w, i, np);
-      return;
-    case ADV:
-      if (quantifierRule(w, i, np)) return;
-      // 6. A non-degree adverb before an adjective or noun, after a determiner / adjective / numeral,
-      //    is an adjective ("a small blue monster", "light beige").
-      if (
-        (np === ADJ || np === NOUN) &&
-        !lower.endsWith('ly') &&
-        !INTENSIFIERS.has(lower) &&
-        lowerLetters(lower) &&
-        (prev < 0 ||
-          pp === DET ||
-          pp === ADJ ||
-          pp === NUM ||
-          pp === AUX ||
-          pp === VERB ||
-          pp === ADP ||
-          pp === CCONJ ||
-          pp === PUNCT)
-      ) {
-        P[i] = ADJ;
-        return;
-      }
-      return;
-    case PRON:
-      quantifierRule(w, i, np);
-      return;
-    case AUX:
-      // 5. "have" / "do" tagged AUX with no verb after it is the main verb ("the window has a view").
-      if (
-        lower === 'has' ||
-        lower === 'have' ||
-        lower === 'had' ||
-        lower === 'having' ||
-        lower === 'does' ||
-        lower === 'do' ||
-        lower === 'did'
-      ) {
-        let j = i + 1;
-        while (j < n && S[j] === s && (P[j] === ADV || P[j] === PART)) j++;
-        const after = j < n && S[j] === s ? j : -1;
-        if (after < 0 || !(P[after] === VERB || P[after] === AUX)) P[i] = VERB;
-        // "has broken windows": a participle straight before a noun is an adjective, "has" the verb
-        else if (
-          P[after] === VERB &&
-          (L[after].endsWith('ed') || L[after].endsWith('en')) &&
-          j + 1 < n &&
-          (P[j + 1] === NOUN || P[j + 1] === ADJ)
+        // 16. After "and" inside a predicate ("is quiet and dim"), a noun ending the sentence is an adjective.
+        if (
+          t.pos === 'NOUN' &&
+          prev &&
+          prev.pos === 'CCONJ' &&
+          prev2 &&
+          prev2.pos === 'ADJ' &&
+          (!next || next.pos === 'PUNCT') &&
+          !t.lower.endsWith('s')
         ) {
-          P[i] = VERB;
-          P[after] = ADJ;
+          let k = i - 3;
+          while (k >= 0 && tokens[k].sent === t.sent && (tokens[k].pos === 'ADV' || tokens[k].pos === 'ADJ')) k--;
+          if (k >= 0 && (tokens[k].pos === 'AUX' || LINKING.has(tokens[k].lower))) {
+            set(t, 'ADJ');
+            return;
+          }
         }
-      }
-      return;
+        // 3. A participle tagged NOUN right after a noun and before a preposition, determiner, adverb or
+        //    the end is a reduced relative clause verb ("a man standing in a kitchen").
+        if (
+          t.pos === 'NOUN' &&
+          participleLike(t.lower) &&
+          prev &&
+          (prev.pos === 'NOUN' || prev.pos === 'PROPN' || prev.pos === 'PRON') &&
+          (!next ||
+            next.pos === 'ADP' ||
+            next.pos === 'DET' ||
+            next.pos === 'ADV' ||
+            next.pos === 'PUNCT' ||
+            next.pos === 'PRON' ||
+            next.pos === 'CCONJ')
+        ) {
+          set(t, 'VERB');
+          return;
+        }
+        // 7. A noun between a noun (or pronoun) and a determiner is the verb of that clause ("the photo
+        //    captures the tower", "trees line the edge").
+        if (
+          t.pos === 'NOUN' &&
+          prev &&
+          next &&
+          (prev.pos === 'NOUN' || prev.pos === 'PROPN' || (prev.pos === 'PRON' && !POSSESSIVE.has(prev.lower))) &&
+          (next.pos === 'DET' || (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))
+        ) {
+          set(t, 'VERB');
+          return;
+        }
+        return;
+      case 'VERB':
+        // 11. A verb inside a noun phrase is a noun: after a determiner ("along the Seine"), after a
+        //     determiner and an adjective ("a fast pitch"), after a determiner and a singular noun when it
+        //     is a bare form that cannot agree ("a bus stop", "a kitchen counter"), or a known -ing noun.
+        if (
+          t.pos === 'VERB' &&
+          !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ' || next.pos === 'DET'))
+        ) {
+          const bare =
+            !(t.lower.endsWith('s') || t.lower.endsWith('ed') || t.lower.endsWith('ing')) &&
+            !IRREGULAR_PAST.has(t.lower);
+          if (
+            detLike(prev) ||
+            (prev && (prev.pos === 'ADJ' || (prev.pos === 'ADV' && !prev.lower.endsWith('ly'))) && detLike(prev2)) ||
+            (prev &&
+              (prev.pos === 'NOUN' || prev.pos === 'PROPN') &&
+              singular(prev.lower) &&
+              prev2 &&
+              (prev2.pos === 'DET' || prev2.pos === 'ADJ' || prev2.pos === 'PROPN') &&
+              (bare || ING_NOUNS.has(t.lower))) ||
+            (ING_NOUNS.has(t.lower) && prev && (prev.pos === 'ADJ' || prev.pos === 'NOUN' || detLike(prev))) ||
+            (prev && prev.pos === 'NOUN' && prev2 && prev2.pos === 'ADP' && (!next || next.pos === 'PUNCT'))
+          ) {
+            set(t, capitalised(t.text) && t.i > 0 ? 'PROPN' : 'NOUN');
+            return;
+          }
+        }
+        // 12. A plural-looking verb right after another verb is its object ("eating leaves").
+        if (t.pos === 'VERB' && prev && prev.pos === 'VERB' && pluralLike(t.lower) && !(next && next.pos === 'DET')) {
+          set(t, 'NOUN');
+          return;
+        }
+        // 14. A participle after a linking verb is a predicate adjective ("looks focused").
+        if (t.pos === 'VERB' && t.lower.endsWith('ed') && prev && LINKING.has(prev.lower)) {
+          set(t, 'ADJ');
+          return;
+        }
+        // 4. A participle between a determiner / adjective / hyphen and a noun modifies that noun
+        //    ("a light-colored floor", "the parked car").
+        if (
+          t.pos === 'VERB' &&
+          participleLike(t.lower) &&
+          prev &&
+          next &&
+          (next.pos === 'NOUN' || next.pos === 'PROPN') &&
+          (prev.pos === 'DET' ||
+            prev.pos === 'ADJ' ||
+            prev.pos === 'NUM' ||
+            prev.pos === 'ADP' ||
+            (prev.text === '-' && prev.end === t.start))
+        ) {
+          set(t, 'ADJ');
+          return;
+        }
+        // 8. A verb right after a determiner, not before a noun or adjective, is a noun ("along the Seine").
+        if (
+          t.pos === 'VERB' &&
+          prev &&
+          prev.pos === 'DET' &&
+          !(next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))
+        ) {
+          set(t, capitalised(t.text) ? 'PROPN' : 'NOUN');
+          return;
+        }
+        return;
+      case 'ADJ':
+        // 15. A noun phrase needs a noun: an adjective that ends a run after a determiner or a
+        //     preposition is that noun ("at a red light", "let in bright natural light", "the light is").
+        if (t.pos === 'ADJ' && (!next || ADJ_FOLLOWERS.has(next.pos))) {
+          let k = i - 1;
+          while (
+            k >= 0 &&
+            tokens[k].sent === t.sent &&
+            (tokens[k].pos === 'ADJ' || tokens[k].pos === 'NUM' || tokens[k].pos === 'ADV')
+          )
+            k--;
+          const before = k >= 0 && tokens[k].sent === t.sent ? tokens[k] : undefined;
+          if (
+            before &&
+            (detLike(before) || (before.pos === 'ADP' && k < i - 1)) &&
+            !QUANTIFIERS.has(t.lower) &&
+            !(next && next.pos === 'ADP' && next.lower === 'of' && (t.lower.endsWith('er') || t.lower.endsWith('est')))
+          ) {
+            set(t, 'NOUN');
+            return;
+          }
+        }
+        if (quantifierRule(t, next)) return;
+        return;
+      case 'ADV':
+        if (quantifierRule(t, next)) return;
+        // 6. A non-degree adverb before an adjective or noun, after a determiner / adjective / numeral,
+        //    is an adjective ("a small blue monster", "light beige").
+        if (
+          t.pos === 'ADV' &&
+          next &&
+          (next.pos === 'ADJ' || next.pos === 'NOUN') &&
+          !t.lower.endsWith('ly') &&
+          !INTENSIFIERS.has(t.lower) &&
+          lowerLetters(t.lower) &&
+          (!prev ||
+            prev.pos === 'DET' ||
+            prev.pos === 'ADJ' ||
+            prev.pos === 'NUM' ||
+            prev.pos === 'AUX' ||
+            prev.pos === 'VERB' ||
+            prev.pos === 'ADP' ||
+            prev.pos === 'CCONJ' ||
+            prev.pos === 'PUNCT')
+        ) {
+          set(t, 'ADJ');
+          return;
+        }
+        return;
+      case 'PRON':
+        if (quantifierRule(t, next)) return;
+        return;
+      case 'AUX':
+        // 5. "have" / "do" tagged AUX with no verb after it is the main verb ("the window has a view").
+        if (
+          t.pos === 'AUX' &&
+          (t.lower === 'has' ||
+            t.lower === 'have' ||
+            t.lower === 'had' ||
+            t.lower === 'having' ||
+            t.lower === 'does' ||
+            t.lower === 'do' ||
+            t.lower === 'did')
+        ) {
+          let j = i + 1;
+          while (j < n && tokens[j].sent === t.sent && (tokens[j].pos === 'ADV' || tokens[j].pos === 'PART')) j++;
+          const after = j < n && tokens[j].sent === t.sent ? tokens[j] : undefined;
+          if (!after || !(after.pos === 'VERB' || after.pos === 'AUX')) set(t, 'VERB');
+          // "has broken windows": a participle straight before a noun is an adjective, "has" the verb
+          else if (
+            after.pos === 'VERB' &&
+            (after.lower.endsWith('ed') || after.lower.endsWith('en')) &&
+            j + 1 < n &&
+            (tokens[j + 1].pos === 'NOUN' || tokens[j + 1].pos === 'ADJ')
+          ) {
+            set(t, 'VERB');
+            set(after, 'ADJ');
+          }
+          return;
+        }
+        return;
+    }
   }
 }
 
@@ -535,49 +580,56 @@ function localRule(w: Words, i: number, n: number): void {
  * an object (determiner, adjective, numeral) is a verb when an earlier verb of the sentence has the
  * same form ("fill the stands and wave large flags").
  */
-function sentenceRules(w: Words): void {
-  const n = w.n;
-  const P = w.pos;
-  const L = w.lower;
-  const S = w.sent;
+function sentenceRules(tokens: Token[]): void {
+  const n = tokens.length;
   let sawVerb = false;
   for (let i = 0; i < n; i++) {
-    const s = S[i];
-    if (i > 0 && S[i - 1] !== s) sawVerb = false;
-    const p = P[i];
-    if (p === VERB || p === AUX) {
+    const t = tokens[i];
+    if (i > 0 && tokens[i - 1].sent !== t.sent) sawVerb = false;
+    if (t.pos === 'VERB' || t.pos === 'AUX') {
       sawVerb = true;
       continue;
     }
-    if (p !== NOUN) continue;
-    const prev = i > 0 && S[i - 1] === s ? i - 1 : -1;
-    const next = i + 1 < n && S[i + 1] === s ? i + 1 : -1;
-    const next2 = i + 2 < n && S[i + 2] === s ? i + 2 : -1;
-    const pp = prev >= 0 ? P[prev] : NO_POS;
-    const np = next >= 0 ? P[next] : NO_POS;
-    const lower = L[i];
+    if (t.pos !== 'NOUN') continue;
+    const prev = i > 0 && tokens[i - 1].sent === t.sent ? tokens[i - 1] : undefined;
+    const next = i + 1 < n && tokens[i + 1].sent === t.sent ? tokens[i + 1] : undefined;
+    const next2 = i + 2 < n && tokens[i + 2].sent === t.sent ? tokens[i + 2] : undefined;
     const objectNext =
-      np === ADP ||
-      np === DET ||
-      np === ADV ||
-      (np === PRON && POSSESSIVE.has(L[next])) ||
-      (np === ADJ && next2 >= 0 && P[next2] === DET); // "drives past a tower": "past" read as ADJ
-    if (!sawVerb && (pp === NOUN || pp === PROPN) && objectNext) {
-      const plural = !singular(L[prev]);
-      const agrees = plural ? !lower.endsWith('s') : pluralLike(lower);
+      !!next &&
+      (next.pos === 'ADP' ||
+        next.pos === 'DET' ||
+        next.pos === 'ADV' ||
+        (next.pos === 'PRON' && POSSESSIVE.has(next.lower)) ||
+        (next.pos === 'ADJ' && !!next2 && next2.pos === 'DET')); // "drives past a tower": "past" read as ADJ
+    if (!sawVerb && prev && (prev.pos === 'NOUN' || prev.pos === 'PROPN') && objectNext) {
+      const plural = !singular(prev.lower);
+      const agrees = plural ? !t.lower.endsWith('s') : pluralLike(t.lower);
       let k = i - 2;
-      while (k >= 0 && S[k] === s && (P[k] === DET || P[k] === ADJ || P[k] === NUM || P[k] === NOUN)) k--;
-      const inPP = k >= 0 && S[k] === s && P[k] === ADP;
-      if (agrees && !inPP && !lower.endsWith('ing')) {
-        P[i] = VERB;
+      while (
+        k >= 0 &&
+        tokens[k].sent === t.sent &&
+        (tokens[k].pos === 'DET' || tokens[k].pos === 'ADJ' || tokens[k].pos === 'NUM' || tokens[k].pos === 'NOUN')
+      )
+        k--;
+      const inPP = k >= 0 && tokens[k].sent === t.sent && tokens[k].pos === 'ADP';
+      if (agrees && !inPP && !t.lower.endsWith('ing')) {
+        set(t, 'VERB');
         sawVerb = true;
         continue;
       }
     }
-    if (pp === CCONJ && (np === DET || np === ADJ || np === NUM || (np === PRON && POSSESSIVE.has(L[next])))) {
-      for (let k = i - 2; k >= 0 && S[k] === s; k--) {
-        if (P[k] === VERB) {
-          if (form(L[k]) === form(lower)) P[i] = VERB;
+    if (
+      prev &&
+      prev.pos === 'CCONJ' &&
+      next &&
+      (next.pos === 'DET' ||
+        next.pos === 'ADJ' ||
+        next.pos === 'NUM' ||
+        (next.pos === 'PRON' && POSSESSIVE.has(next.lower)))
+    ) {
+      for (let k = i - 2; k >= 0 && tokens[k].sent === t.sent; k--) {
+        if (tokens[k].pos === 'VERB') {
+          if (form(tokens[k].lower) === form(t.lower)) set(t, 'VERB');
           break;
         }
       }

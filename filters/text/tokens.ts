@@ -24,94 +24,6 @@ export type Pos =
   | 'X'
   | 'SPACE';
 
-// The tags as small integers, for the rules (a typed-array read and an integer compare per test):
-// POS_NAMES[code] is the tag's name.
-export const ADJ = 0;
-export const ADP = 1;
-export const ADV = 2;
-export const AUX = 3;
-export const CCONJ = 4;
-export const DET = 5;
-export const INTJ = 6;
-export const NOUN = 7;
-export const NUM = 8;
-export const PART = 9;
-export const PRON = 10;
-export const PROPN = 11;
-export const PUNCT = 12;
-export const SCONJ = 13;
-export const SYM = 14;
-export const VERB = 15;
-export const X = 16;
-export const SPACE = 17;
-/** A tag wink-nlp emitted that is none of the above: its name is wink-nlp's (`Words.winkTags`). */
-export const OTHER_POS = 255;
-/** No token there (before a sentence's first token, after its last): equal to no tag. */
-export const NO_POS = 254;
-export const POS_NAMES: readonly Pos[] = [
-  'ADJ',
-  'ADP',
-  'ADV',
-  'AUX',
-  'CCONJ',
-  'DET',
-  'INTJ',
-  'NOUN',
-  'NUM',
-  'PART',
-  'PRON',
-  'PROPN',
-  'PUNCT',
-  'SCONJ',
-  'SYM',
-  'VERB',
-  'X',
-  'SPACE',
-];
-/** The code of wink-nlp's tag `p`: a switch (the commonest first) costs less than a Map lookup. */
-function posCode(p: string): number {
-  switch (p) {
-    case 'NOUN':
-      return NOUN;
-    case 'DET':
-      return DET;
-    case 'ADP':
-      return ADP;
-    case 'PUNCT':
-      return PUNCT;
-    case 'VERB':
-      return VERB;
-    case 'ADJ':
-      return ADJ;
-    case 'AUX':
-      return AUX;
-    case 'CCONJ':
-      return CCONJ;
-    case 'PRON':
-      return PRON;
-    case 'ADV':
-      return ADV;
-    case 'NUM':
-      return NUM;
-    case 'PROPN':
-      return PROPN;
-    case 'PART':
-      return PART;
-    case 'SCONJ':
-      return SCONJ;
-    case 'SPACE':
-      return SPACE;
-    case 'SYM':
-      return SYM;
-    case 'X':
-      return X;
-    case 'INTJ':
-      return INTJ;
-    default:
-      return OTHER_POS;
-  }
-}
-
 export interface Token {
   /** Index in the text's token list. */
   i: number;
@@ -144,7 +56,7 @@ function occursAt(s: string, v: string, at: number): boolean {
 
 /**
  * `w.toLowerCase()`, without its copy when `w` has nothing to lower (most tokens): the built-in
- * always allocates a new string, and a parse makes one per token.
+ * makes a new string every time, one per token.
  */
 function lowerOf(w: string): string {
   for (let k = 0; k < w.length; k++) {
@@ -166,80 +78,13 @@ export function winkInstance(): ReturnType<typeof winkNLP> {
 }
 
 const sentenceOfScratch = new Int32Scratch();
-/** `Words.firstOf`, reused between parses. */
-const firstOfScratch = new Int32Scratch();
-
-/**
- * A text's tokens as parallel arrays, which the tag rules, the chunker and the tree read (no object
- * per token): `Token` objects are made from them only when a caller asks (`tokenObjects`). The
- * arrays a parse returns with (directly or through its tokens) are its own; `firstOf` is a working
- * array, valid until the next parse. `texts` and `lower` are new per parse rather than reused: a
- * long-lived array holding each parse's new strings makes the minor garbage collections keep them.
- */
-export interface Words {
-  n: number;
-  /** The text as given (control characters replaced), and the copy with sentence starts lower-cased. */
-  text: string;
-  lowered: string;
-  recased: boolean;
-  /** wink-nlp's token values, tags and (when asked) lemmas. */
-  values: string[];
-  winkTags: Pos[];
-  lemmas: string[] | null;
-  /** Tag codes (ADJ ... SPACE, OTHER_POS), corrected in place by tags.ts. */
-  pos: number[];
-  start: number[];
-  end: number[];
-  sent: number[];
-  /** Each token's text in the given text, and that in lower case. */
-  texts: string[];
-  lower: string[];
-  /** Sentence k is tokens [firstOf[k], firstOf[k + 1]); `sentences` of them. */
-  firstOf: Int32Array;
-  sentences: number;
-}
-
-/** A token's text in the given text: wink-nlp's value, except for a sentence start we lower-cased. */
-function originalText(text: string, lowered: string, recased: boolean, v: string, start: number, end: number): string {
-  return recased && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
-}
-
-/** The name of token i's tag. */
-export function posName(w: Words, i: number): Pos {
-  const code = w.pos[i];
-  return code === OTHER_POS ? w.winkTags[i] : POS_NAMES[code];
-}
-
-/** The `Token` objects of `words` (made now; nothing in the parse itself needs them). */
-export function tokenObjects(w: Words): Token[] {
-  const tokens: Token[] = [];
-  const { text, lowered, recased, values, lemmas } = w;
-  for (let i = 0; i < w.n; i++) {
-    const start = w.start[i];
-    const end = w.end[i];
-    const original = originalText(text, lowered, recased, values[i], start, end);
-    const token: Token = {
-      i,
-      text: original,
-      lower: lowerOf(original),
-      pos: posName(w, i),
-      winkPos: w.winkTags[i],
-      start,
-      end,
-      sent: w.sent[i],
-    };
-    if (lemmas) token.lemma = lemmas[i];
-    tokens.push(token);
-  }
-  return tokens;
-}
 
 /**
  * Tokens with POS and character offsets, sentence by sentence. Offsets are found by searching each
  * token's text forward from the previous token's end, so they index the caller's string exactly
  * (wink-nlp splits contractions but never rewrites token text).
  */
-export function readWords(text: string, withLemmas = false): Words {
+export function tokenize(text: string, withLemmas = false): { tokens: Token[]; sentences: [number, number][] } {
   const w = winkInstance();
   const its = w.its;
   // wink-nlp's tagger calls most capitalised words proper nouns, so a sentence's first word is read
@@ -258,25 +103,19 @@ export function readWords(text: string, withLemmas = false): Words {
   const lemmas = withLemmas ? (all.out(its.lemma as never) as string[]) : null;
   const spans = doc.sentences().out(its.span) as unknown as [number, number][];
   const n = values.length;
-  // Sentence of each token from wink-nlp's spans (empty ones skipped; a span's number only tells
-  // sentences apart); a token no span covers (seen on odd input) joins the sentence before it. The
-  // sentences are rebuilt from the tokens so both always agree.
+  // Sentence of each token from wink-nlp's spans (an empty one covers nothing; a span's number only
+  // tells sentences apart); a token no span covers (seen on odd input) joins the sentence before it.
+  // The returned spans are rebuilt from the tokens so both always agree.
   const of = sentenceOfScratch.take(n, -1);
   for (let k = 0; k < spans.length; k++) {
     const last = spans[k][1];
     for (let i = spans[k][0]; i <= last && i < n; i++) if (of[i] < 0) of[i] = k;
   }
-  // plain arrays of small integers, made by push: a typed array of its own (or a view of a shared
-  // buffer) costs more to create than these cost to fill
-  const pos: number[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const sent: number[] = [];
-  const texts: string[] = [];
-  const lower: string[] = [];
-  const firstOf = firstOfScratch.take(n + 1, 0);
-  let sentences = 0;
+  const sentences: [number, number][] = [];
   let prevSpan = -2;
+  // the last of `sentences`
+  let current: [number, number] | null = null;
+  const tokens: Token[] = [];
   let cursor = 0;
   const recased = lowered !== text;
   const loweredLength = lowered.length;
@@ -298,33 +137,25 @@ export function readWords(text: string, withLemmas = false): Words {
     const end = Math.min(text.length, start + v.length);
     cursor = end;
     // only sentence-initial words were lower-cased for wink-nlp: slice the original just for them
-    const original = originalText(text, lowered, recased, v, start, end);
+    const original = recased && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
     const span = of[i] < 0 ? prevSpan : of[i];
-    if (span !== prevSpan || sentences === 0) firstOf[sentences++] = i;
+    if (span !== prevSpan || current === null) {
+      current = [i, i];
+      sentences.push(current);
+    } else current[1] = i;
     prevSpan = span;
-    starts.push(start);
-    ends.push(end);
-    sent.push(sentences - 1);
-    texts.push(original);
-    lower.push(lowerOf(original));
-    pos.push(posCode(tags[i]));
+    const token: Token = {
+      i,
+      text: original,
+      lower: lowerOf(original),
+      pos: tags[i],
+      winkPos: tags[i],
+      start,
+      end,
+      sent: sentences.length - 1,
+    };
+    if (lemmas) token.lemma = lemmas[i];
+    tokens.push(token);
   }
-  firstOf[sentences] = n;
-  return {
-    n,
-    text,
-    lowered,
-    recased,
-    values,
-    winkTags: tags,
-    lemmas,
-    pos,
-    start: starts,
-    end: ends,
-    sent,
-    texts,
-    lower,
-    firstOf,
-    sentences,
-  };
+  return { tokens, sentences };
 }

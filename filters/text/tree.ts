@@ -1,48 +1,5 @@
-import type { Words } from './tokens.ts';
-import { NUM } from './tokens.ts';
-import {
-  sentenceUnits,
-  Units,
-  U_ADJP,
-  U_ADP,
-  U_ADV,
-  U_CCONJ,
-  U_COMMA,
-  U_EXPL,
-  U_NONE,
-  U_NP,
-  U_PRO,
-  U_PUNCT,
-  U_REL,
-  U_SCONJ,
-  U_TO,
-  U_VG,
-  R_ACL,
-  R_ACOMP,
-  R_ADVCL,
-  R_ADVMOD,
-  R_AMOD,
-  R_APPOS,
-  R_ATTR,
-  R_CASE,
-  R_CC,
-  R_CONJ,
-  R_DEP,
-  R_EXPL,
-  R_MARK,
-  R_NMOD,
-  R_NSUBJ,
-  R_NUMMOD,
-  R_OBJ,
-  R_OBL,
-  R_PARATAXIS,
-  R_POSS,
-  R_PRT,
-  R_PUNCT,
-  R_RELCL,
-  R_ROOT,
-  R_XCOMP,
-} from './units.ts';
+import type { Token } from './tokens.ts';
+import { sentenceUnits, type Unit, type UnitKind } from './units.ts';
 import type { Chunk } from './chunks.ts';
 import { keptInt32, Uint8Scratch } from './scratch.ts';
 import { participleLike } from './tags.ts';
@@ -59,384 +16,339 @@ import { participleLike } from './tags.ts';
 export interface Tree {
   /** Head token index per token, -1 for a sentence root. */
   heads: Int32Array;
-  /** Relation codes per token (units.ts: REL_NAMES[code] is the name). */
-  rels: number[];
+  rels: string[];
+  roots: number[];
   /** Noun and pronoun chunks of every sentence, in text order. */
   chunks: Chunk[];
 }
 
-/** A noun or pronoun chunk. */
-function nominal(kind: number): boolean {
-  return kind === U_NP || kind === U_PRO;
+/** A noun or pronoun chunk (compared directly: a set lookup per unit costs more). */
+function nominal(kind: UnitKind | undefined): boolean {
+  return kind === 'NP' || kind === 'PRO';
 }
 const IRREGULAR_PARTICIPLES = new Set(['made', 'held', 'worn', 'hung', 'lit', 'set', 'built']);
 
-/** The units of the sentence being attached (one sentence at a time). */
-const units = new Units();
-
-export function buildTree(w: Words): Tree {
-  const n = w.n;
+export function buildTree(tokens: Token[], sentences: [number, number][]): Tree {
+  const n = tokens.length;
   const heads = keptInt32(n, -2);
-  const rels: number[] = [];
-  for (let k = 0; k < n; k++) rels.push(0);
+  // pushed rather than new Array(n).fill(''): a packed array, read faster than a holey one
+  const rels: string[] = [];
+  for (let k = 0; k < n; k++) rels.push('');
+  const roots: number[] = [];
   const chunks: Chunk[] = [];
-  // every chunk the chunker found, those that became units and those that did not
-  const found: Chunk[] = [];
-  const firstOf = w.firstOf;
-  for (let k = 0; k < w.sentences; k++) {
-    const a = firstOf[k];
-    const b = firstOf[k + 1] - 1;
+  for (const [a, b] of sentences) {
     if (b < a) continue;
-    let root = attachSentence(w, a, b + 1, heads, rels, found, chunks);
+    let root = attachSentence(tokens, a, b + 1, heads, rels, chunks);
     // a sentence of punctuation only has no unit to root it: its first token is the root
     if (root < 0) {
       root = a;
       heads[a] = -1;
-      rels[a] = R_ROOT;
+      rels[a] = 'ROOT';
     }
+    roots.push(root);
     breakCycles(heads, rels, a, b + 1, root);
   }
-  return { heads, rels, chunks };
+  return { heads, rels, roots, chunks };
 }
 
 /** Per-sentence attachment state, passed to module-level helpers (no closures on the hot path). */
-class State {
-  heads: Int32Array = new Int32Array(0);
-  rels: number[] = [];
-  attached: Uint8Array = new Uint8Array(0);
+interface State {
+  units: Unit[];
+  heads: Int32Array;
+  rels: string[];
+  attached: Uint8Array;
   /** Tokens waiting for the next verb (fronted PPs, adverbs). */
-  pending: number[] = [];
-  root = -1;
-  lastClause = -1;
-  lastClauseUnit = -1;
+  pending: number[];
+  root: number;
+  lastClause: number;
+  lastClauseUnit: number;
 }
 
-function attachUnit(s: State, u: number, head: number, rel: number): void {
-  const h = units.head[u];
-  s.heads[h] = head;
-  s.rels[h] = rel;
+function link(s: State, child: number, head: number, rel: string): void {
+  s.heads[child] = head;
+  s.rels[child] = rel;
+}
+
+function attachUnit(s: State, u: number, head: number, rel: string): void {
+  link(s, s.units[u].head, head, rel);
   s.attached[u] = 1;
 }
 
 /** A clause head: the sentence root if first, else a conj / advcl / parataxis of the previous clause. */
 function linkClause(s: State, u: number, head: number): void {
-  const { heads, rels } = s;
-  const kind = units.kind;
+  const { units, heads, rels } = s;
   if (s.root < 0) {
     s.root = head;
     heads[head] = -1;
-    rels[head] = R_ROOT;
+    rels[head] = 'ROOT';
     s.attached[u] = 1;
   } else if (s.lastClause >= 0) {
-    let rel = R_PARATAXIS;
+    let rel = 'parataxis';
     for (let k = u - 1; k > s.lastClauseUnit; k--) {
-      if (kind[k] === U_CCONJ) rel = R_CONJ;
-      if (kind[k] === U_SCONJ) rel = R_ADVCL;
+      if (units[k].kind === 'CCONJ') rel = 'conj';
+      if (units[k].kind === 'SCONJ') rel = 'advcl';
     }
     attachUnit(s, u, s.lastClause, rel);
-  } else attachUnit(s, u, s.root, R_PARATAXIS);
+  } else attachUnit(s, u, s.root, 'parataxis');
   s.lastClause = head;
   s.lastClauseUnit = u;
   while (s.pending.length) {
     const p = s.pending.pop()!;
-    heads[p] = head;
-    rels[p] = rels[p] || R_OBL;
+    link(s, p, head, rels[p] || 'obl');
   }
 }
 
 const attachedScratch = new Uint8Scratch();
 const inPPScratch = new Uint8Scratch();
 const reducedScratch = new Uint8Scratch();
-const state = new State();
-/** token head -> first conjunct head, for the sentence being attached */
-const conjOf = new Map<number, number>();
-
-/** The unit whose head is token p, or -1. */
-function unitWithHead(p: number): number {
-  const head = units.head;
-  for (let k = 0; k < units.count; k++) if (head[k] === p) return k;
-  return -1;
-}
 
 function attachSentence(
-  w: Words,
+  tokens: Token[],
   from: number,
   to: number,
   heads: Int32Array,
-  rels: number[],
-  found: Chunk[],
+  rels: string[],
   chunks: Chunk[],
 ): number {
-  sentenceUnits(w, from, to, heads, rels, units, found);
-  const count = units.count;
-  const kind = units.kind;
-  const uhead = units.head;
-  for (let u = 0; u < count; u++) {
-    const c = units.chunk[u];
-    if (c >= 0) chunks.push(found[c]);
-  }
-  const s = state;
-  s.heads = heads;
-  s.rels = rels;
-  s.attached = attachedScratch.take(count);
-  s.pending.length = 0;
-  s.root = -1;
-  s.lastClause = -1;
-  s.lastClauseUnit = -1;
+  const units = sentenceUnits(tokens, from, to, heads, rels);
+  for (const x of units) if (x.chunk) chunks.push(x.chunk);
+  const s: State = {
+    units,
+    heads,
+    rels,
+    attached: attachedScratch.take(units.length),
+    pending: [],
+    root: -1,
+    lastClause: -1,
+    lastClauseUnit: -1,
+  };
   const attached = s.attached;
   const pending = s.pending;
-  const inPP = inPPScratch.take(count);
-  // clear() makes a new table: only when there is something to clear
-  if (conjOf.size > 0) conjOf.clear();
+  const inPP = inPPScratch.take(units.length);
+  // token head -> first conjunct head; made only for a sentence with a conjoined chunk
+  let conjOf: Map<number, number> | null = null;
   let lastVerb = -1; // head token of the last verb group
   let lastVgUnit = -1;
   let lastCore = -1; // unit index of the last nominal not inside a prepositional phrase
   let expletiveVg = -1; // verb group after "there": the chunk after it is its subject
-  const reduced = reducedScratch.take(count); // verb groups attached as reduced relative clauses
+  const reduced = reducedScratch.take(units.length); // verb groups attached as reduced relative clauses
   // The previous verb group that can own a subject; reduced relatives ("a man wearing a hat") cannot.
   // A unit is marked reduced only while it is the current one, so this is settled one unit later.
   let previousVg = -1;
-  for (let u = 0; u < count; u++) {
-    const K = kind[u];
-    const H = uhead[u];
-    const pk = u > 0 ? kind[u - 1] : U_NONE;
-    if (pk === U_VG && !reduced[u - 1]) previousVg = u - 1;
-    if (K === U_NP || K === U_PRO) {
-      const chunk = units.chunk[u] >= 0 ? found[units.chunk[u]] : undefined;
-      if (chunk && chunk.possessor >= 0) {
+  for (let u = 0; u < units.length; u++) {
+    const U = units[u];
+    const pk = u > 0 ? units[u - 1].kind : undefined;
+    if (pk === 'VG' && !reduced[u - 1]) previousVg = u - 1;
+    if (U.kind === 'NP' || U.kind === 'PRO') {
+      if (U.chunk && U.chunk.possessor >= 0) {
         // "the dog's toy": the possessed chunk takes the possessor's place, the possessor hangs on it
-        const p = chunk.possessor;
-        const pu = unitWithHead(p);
+        const p = U.chunk.possessor;
+        const pu = units.findIndex((x) => x.head === p);
         if (pu >= 0 && attached[pu] && heads[p] !== -2) {
-          heads[H] = heads[p];
-          rels[H] = rels[p];
+          link(s, U.head, heads[p], rels[p]);
           attached[u] = 1;
         }
         if (pu >= 0 && lastCore === pu) lastCore = u;
         if (pu >= 0 && inPP[pu]) inPP[u] = 1;
         for (let k = 0; k < pending.length; k++)
           if (pending[k] === p) {
-            pending[k] = H;
-            rels[H] = rels[p];
+            pending[k] = U.head;
+            rels[U.head] = rels[p];
             attached[u] = 1;
           }
         if (s.root === p) {
-          s.root = H;
-          heads[H] = -1;
-          rels[H] = R_ROOT;
+          s.root = U.head;
+          heads[U.head] = -1;
+          rels[U.head] = 'ROOT';
           attached[u] = 1;
         }
-        if (s.lastClause === p) s.lastClause = H;
-        heads[p] = H;
-        rels[p] = R_POSS;
+        if (s.lastClause === p) s.lastClause = U.head;
+        link(s, p, U.head, 'poss');
         if (pu >= 0) attached[pu] = 1;
         continue;
       }
-      if (pk === U_ADP) {
-        const adp = uhead[u - 1];
-        heads[adp] = H;
-        rels[adp] = R_CASE;
+      if (pk === 'ADP') {
+        const adp = units[u - 1];
+        link(s, adp.head, U.head, 'case');
         attached[u - 1] = 1;
         inPP[u] = 1;
-        const host = u >= 2 && nominal(kind[u - 2]) ? uhead[u - 2] : -1;
-        if (host >= 0) attachUnit(s, u, host, R_NMOD);
-        else if (lastVerb >= 0 && (u < 2 || kind[u - 2] !== U_COMMA || lastVgUnit > lastCore))
-          attachUnit(s, u, lastVerb, R_OBL);
+        const host = u >= 2 && nominal(units[u - 2].kind) ? units[u - 2].head : -1;
+        if (host >= 0) attachUnit(s, u, host, 'nmod');
+        else if (lastVerb >= 0 && (u < 2 || units[u - 2].kind !== 'COMMA' || lastVgUnit > lastCore))
+          attachUnit(s, u, lastVerb, 'obl');
         else {
-          pending.push(H);
-          rels[H] = R_OBL;
+          pending.push(U.head);
+          rels[U.head] = 'obl';
           attached[u] = 1;
         }
         continue;
       }
-      if ((pk === U_CCONJ || pk === U_COMMA) && lastCore >= 0 && !startsClause(w, u)) {
-        let first = uhead[lastCore];
-        first = conjOf.get(first) ?? first;
-        attachUnit(s, u, first, R_CONJ);
-        conjOf.set(H, first);
-        const sep = uhead[u - 1];
-        heads[sep] = H;
-        rels[sep] = pk === U_CCONJ ? R_CC : R_PUNCT;
+      if ((pk === 'CCONJ' || pk === 'COMMA') && lastCore >= 0 && !startsClause(units, u, tokens)) {
+        let first = units[lastCore].head;
+        first = conjOf?.get(first) ?? first;
+        attachUnit(s, u, first, 'conj');
+        (conjOf ??= new Map()).set(U.head, first);
+        const sep = units[u - 1];
+        link(s, sep.head, U.head, sep.kind === 'CCONJ' ? 'cc' : 'punct');
         attached[u - 1] = 1;
-        if (u >= 2 && kind[u - 2] === U_COMMA && pk === U_CCONJ) {
-          heads[uhead[u - 2]] = H;
-          rels[uhead[u - 2]] = R_PUNCT;
+        if (u >= 2 && units[u - 2].kind === 'COMMA' && sep.kind === 'CCONJ') {
+          link(s, units[u - 2].head, U.head, 'punct');
           attached[u - 2] = 1;
         }
         lastCore = u;
         continue;
       }
-      if (pk === U_VG && !attached[u]) {
-        attachUnit(s, u, uhead[u - 1], expletiveVg === u - 1 ? R_NSUBJ : units.copula[u - 1] ? R_ATTR : R_OBJ);
+      if (pk === 'VG' && !attached[u]) {
+        const vg = units[u - 1];
+        attachUnit(s, u, vg.head, expletiveVg === u - 1 ? 'nsubj' : vg.copula ? 'attr' : 'obj');
         lastCore = u;
         continue;
       }
       if (nominal(pk) && !attached[u]) {
-        attachUnit(s, u, uhead[u - 1], R_APPOS);
+        attachUnit(s, u, units[u - 1].head, 'appos');
         continue;
       }
       lastCore = u;
       continue;
     }
-    if (K === U_VG) {
+    if (U.kind === 'VG') {
       lastVgUnit = u;
-      if (pk === U_TO) {
-        heads[uhead[u - 1]] = H;
-        rels[uhead[u - 1]] = R_MARK;
+      if (pk === 'TO') {
+        link(s, units[u - 1].head, U.head, 'mark');
         attached[u - 1] = 1;
-        if (lastVerb >= 0) attachUnit(s, u, lastVerb, R_XCOMP);
-        else if (lastCore >= 0) attachUnit(s, u, uhead[lastCore], R_ACL);
+        if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'xcomp');
+        else if (lastCore >= 0) attachUnit(s, u, units[lastCore].head, 'acl');
         if (expletiveVg === u - 2) expletiveVg = u; // "there appears to be a cat"
-        lastVerb = H;
+        lastVerb = U.head;
         continue;
       }
-      if (pk === U_REL && u >= 2 && nominal(kind[u - 2])) {
-        heads[uhead[u - 1]] = H;
-        rels[uhead[u - 1]] = R_NSUBJ;
+      if (pk === 'REL' && u >= 2 && nominal(units[u - 2].kind)) {
+        link(s, units[u - 1].head, U.head, 'nsubj');
         attached[u - 1] = 1;
-        attachUnit(s, u, uhead[u - 2], R_RELCL);
-        lastVerb = H;
+        attachUnit(s, u, units[u - 2].head, 'acl:relcl');
+        lastVerb = U.head;
         continue;
       }
       let subj = -1;
       for (let k = u - 1; k >= 0 && k > previousVg; k--) {
-        const KK = kind[k];
-        if ((nominal(KK) || KK === U_EXPL || KK === U_REL) && !attached[k]) {
+        const K = units[k];
+        if ((nominal(K.kind) || K.kind === 'EXPL' || K.kind === 'REL') && !attached[k]) {
           subj = k;
           break;
         }
       }
-      const aux = units.aux[u] === 1;
-      if (subj >= 0 && !aux && reducedBeforeVerb(w, u)) {
+      if (subj >= 0 && !U.aux && reducedBeforeVerb(units, u, tokens)) {
         // "a whiteboard covered in diagrams hangs on the wall": the participle modifies the subject
-        attachUnit(s, u, uhead[subj], R_ACL);
+        attachUnit(s, u, units[subj].head, 'acl');
         reduced[u] = 1;
       } else if (subj >= 0) {
-        attachUnit(s, subj, H, kind[subj] === U_EXPL ? R_EXPL : R_NSUBJ);
-        if (kind[subj] === U_EXPL) expletiveVg = u;
-        linkClause(s, u, H);
-      } else if (pk === U_CCONJ && lastVerb >= 0) {
-        attachUnit(s, u, lastVerb, R_CONJ);
-        heads[uhead[u - 1]] = H;
-        rels[uhead[u - 1]] = R_CC;
+        attachUnit(s, subj, U.head, units[subj].kind === 'EXPL' ? 'expl' : 'nsubj');
+        if (units[subj].kind === 'EXPL') expletiveVg = u;
+        linkClause(s, u, U.head);
+      } else if (pk === 'CCONJ' && lastVerb >= 0) {
+        attachUnit(s, u, lastVerb, 'conj');
+        link(s, units[u - 1].head, U.head, 'cc');
         attached[u - 1] = 1;
       } else if (
-        !aux &&
+        !U.aux &&
         lastCore >= 0 &&
-        (pk === U_NP || pk === U_PRO || (pk === U_COMMA && w.lower[H].endsWith('ing')) || inPP[u - 1])
+        (pk === 'NP' || pk === 'PRO' || (pk === 'COMMA' && tokens[U.head].lower.endsWith('ing')) || inPP[u - 1])
       ) {
-        attachUnit(s, u, kind[u - 1] === U_COMMA ? uhead[lastCore] : uhead[u - 1], R_ACL);
+        attachUnit(s, u, units[u - 1].kind === 'COMMA' ? units[lastCore].head : units[u - 1].head, 'acl');
         reduced[u] = 1;
       } else if (s.root < 0 || s.lastClause < 0) {
-        linkClause(s, u, H);
+        linkClause(s, u, U.head);
       } else {
-        attachUnit(s, u, lastVerb >= 0 ? lastVerb : s.root, pk === U_CCONJ ? R_CONJ : R_ADVCL);
+        attachUnit(s, u, lastVerb >= 0 ? lastVerb : s.root, pk === 'CCONJ' ? 'conj' : 'advcl');
       }
-      lastVerb = H;
+      lastVerb = U.head;
       continue;
     }
-    if (K === U_ADJP) {
-      if (pk === U_VG) attachUnit(s, u, uhead[u - 1], R_ACOMP);
-      else if ((pk === U_CCONJ || pk === U_COMMA) && u >= 2 && kind[u - 2] === U_ADJP) {
-        attachUnit(s, u, uhead[u - 2], R_CONJ);
-        heads[uhead[u - 1]] = H;
-        rels[uhead[u - 1]] = pk === U_CCONJ ? R_CC : R_PUNCT;
+    if (U.kind === 'ADJP') {
+      if (pk === 'VG') attachUnit(s, u, units[u - 1].head, 'acomp');
+      else if ((pk === 'CCONJ' || pk === 'COMMA') && u >= 2 && units[u - 2].kind === 'ADJP') {
+        attachUnit(s, u, units[u - 2].head, 'conj');
+        link(s, units[u - 1].head, U.head, pk === 'CCONJ' ? 'cc' : 'punct');
         attached[u - 1] = 1;
-      } else if (nominal(pk)) attachUnit(s, u, uhead[u - 1], w.pos[H] === NUM ? R_NUMMOD : R_AMOD);
-      else if (lastVerb >= 0) attachUnit(s, u, lastVerb, R_DEP);
+      } else if (nominal(pk)) attachUnit(s, u, units[u - 1].head, tokens[U.head].pos === 'NUM' ? 'nummod' : 'amod');
+      else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'dep');
       else {
-        pending.push(H);
-        rels[H] = R_DEP;
+        pending.push(U.head);
+        rels[U.head] = 'dep';
         attached[u] = 1;
       }
       continue;
     }
-    if (K === U_ADP) {
-      if (u + 1 < count && nominal(kind[u + 1])) continue; // becomes the case of the next chunk
+    if (U.kind === 'ADP') {
+      const nx = units[u + 1];
+      if (nx && nominal(nx.kind)) continue; // becomes the case of the next chunk
       // a particle ("scattered around", "stretched out")
-      if (pk === U_VG) attachUnit(s, u, uhead[u - 1], R_PRT);
-      else if (lastVerb >= 0) attachUnit(s, u, lastVerb, R_ADVMOD);
+      if (pk === 'VG') attachUnit(s, u, units[u - 1].head, 'prt');
+      else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'advmod');
       continue;
     }
-    if (K === U_ADV) {
-      if (lastVerb >= 0) attachUnit(s, u, lastVerb, R_ADVMOD);
+    if (U.kind === 'ADV') {
+      if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'advmod');
       else {
-        pending.push(H);
-        rels[H] = R_ADVMOD;
+        pending.push(U.head);
+        rels[U.head] = 'advmod';
         attached[u] = 1;
       }
     }
   }
   // Whatever is still free: the s.root is the first verb clause, else the first chunk.
   if (s.root < 0) {
-    let ru = -1;
-    for (let k = 0; k < count; k++)
-      if (nominal(kind[k]) && !attached[k]) {
-        ru = k;
-        break;
-      }
-    if (ru < 0)
-      for (let k = 0; k < count; k++)
-        if (!attached[k] && kind[k] !== U_PUNCT && kind[k] !== U_COMMA) {
-          ru = k;
-          break;
-        }
+    const r = units.findIndex((x, k) => nominal(x.kind) && !attached[k]);
+    const ru = r >= 0 ? r : units.findIndex((x, k) => !attached[k] && x.kind !== 'PUNCT' && x.kind !== 'COMMA');
     if (ru < 0) return -1;
-    s.root = uhead[ru];
+    s.root = units[ru].head;
     heads[s.root] = -1;
-    rels[s.root] = R_ROOT;
+    rels[s.root] = 'ROOT';
     attached[ru] = 1;
   }
-  for (const p of pending)
-    if (heads[p] === -2) {
-      heads[p] = s.root;
-      rels[p] = rels[p] || R_DEP;
-    }
-  for (let u = 0; u < count; u++) {
-    if (attached[u] || uhead[u] === s.root) continue;
-    const K = kind[u];
-    const punct = K === U_PUNCT || K === U_COMMA;
+  for (const p of pending) if (heads[p] === -2) link(s, p, s.root, rels[p] || 'dep');
+  for (let u = 0; u < units.length; u++) {
+    if (attached[u] || units[u].head === s.root) continue;
+    const U = units[u];
+    const punct = U.kind === 'PUNCT' || U.kind === 'COMMA';
     // separators go to the next unit, the rest to the s.root
-    const nx = u + 1 < count ? uhead[u + 1] : -1;
-    heads[uhead[u]] = punct || K === U_CCONJ || K === U_SCONJ ? (nx >= 0 ? nx : s.root) : s.root;
-    rels[uhead[u]] = punct ? R_PUNCT : K === U_CCONJ ? R_CC : K === U_SCONJ ? R_MARK : R_DEP;
+    const nx = units[u + 1];
+    link(
+      s,
+      U.head,
+      punct || U.kind === 'CCONJ' || U.kind === 'SCONJ' ? (nx ? nx.head : s.root) : s.root,
+      punct ? 'punct' : U.kind === 'CCONJ' ? 'cc' : U.kind === 'SCONJ' ? 'mark' : 'dep',
+    );
   }
   for (let k = from; k < to; k++)
     if (heads[k] === -2) {
       heads[k] = s.root;
-      rels[k] = rels[k] || R_DEP;
+      rels[k] = rels[k] || 'dep';
     }
   if (heads[s.root] !== -1) heads[s.root] = -1;
   return s.root;
 }
 
 /** A chunk after "and" that is followed by a finite verb group starts a new clause ("... and the walls are white"). */
-function startsClause(w: Words, u: number): boolean {
-  const kind = units.kind;
-  const count = units.count;
+function startsClause(units: Unit[], u: number, tokens: Token[]): boolean {
   let k = u + 1;
-  while (k < count && (kind[k] === U_ADP || (nominal(kind[k]) && kind[k - 1] === U_ADP))) k++;
-  return (
-    k < count &&
-    kind[k] === U_VG &&
-    (units.aux[k] === 1 || units.copula[k] === 1 || !participleLike(w.lower[units.head[k]]))
-  );
+  while (k < units.length && (units[k].kind === 'ADP' || (nominal(units[k].kind) && units[k - 1].kind === 'ADP'))) k++;
+  const v = units[k];
+  return !!v && v.kind === 'VG' && (!!v.aux || !!v.copula || !participleLike(tokens[v.head].lower));
 }
 
 /**
  * A bare participle followed (after at most its object and prepositional phrases) by another verb
  * group of the same clause is a reduced relative clause, not the clause's verb.
  */
-function reducedBeforeVerb(w: Words, u: number): boolean {
-  const kind = units.kind;
-  const count = units.count;
-  const lower = w.lower[units.head[u]];
-  if (!participleLike(lower) && !IRREGULAR_PARTICIPLES.has(lower)) return false;
+function reducedBeforeVerb(units: Unit[], u: number, tokens: Token[]): boolean {
+  if (!participleLike(tokens[units[u].head].lower) && !IRREGULAR_PARTICIPLES.has(tokens[units[u].head].lower))
+    return false;
   let k = u + 1;
-  if (k < count && nominal(kind[k])) k++;
-  while (k + 1 < count && kind[k] === U_ADP && nominal(kind[k + 1])) k += 2;
-  while (k < count && kind[k] === U_ADV) k++;
-  return k < count && kind[k] === U_VG;
+  if (k < units.length && nominal(units[k].kind)) k++;
+  while (k + 1 < units.length && units[k].kind === 'ADP' && nominal(units[k + 1].kind)) k += 2;
+  while (k < units.length && units[k].kind === 'ADV') k++;
+  return k < units.length && units[k].kind === 'VG';
 }
 
 /** Tokens of the sentence known to reach its root (index from the sentence's first token). */
@@ -449,7 +361,7 @@ const reachesRootScratch = new Uint8Scratch();
  * the sentence, so the rest of the way is the same and short enough), so the tokens are walked over
  * about once rather than once per token below them.
  */
-function breakCycles(heads: Int32Array, rels: number[], from: number, to: number, root: number): void {
+function breakCycles(heads: Int32Array, rels: string[], from: number, to: number, root: number): void {
   const limit = to - from + 1;
   const good = reachesRootScratch.take(to - from);
   for (let i = from; i < to; i++) {
@@ -467,7 +379,7 @@ function breakCycles(heads: Int32Array, rels: number[], from: number, to: number
     }
     if (!known && (steps > limit || heads[k] !== -1)) {
       heads[i] = i === root ? -1 : root;
-      rels[i] = i === root ? R_ROOT : R_DEP;
+      rels[i] = i === root ? 'ROOT' : 'dep';
       continue;
     }
     // every token on the way reaches the root too
@@ -479,6 +391,6 @@ function breakCycles(heads: Int32Array, rels: number[], from: number, to: number
   for (let i = from; i < to; i++)
     if (heads[i] === -1 && i !== root) {
       heads[i] = root;
-      rels[i] = R_DEP;
+      rels[i] = 'dep';
     }
 }

@@ -1,20 +1,4 @@
-import {
-  ADJ,
-  ADP,
-  ADV,
-  AUX,
-  CCONJ,
-  DET,
-  NOUN,
-  NUM,
-  PART,
-  PRON,
-  PROPN,
-  PUNCT,
-  SCONJ,
-  VERB,
-  type Words,
-} from './tokens.ts';
+import type { Token } from './tokens.ts';
 import { nounChunks, type Chunk } from './chunks.ts';
 
 /**
@@ -37,197 +21,66 @@ export type UnitKind =
   | 'TO'
   | 'OTHER';
 
-// Unit kinds as small integers (UNIT_KINDS[code] is the name).
-export const U_NP = 0;
-export const U_PRO = 1;
-export const U_VG = 2;
-export const U_ADP = 3;
-export const U_ADJP = 4;
-export const U_ADV = 5;
-export const U_CCONJ = 6;
-export const U_SCONJ = 7;
-export const U_COMMA = 8;
-export const U_PUNCT = 9;
-export const U_REL = 10;
-export const U_EXPL = 11;
-export const U_TO = 12;
-export const U_OTHER = 13;
-/** No unit there (before the first): equal to no kind. */
-export const U_NONE = 255;
-export const UNIT_KINDS: readonly UnitKind[] = [
-  'NP',
-  'PRO',
-  'VG',
-  'ADP',
-  'ADJP',
-  'ADV',
-  'CCONJ',
-  'SCONJ',
-  'COMMA',
-  'PUNCT',
-  'REL',
-  'EXPL',
-  'TO',
-  'OTHER',
-];
+export interface Unit {
+  kind: UnitKind;
+  start: number;
+  end: number;
+  head: number;
+  /** VG: has an auxiliary; copula: no main verb, the head is a form of "be". */
+  aux: boolean;
+  copula: boolean;
+  chunk: Chunk | undefined;
+}
 
-// Dependency relations as small integers (REL_NAMES[code] is the name; 0 is "not set yet").
-export const R_NONE = 0;
-export const R_ROOT = 1;
-export const R_PUNCT = 2;
-export const R_NSUBJ = 3;
-export const R_CONJ = 4;
-export const R_XCOMP = 5;
-export const R_POSS = 6;
-export const R_CASE = 7;
-export const R_NMOD = 8;
-export const R_OBL = 9;
-export const R_CC = 10;
-export const R_ATTR = 11;
-export const R_OBJ = 12;
-export const R_APPOS = 13;
-export const R_MARK = 14;
-export const R_ACL = 15;
-export const R_RELCL = 16;
-export const R_EXPL = 17;
-export const R_ACOMP = 18;
-export const R_NUMMOD = 19;
-export const R_AMOD = 20;
-export const R_DEP = 21;
-export const R_PRT = 22;
-export const R_ADVMOD = 23;
-export const R_PARATAXIS = 24;
-export const R_ADVCL = 25;
-export const R_AUX = 26;
-export const R_DET = 27;
-export const R_COMPOUND = 28;
-export const REL_NAMES: readonly string[] = [
-  '',
-  'ROOT',
-  'punct',
-  'nsubj',
-  'conj',
-  'xcomp',
-  'poss',
-  'case',
-  'nmod',
-  'obl',
-  'cc',
-  'attr',
-  'obj',
-  'appos',
-  'mark',
-  'acl',
-  'acl:relcl',
-  'expl',
-  'acomp',
-  'nummod',
-  'amod',
-  'dep',
-  'prt',
-  'advmod',
-  'parataxis',
-  'advcl',
-  'aux',
-  'det',
-  'compound',
-];
-
-/**
- * The units of the sentence being attached, as parallel arrays (one object per unit cost more than
- * the tree's work on it): unit u is tokens [start[u], end[u]) with head token head[u]; VG: aux (has
- * an auxiliary), copula (no main verb, the head is a form of "be"); NP / PRO: its chunk. Reused from
- * one sentence to the next (typed arrays only: an old array holding each parse's new objects makes
- * the garbage collector's minor collections keep and copy them).
- */
-export class Units {
-  count = 0;
-  kind = new Uint8Array(64);
-  start = new Int32Array(64);
-  end = new Int32Array(64);
-  head = new Int32Array(64);
-  aux = new Uint8Array(64);
-  copula = new Uint8Array(64);
-  /** Index of the unit's chunk in the parse's chunk list (`found`), -1 for none. */
-  chunk = new Int32Array(64);
-
-  /** Room for `n` units, none yet. */
-  reset(n: number): void {
-    this.count = 0;
-    if (this.kind.length < n) {
-      const size = Math.max(n, 2 * this.kind.length);
-      this.kind = new Uint8Array(size);
-      this.start = new Int32Array(size);
-      this.end = new Int32Array(size);
-      this.head = new Int32Array(size);
-      this.aux = new Uint8Array(size);
-      this.copula = new Uint8Array(size);
-      this.chunk = new Int32Array(size);
-    }
-  }
-
-  push(kind: number, start: number, end: number, head: number, chunk: number): number {
-    const u = this.count++;
-    this.kind[u] = kind;
-    this.start[u] = start;
-    this.end[u] = end;
-    this.head[u] = head;
-    this.aux[u] = 0;
-    this.copula[u] = 0;
-    this.chunk[u] = chunk;
-    return u;
-  }
+/** Every unit has every field, so that the tree's reads of units see one object shape. */
+function unit(kind: UnitKind, start: number, end: number, head: number, chunk?: Chunk): Unit {
+  return { kind, start, end, head, aux: false, copula: false, chunk };
 }
 
 const RELATIVE = new Set(['that', 'which', 'who', 'whom']);
 export const NEGATION = new Set(['not', "n't", 'never']);
 
-/** Sets `heads`/`rels` for the tokens inside unit u (all but the unit head). */
-function attachInside(U: Units, u: number, w: Words, heads: Int32Array, rels: number[]): void {
-  const P = w.pos;
-  const X = w.texts;
-  const h = U.head[u];
-  const kind = U.kind[u];
-  const from = U.start[u];
-  const to = U.end[u];
-  for (let k = from; k < to; k++) {
+/** Sets `heads`/`rels` for the tokens inside each unit (all but the unit head). */
+function attachInside(u: Unit, tokens: Token[], heads: Int32Array, rels: string[]): void {
+  const h = u.head;
+  for (let k = u.start; k < u.end; k++) {
     if (k === h) continue;
-    const p = P[k];
+    const t = tokens[k];
     let head = h;
-    let rel = R_DEP;
-    if (kind === U_VG) {
-      rel = p === AUX ? R_AUX : p === PART ? (NEGATION.has(w.lower[k]) ? R_ADVMOD : R_MARK) : R_ADVMOD;
-    } else if (kind === U_ADJP) {
-      rel = R_ADVMOD;
+    let rel = 'dep';
+    if (u.kind === 'VG') {
+      rel = t.pos === 'AUX' ? 'aux' : t.pos === 'PART' ? (NEGATION.has(t.lower) ? 'advmod' : 'mark') : 'advmod';
+    } else if (u.kind === 'ADJP') {
+      rel = 'advmod';
     } else {
-      if (p === DET || p === PRON) rel = R_DET;
-      else if (p === NUM) rel = R_NUMMOD;
-      else if (p === ADJ || p === VERB) {
-        rel = R_AMOD;
+      if (t.pos === 'DET' || t.pos === 'PRON') rel = 'det';
+      else if (t.pos === 'NUM') rel = 'nummod';
+      else if (t.pos === 'ADJ' || t.pos === 'VERB') {
+        rel = 'amod';
         // second of two coordinated adjectives: conj of the first
-        let q0 = k - 1;
-        while (q0 > from && X[q0] === '-') q0--;
-        if (q0 > from && P[q0] === CCONJ) {
-          let q = q0 - 1;
-          while (q > from && X[q] === '-') q--;
-          if (P[q] === ADJ) {
+        let p = k - 1;
+        while (p > u.start && tokens[p].text === '-') p--;
+        if (p > u.start && tokens[p].pos === 'CCONJ') {
+          let q = p - 1;
+          while (q > u.start && tokens[q].text === '-') q--;
+          if (tokens[q].pos === 'ADJ') {
             head = q;
-            rel = R_CONJ;
+            rel = 'conj';
           }
         }
-      } else if (p === NOUN || p === PROPN) rel = R_COMPOUND;
-      else if (p === ADV) {
-        rel = R_ADVMOD;
-        if (k + 1 < to && (P[k + 1] === ADJ || P[k + 1] === ADV)) head = k + 1;
-      } else if (p === CCONJ) {
-        rel = R_CC;
+      } else if (t.pos === 'NOUN' || t.pos === 'PROPN') rel = 'compound';
+      else if (t.pos === 'ADV') {
+        rel = 'advmod';
+        if (k + 1 < u.end && (tokens[k + 1].pos === 'ADJ' || tokens[k + 1].pos === 'ADV')) head = k + 1;
+      } else if (t.pos === 'CCONJ') {
+        rel = 'cc';
         let q = k + 1;
-        while (q < to - 1 && X[q] === '-') q++;
+        while (q < u.end - 1 && tokens[q].text === '-') q++;
         head = q;
-      } else if (p === PART) rel = R_CASE;
-      else if (p === PUNCT) {
-        rel = R_PUNCT;
-        head = Math.min(k + 1, to - 1);
+      } else if (t.pos === 'PART') rel = 'case';
+      else if (t.pos === 'PUNCT') {
+        rel = 'punct';
+        head = Math.min(k + 1, u.end - 1);
       }
     }
     heads[k] = head;
@@ -235,90 +88,87 @@ function attachInside(U: Units, u: number, w: Words, heads: Int32Array, rels: nu
   }
 }
 
-/**
- * Units of sentence tokens [from, to) into `U`, with their inside attachments written to
- * heads/rels. The sentence's chunks are appended to `found` (the parse's own list), and units refer
- * to them by index.
- */
-export function sentenceUnits(
-  w: Words,
-  from: number,
-  to: number,
-  heads: Int32Array,
-  rels: number[],
-  U: Units,
-  found: Chunk[],
-): void {
-  const P = w.pos;
-  const L = w.lower;
+/** Units of sentence tokens [from, to), with their inside attachments written to heads/rels. */
+export function sentenceUnits(tokens: Token[], from: number, to: number, heads: Int32Array, rels: string[]): Unit[] {
   // chunks come in order and do not overlap: the one starting at i, if any, is found by walking them
-  const chunks = found;
-  let nextChunk = chunks.length;
-  const chunkCount = nextChunk + nounChunks(w, from, to, chunks);
-  U.reset(to - from);
+  const chunks = nounChunks(tokens, from, to);
+  let nextChunk = 0;
+  const units: Unit[] = [];
   let i = from;
   while (i < to) {
-    const p = P[i];
-    while (nextChunk < chunkCount && chunks[nextChunk].start < i) nextChunk++;
-    const ci = nextChunk < chunkCount && chunks[nextChunk].start === i ? nextChunk : -1;
-    const c = ci >= 0 ? chunks[ci] : undefined;
-    const np = i + 1 < to ? P[i + 1] : -1;
-    let u: number;
-    if (c && L[i] === 'there' && c.kind === 'pronoun' && (np === AUX || np === VERB)) {
-      u = U.push(U_EXPL, i, i + 1, i, -1);
-    } else if (c && c.kind === 'pronoun' && RELATIVE.has(L[i]) && (np === AUX || np === VERB)) {
-      u = U.push(U_REL, i, i + 1, i, -1);
+    const t = tokens[i];
+    while (nextChunk < chunks.length && chunks[nextChunk].start < i) nextChunk++;
+    const c = nextChunk < chunks.length && chunks[nextChunk].start === i ? chunks[nextChunk] : undefined;
+    const next = i + 1 < to ? tokens[i + 1] : undefined;
+    let u: Unit;
+    if (c && t.lower === 'there' && c.kind === 'pronoun' && next && (next.pos === 'AUX' || next.pos === 'VERB')) {
+      u = unit('EXPL', i, i + 1, i);
+    } else if (
+      c &&
+      c.kind === 'pronoun' &&
+      RELATIVE.has(t.lower) &&
+      next &&
+      (next.pos === 'AUX' || next.pos === 'VERB')
+    ) {
+      u = unit('REL', i, i + 1, i);
     } else if (c) {
-      u = U.push(c.kind === 'noun' ? U_NP : U_PRO, c.start, c.end, c.head, ci);
-    } else if (p === AUX || p === VERB || (p === PART && NEGATION.has(L[i]) && (np === VERB || np === AUX))) {
+      u = unit(c.kind === 'noun' ? 'NP' : 'PRO', c.start, c.end, c.head, c);
+    } else if (
+      t.pos === 'AUX' ||
+      t.pos === 'VERB' ||
+      (t.pos === 'PART' && NEGATION.has(t.lower) && next && (next.pos === 'VERB' || next.pos === 'AUX'))
+    ) {
       let j = i;
       let verb = -1;
       let lastAux = -1;
       while (j < to) {
-        const x = P[j];
-        if (x === AUX) lastAux = j;
-        else if (x === VERB) {
+        const x = tokens[j];
+        if (x.pos === 'AUX') lastAux = j;
+        else if (x.pos === 'VERB') {
           verb = j;
           j++;
           break;
-        } else if (x === PART && NEGATION.has(L[j])) {
+        } else if (x.pos === 'PART' && NEGATION.has(x.lower)) {
           /* negation */
-        } else if (x === ADV && j + 1 < to && (P[j + 1] === VERB || P[j + 1] === AUX)) {
+        } else if (x.pos === 'ADV' && j + 1 < to && (tokens[j + 1].pos === 'VERB' || tokens[j + 1].pos === 'AUX')) {
           /* "is also standing" */
         } else break;
         j++;
       }
       const head = verb >= 0 ? verb : lastAux >= 0 ? lastAux : i;
-      u = U.push(U_VG, i, j, head, -1);
-      U.aux[u] = lastAux >= 0 ? 1 : 0;
-      U.copula[u] = verb < 0 ? 1 : 0;
-    } else if (p === PART && L[i] === 'to' && (np === VERB || np === AUX)) {
-      u = U.push(U_TO, i, i + 1, i, -1);
-    } else if (p === ADP) {
-      u = U.push(U_ADP, i, i + 1, i, -1);
-    } else if (p === ADJ || p === NUM || (p === ADV && (np === ADJ || np === NUM))) {
+      u = { kind: 'VG', start: i, end: j, head, aux: lastAux >= 0, copula: verb < 0, chunk: undefined };
+    } else if (t.pos === 'PART' && t.lower === 'to' && next && (next.pos === 'VERB' || next.pos === 'AUX')) {
+      u = unit('TO', i, i + 1, i);
+    } else if (t.pos === 'ADP') {
+      u = unit('ADP', i, i + 1, i);
+    } else if (
+      t.pos === 'ADJ' ||
+      t.pos === 'NUM' ||
+      (t.pos === 'ADV' && next && (next.pos === 'ADJ' || next.pos === 'NUM'))
+    ) {
       // degree adverbs and stacked adjectives before the last adjective ("very light green")
       let j = i;
       let head = i;
-      while (j < to && (P[j] === ADV || P[j] === ADJ || P[j] === NUM)) {
-        if (P[j] !== ADV) head = j;
-        if (P[j] === NUM && j > i) break;
+      while (j < to && (tokens[j].pos === 'ADV' || tokens[j].pos === 'ADJ' || tokens[j].pos === 'NUM')) {
+        if (tokens[j].pos !== 'ADV') head = j;
+        if (tokens[j].pos === 'NUM' && j > i) break;
         j++;
       }
-      u = U.push(U_ADJP, i, head + 1, head, -1);
-    } else if (p === ADV || p === PART) {
-      u = U.push(U_ADV, i, i + 1, i, -1);
-    } else if (p === CCONJ) {
-      u = U.push(U_CCONJ, i, i + 1, i, -1);
-    } else if (p === SCONJ || (p === PRON && RELATIVE.has(L[i]))) {
-      u = U.push(U_SCONJ, i, i + 1, i, -1);
-    } else if (p === PUNCT) {
-      const x = w.texts[i];
-      u = U.push(x === ',' || x === ';' ? U_COMMA : U_PUNCT, i, i + 1, i, -1);
+      u = unit('ADJP', i, head + 1, head);
+    } else if (t.pos === 'ADV' || t.pos === 'PART') {
+      u = unit('ADV', i, i + 1, i);
+    } else if (t.pos === 'CCONJ') {
+      u = unit('CCONJ', i, i + 1, i);
+    } else if (t.pos === 'SCONJ' || (t.pos === 'PRON' && RELATIVE.has(t.lower))) {
+      u = unit('SCONJ', i, i + 1, i);
+    } else if (t.pos === 'PUNCT') {
+      u = unit(t.text === ',' || t.text === ';' ? 'COMMA' : 'PUNCT', i, i + 1, i);
     } else {
-      u = U.push(U_OTHER, i, i + 1, i, -1);
+      u = unit('OTHER', i, i + 1, i);
     }
-    attachInside(U, u, w, heads, rels);
-    i = U.end[u];
+    attachInside(u, tokens, heads, rels);
+    units.push(u);
+    i = u.end;
   }
+  return units;
 }
