@@ -8,6 +8,8 @@
  *   - the same with every file checked on disk (existence + confinement; 100k real empty files),
  *     and CSV and Parquet manifests of the same rows: images per CPU second against 20,000/s.
  * CPU time of the whole process (DuckDB's and libuv's threads included), best of interleaved rounds.
+ * Planning includes the local storage's put of every shard (mkdir, temp file, two fsyncs, rename):
+ * about 2x the bare read by itself on the development VM (docs/decisions.md, "Sources and shard planning").
  *   npm run bench -- plan            (FLD_BENCH_PLAN_N=200000 for a quick run; FLD_BENCH_PLAN_ROUNDS, default 3)
  */
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
