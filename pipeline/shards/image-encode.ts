@@ -14,9 +14,12 @@ import { parquetSchema } from './parquet-schema.ts';
  * collection through here, where that work was most of planning's cost (docs/decisions.md).
  *
  * One DATA_PAGE_V2 per column chunk, no statistics (nothing reads them: the engine reads shards by
- * row range). Strings are PLAIN (`image_id`, a hex digest, uncompressed; `uri`, `alt_text` and the
- * existing texts SNAPPY), `collection` and `shard` dictionary-encoded (one value per shard as
- * planned), sizes PLAIN INT32, levels RLE runs. Deterministic: the same rows give the same bytes.
+ * row range). `uri` is DELTA_BYTE_ARRAY (a shard's paths share long prefixes), `image_id` (a hex
+ * digest) PLAIN uncompressed, `alt_text` and the existing texts PLAIN with SNAPPY, `collection` and
+ * `shard` dictionary-encoded (one value per shard as planned), sizes PLAIN INT32, levels RLE runs.
+ * Deterministic: the same rows give the same bytes. hyparquet-writer's byte writer, delta and snappy
+ * encoders come from its `src/` files: the version is pinned in package.json and the test reads every
+ * shard back with DuckDB, so an upgrade that moved them fails there first.
  */
 
 // Parquet's enums (parquet.thrift)
