@@ -401,41 +401,32 @@ function dictionary(rows: readonly ImageRecord[], a: number, b: number, key: 'co
   return index.size;
 }
 
-/** existing_texts' leaves: granularity, or text. */
-function texts(rows: readonly ImageRecord[], a: number, b: number, key: 'granularity' | 'text'): void {
-  begin();
-  for (let i = a; i < b; i++) {
-    const list = rows[i].existing_texts;
-    if (list.length === 0) {
-      reps.add(0);
-      defs.add(0);
-      defs.nulls++;
-      continue;
-    }
-    for (let j = 0; j < list.length; j++) {
-      reps.add(j === 0 ? 0 : 1);
-      defs.add(1);
-      data.str(list[j][key]);
-    }
-  }
-  reps.end();
-  defs.end();
+/** A row whose list is empty: one null entry (repetition 0, definition 0). */
+function emptyList(): void {
+  reps.add(0);
+  defs.add(0);
+  defs.nulls++;
 }
 
-function categories(rows: readonly ImageRecord[], a: number, b: number): void {
+/** A string leaf of a list column: existing_texts' granularity or text, existing_boxes' category. */
+function listStrings(
+  rows: readonly ImageRecord[],
+  a: number,
+  b: number,
+  list: 'existing_texts' | 'existing_boxes',
+  key: 'granularity' | 'text' | 'category',
+): void {
   begin();
   for (let i = a; i < b; i++) {
-    const list = rows[i].existing_boxes;
-    if (list.length === 0) {
-      reps.add(0);
-      defs.add(0);
-      defs.nulls++;
+    const entries = rows[i][list] as readonly Record<string, unknown>[];
+    if (entries.length === 0) {
+      emptyList();
       continue;
     }
-    for (let j = 0; j < list.length; j++) {
+    for (let j = 0; j < entries.length; j++) {
       reps.add(j === 0 ? 0 : 1);
       defs.add(1);
-      data.str(list[j].category);
+      data.str(entries[j][key] as string);
     }
   }
   reps.end();
@@ -447,9 +438,7 @@ function boxes(rows: readonly ImageRecord[], a: number, b: number): void {
   for (let i = a; i < b; i++) {
     const list = rows[i].existing_boxes;
     if (list.length === 0) {
-      reps.add(0);
-      defs.add(0);
-      defs.nulls++;
+      emptyList();
       continue;
     }
     for (let j = 0; j < list.length; j++) {
@@ -525,13 +514,13 @@ function rowGroup(rows: readonly ImageRecord[], a: number, b: number): Group {
   columns.push(chunk(L.shard, n, false, size));
   optionalStrings(rows, a, b, 'alt_text');
   columns.push(chunk(L.alt_text, n, true, 0));
-  texts(rows, a, b, 'granularity');
+  listStrings(rows, a, b, 'existing_texts', 'granularity');
   columns.push(chunk(L.granularity, n, false, 0));
-  texts(rows, a, b, 'text');
+  listStrings(rows, a, b, 'existing_texts', 'text');
   columns.push(chunk(L.text, n, true, 0));
   boxes(rows, a, b);
   columns.push(chunk(L.box, n, false, 0));
-  categories(rows, a, b);
+  listStrings(rows, a, b, 'existing_boxes', 'category');
   columns.push(chunk(L.category, n, false, 0));
   optionalStrings(rows, a, b, 'error');
   columns.push(chunk(L.error, n, false, 0));

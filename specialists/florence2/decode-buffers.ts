@@ -2,9 +2,9 @@
  * Float buffers a decode keeps between images: the beams' copies of the encoder KV, states and mask,
  * the moved decoder KV and the step's token embeddings. Allocating them per image (zero-filled, up
  * to a few MB for a real model) cost more CPU than copying into them, and their garbage added to
- * the collector's passes that onnxruntime-node's fresh output buffers already start. A decode takes
- * a set from the pool and gives it back when done, so decodes that overlap on one thread (the worker
- * serves requests as they come) never share one.
+ * the collector's passes that onnxruntime-node's fresh output buffers already start. A generate call
+ * takes a set from the pool and gives it back when done, so calls that overlap on one thread (the
+ * worker serves requests as they come) never share one. A key always holds one float type.
  */
 import { allocFloat, type FloatData, type FloatType } from './tensors.ts';
 
@@ -15,7 +15,7 @@ export class DecodeBuffers {
   /** The buffer kept under `key`, at least `n` long (its first n values are what it held; grown buffers start at 0). */
   float(key: string, type: FloatType, n: number): FloatData {
     let b = this.#float.get(key);
-    if (!b || b.length < n || (type === 'float16') !== b instanceof Uint16Array) {
+    if (!b || b.length < n) {
       b = allocFloat(type, Math.max(n, 2 * (b?.length ?? 0)));
       this.#float.set(key, b);
     }

@@ -112,22 +112,7 @@ export async function generateChunk(
   s: GenerationSettings,
   vocab: number,
   beam: boolean,
-): Promise<Generated[]> {
-  const buffers = g.buffers.take();
-  try {
-    return await decode(g, f, jobs, s, vocab, beam, buffers);
-  } finally {
-    g.buffers.give(buffers);
-  }
-}
-
-async function decode(
-  g: Graphs,
-  f: ImageFeatures,
-  jobs: GenJob[],
-  s: GenerationSettings,
-  vocab: number,
-  beam: boolean,
+  /** Taken from `g.buffers` by the caller for this decode alone. */
   buf: DecodeBuffers,
 ): Promise<Generated[]> {
   const enc = await encode(g, f, jobs, s.padTokenId);

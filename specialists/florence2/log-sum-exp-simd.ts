@@ -1,7 +1,7 @@
 /**
  * A logits row's log-sum-exp and a beam's best candidates in WebAssembly (log-sum-exp.wat), the same
  * doubles and the same picks as the JavaScript loops in logits.ts and search.ts at about a third of
- * their CPU (`npm run bench -- florence2-runner`, JS share; held equal in
+ * their CPU (`npm run bench -- beam-kernels`; held equal in
  * test/specialists/florence2-logits-simd.test.ts). A row is copied into the module's memory once per
  * beam and step (microseconds for Florence-2's 51k vocabulary, against ~0.4 ms of exp). `create`
  * gives null where the engine cannot compile WebAssembly SIMD; the callers then keep their loops.

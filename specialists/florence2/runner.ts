@@ -176,10 +176,17 @@ export class Florence2Runner {
         );
     });
     const out: GenerationOutput[] = [];
-    for (let i = 0; i < jobs.length; i += this.maxBatch) {
-      const chunk = jobs.slice(i, i + this.maxBatch);
-      const gen = await generateChunk(this.graphs, features, chunk, s, this.vocab, search === 'beam' || s.numBeams > 1);
-      for (const g of gen) out.push({ ...g, text: this.tokenizer.decode(g.seq) });
+    // one set of decode buffers for this call's chunks, which run one after another
+    const buffers = this.graphs.buffers.take();
+    try {
+      for (let i = 0; i < jobs.length; i += this.maxBatch) {
+        const chunk = jobs.slice(i, i + this.maxBatch);
+        const beam = search === 'beam' || s.numBeams > 1;
+        const gen = await generateChunk(this.graphs, features, chunk, s, this.vocab, beam, buffers);
+        for (const g of gen) out.push({ ...g, text: this.tokenizer.decode(g.seq) });
+      }
+    } finally {
+      this.graphs.buffers.give(buffers);
     }
     return out;
   }

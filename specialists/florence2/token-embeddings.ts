@@ -17,7 +17,7 @@ export class TokenEmbeddings {
     private readonly type: FloatType,
   ) {}
 
-  /** Rows of `ids` ([ids.length, dim]) as `to`; into the start of `into` when given and of the graph's type. */
+  /** Rows of `ids` ([ids.length, dim]) as `to`; into the start of `into` (a `to` buffer) when `to` is the graph's type. */
   async embed(ids: ArrayLike<number>, to: FloatType, into?: FloatData): Promise<FloatData> {
     const rows = this.#rows;
     let missing: number[] | null = null;
@@ -34,10 +34,7 @@ export class TokenEmbeddings {
     }
     const dim = this.#dim;
     const n = ids.length * dim;
-    const out =
-      into && to === this.type && into.length >= n && (this.type === 'float16') === into instanceof Uint16Array
-        ? into.subarray(0, n)
-        : allocFloat(this.type, n);
+    const out = into && to === this.type && into.length >= n ? into.subarray(0, n) : allocFloat(this.type, n);
     for (let i = 0; i < ids.length; i++) out.set(rows.get(ids[i]) as never, i * dim);
     return convertFloat(out, this.type, to);
   }
