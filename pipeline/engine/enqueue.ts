@@ -203,11 +203,14 @@ export async function writeImageShards(
   const { saved, created } = await claimListing(storage, claim);
   if (!created) listingConflict(opts.collection, opts.round, saved, ours, LISTING_FIELDS);
   await onAccepted();
+  // Shards an interrupted listing already wrote are kept, not rewritten: one listing finds them all,
+  // where a check per shard costs a stat (a HEAD request on S3) for each of them.
+  const written = new Set(await listImageShards(storage, opts.collection));
   const plan = planShards(source, opts);
   const shards: number[] = [];
   for await (const s of plan) {
     const key = layout.images(opts.collection, s.shard);
-    if (!(await storage.exists(key))) await putShard(storage, key, 'image', s.records, { collection: opts.collection });
+    if (!written.has(s.shard)) await putShard(storage, key, 'image', s.records, { collection: opts.collection });
     shards.push(s.shard);
     await onShard(s.shard);
   }

@@ -179,6 +179,30 @@ test('a collection listed before listing plans existed is compared with its coll
   );
 });
 
+test('an interrupted listing goes on: the image shards it wrote stay as they are, the missing ones are written, the collection plan last', async () => {
+  const s = fresh();
+  const opts = { collection: 'cut', shardSize: 5 };
+  const whole = await writeImageShards(s, detectSource(world.manifest), opts);
+  assert.deepEqual(whole.shards, [0, 1, 2]);
+  const original = await s.get(layout.images('cut', 2));
+  // as a crash leaves it: listing plan claimed, shards 0 and 1 written (1 marked so a rewrite shows), no shard 2, no collection plan
+  await s.delete(layout.collectionPlan('cut'));
+  await s.delete(layout.images('cut', 2));
+  const marked = await s.get(layout.images('cut', 0));
+  await s.put(layout.images('cut', 1), marked);
+  const again = await writeImageShards(s, detectSource(world.manifest), opts);
+  assert.equal(again.listed, true, 'the listing ran again: its collection plan was missing');
+  assert.deepEqual(again.shards, [0, 1, 2]);
+  assert.equal(again.images, whole.images);
+  assert.deepEqual(await s.get(layout.images('cut', 1)), marked, 'a shard already written is not rewritten');
+  assert.deepEqual(
+    await s.get(layout.images('cut', 2)),
+    original,
+    'the missing shard is written as the first listing wrote it',
+  );
+  assert.ok(await s.exists(layout.collectionPlan('cut')));
+});
+
 test('a storage without a conditional create is refused by name, not raced', async () => {
   const s = fresh();
   const plain = new Proxy(s, {
