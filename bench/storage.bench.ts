@@ -3,8 +3,20 @@
  * vs Node fs streams (+ fsync), S3Storage put/getStream on s3rver vs one raw PutObject/GetObject
  * of the same bytes, and the time a refused endpoint takes to fail. BENCH_STORAGE_MB (default 100)
  * sets the object size, BENCH_STORAGE_REPS (default 3) the runs per figure (best is kept).
+ * Small puts (a shard, a done marker) are bound by syscalls, not bytes: CPU per LocalStorage.put of
+ * 40 KB beside the same syscalls made synchronously (open, write, fsync, close, rename, folder
+ * fsync: what they cost with no trip through libuv's thread pool).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -107,6 +119,49 @@ try {
     `peak RSS growth during a ${MB} MiB stream put: LocalStorage ${lMem.toFixed(0)} MiB, S3Storage ${sMem.toFixed(0)} MiB`,
     `object size ${MB} MiB`,
     (sMem / MB).toFixed(2),
+  ]);
+
+  // small puts: CPU time of the process, figure and anchor interleaved, best of REPS
+  const SMALL = 300;
+  const small = data.subarray(0, 40_000);
+  const cpuUs = async (f: () => Promise<void> | void): Promise<number> => {
+    const a = process.cpuUsage();
+    await f();
+    const b = process.cpuUsage(a);
+    return (b.user + b.system) / SMALL;
+  };
+  const smallDir = join(dir, 'small-anchor');
+  mkdirSync(smallDir);
+  let ours = Infinity;
+  let bare = Infinity;
+  for (let r = 0; r < REPS; r++) {
+    bare = Math.min(
+      bare,
+      await cpuUs(() => {
+        for (let i = 0; i < SMALL; i++) {
+          const tmp = join(smallDir, `.${i}.tmp`);
+          const fd = openSync(tmp, 'wx');
+          writeSync(fd, small);
+          fsyncSync(fd);
+          closeSync(fd);
+          renameSync(tmp, join(smallDir, `${i}`));
+          const d = openSync(smallDir, 'r');
+          fsyncSync(d);
+          closeSync(d);
+        }
+      }),
+    );
+    ours = Math.min(
+      ours,
+      await cpuUs(async () => {
+        for (let i = 0; i < SMALL; i++) await local.put(`small/${r}/${i}`, small);
+      }),
+    );
+  }
+  rows.push([
+    `LocalStorage.put of 40 KB, ${SMALL} puts: ${ours.toFixed(0)} us CPU/put`,
+    `the same syscalls made synchronously: ${bare.toFixed(0)} us CPU/put`,
+    (ours / bare).toFixed(2),
   ]);
 
   const srv = createServer();

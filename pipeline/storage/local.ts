@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { NotFoundError, StorageError, type Storage } from './storage.ts';
 import { checkKey, checkPrefix, compareKeys, TEMP_MARKER } from './keys.ts';
+import { makeDir, renameFile, syncDir, writeSynced } from './durable-file.ts';
 
 /**
  * A Storage over a local folder. Writes go to a temp file in the target's own folder (same file
@@ -43,22 +44,13 @@ export class LocalStorage implements Storage {
   async put(key: string, body: Uint8Array | string | Readable, _opts?: { contentType?: string }): Promise<void> {
     const target = this.pathOf(key);
     const dir = dirname(target);
-    const tmp = join(dir, `.${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`);
-    let fh: FileHandle | undefined;
+    const tmp = tempFile(target);
     try {
-      await makeDir(dir);
-      fh = await open(tmp, 'wx');
-      if (typeof body === 'string') await writeAll(fh, Buffer.from(body, 'utf8'));
-      else if (body instanceof Uint8Array) await writeAll(fh, body);
-      else
-        for await (const chunk of body)
-          await writeAll(fh, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
-      await fh.sync();
-      await fh.close();
-      fh = undefined;
-      await rename(tmp, target);
+      if (typeof body === 'string' || body instanceof Uint8Array)
+        await writeSynced(tmp, typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
+      else await writeStreamSynced(tmp, body);
+      await renameFile(tmp, target);
     } catch (e) {
-      await fh?.close().catch(() => {});
       await rm(tmp, { force: true }).catch(() => {});
       const err = e as NodeJS.ErrnoException;
       if (err?.code === 'ENOENT' || err?.code === 'ENOTDIR' || err?.code === 'EISDIR' || err?.code === 'EEXIST') {
@@ -76,16 +68,10 @@ export class LocalStorage implements Storage {
   async putIfAbsent(key: string, body: Uint8Array | string, _opts?: { contentType?: string }): Promise<boolean> {
     const target = this.pathOf(key);
     const dir = dirname(target);
-    const tmp = join(dir, `.${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`);
-    let fh: FileHandle | undefined;
+    const tmp = tempFile(target);
     let created = false;
     try {
-      await makeDir(dir);
-      fh = await open(tmp, 'wx');
-      await writeAll(fh, typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
-      await fh.sync();
-      await fh.close();
-      fh = undefined;
+      await writeSynced(tmp, typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
       try {
         await link(tmp, target);
         created = true;
@@ -99,7 +85,6 @@ export class LocalStorage implements Storage {
       }
       this.fail('putIfAbsent', key, e);
     } finally {
-      await fh?.close().catch(() => {});
       await rm(tmp, { force: true }).catch(() => {});
     }
     if (created) await syncDir(dir);
@@ -238,42 +223,24 @@ export function checkRange(url: string, key: string, start: number, end: number)
   }
 }
 
+/** A streamed body's temp file: made, written chunk by chunk, fsynced, closed (closed on failure too). */
+async function writeStreamSynced(tmp: string, body: Readable): Promise<void> {
+  await makeDir(dirname(tmp));
+  const fh = await open(tmp, 'wx');
+  try {
+    for await (const chunk of body) await writeAll(fh, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 async function writeAll(fh: FileHandle, buf: Uint8Array): Promise<void> {
   let off = 0;
   while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
 }
 
-async function syncDir(dir: string): Promise<void> {
-  // Some file systems refuse fsync on a folder (EINVAL/EISDIR/EPERM); the rename is then as
-  // durable as that file system makes it.
-  const d = await open(dir, 'r').catch(() => null);
-  if (!d) return;
-  await d.sync().catch(() => {});
-  await d.close().catch(() => {});
-}
-
-/**
- * `mkdir -p` that says why it failed: Node's recursive mkdir answers ENOENT when an ancestor cannot be
- * created (a read-only file system, no permission), which reads as "the folder is missing". On
- * ENOENT the first missing ancestor is created on its own, which fails with the real code (EROFS,
- * EACCES) for the caller to report.
- */
-async function makeDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    let missing = dir;
-    for (let up = dirname(missing); up !== missing; missing = up, up = dirname(up)) {
-      if (
-        await stat(up).then(
-          () => true,
-          () => false,
-        )
-      )
-        break;
-    }
-    await mkdir(missing);
-    throw e;
-  }
+/** `.<name>.fld-tmp-<pid>-<random>` beside the target: the same file system, so rename is atomic; never listed. */
+function tempFile(target: string): string {
+  return join(dirname(target), `.${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`);
 }
