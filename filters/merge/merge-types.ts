@@ -68,6 +68,32 @@ export interface MergeOutput {
   stats: FilterStats[];
 }
 
+/**
+ * Text-phrase-region rows as the merge takes them: each with the text it grounds, found by its
+ * `text_id` among `texts`; a row whose text row is missing has nothing to ground and is left out.
+ */
+export function groundingsWithText(
+  rows: readonly TextPhraseRegionRecord[],
+  texts: ReadonlyMap<string, Pick<TextRecord, 'text'>>,
+): RawGrounding[] {
+  const out: RawGrounding[] = [];
+  for (const g of rows) {
+    const t = texts.get(g.text_id);
+    if (t)
+      out.push({
+        source: g.source,
+        sources: g.sources,
+        text: t.text,
+        granularity: g.granularity,
+        phrase: g.phrase,
+        span: g.span,
+        boxes: g.boxes,
+        score: g.score,
+      });
+  }
+  return out;
+}
+
 export const ALT_TEXT_SOURCE = 'alt_text';
 export const HUMAN_SOURCE = 'human';
 

@@ -4,6 +4,7 @@ import { boxArrays } from '../boxes/arrays.ts';
 import { nms } from '../boxes/nms.ts';
 import {
   ALT_TEXT_SOURCE,
+  groundingsWithText,
   HUMAN_SOURCE,
   normalise,
   textKey,
@@ -268,23 +269,7 @@ export function combineWithPrevious(
   ];
   // a previous grounding needs the text it grounds: its round R-1 text row
   const prevText = new Map(previous.text.map((t) => [t.text_id, t]));
-  const prevGroundings: RawGrounding[] = previous.text_phrase_region.flatMap((g) => {
-    const t = prevText.get(g.text_id);
-    return t
-      ? [
-          {
-            source: g.source,
-            sources: g.sources,
-            text: t.text,
-            granularity: g.granularity,
-            phrase: g.phrase,
-            span: g.span,
-            boxes: g.boxes,
-            score: g.score,
-          },
-        ]
-      : [];
-  });
+  const prevGroundings = groundingsWithText(previous.text_phrase_region, prevText);
   const textKeys = new Set(texts.map((t) => textKey(t.granularity, t.text)));
   if (image.alt_text?.trim()) textKeys.add(textKey(altTextGranularity, image.alt_text));
   for (const t of image.existing_texts) textKeys.add(textKey(t.granularity, t.text));

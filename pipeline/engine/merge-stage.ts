@@ -1,6 +1,7 @@
 import { filterConfig, type FilterConfig } from '../../filters/filter-config.ts';
 import { applyGates, gateLookup, type Rows } from '../../filters/acceptance/gates.ts';
 import {
+  groundingsWithText,
   mergeImage,
   PASS_ALL,
   type RawGrounding,
@@ -149,22 +150,7 @@ export function makeMergeStage(defs: readonly SpecialistStageDef[]): Stage {
           brief: x.brief,
           score: x.score,
         })),
-        groundings: (groundingsOf.get(id) ?? []).flatMap((g) => {
-          const t = textById.get(g.text_id);
-          return t
-            ? [
-                {
-                  source: g.source,
-                  text: t.text,
-                  granularity: g.granularity,
-                  phrase: g.phrase,
-                  span: g.span,
-                  boxes: g.boxes,
-                  score: g.score,
-                },
-              ]
-            : [];
-        }),
+        groundings: groundingsWithText(groundingsOf.get(id) ?? [], textById),
       });
       for (const image of images)
         if (image.error)
