@@ -33,15 +33,18 @@ function isNominal(t: Token): boolean {
   return t.pos === 'NOUN' || t.pos === 'PROPN';
 }
 
-/** Chunks of tokens [from, to) (one sentence). */
-export function nounChunks(tokens: Token[], from: number, to: number): Chunk[] {
-  const chunks: Chunk[] = [];
+/**
+ * Chunks of tokens [from, to) (one sentence), written to the first entries of `chunks` (a list the
+ * caller reuses from sentence to sentence); how many.
+ */
+export function nounChunks(tokens: Token[], from: number, to: number, chunks: Chunk[]): number {
+  let count = 0;
   let possessor = -1;
   let i = from;
   while (i < to) {
     const t = tokens[i];
     if (t.pos === 'PRON' && !POSSESSIVE_PRONOUNS.has(t.lower)) {
-      chunks.push({ start: i, end: i + 1, head: i, kind: 'pronoun', possessor: -1 });
+      chunks[count++] = { start: i, end: i + 1, head: i, kind: 'pronoun', possessor: -1 };
       possessor = -1;
       i++;
       continue;
@@ -95,9 +98,9 @@ export function nounChunks(tokens: Token[], from: number, to: number): Chunk[] {
       continue;
     }
     const end = splitAt >= 0 ? splitAt + 1 : lastNoun + 1;
-    chunks.push({ start: i, end, head: lastNoun, kind: 'noun', possessor });
+    chunks[count++] = { start: i, end, head: lastNoun, kind: 'noun', possessor };
     possessor = splitAt >= 0 ? lastNoun : -1;
     i = end;
   }
-  return chunks;
+  return count;
 }

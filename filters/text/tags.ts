@@ -184,18 +184,18 @@ const LINKING = new Set([
 /** A singular-looking noun: no plural "-s" ("bus", "glass" and "-us" words are singular). */
 const singular = (w: string) => !w.endsWith('s') || w.endsWith('ss') || w.endsWith('us');
 const POSSESSIVE = new Set(['my', 'your', 'his', 'her', 'its', 'our', 'their']);
-const PREPOSITION_STARTS = new Map<string, string[][]>();
 /**
- * First letter and length (16 and over counted as 15) of the multiword prepositions' first words: most
- * words, "the" and "a" among them, are ruled out without a map lookup.
+ * The multiword prepositions by their first word's first letter and length (16 and over counted as
+ * 15), in list order: most words, "the" and "a" among them, are ruled out by one array read, and the
+ * rest compare with a word or two rather than hash for a map lookup.
  */
-const PREPOSITION_SHAPES = new Uint8Array(128 * 16);
+const PREPOSITIONS_BY_SHAPE: (string[][] | undefined)[] = new Array(128 * 16).fill(undefined);
 const shapeOf = (initial: number, length: number) => initial * 16 + (length < 15 ? length : 15);
 for (const mw of COMPLEX_PREPOSITIONS) {
-  const list = PREPOSITION_STARTS.get(mw[0]);
+  const shape = shapeOf(mw[0].charCodeAt(0), mw[0].length);
+  const list = PREPOSITIONS_BY_SHAPE[shape];
   if (list) list.push(mw);
-  else PREPOSITION_STARTS.set(mw[0], [mw]);
-  PREPOSITION_SHAPES[shapeOf(mw[0].charCodeAt(0), mw[0].length)] = 1;
+  else PREPOSITIONS_BY_SHAPE[shape] = [mw];
 }
 const detLike = (x: Token | undefined): boolean =>
   !!x && (x.pos === 'DET' || (x.pos === 'PRON' && POSSESSIVE.has(x.lower)));
@@ -245,11 +245,10 @@ export function correctTags(tokens: Token[]): void {
   for (let i = 0; i < n; i++) {
     const lower = tokens[i].lower;
     const initial = lower.charCodeAt(0);
-    if (!(initial < 128 && PREPOSITION_SHAPES[shapeOf(initial, lower.length)] === 1)) continue;
-    const candidates = PREPOSITION_STARTS.get(lower);
-    if (!candidates) continue;
+    const candidates = initial < 128 ? PREPOSITIONS_BY_SHAPE[shapeOf(initial, lower.length)] : undefined;
+    if (candidates === undefined) continue;
     for (const mw of candidates) {
-      if (i + mw.length > n) continue;
+      if (mw[0] !== lower || i + mw.length > n) continue;
       let ok = true;
       for (let k = 0; k < mw.length; k++)
         if (tokens[i + k].lower !== mw[k]) {

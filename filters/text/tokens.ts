@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import winkNLP from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
 import { Int32Scratch } from './scratch.ts';
@@ -47,11 +48,20 @@ export interface Token {
   sent: number;
 }
 
-/** `s.startsWith(v, at)`, without the built-in's generic path (it runs once per token). */
-function occursAt(s: string, v: string, at: number): boolean {
-  if (at + v.length > s.length) return false;
-  for (let k = 0; k < v.length; k++) if (s.charCodeAt(at + k) !== v.charCodeAt(k)) return false;
-  return true;
+/**
+ * Whether `v` occurs in `s` at `at` (`s.startsWith(v, at)`, without the built-in's generic path): -1
+ * if not; else 1 when `v` has something `toLowerCase` changes (A-Z, or beyond ASCII), 0 when not, so
+ * that the token's lower case needs no second look at its characters (`lowerOf`'s test).
+ */
+function matchAt(s: string, v: string, at: number): number {
+  if (at + v.length > s.length) return -1;
+  let upper = 0;
+  for (let k = 0; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (s.charCodeAt(at + k) !== c) return -1;
+    if ((c >= 65 && c <= 90) || c > 127) upper = 1;
+  }
+  return upper;
 }
 
 /**
@@ -66,6 +76,38 @@ function lowerOf(w: string): string {
   return w;
 }
 
+/**
+ * What wink-nlp keeps of a read document (its `rdd`, wink-nlp 2.4.0 src/wink-nlp.js): per token four
+ * numbers (the lexeme's index first, the POS code in bits 20-25 of the third), the sentences as
+ * [first, last, ...] token indexes, and the lexicon the indexes point into.
+ */
+interface WinkDocData {
+  tokens: ArrayLike<number>;
+  sentences: ArrayLike<number>[];
+  numOfTokens: number;
+  cache: { value(index: number): string; valueOf(feature: string, index: number): string };
+}
+/** Per token in WinkDocData.tokens, and where the POS code sits in the third number. */
+const TOKEN_SIZE = 4;
+const POS_MASK = 0x3f00000;
+const POS_SHIFT = 20;
+
+/**
+ * Reading a token's value, tag and sentence through wink-nlp's `out()` costs about as much again as
+ * the parse's own work on them (an accessor call per token and an array per property), so the parse
+ * reads the document's data once, directly: an accessor of ours, registered with wink-nlp's list of
+ * allowed token accessors (src/allowed.js, no public API for it), hands it over. `winkInstance` checks
+ * the direct read against `out()` on a probe text and falls back to `out()` if they ever differ.
+ */
+let grabbed: WinkDocData | null = null;
+function grabDocData(_index: number, rdd: WinkDocData): number {
+  grabbed = rdd;
+  return 0;
+}
+let direct = false;
+/** wink-nlp's POS tag of each code (the model's list, fixed): one array read per token instead of a call. */
+const posOfCode: Pos[] = [];
+
 // One wink-nlp instance per process: loading the model costs ~100 ms, reading a doc ~microseconds.
 let nlp: ReturnType<typeof winkNLP> | null = null;
 /**
@@ -73,8 +115,50 @@ let nlp: ReturnType<typeof winkNLP> | null = null;
  * winkNLP(model) instance in the same process slows both down several-fold (measured in the bench).
  */
 export function winkInstance(): ReturnType<typeof winkNLP> {
-  nlp ??= winkNLP(model, ['sbd', 'pos']);
+  if (nlp === null) {
+    nlp = winkNLP(model, ['sbd', 'pos']);
+    direct = directReadWorks(nlp);
+  }
   return nlp;
+}
+
+/** The document data of a read document, or null (no tokens, or the direct read is off). */
+function docDataOf(doc: ReturnType<ReturnType<typeof winkNLP>['readDoc']>): WinkDocData | null {
+  if (!direct) return null;
+  // out() over all tokens hands the data to the accessor once per token; cheaper than `itemAt(0)`,
+  // which builds a dozen closures for the one token
+  doc.tokens().out(grabDocData as never);
+  const data = grabbed;
+  grabbed = null;
+  return data;
+}
+
+/** Registers the accessor and checks that reading the data directly gives what `out()` gives. */
+function directReadWorks(w: ReturnType<typeof winkNLP>): boolean {
+  try {
+    const allowed = createRequire(import.meta.url)('wink-nlp/src/allowed.js') as { its4token?: Set<unknown> };
+    if (!(allowed.its4token instanceof Set)) return false;
+    allowed.its4token.add(grabDocData);
+    direct = true;
+    const doc = w.readDoc("The man's dog can't swim. It sits in the U.S. near 3 red cars, doesn't it?");
+    const data = docDataOf(doc);
+    direct = false;
+    if (data === null) return false;
+    const values = doc.tokens().out() as string[];
+    const tags = doc.tokens().out(w.its.pos) as string[];
+    const spans = doc.sentences().out(w.its.span) as unknown as [number, number][];
+    for (let k = 0; k < 64; k++) posOfCode.push(data.cache.valueOf('pos', k) as Pos);
+    if (data.numOfTokens !== values.length || data.sentences.length !== spans.length) return false;
+    for (let i = 0; i < values.length; i++) {
+      if (data.cache.value(data.tokens[i * TOKEN_SIZE]) !== values[i]) return false;
+      if (posOfCode[(data.tokens[i * TOKEN_SIZE + 2] & POS_MASK) >>> POS_SHIFT] !== tags[i]) return false;
+    }
+    for (let k = 0; k < spans.length; k++)
+      if (data.sentences[k][0] !== spans[k][0] || data.sentences[k][1] !== spans[k][1]) return false;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const sentenceOfScratch = new Int32Scratch();
@@ -95,14 +179,22 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
   const lowered = lowerSentenceStarts(text);
   const fed = spaceFinalDots(lowered);
   const doc = w.readDoc(fed);
-  // one collection read three times at most: each tokens() call builds a new one
-  const all = doc.tokens();
-  const values = all.out() as string[];
-  const tags = all.out(its.pos) as Pos[];
+  const data = docDataOf(doc);
   // wink-nlp's typings declare its.lemma with an addons parameter that out() does not accept; it works
-  const lemmas = withLemmas ? (all.out(its.lemma as never) as string[]) : null;
-  const spans = doc.sentences().out(its.span) as unknown as [number, number][];
-  const n = values.length;
+  const lemmas = withLemmas ? (doc.tokens().out(its.lemma as never) as string[]) : null;
+  let values: string[] | null = null;
+  let tags: Pos[] | null = null;
+  let spans: ArrayLike<number>[];
+  if (data === null) {
+    // one collection read twice: each tokens() call builds a new one
+    const all = doc.tokens();
+    values = all.out() as string[];
+    tags = all.out(its.pos) as Pos[];
+    spans = doc.sentences().out(its.span) as unknown as [number, number][];
+  } else spans = data.sentences;
+  const lexemes = data === null ? null : data.tokens;
+  const cache = data === null ? null : data.cache;
+  const n = data === null ? (values as string[]).length : data.numOfTokens;
   // Sentence of each token from wink-nlp's spans (an empty one covers nothing; a span's number only
   // tells sentences apart); a token no span covers (seen on odd input) joins the sentence before it.
   // The returned spans are rebuilt from the tokens so both always agree.
@@ -120,7 +212,11 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
   const recased = lowered !== text;
   const loweredLength = lowered.length;
   for (let i = 0; i < n; i++) {
-    const v = values[i];
+    const v = cache === null ? (values as string[])[i] : cache.value((lexemes as ArrayLike<number>)[i * TOKEN_SIZE]);
+    const pos =
+      tags === null
+        ? posOfCode[((lexemes as ArrayLike<number>)[i * TOKEN_SIZE + 2] & POS_MASK) >>> POS_SHIFT]
+        : tags[i];
     // Expected right after its preceding spaces; else searched in a short window (the fed copy has
     // extra spaces before some periods); not found only if wink-nlp normalised the token, and then
     // its recorded spacing places it.
@@ -132,7 +228,8 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
       ((c = lowered.charCodeAt(expected)) === 32 || ((c < 33 || c > 127) && isSpace(c)))
     )
       expected++;
-    let start = occursAt(lowered, v, expected) ? expected : lowered.slice(cursor, expected + v.length + 16).indexOf(v);
+    const match = matchAt(lowered, v, expected);
+    let start = match >= 0 ? expected : lowered.slice(cursor, expected + v.length + 16).indexOf(v);
     if (start !== expected) start = start < 0 ? Math.min(text.length, expected) : cursor + start;
     const end = Math.min(text.length, start + v.length);
     cursor = end;
@@ -147,9 +244,9 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
     const token: Token = {
       i,
       text: original,
-      lower: lowerOf(original),
-      pos: tags[i],
-      winkPos: tags[i],
+      lower: match < 0 || original !== v ? lowerOf(original) : match === 1 ? v.toLowerCase() : v,
+      pos,
+      winkPos: pos,
       start,
       end,
       sent: sentences.length - 1,

@@ -1,5 +1,5 @@
 import type { Token } from './tokens.ts';
-import { sentenceUnits, type Unit, type UnitKind } from './units.ts';
+import { sentenceUnits, units as unitList, type Unit, type UnitKind } from './units.ts';
 import type { Chunk } from './chunks.ts';
 import { keptInt32, Uint8Scratch } from './scratch.ts';
 import { participleLike } from './tags.ts';
@@ -28,12 +28,16 @@ function nominal(kind: UnitKind | undefined): boolean {
 }
 const IRREGULAR_PARTICIPLES = new Set(['made', 'held', 'worn', 'hung', 'lit', 'set', 'built']);
 
+/** Empty strings, as many as the longest text so far had tokens: each text's rels start as a slice. */
+const emptyRels: string[] = [];
+
 export function buildTree(tokens: Token[], sentences: [number, number][]): Tree {
   const n = tokens.length;
   const heads = keptInt32(n, -2);
-  // pushed rather than new Array(n).fill(''): a packed array, read faster than a holey one
-  const rels: string[] = [];
-  for (let k = 0; k < n; k++) rels.push('');
+  // a slice of a packed array of empty strings: packed too (read faster than new Array(n).fill('')'s
+  // holey one), and one copy rather than a push per token
+  while (emptyRels.length < n) emptyRels.push('');
+  const rels = emptyRels.slice(0, n);
   const roots: number[] = [];
   const chunks: Chunk[] = [];
   for (const [a, b] of sentences) {
@@ -53,7 +57,9 @@ export function buildTree(tokens: Token[], sentences: [number, number][]): Tree 
 
 /** Per-sentence attachment state, passed to module-level helpers (no closures on the hot path). */
 interface State {
+  /** The sentence's units: the first `count` of the list. */
   units: Unit[];
+  count: number;
   heads: Int32Array;
   rels: string[];
   attached: Uint8Array;
@@ -110,13 +116,18 @@ function attachSentence(
   rels: string[],
   chunks: Chunk[],
 ): number {
-  const units = sentenceUnits(tokens, from, to, heads, rels);
-  for (const x of units) if (x.chunk) chunks.push(x.chunk);
+  const count = sentenceUnits(tokens, from, to, heads, rels);
+  const units = unitList;
+  for (let k = 0; k < count; k++) {
+    const c = units[k].chunk;
+    if (c) chunks.push(c);
+  }
   const s: State = {
     units,
+    count,
     heads,
     rels,
-    attached: attachedScratch.take(units.length),
+    attached: attachedScratch.take(count),
     pending: [],
     root: -1,
     lastClause: -1,
@@ -124,18 +135,18 @@ function attachSentence(
   };
   const attached = s.attached;
   const pending = s.pending;
-  const inPP = inPPScratch.take(units.length);
+  const inPP = inPPScratch.take(count);
   // token head -> first conjunct head; made only for a sentence with a conjoined chunk
   let conjOf: Map<number, number> | null = null;
   let lastVerb = -1; // head token of the last verb group
   let lastVgUnit = -1;
   let lastCore = -1; // unit index of the last nominal not inside a prepositional phrase
   let expletiveVg = -1; // verb group after "there": the chunk after it is its subject
-  const reduced = reducedScratch.take(units.length); // verb groups attached as reduced relative clauses
+  const reduced = reducedScratch.take(count); // verb groups attached as reduced relative clauses
   // The previous verb group that can own a subject; reduced relatives ("a man wearing a hat") cannot.
   // A unit is marked reduced only while it is the current one, so this is settled one unit later.
   let previousVg = -1;
-  for (let u = 0; u < units.length; u++) {
+  for (let u = 0; u < count; u++) {
     const U = units[u];
     const pk = u > 0 ? units[u - 1].kind : undefined;
     if (pk === 'VG' && !reduced[u - 1]) previousVg = u - 1;
@@ -143,7 +154,12 @@ function attachSentence(
       if (U.chunk && U.chunk.possessor >= 0) {
         // "the dog's toy": the possessed chunk takes the possessor's place, the possessor hangs on it
         const p = U.chunk.possessor;
-        const pu = units.findIndex((x) => x.head === p);
+        let pu = -1;
+        for (let k = 0; k < count; k++)
+          if (units[k].head === p) {
+            pu = k;
+            break;
+          }
         if (pu >= 0 && attached[pu] && heads[p] !== -2) {
           link(s, U.head, heads[p], rels[p]);
           attached[u] = 1;
@@ -183,7 +199,7 @@ function attachSentence(
         }
         continue;
       }
-      if ((pk === 'CCONJ' || pk === 'COMMA') && lastCore >= 0 && !startsClause(units, u, tokens)) {
+      if ((pk === 'CCONJ' || pk === 'COMMA') && lastCore >= 0 && !startsClause(units, count, u, tokens)) {
         let first = units[lastCore].head;
         first = conjOf?.get(first) ?? first;
         attachUnit(s, u, first, 'conj');
@@ -237,7 +253,7 @@ function attachSentence(
           break;
         }
       }
-      if (subj >= 0 && !U.aux && reducedBeforeVerb(units, u, tokens)) {
+      if (subj >= 0 && !U.aux && reducedBeforeVerb(units, count, u, tokens)) {
         // "a whiteboard covered in diagrams hangs on the wall": the participle modifies the subject
         attachUnit(s, u, units[subj].head, 'acl');
         reduced[u] = 1;
@@ -280,8 +296,7 @@ function attachSentence(
       continue;
     }
     if (U.kind === 'ADP') {
-      const nx = units[u + 1];
-      if (nx && nominal(nx.kind)) continue; // becomes the case of the next chunk
+      if (u + 1 < count && nominal(units[u + 1].kind)) continue; // becomes the case of the next chunk
       // a particle ("scattered around", "stretched out")
       if (pk === 'VG') attachUnit(s, u, units[u - 1].head, 'prt');
       else if (lastVerb >= 0) attachUnit(s, u, lastVerb, 'advmod');
@@ -298,8 +313,10 @@ function attachSentence(
   }
   // Whatever is still free: the s.root is the first verb clause, else the first chunk.
   if (s.root < 0) {
-    const r = units.findIndex((x, k) => nominal(x.kind) && !attached[k]);
-    const ru = r >= 0 ? r : units.findIndex((x, k) => !attached[k] && x.kind !== 'PUNCT' && x.kind !== 'COMMA');
+    let ru = -1;
+    for (let k = 0; k < count && ru < 0; k++) if (nominal(units[k].kind) && !attached[k]) ru = k;
+    for (let k = 0; k < count && ru < 0; k++)
+      if (!attached[k] && units[k].kind !== 'PUNCT' && units[k].kind !== 'COMMA') ru = k;
     if (ru < 0) return -1;
     s.root = units[ru].head;
     heads[s.root] = -1;
@@ -307,12 +324,12 @@ function attachSentence(
     attached[ru] = 1;
   }
   for (const p of pending) if (heads[p] === -2) link(s, p, s.root, rels[p] || 'dep');
-  for (let u = 0; u < units.length; u++) {
+  for (let u = 0; u < count; u++) {
     if (attached[u] || units[u].head === s.root) continue;
     const U = units[u];
     const punct = U.kind === 'PUNCT' || U.kind === 'COMMA';
     // separators go to the next unit, the rest to the s.root
-    const nx = units[u + 1];
+    const nx = u + 1 < count ? units[u + 1] : undefined;
     link(
       s,
       U.head,
@@ -330,10 +347,10 @@ function attachSentence(
 }
 
 /** A chunk after "and" that is followed by a finite verb group starts a new clause ("... and the walls are white"). */
-function startsClause(units: Unit[], u: number, tokens: Token[]): boolean {
+function startsClause(units: Unit[], count: number, u: number, tokens: Token[]): boolean {
   let k = u + 1;
-  while (k < units.length && (units[k].kind === 'ADP' || (nominal(units[k].kind) && units[k - 1].kind === 'ADP'))) k++;
-  const v = units[k];
+  while (k < count && (units[k].kind === 'ADP' || (nominal(units[k].kind) && units[k - 1].kind === 'ADP'))) k++;
+  const v = k < count ? units[k] : undefined;
   return !!v && v.kind === 'VG' && (!!v.aux || !!v.copula || !participleLike(tokens[v.head].lower));
 }
 
@@ -341,14 +358,14 @@ function startsClause(units: Unit[], u: number, tokens: Token[]): boolean {
  * A bare participle followed (after at most its object and prepositional phrases) by another verb
  * group of the same clause is a reduced relative clause, not the clause's verb.
  */
-function reducedBeforeVerb(units: Unit[], u: number, tokens: Token[]): boolean {
+function reducedBeforeVerb(units: Unit[], count: number, u: number, tokens: Token[]): boolean {
   if (!participleLike(tokens[units[u].head].lower) && !IRREGULAR_PARTICIPLES.has(tokens[units[u].head].lower))
     return false;
   let k = u + 1;
-  if (k < units.length && nominal(units[k].kind)) k++;
-  while (k + 1 < units.length && units[k].kind === 'ADP' && nominal(units[k + 1].kind)) k += 2;
-  while (k < units.length && units[k].kind === 'ADV') k++;
-  return k < units.length && units[k].kind === 'VG';
+  if (k < count && nominal(units[k].kind)) k++;
+  while (k + 1 < count && units[k].kind === 'ADP' && nominal(units[k + 1].kind)) k += 2;
+  while (k < count && units[k].kind === 'ADV') k++;
+  return k < count && units[k].kind === 'VG';
 }
 
 /** Tokens of the sentence known to reach its root (index from the sentence's first token). */

@@ -32,10 +32,31 @@ export interface Unit {
   chunk: Chunk | undefined;
 }
 
-/** Every unit has every field, so that the tree's reads of units see one object shape. */
+/**
+ * Units are only read while their sentence is attached (tree.ts keeps none of them), so one list of
+ * unit objects serves every sentence: `sentenceUnits` overwrites its first entries and says how many
+ * are this sentence's, rather than allocating a list and an object per unit.
+ */
+export const units: Unit[] = [];
+let unitsUsed = 0;
+
+/** The next unit of the list; every unit has every field, so the tree's reads see one object shape. */
 function unit(kind: UnitKind, start: number, end: number, head: number, chunk?: Chunk): Unit {
-  return { kind, start, end, head, aux: false, copula: false, chunk };
+  if (unitsUsed === units.length)
+    units.push({ kind: 'OTHER', start: 0, end: 0, head: 0, aux: false, copula: false, chunk: undefined });
+  const u = units[unitsUsed++];
+  u.kind = kind;
+  u.start = start;
+  u.end = end;
+  u.head = head;
+  u.aux = false;
+  u.copula = false;
+  u.chunk = chunk;
+  return u;
 }
+
+/** This sentence's noun chunks (nounChunks writes them here), read while its units are made. */
+const sentenceChunks: Chunk[] = [];
 
 const RELATIVE = new Set(['that', 'which', 'who', 'whom']);
 export const NEGATION = new Set(['not', "n't", 'never']);
@@ -88,17 +109,21 @@ function attachInside(u: Unit, tokens: Token[], heads: Int32Array, rels: string[
   }
 }
 
-/** Units of sentence tokens [from, to), with their inside attachments written to heads/rels. */
-export function sentenceUnits(tokens: Token[], from: number, to: number, heads: Int32Array, rels: string[]): Unit[] {
+/**
+ * Units of sentence tokens [from, to), written to the first entries of `units` (how many is returned),
+ * with their inside attachments written to heads/rels.
+ */
+export function sentenceUnits(tokens: Token[], from: number, to: number, heads: Int32Array, rels: string[]): number {
   // chunks come in order and do not overlap: the one starting at i, if any, is found by walking them
-  const chunks = nounChunks(tokens, from, to);
+  unitsUsed = 0;
+  const chunks = sentenceChunks;
+  const chunkCount = nounChunks(tokens, from, to, chunks);
   let nextChunk = 0;
-  const units: Unit[] = [];
   let i = from;
   while (i < to) {
     const t = tokens[i];
-    while (nextChunk < chunks.length && chunks[nextChunk].start < i) nextChunk++;
-    const c = nextChunk < chunks.length && chunks[nextChunk].start === i ? chunks[nextChunk] : undefined;
+    while (nextChunk < chunkCount && chunks[nextChunk].start < i) nextChunk++;
+    const c = nextChunk < chunkCount && chunks[nextChunk].start === i ? chunks[nextChunk] : undefined;
     const next = i + 1 < to ? tokens[i + 1] : undefined;
     let u: Unit;
     if (c && t.lower === 'there' && c.kind === 'pronoun' && next && (next.pos === 'AUX' || next.pos === 'VERB')) {
@@ -136,7 +161,9 @@ export function sentenceUnits(tokens: Token[], from: number, to: number, heads: 
         j++;
       }
       const head = verb >= 0 ? verb : lastAux >= 0 ? lastAux : i;
-      u = { kind: 'VG', start: i, end: j, head, aux: lastAux >= 0, copula: verb < 0, chunk: undefined };
+      u = unit('VG', i, j, head);
+      u.aux = lastAux >= 0;
+      u.copula = verb < 0;
     } else if (t.pos === 'PART' && t.lower === 'to' && next && (next.pos === 'VERB' || next.pos === 'AUX')) {
       u = unit('TO', i, i + 1, i);
     } else if (t.pos === 'ADP') {
@@ -167,8 +194,7 @@ export function sentenceUnits(tokens: Token[], from: number, to: number, heads: 
       u = unit('OTHER', i, i + 1, i);
     }
     attachInside(u, tokens, heads, rels);
-    units.push(u);
     i = u.end;
   }
-  return units;
+  return unitsUsed;
 }
