@@ -247,7 +247,8 @@ export function correctTags(tokens: Token[]): void {
     const initial = lower.charCodeAt(0);
     const candidates = initial < 128 ? PREPOSITIONS_BY_SHAPE[shapeOf(initial, lower.length)] : undefined;
     if (candidates === undefined) continue;
-    for (const mw of candidates) {
+    for (let m = 0; m < candidates.length; m++) {
+      const mw = candidates[m];
       if (mw[0] !== lower || i + mw.length > n) continue;
       let ok = true;
       for (let k = 0; k < mw.length; k++)
@@ -283,6 +284,17 @@ function localRules(tokens: Token[], near: Uint8Array | null, changed: Uint8Arra
     if (near && !(near[i] || (i > 0 && near[i - 1]) || near[i + 1] || (i > 1 && near[i - 2]) || near[i + 2])) continue;
     const t = tokens[i];
     const before = t.pos;
+    // the tags localRule asks for (and "while"), tested before the call: about half the tokens have none
+    if (
+      before !== 'NOUN' &&
+      before !== 'VERB' &&
+      before !== 'ADJ' &&
+      before !== 'ADV' &&
+      before !== 'PRON' &&
+      before !== 'AUX' &&
+      t.lower !== 'while'
+    )
+      continue;
     localRule(tokens, i, n);
     if (t.pos !== before) {
       any = true;
@@ -347,16 +359,17 @@ function localRule(tokens: Token[], i: number, n: number): void {
     switch (p) {
       case 'NOUN':
         // 10. Colour words before a noun or ending a predicate are adjectives ("turquoise water", "is orange").
+        // the neighbours first: most nouns follow a determiner and end their phrase, and then no set lookup
         if (
           t.pos === 'NOUN' &&
-          COLOURS.has(t.lower) &&
           (prev?.pos !== 'DET' || (next && (next.pos === 'NOUN' || next.pos === 'PROPN' || next.pos === 'ADJ'))) &&
           (!next ||
             next.pos === 'NOUN' ||
             next.pos === 'PROPN' ||
             next.pos === 'ADJ' ||
             next.pos === 'PUNCT' ||
-            next.pos === 'CCONJ')
+            next.pos === 'CCONJ') &&
+          COLOURS.has(t.lower)
         ) {
           set(t, 'ADJ');
           return;
@@ -364,10 +377,10 @@ function localRule(tokens: Token[], i: number, n: number): void {
         // 13. An -ing noun after "be" is the progressive verb ("is tasting a slice").
         if (
           t.pos === 'NOUN' &&
-          t.lower.endsWith('ing') &&
-          !ING_NOUNS.has(t.lower) &&
           prev &&
           prev.pos === 'AUX' &&
+          t.lower.endsWith('ing') &&
+          !ING_NOUNS.has(t.lower) &&
           BE.has(prev.lower)
         ) {
           set(t, 'VERB');

@@ -162,6 +162,8 @@ function directReadWorks(w: ReturnType<typeof winkNLP>): boolean {
 }
 
 const sentenceOfScratch = new Int32Scratch();
+/** As many nulls as the longest text so far had tokens: each text's token list starts as a slice. */
+const tokenSlots: null[] = [];
 
 /**
  * Tokens with POS and character offsets, sentence by sentence. Offsets are found by searching each
@@ -205,9 +207,12 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
   }
   const sentences: [number, number][] = [];
   let prevSpan = -2;
-  // the last of `sentences`
-  let current: [number, number] | null = null;
-  const tokens: Token[] = [];
+  // first token and index of the sentence being read (its [first, last] is pushed when it ends)
+  let sentStart = -1;
+  let sent = -1;
+  // a packed list of n slots, filled in order: no regrowth as tokens are added
+  while (tokenSlots.length < n) tokenSlots.push(null);
+  const tokens = tokenSlots.slice(0, n) as unknown as Token[];
   let cursor = 0;
   const recased = lowered !== text;
   const loweredLength = lowered.length;
@@ -236,10 +241,11 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
     // only sentence-initial words were lower-cased for wink-nlp: slice the original just for them
     const original = recased && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
     const span = of[i] < 0 ? prevSpan : of[i];
-    if (span !== prevSpan || current === null) {
-      current = [i, i];
-      sentences.push(current);
-    } else current[1] = i;
+    if (span !== prevSpan || sentStart < 0) {
+      if (sentStart >= 0) sentences.push([sentStart, i - 1]);
+      sentStart = i;
+      sent++;
+    }
     prevSpan = span;
     const token: Token = {
       i,
@@ -249,10 +255,11 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
       winkPos: pos,
       start,
       end,
-      sent: sentences.length - 1,
+      sent,
     };
     if (lemmas) token.lemma = lemmas[i];
-    tokens.push(token);
+    tokens[i] = token;
   }
+  if (sentStart >= 0) sentences.push([sentStart, n - 1]);
   return { tokens, sentences };
 }
