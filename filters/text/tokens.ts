@@ -125,9 +125,10 @@ export function winkInstance(): ReturnType<typeof winkNLP> {
 /** The document data of a read document, or null (no tokens, or the direct read is off). */
 function docDataOf(doc: ReturnType<ReturnType<typeof winkNLP>['readDoc']>): WinkDocData | null {
   if (!direct) return null;
-  // out() over all tokens hands the data to the accessor once per token; cheaper than `itemAt(0)`,
-  // which builds a dozen closures for the one token
-  doc.tokens().out(grabDocData as never);
+  // one token's out() hands the data over once (out() over all tokens would call the accessor per token)
+  const first = doc.tokens().itemAt(0);
+  if (first === undefined) return null;
+  first.out(grabDocData as never);
   const data = grabbed;
   grabbed = null;
   return data;

@@ -193,7 +193,8 @@ export function sentenceUnits(tokens: Token[], from: number, to: number, heads: 
     } else {
       u = unit('OTHER', i, i + 1, i);
     }
-    attachInside(u, tokens, heads, rels);
+    // a one-token unit has nothing inside to attach
+    if (u.end - u.start > 1) attachInside(u, tokens, heads, rels);
     i = u.end;
   }
   return unitsUsed;
