@@ -47,6 +47,8 @@ export const GateDecision = z.object({
   support: z.number().int().min(0),
   /** Texts: verified images with a text of the class, new and previous (the new rows may not cover fewer). */
   coverage: z.object({ new: z.number().int().min(0), previous: z.number().int().min(0) }).optional(),
+  /** Share of paired bootstrap resamples of the verified images in which the new rows are still higher by the margin (0 when they are not higher at all); the new rows need `confidence` of them. */
+  ahead: rate.optional(),
 });
 export type GateDecision = z.infer<typeof GateDecision>;
 
@@ -57,6 +59,8 @@ export const Acceptance = z.object({
   round: z.number().int().min(0),
   images: z.number().int().min(0),
   margin: z.number().min(0),
+  /** The share of resamples a gain had to hold in (absent in decisions made before resampling). */
+  confidence: rate.optional(),
   calibration: z.object({ boxes: table, texts: table }),
   /** Empty in round 0 (nothing to compare with). */
   gates: z.array(GateDecision),
@@ -78,6 +82,11 @@ export const VerifiedConfig = z
     source: z.string().min(1).nullable().default(null),
     /** A round's rows of a class replace the previous round's only when their F1 on the verified set is higher by at least this. @default 0.01 */
     margin: z.number().min(0).max(1).default(0.01),
+    /**
+     * ...and when they are still higher by the margin in at least this share of paired bootstrap
+     * resamples of the verified images (0: the observed figures alone decide). @default 0.9
+     */
+    confidence: z.number().min(0).max(1).default(0.9),
     /** Classes with fewer verified instances (or a source with fewer candidate rows of the class) keep the configured threshold. @default 5 */
     minSupport: z.number().int().min(1).default(5),
     /** null: thresholds maximise F1; a number: the lowest threshold whose precision reaches it. @default null */

@@ -52,6 +52,8 @@ export const RoundPlan = z.object({
       verified: z.string().min(1),
       role: z.enum(['verified', 'follower']),
       margin: z.number().min(0).max(1),
+      // plans written before resampling decided by the observed figures alone
+      confidence: z.number().min(0).max(1).default(0),
       minSupport: z.number().int().min(1),
       precision: z.number().gt(0).max(1).nullable(),
       calibrate: z.boolean().default(true),

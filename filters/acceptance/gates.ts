@@ -1,21 +1,28 @@
-import type { Figures, GateDecision, GateKind } from '../../schemas/acceptance.ts';
+import type { GateDecision, GateKind } from '../../schemas/acceptance.ts';
 import type { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
+import { groupByImage } from '../merge/merge-types.ts';
+import { pairedAhead, type PairedCounts } from './paired-bootstrap.ts';
 import {
-  boxCounts,
+  boxCountsPerImage,
   categoryKey,
   figures,
-  groundingCounts,
-  labelSpace,
+  groundByImageCounts,
+  sumCounts,
   textFigures,
   textTally,
+  labelSpace,
+  type Counts,
+  type TextTally,
   type VerifiedImage,
 } from './verified-score.ts';
 
 /**
  * Acceptance gates (docs/architecture.md, "Calibration and acceptance gates"): for each kind and
  * class, a round's merged rows replace the previous round's only where they score higher on the
- * verified set by `margin`; elsewhere the previous round's rows of that class stay. So on the verified
- * set no class scores lower after a round than before it. A class the verified set cannot judge (no
+ * verified set by `margin`, and still do in at least `confidence` of paired bootstrap resamples of
+ * the verified images (paired-bootstrap.ts: a one-box gain on a small set is noise, and taking it
+ * made a collection's labels worse as often as better); elsewhere the previous round's rows of that
+ * class stay. So on the verified set no class scores lower after a round than before it. A class the verified set cannot judge (no
  * verified instance and no row in either round, or OCR without verified words) keeps the previous rows.
  */
 export interface Rows {
@@ -93,6 +100,37 @@ const objects = (rows: Rows) =>
     .filter((r) => r.kind === 'object')
     .map((r) => ({ image_id: r.image_id, category: r.phrase, box: r.box, score: r.score }));
 const GRANULARITIES = ['brief', 'detailed', 'more_detailed'];
+const NO_COUNTS: Counts = { tp: 0, fp: 0, fn: 0 };
+
+const countsOf = (c: Counts): number[] => [c.tp, c.fp, c.fn];
+const countsF1 = (s: Float64Array): number => figures({ tp: s[0], fp: s[1], fn: s[2] }).f1;
+const countsJudged = (a: Float64Array, b: Float64Array): boolean => a[0] + a[1] + a[2] + b[0] + b[1] + b[2] > 0;
+const TALLY_FIELDS = ['rows', 'named', 'namedTrue', 'held', 'heldNamed', 'rowHeld', 'rowHeldNamed', 'covered'] as const;
+const tallyOf = (t: TextTally): number[] => TALLY_FIELDS.map((f) => t[f]);
+// field 0 is `rows`: a draw with no text of the granularity on either side cannot judge it
+const tallyJudged = (a: Float64Array, b: Float64Array): boolean => a[0] + b[0] > 0;
+const tallyF1 = (s: Float64Array): number =>
+  textFigures(Object.fromEntries(TALLY_FIELDS.map((f, i) => [f, s[i]])) as unknown as TextTally, 'rows').f1;
+
+function paired<T>(now: readonly T[], before: readonly T[], fields: (x: T) => number[]): PairedCounts[] {
+  return now.map((x, i) => ({ now: fields(x), before: fields(before[i]) }));
+}
+
+/** A text tally per verified image (each image's rows against that image alone). */
+function textTallies(
+  rows: readonly TextRecord[],
+  images: readonly VerifiedImage[],
+  mentions: (text: string) => Set<string>,
+): TextTally[] {
+  const byImage = groupByImage(rows);
+  return images.map((im) => textTally(byImage.get(im.image_id) ?? [], [im], mentions));
+}
+
+function sumTallies(ts: readonly TextTally[]): TextTally {
+  const s = Object.fromEntries(TALLY_FIELDS.map((f) => [f, 0])) as unknown as TextTally;
+  for (const t of ts) for (const f of TALLY_FIELDS) s[f] += t[f];
+  return s;
+}
 
 /**
  * The gates of one round from the verified set's candidate rows (this round's merge, calibrated) and
@@ -105,51 +143,79 @@ export function decideGates(
   images: readonly VerifiedImage[],
   mentions: (text: string) => Set<string>,
   margin: number,
+  confidence: number,
 ): GateDecision[] {
   const out: GateDecision[] = [];
-  const decide = (kind: GateKind, cls: string, now: Figures, before: Figures, support: number) =>
+  // counts per verified image, so the verdict can be resampled; the observed figures are their sums
+  const decide = (kind: GateKind, cls: string, now: Counts[], before: Counts[]) => {
+    const [a, b] = [figures(sumCounts(now)), figures(sumCounts(before))];
+    const ahead =
+      a.f1 >= b.f1 + margin
+        ? pairedAhead(paired(now, before, countsOf), {
+            score: countsF1,
+            judged: countsJudged,
+            margin,
+            seed: `${kind}\u0000${cls}`,
+          })
+        : 0;
     out.push({
       kind,
       class: cls,
-      decision: now.f1 >= before.f1 + margin ? 'new' : 'previous',
-      new: now,
-      previous: before,
-      support,
+      decision: a.f1 >= b.f1 + margin && ahead >= confidence ? 'new' : 'previous',
+      new: a,
+      previous: b,
+      support: sumCounts(now).tp + sumCounts(now).fn,
+      ahead,
     });
+  };
 
-  const cb = boxCounts(objects(candidate), images);
-  const pb = boxCounts(objects(previous), images);
-  const cats = [...new Set([...labelSpace(images), ...cb.keys(), ...pb.keys()])].sort();
+  const cb = boxCountsPerImage(objects(candidate), images);
+  const pb = boxCountsPerImage(objects(previous), images);
+  const cats = [
+    ...new Set([...labelSpace(images), ...cb.flatMap((m) => [...m.keys()]), ...pb.flatMap((m) => [...m.keys()])]),
+  ].sort();
   for (const c of cats) {
-    const now = cb.get(c) ?? { tp: 0, fp: 0, fn: 0 };
-    const before = pb.get(c) ?? { tp: 0, fp: 0, fn: 0 };
+    const now = cb.map((m) => m.get(c) ?? NO_COUNTS);
+    const before = pb.map((m) => m.get(c) ?? NO_COUNTS);
+    const [sn, sb] = [sumCounts(now), sumCounts(before)];
     // neither round wrote a box of the class: nothing to decide (the class has no rows either way)
-    if (now.tp + now.fp + before.tp + before.fp === 0) continue;
-    decide('boxes', c, figures(now), figures(before), now.tp + now.fn);
+    if (sn.tp + sn.fp + sb.tp + sb.fp === 0) continue;
+    decide('boxes', c, now, before);
   }
   // texts are judged by how good they are (recall per text), and may not cover fewer images: a round
   // that adds worse captions beside good ones, or writes good ones for fewer images, keeps the previous
   for (const g of GRANULARITIES) {
-    const now = textTally(
+    const now = textTallies(
       candidate.text.filter((t) => t.granularity === g),
       images,
       mentions,
     );
-    const before = textTally(
+    const before = textTallies(
       previous.text.filter((t) => t.granularity === g),
       images,
       mentions,
     );
-    if (now.rows + before.rows === 0) continue;
-    const [fn, fb] = [textFigures(now, 'rows'), textFigures(before, 'rows')];
+    const [tn, tb] = [sumTallies(now), sumTallies(before)];
+    if (tn.rows + tb.rows === 0) continue;
+    const [fn, fb] = [textFigures(tn, 'rows'), textFigures(tb, 'rows')];
+    const better = fn.f1 >= fb.f1 + margin && tn.covered >= tb.covered;
+    const ahead = better
+      ? pairedAhead(paired(now, before, tallyOf), {
+          score: tallyF1,
+          judged: tallyJudged,
+          margin,
+          seed: `texts\u0000${g}`,
+        })
+      : 0;
     out.push({
       kind: 'texts',
       class: g,
-      decision: fn.f1 >= fb.f1 + margin && now.covered >= before.covered ? 'new' : 'previous',
+      decision: better && ahead >= confidence ? 'new' : 'previous',
       new: fn,
       previous: fb,
-      support: now.rowHeld,
-      coverage: { new: now.covered, previous: before.covered },
+      support: tn.rowHeld,
+      coverage: { new: tn.covered, previous: tb.covered },
+      ahead,
     });
   }
   // groundings of the texts that stand after the text gates and that both rounds hold: a text only
@@ -166,10 +232,11 @@ export function decideGates(
   const ids = new Set(texts.map((t) => t.text_id).filter((id) => inPrevious.has(id) && inCandidate.has(id)));
   for (const g of GRANULARITIES) {
     const of = (rows: Rows) => rows.text_phrase_region.filter((x) => x.granularity === g && ids.has(x.text_id));
-    const now = groundingCounts(of(candidate), images, mentions);
-    const before = groundingCounts(of(previous), images, mentions);
-    if (now.tp + now.fp + before.tp + before.fp === 0) continue;
-    decide('groundings', g, figures(now), figures(before), now.tp + now.fn);
+    const now = groundByImageCounts(of(candidate), images, mentions);
+    const before = groundByImageCounts(of(previous), images, mentions);
+    const [sn, sb] = [sumCounts(now), sumCounts(before)];
+    if (sn.tp + sn.fp + sb.tp + sb.fp === 0) continue;
+    decide('groundings', g, now, before);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type { Figures } from '../../schemas/acceptance.ts';
 import type { Box } from '../../schemas/records.ts';
 import { iou } from '../merge/refine-policy.ts';
-import { normalise } from '../merge/merge-types.ts';
+import { groupByImage, normalise } from '../merge/merge-types.ts';
 
 /**
  * Rows scored against a verified set's human-checked labels (the image records' `existing_boxes`
@@ -113,18 +113,22 @@ export interface ScoredBox {
 /** Box counts per category over the verified images (rows of other images are ignored). */
 export function boxCounts(rows: readonly ScoredBox[], images: readonly VerifiedImage[]): Map<string, Counts> {
   const out = new Map<string, Counts>();
-  const bump = (c: string, k: keyof Counts, n: number) => {
-    const v = out.get(c) ?? { tp: 0, fp: 0, fn: 0 };
-    v[k] += n;
-    out.set(c, v);
-  };
-  const byImage = new Map<string, ScoredBox[]>();
-  for (const r of rows) {
-    const l = byImage.get(r.image_id);
-    if (l) l.push(r);
-    else byImage.set(r.image_id, [r]);
-  }
-  for (const im of images) {
+  for (const perImage of boxCountsPerImage(rows, images))
+    for (const [c, v] of perImage) {
+      const s = out.get(c) ?? { tp: 0, fp: 0, fn: 0 };
+      s.tp += v.tp;
+      s.fp += v.fp;
+      s.fn += v.fn;
+      out.set(c, s);
+    }
+  return out;
+}
+
+/** Box counts per category of each verified image, in the order of `images` (what the gates resample). */
+export function boxCountsPerImage(rows: readonly ScoredBox[], images: readonly VerifiedImage[]): Map<string, Counts>[] {
+  const byImage = groupByImage(rows);
+  return images.map((im) => {
+    const out = new Map<string, Counts>();
     const preds = byImage.get(im.image_id) ?? [];
     const cats = new Set([
       ...preds.map((p) => categoryKey(p.category)),
@@ -137,12 +141,10 @@ export function boxCounts(rows: readonly ScoredBox[], images: readonly VerifiedI
         p.map((x) => x.box),
         t,
       ).filter(Boolean).length;
-      bump(c, 'tp', tp);
-      bump(c, 'fp', p.length - tp);
-      bump(c, 'fn', t.length - tp);
+      out.set(c, { tp, fp: p.length - tp, fn: t.length - tp });
     }
-  }
-  return out;
+    return out;
+  });
 }
 
 export const sumCounts = (cs: Iterable<Counts>): Counts => {
@@ -229,6 +231,16 @@ export interface ImageGrounding {
   image_id: string;
   phrase: string;
   boxes: readonly (readonly number[])[];
+}
+
+/** Grounding counts of each verified image, in the order of `images`. */
+export function groundByImageCounts(
+  rows: readonly ImageGrounding[],
+  images: readonly VerifiedImage[],
+  mentions: (text: string) => Set<string>,
+): Counts[] {
+  const byImage = groupByImage(rows);
+  return images.map((im) => groundingCounts(byImage.get(im.image_id) ?? [], [im], mentions));
 }
 
 /**

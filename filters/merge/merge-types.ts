@@ -94,6 +94,17 @@ export function groundingsWithText(
   return out;
 }
 
+/** Rows by their image id, each image's in their order. */
+export function groupByImage<T extends { image_id: string }>(rows: readonly T[]): Map<string, T[]> {
+  const byImage = new Map<string, T[]>();
+  for (const r of rows) {
+    const l = byImage.get(r.image_id);
+    if (l) l.push(r);
+    else byImage.set(r.image_id, [r]);
+  }
+  return byImage;
+}
+
 export const ALT_TEXT_SOURCE = 'alt_text';
 export const HUMAN_SOURCE = 'human';
 

@@ -2,6 +2,7 @@ import { filterConfig, type FilterConfig } from '../../filters/filter-config.ts'
 import { applyGates, gateLookup, type Rows } from '../../filters/acceptance/gates.ts';
 import {
   groundingsWithText,
+  groupByImage,
   mergeImage,
   PASS_ALL,
   type RawGrounding,
@@ -48,16 +49,6 @@ interface ImageInputs {
   groundings: RawGrounding[];
 }
 
-const group = <T extends { image_id: string }>(rows: readonly T[]) => {
-  const m = new Map<string, T[]>();
-  for (const r of rows) {
-    const l = m.get(r.image_id);
-    if (l) l.push(r);
-    else m.set(r.image_id, [r]);
-  }
-  return m;
-};
-
 /**
  * Round `previous`'s rows of this shard, by image: what a refinement round combines its predictions
  * with. The previous round's merge must be done on the shard (its marker is written after its files).
@@ -73,9 +64,11 @@ async function readPreviousRows(
     );
   }
   return {
-    text: group((await readShard(storage, layout.kind(c, previous, 'text', shard), 'text')).rows),
-    region_text: group((await readShard(storage, layout.kind(c, previous, 'region_text', shard), 'region_text')).rows),
-    text_phrase_region: group(
+    text: groupByImage((await readShard(storage, layout.kind(c, previous, 'text', shard), 'text')).rows),
+    region_text: groupByImage(
+      (await readShard(storage, layout.kind(c, previous, 'region_text', shard), 'region_text')).rows,
+    ),
+    text_phrase_region: groupByImage(
       (await readShard(storage, layout.kind(c, previous, 'text_phrase_region', shard), 'text_phrase_region')).rows,
     ),
   };
@@ -130,9 +123,9 @@ export function makeMergeStage(defs: readonly SpecialistStageDef[]): Stage {
         const b = briefs.get(x.region_id);
         if (b && b.image_id === x.image_id && b.brief) x.brief = b.brief;
       }
-      const textsOf = group(texts);
-      const regionsOf = group(regions);
-      const groundingsOf = group(groundings);
+      const textsOf = groupByImage(texts);
+      const regionsOf = groupByImage(regions);
+      const groundingsOf = groupByImage(groundings);
       const textById = new Map(texts.map((t) => [t.text_id, t]));
       const inputOf = (id: string): ImageInputs => ({
         texts: (textsOf.get(id) ?? []).map((t) => ({

@@ -42,6 +42,7 @@ export function acceptancePlan(config: Pick<EngineConfig, 'verified'>, collectio
     verified: v.collection,
     role: collection === v.collection ? 'verified' : 'follower',
     margin: v.margin,
+    confidence: v.confidence,
     minSupport: v.minSupport,
     precision: v.precision,
     calibrate: v.calibrate,
@@ -184,13 +185,16 @@ export function decideAcceptance(o: {
 }): Acceptance {
   const { calibration: c } = o;
   const gates: GateDecision[] =
-    o.candidate && o.previous ? decideGates(o.candidate, o.previous, c.labels, c.mentions, o.plan.margin) : [];
+    o.candidate && o.previous
+      ? decideGates(o.candidate, o.previous, c.labels, c.mentions, o.plan.margin, o.plan.confidence)
+      : [];
   return {
     schema_version: SCHEMA_VERSION,
     verified: o.verified,
     round: o.round,
     images: c.labels.length,
     margin: o.plan.margin,
+    confidence: o.plan.confidence,
     calibration: { boxes: c.boxes, texts: c.texts },
     gates,
     textSources: c.textSources,

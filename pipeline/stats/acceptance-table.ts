@@ -14,19 +14,29 @@ export function acceptanceTables(a: Acceptance): Table[] {
   if (a.gates.length) {
     const kept = a.gates.filter((g) => g.decision === 'previous').length;
     out.push({
-      title: `Acceptance gates, round ${a.round} (verified set ${a.verified}, ${a.images} images, margin ${a.margin})`,
-      headers: ['kind', 'class', 'decision', 'F1 new', 'F1 previous', 'support', 'images new / previous'],
-      numeric: [false, false, false, true, true, true, true],
+      title: `Acceptance gates, round ${a.round} (verified set ${a.verified}, ${a.images} images, margin ${a.margin}${a.confidence ? `, in ${a.confidence} of resamples` : ''})`,
+      headers: [
+        'kind',
+        'class',
+        'decision',
+        'F1 new',
+        'F1 previous',
+        'resamples ahead',
+        'support',
+        'images new / previous',
+      ],
+      numeric: [false, false, false, true, true, true, true, true],
       rows: a.gates.map((g) => [
         g.kind,
         g.class,
         g.decision === 'new' ? 'new rows' : 'previous kept',
         f3(g.new.f1),
         f3(g.previous.f1),
+        g.ahead === undefined ? '' : g.ahead.toFixed(2),
         String(g.support),
         g.coverage ? `${g.coverage.new} / ${g.coverage.previous}` : '',
       ]),
-      note: `${a.gates.length - kept} class(es) took the round's rows, ${kept} kept the previous round's (new F1 below previous + margin; texts: recall per text, and the new texts may not cover fewer images). A class the verified set cannot judge keeps the previous rows.`,
+      note: `${a.gates.length - kept} class(es) took the round's rows, ${kept} kept the previous round's (new F1 below previous + margin, or above it in fewer than ${a.confidence ?? 0} of paired bootstrap resamples of the verified images; texts: recall per text, and the new texts may not cover fewer images). A class the verified set cannot judge keeps the previous rows.`,
     });
   }
   const rows: string[][] = [];

@@ -89,7 +89,7 @@ const candidate: Rows = {
 const mentions = mentionMatcher(labelSpace(images));
 
 test('gates: per class, the better side wins on the verified set, and no class scores lower after the round', () => {
-  const gates = decideGates(candidate, previous, images, mentions, 0.01);
+  const gates = decideGates(candidate, previous, images, mentions, 0.01, 0.9);
   const d = (kind: string, cls: string) => gates.find((g) => g.kind === kind && g.class === cls)!;
   assert.equal(d('boxes', 'circle').decision, 'previous');
   assert.equal(d('boxes', 'square').decision, 'new');
@@ -121,10 +121,43 @@ test('gates: a new class better by less than the margin keeps the previous rows'
     ...previous,
     region_text: previous.region_text.map((r, i) => (i === 0 ? { ...r, source: 'model' } : r)),
   };
-  const gates = decideGates(slightly, previous, images, mentions, 0.01);
+  const gates = decideGates(slightly, previous, images, mentions, 0.01, 0.9);
   assert.equal(gates.find((g) => g.class === 'circle')!.decision, 'previous');
-  const better = decideGates(candidate, { ...previous, region_text: [] }, images, mentions, 0.01);
+  const better = decideGates(candidate, { ...previous, region_text: [] }, images, mentions, 0.01, 0.9);
   assert.equal(better.find((g) => g.class === 'square')!.decision, 'new');
+});
+
+test('gates: a gain that rests on one verified image of twenty is noise and keeps the previous rows; the same gain on many images is taken', () => {
+  const twenty: VerifiedImage[] = Array.from({ length: 20 }, (_, i) => ({
+    image_id: `v${i}`,
+    boxes: [{ category: 'circle', box: box(0) }],
+    texts: [],
+  }));
+  const m = mentionMatcher(labelSpace(twenty));
+  // previous: the circle right on 15 images, misplaced on 5; F1 0.75
+  const rows = (right: (i: number) => boolean, source: string): Rows => ({
+    text: [],
+    region_text: twenty.map((im, i) => region(im.image_id, 'circle', box(right(i) ? 0 : 3), source, 0.9, 0)),
+    text_phrase_region: none,
+  });
+  const prev = rows((i) => i < 15, 'det');
+  const oneMore = rows((i) => i < 16, 'model'); // F1 0.80: above the margin, on one image
+  const fiveMore = rows(() => true, 'model'); // F1 1.0, on five images
+  const one = decideGates(oneMore, prev, twenty, m, 0.01, 0.9).find((g) => g.class === 'circle')!;
+  assert.ok(one.new.f1 >= one.previous.f1 + 0.01, 'the observed figures alone would take the new rows');
+  assert.equal(one.decision, 'previous');
+  assert.ok(
+    one.ahead! > 0.3 && one.ahead! < 0.9,
+    `ahead ${one.ahead}: the one image is missing from about a third of the draws`,
+  );
+  assert.equal(decideGates(oneMore, prev, twenty, m, 0.01, 0).find((g) => g.class === 'circle')!.decision, 'new');
+  const five = decideGates(fiveMore, prev, twenty, m, 0.01, 0.9).find((g) => g.class === 'circle')!;
+  assert.equal(five.decision, 'new');
+  assert.ok(five.ahead! >= 0.9);
+  // resampling is seeded: the same rows give the same verdict and share
+  assert.deepEqual(decideGates(oneMore, prev, twenty, m, 0.01, 0.9), decideGates(oneMore, prev, twenty, m, 0.01, 0.9));
+  // worse rows are not resampled at all
+  assert.equal(decideGates(prev, fiveMore, twenty, m, 0.01, 0.9).find((g) => g.class === 'circle')!.ahead, 0);
 });
 
 test('gates: a class the verified set cannot judge keeps the previous rows', () => {
@@ -329,7 +362,7 @@ test('gates: a grounding follows its text; only a text both rounds hold has its 
       texts: [],
     },
   ];
-  const g = decideGates(cand, prev, verified, mentions, 0.01).find((x) => x.kind === 'groundings');
+  const g = decideGates(cand, prev, verified, mentions, 0.01, 0.9).find((x) => x.kind === 'groundings');
   assert.ok(g, 'a grounding gate on the shared text');
   assert.equal(g.decision, 'previous');
   assert.equal(g.new.f1, 0);
