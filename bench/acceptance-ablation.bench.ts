@@ -4,7 +4,7 @@
  *
  * The raw outputs of every round are kept (so filters can be re-run without the models). For each
  * variant this copies the run's storage, turns levers off in the saved round plans (`acceptance.gates`,
- * `acceptance.calibrate`), deletes what the merges wrote and merges every round again in order, the
+ * `acceptance.calibrate`; `acceptance.confidence` 0: gates on the observed F1 and margin alone), deletes what the merges wrote and merges every round again in order, the
  * verified collection first (its decision is remade under the variant), in this process. Then it
  * scores the train and held-out collections per round against their worlds. The anchor is the run as
  * kept (all its levers). What this cannot take apart: the `targets` and `retrain` levers change what
@@ -54,13 +54,15 @@ for (const s of SEEDS)
   if (!Number.isInteger(s) || s < 0) throw new Error(`FLD_BENCH_ABLATION_VERIFIED_SEEDS: not a seed: ${s}`);
 const VERIFIED_IMAGES = Number(process.env.FLD_BENCH_VERIFIED ?? 200);
 
-const VARIANTS: { name: string; flags: { calibrate: boolean; gates: boolean }; seed?: number }[] = [
-  { name: 'as run (calibration + gates)', flags: { calibrate: true, gates: true } },
-  { name: 'calibration, no gates', flags: { calibrate: true, gates: false } },
-  { name: 'gates, no calibration', flags: { calibrate: false, gates: true } },
-  { name: 'neither (configured thresholds, no gates)', flags: { calibrate: false, gates: false } },
-  ...SEEDS.map((seed) => ({ name: `verified set of seed ${seed}`, flags: { calibrate: true, gates: true }, seed })),
-];
+const VARIANTS: { name: string; flags: { calibrate: boolean; gates: boolean; confidence?: number }; seed?: number }[] =
+  [
+    { name: 'as run (calibration + gates)', flags: { calibrate: true, gates: true } },
+    { name: 'gates on the margin alone (no resampling)', flags: { calibrate: true, gates: true, confidence: 0 } },
+    { name: 'calibration, no gates', flags: { calibrate: true, gates: false } },
+    { name: 'gates, no calibration', flags: { calibrate: false, gates: true } },
+    { name: 'neither (configured thresholds, no gates)', flags: { calibrate: false, gates: false } },
+    ...SEEDS.map((seed) => ({ name: `verified set of seed ${seed}`, flags: { calibrate: true, gates: true }, seed })),
+  ];
 
 /** Deletes what the merge of a round wrote, so it runs again. */
 async function clearMerge(storage: Storage, c: string, r: number): Promise<void> {
