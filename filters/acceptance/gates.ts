@@ -6,7 +6,7 @@ import {
   boxCountsPerImage,
   categoryKey,
   figures,
-  groundByImageCounts,
+  groundingCountsPerImage,
   sumCounts,
   textFigures,
   textTally,
@@ -22,8 +22,9 @@ import {
  * verified set by `margin`, and still do in at least `confidence` of paired bootstrap resamples of
  * the verified images (paired-bootstrap.ts: a one-box gain on a small set is noise, and taking it
  * made a collection's labels worse as often as better); elsewhere the previous round's rows of that
- * class stay. So on the verified set no class scores lower after a round than before it. A class the verified set cannot judge (no
- * verified instance and no row in either round, or OCR without verified words) keeps the previous rows.
+ * class stay. So on the verified set no class scores lower after a round than before it. A class the
+ * verified set cannot judge (no verified instance and no row in either round, or OCR without verified
+ * words) keeps the previous rows.
  */
 export interface Rows {
   text: TextRecord[];
@@ -148,7 +149,8 @@ export function decideGates(
   const out: GateDecision[] = [];
   // counts per verified image, so the verdict can be resampled; the observed figures are their sums
   const decide = (kind: GateKind, cls: string, now: Counts[], before: Counts[]) => {
-    const [a, b] = [figures(sumCounts(now)), figures(sumCounts(before))];
+    const sum = sumCounts(now);
+    const [a, b] = [figures(sum), figures(sumCounts(before))];
     const ahead =
       a.f1 >= b.f1 + margin
         ? pairedAhead(paired(now, before, countsOf), {
@@ -164,7 +166,7 @@ export function decideGates(
       decision: a.f1 >= b.f1 + margin && ahead >= confidence ? 'new' : 'previous',
       new: a,
       previous: b,
-      support: sumCounts(now).tp + sumCounts(now).fn,
+      support: sum.tp + sum.fn,
       ahead,
     });
   };
@@ -232,8 +234,8 @@ export function decideGates(
   const ids = new Set(texts.map((t) => t.text_id).filter((id) => inPrevious.has(id) && inCandidate.has(id)));
   for (const g of GRANULARITIES) {
     const of = (rows: Rows) => rows.text_phrase_region.filter((x) => x.granularity === g && ids.has(x.text_id));
-    const now = groundByImageCounts(of(candidate), images, mentions);
-    const before = groundByImageCounts(of(previous), images, mentions);
+    const now = groundingCountsPerImage(of(candidate), images, mentions);
+    const before = groundingCountsPerImage(of(previous), images, mentions);
     const [sn, sb] = [sumCounts(now), sumCounts(before)];
     if (sn.tp + sn.fp + sb.tp + sb.fp === 0) continue;
     decide('groundings', g, now, before);

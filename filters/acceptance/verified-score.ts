@@ -234,7 +234,7 @@ export interface ImageGrounding {
 }
 
 /** Grounding counts of each verified image, in the order of `images`. */
-export function groundByImageCounts(
+export function groundingCountsPerImage(
   rows: readonly ImageGrounding[],
   images: readonly VerifiedImage[],
   mentions: (text: string) => Set<string>,
