@@ -105,6 +105,11 @@ function grabDocData(_index: number, rdd: WinkDocData): number {
   return 0;
 }
 let direct = false;
+/** Whether the parse reads wink-nlp's document data directly (false: through `out()`, after a failed check). */
+export function readsWinkDirectly(): boolean {
+  winkInstance();
+  return direct;
+}
 /** wink-nlp's POS tag of each code (the model's list, fixed): one array read per token instead of a call. */
 const posOfCode: Pos[] = [];
 
@@ -126,9 +131,10 @@ export function winkInstance(): ReturnType<typeof winkNLP> {
 function docDataOf(doc: ReturnType<ReturnType<typeof winkNLP>['readDoc']>): WinkDocData | null {
   if (!direct) return null;
   // one token's out() hands the data over once (out() over all tokens would call the accessor per token)
-  const first = doc.tokens().itemAt(0);
-  if (first === undefined) return null;
-  first.out(grabDocData as never);
+  const all = doc.tokens();
+  // itemAt throws on an empty collection (a text with no token) instead of answering undefined
+  if (all.length() === 0) return null;
+  all.itemAt(0).out(grabDocData as never);
   const data = grabbed;
   grabbed = null;
   return data;
@@ -169,9 +175,14 @@ const tokenSlots: null[] = [];
 /**
  * Tokens with POS and character offsets, sentence by sentence. Offsets are found by searching each
  * token's text forward from the previous token's end, so they index the caller's string exactly
- * (wink-nlp splits contractions but never rewrites token text).
+ * (wink-nlp splits contractions but never rewrites token text). `viaOut` reads wink-nlp through its
+ * public `out()` even when the direct read works: the fallback, which the tests hold equal to it.
  */
-export function tokenize(text: string, withLemmas = false): { tokens: Token[]; sentences: [number, number][] } {
+export function tokenize(
+  text: string,
+  withLemmas = false,
+  viaOut = false,
+): { tokens: Token[]; sentences: [number, number][] } {
   const w = winkInstance();
   const its = w.its;
   // wink-nlp's tagger calls most capitalised words proper nouns, so a sentence's first word is read
@@ -182,7 +193,7 @@ export function tokenize(text: string, withLemmas = false): { tokens: Token[]; s
   const lowered = lowerSentenceStarts(text);
   const fed = spaceFinalDots(lowered);
   const doc = w.readDoc(fed);
-  const data = docDataOf(doc);
+  const data = viaOut ? null : docDataOf(doc);
   // wink-nlp's typings declare its.lemma with an addons parameter that out() does not accept; it works
   const lemmas = withLemmas ? (doc.tokens().out(its.lemma as never) as string[]) : null;
   let values: string[] | null = null;
