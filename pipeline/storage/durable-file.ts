@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
  * put is bound by those trips, not by its bytes: the file is opened first and its folder made only
  * when the open says it is missing (a `mkdir -p` before every put was a fifth of the put), and the
  * steps chain plain callbacks in one promise, not one FileHandle promise per step
- * (`npm run bench -- storage`, "small puts"; docs/decisions.md, "Storage").
+ * (`npm run bench -- storage`, its "LocalStorage.put of 40 KB" row; docs/decisions.md, "Storage").
  */
 
 /** Creates `tmp` (it must not exist), writes all of `bytes`, fsyncs and closes it; on failure the fd is closed and the file left for the caller to remove. */
