@@ -168,7 +168,18 @@ export function demoPlan(o: DemoOptions): DemoPlan {
     {
       kind: 'fld',
       name: 'enqueue round 0 of the verified set',
-      args: ['enqueue', verifiedManifest, '--collection', v, '--round', '0', '--config', configFile],
+      args: [
+        'enqueue',
+        verifiedManifest,
+        '--collection',
+        v,
+        '--round',
+        '0',
+        '--id-from',
+        'bytes',
+        '--config',
+        configFile,
+      ],
     },
     {
       kind: 'wait',
@@ -186,6 +197,10 @@ export function demoPlan(o: DemoOptions): DemoPlan {
         c,
         '--round',
         '0',
+        // ids (and so the export's split and task draws) from the images, not from where the demo's
+        // folder is: the same world gives the same figures in any folder
+        '--id-from',
+        'bytes',
         '--config',
         configFile,
       ],

@@ -17,6 +17,7 @@ interface Opts {
   format?: SourceType;
   allowOutside: boolean;
   readSize: boolean;
+  idFrom: 'uri' | 'bytes';
   annotationsOnly: boolean;
   replan: boolean;
   json: boolean;
@@ -49,6 +50,14 @@ export function register(program: Command): void {
     .option(
       '--no-read-size',
       'do not read width/height from image headers at enqueue (boxes are then not checked against the image bounds)',
+    )
+    .addOption(
+      new Option(
+        '--id-from <what>',
+        "image ids from each image's normalised uri, or from its bytes (the same ids wherever the files are)",
+      )
+        .choices(['uri', 'bytes'])
+        .default('uri'),
     )
     .option(ANNOTATIONS_ONLY[0], ANNOTATIONS_ONLY[1], false)
     .option(
@@ -116,6 +125,7 @@ export function register(program: Command): void {
           summary = await enqueueRound(engine.q, plan, src, {
             shardSize: config.shardSize,
             readSize: o.readSize,
+            idFrom: o.idFrom,
             onSizeCorrected,
             onShard: () => {
               if (tty) process.stderr.write(`\r${src.type}: ${++shardsSeen} shards written and queued`);
