@@ -119,6 +119,20 @@ export function demoPlan(o: DemoOptions): DemoPlan {
     '--config',
     configFile,
   ];
+  // ids (and so the export's split and task draws) from the images, not from where the demo's folder
+  // is: the same world gives the same figures in any folder
+  const enqueueRound0 = (manifest: string, collection: string): string[] => [
+    'enqueue',
+    manifest,
+    '--collection',
+    collection,
+    '--round',
+    '0',
+    '--id-from',
+    'bytes',
+    '--config',
+    configFile,
+  ];
   const report = join(o.out, 'report.html');
   const specialists = DEMO_SPECIALISTS;
   const config = {
@@ -168,18 +182,7 @@ export function demoPlan(o: DemoOptions): DemoPlan {
     {
       kind: 'fld',
       name: 'enqueue round 0 of the verified set',
-      args: [
-        'enqueue',
-        verifiedManifest,
-        '--collection',
-        v,
-        '--round',
-        '0',
-        '--id-from',
-        'bytes',
-        '--config',
-        configFile,
-      ],
+      args: enqueueRound0(verifiedManifest, v),
     },
     {
       kind: 'wait',
@@ -190,20 +193,7 @@ export function demoPlan(o: DemoOptions): DemoPlan {
     {
       kind: 'fld',
       name: 'enqueue round 0',
-      args: [
-        'enqueue',
-        join(world, 'collection', 'manifest.jsonl'),
-        '--collection',
-        c,
-        '--round',
-        '0',
-        // ids (and so the export's split and task draws) from the images, not from where the demo's
-        // folder is: the same world gives the same figures in any folder
-        '--id-from',
-        'bytes',
-        '--config',
-        configFile,
-      ],
+      args: enqueueRound0(join(world, 'collection', 'manifest.jsonl'), c),
     },
     {
       kind: 'wait',
