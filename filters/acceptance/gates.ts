@@ -1,6 +1,5 @@
 import type { GateDecision, GateKind } from '../../schemas/acceptance.ts';
 import type { RegionTextRecord, TextPhraseRegionRecord, TextRecord } from '../../schemas/records.ts';
-import { groupByImage } from '../merge/merge-types.ts';
 import { pairedAhead, type PairedCounts } from './paired-bootstrap.ts';
 import {
   boxCountsPerImage,
@@ -9,7 +8,7 @@ import {
   groundingCountsPerImage,
   sumCounts,
   textFigures,
-  textTally,
+  textTalliesPerImage,
   labelSpace,
   type Counts,
   type TextTally,
@@ -117,16 +116,6 @@ function paired<T>(now: readonly T[], before: readonly T[], fields: (x: T) => nu
   return now.map((x, i) => ({ now: fields(x), before: fields(before[i]) }));
 }
 
-/** A text tally per verified image (each image's rows against that image alone). */
-function textTallies(
-  rows: readonly TextRecord[],
-  images: readonly VerifiedImage[],
-  mentions: (text: string) => Set<string>,
-): TextTally[] {
-  const byImage = groupByImage(rows);
-  return images.map((im) => textTally(byImage.get(im.image_id) ?? [], [im], mentions));
-}
-
 function sumTallies(ts: readonly TextTally[]): TextTally {
   const s = Object.fromEntries(TALLY_FIELDS.map((f) => [f, 0])) as unknown as TextTally;
   for (const t of ts) for (const f of TALLY_FIELDS) s[f] += t[f];
@@ -187,12 +176,12 @@ export function decideGates(
   // texts are judged by how good they are (recall per text), and may not cover fewer images: a round
   // that adds worse captions beside good ones, or writes good ones for fewer images, keeps the previous
   for (const g of GRANULARITIES) {
-    const now = textTallies(
+    const now = textTalliesPerImage(
       candidate.text.filter((t) => t.granularity === g),
       images,
       mentions,
     );
-    const before = textTallies(
+    const before = textTalliesPerImage(
       previous.text.filter((t) => t.granularity === g),
       images,
       mentions,

@@ -126,10 +126,8 @@ export function boxCounts(rows: readonly ScoredBox[], images: readonly VerifiedI
 
 /** Box counts per category of each verified image, in the order of `images` (what the gates resample). */
 export function boxCountsPerImage(rows: readonly ScoredBox[], images: readonly VerifiedImage[]): Map<string, Counts>[] {
-  const byImage = groupByImage(rows);
-  return images.map((im) => {
+  return perImage(rows, images, (preds, im) => {
     const out = new Map<string, Counts>();
-    const preds = byImage.get(im.image_id) ?? [];
     const cats = new Set([
       ...preds.map((p) => categoryKey(p.category)),
       ...im.boxes.map((b) => categoryKey(b.category)),
@@ -239,8 +237,26 @@ export function groundingCountsPerImage(
   images: readonly VerifiedImage[],
   mentions: (text: string) => Set<string>,
 ): Counts[] {
+  return perImage(rows, images, (own, im) => groundingCounts(own, [im], mentions));
+}
+
+/** A text tally of each verified image (its rows against that image alone), in the order of `images`. */
+export function textTalliesPerImage(
+  rows: readonly ImageText[],
+  images: readonly VerifiedImage[],
+  mentions: (text: string) => Set<string>,
+): TextTally[] {
+  return perImage(rows, images, (own, im) => textTally(own, [im], mentions));
+}
+
+/** `score` of each verified image's own rows, in the order of `images` (what the gates resample). */
+function perImage<R extends { image_id: string }, T>(
+  rows: readonly R[],
+  images: readonly VerifiedImage[],
+  score: (own: R[], im: VerifiedImage) => T,
+): T[] {
   const byImage = groupByImage(rows);
-  return images.map((im) => groundingCounts(byImage.get(im.image_id) ?? [], [im], mentions));
+  return images.map((im) => score(byImage.get(im.image_id) ?? [], im));
 }
 
 /**

@@ -337,13 +337,7 @@ function optionalStrings(rows: readonly ImageRecord[], a: number, b: number, key
   gathered.length = 0;
   for (let i = a; i < b; i++) {
     const v = rows[i][key];
-    if (v === null || v === undefined) {
-      defs.add(0);
-      defs.nulls++;
-    } else {
-      defs.add(1);
-      gathered.push(v);
-    }
+    if (present(v)) gathered.push(v);
   }
   defs.end();
   gather(gathered);
@@ -354,15 +348,20 @@ function optionalInts(rows: readonly ImageRecord[], a: number, b: number, key: '
   begin();
   for (let i = a; i < b; i++) {
     const v = rows[i][key];
-    if (v === null || v === undefined) {
-      defs.add(0);
-      defs.nulls++;
-    } else {
-      defs.add(1);
-      data.i32(v);
-    }
+    if (present(v)) data.i32(v);
   }
   defs.end();
+}
+
+/** An optional column's definition level for `v` (0: null, counted); true when there is a value to write. */
+function present<T>(v: T | null | undefined): v is T {
+  if (v === null || v === undefined) {
+    defs.add(0);
+    defs.nulls++;
+    return false;
+  }
+  defs.add(1);
+  return true;
 }
 
 /** Dictionary-encodes a column whose values repeat (`collection`, `shard`); returns the dictionary's size. */
