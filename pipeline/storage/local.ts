@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { link, open, opendir, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -179,23 +180,59 @@ export class LocalStorage implements Storage {
   }
 
   private async *walk(dirKey: string, namePrefix: string): AsyncGenerator<string> {
-    let entries;
-    try {
-      entries = await readdir(dirKey ? join(this.root, ...dirKey.split('/').filter(Boolean)) : this.root, {
-        withFileTypes: true,
-      });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException)?.code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
-      this.fail('list', dirKey, e);
-    }
-    const items = entries
+    const items = (await this.entries('list', dirKey))
       .filter((d) => d.name.startsWith(namePrefix) && !d.name.includes(TEMP_MARKER) && (d.isFile() || d.isDirectory()))
       .map((d) => ({ name: d.name, dir: d.isDirectory(), order: d.isDirectory() ? `${d.name}/` : d.name }))
       .sort((a, b) => compareKeys(a.order, b.order));
     for (const it of items) {
       if (it.dir) yield* this.walk(`${dirKey}${it.name}/`, '');
       else yield `${dirKey}${it.name}`;
+    }
+  }
+
+  /** One readdir of the prefix's folder, never a walk of its keys; a subfolder counts once a depth-first look finds a file. */
+  async *listFolders(prefix: string): AsyncIterable<string> {
+    checkPrefix(this.url, prefix);
+    const cut = prefix.lastIndexOf('/') + 1;
+    const dirKey = prefix.slice(0, cut);
+    const folders = (await this.entries('listFolders', dirKey))
+      .filter((d) => d.isDirectory() && d.name.startsWith(prefix.slice(cut)) && !d.name.includes(TEMP_MARKER))
+      .map((d) => `${dirKey}${d.name}/`)
+      .sort(compareKeys);
+    for (const folder of folders) if (await this.holdsObject(folder)) yield folder;
+  }
+
+  /** The entries of a folder key ('' or ending in '/'); none when it is not there. */
+  private async entries(op: string, dirKey: string): Promise<Dirent[]> {
+    try {
+      return await readdir(this.dirOf(dirKey), { withFileTypes: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException)?.code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      this.fail(op, dirKey, e);
+    }
+  }
+
+  private dirOf(dirKey: string): string {
+    return dirKey ? join(this.root, ...dirKey.split('/').filter(Boolean)) : this.root;
+  }
+
+  /**
+   * Whether `list` would yield any key under the folder. opendir reads entries a batch at a time and
+   * the walk stops at the first file, so a folder of a million shards costs one batch.
+   */
+  private async holdsObject(dirKey: string): Promise<boolean> {
+    try {
+      // Leaving the loop early closes the folder.
+      for await (const d of await opendir(this.dirOf(dirKey))) {
+        if (d.name.includes(TEMP_MARKER)) continue;
+        if (d.isFile() || (d.isDirectory() && (await this.holdsObject(`${dirKey}${d.name}/`)))) return true;
+      }
+      return false;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException)?.code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      this.fail('listFolders', dirKey, e);
     }
   }
 

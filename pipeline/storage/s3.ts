@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -287,23 +288,37 @@ export class S3Storage implements Storage {
 
   async *list(prefix: string): AsyncIterable<string> {
     checkPrefix(this.url, prefix);
+    for await (const page of this.pages('list', prefix))
+      for (const o of page.Contents ?? []) if (o.Key) yield o.Key.slice(this.prefix.length);
+  }
+
+  /** S3 rolls the keys below each folder up into one common prefix, so a page never holds a folder's keys. */
+  async *listFolders(prefix: string): AsyncIterable<string> {
+    checkPrefix(this.url, prefix);
+    for await (const page of this.pages('listFolders', prefix, '/'))
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield p.Prefix.slice(this.prefix.length);
+  }
+
+  /** ListObjectsV2 pages under a prefix, following continuation tokens to the end. */
+  private async *pages(op: string, prefix: string, delimiter?: string): AsyncGenerator<ListObjectsV2CommandOutput> {
     let token: string | undefined;
     do {
-      const r = await this.call('list', prefix, () =>
+      const r = await this.call(op, prefix, () =>
         this.client.send(
           new ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: this.prefix + prefix,
+            Delimiter: delimiter,
             ContinuationToken: token,
             MaxKeys: this.opts.listPageSize,
           }),
         ),
       );
-      for (const o of r.Contents ?? []) if (o.Key) yield o.Key.slice(this.prefix.length);
+      yield r;
       if (r.IsTruncated && !r.NextContinuationToken) {
         throw new StorageError(
           this.url,
-          'list',
+          op,
           prefix,
           `page truncated without a continuation token (endpoint ${this.endpoint})`,
           true,

@@ -22,6 +22,12 @@ export interface Storage {
   exists(key: string): Promise<boolean>;
   /** Every key under a prefix, paginated underneath, in lexicographic order. */
   list(prefix: string): AsyncIterable<string>;
+  /**
+   * The folders right under a prefix, each once as its prefix ending in '/' (`demo/round-0/`), in
+   * lexicographic order, paginated underneath: one entry per folder however many keys it holds. A
+   * folder counts when it holds an object somewhere below, as on S3, so an empty local folder is not one.
+   */
+  listFolders(prefix: string): AsyncIterable<string>;
   delete(key: string): Promise<void>;
   /**
    * Write the whole object only if no object is at the key, atomically: of two callers at once

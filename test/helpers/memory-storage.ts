@@ -62,6 +62,14 @@ export class MemoryStorage implements Storage {
       yield* keys.slice(i, i + this.pageSize);
     }
   }
+  async *listFolders(prefix: string): AsyncIterable<string> {
+    const folders = new Set<string>();
+    for (const k of this.objects.keys()) {
+      const slash = k.indexOf('/', prefix.length);
+      if (k.startsWith(prefix) && slash >= 0) folders.add(k.slice(0, slash + 1));
+    }
+    yield* [...folders].sort();
+  }
   async delete(key: string): Promise<void> {
     this.objects.delete(key);
   }

@@ -17,3 +17,21 @@ declare module 's3rver' {
     close(): Promise<void>;
   }
 }
+
+// The store's listing, which test/helpers/s3rver-process.ts mends for delimited listings.
+declare module 's3rver/lib/stores/filesystem.js' {
+  export interface ListObjectsOptions {
+    delimiter?: string;
+    startAfter?: string;
+    prefix?: string;
+    maxKeys?: number;
+  }
+  export interface ListObjectsResult {
+    objects: { key: string }[];
+    commonPrefixes: string[];
+    isTruncated: boolean;
+  }
+  export default class FilesystemStore {
+    listObjects(bucket: string, options: ListObjectsOptions): Promise<ListObjectsResult>;
+  }
+}

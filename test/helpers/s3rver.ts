@@ -4,7 +4,8 @@
  *
  *   const s3 = await startS3rver();            // or startS3rver({ prefix: 'run-1' })
  *   await s3.storage.put('a/b.json', '{}');   // an S3Storage on that bucket (and prefix)
- *   ... s3.endpoint, s3.bucket, s3.credentials, s3.options for your own S3Storage / openStorage
+ *   ... s3.endpoint, s3.bucket, s3.credentials, s3.options for your own S3Storage / openStorage,
+ *   s3.env for a child `fld` given an s3:// URL
  *   await s3.close();                          // closes the client, stops the server, deletes the folder
  *
  * s3rver accepts the credentials S3RVER / S3RVER; other ones are refused (InvalidAccessKeyId).
@@ -12,7 +13,10 @@
  * key and a folder share a stem ('ls-x/..' vs 'ls/..'); it has no AbortMultipartUpload (HTTP 405);
  * it writes a PUT in place, so concurrent PUTs of one key can leave mixed bytes and a reader can
  * see a PUT half-written (S3 is atomic, last writer wins). Write different content to one key at
- * once only where the test expects that.
+ * once only where the test expects that. In a delimited listing only objects count toward a page
+ * (S3 counts common prefixes too), and a common prefix met just before a page's end comes again on
+ * the next page. (Its roll-up of common prefixes from keys only right below them is mended in
+ * s3rver-process.ts.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,6 +35,8 @@ export interface S3rverHandle {
   storage: S3Storage;
   /** Options that reach this server: `new S3Storage({ ...s3.options, prefix: 'x' })`. */
   options: S3StorageOptions;
+  /** What a child `fld` needs beside `s3://<bucket>/...` to reach this server (`{ ...process.env, ...s3.env }`). */
+  env: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -78,6 +84,13 @@ export async function startS3rver(
     credentials,
     storage,
     options,
+    env: {
+      FLD_S3_ENDPOINT: endpoint,
+      FLD_S3_FORCE_PATH_STYLE: 'true',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    },
     async close() {
       await storage.close();
       if (child.exitCode === null) {

@@ -16,6 +16,13 @@ const list = async (s: Storage, prefix: string): Promise<string[]> => {
 };
 export { list as listAll };
 
+const folders = async (s: Storage, prefix: string): Promise<string[]> => {
+  const out: string[] = [];
+  for await (const f of s.listFolders(prefix)) out.push(f);
+  return out;
+};
+export { folders as listAllFolders };
+
 export function storageContract(
   name: string,
   s: () => Storage,
@@ -112,6 +119,42 @@ export function storageContract(
         all,
         [...all].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
       );
+  });
+
+  test(`${name}: listFolders names each folder right under a prefix once, never the objects beside or below it`, async () => {
+    const keys = [
+      'fo/a/1.json',
+      'fo/a/2.json',
+      'fo/a/deep/3.json',
+      'fo/b/x/4.bin',
+      'fo/top.json',
+      'fo/round-0/text/shard-00000.parquet',
+      'fo/round-12/_manifest.json',
+      'fo/roundabout/5',
+      'fo/round-3',
+      'fox/6',
+    ];
+    for (const k of keys) await s().put(k, k);
+    assert.deepEqual(await folders(s(), 'fo/'), ['fo/a/', 'fo/b/', 'fo/round-0/', 'fo/round-12/', 'fo/roundabout/']);
+    // A partial last segment: 'fo/round-3' is an object, and 'fo/roundabout/' does not match.
+    assert.deepEqual(await folders(s(), 'fo/round-'), ['fo/round-0/', 'fo/round-12/']);
+    assert.deepEqual(await folders(s(), 'fo/a/'), ['fo/a/deep/']);
+    assert.deepEqual(await folders(s(), 'fo/b/x/'), [], 'a folder of objects only has no folders');
+    assert.deepEqual(await folders(s(), 'nope/'), []);
+    const top = await folders(s(), '');
+    assert.ok(top.includes('fo/') && top.includes('fox/'), top.join(', '));
+    assert.ok(
+      top.every((f) => /^[^/]+\/$/.test(f)),
+      top.join(', '),
+    );
+    // A folder whose objects are all deleted is gone, as S3 has no folders of its own.
+    await s().delete('fo/b/x/4.bin');
+    assert.deepEqual(await folders(s(), 'fo/'), ['fo/a/', 'fo/round-0/', 'fo/round-12/', 'fo/roundabout/']);
+    await assert.rejects(async () => {
+      for await (const _ of s().listFolders('../')) {
+        /* empty */
+      }
+    }, InvalidKeyError);
   });
 
   test(`${name}: a put whose stream fails leaves no object and no temp file, and keeps an old object whole`, async () => {

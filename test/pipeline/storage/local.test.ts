@@ -1,13 +1,13 @@
 // @part integration
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStorage } from '../../../pipeline/storage/local.ts';
 import { StorageError } from '../../../pipeline/storage/storage.ts';
 import { bytesStream } from '../../helpers/bytes.ts';
-import { listAll, storageContract } from './contract.ts';
+import { listAll, listAllFolders, storageContract } from './contract.ts';
 
 let dir: string;
 let storage: LocalStorage;
@@ -39,6 +39,15 @@ test('LocalStorage: a temp file of a put in flight is never listed', async () =>
   await storage.put('inflight/done.bin', 'x');
   await writeFile(join(dir, 'root', 'inflight', '.part.bin.fld-tmp-1-abc'), 'half');
   assert.deepEqual(await listAll(storage, 'inflight/'), ['inflight/done.bin']);
+});
+
+test('LocalStorage: listFolders skips a folder that list would show nothing under (empty, or a temp file only)', async () => {
+  await storage.put('lf/kept/deep/down/x.bin', 'x');
+  await mkdir(join(dir, 'root', 'lf', 'empty', 'also-empty'), { recursive: true });
+  await mkdir(join(dir, 'root', 'lf', 'crashed'), { recursive: true });
+  await writeFile(join(dir, 'root', 'lf', 'crashed', '.x.bin.fld-tmp-1-abc'), 'half');
+  assert.deepEqual(await listAll(storage, 'lf/'), ['lf/kept/deep/down/x.bin']);
+  assert.deepEqual(await listAllFolders(storage, 'lf/'), ['lf/kept/']);
 });
 
 test('LocalStorage: listing follows S3 byte order across folder boundaries', async () => {

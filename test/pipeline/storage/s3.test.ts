@@ -8,7 +8,7 @@ import { S3Storage } from '../../../pipeline/storage/s3.ts';
 import { StorageError } from '../../../pipeline/storage/storage.ts';
 import { startS3rver, type S3rverHandle } from '../../helpers/s3rver.ts';
 import { bytes, bytesStream, sha256 } from '../../helpers/bytes.ts';
-import { listAll, storageContract } from './contract.ts';
+import { listAll, listAllFolders, storageContract } from './contract.ts';
 
 let s3: S3rverHandle;
 let commands: Map<string, number>;
@@ -93,6 +93,23 @@ test('S3Storage: listing 1,100 keys pages underneath and returns exactly the key
   try {
     assert.deepEqual(await listAll(small, 'many/'), got);
     assert.equal(seenSmall.get('ListObjectsV2Command'), 11);
+  } finally {
+    await small.close();
+  }
+});
+
+test('S3Storage: listFolders follows pages underneath and names each folder once', async () => {
+  // Each folder lies between two objects and a page holds two keys. s3rver counts only objects
+  // toward a page (S3 counts folders too) and repeats a folder that falls on a page boundary; this
+  // layout keeps folders off the boundaries, so the test sees our paging, not that quirk.
+  const want = Array.from({ length: 20 }, (_, i) => `folders/f-${String(i).padStart(2, '0')}-b/`);
+  await Promise.all(want.flatMap((f) => [s3.storage.put(`${f}k.json`, f), s3.storage.put(`${f.slice(0, -3)}-a`, 'a')]));
+  await Promise.all(want.map((f) => s3.storage.put(`${f.slice(0, -3)}-c`, 'c')));
+  const small = new S3Storage({ ...s3.options, listPageSize: 2 });
+  const seen = countCommands(small.client);
+  try {
+    assert.deepEqual(await listAllFolders(small, 'folders/'), want);
+    assert.ok((seen.get('ListObjectsV2Command') ?? 0) >= 20, `${seen.get('ListObjectsV2Command')} pages`);
   } finally {
     await small.close();
   }
