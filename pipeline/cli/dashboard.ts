@@ -43,7 +43,10 @@ export function register(program: Command): void {
       "turn on the board's write actions (retry, add, pause, clean, delete jobs); off by default",
       false,
     )
-    .option('--root <dir>', 'local storage root of the stats page (default: the config storage, $FLD_STORAGE)')
+    .option(
+      '--root <dir|url>',
+      'storage root of the rounds and stats pages: a folder, file:// or s3:// URL (default: the config storage, $FLD_STORAGE)',
+    )
     .option('--collection <name>', 'collection of the stats page (default: the only one with the round)')
     .option('--round <R>', 'round the stats page shows (default: a list of the rounds)', wholeNumber('a round'))
     .option('--queue-prefix <tag>', 'queue hash tag (default: the config queuePrefix, {fld})')
@@ -59,7 +62,8 @@ export function register(program: Command): void {
         opts.queuePrefix === undefined
           ? config.queuePrefix
           : validate(EngineConfig.shape.queuePrefix, opts.queuePrefix, 'dashboard --queue-prefix');
-      const root = (opts.root ?? config.storage).replace(/^file:\/\//, '');
+      const { openStorage } = await import('../storage/open-storage.ts');
+      const storage = openStorage(opts.root ?? config.storage);
       const { startDashboard } = await import('../dashboard/server.ts');
       const { isLoopback, newToken } = await import('../dashboard/guard.ts');
       const given = config.dashboardToken;
@@ -68,7 +72,7 @@ export function register(program: Command): void {
         redisUrl: config.redis,
         redisCa: config.redisCa,
         queuePrefix,
-        root,
+        storage,
         host: opts.host,
         port: opts.port,
         collection: opts.collection,
@@ -76,11 +80,14 @@ export function register(program: Command): void {
         token,
         allowActions: opts.allowActions,
         allowHosts: opts.allowHost,
+      }).catch(async (e: Error) => {
+        await storage.close();
+        throw e;
       });
       process.stdout.write(
         `fld dashboard: ${dash.url}\n  queues ${queuePrefix} on ${maskSecrets(config.redis)}: ${dash.url}queues` +
           ` (${opts.allowActions ? 'write actions on' : 'read-only; --allow-actions turns on retry, add, pause, clean and delete'})\n` +
-          `  stats of ${root}: ${dash.url}stats\n`,
+          `  stats of ${storage.url}: ${dash.url}stats\n`,
       );
       if (token && !given)
         process.stdout.write(
@@ -94,10 +101,11 @@ export function register(program: Command): void {
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           process.stdout.write(`fld dashboard: ${sig}, closing\n`);
-          dash.close().then(resolve, (e: Error) => {
-            process.stderr.write(`fld dashboard: close: ${e.message}\n`);
-            resolve();
-          });
+          dash
+            .close()
+            .catch((e: Error) => process.stderr.write(`fld dashboard: close: ${e.message}\n`))
+            .then(() => storage.close())
+            .then(resolve);
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));

@@ -1,29 +1,23 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import type { Storage } from '../storage/storage.ts';
 
 export interface RoundRef {
   collection: string;
   round: number;
 }
 
-const isDir = (p: string): boolean => {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-};
+const ROUND_FOLDER = /^round-(\d+)\/$/;
 
-/** Every `<collection>/round-<R>/` folder under a local storage root, for the stats index page. */
-export function listRounds(root: string): RoundRef[] {
-  if (!isDir(root)) return [];
+/**
+ * Every `<collection>/round-<R>/` folder in a storage, for the stats index page. Folder listings
+ * only: a collection can hold millions of shard keys, and none of them is listed here.
+ */
+export async function listRounds(storage: Storage): Promise<RoundRef[]> {
   const out: RoundRef[] = [];
-  for (const collection of readdirSync(root).sort()) {
-    const dir = join(root, collection);
-    if (!isDir(dir)) continue;
-    for (const f of readdirSync(dir)) {
-      const m = /^round-(\d+)$/.exec(f);
-      if (m && isDir(join(dir, f))) out.push({ collection, round: Number(m[1]) });
+  for await (const folder of storage.listFolders('')) {
+    const collection = folder.slice(0, -1);
+    for await (const sub of storage.listFolders(`${folder}round-`)) {
+      const m = ROUND_FOLDER.exec(sub.slice(folder.length));
+      if (m) out.push({ collection, round: Number(m[1]) });
     }
   }
   return out.sort((a, b) => a.collection.localeCompare(b.collection) || a.round - b.round);

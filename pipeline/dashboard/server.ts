@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { maskSecrets } from '../log.ts';
+import type { Storage } from '../storage/storage.ts';
 import { connectRedis, type RedisConn } from '../engine/redis.ts';
 import { dashboardGuard } from './guard.ts';
 import { discoverQueueNames, queueList } from './queues.ts';
@@ -20,8 +21,8 @@ export interface DashboardOptions {
   redisCa?: string | null;
   /** The flow's hash tag, e.g. `{fld}`. */
   queuePrefix: string;
-  /** Local storage root the stats page reads. */
-  root: string;
+  /** The storage the rounds and stats pages read (a local folder or an S3 prefix); the caller closes it. */
+  storage: Storage;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -119,10 +120,13 @@ async function serveBoard(o: DashboardOptions, redis: RedisConn): Promise<Dashbo
       return c.html(bad.html, bad.status as ContentfulStatusCode);
     }
     if (round === undefined) return c.redirect('/rounds');
-    const p = await reportPage({ root: o.root, collection, round, diff });
+    const p = await reportPage({ storage: o.storage, collection, round, diff });
     return c.html(p.html, p.status as ContentfulStatusCode);
   });
-  app.get('/rounds', (c) => c.html(indexPage(o.root).html));
+  app.get('/rounds', async (c) => {
+    const p = await indexPage(o.storage);
+    return c.html(p.html, p.status as ContentfulStatusCode);
+  });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: o.port, hostname: o.host }, () => resolve(s as Server)) as Server;

@@ -1,8 +1,9 @@
 import { StatsInputError } from '../stats/stats-errors.ts';
+import type { Storage } from '../storage/storage.ts';
 import { listRounds } from './rounds.ts';
 
 export interface StatsRequest {
-  root: string;
+  storage: Storage;
   collection?: string;
   round?: number;
   diff?: number;
@@ -27,15 +28,21 @@ function page(status: number, title: string, body: string): Page {
   };
 }
 
-/** The rounds under the storage root, each linking to its report. */
-export function indexPage(root: string): Page {
-  const rounds = listRounds(root);
-  if (!rounds.length) return page(200, 'Rounds', `<p>No rounds under <code>${esc(root)}</code> yet.</p>`);
+/** The rounds in the storage, each linking to its report; a storage that cannot be listed is a 500 page saying why. */
+export async function indexPage(storage: Storage): Promise<Page> {
+  let rounds;
+  try {
+    rounds = await listRounds(storage);
+  } catch (e) {
+    return page(500, 'Rounds not listed', `<p>${esc((e as Error).message)}</p>`);
+  }
+  const where = `<code>${esc(storage.url)}</code>`;
+  if (!rounds.length) return page(200, 'Rounds', `<p>No rounds under ${where} yet.</p>`);
   const items = rounds.map(({ collection, round }) => {
     const q = new URLSearchParams({ collection, round: String(round) });
     return `<li><a href="/stats?${esc(q.toString())}">${esc(collection)} round ${round}</a></li>`;
   });
-  return page(200, 'Rounds', `<p>Under <code>${esc(root)}</code>:</p><ul>${items.join('')}</ul>`);
+  return page(200, 'Rounds', `<p>Under ${where}:</p><ul>${items.join('')}</ul>`);
 }
 
 /**
@@ -49,7 +56,9 @@ export async function reportPage(req: StatsRequest & { round: number }): Promise
   const { spatialPlots } = await import('../stats/plots.ts');
   const { reportHtml } = await import('../stats/report-html.ts');
   try {
-    const stats = await computeRoundStats(req);
+    const { storage, ...which } = req;
+    // The dashboard's storage is kept open across requests; computeRoundStats leaves it open.
+    const stats = await computeRoundStats({ root: storage.url, storage, ...which });
     const html = reportHtml(stats, await spatialPlots(stats.spatial));
     return { status: 200, html: html.replace(/<body([^>]*)>/, (m) => `${m}${NAV}`) };
   } catch (e) {

@@ -1,10 +1,11 @@
 // @part integration
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { computeRoundStats, type RoundStats } from '../../pipeline/stats/round-stats.ts';
+import { putFolder } from '../helpers/put-folder.ts';
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.ts';
 import { writeFixture } from './fixture-rounds.ts';
 import { fld } from './run-fld.ts';
@@ -19,14 +20,7 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'fld-stats-s3-'));
   await writeFixture(root);
   s3 = await startS3rver();
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else await s3.storage.put(relative(root, p).split(sep).join('/'), readFileSync(p));
-    }
-  };
-  await walk(root);
+  await putFolder(s3.storage, root);
 });
 after(async () => {
   await s3?.close();
@@ -50,14 +44,7 @@ test('the stats of an S3 round, and its diff with another round, equal those of 
 });
 
 test('fld stats --root s3://... prints the tables it prints for the local root', async () => {
-  const env = {
-    ...process.env,
-    FLD_S3_ENDPOINT: s3.endpoint,
-    FLD_S3_FORCE_PATH_STYLE: 'true',
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-  };
+  const env = { ...process.env, ...s3.env };
   const local = await fld(['stats', '--root', root, '--round', '0']);
   const remote = await fld(['stats', '--root', `s3://${s3.bucket}`, '--round', '0'], env);
   assert.equal(local.code, 0, local.stderr);
