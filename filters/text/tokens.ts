@@ -128,13 +128,18 @@ export function winkInstance(): ReturnType<typeof winkNLP> {
 }
 
 /** The document data of a read document, or null (no tokens, or the direct read is off). */
+const ACCESSOR_CALLS_PER_ITEM = 40;
 function docDataOf(doc: ReturnType<ReturnType<typeof winkNLP>['readDoc']>): WinkDocData | null {
   if (!direct) return null;
-  // one token's out() hands the data over once (out() over all tokens would call the accessor per token)
   const all = doc.tokens();
   // itemAt throws on an empty collection (a text with no token) instead of answering undefined
-  if (all.length() === 0) return null;
-  all.itemAt(0).out(grabDocData as never);
+  const n = all.length();
+  if (n === 0) return null;
+  // The collection's out() calls the accessor once per token; one token's out() calls it once, but
+  // making that token's item costs about as much as 40 calls (a dozen closures on a dictionary-mode
+  // object), so short texts go through the collection.
+  if (n <= ACCESSOR_CALLS_PER_ITEM) all.out(grabDocData as never);
+  else all.itemAt(0).out(grabDocData as never);
   const data = grabbed;
   grabbed = null;
   return data;
@@ -169,6 +174,16 @@ function directReadWorks(w: ReturnType<typeof winkNLP>): boolean {
 }
 
 const sentenceOfScratch = new Int32Scratch();
+
+/** Whether the spans cover tokens 0 to n - 1 one after another, none empty, none overlapping. */
+function tiles(spans: ArrayLike<ArrayLike<number>>, n: number): boolean {
+  if (spans.length === 0 || spans[0][0] !== 0) return false;
+  for (let k = 0; k < spans.length; k++) {
+    if (spans[k][1] < spans[k][0]) return false;
+    if (k > 0 && spans[k][0] !== spans[k - 1][1] + 1) return false;
+  }
+  return spans[spans.length - 1][1] >= n - 1;
+}
 /** As many nulls as the longest text so far had tokens: each text's token list starts as a slice. */
 const tokenSlots: null[] = [];
 
@@ -211,12 +226,16 @@ export function tokenize(
   const n = data === null ? (values as string[]).length : data.numOfTokens;
   // Sentence of each token from wink-nlp's spans (an empty one covers nothing; a span's number only
   // tells sentences apart); a token no span covers (seen on odd input) joins the sentence before it.
-  // The returned spans are rebuilt from the tokens so both always agree.
-  const of = sentenceOfScratch.take(n, -1);
-  for (let k = 0; k < spans.length; k++) {
-    const last = spans[k][1];
-    for (let i = spans[k][0]; i <= last && i < n; i++) if (of[i] < 0) of[i] = k;
-  }
+  // The returned spans are rebuilt from the tokens so both always agree. When the spans tile the
+  // tokens in order (as they do but on odd input), a token's span is found by walking them beside
+  // the tokens; else the first span covering each token is marked beforehand.
+  const of = tiles(spans, n) ? null : sentenceOfScratch.take(n, -1);
+  if (of !== null)
+    for (let k = 0; k < spans.length; k++) {
+      const last = spans[k][1];
+      for (let i = spans[k][0]; i <= last && i < n; i++) if (of[i] < 0) of[i] = k;
+    }
+  let walked = 0;
   const sentences: [number, number][] = [];
   let prevSpan = -2;
   // first token and index of the sentence being read (its [first, last] is pushed when it ends)
@@ -252,7 +271,12 @@ export function tokenize(
     cursor = end;
     // only sentence-initial words were lower-cased for wink-nlp: slice the original just for them
     const original = recased && text.charCodeAt(start) !== lowered.charCodeAt(start) ? text.slice(start, end) : v;
-    const span = of[i] < 0 ? prevSpan : of[i];
+    let covering: number;
+    if (of === null) {
+      while (spans[walked][1] < i) walked++;
+      covering = walked;
+    } else covering = of[i];
+    const span = covering < 0 ? prevSpan : covering;
     if (span !== prevSpan || sentStart < 0) {
       if (sentStart >= 0) sentences.push([sentStart, i - 1]);
       sentStart = i;
