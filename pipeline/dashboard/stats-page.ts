@@ -1,6 +1,6 @@
 import { StatsInputError } from '../stats/stats-errors.ts';
 import type { Storage } from '../storage/storage.ts';
-import { listRounds } from './rounds.ts';
+import { listRounds } from '../rounds/round-reader.ts';
 
 export interface StatsRequest {
   storage: Storage;

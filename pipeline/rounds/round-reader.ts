@@ -110,24 +110,38 @@ export async function listDoneMarkers(storage: Storage, collection: string, roun
   return out.sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : a.shard - b.shard));
 }
 
-const ROUND_KEY = /^([^/]+)\/round-(\d+)\//;
+export interface RoundRef {
+  collection: string;
+  round: number;
+}
 
-/** The rounds of a collection that hold any object, ascending. */
+const ROUND_FOLDER = /^round-(\d+)\/$/;
+
+/**
+ * The rounds of a collection (its `round-<R>/` folders that hold any object), ascending. Folder
+ * listings only: a collection can hold millions of shard keys, and none of them is listed here.
+ */
 export async function roundsOf(storage: Storage, collection: string): Promise<number[]> {
   const rounds = new Set<number>();
-  for await (const key of storage.list(`${collection}/`)) {
-    const m = ROUND_KEY.exec(key);
-    if (m) rounds.add(Number(m[2]));
+  const folder = `${collection}/`;
+  for await (const sub of storage.listFolders(`${folder}round-`)) {
+    const m = ROUND_FOLDER.exec(sub.slice(folder.length));
+    if (m) rounds.add(Number(m[1]));
   }
   return [...rounds].sort((a, b) => a - b);
 }
 
-/** The collections that hold any object of round `round`, sorted. Lists the whole storage. */
-export async function collectionsWithRound(storage: Storage, round: number): Promise<string[]> {
-  const found = new Set<string>();
-  for await (const key of storage.list('')) {
-    const m = ROUND_KEY.exec(key);
-    if (m && Number(m[2]) === round) found.add(m[1]);
+/** Every collection's rounds, by collection then round number (folder listings only, as `roundsOf`). */
+export async function listRounds(storage: Storage): Promise<RoundRef[]> {
+  const out: RoundRef[] = [];
+  for await (const folder of storage.listFolders('')) {
+    const collection = folder.slice(0, -1);
+    for (const round of await roundsOf(storage, collection)) out.push({ collection, round });
   }
-  return [...found].sort();
+  return out.sort((a, b) => a.collection.localeCompare(b.collection) || a.round - b.round);
+}
+
+/** The collections that hold any object of round `round`, sorted. */
+export async function collectionsWithRound(storage: Storage, round: number): Promise<string[]> {
+  return [...new Set((await listRounds(storage)).filter((r) => r.round === round).map((r) => r.collection))].sort();
 }

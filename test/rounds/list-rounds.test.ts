@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listRounds } from '../../pipeline/dashboard/rounds.ts';
+import { listRounds } from '../../pipeline/rounds/round-reader.ts';
 import { LocalStorage } from '../../pipeline/storage/local.ts';
 import type { Storage } from '../../pipeline/storage/storage.ts';
 import { MemoryStorage } from '../helpers/memory-storage.ts';
@@ -31,14 +31,14 @@ const WANT = [
   { collection: 'zeta', round: 0 },
 ];
 
-test('listRounds: round-<R> folders under each collection, by collection then round number (in memory)', async () => {
+test('listRounds (round-reader): round-<R> folders under each collection, by collection then round number (in memory)', async () => {
   const s = new MemoryStorage();
   await putRounds(s);
   assert.deepEqual(await listRounds(s), WANT);
   assert.deepEqual(await listRounds(new MemoryStorage()), []);
 });
 
-test('listRounds: the same on a local folder, where an empty round folder holds no round', async () => {
+test('listRounds (round-reader): the same on a local folder, where an empty round folder holds no round', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fld-dashboard-rounds-'));
   try {
     const s = new LocalStorage(join(dir, 'root'));
