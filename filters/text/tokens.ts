@@ -77,6 +77,27 @@ function lowerOf(w: string): string {
 }
 
 /**
+ * Lower-case forms of words with capitals ("A", "Two"), by word. `toLowerCase` makes a new string
+ * each time, and a new string compares with the rules' literals and hashes into their sets by its
+ * characters; the lexicon's copy of the same word (where it has one) is an internalized string,
+ * compared by reference. As many as the distinct capitalised words read, like wink-nlp's own lexicon.
+ */
+const lowerOfWord = new Map<string, string>();
+function lowerOfCapitalised(v: string, lexicon: WinkDocData['cache'] | null): string {
+  let lower = lowerOfWord.get(v);
+  if (lower === undefined) {
+    lower = v.toLowerCase();
+    const found = lexicon === null || !lexiconLookup ? null : lexicon.lookup(lower);
+    if (found !== null && found.length === 1) {
+      const same = (lexicon as WinkDocData['cache']).value(found[0]);
+      if (same === lower) lower = same;
+    }
+    lowerOfWord.set(v, lower);
+  }
+  return lower;
+}
+
+/**
  * What wink-nlp keeps of a read document (its `rdd`, wink-nlp 2.4.0 src/wink-nlp.js): per token four
  * numbers (the lexeme's index first, the POS code in bits 20-25 of the third), the sentences as
  * [first, last, ...] token indexes, and the lexicon the indexes point into.
@@ -85,7 +106,12 @@ interface WinkDocData {
   tokens: ArrayLike<number>;
   sentences: ArrayLike<number>[];
   numOfTokens: number;
-  cache: { value(index: number): string; valueOf(feature: string, index: number): string };
+  cache: {
+    value(index: number): string;
+    valueOf(feature: string, index: number): string;
+    /** The lexeme index of a word (`[index]`; a contraction's expansions; null if not in the lexicon). */
+    lookup(text: string): number[] | null;
+  };
 }
 /** Per token in WinkDocData.tokens, and where the POS code sits in the third number. */
 const TOKEN_SIZE = 4;
@@ -105,6 +131,8 @@ function grabDocData(_index: number, rdd: WinkDocData): number {
   return 0;
 }
 let direct = false;
+/** Whether the lexicon has `lookup` (checked with the direct read). */
+let lexiconLookup = false;
 /** Whether the parse reads wink-nlp's document data directly (false: through `out()`, after a failed check). */
 export function readsWinkDirectly(): boolean {
   winkInstance();
@@ -160,6 +188,7 @@ function directReadWorks(w: ReturnType<typeof winkNLP>): boolean {
     const tags = doc.tokens().out(w.its.pos) as string[];
     const spans = doc.sentences().out(w.its.span) as unknown as [number, number][];
     for (let k = 0; k < 64; k++) posOfCode.push(data.cache.valueOf('pos', k) as Pos);
+    lexiconLookup = typeof data.cache.lookup === 'function';
     if (data.numOfTokens !== values.length || data.sentences.length !== spans.length) return false;
     for (let i = 0; i < values.length; i++) {
       if (data.cache.value(data.tokens[i * TOKEN_SIZE]) !== values[i]) return false;
@@ -286,7 +315,16 @@ export function tokenize(
     const token: Token = {
       i,
       text: original,
-      lower: match < 0 || original !== v ? lowerOf(original) : match === 1 ? v.toLowerCase() : v,
+      // match 0: v has nothing to lower, and a recased original differs from it only in the initial
+      // that v has in lower case already
+      lower:
+        match < 0
+          ? lowerOf(original)
+          : match === 0
+            ? v
+            : original === v
+              ? lowerOfCapitalised(v, cache)
+              : lowerOf(original),
       pos,
       winkPos: pos,
       start,
