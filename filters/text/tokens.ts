@@ -155,8 +155,9 @@ export function winkInstance(): ReturnType<typeof winkNLP> {
   return nlp;
 }
 
-/** The document data of a read document, or null (no tokens, or the direct read is off). */
+/** Up to this many tokens, the accessor is called per token rather than through one token's item. */
 const ACCESSOR_CALLS_PER_ITEM = 40;
+/** The document data of a read document, or null (no tokens, or the direct read is off). */
 function docDataOf(doc: ReturnType<ReturnType<typeof winkNLP>['readDoc']>): WinkDocData | null {
   if (!direct) return null;
   const all = doc.tokens();
