@@ -116,12 +116,8 @@ function attachSentence(
   rels: string[],
   chunks: Chunk[],
 ): number {
-  const count = sentenceUnits(tokens, from, to, heads, rels);
+  const count = sentenceUnits(tokens, from, to, heads, rels, chunks);
   const units = unitList;
-  for (let k = 0; k < count; k++) {
-    const c = units[k].chunk;
-    if (c) chunks.push(c);
-  }
   const s: State = {
     units,
     count,

@@ -111,9 +111,17 @@ function attachInside(u: Unit, tokens: Token[], heads: Int32Array, rels: string[
 
 /**
  * Units of sentence tokens [from, to), written to the first entries of `units` (how many is returned),
- * with their inside attachments written to heads/rels.
+ * with their inside attachments written to heads/rels and the noun and pronoun chunks that became
+ * units appended to `chunksOut`.
  */
-export function sentenceUnits(tokens: Token[], from: number, to: number, heads: Int32Array, rels: string[]): number {
+export function sentenceUnits(
+  tokens: Token[],
+  from: number,
+  to: number,
+  heads: Int32Array,
+  rels: string[],
+  chunksOut: Chunk[],
+): number {
   // chunks come in order and do not overlap: the one starting at i, if any, is found by walking them
   unitsUsed = 0;
   const chunks = sentenceChunks;
@@ -138,6 +146,7 @@ export function sentenceUnits(tokens: Token[], from: number, to: number, heads: 
       u = unit('REL', i, i + 1, i);
     } else if (c) {
       u = unit(c.kind === 'noun' ? 'NP' : 'PRO', c.start, c.end, c.head, c);
+      chunksOut.push(c);
     } else if (
       t.pos === 'AUX' ||
       t.pos === 'VERB' ||
