@@ -80,12 +80,15 @@ function lowerOf(w: string): string {
  * Lower-case forms of words with capitals ("A", "Two"), by word. `toLowerCase` makes a new string
  * each time, and a new string compares with the rules' literals and hashes into their sets by its
  * characters; the lexicon's copy of the same word (where it has one) is an internalized string,
- * compared by reference. As many as the distinct capitalised words read, like wink-nlp's own lexicon.
+ * compared by reference. Emptied when it reaches `LOWER_MEMO_WORDS`: a worker reads millions of
+ * captions, and names, brands and OCR'd words keep adding capitalised words.
  */
 const lowerOfWord = new Map<string, string>();
+const LOWER_MEMO_WORDS = 100_000;
 function lowerOfCapitalised(v: string, lexicon: WinkDocData['cache'] | null): string {
   let lower = lowerOfWord.get(v);
   if (lower === undefined) {
+    if (lowerOfWord.size >= LOWER_MEMO_WORDS) lowerOfWord.clear();
     lower = v.toLowerCase();
     const found = lexicon === null || !lexiconLookup ? null : lexicon.lookup(lower);
     if (found !== null && found.length === 1) {
