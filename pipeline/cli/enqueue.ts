@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .option('--allow-outside', 'accept manifest paths outside the manifest folder', false)
     .option(
       '--no-read-size',
-      'do not read width/height from image headers at enqueue (boxes are then not checked against the image bounds)',
+      'do not read width/height from image headers at enqueue: a size the manifest declares is then trusted until a specialist decodes the image (a mismatch is an error row there), and an image without one has its boxes not checked against its bounds',
     )
     .addOption(
       new Option(

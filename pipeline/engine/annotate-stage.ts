@@ -6,6 +6,7 @@ import { prefetchBatches } from '../../specialists/prefetch.ts';
 import { layout } from '../layout.ts';
 import { readShard, writeShard } from '../shards/storage-io.ts';
 import { batchBudgetBytes, decodedBytes, groupByDecodedBytes } from './decode-budget.ts';
+import { sizeMismatch } from './declared-size.ts';
 import type { Services } from './services.ts';
 import { readStageInputs } from './stage-inputs.ts';
 import {
@@ -47,6 +48,7 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
       if (!ref) throw new Error(`${name} shard ${shard}: the round plan names no model for ${def.specialist}`);
       const adapter = await services.adapters.get(def.specialist, ref, r, ctx.plan.refine?.tasks[def.specialist]);
       const images = await readImageShard(ctx);
+      const byId = new Map(images.map((img) => [img.image_id, img]));
       const fed = await readStageInputs(def, ctx);
       const rows: RecordOf<typeof def.produces>[] = [];
       const errors: ErrorRecord[] = [];
@@ -97,8 +99,24 @@ export function makeAnnotateStage(def: SpecialistStageDef, services: Services): 
               `${name}: adapter ${sourceOf(adapter)} returned ${kind} rows; this stage stores ${def.produces} only`,
             );
         }
-        rows.push(...(res[def.produces] as RecordOf<typeof def.produces>[]));
         for (const e of res.errors) errors.push({ image_id: e.image_id, shard, stage: e.stage, message: e.message });
+        // the sizes the adapter decoded against the records' declared sizes (declared-size.ts)
+        let wrongSize: Set<string> | null = null;
+        for (const s of res.sizes) {
+          const img = byId.get(s.image_id);
+          const why = img ? sizeMismatch(img, s) : null;
+          if (why === null) continue;
+          (wrongSize ??= new Set()).add(s.image_id);
+          errors.push({
+            image_id: s.image_id,
+            shard,
+            stage: `${name}:size`,
+            message: `image ${s.image_id} (${img!.uri}): ${why}`,
+          });
+        }
+        const produced = res[def.produces] as RecordOf<typeof def.produces>[];
+        if (wrongSize === null) rows.push(...produced);
+        else for (const row of produced) if (!wrongSize.has(row.image_id)) rows.push(row);
       };
       for await (const b of prefetchBatches(images, ctx.plan.batchSize, prepare)) {
         errors.push(...b.failed);
