@@ -250,14 +250,7 @@ test('JSONL export: annotations.jsonl per split, read line by line, with the ima
 
 test('export to S3 (s3rver on loopback): the shards and _export.json land under the prefix and read back; a round stored on S3 exports too', async () => {
   const s3 = await startS3rver();
-  const env = {
-    ...process.env,
-    FLD_S3_ENDPOINT: s3.endpoint,
-    FLD_S3_FORCE_PATH_STYLE: 'true',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-  };
+  const env = { ...process.env, ...s3.env };
   try {
     const r = await fld([...base(), '--out', `s3://${s3.bucket}/exports/r0`, '--json'], env);
     assert.equal(r.code, 0, r.stderr);

@@ -169,14 +169,7 @@ test('a Redis that is down and an unreachable S3 endpoint at start: one clear me
 test('a round with its storage on the S3 API (s3rver on loopback): shards, markers and manifest land in the bucket', async () => {
   const s3 = await startS3rver();
   const saved = { ...process.env };
-  Object.assign(process.env, {
-    FLD_S3_ENDPOINT: s3.endpoint,
-    FLD_S3_FORCE_PATH_STYLE: 'true',
-    FLD_S3_CHECKSUMS: 'WHEN_REQUIRED',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-  });
+  Object.assign(process.env, s3.env, { FLD_S3_CHECKSUMS: 'WHEN_REQUIRED' });
   const env = await makeEnv({ storage: `s3://${s3.bucket}/run`, shardSize: 25, window: 2 });
   try {
     env.startWorker('merge');
