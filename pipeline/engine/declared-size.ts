@@ -2,8 +2,8 @@
  * An image record's declared size against the size the specialist decoded. Every box a specialist
  * returns is in the decoded image's pixels (after EXIF orientation), and the merge clamps boxes to the
  * record's size and the export divides by it for `<loc_N>` tokens: a manifest whose width and height
- * are not the image's (an img2dataset run that resized after listing, sizes copied from another copy of
- * the image, or the size before EXIF orientation) would put every box of the image in the wrong place,
+ * are not the image's (sizes taken from another copy of the images, such as the originals of resized
+ * files, or the size before EXIF orientation) would put every box of the image in the wrong place,
  * silently. So the annotate stage compares the two and makes a mismatch an error row naming both sizes.
  * A record without a size (null) is not checked: the export reads the header then.
  */
