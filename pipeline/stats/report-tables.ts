@@ -40,6 +40,24 @@ function overviewTable(s: RoundStats): Table {
   };
 }
 
+/** Longer messages are cut in the table; `--json` has them whole. */
+const EXAMPLE_CHARS = 120;
+
+function errorStagesTable(s: RoundStats): Table {
+  return {
+    title: 'Error rows per stage',
+    headers: ['stage', 'rows', 'images', 'example'],
+    numeric: [false, true, true, false],
+    rows: s.error_stages.map((r) => [
+      r.stage,
+      fmtInt(r.rows),
+      fmtInt(r.images),
+      r.example.length > EXAMPLE_CHARS ? `${r.example.slice(0, EXAMPLE_CHARS - 1)}…` : r.example,
+    ]),
+    note: "An image with any error row is left out of the round's export. The example is the stage's first message.",
+  };
+}
+
 function table2(s: RoundStats): Table {
   return {
     title: 'Table 2: annotations per type',
@@ -202,6 +220,7 @@ function qualityTables(s: RoundStats): Table[] {
 export function reportTables(s: RoundStats): Table[] {
   return [
     overviewTable(s),
+    ...(s.error_stages.length ? [errorStagesTable(s)] : []),
     table2(s),
     table3(s),
     sourcesTable(s),

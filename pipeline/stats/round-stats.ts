@@ -13,6 +13,7 @@ import {
 } from './annotations.ts';
 import { StatsDb, registerRound } from './db.ts';
 import { roundDiff, type RoundDiff } from './diff.ts';
+import { errorStages, type ErrorStageRow } from './error-stages.ts';
 import { StatsInputError } from './stats-errors.ts';
 import { filterStats, type FilterStats } from './filters.ts';
 import { qualityByRound, type RoundQualityEntry } from './quality-rounds.ts';
@@ -31,6 +32,8 @@ export interface RoundStats {
   round: number;
   shards: Record<RoundKind, number>;
   overview: Overview;
+  /** The error rows per stage (empty when the round has none). */
+  error_stages: ErrorStageRow[];
   table2: Table2Row[];
   table3: Table3Row[];
   sources: SourceRow[];
@@ -130,6 +133,7 @@ async function statsOf(storage: Storage, local: LocalFiles, opts: StatsOptions):
       round: opts.round,
       shards: Object.fromEntries(ROUND_KINDS.map((k) => [k, files.shards[k].length])) as Record<RoundKind, number>,
       overview: ov,
+      error_stages: ov.errors ? await errorStages(db, p) : [],
       table2: await table2(db, p),
       table3: await table3(db, p),
       sources: await sourceCounts(db, p),
