@@ -1,3 +1,5 @@
+import type { ImageSize } from '../../schemas/loc-codec.ts';
+
 /**
  * An image record's declared size against the size the specialist decoded. Every box a specialist
  * returns is in the decoded image's pixels (after EXIF orientation), and the merge clamps boxes to the
@@ -7,15 +9,10 @@
  * silently. So the annotate stage compares the two and makes a mismatch an error row naming both sizes.
  * A record without a size (null) is not checked: the export reads the header then.
  */
-export interface PixelSize {
-  width: number;
-  height: number;
-}
-
 /** Why the declared size cannot be used for the decoded image, or null when they agree (or none is declared). */
 export function sizeMismatch(
   declared: { width: number | null; height: number | null },
-  decoded: PixelSize,
+  decoded: ImageSize,
 ): string | null {
   const { width, height } = declared;
   if (width === null || height === null) return null;

@@ -20,10 +20,10 @@ before(async () => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function stats(args: string[] = []): Promise<{ json: RoundStats; text: string }> {
-  const j = await fld(['stats', '--root', root, '--round', '1', '--json', ...args]);
+async function stats(): Promise<{ json: RoundStats; text: string }> {
+  const j = await fld(['stats', '--root', root, '--round', '1', '--json']);
   assert.equal(j.code, 0, j.stderr);
-  const t = await fld(['stats', '--root', root, '--round', '1', ...args]);
+  const t = await fld(['stats', '--root', root, '--round', '1']);
   assert.equal(t.code, 0, t.stderr);
   return { json: JSON.parse(j.stdout) as RoundStats, text: t.stdout };
 }
