@@ -2,6 +2,10 @@ import { createRequire } from 'node:module';
 import winkNLP from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
 import { Int32Scratch } from './scratch.ts';
+import { POS_MASK, POS_SHIFT, TOKEN_SIZE, type WinkLexicon } from './wink-data.ts';
+import { PosTagger } from './pos-tagger.ts';
+import { SentenceBounds } from './sentence-bounds.ts';
+import type { WinkMachines } from './wink-machine.ts';
 import { isSpace, lowerSentenceStarts, spaceFinalDots } from './wink-input.ts';
 
 /** Universal POS tags as wink-nlp emits them (plus our corrections, see tags.ts). */
@@ -35,8 +39,8 @@ export interface Token {
   winkPos: Pos;
   /**
    * wink-nlp's lemma, lower case ("horses" -> "horse", "ran" -> "run"), only when asked for
-   * (`tokenize(text, true)`, `parseText(text, { lemmas: true })`): it costs about an eighth of the
-   * parse's time and no rule uses it (docs/decisions.md, Filters). wink-nlp picks it from its own tag
+   * (`tokenize(text, true)`, `parseText(text, { lemmas: true })`): no rule uses it, and it costs a few
+   * percent of the parse's time (docs/decisions.md, Filters). wink-nlp picks it from its own tag
    * (winkPos) and WordNet's exception lists, so it can miss where we corrected the tag, and WordNet's
    * suffix stripping has quirks ("riding" -> "rid", since "rid" is a verb too).
    */
@@ -106,20 +110,17 @@ function lowerOfCapitalised(v: string, lexicon: WinkDocData['cache'] | null): st
  * [first, last, ...] token indexes, and the lexicon the indexes point into.
  */
 interface WinkDocData {
-  tokens: ArrayLike<number>;
+  tokens: number[];
   sentences: ArrayLike<number>[];
   numOfTokens: number;
-  cache: {
-    value(index: number): string;
+  cache: WinkLexicon & {
     valueOf(feature: string, index: number): string;
     /** The lexeme index of a word (`[index]`; a contraction's expansions; null if not in the lexicon). */
     lookup(text: string): number[] | null;
   };
+  /** The instance's annotation switches (one object per instance, read by every `readDoc`). */
+  currPipe?: { sbd?: boolean; pos?: boolean };
 }
-/** Per token in WinkDocData.tokens, and where the POS code sits in the third number. */
-const TOKEN_SIZE = 4;
-const POS_MASK = 0x3f00000;
-const POS_SHIFT = 20;
 
 /**
  * Reading a token's value, tag and sentence through wink-nlp's `out()` costs about as much again as
@@ -154,8 +155,125 @@ export function winkInstance(): ReturnType<typeof winkNLP> {
   if (nlp === null) {
     nlp = winkNLP(model, ['sbd', 'pos']);
     direct = directReadWorks(nlp);
+    if (direct) ownSteps = ownStepsWork(nlp);
   }
   return nlp;
+}
+
+/**
+ * When set, the parse finds sentences and tags itself (sentence-bounds.ts, pos-tagger.ts) and
+ * wink-nlp's SBD and POS steps are off while the parse reads a text: the instance's switches are
+ * flipped around that one `readDoc`, so anyone else reading through the shared instance still gets
+ * wink-nlp's own steps.
+ */
+interface OwnSteps {
+  bounds: SentenceBounds;
+  tagger: PosTagger;
+  pipe: { sbd?: boolean; pos?: boolean };
+}
+let ownSteps: OwnSteps | null = null;
+/** Whether the parse finds sentences and tags itself (false: wink-nlp's steps, after a failed check). */
+export function tagsItself(): boolean {
+  winkInstance();
+  return ownSteps !== null;
+}
+
+/**
+ * Texts that walk every kind of boundary wink-nlp's SBD machine knows (abbreviations, initials,
+ * quotes, brackets, ellipses, line feeds, runs of marks, numbers with points) and the tag patterns of
+ * its POS machines (contractions, possessives, numbers, symbols, proper names, verbs and nouns of one
+ * spelling); the parse's own sentences and tags must equal wink-nlp's on each before its steps are off.
+ */
+export const OWN_STEP_PROBES: readonly string[] = [
+  "The man's dog can't swim. It sits in the U.S. near 3 red cars, doesn't it?",
+  'Dr. Smith met Mr. J. K. Rowling at 5 p.m. on Jan. 3rd. They talked.',
+  'A dog, e.g. a puppy, sits on a mat etc. The cat is gray.',
+  'He said "stop." Then he left! Really?! Yes... maybe.',
+  "She whispered 'no.' and walked away. (A bird flew by.) The end.",
+  'A red car\nparked near a tree\n\nA blue bike. next to it',
+  'Prices rose 3.5 percent. St. Louis is in Mo. and Washington D.C. is not.',
+  'a photo of a cat on a table',
+  'Two dogs!!! Three cats?? One bird . A horse ; a cow : a pig.',
+  '"Hello," she said. "Is it Mon. or Tue.?" He replied, "Wed."',
+  'Visit www.example.com today. Email a@b.co now. Call at 10:30 a.m. tomorrow.',
+  "It's 4 o'clock. I'm here... You're there!",
+  'A man riding a horse jumps over the fence while people watch and clap loudly.',
+  'The building that stands behind the trees has been painted white, but its doors are red.',
+  'Serena Williams plays tennis in New York; she won 23 titles & $5M in 2019 :)',
+  'Close-up of a well-known brand logo #1 on a 24/7 store, 50% off, @shop',
+];
+
+/** Builds the parse's own steps and checks them against wink-nlp's on the probes (its steps on). */
+function ownStepsWork(w: ReturnType<typeof winkNLP>): OwnSteps | null {
+  try {
+    const data = docDataOf(w.readDoc(OWN_STEP_PROBES[0]));
+    const pipe = data?.currPipe;
+    if (data === null || !pipe || pipe.sbd !== true || pipe.pos !== true) return null;
+    const m = model as unknown as { sbd(): WinkMachines; pos(): WinkMachines };
+    const own: OwnSteps = {
+      bounds: new SentenceBounds(m.sbd(), data.cache),
+      tagger: new PosTagger(m.pos(), data.cache),
+      pipe,
+    };
+    for (const probe of OWN_STEP_PROBES) if (compareOwnSteps(w, probe, own) !== 'same') return null;
+    return own;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The parse's own sentences and tags against wink-nlp's on `text`: 'same', 'differs', or 'retokenized'
+ * when the two reads tokenized it apart (wink-nlp's tokenizer learns new words, so a text is read once
+ * before, and the two reads compared only where their tokens agree).
+ */
+function compareOwnSteps(
+  w: ReturnType<typeof winkNLP>,
+  text: string,
+  own: OwnSteps,
+): 'same' | 'differs' | 'retokenized' {
+  w.readDoc(text);
+  const a = docDataOf(readWithOwnSteps(w, text, own));
+  const b = docDataOf(w.readDoc(text));
+  if (a === null || b === null) return a === b ? 'same' : 'retokenized';
+  const n = a.numOfTokens;
+  if (b.numOfTokens !== n) return 'retokenized';
+  for (let k = 0; k < n; k++)
+    if (
+      a.tokens[k * TOKEN_SIZE] !== b.tokens[k * TOKEN_SIZE] ||
+      a.tokens[k * TOKEN_SIZE + 1] !== b.tokens[k * TOKEN_SIZE + 1]
+    )
+      return 'retokenized';
+  const sentences = own.bounds.sentences(a.tokens, n);
+  if (sentences.length !== b.sentences.length) return 'differs';
+  for (let k = 0; k < sentences.length; k++)
+    if (sentences[k][0] !== b.sentences[k][0] || sentences[k][1] !== b.sentences[k][1]) return 'differs';
+  const tags = own.tagger.tag(a.tokens, n);
+  for (let k = 0; k < n; k++) if (tags[k] !== (b.tokens[k * TOKEN_SIZE + 2] & POS_MASK) >>> POS_SHIFT) return 'differs';
+  return 'same';
+}
+
+/** `compareOwnSteps` on the process's instance, for the tests. */
+export function compareWithWinkSteps(text: string): 'same' | 'differs' | 'retokenized' {
+  const w = winkInstance();
+  if (ownSteps === null) throw new Error('the parse does not find sentences and tags itself');
+  return compareOwnSteps(w, text, ownSteps);
+}
+
+/** Reads `text` with wink-nlp's SBD and POS steps off. */
+function readWithOwnSteps(
+  w: ReturnType<typeof winkNLP>,
+  text: string,
+  own: OwnSteps,
+): ReturnType<ReturnType<typeof winkNLP>['readDoc']> {
+  own.pipe.sbd = false;
+  own.pipe.pos = false;
+  try {
+    return w.readDoc(text);
+  } finally {
+    own.pipe.sbd = true;
+    own.pipe.pos = true;
+  }
 }
 
 /** Up to this many tokens, the accessor is called per token rather than through one token's item. */
@@ -240,8 +358,11 @@ export function tokenize(
   // `lowered`, which has no inserted characters). Both rewrites are in wink-input.ts.
   const lowered = lowerSentenceStarts(text);
   const fed = spaceFinalDots(lowered);
-  const doc = w.readDoc(fed);
+  const own = viaOut ? null : ownSteps;
+  const doc = own === null ? w.readDoc(fed) : readWithOwnSteps(w, fed, own);
   const data = viaOut ? null : docDataOf(doc);
+  // the own tags go into the document as wink-nlp's step would set them, before lemmas are read from it
+  const ownTags = own === null || data === null ? null : own.tagger.tag(data.tokens, data.numOfTokens);
   // wink-nlp's typings declare its.lemma with an addons parameter that out() does not accept; it works
   const lemmas = withLemmas ? (doc.tokens().out(its.lemma as never) as string[]) : null;
   let values: string[] | null = null;
@@ -253,7 +374,7 @@ export function tokenize(
     values = all.out() as string[];
     tags = all.out(its.pos) as Pos[];
     spans = doc.sentences().out(its.span) as unknown as [number, number][];
-  } else spans = data.sentences;
+  } else spans = own === null ? data.sentences : own.bounds.sentences(data.tokens, data.numOfTokens);
   const lexemes = data === null ? null : data.tokens;
   const cache = data === null ? null : data.cache;
   const n = data === null ? (values as string[]).length : data.numOfTokens;
@@ -283,9 +404,11 @@ export function tokenize(
   for (let i = 0; i < n; i++) {
     const v = cache === null ? (values as string[])[i] : cache.value((lexemes as ArrayLike<number>)[i * TOKEN_SIZE]);
     const pos =
-      tags === null
-        ? posOfCode[((lexemes as ArrayLike<number>)[i * TOKEN_SIZE + 2] & POS_MASK) >>> POS_SHIFT]
-        : tags[i];
+      tags !== null
+        ? tags[i]
+        : ownTags !== null
+          ? posOfCode[ownTags[i]]
+          : posOfCode[((lexemes as ArrayLike<number>)[i * TOKEN_SIZE + 2] & POS_MASK) >>> POS_SHIFT];
     // Expected right after its preceding spaces; else searched in a short window (the fed copy has
     // extra spaces before some periods); not found only if wink-nlp normalised the token, and then
     // its recorded spacing places it.
