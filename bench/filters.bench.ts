@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { filterConfig } from '../filters/filter-config.ts';
 import { judgeText } from '../filters/text/rules.ts';
 import { parseText } from '../filters/text/parse.ts';
-import { winkInstance } from '../filters/text/tokens.ts';
+import { tagsItself, winkInstance } from '../filters/text/tokens.ts';
 import { nms } from '../filters/boxes/nms.ts';
 import { fuseBoxes } from '../filters/boxes/fusion.ts';
 import type { BoxArrays } from '../filters/boxes/arrays.ts';
@@ -187,7 +187,7 @@ for (const { gran, texts } of corpora) {
   const ratio = oursWps / winkWps;
   if (ratio < PARSE_FLOOR) parseOk = false;
   rows.push([
-    `parse+rules ${gran} (${(w / texts.length).toFixed(1)} words/text): ${fmt(oursWps)} words/s`,
+    `parse+rules ${gran} (${(w / texts.length).toFixed(1)} words/text, ${tagsItself() ? 'own SBD + POS' : "wink-nlp's SBD + POS: the own steps' check failed"}): ${fmt(oursWps)} words/s`,
     `wink-nlp readDoc+SBD+POS: ${fmt(winkWps)} words/s; spaCy sm published: ${fmt(SPACY_SM_PUBLISHED_WPS)} words/s`,
     `${ratio.toFixed(2)}x wink (floor ${PARSE_FLOOR}x ${ratio >= PARSE_FLOOR ? 'ok' : 'MISSED'}); ${(oursWps / SPACY_SM_PUBLISHED_WPS).toFixed(1)}x spaCy`,
   ]);

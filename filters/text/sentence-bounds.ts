@@ -7,11 +7,11 @@ import { HINT_DELTA, SKIP, WinkMachine, type WinkMachines } from './wink-machine
  * wink-nlp's SBD step costs about a fifth of its `readDoc` (sbd + pos 15.4 ms against pos alone 12.1
  * ms on 300 detailed captions): per token it calls the lexicon's `property` two or three times
  * through the model's transformer, then walks a generic pattern machine. The hints it reads are
- * fixed per lexeme, so here they are looked up once per lexeme and kept, and the machine walks the
- * precomputed symbols. Everything else is wink-nlp 2.4.0's rule, step for step (src/automaton.js
- * `recognize` with one machine and no substitutions; the model's dist/sbd-transformers.js and
- * dist/sbd-setter.js; the machine walk in wink-machine.ts), and `tokens.ts` checks the result against wink-nlp's own on probe texts before
- * it turns wink-nlp's step off, keeping it on if they ever differ.
+ * fixed per lexeme, so here they are looked up once per lexeme and kept, and the machine
+ * (wink-machine.ts) walks the precomputed symbols. Everything else is wink-nlp 2.4.0's rule, step for
+ * step (the model's dist/sbd-transformers.js and dist/sbd-setter.js), and `tokens.ts` checks the
+ * result against wink-nlp's own on probe texts before it turns wink-nlp's step off, keeping it on if
+ * they ever differ.
  */
 
 /** Hints that depend on the spaces before the token, and abbreviations by length. */
@@ -32,12 +32,12 @@ export class SentenceBounds {
     sbd: WinkMachines,
     private readonly lexicon: WinkLexicon,
   ) {
-    this.hints = new PropertyMemo(lexicon, 'sbdHint');
     if (sbd.machines.length !== 1) throw new Error(`SBD: expected one machine, the model has ${sbd.machines.length}`);
     this.machine = new WinkMachine(sbd.machines[0]);
     const lf = lexicon.lookup('\n');
     if (lf === null) throw new Error('SBD: the lexicon has no line feed');
     this.lineFeed = lf[0];
+    this.hints = new PropertyMemo(lexicon, 'sbdHint');
   }
   private abbreviation(index: number): number {
     let a = this.abbreviations.get(index);
@@ -62,7 +62,7 @@ export class SentenceBounds {
   }
 
   /** The machine's symbol for token `i` (wink-nlp's normal-of-token mapping, then the model's transformer). */
-  symbolOf(tokens: ArrayLike<number>, i: number): number {
+  private symbolOf(tokens: ArrayLike<number>, i: number): number {
     const raw = tokens[i * TOKEN_SIZE];
     const spaces = tokens[i * TOKEN_SIZE + 1];
     // a contraction's expansion carries its normal in the second number

@@ -3,8 +3,10 @@
  * its lexicon, and a memo of one number per lexeme.
  */
 
-/** Numbers per token in a document's `tokens`: the lexeme's index, the spaces before it (or a
- * contraction's expansion, above `SPACES_MASK`), the tag and lemma bits, the negation flag. */
+/**
+ * Numbers per token in a document's `tokens`: the lexeme's index, the spaces before it (or a
+ * contraction's expansion, above `SPACES_MASK`), the tag and lemma bits, the negation flag.
+ */
 export const TOKEN_SIZE = 4;
 export const SPACES_MASK = 0xffff;
 /** The tag's bits in a token's third number (wink-nlp's constants.js `posMask`, `bits4lemma`). */
