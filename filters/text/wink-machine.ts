@@ -12,7 +12,7 @@ export interface WinkMachines {
 }
 
 /** wink-nlp's automaton constants (src/automaton.js). */
-export const EOS_TOKEN = 2070000;
+const EOS_TOKEN = 2070000;
 const OTHERWISE = 2070003;
 /** A hint's symbol is the hint plus this (the model's SBD and POS transformers). */
 export const HINT_DELTA = 1080000;
@@ -32,7 +32,7 @@ export class WinkMachine {
   /** Each marked terminal state's mark: how far the match's start moves right. */
   private readonly markStart: Int32Array;
   private readonly ignored: Uint8Array;
-  private found: number[] = [];
+  private readonly found: number[] = [];
 
   constructor(json: string) {
     const model = JSON.parse(json) as [

@@ -5,12 +5,17 @@ import { compareWithWinkSteps, OWN_STEP_PROBES, tagsItself, tokenize } from '../
 import { loadLabelled } from './labelled.ts';
 
 /**
- * The parse finds sentence boundaries itself (sentence-bounds.ts) with wink-nlp's SBD step off.
- * On every text its sentences must equal those wink-nlp's step sets on the same read: captions, the
- * probes, and seeded random texts built from the pieces wink-nlp's SBD machine reacts to
- * (abbreviations, initials, quotes, brackets, ellipses, runs of marks, line feeds, numbers).
+ * The parse finds sentence boundaries and tags itself (sentence-bounds.ts, pos-tagger.ts) with
+ * wink-nlp's SBD and POS steps off. On every text its sentences and tags must equal those wink-nlp's
+ * steps set on the same tokens: captions, the probes, and seeded random texts built from the pieces
+ * wink-nlp's SBD machine reacts to (abbreviations, initials, quotes, brackets, ellipses, runs of marks,
+ * line feeds, numbers) and words whose tag depends on their neighbours (the POS machines' patterns).
  */
-const WORDS = ['a', 'dog', 'The', 'cat', 'sits', 'on', 'table', 'red', 'Two', 'It', 'he', 'New', 'York', 'is', 'near'];
+const WORDS = [
+  ...['a', 'dog', 'The', 'cat', 'sits', 'on', 'table', 'red', 'Two', 'It', 'he', 'New', 'York', 'is', 'near'],
+  ...['watch', 'runs', 'play', 'light', 'that', 'her', 'saw', 'can', 'will', 'be', 'been', 'painted', 'running'],
+  ...['Serena', 'Williams', 'very', 'quickly', 'and', 'or', 'but', 'to', 'of', 'with', 'while', 'left', 'back'],
+];
 const PIECES = [
   '.',
   '.',
