@@ -3,8 +3,8 @@ import {
   POS_MASK,
   POS_SHIFT,
   PropertyMemo,
-  SPACES_MASK,
   TOKEN_SIZE,
+  TokenNormals,
   type WinkLexicon,
 } from './wink-data.ts';
 import { HINT_DELTA, SKIP, WinkMachine, type WinkMachines } from './wink-machine.ts';
@@ -34,6 +34,7 @@ export class PosTagger {
   private readonly ignored: number;
   private readonly defaults = new LexemeMemo();
   private readonly hints: PropertyMemo;
+  private readonly normals: TokenNormals;
   private tags = new Int32Array(256);
   /** Tags a pattern set by name (a string in wink-nlp, which never equals the skipped value). */
   private named = new Uint8Array(256);
@@ -44,6 +45,7 @@ export class PosTagger {
     private readonly lexicon: WinkLexicon,
   ) {
     this.hints = new PropertyMemo(lexicon, 'posHint');
+    this.normals = new TokenNormals(lexicon);
     this.machines = pos.machines.map((m) => new WinkMachine(m));
     this.targets = this.machines.map((m) => m.names.map((name) => (name === '' ? Number.NaN : Number(name))));
     const oov = lexicon.lookup(lexicon.value(0));
@@ -61,12 +63,11 @@ export class PosTagger {
   }
 
   /**
-   * Each token's tag code (wink-nlp's index into its tag list), for the tokens of a document wink-nlp
-   * read without its POS step; valid until the next call. The tags also go into the document's token
-   * data as wink-nlp's setter puts them, so the document answers `its.pos` and `its.lemma` as if
-   * wink-nlp had tagged it.
+   * Tags the tokens of a document wink-nlp read without its POS step: the tags go into the document's
+   * token data as wink-nlp's setter puts them, so the document reads (its tag bits, `its.pos`,
+   * `its.lemma`) as if wink-nlp had tagged it.
    */
-  tag(tokens: number[], n: number): Int32Array {
+  tag(tokens: number[], n: number): void {
     if (this.tags.length < n) {
       const m = Math.max(n, this.tags.length * 2);
       this.tags = new Int32Array(m);
@@ -101,24 +102,13 @@ export class PosTagger {
         if (target < 0) {
           tags[at] = -target;
           named[at] = 0;
-        } else if (!Number.isNaN(target) && this.lexicon.isMemberPOS(this.normalOf(tokens, at), target)) {
+        } else if (!Number.isNaN(target) && this.lexicon.isMemberPOS(this.normals.of(tokens, at), target)) {
           tags[at] = target;
           named[at] = 1;
         }
       }
     }
     // the model's setter: only tokens without a tag of their own take the machines' tag
-    for (let k = 0; k < n; k++) {
-      let v = tokens[k * TOKEN_SIZE + 2];
-      if (v === 0) tokens[k * TOKEN_SIZE + 2] = v = tags[k] << POS_SHIFT;
-      tags[k] = (v & POS_MASK) >>> POS_SHIFT;
-    }
-    return tags;
-  }
-
-  /** wink-nlp's normal of a token (a contraction's expansion carries its own in the second number). */
-  private normalOf(tokens: number[], k: number): number {
-    const spaces = tokens[k * TOKEN_SIZE + 1];
-    return spaces > SPACES_MASK ? this.lexicon.nox(spaces) : this.lexicon.normal(tokens[k * TOKEN_SIZE]);
+    for (let k = 0; k < n; k++) if (tokens[k * TOKEN_SIZE + 2] === 0) tokens[k * TOKEN_SIZE + 2] = tags[k] << POS_SHIFT;
   }
 }

@@ -1,4 +1,4 @@
-import { LexemeMemo, PropertyMemo, SPACES_MASK, TOKEN_SIZE, type WinkLexicon } from './wink-data.ts';
+import { LexemeMemo, PropertyMemo, SPACES_MASK, TOKEN_SIZE, TokenNormals, type WinkLexicon } from './wink-data.ts';
 import { HINT_DELTA, SKIP, WinkMachine, type WinkMachines } from './wink-machine.ts';
 
 /**
@@ -25,7 +25,7 @@ export class SentenceBounds {
   private readonly lineFeed: number;
   private readonly hints: PropertyMemo;
   private readonly abbreviations = new LexemeMemo();
-  private readonly normals = new LexemeMemo();
+  private readonly normals: TokenNormals;
   private symbols = new Int32Array(256);
 
   constructor(
@@ -38,7 +38,9 @@ export class SentenceBounds {
     if (lf === null) throw new Error('SBD: the lexicon has no line feed');
     this.lineFeed = lf[0];
     this.hints = new PropertyMemo(lexicon, 'sbdHint');
+    this.normals = new TokenNormals(lexicon);
   }
+
   private abbreviation(index: number): number {
     let a = this.abbreviations.get(index);
     if (a < 0) {
@@ -52,21 +54,11 @@ export class SentenceBounds {
     return a;
   }
 
-  private normal(raw: number): number {
-    let n = this.normals.get(raw);
-    if (n < 0) {
-      n = this.lexicon.normal(raw);
-      this.normals.set(raw, n);
-    }
-    return n;
-  }
-
   /** The machine's symbol for token `i` (wink-nlp's normal-of-token mapping, then the model's transformer). */
   private symbolOf(tokens: ArrayLike<number>, i: number): number {
     const raw = tokens[i * TOKEN_SIZE];
     const spaces = tokens[i * TOKEN_SIZE + 1];
-    // a contraction's expansion carries its normal in the second number
-    const t = spaces > SPACES_MASK ? this.lexicon.nox(spaces) : this.normal(raw);
+    const t = this.normals.of(tokens, i);
     if (t === this.lineFeed) return SKIP;
     let mapped = this.hints.of(t) || this.hints.of(raw);
     if (mapped === AMBIGUOUS_QUOTE) mapped = spaces & SPACES_MASK ? SPACED_AMBIGUOUS_QUOTE : AMBIGUOUS_QUOTE;

@@ -39,8 +39,8 @@ export interface Token {
   winkPos: Pos;
   /**
    * wink-nlp's lemma, lower case ("horses" -> "horse", "ran" -> "run"), only when asked for
-   * (`tokenize(text, true)`, `parseText(text, { lemmas: true })`): no rule uses it, and it costs a few
-   * percent of the parse's time (docs/decisions.md, Filters). wink-nlp picks it from its own tag
+   * (`tokenize(text, true)`, `parseText(text, { lemmas: true })`): no rule uses it, and it costs up to
+   * about a sixth of the parse's time (docs/decisions.md, Filters). wink-nlp picks it from its own tag
    * (winkPos) and WordNet's exception lists, so it can miss where we corrected the tag, and WordNet's
    * suffix stripping has quirks ("riding" -> "rid", since "rid" is a verb too).
    */
@@ -248,8 +248,13 @@ function compareOwnSteps(
   if (sentences.length !== b.sentences.length) return 'differs';
   for (let k = 0; k < sentences.length; k++)
     if (sentences[k][0] !== b.sentences[k][0] || sentences[k][1] !== b.sentences[k][1]) return 'differs';
-  const tags = own.tagger.tag(a.tokens, n);
-  for (let k = 0; k < n; k++) if (tags[k] !== (b.tokens[k * TOKEN_SIZE + 2] & POS_MASK) >>> POS_SHIFT) return 'differs';
+  own.tagger.tag(a.tokens, n);
+  for (let k = 0; k < n; k++)
+    if (
+      (a.tokens[k * TOKEN_SIZE + 2] & POS_MASK) >>> POS_SHIFT !==
+      (b.tokens[k * TOKEN_SIZE + 2] & POS_MASK) >>> POS_SHIFT
+    )
+      return 'differs';
   return 'same';
 }
 
@@ -361,8 +366,8 @@ export function tokenize(
   const own = viaOut ? null : ownSteps;
   const doc = own === null ? w.readDoc(fed) : readWithOwnSteps(w, fed, own);
   const data = viaOut ? null : docDataOf(doc);
-  // the own tags go into the document as wink-nlp's step would set them, before lemmas are read from it
-  const ownTags = own === null || data === null ? null : own.tagger.tag(data.tokens, data.numOfTokens);
+  // the own tags go into the document as wink-nlp's step would set them, before tags and lemmas are read
+  if (own !== null && data !== null) own.tagger.tag(data.tokens, data.numOfTokens);
   // wink-nlp's typings declare its.lemma with an addons parameter that out() does not accept; it works
   const lemmas = withLemmas ? (doc.tokens().out(its.lemma as never) as string[]) : null;
   let values: string[] | null = null;
@@ -404,11 +409,9 @@ export function tokenize(
   for (let i = 0; i < n; i++) {
     const v = cache === null ? (values as string[])[i] : cache.value((lexemes as ArrayLike<number>)[i * TOKEN_SIZE]);
     const pos =
-      tags !== null
-        ? tags[i]
-        : ownTags !== null
-          ? posOfCode[ownTags[i]]
-          : posOfCode[((lexemes as ArrayLike<number>)[i * TOKEN_SIZE + 2] & POS_MASK) >>> POS_SHIFT];
+      tags === null
+        ? posOfCode[((lexemes as ArrayLike<number>)[i * TOKEN_SIZE + 2] & POS_MASK) >>> POS_SHIFT]
+        : tags[i];
     // Expected right after its preceding spaces; else searched in a short window (the fed copy has
     // extra spaces before some periods); not found only if wink-nlp normalised the token, and then
     // its recorded spacing places it.

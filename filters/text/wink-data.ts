@@ -68,3 +68,25 @@ export class PropertyMemo {
     return v;
   }
 }
+
+/**
+ * wink-nlp's normal of each token of a document (src/tokens-mappers.js `mapRawTokens2UIdOfNormal`):
+ * a contraction's expansion carries its own in the second number, any other token has its lexeme's,
+ * read once per lexeme.
+ */
+export class TokenNormals {
+  private readonly memo = new LexemeMemo();
+  constructor(private readonly lexicon: WinkLexicon) {}
+
+  of(tokens: ArrayLike<number>, k: number): number {
+    const spaces = tokens[k * TOKEN_SIZE + 1];
+    if (spaces > SPACES_MASK) return this.lexicon.nox(spaces);
+    const raw = tokens[k * TOKEN_SIZE];
+    let n = this.memo.get(raw);
+    if (n < 0) {
+      n = this.lexicon.normal(raw);
+      this.memo.set(raw, n);
+    }
+    return n;
+  }
+}
