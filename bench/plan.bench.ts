@@ -4,15 +4,28 @@
  *   - planning (`writeImageShards`: plan + every image shard encoded and written to a local folder)
  *     in CPU microseconds per image, beside the bare read of the same file (readline + JSON.parse)
  *     measured in the same run; floor: at most 4x the bare read (exit 1 above);
+ *   - the same shards' bytes put alone (the storage's share: local storage, as many in flight as
+ *     planning keeps) beside the same bare read, printed, not judged;
  *   - the plan alone (records in shards, nothing written) beside the same bare read;
  *   - the same with every file checked on disk (existence + confinement; 100k real empty files),
  *     and CSV and Parquet manifests of the same rows: images per CPU second against 20,000/s.
  * CPU time of the whole process (DuckDB's and libuv's threads included), best of interleaved rounds.
- * Planning includes the local storage's put of every shard (mkdir, temp file, two fsyncs, rename):
- * about 2x the bare read by itself on the development VM (docs/decisions.md, "Sources and shard planning").
+ * Planning includes the local storage's put of every shard (temp file, fsync, rename, the folder's
+ * fsync shared by the puts in flight): its own row says what it costs in the same run, since the
+ * development VM's kernel time for creating a file swings several-fold between runs and folders
+ * (docs/decisions.md, "Sources and shard planning").
  *   npm run bench -- plan            (FLD_BENCH_PLAN_N=200000 for a quick run; FLD_BENCH_PLAN_ROUNDS, default 3)
  */
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +99,23 @@ async function planAndWrite(file: string, data: string): Promise<number> {
   return sum.images;
 }
 
+/**
+ * The storage's share of planning, as the file system charges it: the same shard bytes put with the
+ * same durable write and window. File creation's kernel time varies several-fold between folders
+ * and runs on the development VM (0.03-1 ms per file), so the row says how much of the floor is it.
+ */
+const PUTS_IN_FLIGHT = 8;
+async function putAlone(shards: readonly Uint8Array[], to: string): Promise<void> {
+  rmSync(to, { recursive: true, force: true });
+  const storage = openStorage(to);
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < shards.length; i++) {
+    inFlight.push(storage.put(`bench/images/${String(i).padStart(6, '0')}.parquet`, shards[i]));
+    if (inFlight.length >= PUTS_IN_FLIGHT) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+}
+
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const rows: [string, string, string][] = [];
 const failures: string[] = [];
@@ -119,7 +149,9 @@ try {
   let bare = Number.POSITIVE_INFINITY;
   let planning = Number.POSITIVE_INFINITY;
   let planOnly = Number.POSITIVE_INFINITY;
+  let putsOnly = Number.POSITIVE_INFINITY;
   const data = join(dir, 'data');
+  let shardBytes: Buffer[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     bare = Math.min(
       bare,
@@ -133,6 +165,13 @@ try {
         if ((await planAndWrite(jsonl, data)) !== N) throw new Error('planning: wrong image count');
       }),
     );
+    if (r === 0) {
+      const images = join(data, 'bench', 'images');
+      shardBytes = readdirSync(images)
+        .filter((f) => f.endsWith('.parquet'))
+        .map((f) => readFileSync(join(images, f)));
+    }
+    putsOnly = Math.min(putsOnly, await cpuMs(() => putAlone(shardBytes, join(dir, 'puts'))));
     planOnly = Math.min(
       planOnly,
       await cpuMs(async () => {
@@ -142,6 +181,7 @@ try {
     );
   }
   rmSync(data, { recursive: true, force: true });
+  rmSync(join(dir, 'puts'), { recursive: true, force: true });
   const rss = process.resourceUsage().maxRSS / 1024;
   const perImage = (ms: number) => `${((ms * 1000) / N).toFixed(2)} us CPU/image`;
   const bareCell = `bare readline + JSON.parse of the same file: ${perImage(bare)}`;
@@ -151,6 +191,11 @@ try {
     `${(planning / bare).toFixed(2)} (floor <= ${MAX_RATIO})`,
   ]);
   if (planning / bare > MAX_RATIO) failures.push(`planning costs ${(planning / bare).toFixed(2)}x the bare read`);
+  rows.push([
+    `the same ${fmt(shardBytes.length)} image shards' bytes put alone (local storage, ${PUTS_IN_FLIGHT} in flight as planning keeps them): ${perImage(putsOnly)}`,
+    bareCell,
+    (putsOnly / bare).toFixed(2),
+  ]);
   rows.push([
     `plan alone (records in shards, nothing written): ${perImage(planOnly)}`,
     bareCell,

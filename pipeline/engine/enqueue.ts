@@ -2,7 +2,7 @@ import type { EngineConfig } from '../../schemas/config.ts';
 import { type CollectionPlan, ROUND_PLAN_FIELDS, type RoundPlan } from '../../schemas/round-plan.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { layout } from '../layout.ts';
-import { putShard } from '../shards/storage-io.ts';
+import { checkedShardBytes, PARQUET_TYPE } from '../shards/storage-io.ts';
 import type { Storage } from '../storage/storage.ts';
 import { planShards, type PlanOptions } from '../sources/plan.ts';
 import type { Source } from '../sources/types.ts';
@@ -29,6 +29,13 @@ import { checkSpecialistRefs } from '../../specialists/registry/specialist-refs.
 
 /** Specialists with an adapter in this build (specialist-registry.ts); the rest are refused at enqueue, before any work. */
 export const WIRED_SPECIALISTS = SPECIALISTS.map((s) => s.specialist);
+
+/**
+ * Image shard puts in flight while planning goes on: together they share folder fsyncs (local
+ * storage, folder-sync.ts) or overlap their round trips (S3), where one at a time paid each in full
+ * (docs/decisions.md, "Sources and shard planning").
+ */
+const SHARD_PUTS_IN_FLIGHT = 8;
 
 /** Two enqueues that both planned the same round or listing with different settings: the one that lost. */
 export class PlanConflictError extends Error {
@@ -208,11 +215,32 @@ export async function writeImageShards(
   const written = new Set(await listImageShards(storage, opts.collection));
   const plan = planShards(source, opts);
   const shards: number[] = [];
-  for await (const s of plan) {
-    const key = layout.images(opts.collection, s.shard);
-    if (!written.has(s.shard)) await putShard(storage, key, 'image', s.records, { collection: opts.collection });
-    shards.push(s.shard);
-    await onShard(s.shard);
+  // A shard is handed on (onShard: registered for work) once its put has ended, in shard order.
+  const inFlight: { shard: number; put: Promise<unknown> }[] = [];
+  const settle = async () => {
+    const head = inFlight.shift() as (typeof inFlight)[number];
+    await head.put;
+    shards.push(head.shard);
+    await onShard(head.shard);
+  };
+  try {
+    for await (const s of plan) {
+      const key = layout.images(opts.collection, s.shard);
+      const put = written.has(s.shard)
+        ? Promise.resolve()
+        : storage.put(key, checkedShardBytes(key, 'image', s.records, { collection: opts.collection }), {
+            contentType: PARQUET_TYPE,
+          });
+      // awaited in order by settle; this only keeps a later put's failure from going unhandled meanwhile
+      put.catch(() => {});
+      inFlight.push({ shard: s.shard, put });
+      if (inFlight.length >= SHARD_PUTS_IN_FLIGHT) await settle();
+    }
+    while (inFlight.length) await settle();
+  } catch (e) {
+    // nothing of this listing keeps running after it has failed
+    await Promise.allSettled(inFlight.map((f) => f.put));
+    throw e;
   }
   const sum = plan.summary;
   const problems = {

@@ -44,8 +44,8 @@ export async function writeShard<K extends RecordKind>(
 }
 
 /**
- * writeShard without the digest of what it wrote (for a caller that does not record it: enqueue's
- * image shards); returns the bytes written.
+ * writeShard without the digest of what it wrote (for a caller that does not record it); returns the
+ * bytes written.
  */
 export async function putShard<K extends RecordKind>(
   storage: Storage,
@@ -54,14 +54,29 @@ export async function putShard<K extends RecordKind>(
   rows: readonly RecordOf<K>[],
   extraMeta: Record<string, string> = {},
 ): Promise<Uint8Array> {
+  const bytes = checkedShardBytes(key, kind, rows, extraMeta);
+  await storage.put(key, bytes, { contentType: PARQUET_TYPE });
+  return bytes;
+}
+
+export const PARQUET_TYPE = 'application/vnd.apache.parquet';
+
+/**
+ * The checks and encoding of writeShard, at once: a caller that keeps puts in flight (enqueue's
+ * image shards) lets go of the rows before the put, not after it.
+ */
+export function checkedShardBytes<K extends RecordKind>(
+  key: string,
+  kind: K,
+  rows: readonly RecordOf<K>[],
+  extraMeta: Record<string, string> = {},
+): Uint8Array {
   const schema = RECORD_SCHEMAS[kind];
   if (!schema) throw new Error(`writeShard ${key}: unknown record kind ${JSON.stringify(kind)}`);
   const quick = QUICK_ROW_CHECKS[kind];
   for (let i = 0; i < rows.length; i++)
     if (!quick?.(rows[i])) validate(schema, rows[i], `${kind} shard ${key}: row ${i}`);
-  const bytes = encodeShard(kind, rows, extraMeta);
-  await storage.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
-  return bytes;
+  return encodeShard(kind, rows, extraMeta);
 }
 
 /**

@@ -6,12 +6,13 @@ import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { NotFoundError, StorageError, type Storage } from './storage.ts';
 import { checkKey, checkPrefix, compareKeys, TEMP_MARKER } from './keys.ts';
-import { makeDir, renameFile, syncDir, writeSynced } from './durable-file.ts';
+import { makeDir, renameFile, writeSynced } from './durable-file.ts';
+import { syncFolder } from './folder-sync.ts';
 
 /**
  * A Storage over a local folder. Writes go to a temp file in the target's own folder (same file
  * system, so rename is atomic), are fsynced, then renamed over the target; the folder is fsynced
- * too so the rename survives a crash. Temp files are named `.<name>.fld-tmp-<pid>-<random>` and
+ * too so the rename survives a crash (folder-sync.ts: puts in flight together share one). Temp files are named `.<name>.fld-tmp-<pid>-<random>` and
  * never listed.
  */
 export class LocalStorage implements Storage {
@@ -59,7 +60,7 @@ export class LocalStorage implements Storage {
       }
       this.fail('put', key, e);
     }
-    await syncDir(dir);
+    await syncFolder(dir);
   }
 
   /**
@@ -88,7 +89,7 @@ export class LocalStorage implements Storage {
     } finally {
       await rm(tmp, { force: true }).catch(() => {});
     }
-    if (created) await syncDir(dir);
+    if (created) await syncFolder(dir);
     return created;
   }
 
