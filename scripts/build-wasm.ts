@@ -10,6 +10,7 @@ import wabtInit from 'wabt';
 /** Each .wat and the module it builds, relative to the repository root. */
 export const WASM_SOURCES: readonly { wat: string; module: string }[] = [
   { wat: 'specialists/florence2/log-sum-exp.wat', module: 'specialists/florence2/log-sum-exp-wasm.ts' },
+  { wat: 'pipeline/sources/sha256-lanes.wat', module: 'pipeline/sources/sha256-lanes-wasm.ts' },
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -23,7 +23,7 @@ export class IdTable {
   }
 
   /** Adds an id given as its two 32-bit halves; returns the earlier ordinal if the id was there. */
-  private add(hi: number, lo: number, ordinal: number): number | undefined {
+  add(hi: number, lo: number, ordinal: number): number | undefined {
     const slots = this.slots;
     // The id is a slice of sha256, so its low bits are already uniformly spread: no rehash needed.
     let i = lo & this.mask;

@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import type { ImageRecord } from '../../schemas/records.ts';
 import { IdTable } from './id-table.ts';
 import { imageIdFromBytes, imageIdFromNormalUri } from './ids.ts';
+import { UriIdHasher } from './uri-ids.ts';
 import {
   problem,
   type ProblemReason,
@@ -126,12 +127,31 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
       records = [];
       return shard;
     };
+    // Fast path: a batch's ids at once (uri-ids.ts), else one crypto.hash each
+    const hasher = slow ? null : UriIdHasher.create();
+    const uris: string[] = [];
     for await (const entries of entryBatches(this.source)) {
+      if (!slow) {
+        uris.length = 0;
+        for (const e of entries) if (e.kind !== 'problem') uris.push(e.uri);
+        hasher?.hash(uris);
+        let k = 0;
+        for (const e of entries) {
+          if (e.kind === 'problem') {
+            this.report(e);
+            continue;
+          }
+          const filled = hasher
+            ? this.accept(this.record(e, hasher.ids[k]), e.where, records, hasher.hi[k], hasher.lo[k])
+            : this.accept(this.record(e, imageIdFromNormalUri(e.uri)), e.where, records);
+          k++;
+          if (filled) yield full();
+        }
+        continue;
+      }
       for (const e of entries) {
         if (e.kind === 'problem') {
           this.report(e);
-        } else if (!slow) {
-          if (this.accept(this.record(e, imageIdFromNormalUri(e.uri)), e.where, records)) yield full();
         } else if (batch.push(e) === width) {
           for (const c of await Promise.all(batch.map((it) => this.enrich(it)))) {
             const shard = take(c);
@@ -148,9 +168,13 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
     if (records.length) yield full();
   }
 
-  /** Adds a record to the open shard (or reports why not); true when the shard is full. */
-  private accept(r: ImageRecord, where: string, records: ImageRecord[]): boolean {
-    const first = this.seen.addHex(r.image_id, this.summary.images);
+  /**
+   * Adds a record to the open shard (or reports why not); true when the shard is full. `hi`/`lo`: its
+   * id's two words when the caller has them, else read from the id's hex.
+   */
+  private accept(r: ImageRecord, where: string, records: ImageRecord[], hi = -1, lo = -1): boolean {
+    const first =
+      hi < 0 ? this.seen.addHex(r.image_id, this.summary.images) : this.seen.add(hi, lo, this.summary.images);
     if (first !== undefined) {
       const same = this.opts.idFrom === 'bytes' ? 'the same bytes' : 'the same normalised uri';
       this.report(
