@@ -31,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { writeImageShards } from '../pipeline/engine/enqueue.ts';
+import { SHARD_PUTS_IN_FLIGHT, writeImageShards } from '../pipeline/engine/enqueue.ts';
 import { CsvManifestSource } from '../pipeline/sources/manifest-csv.ts';
 import { JsonlManifestSource } from '../pipeline/sources/manifest-jsonl.ts';
 import { ParquetManifestSource } from '../pipeline/sources/manifest-parquet.ts';
@@ -102,16 +102,16 @@ async function planAndWrite(file: string, data: string): Promise<number> {
 /**
  * The storage's share of planning, as the file system charges it: the same shard bytes put with the
  * same durable write and window. File creation's kernel time varies several-fold between folders
- * and runs on the development VM (0.03-1 ms per file), so the row says how much of the floor is it.
+ * and runs on the development VM (0.03-1 ms per file), so the row shows how much of the planning
+ * figure it was in this run.
  */
-const PUTS_IN_FLIGHT = 8;
 async function putAlone(shards: readonly Uint8Array[], to: string): Promise<void> {
   rmSync(to, { recursive: true, force: true });
   const storage = openStorage(to);
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < shards.length; i++) {
     inFlight.push(storage.put(`bench/images/${String(i).padStart(6, '0')}.parquet`, shards[i]));
-    if (inFlight.length >= PUTS_IN_FLIGHT) await inFlight.shift();
+    if (inFlight.length >= SHARD_PUTS_IN_FLIGHT) await inFlight.shift();
   }
   await Promise.all(inFlight);
 }
@@ -192,7 +192,7 @@ try {
   ]);
   if (planning / bare > MAX_RATIO) failures.push(`planning costs ${(planning / bare).toFixed(2)}x the bare read`);
   rows.push([
-    `the same ${fmt(shardBytes.length)} image shards' bytes put alone (local storage, ${PUTS_IN_FLIGHT} in flight as planning keeps them): ${perImage(putsOnly)}`,
+    `the same ${fmt(shardBytes.length)} image shards' bytes put alone (local storage, ${SHARD_PUTS_IN_FLIGHT} in flight as planning keeps them): ${perImage(putsOnly)}`,
     bareCell,
     (putsOnly / bare).toFixed(2),
   ]);

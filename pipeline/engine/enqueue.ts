@@ -35,7 +35,7 @@ export const WIRED_SPECIALISTS = SPECIALISTS.map((s) => s.specialist);
  * storage, folder-sync.ts) or overlap their round trips (S3), where one at a time paid each in full
  * (docs/decisions.md, "Sources and shard planning").
  */
-const SHARD_PUTS_IN_FLIGHT = 8;
+export const SHARD_PUTS_IN_FLIGHT = 8;
 
 /** Two enqueues that both planned the same round or listing with different settings: the one that lost. */
 export class PlanConflictError extends Error {
