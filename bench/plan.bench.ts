@@ -7,6 +7,7 @@
  *   - the same shards' bytes put alone (the storage's share: local storage, as many in flight as
  *     planning keeps) beside the same bare read, printed, not judged;
  *   - the plan alone (records in shards, nothing written) beside the same bare read;
+ *   - the planner's image ids a batch at a time (uri-ids.ts) beside one crypto.hash per URI, printed;
  *   - the same with every file checked on disk (existence + confinement; 100k real empty files),
  *     and CSV and Parquet manifests of the same rows: images per CPU second against 20,000/s.
  * CPU time of the whole process (DuckDB's and libuv's threads included), best of interleaved rounds.
@@ -35,7 +36,9 @@ import { SHARD_PUTS_IN_FLIGHT, writeImageShards } from '../pipeline/engine/enque
 import { CsvManifestSource } from '../pipeline/sources/manifest-csv.ts';
 import { JsonlManifestSource } from '../pipeline/sources/manifest-jsonl.ts';
 import { ParquetManifestSource } from '../pipeline/sources/manifest-parquet.ts';
+import { imageIdFromNormalUri } from '../pipeline/sources/ids.ts';
 import { planShards } from '../pipeline/sources/plan.ts';
+import { UriIdHasher } from '../pipeline/sources/uri-ids.ts';
 import type { Source } from '../pipeline/sources/types.ts';
 import { openStorage } from '../pipeline/storage/open-storage.ts';
 
@@ -44,6 +47,8 @@ const N_FILES = Math.min(N, 100_000);
 const ROUNDS = Number(process.env.FLD_BENCH_PLAN_ROUNDS ?? 3);
 const FLOOR = 20_000;
 const MAX_RATIO = 4;
+/** URIs per hashing call: about one 64 KiB JSONL chunk's entries, as the planner passes them. */
+const ID_BATCH = 600;
 const dir = mkdtempSync(join(tmpdir(), 'fld-plan-bench-'));
 
 const rel = (i: number) => `img/${String(Math.floor(i / 1000)).padStart(4, '0')}/${String(i).padStart(8, '0')}.jpg`;
@@ -216,6 +221,32 @@ try {
   await onCpu(`plan ${fmt(N_FILES)}-row CSV (csv-parse), files checked`, new CsvManifestSource(csv));
   await onCpu(`plan ${fmt(N_FILES)}-row Parquet (DuckDB), files checked`, new ParquetManifestSource(parquet));
   rows.push([`peak RSS after the ${fmt(N)}-line planning: ${rss.toFixed(0)} MiB`, '-', '-']);
+  // the planner's ids a batch at a time beside one crypto.hash per URI, the same absolute URIs
+  const uris = Array.from({ length: N }, (_, i) => join(dir, rel(i)));
+  const hasher = UriIdHasher.create();
+  if (hasher) {
+    let batched = Number.POSITIVE_INFINITY;
+    let oneByOne = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < ROUNDS; r++) {
+      batched = Math.min(
+        batched,
+        await cpuMs(async () => {
+          for (let i = 0; i < N; i += ID_BATCH) hasher.hash(uris.slice(i, i + ID_BATCH));
+        }),
+      );
+      oneByOne = Math.min(
+        oneByOne,
+        await cpuMs(async () => {
+          for (let i = 0; i < N; i++) imageIdFromNormalUri(uris[i]);
+        }),
+      );
+    }
+    rows.push([
+      `image ids of ${fmt(N)} URIs, ${ID_BATCH} a call (uri-ids.ts, WebAssembly SIMD): ${((batched * 1000) / N).toFixed(3)} us CPU/id`,
+      `one crypto.hash per URI (ids.ts): ${((oneByOne * 1000) / N).toFixed(3)} us CPU/id`,
+      (batched / oneByOne).toFixed(2),
+    ]);
+  } else rows.push(['image ids a batch at a time: not measured (WebAssembly SIMD does not compile here)', '-', '-']);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

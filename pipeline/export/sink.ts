@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { SchemaElement } from 'hyparquet';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { encodeColumns } from '../shards/encode.ts';
+import { PARQUET_TYPE } from '../shards/storage-io.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { ExportRow } from './training-rows.ts';
 
@@ -102,7 +103,7 @@ export function parquetSink(
       { schema_version: String(SCHEMA_VERSION), kind: 'export', huggingface: HF_FEATURES, ...meta },
     );
     const key = prefix + shardFile(split, n);
-    await storage.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+    await storage.put(key, bytes, { contentType: PARQUET_TYPE });
     files.push({ key, rows: rows.length, bytes: bytes.byteLength, sha256: sha(bytes) });
   };
   return {

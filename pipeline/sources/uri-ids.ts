@@ -107,22 +107,15 @@ export class UriIdHasher {
     this.#room(stage, 3 * chars);
     const mem = this.#mem;
     const desc = this.#desc;
-    // one write of the whole batch; when it is all ASCII each URI's bytes are its characters
+    // one write of the whole batch; when it is all ASCII each URI's bytes are its characters, else
+    // each URI is written again on its own to learn its byte length
     const joined = count === 1 ? uris[from] : uris.slice(from, to).join('');
-    if (mem.write(joined, stage, 'utf8') === joined.length) {
-      for (let i = from, at = stage, k = 0; i < to; i++, k++) {
-        const n = uris[i].length;
-        desc[2 * k] = at;
-        desc[2 * k + 1] = n;
-        at += n;
-      }
-    } else {
-      for (let i = from, at = stage, k = 0; i < to; i++, k++) {
-        const n = mem.write(uris[i], at, 'utf8');
-        desc[2 * k] = at;
-        desc[2 * k + 1] = n;
-        at += n;
-      }
+    const ascii = mem.write(joined, stage, 'utf8') === joined.length;
+    for (let i = from, at = stage, k = 0; i < to; i++, k++) {
+      const n = ascii ? uris[i].length : mem.write(uris[i], at, 'utf8');
+      desc[2 * k] = at;
+      desc[2 * k + 1] = n;
+      at += n;
     }
     this.#x.hash(count);
     const raw = this.#raw;

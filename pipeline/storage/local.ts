@@ -12,8 +12,8 @@ import { syncFolder } from './folder-sync.ts';
 /**
  * A Storage over a local folder. Writes go to a temp file in the target's own folder (same file
  * system, so rename is atomic), are fsynced, then renamed over the target; the folder is fsynced
- * too so the rename survives a crash (folder-sync.ts: puts in flight together share one). Temp files are named `.<name>.fld-tmp-<pid>-<random>` and
- * never listed.
+ * too so the rename survives a crash (folder-sync.ts: puts in flight together share one). Temp
+ * files are named `.<name>.fld-tmp-<pid>-<random>` and never listed.
  */
 export class LocalStorage implements Storage {
   readonly root: string;

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hash } from 'node:crypto';
 import { UriIdHasher } from '../../../pipeline/sources/uri-ids.ts';
+import { rng } from '../../helpers/rng.ts';
 
 /** What every image id is (ids.ts): the first 16 hex digits of SHA-256 of the URI's UTF-8, by node:crypto. */
 const want = (s: string) => hash('sha256', s, 'hex').slice(0, 16);
@@ -17,17 +18,6 @@ function check(h: UriIdHasher, uris: string[]): void {
     assert.equal(h.hi[i], Number.parseInt(w.slice(0, 8), 16), `uri #${i}: first word`);
     assert.equal(h.lo[i], Number.parseInt(w.slice(8), 16), `uri #${i}: second word`);
   }
-}
-
-/** A seeded generator (mulberry32), so a failure names a case that can be run again. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const hasher = (): UriIdHasher => {
