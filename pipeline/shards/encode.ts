@@ -6,6 +6,7 @@ import type { ImageRecord, RecordKind, RecordOf } from '../../schemas/records.ts
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 import { encodeImageRows } from './image-encode.ts';
 import { parquetSchema } from './parquet-schema.ts';
+import { snappy } from './snappy.ts';
 
 /** Key-value metadata every shard carries; `extra` keys may not shadow these. */
 export const RESERVED_META = ['schema_version', 'kind'] as const;
@@ -55,6 +56,7 @@ export function encodeColumns(
     columnData,
     schema,
     codec: 'SNAPPY',
+    compressors: { SNAPPY: snappy.compress },
     statistics: true,
     kvMetadata: Object.entries(meta).map(([key, value]) => ({ key, value })),
     createdBy: 'fld-engine (hyparquet-writer)',

@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { encodeColumns, encodeShard } from '../../pipeline/shards/encode.ts';
 import { parquetSchema } from '../../pipeline/shards/parquet-schema.ts';
+import { snappy } from '../../pipeline/shards/snappy.ts';
 import { COLUMNS } from '../../schemas/columns.ts';
 import type { RecordKind } from '../../schemas/records.ts';
 import { SCHEMA_VERSION } from '../../schemas/version.ts';
 
 /**
- * The writer called with the rows' own strings and the kind's settings: what encodeShard wrote before
- * it handed ASCII over as bytes.
+ * The writer called with the rows' own strings and the kind's settings (its compressor too, so the
+ * bytes compare the columns' encoding): what encodeShard wrote before it handed ASCII over as bytes.
  */
 function reference(kind: RecordKind, rows: Record<string, unknown>[], extra: Record<string, string>): Uint8Array {
   const columns = COLUMNS[kind];
@@ -23,6 +24,7 @@ function reference(kind: RecordKind, rows: Record<string, unknown>[], extra: Rec
       })),
       schema: parquetSchema(columns),
       codec: 'SNAPPY',
+      compressors: { SNAPPY: snappy.compress },
       statistics: true,
       kvMetadata: Object.entries(meta).map(([key, value]) => ({ key, value })),
       createdBy: 'fld-engine (hyparquet-writer)',

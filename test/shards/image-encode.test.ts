@@ -84,6 +84,19 @@ const cases: [string, ImageRecord[]][] = [
     })),
   ],
   [
+    // the PLAIN columns' one-write paths: every value ASCII, some past 127 and 255 characters (the
+    // length's first byte over 0x7f, and a second byte), one past 65,535 (a third)
+    'ASCII only, values of 127, 128, 255, 256 and 70,000 characters',
+    rows(12, 11).map((x, i) => ({
+      ...x,
+      uri: `/data/img/${i}.jpg`,
+      alt_text: i % 6 === 5 ? null : 'a'.repeat([127, 128, 255, 256, 70_000][i % 6] ?? 1) + i,
+      error: i === 7 ? 'e'.repeat(300) : null,
+      existing_texts: [],
+      existing_boxes: [],
+    })),
+  ],
+  [
     'nothing optional anywhere',
     rows(50, 8).map((x) => ({
       ...x,
