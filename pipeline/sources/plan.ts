@@ -134,7 +134,10 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
       if (!slow) {
         uris.length = 0;
         for (const e of entries) if (e.kind !== 'problem') uris.push(e.uri);
-        hasher?.hash(uris);
+        if (hasher) {
+          hasher.hash(uris);
+          this.seen.touch(hasher.lo, uris.length);
+        }
         let k = 0;
         for (const e of entries) {
           if (e.kind === 'problem') {

@@ -31,3 +31,22 @@ test('hex digits of either case and the extreme values read as the same 64-bit i
   assert.equal(t.addHex('0000000000000000', 5), 3);
   assert.equal(t.size, 3);
 });
+
+test('touching the slots a batch will probe changes no answer, across growth and repeats', () => {
+  const plain = new IdTable(4);
+  const touched = new IdTable(4);
+  const hi = new Uint32Array(600);
+  const lo = new Uint32Array(600);
+  for (let b = 0; b < 20; b++) {
+    // ids that collide in their low bits, repeat within and across batches, and fill past each growth
+    for (let k = 0; k < 600; k++) {
+      const n = (b * 600 + k) % 7001;
+      hi[k] = n;
+      lo[k] = (n % 64) * 1024;
+    }
+    touched.touch(lo, 600);
+    for (let k = 0; k < 600; k++)
+      assert.equal(touched.add(hi[k]!, lo[k]!, b * 600 + k), plain.add(hi[k]!, lo[k]!, b * 600 + k));
+  }
+  assert.equal(touched.size, 7001);
+});
