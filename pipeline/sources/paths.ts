@@ -24,11 +24,15 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
  * A relative path that path.resolve would only append to the root: no `.`/`..` segment, no `//`, no
- * leading or trailing `/` (so no `://` either). One pass over the characters (it runs per manifest line).
+ * leading or trailing `/` (so no `://` either). It runs per manifest line: a path in which no segment
+ * starts with `.` (none starts the path, no `/.` inside) is decided by native searches; others by one
+ * pass over the characters.
  */
 function isPlainRelative(p: string): boolean {
   const n = p.length;
   if (n === 0) return true;
+  if (p.charCodeAt(0) === 0x2f || p.charCodeAt(n - 1) === 0x2f || p.includes('//')) return false;
+  if (p.charCodeAt(0) !== 0x2e && !p.includes('/.')) return true;
   let start = 0; // where the current segment began
   for (let i = 0; i <= n; i++) {
     if (i < n && p.charCodeAt(i) !== 0x2f) continue;

@@ -86,6 +86,13 @@ test('a relative reference resolves as path.resolve would, with or without . and
     '.a/b..c.jpg',
     '..a',
     'a b/c:d.jpg',
+    'a/.hidden/b.jpg',
+    'a/...',
+    '...',
+    'a/b/.',
+    'a//',
+    '/a/b.jpg',
+    '//a',
   ];
   for (const root of ['/data/coll', '/']) {
     const r = new PathResolver(root, { checkFiles: false, allowOutside: true });
