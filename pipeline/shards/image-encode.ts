@@ -108,6 +108,17 @@ class Levels {
     this.nulls = 0;
     this.values = 0;
   }
+  /** `count` levels of `v` in a row. */
+  addRun(v: number, count: number): void {
+    this.values += count;
+    if (v === this.value) {
+      this.count += count;
+      return;
+    }
+    if (this.count) this.flush();
+    this.value = v;
+    this.count = count;
+  }
   add(v: number): void {
     this.values++;
     if (v === this.value) {
@@ -436,11 +447,23 @@ function dictionary(rows: readonly ImageRecord[], a: number, b: number, key: 'co
   return index.size;
 }
 
-/** A row whose list is empty: one null entry (repetition 0, definition 0). */
-function emptyList(): void {
-  reps.add(0);
-  defs.add(0);
-  defs.nulls++;
+/**
+ * The rows from `i` on whose `list` is empty, up to `b`: each one null entry (repetition 0,
+ * definition 0), added as one run (most images have no annotations of their own). Returns the row
+ * after them.
+ */
+function emptyLists(
+  rows: readonly ImageRecord[],
+  i: number,
+  b: number,
+  list: 'existing_texts' | 'existing_boxes',
+): number {
+  let j = i + 1;
+  while (j < b && rows[j][list].length === 0) j++;
+  reps.addRun(0, j - i);
+  defs.addRun(0, j - i);
+  defs.nulls += j - i;
+  return j;
 }
 
 /** A string leaf of a list column: existing_texts' granularity or text, existing_boxes' category. */
@@ -455,7 +478,7 @@ function listStrings(
   for (let i = a; i < b; i++) {
     const entries = rows[i][list] as readonly Record<string, unknown>[];
     if (entries.length === 0) {
-      emptyList();
+      i = emptyLists(rows, i, b, list) - 1;
       continue;
     }
     for (let j = 0; j < entries.length; j++) {
@@ -473,7 +496,7 @@ function boxes(rows: readonly ImageRecord[], a: number, b: number): void {
   for (let i = a; i < b; i++) {
     const list = rows[i].existing_boxes;
     if (list.length === 0) {
-      emptyList();
+      i = emptyLists(rows, i, b, 'existing_boxes') - 1;
       continue;
     }
     for (let j = 0; j < list.length; j++) {
