@@ -88,6 +88,16 @@ class Bytes {
   view(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }
+  private viewed: Buffer | undefined;
+  private dataView: DataView | undefined;
+  /** A DataView of the whole buffer (made again after it grows). */
+  words(): DataView {
+    if (this.viewed !== this.buf || !this.dataView) {
+      this.viewed = this.buf;
+      this.dataView = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    }
+    return this.dataView;
+  }
 }
 
 /**
@@ -525,11 +535,14 @@ function deltaStrings(rows: readonly ImageRecord[], a: number, b: number, key: '
   const n = gathered.length;
   gather(gathered);
   const buf = raw.buf;
-  // prefixes[i]: bytes value i shares with value i-1; lens[i] becomes the length of the rest
+  const words = raw.words();
+  // prefixes[i]: bytes value i shares with value i-1; lens[i] becomes the length of the rest. Compared
+  // four bytes at a time first: the paths of a folder or a manifest share tens of bytes.
   for (let i = 0, at = 0, prevAt = 0, prevLen = 0; i < n; i++) {
     const len = lens[i];
     const max = len < prevLen ? len : prevLen;
     let p = 0;
+    while (p + 4 <= max && words.getUint32(prevAt + p) === words.getUint32(at + p)) p += 4;
     while (p < max && buf[prevAt + p] === buf[at + p]) p++;
     prefixes[i] = p;
     lens[i] = len - p;
