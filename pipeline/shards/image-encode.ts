@@ -323,7 +323,15 @@ function gather(values: string[]): void {
     raw.pos += len;
   }
 }
+/**
+ * One column's strings. Refilled by index and cut to length (`setLength`), never emptied: `length = 0`
+ * drops an array's backing store, and pushing a thousand values back grew it again for every column
+ * of every shard (most of the encoder's garbage).
+ */
 const gathered: string[] = [];
+function setLength(a: string[], n: number): void {
+  if (a.length !== n) a.length = n;
+}
 
 /** `gather`ed values into `data` as PLAIN: each one's length (4 bytes LE), then its bytes. */
 function plainGathered(n: number): void {
@@ -354,17 +362,16 @@ function plainGathered(n: number): void {
  */
 function plainStrings(): void {
   const n = gathered.length;
-  parts.length = 0;
   let short = true;
   for (let i = 0; i < n; i++) {
     const v = gathered[i];
     const len = v.length;
     if (len > 127) short = false;
-    parts.push(
-      len < 256 ? PREFIXES[len] : String.fromCharCode(len & 0xff, (len >>> 8) & 0xff, (len >>> 16) & 0xff, len >>> 24),
-      v,
-    );
+    parts[2 * i] =
+      len < 256 ? PREFIXES[len] : String.fromCharCode(len & 0xff, (len >>> 8) & 0xff, (len >>> 16) & 0xff, len >>> 24);
+    parts[2 * i + 1] = v;
   }
+  setLength(parts, 2 * n);
   const joined = parts.join('');
   // room for any UTF-8 (at most 3 bytes a UTF-16 unit), so a short count means other than ASCII, never a full buffer
   data.ensure(3 * joined.length);
@@ -385,19 +392,21 @@ const PREFIXES = Array.from({ length: 256 }, (_, n) => String.fromCharCode(n, 0,
 
 function requiredStrings(rows: readonly ImageRecord[], a: number, b: number, key: 'image_id' | 'uri'): void {
   begin();
-  gathered.length = 0;
-  for (let i = a; i < b; i++) gathered.push(rows[i][key]);
+  for (let i = a; i < b; i++) gathered[i - a] = rows[i][key];
+  setLength(gathered, b - a);
   plainStrings();
 }
 
 function optionalStrings(rows: readonly ImageRecord[], a: number, b: number, key: 'alt_text' | 'error'): void {
   begin();
-  gathered.length = 0;
+  let k = 0;
   for (let i = a; i < b; i++) {
     const v = rows[i][key];
-    if (present(v)) gathered.push(v);
+    if (present(v)) gathered[k++] = v;
   }
   defs.end();
+  if (k === 0) return; // nothing to write (the error column, mostly); a length of 0 would drop the store
+  setLength(gathered, k);
   plainStrings();
 }
 
@@ -425,7 +434,9 @@ function present<T>(v: T | null | undefined): v is T {
 function dictionary(rows: readonly ImageRecord[], a: number, b: number, key: 'collection' | 'shard'): number {
   begin();
   const index = new Map<string | number, number>();
-  const ids: number[] = [];
+  const n = b - a;
+  if (dictIds.length < n) dictIds = new Int32Array(n);
+  const ids = dictIds;
   let last: string | number | undefined;
   let lastId = -1;
   for (let i = a; i < b; i++) {
@@ -441,21 +452,24 @@ function dictionary(rows: readonly ImageRecord[], a: number, b: number, key: 'co
       last = v;
       lastId = id;
     }
-    ids.push(lastId);
+    ids[i - a] = lastId;
   }
   // bit width of the largest index, at least 1 (a width of 0 is legal, but not every reader takes it)
   const width = Math.max(1, Math.ceil(Math.log2(index.size)));
   const bytes = Math.ceil(width / 8);
   data.u8(width);
-  for (let i = 0; i < ids.length; ) {
+  for (let i = 0; i < n; ) {
     let j = i + 1;
-    while (j < ids.length && ids[j] === ids[i]) j++;
+    while (j < n && ids[j] === ids[i]) j++;
     data.varint((j - i) * 2);
     for (let k = 0, v = ids[i]; k < bytes; k++, v >>>= 8) data.u8(v & 0xff);
     i = j;
   }
   return index.size;
 }
+
+/** Each row's dictionary index, reused from column to column. */
+let dictIds = new Int32Array(1024);
 
 /**
  * The rows from `i` on whose `list` is empty, up to `b`: each one null entry (repetition 0,
@@ -530,8 +544,8 @@ function boxes(rows: readonly ImageRecord[], a: number, b: number): void {
  */
 function deltaStrings(rows: readonly ImageRecord[], a: number, b: number, key: 'uri'): void {
   begin();
-  gathered.length = 0;
-  for (let i = a; i < b; i++) gathered.push(rows[i][key]);
+  for (let i = a; i < b; i++) gathered[i - a] = rows[i][key];
+  setLength(gathered, b - a);
   const n = gathered.length;
   gather(gathered);
   const buf = raw.buf;

@@ -14,15 +14,20 @@ const isSize = (v: unknown): boolean => v === null || (Number.isSafeInteger(v) &
 const isTextOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
 const isFiniteNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 
+// Indexed loops: for-of over the planner's shared frozen empty list made an iterator per row.
 function isTexts(v: unknown): boolean {
   if (!Array.isArray(v)) return false;
-  for (const t of v) if (!isObject(t) || !GRANULARITIES.has(t.granularity) || typeof t.text !== 'string') return false;
+  for (let i = 0; i < v.length; i++) {
+    const t = v[i];
+    if (!isObject(t) || !GRANULARITIES.has(t.granularity) || typeof t.text !== 'string') return false;
+  }
   return true;
 }
 
 function isBoxes(v: unknown): boolean {
   if (!Array.isArray(v)) return false;
-  for (const b of v) {
+  for (let i = 0; i < v.length; i++) {
+    const b = v[i];
     if (!isObject(b) || typeof b.category !== 'string') return false;
     const box = b.box;
     if (!Array.isArray(box) || box.length !== 4) return false;
