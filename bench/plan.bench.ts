@@ -7,6 +7,7 @@
  *   - the same shards' bytes put alone (the storage's share: local storage, as many in flight as
  *     planning keeps) beside the same bare read, printed, not judged;
  *   - the plan alone (records in shards, nothing written) beside the same bare read;
+ *   - the image shards of the first 100,000 images encoded alone (image-encode.ts), per image;
  *   - the planner's image ids a batch at a time (uri-ids.ts) beside one crypto.hash per URI, printed;
  *   - the same with every file checked on disk (existence + confinement; 100k real empty files),
  *     and CSV and Parquet manifests of the same rows: images per CPU second against 20,000/s.
@@ -38,7 +39,8 @@ import { CsvManifestSource } from '../pipeline/sources/manifest-csv.ts';
 import { JsonlManifestSource } from '../pipeline/sources/manifest-jsonl.ts';
 import { ParquetManifestSource } from '../pipeline/sources/manifest-parquet.ts';
 import { imageIdFromNormalUri } from '../pipeline/sources/ids.ts';
-import { planShards } from '../pipeline/sources/plan.ts';
+import { type PlannedShard, planShards } from '../pipeline/sources/plan.ts';
+import { encodeShard } from '../pipeline/shards/encode.ts';
 import { UriIdHasher } from '../pipeline/sources/uri-ids.ts';
 import type { Source } from '../pipeline/sources/types.ts';
 import { openStorage } from '../pipeline/storage/open-storage.ts';
@@ -234,6 +236,23 @@ try {
   await onCpu(`plan ${fmt(N_FILES)}-row CSV (csv-parse), files checked`, new CsvManifestSource(csv));
   await onCpu(`plan ${fmt(N_FILES)}-row Parquet (DuckDB), files checked`, new ParquetManifestSource(parquet));
   rows.push([`peak RSS after the ${fmt(N)}-line planning: ${rss.toFixed(0)} MiB`, '-', '-']);
+  // the image writer alone: the first 100,000 images' shards, planned into memory, encoded again and again
+  const planned: PlannedShard[] = [];
+  for await (const s of planShards(new JsonlManifestSource(small, { checkFiles: false }), { collection: 'bench' }))
+    planned.push(s);
+  let encoding = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < ROUNDS; r++)
+    encoding = Math.min(
+      encoding,
+      await cpuMs(async () => {
+        for (const s of planned) encodeShard('image', s.records, { collection: 'bench', shard: String(s.shard) });
+      }),
+    );
+  rows.push([
+    `image shards encoded alone (image-encode.ts, ${fmt(planned.length)} shards of the same rows): ${((encoding * 1000) / N_FILES).toFixed(2)} us CPU/image`,
+    bareCell,
+    ((encoding * 1000) / N_FILES / ((bare * 1000) / N)).toFixed(2),
+  ]);
   // the planner's ids a batch at a time beside one crypto.hash per URI, the same absolute URIs
   const uris = Array.from({ length: N }, (_, i) => join(dir, rel(i)));
   const hasher = UriIdHasher.create();
