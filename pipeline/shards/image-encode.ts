@@ -17,9 +17,10 @@ import { snappy as snappyCodec } from './snappy.ts';
  * row range). `uri` is DELTA_BYTE_ARRAY (a shard's paths share long prefixes), `image_id` (a hex
  * digest) PLAIN uncompressed, `alt_text` and the existing texts PLAIN with SNAPPY, `collection` and
  * `shard` dictionary-encoded (one value per shard as planned), sizes PLAIN INT32, levels RLE runs.
- * Deterministic: the same rows give the same bytes. hyparquet-writer's byte writer, delta and snappy
- * encoders come from its `src/` files: the version is pinned in package.json and the test reads every
- * shard back with DuckDB, so an upgrade that moved them fails there first.
+ * Deterministic: the same rows give the same bytes (under one SNAPPY compressor, snappy.ts).
+ * hyparquet-writer's byte writer and delta encoder come from its `src/` files (and snappy.ts's
+ * fallback SNAPPY): the version is pinned in package.json and the test reads every shard back with
+ * DuckDB, so an upgrade that moved them fails there first.
  */
 
 // Parquet's enums (parquet.thrift)
