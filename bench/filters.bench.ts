@@ -2,7 +2,8 @@
  * Filters benchmark: parse + text rules throughput beside bare wink-nlp (readDoc with its sentence
  * boundaries and POS steps: what the parse needs of it, which the parse now finds itself with
  * wink-nlp's steps off, docs/parse-rules.md section 1) on the same caption-like texts, with spaCy
- * en_core_web_sm's published speed as a third column; NMS time on 1k and 10k boxes beside torchvision.ops.nms (timed inside Python, start-up excluded, same boxes);
+ * en_core_web_sm's published speed as a third column; NMS time on 1k and 10k boxes beside
+ * torchvision.ops.nms (timed inside Python, start-up excluded, same boxes);
  * weighted box fusion throughput beside NMS on the same boxes; the parse with token lemmas beside
  * without them (lemmas are opt-in). Floors: parse + rules >= 0.8x wink-nlp's words/s on every
  * granularity; NMS <= 1x torchvision's time on both sizes, with the same kept set ("not measured",

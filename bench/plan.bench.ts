@@ -78,7 +78,7 @@ async function cpuMs(f: () => Promise<unknown>, kernel?: { ms: number }): Promis
   return (b.user + b.system) / 1000;
 }
 
-/** The best (least CPU) of the runs so far, with its kernel part. */
+/** The best (least CPU) of a figure's interleaved runs, with its kernel part. */
 class Best {
   ms = Number.POSITIVE_INFINITY;
   kernelMs = 0;
@@ -171,8 +171,8 @@ try {
   // interleaved rounds, best of each: the anchor and the figures see the same machine
   const bareBest = new Best();
   const planningBest = new Best();
-  let planOnly = Number.POSITIVE_INFINITY;
-  let putsOnly = Number.POSITIVE_INFINITY;
+  const planOnlyBest = new Best();
+  const putsOnlyBest = new Best();
   const data = join(dir, 'data');
   let shardBytes: Buffer[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -188,14 +188,11 @@ try {
         .filter((f) => f.endsWith('.parquet'))
         .map((f) => readFileSync(join(images, f)));
     }
-    putsOnly = Math.min(putsOnly, await cpuMs(() => putAlone(shardBytes, join(dir, 'puts'))));
-    planOnly = Math.min(
-      planOnly,
-      await cpuMs(async () => {
-        if ((await plan(new JsonlManifestSource(jsonl, { checkFiles: false }))).images !== N)
-          throw new Error('plan: wrong image count');
-      }),
-    );
+    await putsOnlyBest.run(() => putAlone(shardBytes, join(dir, 'puts')));
+    await planOnlyBest.run(async () => {
+      if ((await plan(new JsonlManifestSource(jsonl, { checkFiles: false }))).images !== N)
+        throw new Error('plan: wrong image count');
+    });
   }
   rmSync(data, { recursive: true, force: true });
   rmSync(join(dir, 'puts'), { recursive: true, force: true });
@@ -204,6 +201,8 @@ try {
   const kernel = (b: Best) => `(kernel ${((b.kernelMs * 1000) / N).toFixed(2)})`;
   const bare = bareBest.ms;
   const planning = planningBest.ms;
+  const putsOnly = putsOnlyBest.ms;
+  const planOnly = planOnlyBest.ms;
   const bareCell = `bare readline + JSON.parse of the same file: ${perImage(bare)}`;
   rows.push([
     `planning ${fmt(N)}-line JSONL (plan + image shards written), no file checks: ${perImage(planning)} ${kernel(planningBest)}`,
@@ -240,14 +239,12 @@ try {
   const planned: PlannedShard[] = [];
   for await (const s of planShards(new JsonlManifestSource(small, { checkFiles: false }), { collection: 'bench' }))
     planned.push(s);
-  let encoding = Number.POSITIVE_INFINITY;
+  const encodingBest = new Best();
   for (let r = 0; r < ROUNDS; r++)
-    encoding = Math.min(
-      encoding,
-      await cpuMs(async () => {
-        for (const s of planned) encodeShard('image', s.records, { collection: 'bench', shard: String(s.shard) });
-      }),
-    );
+    await encodingBest.run(async () => {
+      for (const s of planned) encodeShard('image', s.records, { collection: 'bench', shard: String(s.shard) });
+    });
+  const encoding = encodingBest.ms;
   rows.push([
     `image shards encoded alone (image-encode.ts, ${fmt(planned.length)} shards of the same rows): ${((encoding * 1000) / N_FILES).toFixed(2)} us CPU/image`,
     bareCell,
@@ -257,22 +254,18 @@ try {
   const uris = Array.from({ length: N }, (_, i) => join(dir, rel(i)));
   const hasher = UriIdHasher.create();
   if (hasher) {
-    let batched = Number.POSITIVE_INFINITY;
-    let oneByOne = Number.POSITIVE_INFINITY;
+    const batchedBest = new Best();
+    const oneByOneBest = new Best();
     for (let r = 0; r < ROUNDS; r++) {
-      batched = Math.min(
-        batched,
-        await cpuMs(async () => {
-          for (let i = 0; i < N; i += ID_BATCH) hasher.hash(uris.slice(i, i + ID_BATCH));
-        }),
-      );
-      oneByOne = Math.min(
-        oneByOne,
-        await cpuMs(async () => {
-          for (let i = 0; i < N; i++) imageIdFromNormalUri(uris[i]);
-        }),
-      );
+      await batchedBest.run(async () => {
+        for (let i = 0; i < N; i += ID_BATCH) hasher.hash(uris.slice(i, i + ID_BATCH));
+      });
+      await oneByOneBest.run(async () => {
+        for (let i = 0; i < N; i++) imageIdFromNormalUri(uris[i]);
+      });
     }
+    const batched = batchedBest.ms;
+    const oneByOne = oneByOneBest.ms;
     rows.push([
       `image ids of ${fmt(N)} URIs, ${ID_BATCH} a call (uri-ids.ts, WebAssembly SIMD): ${((batched * 1000) / N).toFixed(3)} us CPU/id`,
       `one crypto.hash per URI (ids.ts): ${((oneByOne * 1000) / N).toFixed(3)} us CPU/id`,

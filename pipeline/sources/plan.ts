@@ -132,13 +132,13 @@ export class ShardPlan implements AsyncIterable<PlannedShard> {
     const uris: string[] = [];
     for await (const entries of entryBatches(this.source)) {
       if (!slow) {
-        // filled by index and cut to length: emptying it would drop its store for every batch
-        let u = 0;
-        for (const e of entries) if (e.kind !== 'problem') uris[u++] = e.uri;
-        if (uris.length !== u) uris.length = u;
         if (hasher) {
+          // filled by index and cut to length: emptying it would drop its store for every batch
+          let u = 0;
+          for (const e of entries) if (e.kind !== 'problem') uris[u++] = e.uri;
+          if (uris.length !== u) uris.length = u;
           hasher.hash(uris);
-          this.seen.touch(hasher.lo, uris.length);
+          this.seen.touch(hasher.lo, u);
         }
         let k = 0;
         for (const e of entries) {
